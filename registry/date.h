@@ -1,0 +1,19 @@
+/* date.h: calendar dates and timestamps as the registry writes them (UTC, RFC 3339). Pure. */
+#ifndef SECLABEL_DATE_H
+#define SECLABEL_DATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Parse exactly "YYYY-MM-DD" (a real calendar day, years 1900..9999) of length len.
+ * On success stores days since 1970-01-01 in *days (if not NULL) and returns 0; else -EINVAL. */
+int date_parse(const char *s, size_t len, int64_t *days);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t date_days_from_civil(int y, unsigned m, unsigned d);
+/* Write t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void date_rfc3339(time_t t, char out[21]);
+/* Write day number `days` as "YYYY-MM-DD" into out (at least 11 bytes). */
+void date_format_day(int64_t days, char out[11]);
+
+#endif

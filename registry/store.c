@@ -1,0 +1,216 @@
+/* store.c: LMDB behind the store.h API: environment, tables, transactions, readers.
+ *
+ * Every LMDB result is translated here: MDB_NOTFOUND -> REG_ENOTFOUND, MDB_KEYEXIST ->
+ * REG_EEXIST, MDB_MAP_FULL -> REG_ENOSPC, other LMDB errors -> REG_ESTORE (logged with LMDB's
+ * own text), system errors -> -errno. */
+#include "store.h"
+
+#include "buf.h"
+#include "err.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The map is virtual address space, not disk: the file only grows as data is written. */
+#define STORE_MAP_SIZE ((size_t)16 << 30)
+
+static const char *const table_names[STORE__TABLES] = {"products", "versions", "manufacturers",
+                                                       "tokens"};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[STORE__TABLES];
+};
+
+struct store_txn {
+    struct store *st;
+    MDB_txn *txn;
+};
+
+struct store_reader {
+    struct store_txn t;
+    int active; /* between begin and end */
+};
+
+static int map_err(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return 0;
+    case MDB_NOTFOUND:
+        return REG_ENOTFOUND;
+    case MDB_KEYEXIST:
+        return REG_EEXIST;
+    case MDB_MAP_FULL:
+        return REG_ENOSPC;
+    }
+    if (rc > 0) return -rc; /* errno */
+    fprintf(stderr, "seclabel: lmdb: %s\n", mdb_strerror(rc));
+    return REG_ESTORE;
+}
+
+static int open_tables(struct store *st)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc) return map_err(rc);
+    for (int i = 0; i < STORE__TABLES; i++) {
+        rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &st->dbi[i]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return map_err(rc);
+        }
+    }
+    return map_err(mdb_txn_commit(txn));
+}
+
+int store_open(const char *dir, struct store **out)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -errno;
+    struct store *st = xcalloc(1, sizeof *st);
+    int rc = map_err(mdb_env_create(&st->env));
+    if (rc) goto fail_free;
+    if ((rc = map_err(mdb_env_set_maxdbs(st->env, STORE__TABLES))) ||
+        (rc = map_err(mdb_env_set_mapsize(st->env, STORE_MAP_SIZE))) ||
+        (rc = map_err(mdb_env_set_maxreaders(st->env, 256))) ||
+        (rc = map_err(mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
+        goto fail_env;
+    *out = st;
+    return 0;
+fail_env:
+    mdb_env_close(st->env);
+fail_free:
+    free(st);
+    return rc;
+}
+
+void store_close(struct store *st)
+{
+    if (!st) return;
+    mdb_env_close(st->env);
+    free(st);
+}
+
+int store_txn_begin(struct store *st, int write, struct store_txn **out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+    if (rc) return map_err(rc);
+    struct store_txn *t = xmalloc(sizeof *t);
+    t->st = st;
+    t->txn = txn;
+    *out = t;
+    return 0;
+}
+
+int store_txn_commit(struct store_txn *t)
+{
+    int rc = mdb_txn_commit(t->txn);
+    free(t);
+    return map_err(rc);
+}
+
+void store_txn_abort(struct store_txn *t)
+{
+    if (!t) return;
+    mdb_txn_abort(t->txn);
+    free(t);
+}
+
+int store_get(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+              struct store_val *out)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(t->txn, t->st->dbi[tab], &k, &v);
+    if (rc) return map_err(rc);
+    out->data = v.mv_data;
+    out->len = v.mv_size;
+    return 0;
+}
+
+int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+              const void *val, size_t vlen, unsigned flags)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    unsigned mf = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
+    return map_err(mdb_put(t->txn, t->st->dbi[tab], &k, &v, mf));
+}
+
+int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t klen)
+{
+    MDB_val k = {klen, (void *)key};
+    return map_err(mdb_del(t->txn, t->st->dbi[tab], &k, NULL));
+}
+
+int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+               store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    MDB_val k = {plen, (void *)prefix}, v;
+    rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    int out = 0;
+    while (rc == MDB_SUCCESS) {
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break;
+        struct store_val sk = {k.mv_data, k.mv_size}, sv = {v.mv_data, v.mv_size};
+        out = fn(ctx, sk, sv);
+        if (out != 0) break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (out < 0) return out;
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return map_err(rc);
+    return 0;
+}
+
+int store_count(struct store_txn *t, enum store_table tab, size_t *out)
+{
+    MDB_stat s;
+    int rc = mdb_stat(t->txn, t->st->dbi[tab], &s);
+    if (rc) return map_err(rc);
+    *out = s.ms_entries;
+    return 0;
+}
+
+int store_reader_new(struct store *st, struct store_reader **out)
+{
+    struct store_reader *rd = xcalloc(1, sizeof *rd);
+    rd->t.st = st;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rd->t.txn);
+    if (rc) {
+        free(rd);
+        return map_err(rc);
+    }
+    mdb_txn_reset(rd->t.txn);
+    *out = rd;
+    return 0;
+}
+
+void store_reader_free(struct store_reader *rd)
+{
+    if (!rd) return;
+    mdb_txn_abort(rd->t.txn);
+    free(rd);
+}
+
+int store_reader_begin(struct store_reader *rd, struct store_txn **out)
+{
+    if (rd->active) store_reader_end(rd);
+    int rc = mdb_txn_renew(rd->t.txn);
+    if (rc) return map_err(rc);
+    rd->active = 1;
+    *out = &rd->t;
+    return 0;
+}
+
+void store_reader_end(struct store_reader *rd)
+{
+    if (!rd->active) return;
+    mdb_txn_reset(rd->t.txn);
+    rd->active = 0;
+}

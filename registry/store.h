@@ -1,0 +1,77 @@
+/* store.h: the registry's storage, a thin layer over LMDB. The only module that includes
+ * lmdb.h; no MDB_* code or type escapes it.
+ *
+ * Tables (LMDB named databases):
+ *   products       id                       -> current record (JSON)
+ *   versions       id "\0" u32be(version)   -> record of that version (JSON, immutable)
+ *   manufacturers  slug                     -> manufacturer (JSON)
+ *   tokens         32-byte token hash       -> {"manufacturer":slug,"created":...} (JSON)
+ *
+ * Ownership: store_open() returns a store the caller frees with store_close(), after every
+ * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),
+ * which free it. Values returned by store_get() are BORROWED from the database: valid only until
+ * the transaction ends or the next write in it; copy them out (never cast them to structs).
+ *
+ * Readers: a server loop keeps one reader (store_reader_new) and calls store_reader_begin/_end
+ * around each request; LMDB then resets and renews one read transaction instead of creating
+ * one per request. A reader belongs to one thread at a time (the env uses MDB_NOTLS). */
+#ifndef SECLABEL_STORE_H
+#define SECLABEL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_table {
+    STORE_PRODUCTS,
+    STORE_VERSIONS,
+    STORE_MANUFACTURERS,
+    STORE_TOKENS,
+    STORE__TABLES
+};
+
+struct store;
+struct store_txn;
+
+struct store_val {
+    const void *data; /* borrowed, see above */
+    size_t len;
+};
+
+#define STORE_NOOVERWRITE 1u
+
+/* Open (creating if needed, mode 0700) the database in directory `dir`. */
+int store_open(const char *dir, struct store **out);
+void store_close(struct store *st);
+
+/* Begin a transaction; write transactions serialise across threads and processes. */
+int store_txn_begin(struct store *st, int write, struct store_txn **out);
+int store_txn_commit(struct store_txn *txn);
+void store_txn_abort(struct store_txn *txn);
+
+/* REG_ENOTFOUND if the key is absent. */
+int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+              struct store_val *out);
+/* With STORE_NOOVERWRITE, REG_EEXIST if the key exists. */
+int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+              const void *val, size_t vlen, unsigned flags);
+int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen);
+
+/* Call fn for each entry whose key starts with prefix (all entries if plen == 0), in key order,
+ * starting at the first key >= start (start may be NULL). fn returns 0 to go on, 1 to stop, or a
+ * negative code, which store_scan returns. Keys and values are borrowed for the call only. */
+typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
+int store_scan(struct store_txn *txn, enum store_table t, const void *prefix, size_t plen,
+               store_scan_fn fn, void *ctx);
+
+/* Number of entries in a table. */
+int store_count(struct store_txn *txn, enum store_table t, size_t *out);
+
+/* A reusable read transaction for one thread (see the file comment). */
+struct store_reader;
+int store_reader_new(struct store *st, struct store_reader **out);
+void store_reader_free(struct store_reader *rd);
+/* Start a fresh snapshot; the returned txn is owned by the reader: never commit or abort it. */
+int store_reader_begin(struct store_reader *rd, struct store_txn **out);
+void store_reader_end(struct store_reader *rd);
+
+#endif
