@@ -1,0 +1,27 @@
+/* api.h: the registry's HTTP surface: the route table and its handlers (JSON API, pages,
+ * labels). Handlers are synchronous and short: each reads through the worker's reusable LMDB
+ * reader or writes one transaction, and fills the response.
+ *
+ * Ownership: struct app borrows the store and owns its reader; the caller creates it with
+ * app_init() and frees it with app_close() on the thread that uses it. */
+#ifndef SECLABEL_API_H
+#define SECLABEL_API_H
+
+#include "http.h"
+
+struct store;
+struct store_reader;
+
+struct app {
+    struct store *st;        /* borrowed */
+    struct store_reader *rd; /* owned; one per event-loop thread */
+    const char *public_url;  /* borrowed; base of URLs put in QR codes, no trailing '/' */
+    int log_requests;        /* one access-log line per request on stderr */
+};
+
+int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);
+void app_close(struct app *app);
+/* The http_request_cb: route the request and fill the response. ctx is a struct app. */
+void app_handle(void *ctx, struct http_req *req, struct http_resp *resp);
+
+#endif

@@ -1,0 +1,400 @@
+/* http.c: llhttp callbacks that build a bounded struct http_req, and the response writer.
+ *
+ * Request lifecycle inside one parser:
+ *   message_begin -> url* -> (header_field* field_complete header_value* value_complete)*
+ *   -> headers_complete (limits, Expect: 100-continue) -> body* -> message_complete
+ *   -> on_request(ctx, req, resp) -> response appended to out.
+ * A callback that finds a limit broken records the REG_E* code in p->err and returns -1;
+ * llhttp then stops with an error and http_parser_feed() answers with that code and closes.
+ * A response that must close the connection pauses llhttp so no later pipelined request runs. */
+#include "http.h"
+
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <yyjson.h>
+
+static struct http_parser *P(llhttp_t *ll)
+{
+    return (struct http_parser *)ll->data;
+}
+
+static int fail(struct http_parser *p, int code)
+{
+    p->err = code;
+    return -1;
+}
+
+static int on_message_begin(llhttp_t *ll)
+{
+    struct http_parser *p = P(ll);
+    struct http_req *r = &p->req;
+    buf_reset(&r->url);
+    buf_reset(&r->hbytes);
+    buf_reset(&r->body);
+    for (int i = 0; i < r->nparams; i++)
+        free(r->params[i]);
+    r->nparams = r->nheaders = 0;
+    p->hfield_open = 0;
+    p->in_message = 1;
+    return 0;
+}
+
+static int on_url(llhttp_t *ll, const char *at, size_t len)
+{
+    struct http_parser *p = P(ll);
+    if (p->req.url.len + len > HTTP_MAX_URL) return fail(p, REG_EURILONG);
+    buf_append(&p->req.url, at, len);
+    return 0;
+}
+
+static int header_bytes(struct http_parser *p, const char *at, size_t len)
+{
+    if (p->req.hbytes.len + len + 1 > HTTP_MAX_HEADER_BYTES) return fail(p, REG_EHDRBIG);
+    buf_append(&p->req.hbytes, at, len);
+    return 0;
+}
+
+static int on_header_field(llhttp_t *ll, const char *at, size_t len)
+{
+    struct http_parser *p = P(ll);
+    struct http_req *r = &p->req;
+    if (!p->hfield_open) {
+        if (r->nheaders >= HTTP_MAX_HEADERS) return fail(p, REG_EHDRBIG);
+        r->hoff[r->nheaders][0] = r->hbytes.len;
+        p->hfield_open = 1;
+    }
+    return header_bytes(p, at, len);
+}
+
+static int on_header_field_complete(llhttp_t *ll)
+{
+    struct http_parser *p = P(ll);
+    if (!p->hfield_open) { /* empty name: llhttp rejects these, but stay safe */
+        if (p->req.nheaders >= HTTP_MAX_HEADERS) return fail(p, REG_EHDRBIG);
+        p->req.hoff[p->req.nheaders][0] = p->req.hbytes.len;
+        p->hfield_open = 1;
+    }
+    if (header_bytes(p, "", 1)) return -1;
+    p->req.hoff[p->req.nheaders][1] = p->req.hbytes.len;
+    return 0;
+}
+
+static int on_header_value(llhttp_t *ll, const char *at, size_t len)
+{
+    return header_bytes(P(ll), at, len);
+}
+
+static int on_header_value_complete(llhttp_t *ll)
+{
+    struct http_parser *p = P(ll);
+    if (header_bytes(p, "", 1)) return -1;
+    p->req.nheaders++;
+    p->hfield_open = 0;
+    return 0;
+}
+
+static int method_of(uint8_t m)
+{
+    switch (m) {
+    case HTTP_GET:
+        return HTTP_M_GET;
+    case HTTP_HEAD:
+        return HTTP_M_HEAD;
+    case HTTP_PUT:
+        return HTTP_M_PUT;
+    case HTTP_POST:
+        return HTTP_M_POST;
+    case HTTP_DELETE:
+        return HTTP_M_DELETE;
+    }
+    return HTTP_M_OTHER;
+}
+
+static int on_headers_complete(llhttp_t *ll)
+{
+    struct http_parser *p = P(ll);
+    struct http_req *r = &p->req;
+    r->method = method_of(llhttp_get_method(ll));
+    if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > HTTP_MAX_BODY)
+        return fail(p, REG_ETOOBIG);
+    size_t len;
+    const char *expect = http_req_header(r, "expect", &len);
+    if (expect && len == 12 && strncasecmp(expect, "100-continue", 12) == 0)
+        buf_puts(p->out, "HTTP/1.1 100 Continue\r\n\r\n");
+    return 0;
+}
+
+static int on_body(llhttp_t *ll, const char *at, size_t len)
+{
+    struct http_parser *p = P(ll);
+    if (p->req.body.len + len > HTTP_MAX_BODY) return fail(p, REG_ETOOBIG);
+    buf_append(&p->req.body, at, len);
+    return 0;
+}
+
+static void split_target(struct http_req *r)
+{
+    const char *u = buf_cstr(&r->url);
+    const char *q = memchr(u, '?', r->url.len);
+    r->path = u;
+    r->path_len = q ? (size_t)(q - u) : r->url.len;
+    r->query = q ? q + 1 : NULL;
+    r->query_len = q ? r->url.len - r->path_len - 1 : 0;
+}
+
+static void write_response(struct http_parser *p, int head)
+{
+    struct http_resp *s = &p->resp;
+    struct buf *o = p->out;
+    int no_body = s->status == 304 || s->status == 204;
+    buf_printf(o, "HTTP/1.1 %d %s\r\nDate: %s\r\n", s->status, http_status_text(s->status),
+               p->date ? p->date : "Thu, 01 Jan 1970 00:00:00 GMT");
+    if (s->content_type && !no_body) buf_printf(o, "Content-Type: %s\r\n", s->content_type);
+    if (!no_body) buf_printf(o, "Content-Length: %zu\r\n", s->body.len);
+    buf_printf(o, "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n", p->req.id);
+    if (s->close) buf_puts(o, "Connection: close\r\n");
+    buf_append(o, s->headers.data, s->headers.len);
+    buf_puts(o, "\r\n");
+    if (!head && !no_body) buf_append(o, s->body.data, s->body.len);
+}
+
+static void reset_resp(struct http_resp *s)
+{
+    s->status = 200;
+    s->content_type = NULL;
+    s->close = 0;
+    buf_reset(&s->headers);
+    buf_reset(&s->body);
+}
+
+static void next_id(struct http_parser *p)
+{
+    snprintf(p->req.id, sizeof p->req.id, "%08x%08llx", p->id_prefix, ++p->counter & 0xffffffffull);
+}
+
+static int on_message_complete(llhttp_t *ll)
+{
+    struct http_parser *p = P(ll);
+    struct http_req *r = &p->req;
+    p->in_message = 0;
+    r->keep_alive = llhttp_should_keep_alive(ll);
+    split_target(r);
+    next_id(p);
+    reset_resp(&p->resp);
+    p->on_request(p->ctx, r, &p->resp);
+    if (!r->keep_alive) p->resp.close = 1;
+    write_response(p, r->method == HTTP_M_HEAD);
+    if (p->resp.close) {
+        p->closing = 1;
+        return HPE_PAUSED;
+    }
+    return 0;
+}
+
+void http_parser_init(struct http_parser *p, http_request_cb cb, void *ctx, unsigned id_prefix)
+{
+    memset(p, 0, sizeof *p);
+    llhttp_settings_init(&p->settings);
+    p->settings.on_message_begin = on_message_begin;
+    p->settings.on_url = on_url;
+    p->settings.on_header_field = on_header_field;
+    p->settings.on_header_field_complete = on_header_field_complete;
+    p->settings.on_header_value = on_header_value;
+    p->settings.on_header_value_complete = on_header_value_complete;
+    p->settings.on_headers_complete = on_headers_complete;
+    p->settings.on_body = on_body;
+    p->settings.on_message_complete = on_message_complete;
+    llhttp_init(&p->ll, HTTP_REQUEST, &p->settings);
+    p->ll.data = p;
+    p->on_request = cb;
+    p->ctx = ctx;
+    p->id_prefix = id_prefix;
+}
+
+void http_parser_free(struct http_parser *p)
+{
+    struct http_req *r = &p->req;
+    for (int i = 0; i < r->nparams; i++)
+        free(r->params[i]);
+    r->nparams = 0;
+    buf_free(&r->url);
+    buf_free(&r->hbytes);
+    buf_free(&r->body);
+    buf_free(&p->resp.headers);
+    buf_free(&p->resp.body);
+}
+
+void http_parser_fail(struct http_parser *p, int code, struct buf *out)
+{
+    p->out = out;
+    p->closing = 1;
+    next_id(p);
+    reset_resp(&p->resp);
+    http_resp_error(&p->resp, code, NULL);
+    p->resp.close = 1;
+    write_response(p, 0);
+}
+
+int http_parser_feed(struct http_parser *p, const char *data, size_t len, struct buf *out)
+{
+    if (p->closing) return 1;
+    p->out = out;
+    llhttp_errno_t e = llhttp_execute(&p->ll, data, len);
+    if (e == HPE_OK) return 0;
+    if (e == HPE_PAUSED && p->closing) return 1;
+    http_parser_fail(p, p->err ? p->err : REG_EBADREQ, out);
+    return 1;
+}
+
+const char *http_req_header(const struct http_req *req, const char *name, size_t *len)
+{
+    for (int i = 0; i < req->nheaders; i++) {
+        const char *n = req->hbytes.data + req->hoff[i][0];
+        if (strcasecmp(n, name) == 0) {
+            const char *v = req->hbytes.data + req->hoff[i][1];
+            if (len) *len = strlen(v);
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode s[0..len) into out ('+' is a space when plus is set); -1 on a bad escape. */
+int http_pct_decode(const char *s, size_t len, int plus, struct buf *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            if (i + 2 >= len) return -1;
+            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            if (h < 0 || l < 0) return -1;
+            buf_putc(out, (char)(h * 16 + l));
+            i += 2;
+        } else {
+            buf_putc(out, plus && c == '+' ? ' ' : c);
+        }
+    }
+    buf_cstr(out);
+    return 0;
+}
+
+int http_req_query(const struct http_req *req, const char *name, struct buf *out)
+{
+    size_t nlen = strlen(name);
+    const char *q = req->query, *end = req->query + req->query_len;
+    while (q && q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *pe = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(pe - q));
+        const char *ke = eq ? eq : pe;
+        if ((size_t)(ke - q) == nlen && memcmp(q, name, nlen) == 0) {
+            buf_reset(out);
+            if (eq) return http_pct_decode(eq + 1, (size_t)(pe - eq - 1), 1, out);
+            buf_cstr(out);
+            return 0;
+        }
+        q = amp ? amp + 1 : NULL;
+    }
+    return -1;
+}
+
+const char *http_method_name(int method)
+{
+    switch (method) {
+    case HTTP_M_GET:
+        return "GET";
+    case HTTP_M_HEAD:
+        return "HEAD";
+    case HTTP_M_PUT:
+        return "PUT";
+    case HTTP_M_POST:
+        return "POST";
+    case HTTP_M_DELETE:
+        return "DELETE";
+    }
+    return "OTHER";
+}
+
+void http_resp_header(struct http_resp *resp, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    buf_printf(&resp->headers, "%s: ", name);
+    va_start(ap, fmt);
+    buf_vprintf(&resp->headers, fmt, ap);
+    va_end(ap);
+    buf_puts(&resp->headers, "\r\n");
+}
+
+int http_resp_error(struct http_resp *resp, int code, const char *message)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_mut_obj_add_str(doc, o, "error", reg_err_name(code));
+    yyjson_mut_obj_add_str(doc, o, "message", message ? message : reg_strerror(code));
+    size_t len;
+    char *s = yyjson_mut_write(doc, 0, &len);
+    yyjson_mut_doc_free(doc);
+    resp->status = reg_err_status(code);
+    resp->content_type = "application/json; charset=utf-8";
+    buf_reset(&resp->body);
+    if (s) buf_append(&resp->body, s, len);
+    buf_putc(&resp->body, '\n');
+    free(s);
+    if (resp->status == 400 || resp->status == 408 || resp->status == 413 ||
+        resp->status == 414 || resp->status == 431)
+        resp->close = 1;
+    return resp->status;
+}
+
+const char *http_status_text(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    }
+    return "Unknown";
+}
+
+void http_date(long t, char out[30])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 30, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}

@@ -1,0 +1,107 @@
+/* http.h: HTTP/1.1 requests and responses, independent of sockets.
+ *
+ * http_parser wraps llhttp: bytes go in through http_parser_feed(); each complete request is
+ * handed to the on_request callback, which fills a response; the parser serialises it into
+ * the caller's output buffer. Requests are answered strictly in order, so pipelining needs no
+ * extra bookkeeping. Every size is bounded (HTTP_MAX_*); past a bound the parser answers with
+ * the matching error (414, 431, 413) and asks for the connection to be closed.
+ *
+ * Ownership: the parser owns its request and response objects and reuses their memory; the
+ * pointers a handler sees (path, headers, body, params) are valid only during on_request. */
+#ifndef SECLABEL_HTTP_H
+#define SECLABEL_HTTP_H
+
+#include "buf.h"
+
+#include <llhttp.h>
+#include <stddef.h>
+
+#define HTTP_MAX_URL 4096
+#define HTTP_MAX_HEADER_BYTES 16384
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_PARAMS 4
+
+enum http_method {
+    HTTP_M_GET = 1,
+    HTTP_M_HEAD = 2,
+    HTTP_M_PUT = 4,
+    HTTP_M_POST = 8,
+    HTTP_M_DELETE = 16,
+    HTTP_M_OTHER = 32,
+};
+
+struct http_req {
+    int method;              /* one enum http_method */
+    struct buf url;          /* raw request target */
+    const char *path;        /* into url; not decoded */
+    size_t path_len;
+    const char *query;       /* into url, after '?'; NULL if none */
+    size_t query_len;
+    struct buf hbytes;       /* "name\0value\0" pairs */
+    size_t hoff[HTTP_MAX_HEADERS][2];
+    int nheaders;
+    struct buf body;
+    char *params[HTTP_MAX_PARAMS]; /* percent-decoded path captures, set by the router */
+    int nparams;
+    int keep_alive;
+    char id[17];             /* request id, also sent as X-Request-Id */
+};
+
+struct http_resp {
+    int status;
+    const char *content_type; /* static string; NULL for no body type */
+    struct buf headers;       /* extra header lines, each ending in CRLF */
+    struct buf body;
+    int close;                /* close the connection after this response */
+};
+
+/* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
+const char *http_req_header(const struct http_req *req, const char *name, size_t *len);
+/* Value of query parameter `name` decoded into out (NUL-terminated); 0, or -1 if absent. */
+int http_req_query(const struct http_req *req, const char *name, struct buf *out);
+const char *http_method_name(int method);
+/* Percent-decode s[0..len) into out (NUL-terminated); plus: "+" means space. -1 if malformed. */
+int http_pct_decode(const char *s, size_t len, int plus, struct buf *out);
+
+/* Add one header line. */
+void http_resp_header(struct http_resp *resp, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Make resp a JSON error: {"error": reg_err_name(code), "message": message or the default}.
+ * Returns the status. */
+int http_resp_error(struct http_resp *resp, int code, const char *message);
+/* Reason phrase of a status. */
+const char *http_status_text(int status);
+
+struct http_parser;
+/* Called once per complete request; fill resp (status, type, headers, body). */
+typedef void (*http_request_cb)(void *ctx, struct http_req *req, struct http_resp *resp);
+
+struct http_parser {
+    llhttp_t ll;
+    llhttp_settings_t settings;
+    struct http_req req;
+    struct http_resp resp;
+    struct buf *out;   /* where responses are written; set by http_parser_feed */
+    http_request_cb on_request;
+    void *ctx;
+    const char *date;  /* current IMF-fixdate, kept up to date by the caller */
+    int err;           /* REG_E* code of the failure that stopped parsing */
+    int in_message;    /* between message begin and complete */
+    int closing;       /* a response asked to close: stop parsing */
+    int hfield_open;
+    unsigned long long counter; /* requests seen, for request ids */
+    unsigned id_prefix;
+};
+
+void http_parser_init(struct http_parser *p, http_request_cb cb, void *ctx, unsigned id_prefix);
+void http_parser_free(struct http_parser *p);
+/* Feed bytes; responses are appended to out. Returns 0 to keep reading, 1 if the connection
+ * must be closed once out is written (an error response, if any, is already in out). */
+int http_parser_feed(struct http_parser *p, const char *data, size_t len, struct buf *out);
+/* Append an error response for code (e.g. REG_ETIMEOUT) that closes the connection. */
+void http_parser_fail(struct http_parser *p, int code, struct buf *out);
+/* Write an IMF-fixdate for time t into out (30 bytes). */
+void http_date(long t, char out[30]);
+
+#endif

@@ -1,0 +1,104 @@
+/* main.c: seclabeld's command line: options -> struct srv_config -> srv_run(). Nothing else. */
+#include "auth.h"
+#include "srv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECLABEL_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: seclabeld [options]\n"
+    "\n"
+    "The seclabel registry server: stores product security declarations in LMDB and serves\n"
+    "them as JSON, as shopper pages and as QR labels over HTTP.\n"
+    "\n"
+    "  --listen HOST:PORT       address to listen on (default 127.0.0.1:8080; port 0: any)\n"
+    "  --data DIR               database directory (default ./data; created if missing)\n"
+    "  --public-url URL         base URL printed in QR codes, e.g. https://label.example.com\n"
+    "                           (default: http://<listen address>)\n"
+    "  --quiet                  no access log on stderr\n"
+    "  --request-timeout-ms N   time allowed for a request to arrive whole (default 10000)\n"
+    "  --idle-timeout-ms N      keep-alive connections idle this long are closed (default 30000)\n"
+    "  --max-connections N      connections accepted at once (default 10000)\n"
+    "  --version, --help\n";
+
+/* A base URL safe to put into pages and JSON unescaped: http(s), no quotes, spaces or
+ * backslashes; a trailing '/' is dropped. */
+static int public_url_ok(char *u)
+{
+    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) return 0;
+    size_t n = strlen(u);
+    if (n > 400) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)u[i] <= ' ' || strchr("\"'<>\\`{}|^", u[i]) || u[i] == 127) return 0;
+    while (n > 0 && u[n - 1] == '/')
+        u[--n] = '\0';
+    return n > 8;
+}
+
+static int num_arg(const char *name, const char *v, unsigned *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || n == 0 || n > 86400000ul) {
+        fprintf(stderr, "seclabeld: %s needs a positive number, not '%s'\n", name, v);
+        return -1;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct srv_config *cfg)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--version")) {
+            puts("seclabeld " SECLABEL_VERSION);
+            exit(0);
+        } else if (!strcmp(a, "--quiet")) {
+            cfg->log_requests = 0;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "seclabeld: unknown option or missing value: %s (see --help)\n", a);
+            return -1;
+        }
+        i++;
+        if (!strcmp(a, "--listen")) cfg->listen = v;
+        else if (!strcmp(a, "--data")) cfg->data_dir = v;
+        else if (!strcmp(a, "--public-url")) {
+            if (!public_url_ok(argv[i])) {
+                fprintf(stderr, "seclabeld: --public-url must be an http(s) URL: %s\n", v);
+                return -1;
+            }
+            cfg->public_url = argv[i];
+        } else if (!strcmp(a, "--request-timeout-ms")) {
+            if (num_arg(a, v, &cfg->request_timeout_ms)) return -1;
+        } else if (!strcmp(a, "--idle-timeout-ms")) {
+            if (num_arg(a, v, &cfg->idle_timeout_ms)) return -1;
+        } else if (!strcmp(a, "--max-connections")) {
+            if (num_arg(a, v, &cfg->max_connections)) return -1;
+        } else {
+            fprintf(stderr, "seclabeld: unknown option: %s (see --help)\n", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct srv_config cfg;
+    srv_config_default(&cfg);
+    if (parse_args(argc, argv, &cfg)) return 2;
+    if (auth_init()) {
+        fputs("seclabeld: cannot initialise libsodium\n", stderr);
+        return 1;
+    }
+    return srv_run(&cfg) == 0 ? 0 : 1;
+}

@@ -1,0 +1,26 @@
+/* router.h: a static route table: {methods, pattern, handler}, matched segment by segment.
+ *
+ * Patterns are literal paths in which a segment "{}" captures one non-empty path segment,
+ * percent-decoded into req->params (owned by the request, freed when the next request starts).
+ * HEAD is accepted wherever GET is. */
+#ifndef SECLABEL_ROUTER_H
+#define SECLABEL_ROUTER_H
+
+#include "http.h"
+
+#include <stddef.h>
+
+typedef int (*route_fn)(void *ctx, struct http_req *req, struct http_resp *resp);
+
+struct route {
+    int methods; /* HTTP_M_* mask */
+    const char *pattern;
+    route_fn fn;
+};
+
+/* The route for req, with its captures in req->params; NULL if none. *allow gets the methods
+ * of every route whose path matched (0 if none), for 404 versus 405 with an Allow header. */
+const struct route *router_match(const struct route *routes, size_t n, struct http_req *req,
+                                 int *allow);
+
+#endif

@@ -1,0 +1,342 @@
+/* srv.c: the event loop, listener and connection lifecycle (see srv.h).
+ *
+ * A connection:
+ *   accept -> reading (idle timer) -> bytes -> http_parser_feed -> responses in c->out
+ *          -> flush: one uv_write at a time; more output waits in c->out
+ *   a request in progress is bounded by request_timeout_ms (slow senders get 408);
+ *   between requests the idle timer closes the connection after idle_timeout_ms;
+ *   feed() asks to close (error, Connection: close) -> stop reading, write, then close;
+ *   close: uv_close on the socket and the timer; the struct is freed when both close_cbs ran.
+ * The read buffer is shared by the loop: bytes are parsed synchronously inside read_cb. */
+#include "srv.h"
+
+#include "api.h"
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+#include "store.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#define READ_BUF_SIZE (64 * 1024)
+#define OUT_HIGH_WATER (1024 * 1024) /* stop reading while this much output is queued */
+
+struct conn;
+
+struct srv {
+    const struct srv_config *cfg;
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_signal_t sigint, sigterm;
+    struct app app;
+    struct store *st;
+    char public_url[512];
+    char date[30];
+    time_t date_t;
+    char rbuf[READ_BUF_SIZE];
+    struct conn *conns; /* doubly linked, for shutdown */
+    unsigned nconns;
+    int stopping;
+};
+
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    struct srv *srv;
+    struct http_parser hp;
+    struct buf out;         /* responses not yet handed to uv_write */
+    uv_write_t *inflight;   /* at most one write at a time */
+    int closing, close_after_write, reading, handles_open;
+    struct conn *prev, *next;
+};
+
+struct write_req {
+    uv_write_t req;
+    struct conn *c;
+    struct buf b;
+};
+
+void srv_config_default(struct srv_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen = "127.0.0.1:8080";
+    cfg->data_dir = "./data";
+    cfg->log_requests = 1;
+    cfg->request_timeout_ms = 10000;
+    cfg->idle_timeout_ms = 30000;
+    cfg->max_connections = 10000;
+}
+
+static void on_conn_handle_closed(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    if (--c->handles_open > 0) return;
+    struct srv *s = c->srv;
+    if (c->prev) c->prev->next = c->next;
+    else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    s->nconns--;
+    http_parser_free(&c->hp);
+    buf_free(&c->out);
+    free(c);
+}
+
+static void conn_close(struct conn *c)
+{
+    if (c->closing) return;
+    c->closing = 1;
+    uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
+}
+
+static void conn_flush(struct conn *c);
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
+
+static void conn_read(struct conn *c, int on)
+{
+    if (c->closing || on == c->reading) return;
+    if (on && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+        conn_close(c);
+        return;
+    }
+    if (!on) uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = on;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    struct write_req *w = (struct write_req *)req;
+    struct conn *c = w->c;
+    buf_free(&w->b);
+    free(w);
+    if (c->closing) return; /* cancelled by uv_close */
+    c->inflight = NULL;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    conn_flush(c);
+    if (!c->close_after_write && c->out.len < OUT_HIGH_WATER) conn_read(c, 1);
+}
+
+static void conn_flush(struct conn *c)
+{
+    if (c->closing || c->inflight) return;
+    if (c->out.len == 0) {
+        if (c->close_after_write) conn_close(c);
+        return;
+    }
+    struct write_req *w = xmalloc(sizeof *w);
+    w->c = c;
+    w->b = c->out; /* the write owns the bytes until on_write */
+    buf_init(&c->out);
+    uv_buf_t ub = uv_buf_init(w->b.data, (unsigned)w->b.len);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write) != 0) {
+        buf_free(&w->b);
+        free(w);
+        conn_close(c);
+        return;
+    }
+    c->inflight = &w->req;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct conn *c = t->data;
+    if (c->hp.in_message && !c->close_after_write) {
+        http_parser_fail(&c->hp, REG_ETIMEOUT, &c->out);
+        c->close_after_write = 1;
+        conn_read(c, 0);
+        conn_flush(c);
+    } else {
+        conn_close(c);
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+    struct conn *c = h->data;
+    (void)hint;
+    *b = uv_buf_init(c->srv->rbuf, READ_BUF_SIZE);
+}
+
+static void refresh_date(struct srv *s)
+{
+    time_t now = time(NULL);
+    if (now == s->date_t) return;
+    s->date_t = now;
+    http_date((long)now, s->date);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
+{
+    struct conn *c = st->data;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0) return;
+    refresh_date(c->srv);
+    int was_in = c->hp.in_message;
+    unsigned long long before = c->hp.counter;
+    int rc = http_parser_feed(&c->hp, b->base, (size_t)nread, &c->out);
+    if (rc) {
+        c->close_after_write = 1;
+        conn_read(c, 0);
+    } else if (c->hp.in_message && (!was_in || c->hp.counter != before)) {
+        uv_timer_start(&c->timer, on_timer, c->srv->cfg->request_timeout_ms, 0);
+    } else if (!c->hp.in_message && c->hp.counter != before) {
+        uv_timer_start(&c->timer, on_timer, c->srv->cfg->idle_timeout_ms, 0);
+    }
+    if (c->out.len >= OUT_HIGH_WATER) conn_read(c, 0);
+    conn_flush(c);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct srv *s = server->data;
+    if (status < 0 || s->stopping) return;
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->srv = s;
+    uv_tcp_init(&s->loop, &c->tcp);
+    uv_timer_init(&s->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->handles_open = 2;
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    http_parser_init(&c->hp, app_handle, &s->app, randombytes_random());
+    c->hp.date = s->date;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || s->nconns > s->cfg->max_connections) {
+        conn_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    uv_timer_start(&c->timer, on_timer, s->cfg->idle_timeout_ms, 0);
+    conn_read(c, 1);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    struct srv *s = sig->data;
+    (void)signum;
+    if (s->stopping) return;
+    s->stopping = 1;
+    fprintf(stderr, "seclabeld: stopping\n");
+    uv_close((uv_handle_t *)&s->listener, NULL);
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    for (struct conn *c = s->conns; c; c = c->next)
+        conn_close(c);
+}
+
+static int parse_listen(const char *spec, struct sockaddr_storage *ss)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof host) return -EINVAL;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535) return -EINVAL;
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    if (host[0] == '[') {
+        size_t n = strlen(host);
+        if (n < 3 || host[n - 1] != ']') return -EINVAL;
+        host[n - 1] = '\0';
+        return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)ss);
+    }
+    return uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss);
+}
+
+/* The address actually bound, as "http://host:port". */
+static void bound_url(struct srv *s, char *out, size_t n)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    char ip[64] = "?";
+    int port = 0;
+    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+    if (ss.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        snprintf(out, n, "http://[%s]:%d", ip, port);
+    } else {
+        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        snprintf(out, n, "http://%s:%d", ip, port);
+    }
+}
+
+static int start_listener(struct srv *s)
+{
+    struct sockaddr_storage ss;
+    int rc = parse_listen(s->cfg->listen, &ss);
+    if (rc) {
+        fprintf(stderr, "seclabeld: --listen %s: expected HOST:PORT\n", s->cfg->listen);
+        return rc;
+    }
+    uv_tcp_init(&s->loop, &s->listener);
+    s->listener.data = s;
+    if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0)) ||
+        (rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection))) {
+        fprintf(stderr, "seclabeld: cannot listen on %s: %s\n", s->cfg->listen, uv_strerror(rc));
+        uv_close((uv_handle_t *)&s->listener, NULL);
+        return rc;
+    }
+    return 0;
+}
+
+static void start_signals(struct srv *s)
+{
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_signal_init(&s->loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+}
+
+int srv_run(const struct srv_config *cfg)
+{
+    struct srv *s = xcalloc(1, sizeof *s);
+    s->cfg = cfg;
+    signal(SIGPIPE, SIG_IGN);
+    int rc = store_open(cfg->data_dir, &s->st);
+    if (rc) {
+        fprintf(stderr, "seclabeld: cannot open database in %s: %s\n", cfg->data_dir,
+                reg_strerror(rc));
+        free(s);
+        return rc;
+    }
+    uv_loop_init(&s->loop);
+    char url[256];
+    if ((rc = start_listener(s)) == 0) {
+        bound_url(s, url, sizeof url);
+        snprintf(s->public_url, sizeof s->public_url, "%s", cfg->public_url ? cfg->public_url : url);
+        rc = app_init(&s->app, s->st, s->public_url, cfg->log_requests);
+        if (rc) uv_close((uv_handle_t *)&s->listener, NULL);
+    }
+    if (rc == 0) {
+        start_signals(s);
+        printf("seclabeld: listening on %s (data %s, public URL %s)\n", url, cfg->data_dir,
+               s->public_url);
+        fflush(stdout);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        app_close(&s->app);
+        fprintf(stderr, "seclabeld: stopped\n");
+    }
+    uv_run(&s->loop, UV_RUN_DEFAULT); /* let any closing handles finish */
+    uv_loop_close(&s->loop);
+    store_close(s->st);
+    free(s);
+    return rc;
+}

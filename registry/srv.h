@@ -1,0 +1,25 @@
+/* srv.h: the registry server: a libuv event loop that accepts connections, feeds their bytes
+ * to the HTTP parser, hands complete requests to the app, and writes responses in order.
+ *
+ * One struct srv is one event loop with its own listener and its own LMDB reader, so more
+ * loops (one per core, SO_REUSEPORT) can be added without shared state. srv_run() blocks until
+ * SIGINT or SIGTERM, then closes every connection and returns. */
+#ifndef SECLABEL_SRV_H
+#define SECLABEL_SRV_H
+
+struct srv_config {
+    const char *listen;      /* "HOST:PORT" ("[::1]:8080" for IPv6); port 0 picks a free one */
+    const char *data_dir;    /* LMDB environment directory, created if missing */
+    const char *public_url;  /* base URL for QR codes; NULL: http://<bound address> */
+    int log_requests;
+    unsigned request_timeout_ms; /* a request must arrive whole within this */
+    unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */
+    unsigned max_connections;
+};
+
+void srv_config_default(struct srv_config *cfg);
+/* Run until a stop signal. Prints "seclabeld: listening on http://HOST:PORT" on stdout once
+ * ready. Returns 0 after a clean shutdown or a negative code (message on stderr). */
+int srv_run(const struct srv_config *cfg);
+
+#endif
