@@ -1,0 +1,23 @@
+/* cli.h: what the seclabel subcommands share: the command table's entry points and the
+ * option parsing helpers. Each cmd_*.c file implements a family of subcommands. */
+#ifndef SECLABEL_CLI_H
+#define SECLABEL_CLI_H
+
+#include "client.h"
+
+/* A command gets argv after its own name and the client settings (flags already applied). */
+typedef int (*cli_cmd_fn)(int argc, char **argv, struct client *c);
+
+int cmd_register(int argc, char **argv, struct client *c);
+int cmd_show(int argc, char **argv, struct client *c);
+int cmd_label(int argc, char **argv, struct client *c);
+int cmd_admin(int argc, char **argv, struct client *c);
+
+/* Print "seclabel: <message>" on stderr and return CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Read a whole file ("-" is stdin) of at most max bytes into out; prints why on failure. */
+int cli_read_file(const char *path, size_t max, struct buf *out);
+/* Write data to path atomically (temporary file + rename); prints why on failure. */
+int cli_write_file(const char *path, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,116 @@
+/* client.c: HTTP through libcurl for the CLI (see client.h). */
+#include "client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yyjson.h>
+
+#define CLIENT_MAX_RESPONSE (64 * 1024 * 1024)
+
+void client_from_env(struct client *c)
+{
+    const char *s = getenv("SECLABEL_SERVER"), *t = getenv("SECLABEL_TOKEN");
+    c->server = s && *s ? s : "http://127.0.0.1:8080";
+    c->token = t && *t ? t : NULL;
+}
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+    struct buf *b = ud;
+    if (b->len + size * n > CLIENT_MAX_RESPONSE) return 0; /* aborts the transfer */
+    buf_append(b, p, size * n);
+    return size * n;
+}
+
+static struct curl_slist *make_headers(const struct client *c, const char *ctype)
+{
+    struct curl_slist *h = NULL;
+    struct buf line = BUF_INIT;
+    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    h = curl_slist_append(h, "Accept: application/json");
+    if (ctype) {
+        buf_printf(&line, "Content-Type: %s", ctype);
+        h = curl_slist_append(h, buf_cstr(&line));
+    }
+    if (c->token) {
+        buf_reset(&line);
+        buf_printf(&line, "Authorization: Bearer %s", c->token);
+        h = curl_slist_append(h, buf_cstr(&line));
+        memset(line.data, 0, line.len);
+    }
+    buf_free(&line);
+    return h;
+}
+
+int client_request(const struct client *c, const char *method, const char *path,
+                   const char *body, size_t len, const char *ctype, struct client_resp *out)
+{
+    struct buf url = BUF_INIT;
+    size_t sl = strlen(c->server);
+    while (sl > 0 && c->server[sl - 1] == '/')
+        sl--;
+    buf_append(&url, c->server, sl);
+    buf_puts(&url, path);
+    CURL *h = curl_easy_init();
+    if (!h) {
+        fputs("seclabel: cannot initialise libcurl\n", stderr);
+        buf_free(&url);
+        return CLI_FAILED;
+    }
+    struct curl_slist *hdrs = make_headers(c, ctype);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    buf_init(&out->body);
+    curl_easy_setopt(h, CURLOPT_URL, buf_cstr(&url));
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "seclabel/0.1.0");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    CURLcode rc = curl_easy_perform(h);
+    int ret = CLI_OK;
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "seclabel: cannot reach %.*s: %s%s\n", (int)sl, c->server,
+                errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                rc == CURLE_COULDNT_CONNECT ? " (is seclabeld running? see --server)" : "");
+        buf_free(&out->body);
+        ret = CLI_UNREACHABLE;
+    } else {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    buf_free(&url);
+    return ret;
+}
+
+int client_report_error(const struct client_resp *r)
+{
+    yyjson_doc *doc = yyjson_read(r->body.data ? r->body.data : "", r->body.len, 0);
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    const char *msg = yyjson_get_str(yyjson_obj_get(root, "message"));
+    const char *code = yyjson_get_str(yyjson_obj_get(root, "error"));
+    fprintf(stderr, "seclabel: %s (HTTP %ld%s%s)\n", msg ? msg : "the server refused the request",
+            r->status, code ? ", " : "", code ? code : "");
+    yyjson_val *d;
+    size_t i, max;
+    yyjson_arr_foreach(yyjson_obj_get(root, "details"), i, max, d)
+    {
+        const char *path = yyjson_get_str(yyjson_obj_get(d, "path"));
+        const char *m = yyjson_get_str(yyjson_obj_get(d, "message"));
+        const char *rule = yyjson_get_str(yyjson_obj_get(d, "rule"));
+        fprintf(stderr, "  %s: %s (%s)\n", path && *path ? path : "/", m ? m : "?",
+                rule ? rule : "?");
+    }
+    yyjson_doc_free(doc);
+    return r->status == 401 || r->status == 403 ? CLI_UNAUTHORISED : CLI_FAILED;
+}

@@ -1,0 +1,171 @@
+/* cmd_product.c: the manufacturer's product commands: register, show, label. */
+#include "cli.h"
+
+#include "assess.h"
+#include "decl.h"
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <yyjson.h>
+
+static int need_id(const char *id)
+{
+    if (decl_id_valid(id, strlen(id))) return 0;
+    return cli_usage_error("'%s' is not a product ID (1-64 letters, digits, '.', '_', '-')", id);
+}
+
+/* Check the declaration locally with the server's own rules before sending anything. */
+static int validate_local(const struct buf *body, const char *path, const char *id)
+{
+    yyjson_read_err err;
+    yyjson_doc *doc = yyjson_read_opts(body->data, body->len, 0, NULL, &err);
+    if (!doc) {
+        fprintf(stderr, "seclabel: %s is not valid JSON: %s at byte %zu\n", path, err.msg, err.pos);
+        return CLI_FAILED;
+    }
+    struct decl_errors errs;
+    int rc = decl_validate(yyjson_doc_get_root(doc), id, &errs);
+    yyjson_doc_free(doc);
+    if (!rc) return CLI_OK;
+    fprintf(stderr, "seclabel: %s has %d problem%s; nothing was sent:\n", path, errs.n,
+            errs.n == 1 ? "" : "s");
+    for (int i = 0; i < errs.n; i++)
+        fprintf(stderr, "  %s: %s (%s)\n", errs.e[i].path[0] ? errs.e[i].path : "/",
+                errs.e[i].message, errs.e[i].rule);
+    return CLI_FAILED;
+}
+
+/* The ID from --id, else from the file's "id" field. */
+static int find_id(const struct buf *body, const char *flag, char id[DECL_ID_MAX + 1])
+{
+    if (flag) {
+        snprintf(id, DECL_ID_MAX + 1, "%s", flag);
+        return need_id(flag);
+    }
+    yyjson_doc *doc = yyjson_read(body->data, body->len, 0);
+    yyjson_val *v = yyjson_obj_get(yyjson_doc_get_root(doc), "id");
+    int ok = yyjson_is_str(v) && decl_id_valid(yyjson_get_str(v), yyjson_get_len(v));
+    if (ok) snprintf(id, DECL_ID_MAX + 1, "%s", yyjson_get_str(v));
+    yyjson_doc_free(doc);
+    return ok ? CLI_OK
+              : cli_usage_error("the declaration has no valid \"id\" field: give one with --id");
+}
+
+int cmd_register(int argc, char **argv, struct client *c)
+{
+    const char *file = NULL, *idflag = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--id") && i + 1 < argc) idflag = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("register: unknown option %s", argv[i]);
+        else if (!file) file = argv[i];
+        else return cli_usage_error("register takes one file");
+    }
+    if (!file) return cli_usage_error("register needs a declaration file (or - for stdin)");
+    struct buf body = BUF_INIT;
+    char id[DECL_ID_MAX + 1], path[DECL_ID_MAX + 16];
+    struct client_resp r = {0};
+    int rc = cli_read_file(file, HTTP_MAX_BODY, &body);
+    if (!rc) rc = find_id(&body, idflag, id);
+    if (!rc) rc = validate_local(&body, file, idflag ? id : NULL);
+    if (!rc && !c->token) {
+        fputs("seclabel: register needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
+        rc = CLI_UNAUTHORISED;
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "/v1/products/%s", id);
+        rc = client_request(c, "PUT", path, body.data, body.len, "application/json", &r);
+    }
+    if (!rc && (r.status == 200 || r.status == 201)) {
+        yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
+        yyjson_val *root = yyjson_doc_get_root(doc);
+        printf("%s %s (version %llu): %s\n", r.status == 201 ? "registered" : "updated", id,
+               (unsigned long long)yyjson_get_uint(yyjson_obj_get(root, "version")),
+               yyjson_get_str(yyjson_obj_get(root, "qr_url")) ? yyjson_get_str(yyjson_obj_get(root, "qr_url")) : "");
+        yyjson_doc_free(doc);
+    } else if (!rc) {
+        rc = client_report_error(&r);
+    }
+    buf_free(&r.body);
+    buf_free(&body);
+    return rc;
+}
+
+static void print_field(yyjson_val *rec, const char *label, const char *name)
+{
+    yyjson_val *v = yyjson_obj_get(rec, name);
+    if (yyjson_is_str(v)) printf("%-22s %s\n", label, yyjson_get_str(v));
+}
+
+static void print_record(yyjson_val *rec)
+{
+    struct assess a;
+    assess_record(rec, assess_today(), &a);
+    print_field(rec, "Product:", "product_name");
+    print_field(rec, "Model:", "product_model");
+    print_field(rec, "Manufacturer:", "manufacturer_name");
+    print_field(rec, "GTIN:", "gtin");
+    print_field(rec, "Security updates until:", "support_date");
+    printf("%-22s %s (%lld days left)\n", "Support status:", assess_support_name(a.support),
+           (long long)a.days_left);
+    print_field(rec, "Report problems to:", "security_contact");
+    print_field(rec, "Default password:", "default_password");
+    printf("%-22s %s\n", "Baseline promises:", a.compliant ? "all met" : "NOT all met");
+    print_field(rec, "Page:", "qr_url");
+}
+
+int cmd_show(int argc, char **argv, struct client *c)
+{
+    const char *id = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!id && argv[i][0] != '-') id = argv[i];
+        else return cli_usage_error("show: unexpected argument %s", argv[i]);
+    }
+    if (!id) return cli_usage_error("show needs a product ID");
+    if (need_id(id)) return CLI_USAGE;
+    char path[DECL_ID_MAX + 16];
+    snprintf(path, sizeof path, "/v1/products/%s", id);
+    struct client_resp r = {0};
+    int rc = client_request(c, "GET", path, NULL, 0, NULL, &r);
+    if (!rc && r.status == 200) {
+        if (json) {
+            fwrite(r.body.data, 1, r.body.len, stdout);
+        } else {
+            yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
+            print_record(yyjson_doc_get_root(doc));
+            yyjson_doc_free(doc);
+        }
+    } else if (!rc) {
+        rc = client_report_error(&r);
+    }
+    buf_free(&r.body);
+    return rc;
+}
+
+int cmd_label(int argc, char **argv, struct client *c)
+{
+    const char *id = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        else if (!id && argv[i][0] != '-') id = argv[i];
+        else return cli_usage_error("label: unexpected argument %s", argv[i]);
+    }
+    if (!id) return cli_usage_error("label needs a product ID");
+    if (need_id(id)) return CLI_USAGE;
+    char path[DECL_ID_MAX + 32], def[DECL_ID_MAX + 16];
+    snprintf(path, sizeof path, "/p/%s/label.png", id);
+    snprintf(def, sizeof def, "%s.png", id);
+    if (!out) out = def;
+    struct client_resp r = {0};
+    int rc = client_request(c, "GET", path, NULL, 0, NULL, &r);
+    if (!rc && r.status == 200) {
+        rc = cli_write_file(out, r.body.data, r.body.len);
+        if (!rc) printf("wrote %s (%zu bytes)\n", out, r.body.len);
+    } else if (!rc) {
+        rc = client_report_error(&r);
+    }
+    buf_free(&r.body);
+    return rc;
+}

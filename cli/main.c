@@ -1,0 +1,146 @@
+/* main.c: the seclabel command line: global options, then a table of subcommands. */
+#include "cli.h"
+
+#include "auth.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct command {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *help;
+};
+
+static const struct command commands[] = {
+    {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration"},
+    {"show", cmd_show, "show ID [--json]             show a product's record"},
+    {"label", cmd_label, "label ID [-o FILE]           save the product's packaging label (PNG)"},
+    {"admin", cmd_admin, "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
+                         "      [--data DIR]           (registry operator) create a manufacturer"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: seclabel [--server URL] [--token TOKEN] COMMAND [ARGS]\n\n"
+          "Register consumer-device security declarations with a seclabel registry and print\n"
+          "their packaging labels.\n\ncommands:\n",
+          f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %s\n", commands[i].help);
+    fputs("\nServer and token also come from SECLABEL_SERVER and SECLABEL_TOKEN (prefer the\n"
+          "variable for the token: command-line flags are visible to other users in ps).\n"
+          "Exit codes: 0 ok, 1 failed, 2 usage, 3 cannot reach the server, 4 not authorised.\n\n"
+          "examples:\n"
+          "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd' --data ./data\n"
+          "  SECLABEL_TOKEN=slt_... seclabel register camera.json\n"
+          "  seclabel label acme-cam-2 -o label.png\n",
+          f);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("seclabel: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see seclabel --help)\n", stderr);
+    return CLI_USAGE;
+}
+
+int cli_read_file(const char *path, size_t max, struct buf *out)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "seclabel: cannot open %s: %s\n", path, strerror(errno));
+        return CLI_FAILED;
+    }
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && out->len <= max)
+        buf_append(out, chunk, n);
+    int err = ferror(f);
+    if (f != stdin) fclose(f);
+    if (err) {
+        fprintf(stderr, "seclabel: cannot read %s\n", path);
+        return CLI_FAILED;
+    }
+    if (out->len > max) {
+        fprintf(stderr, "seclabel: %s is larger than %zu bytes\n", path, max);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len)
+{
+    struct buf tmp = BUF_INIT;
+    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(buf_cstr(&tmp), "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f) ok = (fclose(f) == 0) && ok;
+    if (ok) ok = rename(tmp.data, path) == 0;
+    if (!ok) {
+        fprintf(stderr, "seclabel: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp.data);
+    }
+    buf_free(&tmp);
+    return ok ? CLI_OK : CLI_FAILED;
+}
+
+/* Take --server/--token (anywhere on the line) out of argv; returns the new argc or -1. */
+static int global_options(int argc, char **argv, struct client *c)
+{
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "--server") || !strcmp(argv[i], "--token")) && i + 1 < argc) {
+            if (argv[i][2] == 's') c->server = argv[i + 1];
+            else c->token = argv[i + 1];
+            i++;
+        } else if (!strcmp(argv[i], "--server") || !strcmp(argv[i], "--token")) {
+            cli_usage_error("%s needs a value", argv[i]);
+            return -1;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    struct client c;
+    client_from_env(&c);
+    argc = global_options(argc, argv, &c);
+    if (argc < 0) return CLI_USAGE;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("seclabel 0.1.0");
+        return CLI_OK;
+    }
+    if (auth_init() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fputs("seclabel: cannot initialise crypto or HTTP libraries\n", stderr);
+        return CLI_FAILED;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) {
+            int rc = commands[i].fn(argc - 2, argv + 2, &c);
+            curl_global_cleanup();
+            return rc;
+        }
+    return cli_usage_error("unknown command '%s'", argv[1]);
+}
