@@ -1,0 +1,224 @@
+/* test_store.c: storage and the write rules on top of it, each test in a fresh LMDB
+ * environment: records round-trip, versions accumulate, owners are enforced, refused writes
+ * change nothing, tokens are stored only as hashes. */
+#include "harness.h"
+
+#include "auth.h"
+#include "err.h"
+#include "mfr.h"
+#include "product.h"
+#include "store.h"
+
+#include <yyjson.h>
+
+struct fx {
+    char *dir;
+    struct store *st;
+    char token[AUTH_TOKEN_LEN + 1];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->dir = temp_dir();
+    assert_int_equal(auth_init(), 0);
+    assert_int_equal(store_open(f->dir, &f->st), 0);
+    struct mfr_info m = {"acme", "Acme Devices Ltd", "security@acme.example", NULL};
+    assert_int_equal(mfr_add(f->st, &m, f->token), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    rm_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+static int put(struct fx *f, const char *owner, const char *id, const char *json,
+               struct product_result *res)
+{
+    struct decl_errors errs;
+    struct buf rec = BUF_INIT;
+    int rc = product_put(f->st, owner, id, json, strlen(json), &errs, &rec, res);
+    buf_free(&rec);
+    return rc;
+}
+
+/* The current record of id, parsed (caller frees), or NULL. */
+static yyjson_doc *current(struct fx *f, const char *id)
+{
+    struct store_txn *txn;
+    const char *json;
+    size_t len;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    yyjson_doc *doc = NULL;
+    if (product_get(txn, id, &json, &len) == 0) doc = yyjson_read(json, len, 0);
+    store_txn_abort(txn);
+    return doc;
+}
+
+static size_t count(struct fx *f, enum store_table t)
+{
+    struct store_txn *txn;
+    size_t n;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_count(txn, t, &n), 0);
+    store_txn_abort(txn);
+    return n;
+}
+
+static void create_then_read(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    assert_true(res.created);
+    assert_int_equal(res.version, 1);
+    yyjson_doc *doc = current(f, "acme-cam");
+    assert_non_null(doc);
+    yyjson_val *r = yyjson_doc_get_root(doc);
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "id")), "acme-cam");
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "manufacturer")), "acme");
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "status")), "active");
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "support_date")), "2030-12-31");
+    assert_int_equal(yyjson_get_uint(yyjson_obj_get(r, "version")), 1);
+    yyjson_doc_free(doc);
+}
+
+static void updates_add_versions_and_same_content_does_not(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    assert_true(res.unchanged);
+    assert_int_equal(res.version, 1);
+    const char *v2 = "{\"product_name\":\"Acme Indoor Camera\",\"product_model\":\"AC-200\","
+                     "\"manufacturer_name\":\"Acme Devices Ltd\",\"support_date\":\"2031-12-31\","
+                     "\"security_contact\":\"security@acme.example\","
+                     "\"default_password\":\"unique_per_device\"}";
+    assert_int_equal(put(f, "acme", "acme-cam", v2, &res), 0);
+    assert_false(res.created);
+    assert_false(res.unchanged);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(count(f, STORE_VERSIONS), 2);
+    yyjson_doc *doc = current(f, "acme-cam");
+    yyjson_val *r = yyjson_doc_get_root(doc);
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "support_date")), "2031-12-31");
+    yyjson_doc_free(doc);
+}
+
+static void other_owner_is_forbidden_and_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    const char *evil = "{\"product_name\":\"Hijacked\",\"product_model\":\"X\","
+                       "\"manufacturer_name\":\"Evil\",\"support_date\":\"2020-01-01\","
+                       "\"security_contact\":\"x@evil.example\",\"default_password\":\"universal\"}";
+    assert_int_equal(put(f, "evil", "acme-cam", evil, &res), REG_EFORBIDDEN);
+    yyjson_doc *doc = current(f, "acme-cam");
+    yyjson_val *r = yyjson_doc_get_root(doc);
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "product_name")), "Acme Indoor Camera");
+    assert_int_equal(yyjson_get_uint(yyjson_obj_get(r, "version")), 1);
+    yyjson_doc_free(doc);
+    assert_int_equal(count(f, STORE_VERSIONS), 1);
+}
+
+static void invalid_input_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(put(f, "acme", "acme-cam", "{not json", &res), REG_EBADJSON);
+    assert_int_equal(put(f, "acme", "acme-cam", "{\"product_name\":1}", &res), REG_EINVALID);
+    assert_int_equal(put(f, "acme", "bad/id", DECL_OK, &res), REG_EBADID);
+    assert_int_equal(count(f, STORE_PRODUCTS), 0);
+    assert_int_equal(count(f, STORE_VERSIONS), 0);
+}
+
+static void gtin_is_stored_normalised(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    const char *g = "{\"product_name\":\"P\",\"product_model\":\"M\",\"manufacturer_name\":\"A\","
+                    "\"support_date\":\"2030-01-01\",\"security_contact\":\"https://a.example/sec\","
+                    "\"default_password\":\"user_defined\",\"gtin\":\"4006381333931\"}";
+    assert_int_equal(put(f, "acme", "p1", g, &res), 0);
+    yyjson_doc *doc = current(f, "p1");
+    assert_string_equal(yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "gtin")),
+                        "04006381333931");
+    yyjson_doc_free(doc);
+}
+
+static void tokens_are_hashed_and_checked(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *txn;
+    char slug[AUTH_SLUG_MAX];
+    assert_int_equal(strncmp(f->token, "slt_", 4), 0);
+    assert_int_equal(strlen(f->token), AUTH_TOKEN_LEN);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(auth_token_check(txn, f->token, strlen(f->token), slug), 0);
+    assert_string_equal(slug, "acme");
+    char wrong[AUTH_TOKEN_LEN + 1];
+    memcpy(wrong, f->token, sizeof wrong);
+    wrong[10] = wrong[10] == 'A' ? 'B' : 'A';
+    assert_int_equal(auth_token_check(txn, wrong, strlen(wrong), slug), REG_EAUTH);
+    assert_int_equal(auth_token_check(txn, "", 0, slug), REG_EAUTH);
+    /* the plain token is stored nowhere: the tokens table is keyed by its hash */
+    struct store_val v;
+    assert_int_equal(store_get(txn, STORE_TOKENS, f->token, strlen(f->token), &v), REG_ENOTFOUND);
+    store_txn_abort(txn);
+}
+
+static void duplicate_manufacturer_is_refused(void **state)
+{
+    struct fx *f = *state;
+    char token[AUTH_TOKEN_LEN + 1];
+    struct mfr_info m = {"acme", "Another Acme", NULL, NULL};
+    assert_int_equal(mfr_add(f->st, &m, token), REG_EEXIST);
+    struct mfr_info bad = {"Not A Slug", "X", NULL, NULL};
+    assert_int_equal(mfr_add(f->st, &bad, token), REG_EBADSLUG);
+    assert_int_equal(count(f, STORE_MANUFACTURERS), 1);
+    assert_int_equal(count(f, STORE_TOKENS), 1);
+}
+
+static void reader_sees_new_snapshot_each_begin(void **state)
+{
+    struct fx *f = *state;
+    struct store_reader *rd;
+    struct store_txn *txn;
+    const char *json;
+    size_t len;
+    struct product_result res;
+    assert_int_equal(store_reader_new(f->st, &rd), 0);
+    assert_int_equal(store_reader_begin(rd, &txn), 0);
+    assert_int_equal(product_get(txn, "acme-cam", &json, &len), REG_ENOTFOUND);
+    store_reader_end(rd);
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    assert_int_equal(store_reader_begin(rd, &txn), 0);
+    assert_int_equal(product_get(txn, "acme-cam", &json, &len), 0);
+    store_reader_end(rd);
+    store_reader_free(rd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(create_then_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(updates_add_versions_and_same_content_does_not, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(other_owner_is_forbidden_and_changes_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(invalid_input_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(gtin_is_stored_normalised, setup, teardown),
+        cmocka_unit_test_setup_teardown(tokens_are_hashed_and_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicate_manufacturer_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(reader_sees_new_snapshot_each_begin, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
