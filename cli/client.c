@@ -44,8 +44,8 @@ static struct curl_slist *make_headers(const struct client *c, const char *ctype
     return h;
 }
 
-int client_request(const struct client *c, const char *method, const char *path,
-                   const char *body, size_t len, const char *ctype, struct client_resp *out)
+int client_request(const struct client *c, const char *method, const char *path, const char *body,
+                   size_t len, const char *ctype, struct client_resp *out)
 {
     struct buf url = BUF_INIT;
     size_t sl = strlen(c->server);

@@ -33,8 +33,8 @@ struct client_resp {
 void client_from_env(struct client *c);
 /* One request. Returns CLI_OK when an HTTP response arrived (whatever its status), or
  * CLI_UNREACHABLE with the reason printed on stderr. ctype may be NULL when body is NULL. */
-int client_request(const struct client *c, const char *method, const char *path,
-                   const char *body, size_t len, const char *ctype, struct client_resp *out);
+int client_request(const struct client *c, const char *method, const char *path, const char *body,
+                   size_t len, const char *ctype, struct client_resp *out);
 /* Print the server's error for a failed response as one line on stderr (and, for invalid
  * declarations, each problem indented below it) and return the matching exit code. */
 int client_report_error(const struct client_resp *r);

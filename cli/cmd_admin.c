@@ -22,11 +22,16 @@ static int manufacturer_add(int argc, char **argv)
         }
         if (!v) return cli_usage_error("%s needs a value", a);
         i++;
-        if (!strcmp(a, "--name")) m.name = v;
-        else if (!strcmp(a, "--contact")) m.contact = v;
-        else if (!strcmp(a, "--website")) m.website = v;
-        else if (!strcmp(a, "--data")) data = v;
-        else return cli_usage_error("manufacturer add: unknown option %s", a);
+        if (!strcmp(a, "--name"))
+            m.name = v;
+        else if (!strcmp(a, "--contact"))
+            m.contact = v;
+        else if (!strcmp(a, "--website"))
+            m.website = v;
+        else if (!strcmp(a, "--data"))
+            data = v;
+        else
+            return cli_usage_error("manufacturer add: unknown option %s", a);
     }
     if (!m.slug || !m.name) return cli_usage_error("usage: manufacturer add SLUG --name NAME");
     struct store *st;
@@ -39,7 +44,8 @@ static int manufacturer_add(int argc, char **argv)
     rc = mfr_add(st, &m, token);
     store_close(st);
     if (rc == REG_EBADSLUG)
-        return cli_usage_error("'%s' is not a slug: 1-63 lower-case letters, digits and '-'", m.slug);
+        return cli_usage_error("'%s' is not a slug: 1-63 lower-case letters, digits and '-'",
+                               m.slug);
     if (rc == REG_EEXIST) {
         fprintf(stderr, "seclabel: manufacturer '%s' already exists\n", m.slug);
         return CLI_FAILED;

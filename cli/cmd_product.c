@@ -56,14 +56,18 @@ int cmd_register(int argc, char **argv, struct client *c)
 {
     const char *file = NULL, *idflag = NULL;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--id") && i + 1 < argc) idflag = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("register: unknown option %s", argv[i]);
-        else if (!file) file = argv[i];
-        else return cli_usage_error("register takes one file");
+        if (!strcmp(argv[i], "--id") && i + 1 < argc)
+            idflag = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error("register: unknown option %s", argv[i]);
+        else if (!file)
+            file = argv[i];
+        else
+            return cli_usage_error("register takes one file");
     }
     if (!file) return cli_usage_error("register needs a declaration file (or - for stdin)");
     struct buf body = BUF_INIT;
-    char id[DECL_ID_MAX + 1], path[DECL_ID_MAX + 16];
+    char id[DECL_ID_MAX + 1];
     struct client_resp r = {0};
     int rc = cli_read_file(file, HTTP_MAX_BODY, &body);
     if (!rc) rc = find_id(&body, idflag, id);
@@ -73,6 +77,7 @@ int cmd_register(int argc, char **argv, struct client *c)
         rc = CLI_UNAUTHORISED;
     }
     if (!rc) {
+        char path[DECL_ID_MAX + 16];
         snprintf(path, sizeof path, "/v1/products/%s", id);
         rc = client_request(c, "PUT", path, body.data, body.len, "application/json", &r);
     }
@@ -81,7 +86,9 @@ int cmd_register(int argc, char **argv, struct client *c)
         yyjson_val *root = yyjson_doc_get_root(doc);
         printf("%s %s (version %llu): %s\n", r.status == 201 ? "registered" : "updated", id,
                (unsigned long long)yyjson_get_uint(yyjson_obj_get(root, "version")),
-               yyjson_get_str(yyjson_obj_get(root, "qr_url")) ? yyjson_get_str(yyjson_obj_get(root, "qr_url")) : "");
+               yyjson_get_str(yyjson_obj_get(root, "qr_url"))
+                   ? yyjson_get_str(yyjson_obj_get(root, "qr_url"))
+                   : "");
         yyjson_doc_free(doc);
     } else if (!rc) {
         rc = client_report_error(&r);
@@ -119,9 +126,12 @@ int cmd_show(int argc, char **argv, struct client *c)
     const char *id = NULL;
     int json = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!id && argv[i][0] != '-') id = argv[i];
-        else return cli_usage_error("show: unexpected argument %s", argv[i]);
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!id && argv[i][0] != '-')
+            id = argv[i];
+        else
+            return cli_usage_error("show: unexpected argument %s", argv[i]);
     }
     if (!id) return cli_usage_error("show needs a product ID");
     if (need_id(id)) return CLI_USAGE;
@@ -148,9 +158,12 @@ int cmd_label(int argc, char **argv, struct client *c)
 {
     const char *id = NULL, *out = NULL;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!id && argv[i][0] != '-') id = argv[i];
-        else return cli_usage_error("label: unexpected argument %s", argv[i]);
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!id && argv[i][0] != '-')
+            id = argv[i];
+        else
+            return cli_usage_error("label: unexpected argument %s", argv[i]);
     }
     if (!id) return cli_usage_error("label needs a product ID");
     if (need_id(id)) return CLI_USAGE;

@@ -21,8 +21,9 @@ static const struct command commands[] = {
     {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration"},
     {"show", cmd_show, "show ID [--json]             show a product's record"},
     {"label", cmd_label, "label ID [-o FILE]           save the product's packaging label (PNG)"},
-    {"admin", cmd_admin, "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
-                         "      [--data DIR]           (registry operator) create a manufacturer"},
+    {"admin", cmd_admin,
+     "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
+     "      [--data DIR]           (registry operator) create a manufacturer"},
 };
 
 static void usage(FILE *f)
@@ -100,8 +101,10 @@ static int global_options(int argc, char **argv, struct client *c)
     int out = 1;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "--server") || !strcmp(argv[i], "--token")) && i + 1 < argc) {
-            if (argv[i][2] == 's') c->server = argv[i + 1];
-            else c->token = argv[i + 1];
+            if (argv[i][2] == 's')
+                c->server = argv[i + 1];
+            else
+                c->token = argv[i + 1];
             i++;
         } else if (!strcmp(argv[i], "--server") || !strcmp(argv[i], "--token")) {
             cli_usage_error("%s needs a value", argv[i]);

@@ -63,8 +63,8 @@ static void record_body(struct app *app, const char *json, size_t len, const cha
     buf_printf(&resp->body, ",\"qr_url\":\"%s/p/%s\"}\n", app->public_url, id);
 }
 
-static int read_record(struct app *app, const char *id, struct store_txn **txn,
-                       const char **json, size_t *len)
+static int read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
+                       size_t *len)
 {
     int rc = store_reader_begin(app->rd, txn);
     if (rc) return rc;
@@ -137,7 +137,8 @@ static int authenticate(struct app *app, struct http_req *req, struct http_resp 
     if (!rc) rc = auth_token_check(txn, h + 7, len - 7, slug);
     store_reader_end(app->rd);
     if (rc == REG_EAUTH) {
-        http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"seclabel\", error=\"invalid_token\"");
+        http_resp_header(resp, "WWW-Authenticate",
+                         "Bearer realm=\"seclabel\", error=\"invalid_token\"");
         http_resp_error(resp, rc, "The API token is unknown or revoked.");
     } else if (rc) {
         http_resp_error(resp, rc, NULL);
@@ -343,13 +344,13 @@ static void log_request(const struct http_req *req, const struct http_resp *resp
     char now[21];
     date_rfc3339(time(NULL), now);
     /* The path is untrusted: print only visible ASCII so it cannot forge log lines. */
-    char path[256];
-    size_t n = req->path_len < sizeof path - 1 ? req->path_len : sizeof path - 1;
-    for (size_t i = 0; i < n; i++)
-        path[i] = (req->path[i] > ' ' && req->path[i] < 127) ? req->path[i] : '?';
-    path[n] = '\0';
+    char clean[256];
+    size_t n = 0;
+    for (; n < req->path_len && n < sizeof clean - 1; n++)
+        clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
+    clean[n] = '\0';
     fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", now, req->id, http_method_name(req->method),
-            path, resp->status, resp->body.len, ms);
+            clean, resp->status, resp->body.len, ms);
 }
 
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -369,6 +370,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     if (app->log_requests) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
         log_request(req, resp,
-                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     }
 }

@@ -58,20 +58,19 @@ static const struct field fields[] = {
     {"tested_by", K_ANY, 0},
 };
 
-static const char *const registry_fields[] = {"version",      "created", "modified", "manufacturer",
-                                              "status",       "qr_url",  "compliance",
-                                              "support_status"};
+static const char *const registry_fields[] = {"version", "created", "modified",   "manufacturer",
+                                              "status",  "qr_url",  "compliance", "support_status"};
 
 static const char *const password_values[] = {"unique_per_device", "user_defined", "no_password",
                                               "universal"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static void add_error(struct decl_errors *errs, const char *path, const char *rule,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add_error(struct decl_errors *errs, const char *path, const char *rule, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 
-static void add_error(struct decl_errors *errs, const char *path, const char *rule,
-                      const char *fmt, ...)
+static void add_error(struct decl_errors *errs, const char *path, const char *rule, const char *fmt,
+                      ...)
 {
     if (errs->n >= DECL_MAX_ERRORS) {
         errs->more = 1;
@@ -212,7 +211,6 @@ static void walk(yyjson_val *v, char *path, size_t cap, int depth, struct decl_e
     }
 }
 
-
 static int is_email(const char *s, size_t len)
 {
     const char *at = memchr(s, '@', len);
@@ -294,7 +292,8 @@ static void check_field(const struct field *f, yyjson_val *v, const char *url_id
         break;
     case K_DATE:
         if (date_parse(s, len, NULL) != 0)
-            add_error(errs, path, "format", "must be a calendar date as YYYY-MM-DD, e.g. 2030-12-31");
+            add_error(errs, path, "format",
+                      "must be a calendar date as YYYY-MM-DD, e.g. 2030-12-31");
         break;
     case K_CONTACT:
         if (!is_email(s, len) && !is_https_url(s, len))

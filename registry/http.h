@@ -32,20 +32,20 @@ enum http_method {
 };
 
 struct http_req {
-    int method;              /* one enum http_method */
-    struct buf url;          /* raw request target */
-    const char *path;        /* into url; not decoded */
+    int method;       /* one enum http_method */
+    struct buf url;   /* raw request target */
+    const char *path; /* into url; not decoded */
     size_t path_len;
-    const char *query;       /* into url, after '?'; NULL if none */
+    const char *query; /* into url, after '?'; NULL if none */
     size_t query_len;
-    struct buf hbytes;       /* "name\0value\0" pairs */
+    struct buf hbytes; /* "name\0value\0" pairs */
     size_t hoff[HTTP_MAX_HEADERS][2];
     int nheaders;
     struct buf body;
     char *params[HTTP_MAX_PARAMS]; /* percent-decoded path captures, set by the router */
     int nparams;
     int keep_alive;
-    char id[17];             /* request id, also sent as X-Request-Id */
+    char id[17]; /* request id, also sent as X-Request-Id */
 };
 
 struct http_resp {
@@ -53,7 +53,7 @@ struct http_resp {
     const char *content_type; /* static string; NULL for no body type */
     struct buf headers;       /* extra header lines, each ending in CRLF */
     struct buf body;
-    int close;                /* close the connection after this response */
+    int close; /* close the connection after this response */
 };
 
 /* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
@@ -82,13 +82,13 @@ struct http_parser {
     llhttp_settings_t settings;
     struct http_req req;
     struct http_resp resp;
-    struct buf *out;   /* where responses are written; set by http_parser_feed */
+    struct buf *out; /* where responses are written; set by http_parser_feed */
     http_request_cb on_request;
     void *ctx;
-    const char *date;  /* current IMF-fixdate, kept up to date by the caller */
-    int err;           /* REG_E* code of the failure that stopped parsing */
-    int in_message;    /* between message begin and complete */
-    int closing;       /* a response asked to close: stop parsing */
+    const char *date; /* current IMF-fixdate, kept up to date by the caller */
+    int err;          /* REG_E* code of the failure that stopped parsing */
+    int in_message;   /* between message begin and complete */
+    int closing;      /* a response asked to close: stop parsing */
     int hfield_open;
     unsigned long long counter; /* requests seen, for request ids */
     unsigned id_prefix;

@@ -69,8 +69,10 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             return -1;
         }
         i++;
-        if (!strcmp(a, "--listen")) cfg->listen = v;
-        else if (!strcmp(a, "--data")) cfg->data_dir = v;
+        if (!strcmp(a, "--listen"))
+            cfg->listen = v;
+        else if (!strcmp(a, "--data"))
+            cfg->data_dir = v;
         else if (!strcmp(a, "--public-url")) {
             if (!public_url_ok(argv[i])) {
                 fprintf(stderr, "seclabeld: --public-url must be an http(s) URL: %s\n", v);

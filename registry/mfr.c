@@ -40,8 +40,8 @@ int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKE
     struct store_txn *txn;
     int rc = store_txn_begin(st, 1, &txn);
     if (rc) goto out;
-    rc = store_put(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), json, len,
-                   STORE_NOOVERWRITE);
+    rc =
+        store_put(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), json, len, STORE_NOOVERWRITE);
     if (!rc) rc = auth_token_issue(txn, m->slug, token_out);
     if (rc)
         store_txn_abort(txn);

@@ -13,28 +13,11 @@
 
 #define HOME_LIST_MAX 200
 
-static const char css[] =
-    "body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
-    "color:#1a1a1a;background:#f6f6f4}"
-    "main{max-width:40rem;margin:0 auto;padding:1rem}"
-    ".brand{font-size:.85rem;color:#4a4a4a;margin:0 0 .5rem}.brand a{color:inherit}"
-    "h1{font-size:1.6rem;line-height:1.2;margin:.2rem 0}.sub{margin:0 0 1rem;color:#333}"
-    ".status{border-radius:.5rem;padding:.8rem 1rem;margin:1rem 0;border:2px solid}"
-    ".status strong{display:block;font-size:1.15rem}"
-    ".ok{background:#e7f4ea;border-color:#1e7b34}.soon{background:#fff4d6;border-color:#8a5a00}"
-    ".ended,.fail{background:#fde8e8;border-color:#b3261e}"
-    ".checks{list-style:none;padding:0}.checks li{background:#fff;border-radius:.5rem;"
-    "padding:.6rem .8rem;margin:.5rem 0;border-left:6px solid #1e7b34}"
-    ".checks li.no{border-left-color:#b3261e}.checks b{display:block}"
-    "dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;background:#fff;"
-    "padding:.8rem;border-radius:.5rem}dt{color:#4a4a4a}dd{margin:0;overflow-wrap:anywhere}"
-    "a{color:#0b57d0}table{border-collapse:collapse;width:100%;background:#fff}"
-    "td,th{text-align:left;padding:.4rem;border-bottom:1px solid #ddd}"
-    "footer{margin-top:2rem;font-size:.85rem;color:#4a4a4a}"
-    "@media print{body{background:#fff}.status,.checks li,dl{border-color:#000}}";
+#include "web_assets.h"
 
-static const char *months[] = {"January", "February", "March",     "April",   "May",      "June",
-                               "July",    "August",   "September", "October", "November", "December"};
+static const char *months[] = {"January",   "February", "March",    "April",
+                               "May",       "June",     "July",     "August",
+                               "September", "October",  "November", "December"};
 
 void html_escape(struct buf *out, const char *s, size_t len)
 {
@@ -42,11 +25,21 @@ void html_escape(struct buf *out, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         const char *rep = NULL;
         switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
         }
         if (!rep) continue;
         buf_append(out, s + start, i - start);
@@ -67,10 +60,10 @@ static void head(struct buf *out, const char *title, size_t tlen)
                   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
                   "<title>");
     html_escape(out, title, tlen);
-    buf_printf(out, "</title><style>%s</style></head><body><main>"
-                    "<p class=\"brand\"><a href=\"/\">seclabel</a> · device security label "
-                    "registry</p>",
-               css);
+    buf_puts(out, "</title><style>");
+    buf_append(out, web_style_css, web_style_css_len);
+    buf_puts(out, "</style></head><body><main><p class=\"brand\"><a href=\"/\">seclabel</a> · "
+                  "device security label registry</p>");
 }
 
 static void foot(struct buf *out, const char *extra)
@@ -162,8 +155,8 @@ static void contact_link(struct buf *out, yyjson_val *sc)
 static void promises(struct buf *out, yyjson_val *rec, const struct assess *a)
 {
     buf_puts(out, "<h2>Security promises</h2><ul class=\"checks\">");
-    check(out, a->password_ok, a->password_ok ? "No universal default password"
-                                              : "Universal default password");
+    check(out, a->password_ok,
+          a->password_ok ? "No universal default password" : "Universal default password");
     password_line(out, yyjson_obj_get(rec, "default_password"));
     buf_puts(out, "</li>");
     check(out, a->contact_ok, "A way to report security problems");
@@ -198,6 +191,17 @@ static void fact(struct buf *out, const char *name, yyjson_val *v)
     buf_puts(out, "</dd>");
 }
 
+/* A registry timestamp ("2026-11-24T02:42:53Z") shown as its day, "24 November 2026". */
+static void fact_day(struct buf *out, const char *name, yyjson_val *v)
+{
+    int64_t day;
+    const char *s = yyjson_get_str(v);
+    if (!s || yyjson_get_len(v) < 10 || date_parse(s, 10, &day) != 0) return;
+    buf_printf(out, "<dt>%s</dt><dd>", name);
+    long_date(out, day);
+    buf_puts(out, "</dd>");
+}
+
 int page_product(const char *json, size_t len, int64_t today, struct buf *out)
 {
     yyjson_doc *doc = yyjson_read(json, len, 0);
@@ -228,8 +232,8 @@ int page_product(const char *json, size_t len, int64_t today, struct buf *out)
     fact(out, "GTIN", yyjson_obj_get(rec, "gtin"));
     fact(out, "Maker", yyjson_obj_get(rec, "manufacturer_name"));
     fact(out, "Record version", yyjson_obj_get(rec, "version"));
-    fact(out, "First registered", yyjson_obj_get(rec, "created"));
-    fact(out, "Last changed", yyjson_obj_get(rec, "modified"));
+    fact_day(out, "First registered", yyjson_obj_get(rec, "created"));
+    fact_day(out, "Last changed", yyjson_obj_get(rec, "modified"));
     buf_puts(out, "</dl>");
     struct buf links = BUF_INIT;
     buf_puts(&links, "Machine-readable record: <a href=\"/v1/products/");
@@ -261,7 +265,9 @@ static int home_row(void *vctx, struct store_val key, struct store_val val)
     esc_val(c->out, yyjson_obj_get(rec, "id"));
     buf_puts(c->out, "\">");
     esc_val(c->out, yyjson_obj_get(rec, "product_name"));
-    buf_puts(c->out, "</a></td><td>");
+    buf_puts(c->out, "</a>");
+    if (!a.compliant) buf_puts(c->out, "<br>✖ breaks a baseline promise");
+    buf_puts(c->out, "</td><td>");
     esc_val(c->out, yyjson_obj_get(rec, "manufacturer_name"));
     buf_printf(c->out, "</td><td>%s", words[a.support]);
     if (a.period_ok) esc_val(c->out, yyjson_obj_get(rec, "support_date"));

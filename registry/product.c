@@ -95,8 +95,8 @@ static char *build_record(yyjson_val *decl, const char *id, const char *owner,
     return s;
 }
 
-static int write_version(struct store_txn *txn, const char *id, unsigned version,
-                         const char *json, size_t len)
+static int write_version(struct store_txn *txn, const char *id, unsigned version, const char *json,
+                         size_t len)
 {
     char key[DECL_ID_MAX + 5];
     size_t idlen = strlen(id);
@@ -117,17 +117,15 @@ static int parse_body(const char *body, size_t len, struct decl_errors *errs, yy
         memset(errs, 0, sizeof *errs);
         errs->n = 1;
         errs->e[0].rule = "json";
-        snprintf(errs->e[0].message, sizeof errs->e[0].message, "%s at byte %zu", err.msg,
-                 err.pos);
+        snprintf(errs->e[0].message, sizeof errs->e[0].message, "%s at byte %zu", err.msg, err.pos);
         return REG_EBADJSON;
     }
     *out = doc;
     return 0;
 }
 
-int product_put(struct store *st, const char *owner, const char *id, const char *body,
-                size_t len, struct decl_errors *errs, struct buf *record,
-                struct product_result *res)
+int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+                struct decl_errors *errs, struct buf *record, struct product_result *res)
 {
     yyjson_doc *doc = NULL;
     struct store_txn *txn = NULL;

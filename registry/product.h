@@ -17,9 +17,9 @@ struct store;
 struct store_txn;
 
 struct product_result {
-    int created;       /* 1 if this PUT created the product */
-    int unchanged;     /* 1 if the declaration equals the current one (no new version) */
-    unsigned version;  /* the current version after the call */
+    int created;      /* 1 if this PUT created the product */
+    int unchanged;    /* 1 if the declaration equals the current one (no new version) */
+    unsigned version; /* the current version after the call */
 };
 
 /* Accept `body` (a JSON declaration) for product `id` on behalf of manufacturer `owner`.
@@ -27,9 +27,8 @@ struct product_result {
  * stored record, appended), or: REG_EBADID, REG_EBADJSON (message in errs->e[0]),
  * REG_EINVALID (all problems in errs), REG_EFORBIDDEN (another owner's product), or a storage
  * error. On any error nothing is written. */
-int product_put(struct store *st, const char *owner, const char *id, const char *body,
-                size_t len, struct decl_errors *errs, struct buf *record,
-                struct product_result *res);
+int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+                struct decl_errors *errs, struct buf *record, struct product_result *res);
 
 /* The current record of `id`, borrowed from txn (see store.h): REG_ENOTFOUND if absent. */
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len);

@@ -51,8 +51,8 @@ struct conn {
     uv_timer_t timer;
     struct srv *srv;
     struct http_parser hp;
-    struct buf out;         /* responses not yet handed to uv_write */
-    uv_write_t *inflight;   /* at most one write at a time */
+    struct buf out;       /* responses not yet handed to uv_write */
+    uv_write_t *inflight; /* at most one write at a time */
     int closing, close_after_write, reading, handles_open;
     struct conn *prev, *next;
 };
@@ -79,8 +79,10 @@ static void on_conn_handle_closed(uv_handle_t *h)
     struct conn *c = h->data;
     if (--c->handles_open > 0) return;
     struct srv *s = c->srv;
-    if (c->prev) c->prev->next = c->next;
-    else s->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     http_parser_free(&c->hp);
@@ -321,7 +323,8 @@ int srv_run(const struct srv_config *cfg)
     char url[256];
     if ((rc = start_listener(s)) == 0) {
         bound_url(s, url, sizeof url);
-        snprintf(s->public_url, sizeof s->public_url, "%s", cfg->public_url ? cfg->public_url : url);
+        snprintf(s->public_url, sizeof s->public_url, "%s",
+                 cfg->public_url ? cfg->public_url : url);
         rc = app_init(&s->app, s->st, s->public_url, cfg->log_requests);
         if (rc) uv_close((uv_handle_t *)&s->listener, NULL);
     }

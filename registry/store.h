@@ -49,22 +49,22 @@ int store_txn_commit(struct store_txn *txn);
 void store_txn_abort(struct store_txn *txn);
 
 /* REG_ENOTFOUND if the key is absent. */
-int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+int store_get(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
               struct store_val *out);
 /* With STORE_NOOVERWRITE, REG_EEXIST if the key exists. */
-int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
               const void *val, size_t vlen, unsigned flags);
-int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen);
+int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t klen);
 
 /* Call fn for each entry whose key starts with prefix (all entries if plen == 0), in key order,
  * starting at the first key >= start (start may be NULL). fn returns 0 to go on, 1 to stop, or a
  * negative code, which store_scan returns. Keys and values are borrowed for the call only. */
 typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
-int store_scan(struct store_txn *txn, enum store_table t, const void *prefix, size_t plen,
+int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                store_scan_fn fn, void *ctx);
 
 /* Number of entries in a table. */
-int store_count(struct store_txn *txn, enum store_table t, size_t *out);
+int store_count(struct store_txn *t, enum store_table tab, size_t *out);
 
 /* A reusable read transaction for one thread (see the file comment). */
 struct store_reader;

@@ -42,8 +42,9 @@ static void expect_error(const char *name, const char *raw, const char *path, co
     int found = 0;
     for (int i = 0; i < errs.n; i++)
         found |= !strcmp(errs.e[i].path, path) && !strcmp(errs.e[i].rule, rule);
-    if (!found) fail_msg("%s: expected %s at %s, got %s at %s", json, rule, path,
-                         errs.n ? errs.e[0].rule : "-", errs.n ? errs.e[0].path : "-");
+    if (!found)
+        fail_msg("%s: expected %s at %s, got %s at %s", json, rule, path,
+                 errs.n ? errs.e[0].rule : "-", errs.n ? errs.e[0].path : "-");
     free(json);
 }
 
@@ -58,7 +59,7 @@ static void valid_declaration_passes(void **state)
 static void each_required_field_is_reported(void **state)
 {
     (void)state;
-    const char *req[] = {"product_name", "product_model", "manufacturer_name",
+    const char *req[] = {"product_name", "product_model",    "manufacturer_name",
                          "support_date", "security_contact", "default_password"};
     for (size_t i = 0; i < 6; i++) {
         char path[64];

@@ -117,9 +117,10 @@ static void other_owner_is_forbidden_and_changes_nothing(void **state)
     struct fx *f = *state;
     struct product_result res;
     assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
-    const char *evil = "{\"product_name\":\"Hijacked\",\"product_model\":\"X\","
-                       "\"manufacturer_name\":\"Evil\",\"support_date\":\"2020-01-01\","
-                       "\"security_contact\":\"x@evil.example\",\"default_password\":\"universal\"}";
+    const char *evil =
+        "{\"product_name\":\"Hijacked\",\"product_model\":\"X\","
+        "\"manufacturer_name\":\"Evil\",\"support_date\":\"2020-01-01\","
+        "\"security_contact\":\"x@evil.example\",\"default_password\":\"universal\"}";
     assert_int_equal(put(f, "evil", "acme-cam", evil, &res), REG_EFORBIDDEN);
     yyjson_doc *doc = current(f, "acme-cam");
     yyjson_val *r = yyjson_doc_get_root(doc);
@@ -144,9 +145,10 @@ static void gtin_is_stored_normalised(void **state)
 {
     struct fx *f = *state;
     struct product_result res;
-    const char *g = "{\"product_name\":\"P\",\"product_model\":\"M\",\"manufacturer_name\":\"A\","
-                    "\"support_date\":\"2030-01-01\",\"security_contact\":\"https://a.example/sec\","
-                    "\"default_password\":\"user_defined\",\"gtin\":\"4006381333931\"}";
+    const char *g =
+        "{\"product_name\":\"P\",\"product_model\":\"M\",\"manufacturer_name\":\"A\","
+        "\"support_date\":\"2030-01-01\",\"security_contact\":\"https://a.example/sec\","
+        "\"default_password\":\"user_defined\",\"gtin\":\"4006381333931\"}";
     assert_int_equal(put(f, "acme", "p1", g, &res), 0);
     yyjson_doc *doc = current(f, "p1");
     assert_string_equal(yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "gtin")),
