@@ -1,0 +1,67 @@
+"""The seclabel CLI as a manufacturer and an operator use it: messages and exit codes."""
+import json
+
+from conftest import cli, declaration, add_manufacturer
+
+
+def test_admin_prints_token_alone_on_last_line_and_refuses_duplicates(tmp_path):
+    r = cli("admin", "manufacturer", "add", "acme", "--name", "Acme", "--data", tmp_path / "d")
+    assert r.returncode == 0
+    token = r.stdout.strip().splitlines()[-1]
+    assert token.startswith("slt_") and len(token) == 47
+    assert token not in (tmp_path / "d" / "data.mdb").read_bytes().decode("latin-1")
+    r = cli("admin", "manufacturer", "add", "acme", "--name", "Acme", "--data", tmp_path / "d")
+    assert r.returncode == 1 and "already exists" in r.stderr
+    r = cli("admin", "manufacturer", "add", "Bad Slug", "--name", "X", "--data", tmp_path / "d")
+    assert r.returncode == 2 and "not a slug" in r.stderr
+
+
+def test_register_validates_locally_before_sending(server, acme, write_decl):
+    r = cli("register", write_decl(declaration(support_date="soon")), server=server, token=acme)
+    assert r.returncode == 1
+    assert "nothing was sent" in r.stderr and "/support_date" in r.stderr
+    assert server.get("/v1/products/acme-cam-1").status_code == 404
+
+
+def test_register_id_flag_wins_and_stdin_works(server, acme):
+    d = json.dumps(declaration(id=None))
+    r = cli("register", "-", "--id", "from-flag", server=server, token=acme, stdin=d)
+    assert r.returncode == 0, r.stderr
+    assert server.get("/v1/products/from-flag").status_code == 200
+    r = cli("register", "-", server=server, token=acme, stdin=d)
+    assert r.returncode == 2 and "--id" in r.stderr
+
+
+def test_register_without_token_or_with_bad_token(server, write_decl):
+    f = write_decl(declaration())
+    r = cli("register", f, server=server)
+    assert r.returncode == 4 and "SECLABEL_TOKEN" in r.stderr
+    r = cli("register", f, server=server, token="slt_" + "x" * 43)
+    assert r.returncode == 4 and "unknown or revoked" in r.stderr
+    assert "slt_" not in r.stderr  # the token is never echoed
+
+
+def test_unreachable_server_exit_3(tmp_path, write_decl):
+    r = cli("show", "x", env_extra={"SECLABEL_SERVER": "http://127.0.0.1:1"})
+    assert r.returncode == 3
+    assert "cannot reach http://127.0.0.1:1" in r.stderr and "seclabeld running" in r.stderr
+
+
+def test_show_and_label_errors(server, acme, tmp_path):
+    r = cli("show", "nope", server=server)
+    assert r.returncode == 1 and "No product with ID 'nope'" in r.stderr
+    server.put("/v1/products/acme-cam-1", acme, json=declaration())
+    r = cli("show", "acme-cam-1", server=server)
+    assert r.returncode == 0 and "2031-12-31" in r.stdout and "all met" in r.stdout
+    r = cli("show", "acme-cam-1", "--json", server=server)
+    assert json.loads(r.stdout)["id"] == "acme-cam-1"
+    r = cli("label", "nope", "-o", tmp_path / "x.png", server=server)
+    assert r.returncode == 1 and not (tmp_path / "x.png").exists()
+
+
+def test_usage_errors_exit_2():
+    assert cli().returncode == 2
+    assert cli("frobnicate").returncode == 2
+    assert cli("show").returncode == 2
+    r = cli("--help")
+    assert r.returncode == 0 and "register" in r.stdout and "Exit codes" in r.stdout

@@ -1,0 +1,182 @@
+"""HTTP behaviour and every error case of the skeleton, against the real server over TCP."""
+import json
+import socket
+import time
+
+from conftest import Server, declaration
+
+
+def raw(server, data, timeout=5):
+    """Send raw bytes on a fresh connection; return everything read until the server closes
+    (or the timeout)."""
+    s = socket.create_connection((server.host, server.port), timeout=timeout)
+    s.sendall(data)
+    chunks = []
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+    except socket.timeout:
+        chunks.append(b"<timeout>")
+    s.close()
+    return b"".join(chunks)
+
+
+def error_of(resp):
+    body = resp.json()
+    assert set(body) >= {"error", "message"} and body["message"]
+    return body["error"]
+
+
+def test_keep_alive_and_pipelining_on_one_connection(server, acme):
+    server.put("/v1/products/acme-cam-1", acme, json=declaration())
+    req = b"GET /v1/products/acme-cam-1 HTTP/1.1\r\nHost: x\r\n\r\n"
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    out = raw(server, req * 3 + last)
+    assert out.count(b"HTTP/1.1 200 OK") == 4
+    assert out.index(b'"products":1') > out.rindex(b'"id":"acme-cam-1"')
+    assert b"<timeout>" not in out  # the server closed after Connection: close
+
+
+def test_unknown_product_is_404_json_and_helpful_html(server):
+    r = server.get("/v1/products/nope")
+    assert r.status_code == 404 and error_of(r) == "not_found"
+    assert "nope" in r.json()["message"]
+    page = server.get("/p/nope")
+    assert page.status_code == 404 and "Product not found" in page.text
+    assert server.get("/no/such/path").status_code == 404
+
+
+def test_bad_id_is_400(server, acme):
+    r = server.put("/v1/products/.bad", acme, json=declaration(id=None))
+    assert r.status_code == 400 and error_of(r) == "invalid_id"
+    assert error_of(server.get("/v1/products/" + "a" * 65)) == "invalid_id"
+
+
+def test_missing_or_unknown_token_is_401(server, acme):
+    r = server.put("/v1/products/acme-cam-1", json=declaration())
+    assert r.status_code == 401 and error_of(r) == "unauthorized"
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    r = server.put("/v1/products/acme-cam-1", "slt_" + "A" * 43, json=declaration())
+    assert r.status_code == 401
+    assert server.get("/v1/products/acme-cam-1").status_code == 404
+
+
+def test_invalid_declaration_lists_every_problem(server, acme):
+    d = declaration(support_date="31/12/2031", default_password="admin", product_model=None,
+                    colour="red")
+    r = server.put("/v1/products/acme-cam-1", acme, json=d)
+    assert r.status_code == 400
+    body = r.json()
+    assert body["error"] == "invalid_declaration"
+    got = {(e["path"], e["rule"]) for e in body["details"]}
+    assert got == {("/support_date", "format"), ("/default_password", "enum"),
+                   ("/product_model", "required"), ("/colour", "additionalProperties")}
+    assert server.get("/v1/products/acme-cam-1").status_code == 404
+
+
+def test_not_json_is_400_and_wrong_type_is_415(server, acme):
+    r = server.put("/v1/products/acme-cam-1", acme, data="{oops",
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and error_of(r) == "invalid_json"
+    r = server.put("/v1/products/acme-cam-1", acme, data=json.dumps(declaration()),
+                   headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and error_of(r) == "unsupported_media_type"
+
+
+def test_method_not_allowed_has_allow_header(server):
+    r = server.http.delete(server.url + "/v1/products/acme-cam-1", timeout=5)
+    assert r.status_code == 405 and error_of(r) == "method_not_allowed"
+    assert r.headers["Allow"] == "GET, HEAD, PUT"
+    r = server.http.post(server.url + "/p/x", timeout=5)
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+
+
+def test_head_has_headers_but_no_body(server, acme):
+    server.put("/v1/products/acme-cam-1", acme, json=declaration())
+    g = server.get("/v1/products/acme-cam-1")
+    h = server.http.head(server.url + "/v1/products/acme-cam-1", timeout=5)
+    assert h.status_code == 200 and h.content == b""
+    assert h.headers["Content-Length"] == g.headers["Content-Length"]
+
+
+def test_every_response_has_date_length_type_and_request_id(server):
+    for path in ["/", "/healthz", "/v1/products/x", "/p/x"]:
+        r = server.get(path)
+        assert r.headers["Date"].endswith("GMT")
+        assert int(r.headers["Content-Length"]) == len(r.content)
+        assert "charset=utf-8" in r.headers["Content-Type"]
+        assert len(r.headers["X-Request-Id"]) == 16
+
+
+def test_oversized_body_is_413(server, acme):
+    r = server.put("/v1/products/acme-cam-1", acme, data=b"x" * (64 * 1024 + 1),
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and error_of(r) == "payload_too_large"
+
+
+def test_oversized_uri_and_headers(server):
+    out = raw(server, b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 414 ")
+    out = raw(server, b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(70))
+              + b"\r\n")
+    assert out.startswith(b"HTTP/1.1 431 ")
+    out = raw(server, b"GET / HTTP/1.1\r\nX-Big: " + b"v" * 20000 + b"\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 431 ")
+
+
+def test_malformed_request_gets_400_then_close(server):
+    out = raw(server, b"GARBAGE\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 ")
+    assert b'"error":"bad_request"' in out
+    assert b"Connection: close" in out
+    assert out.count(b"HTTP/1.1") == 1
+    assert b"<timeout>" not in out
+
+
+def test_request_smuggling_attempt_is_refused(server):
+    out = raw(server, b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 ")
+    assert out.count(b"HTTP/1.1 ") == 1
+
+
+def test_slow_request_times_out_with_408(tmp_path):
+    s = Server(tmp_path / "data", "--request-timeout-ms", "300", "--idle-timeout-ms", "5000")
+    try:
+        c = socket.create_connection((s.host, s.port), timeout=5)
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
+        t0 = time.monotonic()
+        data = c.recv(65536)
+        assert data.startswith(b"HTTP/1.1 408 ")
+        assert c.recv(100) == b""  # closed
+        assert time.monotonic() - t0 < 4
+        c.close()
+    finally:
+        s.stop()
+
+
+def test_idle_keep_alive_connection_is_closed(tmp_path):
+    s = Server(tmp_path / "data", "--idle-timeout-ms", "200")
+    try:
+        c = socket.create_connection((s.host, s.port), timeout=5)
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = c.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 ")
+        assert c.recv(100) == b""  # closed by the idle timer, without a response
+        c.close()
+    finally:
+        s.stop()
+
+
+def test_sigint_and_sigterm_stop_cleanly_with_open_connections(tmp_path):
+    import signal
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        s = Server(tmp_path / "data")
+        c = socket.create_connection((s.host, s.port), timeout=5)
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.recv(65536).startswith(b"HTTP/1.1 200 ")
+        assert s.stop(sig) == 0
+        c.close()
