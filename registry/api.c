@@ -20,6 +20,7 @@
 #include "router.h"
 #include "store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,7 +264,10 @@ static int render_label(struct app *app, yyjson_val *rec, const struct label_opt
         .product_id = id,
     };
     int rc = label_render_png(&info, o, &resp->body, why, sizeof why);
-    if (rc == REG_ENOLABEL) return http_resp_error(resp, rc, why);
+    /* -EINVAL: the stored record or the options cannot make a label; say why, as for a
+     * label that does not fit. */
+    if (rc == REG_ENOLABEL) return error_fmt(resp, rc, "%s", why);
+    if (rc == -EINVAL) return error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", why);
     if (rc) return http_resp_error(resp, rc, NULL);
     resp->content_type = "image/png";
     http_resp_header(resp, "Cache-Control", "public, max-age=300");

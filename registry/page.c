@@ -300,7 +300,7 @@ void page_not_found(const char *id, struct buf *out)
     head(out, title, sizeof title - 1);
     buf_puts(out, "<h1>Product not found</h1><p>No product with the ID <b>");
     html_escape(out, id, strlen(id));
-    buf_puts(out, "</b> is registered. Check the ID printed under the QR code, or "
+    buf_puts(out, "</b> is registered. Check the ID printed beside the QR code on the label, or "
                   "<a href=\"/\">see all registered products</a>.</p>");
     foot(out, NULL);
 }

@@ -79,6 +79,8 @@ int store_open(const char *dir, struct store **out)
         (rc = map_err(mdb_env_set_maxreaders(st->env, 256))) ||
         (rc = map_err(mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
         goto fail_env;
+    int dead = 0;
+    mdb_reader_check(st->env, &dead); /* free slots left by crashed readers */
     *out = st;
     return 0;
 fail_env:

@@ -129,3 +129,17 @@ def test_data_survives_a_restart(tmp_path):
             {k: v for k, v in rec.items() if k != "qr_url"}
     finally:
         s2.stop()
+
+
+def test_label_sizes_a_printer_can_use(server, acme, tmp_path):
+    server.put("/v1/products/acme-cam-1", acme, json=declaration())
+    big = server.get("/p/acme-cam-1/label.png?width_mm=100&height_mm=50&dpi=600")
+    assert big.status_code == 200 and big.headers["Content-Type"] == "image/png"
+    (tmp_path / "big.png").write_bytes(big.content)
+    assert decode_qr(tmp_path / "big.png").endswith("/p/acme-cam-1")
+    # A label too small to hold a scannable code is refused with the size that would work.
+    tiny = server.get("/p/acme-cam-1/label.png?width_mm=12&height_mm=10")
+    assert tiny.status_code == 422 and tiny.json()["error"] == "label_refused"
+    assert "use at least" in tiny.json()["message"]
+    bad = server.get("/p/acme-cam-1/label.png?dpi=5")
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
