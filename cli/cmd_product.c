@@ -101,7 +101,7 @@ int cmd_register(int argc, char **argv, struct client *c)
 static void print_field(yyjson_val *rec, const char *label, const char *name)
 {
     yyjson_val *v = yyjson_obj_get(rec, name);
-    if (yyjson_is_str(v)) printf("%-22s %s\n", label, yyjson_get_str(v));
+    if (yyjson_is_str(v)) printf("%-24s %s\n", label, yyjson_get_str(v));
 }
 
 static void print_record(yyjson_val *rec)
@@ -113,11 +113,15 @@ static void print_record(yyjson_val *rec)
     print_field(rec, "Manufacturer:", "manufacturer_name");
     print_field(rec, "GTIN:", "gtin");
     print_field(rec, "Security updates until:", "support_date");
-    printf("%-22s %s (%lld days left)\n", "Support status:", assess_support_name(a.support),
-           (long long)a.days_left);
+    if (a.days_left < 0)
+        printf("%-24s %s (%lld days ago)\n", "Support status:", assess_support_name(a.support),
+               -(long long)a.days_left);
+    else
+        printf("%-24s %s (%lld days left)\n", "Support status:", assess_support_name(a.support),
+               (long long)a.days_left);
     print_field(rec, "Report problems to:", "security_contact");
     print_field(rec, "Default password:", "default_password");
-    printf("%-22s %s\n", "Baseline promises:", a.compliant ? "all met" : "NOT all met");
+    printf("%-24s %s\n", "Baseline promises:", a.compliant ? "all met" : "NOT all met");
     print_field(rec, "Page:", "qr_url");
 }
 

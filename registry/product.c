@@ -41,6 +41,17 @@ static int load_current(struct store_txn *txn, const char *id, struct current *c
     return 0;
 }
 
+/* 1 if stored value `old` equals submitted value `nv`; a GTIN is compared as stored, normalised
+ * to 14 digits, so resending "5012345678900" does not make a new version. */
+static int same_value(const char *name, yyjson_val *old, yyjson_val *nv)
+{
+    char gtin[15];
+    if (strcmp(name, "gtin") == 0 && yyjson_is_str(nv) &&
+        decl_gtin_normalize(yyjson_get_str(nv), yyjson_get_len(nv), gtin) == 0)
+        return yyjson_equals_str(old, gtin);
+    return yyjson_equals(old, nv);
+}
+
 /* 1 if the declaration fields of record `old` equal those of declaration `decl`. */
 static int same_declaration(yyjson_val *old, yyjson_val *decl)
 {
@@ -52,7 +63,7 @@ static int same_declaration(yyjson_val *old, yyjson_val *decl)
         if (decl_is_registry_field(name) || strcmp(name, "id") == 0) continue;
         n_old++;
         yyjson_val *nv = yyjson_obj_get(decl, name);
-        if (!nv || !yyjson_equals(nv, yyjson_obj_iter_get_val(k))) return 0;
+        if (!nv || !same_value(name, yyjson_obj_iter_get_val(k), nv)) return 0;
     }
     it = yyjson_obj_iter_with(decl);
     while ((k = yyjson_obj_iter_next(&it)))

@@ -55,6 +55,10 @@ def test_show_and_label_errors(server, acme, tmp_path):
     assert r.returncode == 0 and "2031-12-31" in r.stdout and "all met" in r.stdout
     r = cli("show", "acme-cam-1", "--json", server=server)
     assert json.loads(r.stdout)["id"] == "acme-cam-1"
+    server.put("/v1/products/old-cam", acme, json=declaration(id="old-cam", support_date="2020-01-31"))
+    r = cli("show", "old-cam", server=server)
+    assert r.returncode == 0 and "ended (" in r.stdout and "days ago)" in r.stdout
+    assert "NOT all met" not in r.stdout and "-" not in r.stdout.split("ended (")[1][:3]
     r = cli("label", "nope", "-o", tmp_path / "x.png", server=server)
     assert r.returncode == 1 and not (tmp_path / "x.png").exists()
 

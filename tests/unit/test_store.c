@@ -106,6 +106,22 @@ static void updates_add_versions_and_same_content_does_not(void **state)
     assert_false(res.unchanged);
     assert_int_equal(res.version, 2);
     assert_int_equal(count(f, STORE_VERSIONS), 2);
+    /* The same GTIN written short (13 digits) is the stored 14-digit one: no new version. */
+    const char *g13 = "{\"product_name\":\"Acme Indoor Camera\",\"product_model\":\"AC-200\","
+                      "\"manufacturer_name\":\"Acme Devices Ltd\",\"support_date\":\"2031-12-31\","
+                      "\"security_contact\":\"security@acme.example\","
+                      "\"default_password\":\"unique_per_device\",\"gtin\":\"5012345678900\"}";
+    const char *g14 = "{\"product_name\":\"Acme Indoor Camera\",\"product_model\":\"AC-200\","
+                      "\"manufacturer_name\":\"Acme Devices Ltd\",\"support_date\":\"2031-12-31\","
+                      "\"security_contact\":\"security@acme.example\","
+                      "\"default_password\":\"unique_per_device\",\"gtin\":\"05012345678900\"}";
+    assert_int_equal(put(f, "acme", "acme-cam", g13, &res), 0);
+    assert_int_equal(res.version, 3);
+    assert_int_equal(put(f, "acme", "acme-cam", g13, &res), 0);
+    assert_true(res.unchanged);
+    assert_int_equal(put(f, "acme", "acme-cam", g14, &res), 0);
+    assert_true(res.unchanged);
+    assert_int_equal(res.version, 3);
     yyjson_doc *doc = current(f, "acme-cam");
     yyjson_val *r = yyjson_doc_get_root(doc);
     assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "support_date")), "2031-12-31");
