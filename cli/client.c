@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yyjson.h>
 
 #define CLIENT_MAX_RESPONSE (64 * 1024 * 1024)
@@ -22,6 +23,23 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     if (b->len + size * n > CLIENT_MAX_RESPONSE) return 0; /* aborts the transfer */
     buf_append(b, p, size * n);
     return size * n;
+}
+
+/* Keeps the one response header the CLI reads: Seclabel-Change. */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct client_resp *out = ud;
+    static const char name[] = "seclabel-change:";
+    size_t len = size * n, nl = sizeof name - 1;
+    if (len > nl && strncasecmp(p, name, nl) == 0) {
+        size_t i = nl, j = 0;
+        while (i < len && p[i] == ' ')
+            i++;
+        while (i < len && p[i] >= 'a' && p[i] <= 'z' && j + 1 < sizeof out->change)
+            out->change[j++] = p[i++];
+        out->change[j] = '\0';
+    }
+    return len;
 }
 
 static struct curl_slist *make_headers(const struct client *c, const char *ctype)
@@ -62,6 +80,7 @@ int client_request(const struct client *c, const char *method, const char *path,
     struct curl_slist *hdrs = make_headers(c, ctype);
     char errbuf[CURL_ERROR_SIZE] = "";
     buf_init(&out->body);
+    out->change[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, buf_cstr(&url));
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -72,6 +91,8 @@ int client_request(const struct client *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

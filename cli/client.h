@@ -27,6 +27,7 @@ struct client {
 struct client_resp {
     long status;
     struct buf body; /* owned: buf_free when done */
+    char change[16]; /* the Seclabel-Change header of a write ("created", ...), or "" */
 };
 
 /* Fill c from the environment (flags override afterwards). */

@@ -84,7 +84,10 @@ int cmd_register(int argc, char **argv, struct client *c)
     if (!rc && (r.status == 200 || r.status == 201)) {
         yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
         yyjson_val *root = yyjson_doc_get_root(doc);
-        printf("%s %s (version %llu): %s\n", r.status == 201 ? "registered" : "updated", id,
+        const char *what = r.status == 201                      ? "registered"
+                           : strcmp(r.change, "unchanged") == 0 ? "unchanged"
+                                                                : "updated";
+        printf("%s %s (version %llu): %s\n", what, id,
                (unsigned long long)yyjson_get_uint(yyjson_obj_get(root, "version")),
                yyjson_get_str(yyjson_obj_get(root, "qr_url"))
                    ? yyjson_get_str(yyjson_obj_get(root, "qr_url"))

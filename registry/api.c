@@ -180,6 +180,11 @@ static int put_product(void *ctx, struct http_req *req, struct http_resp *resp)
         record_body(app, rec.data, rec.len, id, resp);
         resp->status = res.created ? 201 : 200;
         if (res.created) http_resp_header(resp, "Location", "/v1/products/%s", id);
+        /* Tells tools (the CLI, importers) what the write did without a second request. */
+        http_resp_header(resp, "Seclabel-Change", "%s",
+                         res.created     ? "created"
+                         : res.unchanged ? "unchanged"
+                                         : "updated");
     }
     buf_free(&rec);
     return resp->status;

@@ -17,6 +17,8 @@ def test_register_read_page_and_scan_label(server, acme, write_decl, tmp_path):
     r = cli("register", write_decl(declaration()), server=server, token=acme)
     assert r.returncode == 0, r.stderr
     assert "registered acme-cam-1 (version 1)" in r.stdout
+    r = cli("register", write_decl(declaration()), server=server, token=acme)
+    assert r.returncode == 0 and "unchanged acme-cam-1 (version 1)" in r.stdout
 
     rec = server.get("/v1/products/acme-cam-1").json()
     assert rec["product_name"] == "Acme Indoor Camera"
@@ -67,6 +69,14 @@ def test_update_creates_version_2_and_keeps_created(server, acme):
     assert rec["version"] == 2 and rec["support_date"] == "2032-06-30"
     assert rec["created"] == first.json()["created"]
     assert server.get("/v1/products/acme-cam-1").json() == rec
+    assert first.headers["Seclabel-Change"] == "created"
+    assert second.headers["Seclabel-Change"] == "updated"
+    third = server.put("/v1/products/acme-cam-1", acme,
+                       json=declaration(support_date="2032-06-30", gtin="4006381333931"))
+    fourth = server.put("/v1/products/acme-cam-1", acme,
+                        json=declaration(support_date="2032-06-30", gtin="04006381333931"))
+    assert third.json()["version"] == 3 and fourth.json()["version"] == 3
+    assert fourth.headers["Seclabel-Change"] == "unchanged"
 
 
 def test_another_manufacturers_token_gets_403_and_changes_nothing(server, acme, write_decl):
