@@ -14,14 +14,15 @@ const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "
 /// registry/ minus main.c: everything the server and the CLI share.
 const core_srcs = [_][]const u8{
     "buf.c",  "err.c",  "date.c", "store.c",  "decl.c", "assess.c", "auth.c", "mfr.c",
-    "product.c", "qr.c", "label.c", "http.c", "router.c", "page.c", "api.c", "srv.c",
+    "product.c", "qr.c", "label.c", "http.c", "router.c", "page.c", "api.c", "api_products.c",
+    "api_query.c", "api_gs1.c", "api_site.c", "srv.c", "cta.c",
 };
 const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "sodium" };
 
 const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c" };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "store", "label", "http" };
+const unit_tests = [_][]const u8{ "decl", "store", "label", "http", "cta" };
 
 /// web/style.css as a C string (comments and line breaks dropped), so the server needs no asset
 /// directory at run time. Written to the build cache as web_assets.c; see registry/web_assets.h.

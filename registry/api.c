@@ -1,23 +1,17 @@
-/* api.c: routes and handlers (see api.h).
+/* api.c: the route table, request dispatch, access log and metrics, and the helpers every
+ * handler file shares (see api.h, api_int.h).
  *
- *   GET  /                         home page (HTML)
- *   GET  /healthz                  liveness and storage check (JSON)
- *   GET  /v1/products/{id}         current record + qr_url (JSON)
- *   PUT  /v1/products/{id}         create or update (Bearer token; JSON declaration)
- *   GET  /p/{id}                   the shopper's page behind the QR code (HTML)
- *   GET  /p/{id}/label.png         packaging label (PNG)
+ * Handlers live by concern: api_products.c (one product: record, write, withdraw, history,
+ * CTA-2120), api_query.c (search, bulk lookup, changes feed), api_gs1.c (GS1 Digital Link
+ * resolver), api_site.c (pages, labels, manufacturers, health, metrics, security.txt).
  * HEAD works wherever GET does. Errors are JSON {"error","message"} (see err.h). */
-#include "api.h"
+#include "api_int.h"
 
 #include "assess.h"
 #include "auth.h"
 #include "date.h"
-#include "decl.h"
 #include "err.h"
-#include "label.h"
-#include "page.h"
 #include "product.h"
-#include "router.h"
 #include "store.h"
 
 #include <errno.h>
@@ -26,10 +20,38 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <yyjson.h>
 
-#define JSON_TYPE "application/json; charset=utf-8"
-#define HTML_TYPE "text/html; charset=utf-8"
+static const struct route routes[] = {
+    {HTTP_M_GET, "/", api_home},
+    {HTTP_M_GET, "/healthz", api_health},
+    {HTTP_M_GET, "/metrics", api_metrics},
+    {HTTP_M_GET, "/.well-known/security.txt", api_security_txt},
+    {HTTP_M_GET, "/.well-known/gs1resolver", api_gs1_description},
+    {HTTP_M_GET, "/v1/products", api_search},
+    {HTTP_M_GET, "/v1/products/{}", api_get_product},
+    {HTTP_M_PUT, "/v1/products/{}", api_put_product},
+    {HTTP_M_POST, "/v1/products/{}/withdraw", api_withdraw},
+    {HTTP_M_GET, "/v1/products/{}/versions", api_versions},
+    {HTTP_M_GET, "/v1/products/{}/versions/{}", api_version},
+    {HTTP_M_GET, "/v1/products/{}/cta-2120", api_cta},
+    {HTTP_M_POST, "/v1/lookup", api_lookup},
+    {HTTP_M_GET, "/v1/changes", api_changes},
+    {HTTP_M_GET, "/v1/changes.atom", api_changes_atom},
+    {HTTP_M_GET, "/v1/manufacturers/{}", api_manufacturer},
+    {HTTP_M_GET, "/01/{}", api_gs1_resolve},
+    {HTTP_M_GET, "/p/{}", api_page},
+    {HTTP_M_GET, "/p/{}/label.png", api_label},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+_Static_assert(NROUTES <= APP_MAX_ROUTES, "raise APP_MAX_ROUTES");
+
+/* The status codes /metrics counts one by one; anything else is counted as the last. */
+static const int statuses[APP_STATUSES] = {200, 201, 204, 301, 302, 303, 304, 307,
+                                           400, 401, 403, 404, 405, 408, 409, 412,
+                                           413, 414, 415, 422, 431, 500, 503, 0};
+/* Latency histogram bounds in seconds (Prometheus "le"). */
+static const double latency_le[APP_LATENCY_BUCKETS] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests)
 {
@@ -46,26 +68,39 @@ void app_close(struct app *app)
     app->rd = NULL;
 }
 
-/* Error with a message naming the thing, e.g. "No product with ID 'x'." */
-static int error_fmt(struct http_resp *resp, int code, const char *fmt, const char *arg)
+int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char *arg)
 {
-    char msg[256];
+    char msg[512];
     snprintf(msg, sizeof msg, fmt, arg);
     return http_resp_error(resp, code, msg);
 }
 
-/* The record with "qr_url" appended: the stored JSON is an object, so its closing brace is
- * replaced rather than parsing and rewriting the whole record on every read. */
-static void record_body(struct app *app, const char *json, size_t len, const char *id,
-                        struct http_resp *resp)
+/* The stored record is a JSON object: its closing brace is replaced by the registry's URL and
+ * the computed members, rather than rewriting the whole record. */
+int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
+                    struct buf *out, unsigned *version)
 {
-    resp->content_type = JSON_TYPE;
-    buf_append(&resp->body, json, len - 1);
-    buf_printf(&resp->body, ",\"qr_url\":\"%s/p/%s\"}\n", app->public_url, id);
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    yyjson_val *rec = yyjson_doc_get_root(doc);
+    yyjson_val *id = yyjson_obj_get(rec, "id");
+    if (!yyjson_is_obj(rec) || !yyjson_is_str(id) || len < 2 || json[len - 1] != '}') {
+        yyjson_doc_free(doc);
+        return -EINVAL;
+    }
+    struct assess a;
+    assess_record(rec, today, &a);
+    if (version) *version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
+    buf_append(out, json, len - 1);
+    /* IDs are plain ASCII (decl_id_valid): safe in JSON and URLs without escaping. */
+    buf_printf(out, ",\"qr_url\":\"%s/p/%s\"", app->public_url, yyjson_get_str(id));
+    assess_json(&a, today, out);
+    buf_putc(out, '}');
+    yyjson_doc_free(doc);
+    return 0;
 }
 
-static int read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
-                       size_t *len)
+int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
+                    size_t *len)
 {
     int rc = store_reader_begin(app->rd, txn);
     if (rc) return rc;
@@ -74,64 +109,14 @@ static int read_record(struct app *app, const char *id, struct store_txn **txn, 
     return rc;
 }
 
-static int get_product(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0], *json;
-    size_t len;
-    struct store_txn *txn;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    int rc = read_record(app, id, &txn, &json, &len);
-    if (rc == REG_ENOTFOUND) return error_fmt(resp, rc, "No product with ID '%s'.", id);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    record_body(app, json, len, id, resp);
-    store_reader_end(app->rd);
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
-    return resp->status = 200;
-}
-
-static int decl_error_body(struct http_resp *resp, int code, const struct decl_errors *errs)
-{
-    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
-    yyjson_mut_val *o = yyjson_mut_obj(doc), *details = yyjson_mut_arr(doc);
-    yyjson_mut_doc_set_root(doc, o);
-    char msg[512];
-    if (code == REG_EBADJSON)
-        snprintf(msg, sizeof msg, "The body is not valid JSON: %s.", errs->e[0].message);
-    else
-        snprintf(msg, sizeof msg, "The declaration has %d problem%s%s; first: %s %s.", errs->n,
-                 errs->n == 1 ? "" : "s", errs->more ? " (and more not listed)" : "",
-                 errs->e[0].path[0] ? errs->e[0].path : "the document", errs->e[0].message);
-    yyjson_mut_obj_add_str(doc, o, "error", reg_err_name(code));
-    yyjson_mut_obj_add_strcpy(doc, o, "message", msg);
-    for (int i = 0; code == REG_EINVALID && i < errs->n; i++) {
-        yyjson_mut_val *d = yyjson_mut_arr_add_obj(doc, details);
-        yyjson_mut_obj_add_strcpy(doc, d, "path", errs->e[i].path);
-        yyjson_mut_obj_add_str(doc, d, "rule", errs->e[i].rule);
-        yyjson_mut_obj_add_strcpy(doc, d, "message", errs->e[i].message);
-    }
-    if (code == REG_EINVALID) yyjson_mut_obj_add_val(doc, o, "details", details);
-    size_t len;
-    char *s = yyjson_mut_write(doc, 0, &len);
-    yyjson_mut_doc_free(doc);
-    resp->status = 400;
-    resp->content_type = JSON_TYPE;
-    buf_append(&resp->body, s, len);
-    buf_putc(&resp->body, '\n');
-    free(s);
-    return 400;
-}
-
-/* The manufacturer behind the request's Bearer token, or an error response. */
-static int authenticate(struct app *app, struct http_req *req, struct http_resp *resp,
-                        char slug[AUTH_SLUG_MAX])
+int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug)
 {
     size_t len;
     const char *h = http_req_header(req, "authorization", &len);
     if (!h || len < 8 || strncasecmp(h, "Bearer ", 7) != 0) {
         http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"seclabel\"");
-        http_resp_error(resp, REG_EAUTH, "Send your API token as 'Authorization: Bearer <token>'.");
-        return REG_EAUTH;
+        return http_resp_error(resp, REG_EAUTH,
+                               "Send your API token as 'Authorization: Bearer <token>'.");
     }
     struct store_txn *txn;
     int rc = store_reader_begin(app->rd, &txn);
@@ -140,14 +125,12 @@ static int authenticate(struct app *app, struct http_req *req, struct http_resp 
     if (rc == REG_EAUTH) {
         http_resp_header(resp, "WWW-Authenticate",
                          "Bearer realm=\"seclabel\", error=\"invalid_token\"");
-        http_resp_error(resp, rc, "The API token is unknown or revoked.");
-    } else if (rc) {
-        http_resp_error(resp, rc, NULL);
+        return http_resp_error(resp, rc, "The API token is unknown or revoked.");
     }
-    return rc;
+    return rc ? http_resp_error(resp, rc, NULL) : 0;
 }
 
-static int is_json_type(const struct http_req *req)
+int api_is_json(const struct http_req *req)
 {
     size_t len;
     const char *ct = http_req_header(req, "content-type", &len);
@@ -155,186 +138,57 @@ static int is_json_type(const struct http_req *req)
     return len == 16 || ct[16] == ';' || ct[16] == ' ';
 }
 
-static int put_product(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0];
-    char owner[AUTH_SLUG_MAX];
-    if (authenticate(app, req, resp, owner)) return resp->status;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    if (!is_json_type(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
-    struct decl_errors errs;
-    struct product_result res;
-    struct buf rec = BUF_INIT;
-    int rc = product_put(app->st, owner, id, req->body.data ? req->body.data : "", req->body.len,
-                         &errs, &rec, &res);
-    if (rc == REG_EINVALID || rc == REG_EBADJSON) {
-        buf_free(&rec);
-        return decl_error_body(resp, rc, &errs);
-    }
-    if (rc == REG_EFORBIDDEN)
-        error_fmt(resp, rc, "Product '%s' belongs to another manufacturer.", id);
-    else if (rc)
-        http_resp_error(resp, rc, NULL);
-    else {
-        record_body(app, rec.data, rec.len, id, resp);
-        resp->status = res.created ? 201 : 200;
-        if (res.created) http_resp_header(resp, "Location", "/v1/products/%s", id);
-        /* Tells tools (the CLI, importers) what the write did without a second request. */
-        http_resp_header(resp, "Seclabel-Change", "%s",
-                         res.created     ? "created"
-                         : res.unchanged ? "unchanged"
-                                         : "updated");
-    }
-    buf_free(&rec);
-    return resp->status;
-}
-
-static int html_not_found(struct http_resp *resp, const char *id)
-{
-    page_not_found(id, &resp->body);
-    resp->content_type = HTML_TYPE;
-    return resp->status = 404;
-}
-
-static int get_page(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0], *json;
-    size_t len;
-    struct store_txn *txn;
-    if (!decl_id_valid(id, strlen(id))) return html_not_found(resp, id);
-    int rc = read_record(app, id, &txn, &json, &len);
-    if (rc == REG_ENOTFOUND) return html_not_found(resp, id);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    rc = page_product(json, len, assess_today(), &resp->body);
-    store_reader_end(app->rd);
-    if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
-    resp->content_type = HTML_TYPE;
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
-    return resp->status = 200;
-}
-
-/* Numeric query option within [lo, hi]; -1 if present but invalid. */
-static int query_num(struct http_req *req, const char *name, double lo, double hi, double *v)
+int api_query_long(struct http_req *req, const char *name, long lo, long hi, long *v)
 {
     struct buf b = BUF_INIT;
     int rc = 0;
     if (http_req_query(req, name, &b) == 0) {
         char *end;
-        double d = strtod(buf_cstr(&b), &end);
-        if (b.len == 0 || *end || !(d >= lo && d <= hi))
+        errno = 0;
+        long n = strtol(buf_cstr(&b), &end, 10);
+        if (b.len == 0 || *end || errno || n < lo || n > hi)
             rc = -1;
         else
-            *v = d;
+            *v = n;
     }
     buf_free(&b);
     return rc;
 }
 
-static int label_options(struct http_req *req, struct label_opts *o, struct http_resp *resp)
+int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc)
 {
-    double dpi = 0;
-    label_opts_default(o);
-    if (query_num(req, "width_mm", 10, 400, &o->width_mm) ||
-        query_num(req, "height_mm", 10, 400, &o->height_mm) ||
-        query_num(req, "dpi", 72, 1200, &dpi)) {
-        http_resp_error(resp, REG_EBADREQ,
-                        "Label options: width_mm and height_mm 10-400, dpi 72-1200.");
-        resp->close = 0;
-        return -1;
+    size_t len;
+    char *s = yyjson_mut_write(doc, 0, &len);
+    yyjson_mut_doc_free(doc);
+    if (!s) return http_resp_error(resp, REG_EINTERNAL, NULL);
+    resp->content_type = JSON_TYPE;
+    buf_append(&resp->body, s, len);
+    buf_putc(&resp->body, '\n');
+    free(s);
+    return resp->status = status;
+}
+
+int api_etag_matches(const struct http_req *req, const char *etag)
+{
+    size_t len, el = strlen(etag);
+    const char *h = http_req_header(req, "if-none-match", &len);
+    if (!h) return 0;
+    /* A list of entity tags: compare each, ignoring a weak W/ prefix (RFC 9110 13.1.2). */
+    for (size_t i = 0; i < len;) {
+        while (i < len && (h[i] == ' ' || h[i] == ',' || h[i] == '\t'))
+            i++;
+        if (i < len && h[i] == '*') return 1;
+        if (i + 2 <= len && h[i] == 'W' && h[i + 1] == '/') i += 2;
+        size_t start = i;
+        while (i < len && h[i] != ',')
+            i++;
+        size_t n = i;
+        while (n > start && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+            n--;
+        if (n - start == el && memcmp(h + start, etag, el) == 0) return 1;
     }
-    if (dpi > 0) o->dpi = (int)dpi;
     return 0;
 }
-
-static int render_label(struct app *app, yyjson_val *rec, const struct label_opts *o,
-                        const char *id, struct http_resp *resp)
-{
-    struct assess a;
-    assess_record(rec, assess_today(), &a);
-    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn"))
-        return error_fmt(resp, REG_ENOLABEL, "Product '%s' is withdrawn: it gets no label.", id);
-    if (!a.compliant)
-        return error_fmt(resp, REG_ENOLABEL,
-                         "Product '%s' fails a baseline security requirement: it gets no label.",
-                         id);
-    char url[1024], why[256] = "";
-    snprintf(url, sizeof url, "%s/p/%s", app->public_url, id);
-    struct label_info info = {
-        .url = url,
-        .product_name = yyjson_get_str(yyjson_obj_get(rec, "product_name")),
-        .product_model = yyjson_get_str(yyjson_obj_get(rec, "product_model")),
-        .support_date = yyjson_get_str(yyjson_obj_get(rec, "support_date")),
-        .product_id = id,
-    };
-    int rc = label_render_png(&info, o, &resp->body, why, sizeof why);
-    /* -EINVAL: the stored record or the options cannot make a label; say why, as for a
-     * label that does not fit. */
-    if (rc == REG_ENOLABEL) return error_fmt(resp, rc, "%s", why);
-    if (rc == -EINVAL) return error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", why);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    resp->content_type = "image/png";
-    http_resp_header(resp, "Cache-Control", "public, max-age=300");
-    return resp->status = 200;
-}
-
-static int get_label(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0], *json;
-    size_t len;
-    struct store_txn *txn;
-    struct label_opts o;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    if (label_options(req, &o, resp)) return resp->status;
-    int rc = read_record(app, id, &txn, &json, &len);
-    if (rc == REG_ENOTFOUND) return error_fmt(resp, rc, "No product with ID '%s'.", id);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    store_reader_end(app->rd);
-    rc = render_label(app, yyjson_doc_get_root(doc), &o, id, resp);
-    yyjson_doc_free(doc);
-    return rc;
-}
-
-static int get_home(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    struct store_txn *txn;
-    (void)req;
-    int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = page_home(txn, assess_today(), &resp->body);
-    store_reader_end(app->rd);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    resp->content_type = HTML_TYPE;
-    return resp->status = 200;
-}
-
-static int get_health(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    struct store_txn *txn;
-    size_t n = 0;
-    (void)req;
-    int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = store_count(txn, STORE_PRODUCTS, &n);
-    store_reader_end(app->rd);
-    if (rc) return http_resp_error(resp, REG_EUNAVAIL, "The database cannot be read.");
-    resp->content_type = JSON_TYPE;
-    http_resp_header(resp, "Cache-Control", "no-store");
-    buf_printf(&resp->body, "{\"status\":\"ok\",\"products\":%zu}\n", n);
-    return resp->status = 200;
-}
-
-static const struct route routes[] = {
-    {HTTP_M_GET, "/", get_home},
-    {HTTP_M_GET, "/healthz", get_health},
-    {HTTP_M_GET, "/v1/products/{}", get_product},
-    {HTTP_M_PUT, "/v1/products/{}", put_product},
-    {HTTP_M_GET, "/p/{}", get_page},
-    {HTTP_M_GET, "/p/{}/label.png", get_label},
-};
 
 static void allow_header(struct http_resp *resp, int allow)
 {
@@ -362,13 +216,27 @@ static void log_request(const struct http_req *req, const struct http_resp *resp
             clean, resp->status, resp->body.len, ms);
 }
 
+static void count_request(struct app_metrics *m, size_t route, int status, double seconds)
+{
+    int si = APP_STATUSES - 1;
+    for (int i = 0; i < APP_STATUSES - 1; i++)
+        if (statuses[i] == status) si = i;
+    m->requests[route][si]++;
+    int b = 0;
+    while (b < APP_LATENCY_BUCKETS && seconds > latency_le[b])
+        b++;
+    m->latency[b]++;
+    m->latency_sum += seconds;
+    m->latency_count++;
+}
+
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
     struct timespec t0, t1;
-    if (app->log_requests) clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int allow;
-    const struct route *r = router_match(routes, sizeof routes / sizeof routes[0], req, &allow);
+    const struct route *r = router_match(routes, NROUTES, req, &allow);
     if (r)
         r->fn(app, req, resp);
     else if (allow) {
@@ -376,10 +244,44 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_EMETHOD, NULL);
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
-    if (app->log_requests) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        log_request(req, resp,
-                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    count_request(&app->metrics, r ? (size_t)(r - routes) : NROUTES, resp->status, s);
+    if (app->log_requests) log_request(req, resp, s * 1e3);
+}
+
+void api_metrics_text(const struct app *app, struct buf *out)
+{
+    const struct app_metrics *m = &app->metrics;
+    buf_puts(out, "# HELP seclabel_http_requests_total HTTP requests by route and status.\n"
+                  "# TYPE seclabel_http_requests_total counter\n");
+    for (size_t r = 0; r <= NROUTES; r++)
+        for (int s = 0; s < APP_STATUSES; s++) {
+            if (!m->requests[r][s]) continue;
+            const char *pat = r < NROUTES ? routes[r].pattern : "(none)";
+            char status[8];
+            if (statuses[s])
+                snprintf(status, sizeof status, "%d", statuses[s]);
+            else
+                snprintf(status, sizeof status, "other");
+            const char *method = r < NROUTES ? http_method_name(routes[r].methods) : "";
+            buf_printf(out,
+                       "seclabel_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} "
+                       "%llu\n",
+                       method, pat, status, m->requests[r][s]);
+        }
+    buf_puts(out, "# HELP seclabel_http_request_duration_seconds Time to answer a request.\n"
+                  "# TYPE seclabel_http_request_duration_seconds histogram\n");
+    unsigned long long cum = 0;
+    for (int b = 0; b < APP_LATENCY_BUCKETS; b++) {
+        cum += m->latency[b];
+        buf_printf(out, "seclabel_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                   latency_le[b], cum);
     }
+    cum += m->latency[APP_LATENCY_BUCKETS];
+    buf_printf(out,
+               "seclabel_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+               "seclabel_http_request_duration_seconds_sum %.6f\n"
+               "seclabel_http_request_duration_seconds_count %llu\n",
+               cum, m->latency_sum, m->latency_count);
 }

@@ -12,11 +12,26 @@
 struct store;
 struct store_reader;
 
+#define APP_MAX_ROUTES 32
+#define APP_STATUSES 24 /* distinct status codes counted, see api.c */
+#define APP_LATENCY_BUCKETS 14
+
+/* Counters for GET /metrics, kept by the loop thread that owns the app. */
+struct app_metrics {
+    unsigned long long requests[APP_MAX_ROUTES + 1][APP_STATUSES]; /* last row: no route */
+    unsigned long long latency[APP_LATENCY_BUCKETS + 1];           /* last: +Inf */
+    double latency_sum;                                            /* seconds */
+    unsigned long long latency_count;
+};
+
 struct app {
-    struct store *st;        /* borrowed */
-    struct store_reader *rd; /* owned; one per event-loop thread */
-    const char *public_url;  /* borrowed; base of URLs put in QR codes, no trailing '/' */
-    int log_requests;        /* one access-log line per request on stderr */
+    struct store *st;             /* borrowed */
+    struct store_reader *rd;      /* owned; one per event-loop thread */
+    const char *public_url;       /* borrowed; base of URLs put in QR codes, no trailing '/' */
+    const char *security_contact; /* borrowed; the registry's own contact (security.txt), or NULL */
+    const unsigned *connections;  /* borrowed from the server: open connections, or NULL */
+    int log_requests;             /* one access-log line per request on stderr */
+    struct app_metrics metrics;
 };
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);

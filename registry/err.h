@@ -28,7 +28,16 @@
     XX(EINTERNAL, -20017, 500, "internal_error", "Something went wrong inside the registry.")      \
     XX(EUNAVAIL, -20018, 503, "unavailable", "The registry is busy; try again shortly.")           \
     XX(EBADSLUG, -20019, 400, "invalid_slug", "The manufacturer slug is not valid.")               \
-    XX(ENOLABEL, -20020, 422, "label_refused", "No label can be printed for this product.")
+    XX(ENOLABEL, -20020, 422, "label_refused", "No label can be printed for this product.")        \
+    XX(ESHORTEN, -20021, 409, "support_period_shortened",                                          \
+       "The support period can only be extended, never shortened.")                                \
+    XX(EGTINTAKEN, -20022, 409, "gtin_taken", "That GTIN belongs to another product.")             \
+    XX(EWITHDRAWN, -20023, 409, "product_withdrawn", "A withdrawn product cannot be changed.")     \
+    XX(EPRECOND, -20024, 412, "precondition_failed",                                               \
+       "The product changed since you read it (If-Match does not match).")                         \
+    XX(ECTAINCOMPLETE, -20025, 422, "cta_incomplete",                                              \
+       "The record lacks fields that CTA-2120 requires.")                                          \
+    XX(ETOOMANY, -20026, 400, "too_many_keys", "At most 1000 IDs and GTINs per lookup.")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),

@@ -376,6 +376,10 @@ const char *http_status_text(int status)
         return "Moved Permanently";
     case 302:
         return "Found";
+    case 303:
+        return "See Other";
+    case 307:
+        return "Temporary Redirect";
     case 304:
         return "Not Modified";
     case 400:

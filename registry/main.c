@@ -18,6 +18,8 @@ static const char usage[] =
     "  --data DIR               database directory (default ./data; created if missing)\n"
     "  --public-url URL         base URL printed in QR codes, e.g. https://label.example.com\n"
     "                           (default: http://<listen address>)\n"
+    "  --security-contact C     the registry's own security contact for\n"
+    "                           /.well-known/security.txt (e-mail or https URL)\n"
     "  --quiet                  no access log on stderr\n"
     "  --request-timeout-ms N   time allowed for a request to arrive whole (default 10000)\n"
     "  --idle-timeout-ms N      keep-alive connections idle this long are closed (default 30000)\n"
@@ -36,6 +38,16 @@ static int public_url_ok(char *u)
     while (n > 0 && u[n - 1] == '/')
         u[--n] = '\0';
     return n > 8;
+}
+
+/* A contact that goes into security.txt as one line: printable ASCII, no spaces. */
+static int contact_ok(const char *c)
+{
+    size_t n = strlen(c);
+    if (n < 3 || n > 400) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)c[i] <= ' ' || (unsigned char)c[i] >= 127) return 0;
+    return strncmp(c, "https://", 8) == 0 || strchr(c, '@') != NULL;
 }
 
 static int num_arg(const char *name, const char *v, unsigned *out)
@@ -79,6 +91,15 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
                 return -1;
             }
             cfg->public_url = argv[i];
+        } else if (!strcmp(a, "--security-contact")) {
+            if (!contact_ok(v)) {
+                fprintf(stderr,
+                        "seclabeld: --security-contact must be an e-mail address or an "
+                        "https URL: %s\n",
+                        v);
+                return -1;
+            }
+            cfg->security_contact = v;
         } else if (!strcmp(a, "--request-timeout-ms")) {
             if (num_arg(a, v, &cfg->request_timeout_ms)) return -1;
         } else if (!strcmp(a, "--idle-timeout-ms")) {

@@ -1,10 +1,12 @@
 /* product.c: the write path for product records (see product.h). */
 #include "product.h"
 
+#include "auth.h"
 #include "date.h"
 #include "err.h"
 #include "store.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 struct current {
     yyjson_doc *doc; /* NULL if the product does not exist */
     unsigned version;
-    const char *created, *status, *manufacturer;
+    const char *created, *status, *manufacturer, *support_date, *gtin;
 };
 
 static int load_current(struct store_txn *txn, const char *id, struct current *cur)
@@ -32,6 +34,8 @@ static int load_current(struct store_txn *txn, const char *id, struct current *c
     cur->created = yyjson_get_str(yyjson_obj_get(root, "created"));
     cur->status = yyjson_get_str(yyjson_obj_get(root, "status"));
     cur->manufacturer = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
+    cur->support_date = yyjson_get_str(yyjson_obj_get(root, "support_date"));
+    cur->gtin = yyjson_get_str(yyjson_obj_get(root, "gtin"));
     if (!cur->doc || !cur->version || !cur->created || !cur->manufacturer) {
         yyjson_doc_free(cur->doc);
         cur->doc = NULL;
@@ -72,9 +76,9 @@ static int same_declaration(yyjson_val *old, yyjson_val *decl)
 }
 
 /* Build the new record: registry fields first, then the declaration as submitted (with the GTIN
- * normalised to 14 digits). */
+ * normalised to 14 digits). `decl` may be a record: its registry fields are skipped. */
 static char *build_record(yyjson_val *decl, const char *id, const char *owner,
-                          const struct current *cur, size_t *len)
+                          const struct current *cur, const char *status, size_t *len)
 {
     char now[21], gtin[15];
     date_rfc3339(time(NULL), now);
@@ -83,7 +87,7 @@ static char *build_record(yyjson_val *decl, const char *id, const char *owner,
     yyjson_mut_doc_set_root(doc, o);
     yyjson_mut_obj_add_str(doc, o, "id", id);
     yyjson_mut_obj_add_uint(doc, o, "version", cur->doc ? cur->version + 1 : 1);
-    yyjson_mut_obj_add_str(doc, o, "status", cur->status ? cur->status : "active");
+    yyjson_mut_obj_add_str(doc, o, "status", status);
     yyjson_mut_obj_add_str(doc, o, "manufacturer", owner);
     yyjson_mut_obj_add_str(doc, o, "created", cur->doc ? cur->created : now);
     yyjson_mut_obj_add_str(doc, o, "modified", now);
@@ -91,7 +95,7 @@ static char *build_record(yyjson_val *decl, const char *id, const char *owner,
     yyjson_val *k;
     while ((k = yyjson_obj_iter_next(&it))) {
         yyjson_val *v = yyjson_obj_iter_get_val(k);
-        if (yyjson_equals_str(k, "id")) continue;
+        if (yyjson_equals_str(k, "id") || decl_is_registry_field(yyjson_get_str(k))) continue;
         yyjson_mut_val *mk = yyjson_val_mut_copy(doc, k);
         yyjson_mut_val *mv;
         if (yyjson_equals_str(k, "gtin") &&
@@ -106,18 +110,119 @@ static char *build_record(yyjson_val *decl, const char *id, const char *owner,
     return s;
 }
 
-static int write_version(struct store_txn *txn, const char *id, unsigned version, const char *json,
-                         size_t len)
+static void version_key(const char *id, unsigned version, char key[DECL_ID_MAX + 5], size_t *klen)
 {
-    char key[DECL_ID_MAX + 5];
     size_t idlen = strlen(id);
     memcpy(key, id, idlen);
     key[idlen] = '\0';
     for (int i = 0; i < 4; i++)
         key[idlen + 1 + i] = (char)((version >> (24 - 8 * i)) & 0xff);
-    int rc = store_put(txn, STORE_VERSIONS, key, idlen + 5, json, len, STORE_NOOVERWRITE);
+    *klen = idlen + 5;
+}
+
+/* Append one entry to the changes feed: seq is one more than the last. */
+static int append_change(struct store_txn *txn, const char *id, unsigned version, const char *kind,
+                         const char *owner)
+{
+    uint64_t seq = 0;
+    int rc = product_last_seq(txn, &seq);
     if (rc) return rc;
-    return store_put(txn, STORE_PRODUCTS, id, idlen, json, len, 0);
+    seq++;
+    unsigned char key[8];
+    for (int i = 0; i < 8; i++)
+        key[i] = (unsigned char)(seq >> (56 - 8 * i));
+    char now[21], val[256];
+    date_rfc3339(time(NULL), now);
+    int n = snprintf(val, sizeof val,
+                     "{\"seq\":%llu,\"id\":\"%s\",\"version\":%u,\"kind\":\"%s\",\"time\":\"%s\","
+                     "\"manufacturer\":\"%s\"}",
+                     (unsigned long long)seq, id, version, kind, now, owner);
+    if (n < 0 || (size_t)n >= sizeof val) return REG_EINTERNAL;
+    return store_put(txn, STORE_CHANGES, key, sizeof key, val, (size_t)n, STORE_NOOVERWRITE);
+}
+
+/* Write version `version` of `id` (record json) as the current record, with its change. IDs and
+ * slugs are plain ASCII (decl_id_valid, decl_slug_valid), safe to print into JSON unescaped. */
+static int write_version(struct store_txn *txn, const char *id, const char *owner, unsigned version,
+                         const char *kind, const char *json, size_t len)
+{
+    char key[DECL_ID_MAX + 5];
+    size_t klen;
+    version_key(id, version, key, &klen);
+    int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len, STORE_NOOVERWRITE);
+    if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), json, len, 0);
+    if (!rc) rc = append_change(txn, id, version, kind, owner);
+    return rc;
+}
+
+/* Keep the owners index: slug "\0" id -> "". */
+static int index_owner(struct store_txn *txn, const char *owner, const char *id)
+{
+    char key[AUTH_SLUG_MAX + DECL_ID_MAX + 2];
+    size_t sl = strlen(owner), il = strlen(id);
+    memcpy(key, owner, sl);
+    key[sl] = '\0';
+    memcpy(key + sl + 1, id, il);
+    return store_put(txn, STORE_OWNERS, key, sl + 1 + il, "", 0, 0);
+}
+
+/* Move the GTIN index from the current record's GTIN to the new one's; REG_EGTINTAKEN if another
+ * product holds the new one. */
+static int index_gtin(struct store_txn *txn, const char *id, const char *old_gtin, yyjson_val *decl,
+                      struct product_result *res)
+{
+    char gtin[15] = "";
+    yyjson_val *g = yyjson_obj_get(decl, "gtin");
+    if (g && decl_gtin_normalize(yyjson_get_str(g), yyjson_get_len(g), gtin) != 0) gtin[0] = '\0';
+    if (old_gtin && strcmp(old_gtin, gtin) == 0) return 0;
+    int rc;
+    if (gtin[0]) {
+        char holder[DECL_ID_MAX + 1];
+        rc = product_by_gtin(txn, gtin, holder);
+        if (rc == 0 && strcmp(holder, id) != 0) {
+            snprintf(res->why, sizeof res->why,
+                     "GTIN %s already belongs to product '%s'; each GTIN names one product.", gtin,
+                     holder);
+            return REG_EGTINTAKEN;
+        }
+        if (rc && rc != REG_ENOTFOUND) return rc;
+        if ((rc = store_put(txn, STORE_GTINS, gtin, 14, id, strlen(id), 0))) return rc;
+    }
+    if (old_gtin && strlen(old_gtin) == 14) {
+        rc = store_del(txn, STORE_GTINS, old_gtin, 14);
+        if (rc && rc != REG_ENOTFOUND) return rc;
+    }
+    return 0;
+}
+
+/* REG_ESHORTEN if the declaration's support_date is earlier than the published one. */
+static int check_support_date(const struct current *cur, yyjson_val *decl,
+                              struct product_result *res)
+{
+    yyjson_val *v = yyjson_obj_get(decl, "support_date");
+    int64_t old_day, new_day;
+    if (!cur->support_date ||
+        date_parse(cur->support_date, strlen(cur->support_date), &old_day) != 0 ||
+        date_parse(yyjson_get_str(v), yyjson_get_len(v), &new_day) != 0 || new_day >= old_day)
+        return 0;
+    snprintf(res->why, sizeof res->why,
+             "support_date %s is earlier than the published %s: a support period can only be "
+             "extended, never shortened.",
+             yyjson_get_str(v), cur->support_date);
+    return REG_ESHORTEN;
+}
+
+static int check_precondition(const struct current *cur, long if_match, struct product_result *res)
+{
+    if (if_match == PRODUCT_NO_PRECONDITION) return 0;
+    if (cur->doc && (if_match == PRODUCT_ANY_VERSION || if_match == (long)cur->version)) return 0;
+    if (cur->doc)
+        snprintf(res->why, sizeof res->why,
+                 "The product is at version %u, not the one If-Match names; read it again.",
+                 cur->version);
+    else
+        snprintf(res->why, sizeof res->why, "If-Match was sent but the product does not exist.");
+    return REG_EPRECOND;
 }
 
 static int parse_body(const char *body, size_t len, struct decl_errors *errs, yyjson_doc **out)
@@ -136,7 +241,8 @@ static int parse_body(const char *body, size_t len, struct decl_errors *errs, yy
 }
 
 int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
-                struct decl_errors *errs, struct buf *record, struct product_result *res)
+                long if_match, struct decl_errors *errs, struct buf *record,
+                struct product_result *res)
 {
     yyjson_doc *doc = NULL;
     struct store_txn *txn = NULL;
@@ -145,6 +251,7 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
     size_t jlen = 0;
     int rc;
 
+    memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
     if ((rc = parse_body(body, len, errs, &doc))) return rc;
     yyjson_val *decl = yyjson_doc_get_root(doc);
@@ -155,20 +262,29 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
         rc = REG_EFORBIDDEN;
         goto out;
     }
-    memset(res, 0, sizeof *res);
+    if ((rc = check_precondition(&cur, if_match, res))) goto out;
+    if (cur.status && strcmp(cur.status, "active") != 0) {
+        rc = REG_EWITHDRAWN;
+        goto out;
+    }
     res->created = cur.doc == NULL;
     if (cur.doc && same_declaration(yyjson_doc_get_root(cur.doc), decl)) {
         res->unchanged = 1;
         res->version = cur.version;
         json = yyjson_write(cur.doc, 0, &jlen);
     } else {
-        json = build_record(decl, id, owner, &cur, &jlen);
         res->version = cur.doc ? cur.version + 1 : 1;
+        if ((rc = check_support_date(&cur, decl, res))) goto out;
+        if ((rc = index_gtin(txn, id, cur.gtin, decl, res))) goto out;
+        if (!cur.doc && (rc = index_owner(txn, owner, id))) goto out;
+        json = build_record(decl, id, owner, &cur, "active", &jlen);
         if (!json) {
             rc = REG_EINTERNAL;
             goto out;
         }
-        if ((rc = write_version(txn, id, res->version, json, jlen))) goto out;
+        rc = write_version(txn, id, owner, res->version, cur.doc ? "updated" : "created", json,
+                           jlen);
+        if (rc) goto out;
         rc = store_txn_commit(txn);
         txn = NULL;
         if (rc) goto out;
@@ -182,6 +298,51 @@ out:
     return rc;
 }
 
+int product_withdraw(struct store *st, const char *owner, const char *id, struct buf *record,
+                     struct product_result *res)
+{
+    struct store_txn *txn = NULL;
+    struct current cur = {0};
+    char *json = NULL;
+    size_t jlen = 0;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
+    if ((rc = store_txn_begin(st, 1, &txn))) return rc;
+    if ((rc = load_current(txn, id, &cur))) goto out;
+    if (!cur.doc) {
+        rc = REG_ENOTFOUND;
+        goto out;
+    }
+    if (strcmp(cur.manufacturer, owner) != 0) {
+        rc = REG_EFORBIDDEN;
+        goto out;
+    }
+    if (cur.status && strcmp(cur.status, "withdrawn") == 0) {
+        res->unchanged = 1;
+        res->version = cur.version;
+        json = yyjson_write(cur.doc, 0, &jlen);
+    } else {
+        res->version = cur.version + 1;
+        json = build_record(yyjson_doc_get_root(cur.doc), id, owner, &cur, "withdrawn", &jlen);
+        if (!json) {
+            rc = REG_EINTERNAL;
+            goto out;
+        }
+        if ((rc = write_version(txn, id, owner, res->version, "withdrawn", json, jlen))) goto out;
+        rc = store_txn_commit(txn);
+        txn = NULL;
+        if (rc) goto out;
+    }
+    if (json) buf_append(record, json, jlen);
+out:
+    store_txn_abort(txn);
+    free(json);
+    yyjson_doc_free(cur.doc);
+    return rc;
+}
+
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len)
 {
     struct store_val v;
@@ -189,5 +350,103 @@ int product_get(struct store_txn *txn, const char *id, const char **json, size_t
     if (rc) return rc;
     *json = v.data;
     *len = v.len;
+    return 0;
+}
+
+int product_get_version(struct store_txn *txn, const char *id, unsigned version, const char **json,
+                        size_t *len)
+{
+    char key[DECL_ID_MAX + 5];
+    size_t klen;
+    struct store_val v;
+    if (strlen(id) > DECL_ID_MAX) return REG_ENOTFOUND;
+    version_key(id, version, key, &klen);
+    int rc = store_get(txn, STORE_VERSIONS, key, klen, &v);
+    if (rc) return rc;
+    *json = v.data;
+    *len = v.len;
+    return 0;
+}
+
+int product_by_gtin(struct store_txn *txn, const char *gtin14, char id_out[DECL_ID_MAX + 1])
+{
+    struct store_val v;
+    int rc = store_get(txn, STORE_GTINS, gtin14, 14, &v);
+    if (rc) return rc;
+    if (v.len == 0 || v.len > DECL_ID_MAX) return REG_ESTORE;
+    memcpy(id_out, v.data, v.len);
+    id_out[v.len] = '\0';
+    return 0;
+}
+
+struct scan_ctx {
+    product_version_fn fn;
+    product_id_fn id_fn;
+    void *ctx;
+    size_t skip; /* key prefix length to drop before calling id_fn */
+    int seen;
+};
+
+static int scan_value(void *ctx, struct store_val key, struct store_val val)
+{
+    struct scan_ctx *c = ctx;
+    (void)key;
+    c->seen = 1;
+    return c->fn(c->ctx, val.data, val.len);
+}
+
+static int scan_key(void *ctx, struct store_val key, struct store_val val)
+{
+    struct scan_ctx *c = ctx;
+    (void)val;
+    return c->id_fn(c->ctx, (const char *)key.data + c->skip, key.len - c->skip);
+}
+
+int product_each_version(struct store_txn *txn, const char *id, product_version_fn fn, void *ctx)
+{
+    struct scan_ctx c = {.fn = fn, .ctx = ctx};
+    size_t il = strlen(id);
+    if (il > DECL_ID_MAX) return REG_ENOTFOUND;
+    /* The prefix includes the "\0" after the id, so "cam" never lists "cam-2". */
+    int rc = store_scan(txn, STORE_VERSIONS, id, il + 1, scan_value, &c);
+    return rc ? rc : c.seen ? 0 : REG_ENOTFOUND;
+}
+
+int product_each_of_owner(struct store_txn *txn, const char *slug, const char *after,
+                          product_id_fn fn, void *ctx)
+{
+    char prefix[AUTH_SLUG_MAX + 1], start[AUTH_SLUG_MAX + DECL_ID_MAX + 3];
+    size_t sl = strlen(slug), al = after ? strlen(after) : 0;
+    if (sl >= AUTH_SLUG_MAX || al > DECL_ID_MAX) return -EINVAL;
+    memcpy(prefix, slug, sl + 1);
+    struct scan_ctx c = {.id_fn = fn, .ctx = ctx, .skip = sl + 1};
+    memcpy(start, prefix, sl + 1);
+    memcpy(start + sl + 1, after ? after : "", al);
+    start[sl + 1 + al] = '\0'; /* the key just after `after` */
+    return store_scan_from(txn, STORE_OWNERS, prefix, sl + 1, start, after ? sl + 2 + al : 0,
+                           scan_key, &c);
+}
+
+int product_each_change(struct store_txn *txn, uint64_t since, product_version_fn fn, void *ctx)
+{
+    unsigned char start[8];
+    uint64_t from = since + 1;
+    for (int i = 0; i < 8; i++)
+        start[i] = (unsigned char)(from >> (56 - 8 * i));
+    struct scan_ctx c = {.fn = fn, .ctx = ctx};
+    return store_scan_from(txn, STORE_CHANGES, NULL, 0, start, sizeof start, scan_value, &c);
+}
+
+int product_last_seq(struct store_txn *txn, uint64_t *seq)
+{
+    struct store_val k;
+    int rc = store_last_key(txn, STORE_CHANGES, &k);
+    *seq = 0;
+    if (rc == REG_ENOTFOUND) return 0;
+    if (rc) return rc;
+    if (k.len != 8) return REG_ESTORE;
+    const unsigned char *b = k.data;
+    for (int i = 0; i < 8; i++)
+        *seq = (*seq << 8) | b[i];
     return 0;
 }

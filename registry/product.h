@@ -3,8 +3,10 @@
  *
  * A record is the declaration plus the fields the registry manages, stored as compact JSON:
  *   {"id","version","status","manufacturer","created","modified", ...declaration fields}
- * Every accepted change is written twice in one transaction: as version N in the versions
- * table (never changed again) and as the current record in the products table. */
+ * Every accepted change is written in one transaction: as version N in the versions table
+ * (never changed again), as the current record in the products table, and as one entry of the
+ * changes feed; the gtins and owners indexes follow in the same transaction. Nothing is ever
+ * deleted except a GTIN index entry the product no longer carries. */
 #ifndef SECLABEL_PRODUCT_H
 #define SECLABEL_PRODUCT_H
 
@@ -12,25 +14,61 @@
 #include "decl.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 struct store_txn;
 
 struct product_result {
-    int created;      /* 1 if this PUT created the product */
-    int unchanged;    /* 1 if the declaration equals the current one (no new version) */
+    int created;      /* 1 if this call created the product */
+    int unchanged;    /* 1 if nothing changed (no new version) */
     unsigned version; /* the current version after the call */
+    char why[256];    /* for REG_ESHORTEN, REG_EGTINTAKEN, ...: the conflict in words */
 };
 
+/* If-Match for product_put: PRODUCT_ANY_VERSION ("*"), a version number, or: */
+#define PRODUCT_NO_PRECONDITION (-1L)
+#define PRODUCT_ANY_VERSION 0L
+#define PRODUCT_NEVER_MATCHES (-2L) /* an If-Match that names no version of ours */
+
 /* Accept `body` (a JSON declaration) for product `id` on behalf of manufacturer `owner`.
- * The first manufacturer to register an ID owns it. Returns 0 and fills res and record (the
- * stored record, appended), or: REG_EBADID, REG_EBADJSON (message in errs->e[0]),
- * REG_EINVALID (all problems in errs), REG_EFORBIDDEN (another owner's product), or a storage
- * error. On any error nothing is written. */
+ * The first manufacturer to register an ID owns it. `if_match`, unless
+ * PRODUCT_NO_PRECONDITION, must name the current version. Returns 0 and fills res and record
+ * (the stored record, appended), or: REG_EBADID, REG_EBADJSON (message in errs->e[0]),
+ * REG_EINVALID (all problems in errs), REG_EFORBIDDEN (another owner's product),
+ * REG_EPRECOND, REG_EWITHDRAWN, REG_ESHORTEN (support_date earlier than the published one),
+ * REG_EGTINTAKEN (res->why says which product has it), or a storage error. On any error
+ * nothing is written. */
 int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
-                struct decl_errors *errs, struct buf *record, struct product_result *res);
+                long if_match, struct decl_errors *errs, struct buf *record,
+                struct product_result *res);
+
+/* Mark `id` withdrawn as a new version (it stays readable). Withdrawing a withdrawn product
+ * changes nothing (res->unchanged). Errors: REG_ENOTFOUND, REG_EFORBIDDEN, storage errors. */
+int product_withdraw(struct store *st, const char *owner, const char *id, struct buf *record,
+                     struct product_result *res);
 
 /* The current record of `id`, borrowed from txn (see store.h): REG_ENOTFOUND if absent. */
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len);
+/* Version `version` of `id`, borrowed: REG_ENOTFOUND if absent. */
+int product_get_version(struct store_txn *txn, const char *id, unsigned version, const char **json,
+                        size_t *len);
+/* The product that holds GTIN `gtin14` (14 digits): its ID copied into id_out. */
+int product_by_gtin(struct store_txn *txn, const char *gtin14, char id_out[DECL_ID_MAX + 1]);
+
+/* Each version of `id` in order, oldest first: fn gets the record JSON (borrowed for the call);
+ * returns 0 to go on, 1 to stop, negative to fail. REG_ENOTFOUND if there is none. */
+typedef int (*product_version_fn)(void *ctx, const char *json, size_t len);
+int product_each_version(struct store_txn *txn, const char *id, product_version_fn fn, void *ctx);
+
+/* Each product of manufacturer `slug`, in ID order, starting after `after` (NULL: the first). */
+typedef int (*product_id_fn)(void *ctx, const char *id, size_t len);
+int product_each_of_owner(struct store_txn *txn, const char *slug, const char *after,
+                          product_id_fn fn, void *ctx);
+
+/* The changes feed: each change with seq > since, in seq order; fn gets the change's JSON. */
+int product_each_change(struct store_txn *txn, uint64_t since, product_version_fn fn, void *ctx);
+/* The newest change's seq (0 if none). */
+int product_last_seq(struct store_txn *txn, uint64_t *seq);
 
 #endif

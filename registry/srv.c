@@ -326,6 +326,8 @@ int srv_run(const struct srv_config *cfg)
         snprintf(s->public_url, sizeof s->public_url, "%s",
                  cfg->public_url ? cfg->public_url : url);
         rc = app_init(&s->app, s->st, s->public_url, cfg->log_requests);
+        s->app.security_contact = cfg->security_contact;
+        s->app.connections = &s->nconns;
         if (rc) uv_close((uv_handle_t *)&s->listener, NULL);
     }
     if (rc == 0) {

@@ -8,9 +8,10 @@
 #define SECLABEL_SRV_H
 
 struct srv_config {
-    const char *listen;     /* "HOST:PORT" ("[::1]:8080" for IPv6); port 0 picks a free one */
-    const char *data_dir;   /* LMDB environment directory, created if missing */
-    const char *public_url; /* base URL for QR codes; NULL: http://<bound address> */
+    const char *listen;           /* "HOST:PORT" ("[::1]:8080" for IPv6); port 0 picks a free one */
+    const char *data_dir;         /* LMDB environment directory, created if missing */
+    const char *public_url;       /* base URL for QR codes; NULL: http://<bound address> */
+    const char *security_contact; /* the registry's own, for security.txt; NULL: none */
     int log_requests;
     unsigned request_timeout_ms; /* a request must arrive whole within this */
     unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */

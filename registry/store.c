@@ -18,8 +18,8 @@
 /* The map is virtual address space, not disk: the file only grows as data is written. */
 #define STORE_MAP_SIZE ((size_t)16 << 30)
 
-static const char *const table_names[STORE__TABLES] = {"products", "versions", "manufacturers",
-                                                       "tokens"};
+static const char *const table_names[STORE__TABLES] = {
+    "products", "versions", "manufacturers", "tokens", "gtins", "owners", "changes"};
 
 struct store {
     MDB_env *env;
@@ -151,11 +151,29 @@ int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t
 int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                store_scan_fn fn, void *ctx)
 {
+    return store_scan_from(t, tab, prefix, plen, NULL, 0, fn, ctx);
+}
+
+/* 1 if a[0..alen) sorts after b[0..blen) in LMDB's default (memcmp, shorter first) order. */
+static int key_after(const void *a, size_t alen, const void *b, size_t blen)
+{
+    if (blen == 0) return alen > 0;
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c > 0 || (c == 0 && alen > blen);
+}
+
+int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+                    const void *start, size_t slen, store_scan_fn fn, void *ctx)
+{
     MDB_cursor *cur;
     int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
     if (rc) return map_err(rc);
     MDB_val k = {plen, (void *)prefix}, v;
-    rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    if (start && key_after(start, slen, prefix, plen)) {
+        k.mv_size = slen;
+        k.mv_data = (void *)start;
+    }
+    rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE : MDB_FIRST);
     int out = 0;
     while (rc == MDB_SUCCESS) {
         if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break;
@@ -167,6 +185,40 @@ int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, si
     mdb_cursor_close(cur);
     if (out < 0) return out;
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return map_err(rc);
+    return 0;
+}
+
+int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc) return map_err(rc);
+    key->data = k.mv_data;
+    key->len = k.mv_size;
+    return 0;
+}
+
+const char *store_table_name(enum store_table tab)
+{
+    return tab >= 0 && tab < STORE__TABLES ? table_names[tab] : "?";
+}
+
+int store_stats(struct store_txn *t, struct store_stats *out)
+{
+    MDB_envinfo info;
+    MDB_stat s;
+    int rc = mdb_env_info(t->st->env, &info);
+    if (!rc) rc = mdb_env_stat(t->st->env, &s);
+    if (rc) return map_err(rc);
+    out->bytes = (info.me_last_pgno + 1) * (size_t)s.ms_psize;
+    for (int i = 0; i < STORE__TABLES; i++) {
+        if ((rc = mdb_stat(t->txn, t->st->dbi[i], &s))) return map_err(rc);
+        out->entries[i] = s.ms_entries;
+    }
     return 0;
 }
 

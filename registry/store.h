@@ -6,6 +6,9 @@
  *   versions       id "\0" u32be(version)   -> record of that version (JSON, immutable)
  *   manufacturers  slug                     -> manufacturer (JSON)
  *   tokens         32-byte token hash       -> {"manufacturer":slug,"created":...} (JSON)
+ *   gtins          GTIN-14                  -> id (unique across the registry)
+ *   owners         slug "\0" id             -> "" (a manufacturer's products, in id order)
+ *   changes        u64be(seq)               -> {"seq","id","version","kind","time"} (JSON)
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
  * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),
@@ -26,6 +29,9 @@ enum store_table {
     STORE_VERSIONS,
     STORE_MANUFACTURERS,
     STORE_TOKENS,
+    STORE_GTINS,
+    STORE_OWNERS,
+    STORE_CHANGES,
     STORE__TABLES
 };
 
@@ -57,11 +63,25 @@ int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t
 int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t klen);
 
 /* Call fn for each entry whose key starts with prefix (all entries if plen == 0), in key order,
- * starting at the first key >= start (start may be NULL). fn returns 0 to go on, 1 to stop, or a
+ * from the first key. fn returns 0 to go on, 1 to stop, or a
  * negative code, which store_scan returns. Keys and values are borrowed for the call only. */
 typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
 int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                store_scan_fn fn, void *ctx);
+/* The same, starting at the first key >= start (when start sorts after prefix). */
+int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+                    const void *start, size_t slen, store_scan_fn fn, void *ctx);
+/* The last (greatest) key of a table, borrowed: REG_ENOTFOUND if the table is empty. */
+int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key);
+
+/* Size and record counts, for monitoring. */
+struct store_stats {
+    size_t bytes;                  /* pages in use x page size */
+    size_t entries[STORE__TABLES]; /* records per table */
+};
+int store_stats(struct store_txn *t, struct store_stats *out);
+/* The table's name ("products", ...). */
+const char *store_table_name(enum store_table tab);
 
 /* Number of entries in a table. */
 int store_count(struct store_txn *t, enum store_table tab, size_t *out);

@@ -48,6 +48,12 @@ class Server:
             headers["Authorization"] = "Bearer " + token
         return self.http.put(self.url + path, headers=headers, timeout=10, **kw)
 
+    def post(self, path, token=None, **kw):
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        return self.http.post(self.url + path, headers=headers, timeout=10, **kw)
+
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -95,7 +95,8 @@ static void pipelined_requests_are_answered_in_order(void **state)
     const char *a = strstr(o, "200 OK"), *b = strstr(o, "404 Not Found"),
                *c = strstr(o, "text/html");
     assert_true(a && b && c && a < b && b < c);
-    assert_non_null(strstr(o, "\"qr_url\":\"https://labels.example/p/acme-cam\"}"));
+    assert_non_null(
+        strstr(o, "\"qr_url\":\"https://labels.example/p/acme-cam\",\"support_status\""));
     /* HEAD: headers only, so the output ends right after the blank line */
     assert_string_equal(o + f->out.len - 4, "\r\n\r\n");
 }

@@ -43,7 +43,8 @@ static int put(struct fx *f, const char *owner, const char *id, const char *json
 {
     struct decl_errors errs;
     struct buf rec = BUF_INIT;
-    int rc = product_put(f->st, owner, id, json, strlen(json), &errs, &rec, res);
+    int rc = product_put(f->st, owner, id, json, strlen(json), PRODUCT_NO_PRECONDITION, &errs, &rec,
+                         res);
     buf_free(&rec);
     return rc;
 }

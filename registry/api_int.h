@@ -1,0 +1,67 @@
+/* api_int.h: what the API's handler files (api_*.c) share. Internal to the api module: only
+ * api*.c include it. Handlers have the route_fn signature: fill resp, return its status. */
+#ifndef SECLABEL_API_INT_H
+#define SECLABEL_API_INT_H
+
+#include "api.h"
+#include "router.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yyjson.h>
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define HTML_TYPE "text/html; charset=utf-8"
+
+struct store_txn;
+
+/* Error with a message made from fmt and one string argument, e.g. "No product with ID '%s'." */
+int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char *arg);
+/* Append the API form of a stored record: the record, its qr_url and the computed
+ * support_status and compliance; its version into *version if not NULL. -EINVAL if the
+ * stored JSON is unreadable. */
+int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
+                    struct buf *out, unsigned *version);
+/* Begin the reader and fetch the current record of id (borrowed until store_reader_end). */
+int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
+                    size_t *len);
+/* The manufacturer behind the request's Bearer token into slug, or an error response (whose
+ * status is returned). */
+int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug);
+/* 1 if the request body is declared as JSON. */
+int api_is_json(const struct http_req *req);
+/* Query parameter as an integer in [lo, hi]: 0 (value in *v, untouched if absent) or -1. */
+int api_query_long(struct http_req *req, const char *name, long lo, long hi, long *v);
+/* Finish a JSON response from a yyjson document (freed here). */
+int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc);
+/* 1 if the request's If-None-Match lists etag (or is "*"). */
+int api_etag_matches(const struct http_req *req, const char *etag);
+
+/* The request counters and latency histogram in Prometheus text format. */
+void api_metrics_text(const struct app *app, struct buf *out);
+
+/* Handlers, by file. api_products.c: */
+int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_versions(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_version(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_cta(void *ctx, struct http_req *req, struct http_resp *resp);
+/* api_query.c */
+int api_search(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_changes(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp);
+/* api_gs1.c */
+int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_gs1_description(void *ctx, struct http_req *req, struct http_resp *resp);
+/* api_site.c */
+int api_home(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_page(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_label(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_health(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp);
+
+#endif

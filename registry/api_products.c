@@ -1,0 +1,373 @@
+/* api_products.c: one product over HTTP: its record (with ETag), create/update, withdraw, its
+ * version history and its CTA-2120 export.
+ *
+ * ETags are "<version>.<day>": the record's computed support_status changes with the date, so
+ * the day is part of the representation. If-Match on a write compares only the version. */
+#include "api_int.h"
+
+#include "assess.h"
+#include "auth.h"
+#include "cta.h"
+#include "decl.h"
+#include "err.h"
+#include "product.h"
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int not_found(struct http_resp *resp, const char *id)
+{
+    return api_error_fmt(resp, REG_ENOTFOUND, "No product with ID '%s'.", id);
+}
+
+static void etag(unsigned version, int64_t today, char out[40])
+{
+    snprintf(out, 40, "\"%u.%lld\"", version, (long long)today);
+}
+
+int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0], *json;
+    size_t len;
+    struct store_txn *txn;
+    unsigned version = 0;
+    int64_t today = assess_today();
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    int rc = api_read_record(app, id, &txn, &json, &len);
+    if (rc == REG_ENOTFOUND) return not_found(resp, id);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    rc = api_record_json(app, json, len, today, &resp->body, &version);
+    store_reader_end(app->rd);
+    if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
+    char tag[40];
+    etag(version, today, tag);
+    http_resp_header(resp, "ETag", "%s", tag);
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    resp->content_type = JSON_TYPE;
+    if (api_etag_matches(req, tag)) {
+        buf_reset(&resp->body);
+        return resp->status = 304;
+    }
+    return resp->status = 200;
+}
+
+static int decl_error_body(struct http_resp *resp, int code, const struct decl_errors *errs)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc), *details = yyjson_mut_arr(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    char msg[512];
+    if (code == REG_EBADJSON)
+        snprintf(msg, sizeof msg, "The body is not valid JSON: %s.", errs->e[0].message);
+    else
+        snprintf(msg, sizeof msg, "The declaration has %d problem%s%s; first: %s %s.", errs->n,
+                 errs->n == 1 ? "" : "s", errs->more ? " (and more not listed)" : "",
+                 errs->e[0].path[0] ? errs->e[0].path : "the document", errs->e[0].message);
+    yyjson_mut_obj_add_str(doc, o, "error", reg_err_name(code));
+    yyjson_mut_obj_add_strcpy(doc, o, "message", msg);
+    for (int i = 0; code == REG_EINVALID && i < errs->n; i++) {
+        yyjson_mut_val *d = yyjson_mut_arr_add_obj(doc, details);
+        yyjson_mut_obj_add_strcpy(doc, d, "path", errs->e[i].path);
+        yyjson_mut_obj_add_str(doc, d, "rule", errs->e[i].rule);
+        yyjson_mut_obj_add_strcpy(doc, d, "message", errs->e[i].message);
+    }
+    if (code == REG_EINVALID) yyjson_mut_obj_add_val(doc, o, "details", details);
+    return api_json_doc(resp, 400, doc);
+}
+
+/* If-Match: "*", or one entity tag whose version part we compare ("3" or "3.20783"). */
+static long if_match(const struct http_req *req)
+{
+    size_t len;
+    const char *h = http_req_header(req, "if-match", &len);
+    if (!h) return PRODUCT_NO_PRECONDITION;
+    if (len == 1 && h[0] == '*') return PRODUCT_ANY_VERSION;
+    if (len < 3 || h[0] != '"') return PRODUCT_NEVER_MATCHES;
+    long v = 0;
+    size_t i = 1;
+    for (; i < len && h[i] >= '0' && h[i] <= '9' && v < 1000000000L; i++)
+        v = v * 10 + (h[i] - '0');
+    if (i == 1 || i >= len || (h[i] != '"' && h[i] != '.') || v == 0) return PRODUCT_NEVER_MATCHES;
+    return v;
+}
+
+/* The response to a successful write: the record, its ETag and what the write did. */
+static int write_reply(struct app *app, const char *id, struct buf *rec,
+                       const struct product_result *res, struct http_resp *resp)
+{
+    int64_t today = assess_today();
+    unsigned version;
+    if (api_record_json(app, rec->data, rec->len, today, &resp->body, &version))
+        return http_resp_error(resp, REG_EINTERNAL, NULL);
+    char tag[40];
+    etag(version, today, tag);
+    resp->content_type = JSON_TYPE;
+    http_resp_header(resp, "ETag", "%s", tag);
+    if (res->created) http_resp_header(resp, "Location", "/v1/products/%s", id);
+    /* Tells tools (the CLI, importers) what the write did without a second request. */
+    http_resp_header(resp, "Seclabel-Change", "%s",
+                     res->created     ? "created"
+                     : res->unchanged ? "unchanged"
+                                      : "updated");
+    return resp->status = res->created ? 201 : 200;
+}
+
+static int write_error(struct http_resp *resp, int rc, const char *id,
+                       const struct product_result *res)
+{
+    switch (rc) {
+    case REG_EFORBIDDEN:
+        return api_error_fmt(resp, rc, "Product '%s' belongs to another manufacturer.", id);
+    case REG_ENOTFOUND:
+        return not_found(resp, id);
+    case REG_EWITHDRAWN:
+        return api_error_fmt(resp, rc,
+                             "Product '%s' is withdrawn; its record can no longer change.", id);
+    case REG_ESHORTEN:
+    case REG_EGTINTAKEN:
+    case REG_EPRECOND:
+        return http_resp_error(resp, rc, res->why);
+    default:
+        return http_resp_error(resp, rc, NULL);
+    }
+}
+
+int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0];
+    char owner[AUTH_SLUG_MAX];
+    if (api_authenticate(app, req, resp, owner)) return resp->status;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    if (!api_is_json(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
+    struct decl_errors errs;
+    struct product_result res;
+    struct buf rec = BUF_INIT;
+    int rc = product_put(app->st, owner, id, req->body.data ? req->body.data : "", req->body.len,
+                         if_match(req), &errs, &rec, &res);
+    if (rc == REG_EINVALID || rc == REG_EBADJSON)
+        decl_error_body(resp, rc, &errs);
+    else if (rc)
+        write_error(resp, rc, id, &res);
+    else
+        write_reply(app, id, &rec, &res, resp);
+    buf_free(&rec);
+    return resp->status;
+}
+
+int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0];
+    char owner[AUTH_SLUG_MAX];
+    if (api_authenticate(app, req, resp, owner)) return resp->status;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    struct product_result res;
+    struct buf rec = BUF_INIT;
+    int rc = product_withdraw(app->st, owner, id, &rec, &res);
+    if (rc)
+        write_error(resp, rc, id, &res);
+    else
+        write_reply(app, id, &rec, &res, resp);
+    buf_free(&rec);
+    return resp->status;
+}
+
+/* Fields that every version rewrites: not "changes". */
+static int bookkeeping(const char *name)
+{
+    return !strcmp(name, "version") || !strcmp(name, "created") || !strcmp(name, "modified") ||
+           !strcmp(name, "manufacturer") || !strcmp(name, "id");
+}
+
+/* Add to arr what changed from old (NULL for the first version) to cur: field names, or with
+ * `values` objects {"field","from","to"} (from/to absent when the field was absent). */
+static void diff(yyjson_val *old, yyjson_val *cur, int values, yyjson_mut_doc *doc,
+                 yyjson_mut_val *arr)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        yyjson_val *a = pass ? old : cur, *b = pass ? cur : old;
+        yyjson_obj_iter it = yyjson_obj_iter_with(a);
+        yyjson_val *k;
+        while ((k = yyjson_obj_iter_next(&it))) {
+            const char *name = yyjson_get_str(k);
+            yyjson_val *other = yyjson_obj_get(b, name);
+            if (bookkeeping(name) || (pass && other)) continue; /* pass 1: removed fields */
+            if (other && yyjson_equals(other, yyjson_obj_iter_get_val(k))) continue;
+            if (!old) continue;
+            if (!values) {
+                yyjson_mut_arr_add_strcpy(doc, arr, name);
+                continue;
+            }
+            yyjson_mut_val *o = yyjson_mut_arr_add_obj(doc, arr);
+            yyjson_mut_obj_add_strcpy(doc, o, "field", name);
+            yyjson_val *from = pass ? yyjson_obj_iter_get_val(k) : other;
+            yyjson_val *to = pass ? NULL : yyjson_obj_iter_get_val(k);
+            if (from) yyjson_mut_obj_add_val(doc, o, "from", yyjson_val_mut_copy(doc, from));
+            if (to) yyjson_mut_obj_add_val(doc, o, "to", yyjson_val_mut_copy(doc, to));
+        }
+    }
+}
+
+static const char *version_kind(yyjson_val *old, yyjson_val *cur)
+{
+    if (!old) return "created";
+    yyjson_val *s0 = yyjson_obj_get(old, "status"), *s1 = yyjson_obj_get(cur, "status");
+    if (!yyjson_equals(s0, s1) && yyjson_equals_str(s1, "withdrawn")) return "withdrawn";
+    return "updated";
+}
+
+struct history {
+    yyjson_mut_doc *doc;
+    yyjson_mut_val *list;
+    yyjson_doc *prev; /* the previous version, parsed (owned) */
+    int bad;
+};
+
+static int history_item(void *ctx, const char *json, size_t len)
+{
+    struct history *h = ctx;
+    yyjson_doc *d = yyjson_read(json, len, 0);
+    yyjson_val *cur = yyjson_doc_get_root(d), *old = yyjson_doc_get_root(h->prev);
+    if (!yyjson_is_obj(cur)) {
+        yyjson_doc_free(d);
+        h->bad = 1;
+        return 1;
+    }
+    yyjson_mut_doc *doc = h->doc;
+    yyjson_mut_val *o = yyjson_mut_arr_add_obj(doc, h->list), *changed = yyjson_mut_arr(doc);
+    static const char *const keep[] = {"version", "modified", "status", "support_date"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        yyjson_val *v = yyjson_obj_get(cur, keep[i]);
+        if (v) yyjson_mut_obj_add_val(doc, o, keep[i], yyjson_val_mut_copy(doc, v));
+    }
+    yyjson_mut_obj_add_str(doc, o, "kind", version_kind(old, cur));
+    diff(old, cur, 0, doc, changed);
+    yyjson_mut_obj_add_val(doc, o, "changed", changed);
+    yyjson_doc_free(h->prev);
+    h->prev = d;
+    return 0;
+}
+
+int api_versions(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0];
+    struct store_txn *txn;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    struct history h = {.doc = yyjson_mut_doc_new(NULL)};
+    yyjson_mut_val *root = yyjson_mut_obj(h.doc);
+    yyjson_mut_doc_set_root(h.doc, root);
+    yyjson_mut_obj_add_strcpy(h.doc, root, "id", id);
+    h.list = yyjson_mut_arr(h.doc);
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = product_each_version(txn, id, history_item, &h);
+    store_reader_end(app->rd);
+    yyjson_doc_free(h.prev);
+    if (!rc && h.bad) rc = REG_ESTORE;
+    if (rc) {
+        yyjson_mut_doc_free(h.doc);
+        return rc == REG_ENOTFOUND ? not_found(resp, id) : http_resp_error(resp, rc, NULL);
+    }
+    yyjson_mut_obj_add_val(h.doc, root, "versions", h.list);
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    return api_json_doc(resp, 200, h.doc);
+}
+
+/* Version n as stored, plus "kind" and "changes" against version n-1. */
+static int version_body(const char *json, size_t len, const char *pjson, size_t plen,
+                        struct http_resp *resp)
+{
+    yyjson_doc *d = yyjson_read(json, len, 0), *p = pjson ? yyjson_read(pjson, plen, 0) : NULL;
+    yyjson_val *cur = yyjson_doc_get_root(d), *old = yyjson_doc_get_root(p);
+    if (!yyjson_is_obj(cur) || (pjson && !yyjson_is_obj(old))) {
+        yyjson_doc_free(d);
+        yyjson_doc_free(p);
+        return http_resp_error(resp, REG_ESTORE, NULL);
+    }
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_val_mut_copy(doc, cur), *changes = yyjson_mut_arr(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_mut_obj_add_str(doc, o, "kind", version_kind(old, cur));
+    diff(old, cur, 1, doc, changes);
+    yyjson_mut_obj_add_val(doc, o, "changes", changes);
+    int status = api_json_doc(resp, 200, doc);
+    yyjson_doc_free(d);
+    yyjson_doc_free(p);
+    return status;
+}
+
+int api_version(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0], *num = req->params[1], *json, *pjson = NULL;
+    size_t len, plen = 0;
+    struct store_txn *txn;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    char *end;
+    unsigned long n = strtoul(num, &end, 10);
+    if (*end || num[0] < '1' || num[0] > '9' || n > 0xffffffffUL)
+        return api_error_fmt(resp, REG_EBADREQ, "'%s' is not a version number (1, 2, ...).", num);
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = product_get_version(txn, id, (unsigned)n, &json, &len);
+    if (!rc && n > 1) rc = product_get_version(txn, id, (unsigned)n - 1, &pjson, &plen);
+    if (!rc) {
+        version_body(json, len, pjson, plen, resp);
+        /* A version never changes: cache it for a long time. */
+        http_resp_header(resp, "Cache-Control", "public, max-age=86400, immutable");
+    }
+    store_reader_end(app->rd);
+    if (rc == REG_ENOTFOUND) {
+        char what[128];
+        snprintf(what, sizeof what, "%s version %lu", id, n);
+        return api_error_fmt(resp, rc, "No product %s.", what);
+    }
+    return rc ? http_resp_error(resp, rc, NULL) : resp->status;
+}
+
+static int cta_incomplete(struct http_resp *resp, const char *id, const struct cta_missing *m)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc), *list = yyjson_mut_arr(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    struct buf msg = BUF_INIT;
+    buf_printf(&msg, "Product '%s' lacks fields CTA-2120 requires:", id);
+    for (int i = 0; i < m->n; i++) {
+        buf_printf(&msg, "%s %s", i ? "," : "", m->field[i]);
+        yyjson_mut_arr_add_str(doc, list, m->field[i]);
+    }
+    buf_putc(&msg, '.');
+    yyjson_mut_obj_add_str(doc, o, "error", reg_err_name(REG_ECTAINCOMPLETE));
+    yyjson_mut_obj_add_strcpy(doc, o, "message", buf_cstr(&msg));
+    yyjson_mut_obj_add_val(doc, o, "missing", list);
+    buf_free(&msg);
+    return api_json_doc(resp, 422, doc);
+}
+
+int api_cta(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0], *json;
+    size_t len;
+    struct store_txn *txn;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    int rc = api_read_record(app, id, &txn, &json, &len);
+    if (rc == REG_ENOTFOUND) return not_found(resp, id);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    store_reader_end(app->rd);
+    char url[1024];
+    snprintf(url, sizeof url, "%s/p/%s", app->public_url, id);
+    struct cta_missing missing = {0};
+    rc = cta_export(yyjson_doc_get_root(doc), url, &resp->body, &missing);
+    yyjson_doc_free(doc);
+    if (rc == -EINVAL) return cta_incomplete(resp, id, &missing);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    resp->content_type = JSON_TYPE;
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    return resp->status = 200;
+}

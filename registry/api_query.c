@@ -1,0 +1,416 @@
+/* api_query.c: many products at once: search, bulk lookup, and the changes feed (JSON and Atom).
+ *
+ * Search walks the products in ID order (or a manufacturer's, through the owners index) and
+ * examines at most SEARCH_BUDGET records per request, so no query can hold the loop for long:
+ * when the budget runs out the page ends early and next_cursor says where to go on. */
+#include "api_int.h"
+
+#include "assess.h"
+#include "decl.h"
+#include "err.h"
+#include "page.h"
+#include "product.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEARCH_DEFAULT_LIMIT 20
+#define SEARCH_MAX_LIMIT 100
+#define SEARCH_BUDGET 10000
+#define SEARCH_MAX_QUERY 256
+#define LOOKUP_MAX_KEYS 1000
+#define CHANGES_DEFAULT_LIMIT 100
+#define CHANGES_MAX_LIMIT 1000
+#define ATOM_ENTRIES 50
+
+/* Append s[0..len) as a JSON string (quotes included); s is valid UTF-8. */
+static void json_str(struct buf *out, const char *s, size_t len)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            buf_printf(out, "\\%c", c);
+        else if (c < 0x20)
+            buf_printf(out, "\\u%04x", c);
+        else
+            buf_putc(out, (char)c);
+    }
+    buf_putc(out, '"');
+}
+
+struct search {
+    struct app *app;
+    struct store_txn *txn;
+    const char *q;   /* lower-case-insensitive substring, or NULL */
+    char q_gtin[15]; /* q as a GTIN-14, or "" */
+    int support;     /* enum assess_support, or -1 */
+    int compliant;   /* 0/1, or -1 */
+    long limit;
+    int64_t today;
+    struct buf *out;
+    size_t found, examined;
+    char last[DECL_ID_MAX + 1]; /* the last ID examined */
+    int full;                   /* stopped at limit or budget */
+    int err;
+};
+
+static int field_has(yyjson_val *rec, const char *name, const char *q)
+{
+    const char *s = yyjson_get_str(yyjson_obj_get(rec, name));
+    return s && strcasestr(s, q) != NULL;
+}
+
+static int matches(const struct search *s, yyjson_val *rec)
+{
+    struct assess a;
+    assess_record(rec, s->today, &a);
+    if (s->support >= 0 && (int)a.support != s->support) return 0;
+    if (s->compliant >= 0 && a.compliant != s->compliant) return 0;
+    if (!s->q) return 1;
+    if (s->q_gtin[0] && yyjson_equals_str(yyjson_obj_get(rec, "gtin"), s->q_gtin)) return 1;
+    static const char *const fields[] = {"id",   "product_name", "product_model",
+                                         "gtin", "manufacturer", "manufacturer_name"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (field_has(rec, fields[i], s->q)) return 1;
+    return 0;
+}
+
+/* Examine one record; 1 stops the walk. */
+static int search_record(struct search *s, const char *id, size_t idlen, const char *json,
+                         size_t len)
+{
+    if (s->found >= (size_t)s->limit || s->examined >= SEARCH_BUDGET) {
+        s->full = 1;
+        return 1;
+    }
+    s->examined++;
+    snprintf(s->last, sizeof s->last, "%.*s", (int)idlen, id);
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    int ok = matches(s, yyjson_doc_get_root(doc));
+    yyjson_doc_free(doc);
+    if (!ok) return 0;
+    if (s->found++) buf_putc(s->out, ',');
+    if (api_record_json(s->app, json, len, s->today, s->out, NULL)) s->err = REG_ESTORE;
+    return s->err ? 1 : 0;
+}
+
+static int search_product(void *ctx, struct store_val key, struct store_val val)
+{
+    return search_record(ctx, key.data, key.len, val.data, val.len);
+}
+
+static int search_owned(void *ctx, const char *id, size_t len)
+{
+    struct search *s = ctx;
+    char idz[DECL_ID_MAX + 1];
+    const char *json;
+    size_t jlen;
+    if (len > DECL_ID_MAX) return REG_ESTORE;
+    memcpy(idz, id, len);
+    idz[len] = '\0';
+    int rc = product_get(s->txn, idz, &json, &jlen);
+    if (rc) return rc;
+    return search_record(s, id, len, json, jlen);
+}
+
+/* Read ?q= ?support= ?compliant= ?limit= into s; -1 after answering 400. */
+static int search_params(struct http_req *req, struct search *s, struct buf *q,
+                         struct http_resp *resp)
+{
+    struct buf v = BUF_INIT;
+    s->support = s->compliant = -1;
+    s->limit = SEARCH_DEFAULT_LIMIT;
+    const char *bad = NULL;
+    if (http_req_query(req, "q", q) == 0 && q->len) {
+        if (q->len > SEARCH_MAX_QUERY || memchr(q->data, '\0', q->len))
+            bad = "q: at most 256 characters.";
+        s->q = buf_cstr(q);
+        if (decl_gtin_normalize(q->data, q->len, s->q_gtin) != 0) s->q_gtin[0] = '\0';
+    }
+    if (http_req_query(req, "support", &v) == 0) {
+        const char *t = buf_cstr(&v);
+        s->support = !strcmp(t, "active")        ? ASSESS_ACTIVE
+                     : !strcmp(t, "ending_soon") ? ASSESS_ENDING_SOON
+                     : !strcmp(t, "ended")       ? ASSESS_ENDED
+                                                 : -2;
+        if (s->support == -2) bad = "support: one of active, ending_soon, ended.";
+    }
+    if (http_req_query(req, "compliant", &v) == 0) {
+        const char *t = buf_cstr(&v);
+        s->compliant = !strcmp(t, "true") ? 1 : !strcmp(t, "false") ? 0 : -2;
+        if (s->compliant == -2) bad = "compliant: true or false.";
+    }
+    if (api_query_long(req, "limit", 1, SEARCH_MAX_LIMIT, &s->limit))
+        bad = "limit: a number from 1 to 100.";
+    buf_free(&v);
+    if (bad) {
+        http_resp_error(resp, REG_EBADREQ, bad);
+        return -1;
+    }
+    return 0;
+}
+
+int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct search s = {.app = app, .today = assess_today(), .out = &resp->body};
+    struct buf q = BUF_INIT, mfr = BUF_INIT, cursor = BUF_INIT;
+    if (search_params(req, &s, &q, resp)) goto out;
+    int by_mfr = http_req_query(req, "manufacturer", &mfr) == 0;
+    int has_cursor = http_req_query(req, "cursor", &cursor) == 0;
+    if ((by_mfr && !decl_slug_valid(mfr.data, mfr.len)) ||
+        (has_cursor && !decl_id_valid(cursor.data, cursor.len))) {
+        http_resp_error(resp, REG_EBADREQ, "manufacturer must be a slug and cursor a product ID.");
+        goto out;
+    }
+    buf_puts(&resp->body, "{\"items\":[");
+    int rc = store_reader_begin(app->rd, &s.txn);
+    if (!rc && by_mfr)
+        rc = product_each_of_owner(s.txn, buf_cstr(&mfr), has_cursor ? buf_cstr(&cursor) : NULL,
+                                   search_owned, &s);
+    else if (!rc) {
+        /* The key just after the cursor: the cursor's bytes plus a NUL. */
+        buf_cstr(&cursor);
+        rc = store_scan_from(s.txn, STORE_PRODUCTS, NULL, 0, cursor.data,
+                             has_cursor ? cursor.len + 1 : 0, search_product, &s);
+    }
+    store_reader_end(app->rd);
+    if (!rc) rc = s.err;
+    if (rc) {
+        buf_reset(&resp->body);
+        http_resp_error(resp, rc, NULL);
+        goto out;
+    }
+    buf_printf(&resp->body, "],\"count\":%zu,\"next_cursor\":", s.found);
+    if (s.full)
+        json_str(&resp->body, s.last, strlen(s.last));
+    else
+        buf_puts(&resp->body, "null");
+    buf_puts(&resp->body, "}\n");
+    resp->content_type = JSON_TYPE;
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    resp->status = 200;
+out:
+    buf_free(&q);
+    buf_free(&mfr);
+    buf_free(&cursor);
+    return resp->status;
+}
+
+/* One lookup result: {"id"|"gtin": key, "record": {...}} or {..., "error": "not_found"}. */
+static int lookup_one(struct app *app, struct store_txn *txn, int64_t today, int is_gtin,
+                      yyjson_val *key, struct buf *out)
+{
+    const char *k = yyjson_get_str(key), *json;
+    size_t klen = yyjson_get_len(key), len;
+    char id[DECL_ID_MAX + 1], gtin[15];
+    buf_printf(out, "{\"%s\":", is_gtin ? "gtin" : "id");
+    json_str(out, k, klen);
+    int rc = REG_ENOTFOUND;
+    const char *bad = NULL;
+    if (is_gtin && decl_gtin_normalize(k, klen, gtin) != 0)
+        bad = "invalid_gtin";
+    else if (!is_gtin && !decl_id_valid(k, klen))
+        bad = "invalid_id";
+    else if (is_gtin)
+        rc = product_by_gtin(txn, gtin, id);
+    else {
+        memcpy(id, k, klen);
+        id[klen] = '\0';
+        rc = 0;
+    }
+    if (!bad && !rc) rc = product_get(txn, id, &json, &len);
+    if (bad || rc == REG_ENOTFOUND) {
+        buf_printf(out, ",\"error\":\"%s\"}", bad ? bad : "not_found");
+        return 0;
+    }
+    if (rc) return rc;
+    buf_puts(out, ",\"record\":");
+    if (api_record_json(app, json, len, today, out, NULL)) return REG_ESTORE;
+    buf_putc(out, '}');
+    return 0;
+}
+
+/* The body must be {"ids":[strings], "gtins":[strings]} with at most 1000 keys. */
+static const char *lookup_shape(yyjson_val *root)
+{
+    if (!yyjson_is_obj(root))
+        return "The body must be a JSON object with \"ids\" and/or \"gtins\".";
+    size_t total = 0, i, max;
+    yyjson_val *k, *v;
+    yyjson_obj_foreach(root, i, max, k, v)
+    {
+        if (!yyjson_equals_str(k, "ids") && !yyjson_equals_str(k, "gtins"))
+            return "Only \"ids\" and \"gtins\" may be sent.";
+        if (!yyjson_is_arr(v)) return "\"ids\" and \"gtins\" must be arrays of strings.";
+        size_t j, jmax;
+        yyjson_val *item;
+        yyjson_arr_foreach(v, j, jmax, item) if (!yyjson_is_str(item)) return "\"ids\" and "
+                                                                              "\"gtins\" must be "
+                                                                              "arrays of strings.";
+        total += yyjson_arr_size(v);
+    }
+    return total > LOOKUP_MAX_KEYS ? "" : NULL;
+}
+
+int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    if (!api_is_json(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
+    yyjson_doc *doc = yyjson_read(req->body.data ? req->body.data : "", req->body.len, 0);
+    if (!doc) return http_resp_error(resp, REG_EBADJSON, NULL);
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    const char *bad = lookup_shape(root);
+    if (bad) {
+        yyjson_doc_free(doc);
+        return http_resp_error(resp, *bad ? REG_EBADREQ : REG_ETOOMANY, *bad ? bad : NULL);
+    }
+    struct store_txn *txn;
+    int64_t today = assess_today();
+    int rc = store_reader_begin(app->rd, &txn), n = 0;
+    buf_puts(&resp->body, "{\"results\":[");
+    for (int g = 0; g < 2 && !rc; g++) {
+        size_t i, max;
+        yyjson_val *key;
+        yyjson_arr_foreach(yyjson_obj_get(root, g ? "gtins" : "ids"), i, max, key)
+        {
+            if (n++) buf_putc(&resp->body, ',');
+            if ((rc = lookup_one(app, txn, today, g, key, &resp->body))) break;
+        }
+    }
+    store_reader_end(app->rd);
+    yyjson_doc_free(doc);
+    if (rc) {
+        buf_reset(&resp->body);
+        return http_resp_error(resp, rc, NULL);
+    }
+    buf_puts(&resp->body, "]}\n");
+    resp->content_type = JSON_TYPE;
+    return resp->status = 200;
+}
+
+struct feed {
+    struct buf *out;
+    long limit;
+    long n;
+    uint64_t last;
+    int more;
+    int atom;
+    const struct app *app;
+};
+
+static int feed_json(void *ctx, const char *json, size_t len)
+{
+    struct feed *f = ctx;
+    if (f->n == f->limit) {
+        f->more = 1;
+        return 1;
+    }
+    if (f->n++) buf_putc(f->out, ',');
+    buf_append(f->out, json, len);
+    yyjson_doc *d = yyjson_read(json, len, 0);
+    f->last = yyjson_get_uint(yyjson_obj_get(yyjson_doc_get_root(d), "seq"));
+    yyjson_doc_free(d);
+    return 0;
+}
+
+int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    long since = 0;
+    struct feed f = {.out = &resp->body, .limit = CHANGES_DEFAULT_LIMIT};
+    if (api_query_long(req, "since", 0, 0x7fffffffffffffffL, &since) ||
+        api_query_long(req, "limit", 1, CHANGES_MAX_LIMIT, &f.limit))
+        return http_resp_error(resp, REG_EBADREQ,
+                               "since: a change sequence number (0 for all); limit: 1-1000.");
+    f.last = (uint64_t)since;
+    struct store_txn *txn;
+    buf_puts(&resp->body, "{\"changes\":[");
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = product_each_change(txn, (uint64_t)since, feed_json, &f);
+    store_reader_end(app->rd);
+    if (rc) {
+        buf_reset(&resp->body);
+        return http_resp_error(resp, rc, NULL);
+    }
+    buf_printf(&resp->body, "],\"last_seq\":%llu,\"more\":%s}\n", (unsigned long long)f.last,
+               f.more ? "true" : "false");
+    resp->content_type = JSON_TYPE;
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    return resp->status = 200;
+}
+
+/* Atom entries newest first: collected oldest first, then written in reverse. */
+struct atom {
+    yyjson_doc *docs[ATOM_ENTRIES];
+    int n;
+};
+
+static int atom_collect(void *ctx, const char *json, size_t len)
+{
+    struct atom *a = ctx;
+    if (a->n == ATOM_ENTRIES) return 1;
+    a->docs[a->n++] = yyjson_read(json, len, 0);
+    return 0;
+}
+
+static const char *str(yyjson_val *o, const char *name)
+{
+    const char *s = yyjson_get_str(yyjson_obj_get(o, name));
+    return s ? s : "";
+}
+
+static void atom_entry(const struct app *app, yyjson_val *c, struct buf *out)
+{
+    /* IDs, slugs, kinds and times are plain ASCII set by the registry: no escaping needed;
+     * the public URL is the operator's and is escaped. */
+    unsigned long long seq = yyjson_get_uint(yyjson_obj_get(c, "seq"));
+    buf_printf(out, "<entry><id>");
+    html_escape(out, app->public_url, strlen(app->public_url));
+    buf_printf(out, "/v1/changes?since=%llu</id><title>%s %s (version %llu)</title>",
+               seq ? seq - 1 : 0, str(c, "id"), str(c, "kind"),
+               (unsigned long long)yyjson_get_uint(yyjson_obj_get(c, "version")));
+    buf_printf(out, "<updated>%s</updated><link href=\"", str(c, "time"));
+    html_escape(out, app->public_url, strlen(app->public_url));
+    buf_printf(out, "/p/%s\"/><author><name>%s</name></author></entry>", str(c, "id"),
+               str(c, "manufacturer"));
+}
+
+int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct store_txn *txn;
+    struct atom a = {.n = 0};
+    uint64_t last = 0;
+    (void)req;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = product_last_seq(txn, &last);
+    if (!rc)
+        rc = product_each_change(txn, last > ATOM_ENTRIES ? last - ATOM_ENTRIES : 0, atom_collect,
+                                 &a);
+    store_reader_end(app->rd);
+    struct buf *out = &resp->body;
+    if (!rc) {
+        yyjson_val *newest = a.n ? yyjson_doc_get_root(a.docs[a.n - 1]) : NULL;
+        buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>seclabel registry: "
+                      "changes</title><id>");
+        html_escape(out, app->public_url, strlen(app->public_url));
+        buf_puts(out, "/v1/changes.atom</id><link rel=\"self\" href=\"");
+        html_escape(out, app->public_url, strlen(app->public_url));
+        buf_printf(out, "/v1/changes.atom\"/><updated>%s</updated>",
+                   newest ? str(newest, "time") : "1970-01-01T00:00:00Z");
+        for (int i = a.n - 1; i >= 0; i--)
+            atom_entry(app, yyjson_doc_get_root(a.docs[i]), out);
+        buf_puts(out, "</feed>\n");
+    }
+    for (int i = 0; i < a.n; i++)
+        yyjson_doc_free(a.docs[i]);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    resp->content_type = "application/atom+xml; charset=utf-8";
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    return resp->status = 200;
+}

@@ -1,0 +1,251 @@
+/* api_site.c: what people and operators open in a browser or a monitor: the home page, the
+ * shopper's page behind the QR code, packaging labels, manufacturers, health, metrics and the
+ * registry's own security.txt (RFC 9116). */
+#include "api_int.h"
+
+#include "assess.h"
+#include "date.h"
+#include "decl.h"
+#include "err.h"
+#include "label.h"
+#include "page.h"
+#include "product.h"
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int html_not_found(struct http_resp *resp, const char *id)
+{
+    page_not_found(id, &resp->body);
+    resp->content_type = HTML_TYPE;
+    return resp->status = 404;
+}
+
+int api_page(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0], *json;
+    size_t len;
+    struct store_txn *txn;
+    if (!decl_id_valid(id, strlen(id))) return html_not_found(resp, id);
+    int rc = api_read_record(app, id, &txn, &json, &len);
+    if (rc == REG_ENOTFOUND) return html_not_found(resp, id);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    rc = page_product(json, len, assess_today(), &resp->body);
+    store_reader_end(app->rd);
+    if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
+    resp->content_type = HTML_TYPE;
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    return resp->status = 200;
+}
+
+/* Numeric query option within [lo, hi]; -1 if present but invalid. */
+static int query_num(struct http_req *req, const char *name, double lo, double hi, double *v)
+{
+    struct buf b = BUF_INIT;
+    int rc = 0;
+    if (http_req_query(req, name, &b) == 0) {
+        char *end;
+        double d = strtod(buf_cstr(&b), &end);
+        if (b.len == 0 || *end || !(d >= lo && d <= hi))
+            rc = -1;
+        else
+            *v = d;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+static int label_options(struct http_req *req, struct label_opts *o, struct http_resp *resp)
+{
+    double dpi = 0;
+    label_opts_default(o);
+    if (query_num(req, "width_mm", 10, 400, &o->width_mm) ||
+        query_num(req, "height_mm", 10, 400, &o->height_mm) ||
+        query_num(req, "dpi", 72, 1200, &dpi)) {
+        http_resp_error(resp, REG_EBADREQ,
+                        "Label options: width_mm and height_mm 10-400, dpi 72-1200.");
+        resp->close = 0;
+        return -1;
+    }
+    if (dpi > 0) o->dpi = (int)dpi;
+    return 0;
+}
+
+static int render_label(struct app *app, yyjson_val *rec, const struct label_opts *o,
+                        const char *id, struct http_resp *resp)
+{
+    struct assess a;
+    assess_record(rec, assess_today(), &a);
+    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn"))
+        return api_error_fmt(resp, REG_ENOLABEL, "Product '%s' is withdrawn: it gets no label.",
+                             id);
+    if (!a.compliant)
+        return api_error_fmt(
+            resp, REG_ENOLABEL,
+            "Product '%s' fails a baseline security requirement: it gets no label.", id);
+    char url[1024], why[256] = "";
+    snprintf(url, sizeof url, "%s/p/%s", app->public_url, id);
+    struct label_info info = {
+        .url = url,
+        .product_name = yyjson_get_str(yyjson_obj_get(rec, "product_name")),
+        .product_model = yyjson_get_str(yyjson_obj_get(rec, "product_model")),
+        .support_date = yyjson_get_str(yyjson_obj_get(rec, "support_date")),
+        .product_id = id,
+    };
+    int rc = label_render_png(&info, o, &resp->body, why, sizeof why);
+    /* -EINVAL: the stored record or the options cannot make a label; say why, as for a
+     * label that does not fit. */
+    if (rc == REG_ENOLABEL) return api_error_fmt(resp, rc, "%s", why);
+    if (rc == -EINVAL)
+        return api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", why);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    resp->content_type = "image/png";
+    http_resp_header(resp, "Cache-Control", "public, max-age=300");
+    return resp->status = 200;
+}
+
+int api_label(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0], *json;
+    size_t len;
+    struct store_txn *txn;
+    struct label_opts o;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    if (label_options(req, &o, resp)) return resp->status;
+    int rc = api_read_record(app, id, &txn, &json, &len);
+    if (rc == REG_ENOTFOUND) return api_error_fmt(resp, rc, "No product with ID '%s'.", id);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    store_reader_end(app->rd);
+    rc = render_label(app, yyjson_doc_get_root(doc), &o, id, resp);
+    yyjson_doc_free(doc);
+    return rc;
+}
+
+int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct store_txn *txn;
+    (void)req;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = page_home(txn, assess_today(), &resp->body);
+    store_reader_end(app->rd);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    resp->content_type = HTML_TYPE;
+    return resp->status = 200;
+}
+
+int api_health(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct store_txn *txn;
+    size_t n = 0;
+    (void)req;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = store_count(txn, STORE_PRODUCTS, &n);
+    store_reader_end(app->rd);
+    if (rc) return http_resp_error(resp, REG_EUNAVAIL, "The database cannot be read.");
+    resp->content_type = JSON_TYPE;
+    http_resp_header(resp, "Cache-Control", "no-store");
+    buf_printf(&resp->body, "{\"status\":\"ok\",\"products\":%zu}\n", n);
+    return resp->status = 200;
+}
+
+static int count_owned(void *ctx, const char *id, size_t len)
+{
+    (void)id;
+    (void)len;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *slug = req->params[0];
+    struct store_txn *txn;
+    struct store_val v;
+    size_t n = 0;
+    if (!decl_slug_valid(slug, strlen(slug))) return http_resp_error(resp, REG_EBADSLUG, NULL);
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    if (!rc) rc = product_each_of_owner(txn, slug, NULL, count_owned, &n);
+    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
+    store_reader_end(app->rd);
+    if (rc == REG_ENOTFOUND) return api_error_fmt(resp, rc, "No manufacturer '%s'.", slug);
+    if (rc || !doc) return http_resp_error(resp, rc ? rc : REG_ESTORE, NULL);
+    /* Public details only: what the operator recorded about the company, and its count. */
+    yyjson_mut_doc *out = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(out);
+    yyjson_mut_doc_set_root(out, o);
+    static const char *const public_fields[] = {"slug",    "name",   "contact",
+                                                "website", "status", "created"};
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    for (size_t i = 0; i < sizeof public_fields / sizeof public_fields[0]; i++) {
+        yyjson_val *f = yyjson_obj_get(root, public_fields[i]);
+        if (f) yyjson_mut_obj_add_val(out, o, public_fields[i], yyjson_val_mut_copy(out, f));
+    }
+    yyjson_mut_obj_add_uint(out, o, "products", n);
+    yyjson_doc_free(doc);
+    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    return api_json_doc(resp, 200, out);
+}
+
+int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct store_txn *txn;
+    struct store_stats st = {0};
+    (void)req;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = store_stats(txn, &st);
+    store_reader_end(app->rd);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    api_metrics_text(app, &resp->body);
+    buf_printf(&resp->body,
+               "# HELP seclabel_db_bytes Size of the LMDB data in use (pages x page size).\n"
+               "# TYPE seclabel_db_bytes gauge\nseclabel_db_bytes %zu\n"
+               "# HELP seclabel_records Records by table.\n# TYPE seclabel_records gauge\n",
+               st.bytes);
+    for (int i = 0; i < STORE__TABLES; i++)
+        buf_printf(&resp->body, "seclabel_records{table=\"%s\"} %zu\n", store_table_name(i),
+                   st.entries[i]);
+    buf_printf(&resp->body,
+               "# HELP seclabel_open_connections Client connections open now.\n"
+               "# TYPE seclabel_open_connections gauge\nseclabel_open_connections %u\n",
+               app->connections ? *app->connections : 0);
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return resp->status = 200;
+}
+
+int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    (void)req;
+    if (!app->security_contact)
+        return http_resp_error(resp, REG_ENOTFOUND,
+                               "The operator has not set a security contact "
+                               "(seclabeld --security-contact).");
+    /* Expires is required (RFC 9116 2.5.5) and should be less than a year ahead. */
+    char expires[21];
+    date_rfc3339(time(NULL) + 180L * 86400, expires);
+    const char *mailto = strchr(app->security_contact, '@') &&
+                                 !strstr(app->security_contact, "://") &&
+                                 strncmp(app->security_contact, "mailto:", 7) != 0
+                             ? "mailto:"
+                             : "";
+    buf_printf(&resp->body,
+               "Contact: %s%s\nExpires: %s\nCanonical: %s/.well-known/security.txt\n"
+               "Preferred-Languages: en\n",
+               mailto, app->security_contact, expires, app->public_url);
+    resp->content_type = "text/plain; charset=utf-8";
+    http_resp_header(resp, "Cache-Control", "public, max-age=86400");
+    return resp->status = 200;
+}
