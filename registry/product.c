@@ -450,3 +450,48 @@ int product_last_seq(struct store_txn *txn, uint64_t *seq)
         *seq = (*seq << 8) | b[i];
     return 0;
 }
+
+struct reindex {
+    struct store_txn *txn;
+    size_t n;
+};
+
+static int reindex_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct reindex *r = ctx;
+    char id[DECL_ID_MAX + 1], holder[DECL_ID_MAX + 1];
+    if (key.len > DECL_ID_MAX) return REG_ESTORE;
+    memcpy(id, key.data, key.len);
+    id[key.len] = '\0';
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    const char *owner = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
+    const char *gtin = yyjson_get_str(yyjson_obj_get(root, "gtin"));
+    int rc = owner && decl_slug_valid(owner, strlen(owner)) ? index_owner(r->txn, owner, id)
+                                                            : REG_ESTORE;
+    if (!rc && gtin && strlen(gtin) == 14) {
+        rc = product_by_gtin(r->txn, gtin, holder);
+        if (rc == REG_ENOTFOUND) rc = store_put(r->txn, STORE_GTINS, gtin, 14, id, strlen(id), 0);
+    }
+    yyjson_doc_free(doc);
+    r->n++;
+    return rc;
+}
+
+int product_reindex(struct store *st, size_t *rebuilt)
+{
+    struct reindex r = {0};
+    size_t products, owners;
+    *rebuilt = 0;
+    int rc = store_txn_begin(st, 1, &r.txn);
+    if (rc) return rc;
+    if (!(rc = store_count(r.txn, STORE_PRODUCTS, &products)) &&
+        !(rc = store_count(r.txn, STORE_OWNERS, &owners)) && owners < products)
+        rc = store_scan(r.txn, STORE_PRODUCTS, NULL, 0, reindex_one, &r);
+    if (rc || r.n == 0) {
+        store_txn_abort(r.txn);
+        return rc;
+    }
+    *rebuilt = r.n;
+    return store_txn_commit(r.txn);
+}

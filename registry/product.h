@@ -66,6 +66,11 @@ typedef int (*product_id_fn)(void *ctx, const char *id, size_t len);
 int product_each_of_owner(struct store_txn *txn, const char *slug, const char *after,
                           product_id_fn fn, void *ctx);
 
+/* Rebuild the owners and gtins indexes from the products table when they lag behind it (a data
+ * directory written before the indexes existed). *rebuilt gets the number of products indexed
+ * (0 when nothing was needed). */
+int product_reindex(struct store *st, size_t *rebuilt);
+
 /* The changes feed: each change with seq > since, in seq order; fn gets the change's JSON. */
 int product_each_change(struct store_txn *txn, uint64_t since, product_version_fn fn, void *ctx);
 /* The newest change's seq (0 if none). */

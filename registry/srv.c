@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "product.h"
 #include "store.h"
 
 #include <errno.h>
@@ -319,6 +320,11 @@ int srv_run(const struct srv_config *cfg)
         free(s);
         return rc;
     }
+    size_t rebuilt = 0;
+    if ((rc = product_reindex(s->st, &rebuilt)))
+        fprintf(stderr, "seclabeld: cannot rebuild indexes: %s\n", reg_strerror(rc));
+    else if (rebuilt)
+        fprintf(stderr, "seclabeld: indexed %zu products written by an older version\n", rebuilt);
     uv_loop_init(&s->loop);
     char url[256];
     if ((rc = start_listener(s)) == 0) {

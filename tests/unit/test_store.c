@@ -225,10 +225,54 @@ static void reader_sees_new_snapshot_each_begin(void **state)
     store_reader_free(rd);
 }
 
+static int count_id(void *ctx, const char *id, size_t len)
+{
+    (void)id;
+    (void)len;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void reindex_restores_lost_indexes(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    const char *with_gtin = "{\"product_name\":\"P\",\"product_model\":\"M\","
+                            "\"manufacturer_name\":\"Acme\",\"support_date\":\"2031-12-31\","
+                            "\"security_contact\":\"security@acme.example\","
+                            "\"default_password\":\"unique_per_device\",\"gtin\":\"12345670\"}";
+    size_t n = 99;
+    assert_int_equal(put(f, "acme", "a", DECL_OK, &res), 0);
+    assert_int_equal(put(f, "acme", "b", with_gtin, &res), 0);
+    assert_int_equal(product_reindex(f->st, &n), 0);
+    assert_int_equal(n, 0); /* nothing to do */
+    /* Lose the indexes, as a data directory from before they existed would. */
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    assert_int_equal(store_del(txn, STORE_OWNERS, "acme\0a", 6), 0);
+    assert_int_equal(store_del(txn, STORE_OWNERS, "acme\0b", 6), 0);
+    assert_int_equal(store_del(txn, STORE_GTINS, "00000012345670", 14), 0);
+    assert_int_equal(store_txn_commit(txn), 0);
+    assert_int_equal(product_reindex(f->st, &n), 0);
+    assert_int_equal(n, 2);
+    char id[DECL_ID_MAX + 1];
+    int owned = 0;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(product_by_gtin(txn, "00000012345670", id), 0);
+    assert_string_equal(id, "b");
+    assert_int_equal(product_each_of_owner(txn, "acme", NULL, count_id, &owned), 0);
+    assert_int_equal(owned, 2);
+    owned = 0;
+    assert_int_equal(product_each_of_owner(txn, "acme", "a", count_id, &owned), 0);
+    assert_int_equal(owned, 1); /* after "a": only "b" */
+    store_txn_abort(txn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_then_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(reindex_restores_lost_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(updates_add_versions_and_same_content_does_not, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(other_owner_is_forbidden_and_changes_nothing, setup,
