@@ -12,6 +12,8 @@ int cmd_register(int argc, char **argv, struct client *c);
 int cmd_show(int argc, char **argv, struct client *c);
 int cmd_label(int argc, char **argv, struct client *c);
 int cmd_admin(int argc, char **argv, struct client *c);
+/* seclabel validate FILE...: offline check; 0 all valid, 1 any invalid or unreadable. */
+int cmd_validate(int argc, char **argv, struct client *c);
 
 /* Print "seclabel: <message>" on stderr and return CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

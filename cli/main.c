@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration"},
     {"show", cmd_show, "show ID [--json]             show a product's record"},
     {"label", cmd_label, "label ID [-o FILE]           save the product's packaging label (PNG)"},
+    {"validate", cmd_validate,
+     "validate FILE...             check declarations offline, as the server does"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
      "      [--data DIR]           (registry operator) create a manufacturer"},
@@ -39,6 +41,7 @@ static void usage(FILE *f)
           "Exit codes: 0 ok, 1 failed, 2 usage, 3 cannot reach the server, 4 not authorised.\n\n"
           "examples:\n"
           "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd' --data ./data\n"
+          "  seclabel validate camera.json doorbell.json\n"
           "  SECLABEL_TOKEN=slt_... seclabel register camera.json\n"
           "  seclabel label acme-cam-2 -o label.png\n",
           f);

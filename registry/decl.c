@@ -1,8 +1,19 @@
-/* decl.c: declaration validation (see decl.h).
+/* decl.c: declaration validation (see decl.h), the C twin of schema/declaration.schema.json.
  *
- * Two passes over the document: a generic walk that bounds size and shape everywhere (string
- * length, items per container, depth, duplicate keys, NUL bytes), then a table of known
- * top-level fields, each with a kind that says how its value is checked. */
+ * Two passes over the document:
+ *
+ *   walk()         bounds the shape of everything, known or not: nesting depth, members per
+ *                  object and duplicate keys, which JSON Schema cannot see (yyjson keeps them).
+ *   check_value()  checks the document against a tree of specs, built from the tables below
+ *                  bottom-up, one spec per kind of value and one member table per object. The
+ *                  tables mirror the schema's "properties" and "$defs" one for one.
+ *
+ * Each error carries the JSON Schema keyword that fails for the same value ("type", "pattern",
+ * "enum", ...), so the registry and any JSON Schema validator give the same verdict on the same
+ * document (tests/integration/test_schema.py runs both over schema/examples/). Dates and GTINs
+ * report "format" for any fault: the schema states them as a shape pattern plus a format. Rules
+ * only C checks: uniqueKeys, maxDepth, maxProperties and an "id" equal to the URL's (const).
+ * Change a rule here and in the schema together, with an example in schema/examples/. */
 #include "decl.h"
 
 #include "date.h"
@@ -11,73 +22,203 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define URL_MIN 15 /* characters, as CTA-2120's saneUrl */
+
 enum kind {
-    K_TEXT,     /* non-empty string */
-    K_DATE,     /* "YYYY-MM-DD" */
-    K_CONTACT,  /* e-mail address or https URL */
-    K_HTTPS,    /* https URL */
-    K_PASSWORD, /* default_password enum */
-    K_GTIN,     /* GTIN-8/12/13/14 */
-    K_MARKETS,  /* array of ISO 3166-1 alpha-2 codes */
-    K_ID,       /* must equal the URL's id */
-    K_ANY,      /* any JSON value within the generic bounds (checked fully by a later issue) */
+    K_TEXT,    /* string without NUL characters, at least `min` characters */
+    K_ID,      /* product ID; equals the URL's ID when one is given */
+    K_DATE,    /* YYYY-MM-DD, a real calendar day */
+    K_GTIN,    /* GTIN-8/12/13/14 with a valid check digit */
+    K_URL,     /* https URL of at least `min` characters */
+    K_CONTACT, /* e-mail address or https URL (schema: anyOf) */
+    K_ENUM,    /* one of `values` */
+    K_COUNTRY, /* officially assigned ISO 3166-1 alpha-2 code */
+    K_BOOL,    /* true or false */
+    K_ARRAY,   /* `min`..DECL_MAX_ITEMS `items`, all different if `unique` */
+    K_OBJECT,  /* only `members`, at least `min` of them */
 };
 
-struct field {
-    const char *name;
+struct ctx {
+    char path[128]; /* JSON pointer of the value being checked */
+    const char *url_id;
+    struct decl_errors *errs;
+};
+
+struct member;
+
+/* What a value must be. */
+struct spec {
     enum kind kind;
+    size_t min;                                 /* minLength, minItems or minProperties */
+    const char *const *values;                  /* K_ENUM: NULL-terminated */
+    const struct spec *items;                   /* K_ARRAY */
+    int unique;                                 /* K_ARRAY: uniqueItems */
+    const struct member *members;               /* K_OBJECT: ends with a NULL name */
+    const char *const *read_only;               /* K_OBJECT: names refused as registry-managed */
+    void (*rule)(yyjson_val *v, struct ctx *c); /* a rule across items or members */
+};
+
+struct member {
+    const char *name;
+    const struct spec *spec;
     int required;
 };
 
-static const struct field fields[] = {
-    {"id", K_ID, 0},
-    {"product_name", K_TEXT, 1},
-    {"product_model", K_TEXT, 1},
-    {"manufacturer_name", K_TEXT, 1},
-    {"support_date", K_DATE, 1},
-    {"security_contact", K_CONTACT, 1},
-    {"default_password", K_PASSWORD, 1},
-    {"gtin", K_GTIN, 0},
-    {"vulnerability_disclosure_policy", K_HTTPS, 0},
-    {"support_start", K_DATE, 0},
-    {"markets", K_MARKETS, 0},
-    {"authorization_date", K_DATE, 0},
-    {"version_and_model_numbers", K_ANY, 0},
-    {"security_update_information", K_ANY, 0},
-    {"access_control", K_ANY, 0},
-    {"sensor_data_collection", K_ANY, 0},
-    {"securing_this_product", K_ANY, 0},
-    {"delete_data", K_ANY, 0},
-    {"account_deactivation", K_ANY, 0},
-    {"encryption_and_key_management", K_ANY, 0},
-    {"general_user_information", K_ANY, 0},
-    {"sbom_hbom_maintained", K_ANY, 0},
-    {"authorized_by", K_ANY, 0},
-    {"tested_by", K_ANY, 0},
+/* ---- the declaration, leaves first ---- */
+
+static const char *const registry_fields[] = {"version",      "created",        "modified",
+                                              "manufacturer", "status",         "qr_url",
+                                              "compliance",   "support_status", NULL};
+static const char *const password_values[] = {"unique_per_device", "user_defined", "no_password",
+                                              "universal", NULL};
+static const char *const update_values[] = {"Automatic - may opt out",
+                                            "Automatic - may not opt out",
+                                            "Manual",
+                                            "Consent based",
+                                            "No updates",
+                                            "Not disclosed",
+                                            "Other",
+                                            NULL};
+static const char *const access_values[] = {"password",
+                                            "biometric",
+                                            "passkey",
+                                            "MFA",
+                                            "no_control",
+                                            "multi_account",
+                                            "single_account",
+                                            "optional_account",
+                                            "no_account",
+                                            "not_disclosed",
+                                            NULL};
+static const char *const password_type_values[] = {"factory_default", "user_generated", NULL};
+static const char *const sensing_values[] = {"audio", "images", "position", NULL};
+
+/* The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted for bsearch (Debian iso-codes
+ * 4.15; the schema's $defs/country lists the same). */
+static const char countries[][3] = {
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 };
 
-static const char *const registry_fields[] = {"version", "created", "modified",   "manufacturer",
-                                              "status",  "qr_url",  "compliance", "support_status"};
+static void rule_one_item_per_sensing(yyjson_val *arr, struct ctx *c);
+static void rule_other_is_explained(yyjson_val *root, struct ctx *c);
 
-static const char *const password_values[] = {"unique_per_device", "user_defined", "no_password",
-                                              "universal"};
+static const struct spec text = {.kind = K_TEXT, .min = 1};
+static const struct spec any_text = {.kind = K_TEXT};
+static const struct spec id = {.kind = K_ID};
+static const struct spec date = {.kind = K_DATE};
+static const struct spec gtin = {.kind = K_GTIN};
+static const struct spec url = {.kind = K_URL, .min = URL_MIN};
+static const struct spec contact = {.kind = K_CONTACT};
+static const struct spec boolean = {.kind = K_BOOL};
+static const struct spec country = {.kind = K_COUNTRY};
+static const struct spec password = {.kind = K_ENUM, .values = password_values};
+static const struct spec update_method = {.kind = K_ENUM, .values = update_values};
+static const struct spec access_method = {.kind = K_ENUM, .values = access_values};
+static const struct spec password_type = {.kind = K_ENUM, .values = password_type_values};
+static const struct spec sensing = {.kind = K_ENUM, .values = sensing_values};
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+static const struct spec versions = {.kind = K_ARRAY, .min = 1, .items = &text};
+static const struct spec markets = {.kind = K_ARRAY, .items = &country, .unique = 1};
+static const struct spec update_methods = {.kind = K_ARRAY, .items = &update_method, .unique = 1};
+static const struct spec access_methods = {.kind = K_ARRAY, .items = &access_method, .unique = 1};
 
-static void add_error(struct decl_errors *errs, const char *path, const char *rule, const char *fmt,
-                      ...) __attribute__((format(printf, 4, 5)));
+static const struct member link_members[] = {{"text", &text, 0}, {"url", &url, 0}, {NULL, 0, 0}};
+static const struct spec link = {.kind = K_OBJECT, .min = 1, .members = link_members};
 
-static void add_error(struct decl_errors *errs, const char *path, const char *rule, const char *fmt,
-                      ...)
+static const struct member party_members[] = {
+    {"name", &text, 0}, {"contact", &text, 0}, {NULL, 0, 0}};
+static const struct spec party = {.kind = K_OBJECT, .members = party_members};
+
+static const struct member update_members[] = {
+    {"update_default", &update_method, 0}, {"update_options", &update_methods, 0}, {NULL, 0, 0}};
+static const struct spec update_info = {.kind = K_OBJECT, .members = update_members};
+
+static const struct member access_members[] = {
+    {"password_factory_default", &access_method, 0},
+    {"password_options", &access_methods, 0},
+    {"password_type", &password_type, 0},
+    {"user_changeable", &boolean, 0},
+    {"password_change", &link, 0},
+    {NULL, 0, 0},
+};
+static const struct spec access_control = {.kind = K_OBJECT, .members = access_members};
+
+static const struct member sensor_members[] = {
+    {"sensing", &sensing, 1}, {"has", &boolean, 1}, {"description", &any_text, 0}, {NULL, 0, 0}};
+static const struct spec sensor = {.kind = K_OBJECT, .members = sensor_members};
+static const struct spec sensors = {
+    .kind = K_ARRAY, .items = &sensor, .rule = rule_one_item_per_sensing};
+
+static const struct member bom_members[] = {
+    {"sbom_maintained", &boolean, 0}, {"hbom_maintained", &boolean, 0}, {NULL, 0, 0}};
+static const struct spec bom = {.kind = K_OBJECT, .members = bom_members};
+
+static const struct member declaration_members[] = {
+    {"id", &id, 0},
+    {"product_name", &text, 1},
+    {"product_model", &text, 1},
+    {"manufacturer_name", &text, 1},
+    {"version_and_model_numbers", &versions, 0},
+    {"gtin", &gtin, 0},
+    {"support_date", &date, 1},
+    {"support_start", &date, 0},
+    {"authorization_date", &date, 0},
+    {"security_contact", &contact, 1},
+    {"vulnerability_disclosure_policy", &url, 0},
+    {"default_password", &password, 1},
+    {"markets", &markets, 0},
+    {"security_update_information", &update_info, 0},
+    {"security_update_information_other", &text, 0},
+    {"access_control", &access_control, 0},
+    {"sensor_data_collection", &sensors, 0},
+    {"securing_this_product", &link, 0},
+    {"delete_data", &link, 0},
+    {"account_deactivation", &link, 0},
+    {"encryption_and_key_management", &link, 0},
+    {"general_user_information", &link, 0},
+    {"sbom_hbom_maintained", &bom, 0},
+    {"authorized_by", &party, 0},
+    {"tested_by", &party, 0},
+    {NULL, 0, 0},
+};
+static const struct spec declaration = {.kind = K_OBJECT,
+                                        .members = declaration_members,
+                                        .read_only = registry_fields,
+                                        .rule = rule_other_is_explained};
+
+/* ---- errors and paths ---- */
+
+static void fail(struct ctx *c, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct ctx *c, const char *rule, const char *fmt, ...)
 {
+    struct decl_errors *errs = c->errs;
     if (errs->n >= DECL_MAX_ERRORS) {
         errs->more = 1;
         return;
     }
     struct decl_error *e = &errs->e[errs->n++];
-    snprintf(e->path, sizeof e->path, "%s", path);
+    snprintf(e->path, sizeof e->path, "%s", c->path);
     e->rule = rule;
     va_list ap;
     va_start(ap, fmt);
@@ -85,21 +226,97 @@ static void add_error(struct decl_errors *errs, const char *path, const char *ru
     va_end(ap);
 }
 
-/* Append "/" + key, escaped as a JSON pointer token (RFC 6901), truncating safely. */
-static void path_push(char *path, size_t cap, const char *key, size_t klen)
+/* Append "/" + key, escaped as a JSON pointer token (RFC 6901), truncating safely. Returns the
+ * previous length: path[mark] = '\0' pops it. */
+static size_t push_key(struct ctx *c, const char *key, size_t klen)
 {
-    size_t n = strlen(path);
-    if (n + 1 < cap) path[n++] = '/';
+    size_t cap = sizeof c->path, mark = strlen(c->path), n = mark;
+    if (n + 1 < cap) c->path[n++] = '/';
     for (size_t i = 0; i < klen && n + 2 < cap; i++) {
         if (key[i] == '~' || key[i] == '/') {
-            path[n++] = '~';
-            path[n++] = key[i] == '~' ? '0' : '1';
+            c->path[n++] = '~';
+            c->path[n++] = key[i] == '~' ? '0' : '1';
         } else {
-            path[n++] = key[i];
+            c->path[n++] = key[i];
         }
     }
-    path[n < cap ? n : cap - 1] = '\0';
+    c->path[n < cap ? n : cap - 1] = '\0';
+    return mark;
 }
+
+static size_t push_index(struct ctx *c, size_t i)
+{
+    char idx[24];
+    int n = snprintf(idx, sizeof idx, "%zu", i);
+    return push_key(c, idx, (size_t)n);
+}
+
+static size_t push_name(struct ctx *c, const char *name)
+{
+    return push_key(c, name, strlen(name));
+}
+
+/* Write the enum values as "a", "b", "c" into out (truncated to fit). */
+static void join_values(const char *const *values, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (; *values && n < cap; values++)
+        n += (size_t)snprintf(out + n, cap - n, "%s\"%s\"", n ? ", " : "", *values);
+}
+
+/* Write the member names as a, b, c into out (truncated to fit). */
+static void join_members(const struct member *m, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (; m->name && n < cap; m++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", m->name);
+}
+
+/* ---- pass 1: bounds on the whole document ---- */
+
+static int repeats_earlier_key(yyjson_val *obj, yyjson_val *key, size_t seen)
+{
+    yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+    for (size_t j = 0; j < seen; j++)
+        if (yyjson_equals(yyjson_obj_iter_next(&it), key)) return 1;
+    return 0;
+}
+
+static void walk(yyjson_val *v, int depth, struct ctx *c)
+{
+    if (depth > DECL_MAX_DEPTH) {
+        fail(c, "maxDepth", "is nested deeper than %d levels", DECL_MAX_DEPTH);
+        return;
+    }
+    if (yyjson_is_arr(v)) {
+        size_t i, max;
+        yyjson_val *item;
+        yyjson_arr_foreach(v, i, max, item)
+        {
+            size_t mark = push_index(c, i);
+            walk(item, depth + 1, c);
+            c->path[mark] = '\0';
+        }
+    } else if (yyjson_is_obj(v)) {
+        if (yyjson_obj_size(v) > DECL_MAX_ITEMS) {
+            fail(c, "maxProperties", "has more than %d members", DECL_MAX_ITEMS);
+            return;
+        }
+        yyjson_obj_iter it = yyjson_obj_iter_with(v);
+        yyjson_val *key;
+        for (size_t seen = 0; (key = yyjson_obj_iter_next(&it)); seen++) {
+            size_t mark = push_key(c, yyjson_get_str(key), yyjson_get_len(key));
+            if (repeats_earlier_key(v, key, seen))
+                fail(c, "uniqueKeys", "appears more than once in the same object");
+            walk(yyjson_obj_iter_get_val(key), depth + 1, c);
+            c->path[mark] = '\0';
+        }
+    }
+}
+
+/* ---- pass 2: strings ---- */
 
 int decl_id_valid(const char *s, size_t len)
 {
@@ -140,8 +357,8 @@ int decl_gtin_normalize(const char *s, size_t len, char out[15])
 
 int decl_is_registry_field(const char *name)
 {
-    for (size_t i = 0; i < COUNT(registry_fields); i++)
-        if (strcmp(name, registry_fields[i]) == 0) return 1;
+    for (const char *const *p = registry_fields; *p; p++)
+        if (strcmp(name, *p) == 0) return 1;
     return 0;
 }
 
@@ -153,212 +370,318 @@ static size_t utf8_chars(const char *s, size_t len)
     return n;
 }
 
-/* Generic bounds over every value in the document. */
-static void walk(yyjson_val *v, char *path, size_t cap, int depth, struct decl_errors *errs)
+/* Code points refused in URLs and e-mail addresses, besides '<', '>' and '"': controls, and
+ * every character ECMA-262's \s matches, spelled out so that every regex engine agrees. The
+ * schema's class: [^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f
+ * \u3000\ufeff<>"] (one line there). */
+static const struct {
+    unsigned lo, hi;
+} blanks[] = {{0x00, 0x20},     {0x7f, 0xa0},     {0x1680, 0x1680},
+              {0x2000, 0x200a}, {0x2028, 0x2029}, {0x202f, 0x202f},
+              {0x205f, 0x205f}, {0x3000, 0x3000}, {0xfeff, 0xfeff}};
+
+/* The code point at s[*i]; advances *i past it. yyjson has checked the UTF-8; a stray byte is
+ * taken as a code point of its own value (>= 0x80: never '<', '>', '"', '@', '.'). */
+static unsigned next_cp(const char *s, size_t len, size_t *i)
 {
-    if (depth > DECL_MAX_DEPTH) {
-        add_error(errs, path, "maxDepth", "nested deeper than %d levels", DECL_MAX_DEPTH);
-        return;
-    }
-    size_t plen = strlen(path);
-    if (yyjson_is_str(v)) {
-        const char *s = yyjson_get_str(v);
-        size_t len = yyjson_get_len(v);
-        if (memchr(s, '\0', len))
-            add_error(errs, path, "format", "must not contain NUL characters");
-        if (utf8_chars(s, len) > DECL_MAX_STRING)
-            add_error(errs, path, "maxLength", "longer than %d characters", DECL_MAX_STRING);
-    } else if (yyjson_is_arr(v)) {
-        if (yyjson_arr_size(v) > DECL_MAX_ITEMS) {
-            add_error(errs, path, "maxItems", "more than %d items", DECL_MAX_ITEMS);
-            return;
-        }
-        size_t i, max;
-        yyjson_val *item;
-        yyjson_arr_foreach(v, i, max, item)
-        {
-            char idx[24];
-            int n = snprintf(idx, sizeof idx, "%zu", i);
-            path_push(path, cap, idx, (size_t)n);
-            walk(item, path, cap, depth + 1, errs);
-            path[plen] = '\0';
-        }
-    } else if (yyjson_is_obj(v)) {
-        if (yyjson_obj_size(v) > DECL_MAX_ITEMS) {
-            add_error(errs, path, "maxProperties", "more than %d members", DECL_MAX_ITEMS);
-            return;
-        }
-        yyjson_obj_iter it = yyjson_obj_iter_with(v);
-        yyjson_val *key;
-        size_t seen = 0;
-        while ((key = yyjson_obj_iter_next(&it))) {
-            /* yyjson keeps duplicate keys; a declaration with two meanings is refused. */
-            yyjson_obj_iter it2 = yyjson_obj_iter_with(v);
-            for (size_t j = 0; j < seen; j++) {
-                yyjson_val *k2 = yyjson_obj_iter_next(&it2);
-                if (yyjson_equals(k2, key)) {
-                    path_push(path, cap, yyjson_get_str(key), yyjson_get_len(key));
-                    add_error(errs, path, "uniqueKeys", "appears more than once");
-                    path[plen] = '\0';
-                    break;
-                }
-            }
-            seen++;
-            path_push(path, cap, yyjson_get_str(key), yyjson_get_len(key));
-            walk(yyjson_obj_iter_get_val(key), path, cap, depth + 1, errs);
-            path[plen] = '\0';
-        }
-    }
+    unsigned char b = (unsigned char)s[(*i)++];
+    int more = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0;
+    unsigned cp = more ? b & (0x3fu >> more) : b;
+    for (; more > 0 && *i < len && ((unsigned char)s[*i] & 0xc0) == 0x80; more--)
+        cp = cp << 6 | ((unsigned char)s[(*i)++] & 0x3f);
+    return cp;
 }
 
-static int is_email(const char *s, size_t len)
+static int visible(unsigned cp)
 {
-    const char *at = memchr(s, '@', len);
-    if (!at || at == s) return 0;
-    const char *dom = at + 1;
-    size_t dlen = len - (size_t)(dom - s);
-    if (dlen < 3 || memchr(dom, '@', dlen) || !memchr(dom, '.', dlen)) return 0;
-    if (dom[0] == '.' || dom[dlen - 1] == '.') return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' || s[i] == '"') return 0;
+    if (cp == '<' || cp == '>' || cp == '"') return 0;
+    for (size_t i = 0; i < COUNT(blanks); i++)
+        if (cp >= blanks[i].lo && cp <= blanks[i].hi) return 0;
     return 1;
 }
 
+/* The schema's $defs/https_url pattern, ^https://[^V/.:][^V]*$, V being the refused set above. */
 static int is_https_url(const char *s, size_t len)
 {
     if (len <= 8 || strncmp(s, "https://", 8) != 0) return 0;
     if (s[8] == '/' || s[8] == '.' || s[8] == ':') return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' || s[i] == '"' ||
-            (unsigned char)s[i] == 0x7f)
-            return 0;
+    for (size_t i = 8; i < len;)
+        if (!visible(next_cp(s, len, &i))) return 0;
     return 1;
 }
 
-static void check_markets(yyjson_val *v, const char *path, struct decl_errors *errs)
+/* The schema's $defs/email pattern, ^[^V@]+@[^V@.]+(\.[^V@.]+)+$: a non-empty local part, one
+ * '@', then at least two non-empty labels separated by dots. */
+static int is_email(const char *s, size_t len)
 {
-    if (!yyjson_is_arr(v)) {
-        add_error(errs, path, "type", "must be an array of ISO 3166-1 alpha-2 codes");
+    const char *at = memchr(s, '@', len); /* '@' is never part of a multi-byte character */
+    if (!at || at == s) return 0;
+    size_t i = 0, split = (size_t)(at - s), dots = 0, label = 0;
+    while (i < split)
+        if (!visible(next_cp(s, split, &i))) return 0;
+    for (i = split + 1; i < len;) {
+        unsigned cp = next_cp(s, len, &i);
+        if (cp == '@' || !visible(cp) || (cp == '.' && label == 0)) return 0;
+        dots += cp == '.';
+        label = cp == '.' ? 0 : label + 1;
+    }
+    return dots > 0 && label > 0;
+}
+
+static int cmp_code(const void *key, const void *entry)
+{
+    return strcmp(key, entry);
+}
+
+static int is_country(const char *s, size_t len)
+{
+    if (len != 2) return 0;
+    char key[3] = {s[0], s[1], '\0'};
+    return bsearch(key, countries, COUNT(countries), sizeof countries[0], cmp_code) != NULL;
+}
+
+static void check_enum(const struct spec *sp, const char *s, size_t len, struct ctx *c)
+{
+    for (const char *const *p = sp->values; *p; p++)
+        if (strlen(*p) == len && memcmp(*p, s, len) == 0) return;
+    char list[200];
+    join_values(sp->values, list, sizeof list);
+    fail(c, "enum", "must be one of %s", list);
+}
+
+static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
+{
+    if (!yyjson_is_str(v)) {
+        fail(c, "type", "must be a string");
         return;
     }
+    const char *s = yyjson_get_str(v);
+    size_t len = yyjson_get_len(v), chars = utf8_chars(s, len);
+    char norm[15];
+    int bounded = sp->kind == K_TEXT || sp->kind == K_URL || sp->kind == K_CONTACT;
+    if (bounded && chars > DECL_MAX_STRING) {
+        fail(c, "maxLength", "is longer than %d characters", DECL_MAX_STRING);
+        return;
+    }
+    switch (sp->kind) {
+    case K_TEXT:
+        if (chars < sp->min)
+            fail(c, "minLength", "must not be empty");
+        else if (memchr(s, '\0', len))
+            fail(c, "pattern", "must not contain NUL characters");
+        break;
+    case K_ID:
+        if (!decl_id_valid(s, len))
+            fail(c, "pattern",
+                 "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        else if (c->url_id && strcmp(s, c->url_id) != 0)
+            fail(c, "const", "must equal the ID in the URL (%s)", c->url_id);
+        break;
+    case K_DATE:
+        if (date_parse(s, len, NULL) != 0)
+            fail(c, "format",
+                 "must be a real calendar day as YYYY-MM-DD (years 1900-9999), e.g. 2030-12-31");
+        break;
+    case K_GTIN:
+        if (decl_gtin_normalize(s, len, norm) != 0)
+            fail(c, "format", "must be a GTIN-8, -12, -13 or -14 with a valid check digit");
+        break;
+    case K_URL:
+        if (!is_https_url(s, len))
+            fail(c, "pattern",
+                 "must be an https:// URL: no spaces, control characters, '<', '>' or '\"', and "
+                 "the host "
+                 "must not start with '/', '.' or ':'");
+        else if (chars < sp->min)
+            fail(c, "minLength", "must be at least %zu characters long", sp->min);
+        break;
+    case K_CONTACT:
+        if (!is_email(s, len) && !(is_https_url(s, len) && chars >= URL_MIN))
+            fail(c, "anyOf",
+                 "must be an e-mail address or an https:// URL (at least %d characters) where "
+                 "security problems can be reported",
+                 URL_MIN);
+        break;
+    case K_ENUM:
+        check_enum(sp, s, len, c);
+        break;
+    case K_COUNTRY:
+        if (!is_country(s, len))
+            fail(c, "enum", "must be an ISO 3166-1 alpha-2 country code in capitals, like GB");
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- pass 2: containers ---- */
+
+static void check_value(const struct spec *sp, yyjson_val *v, struct ctx *c);
+
+/* uniqueItems, over the string items (items of other types are already type errors). */
+static void check_unique(yyjson_val *arr, struct ctx *c)
+{
+    size_t i, max;
+    yyjson_val *item;
+    yyjson_arr_foreach(arr, i, max, item)
+    {
+        yyjson_arr_iter it = yyjson_arr_iter_with(arr);
+        for (size_t j = 0; j < i && yyjson_is_str(item); j++) {
+            if (yyjson_equals(yyjson_arr_iter_next(&it), item)) {
+                fail(c, "uniqueItems", "item %zu repeats item %zu", i, j);
+                return;
+            }
+        }
+    }
+}
+
+static void check_array(const struct spec *sp, yyjson_val *v, struct ctx *c)
+{
+    if (!yyjson_is_arr(v)) {
+        fail(c, "type", "must be an array");
+        return;
+    }
+    size_t n = yyjson_arr_size(v);
+    if (n > DECL_MAX_ITEMS) {
+        fail(c, "maxItems", "has more than %d items", DECL_MAX_ITEMS);
+        return;
+    }
+    if (n < sp->min)
+        fail(c, "minItems", "must have at least %zu item%s", sp->min, sp->min == 1 ? "" : "s");
     size_t i, max;
     yyjson_val *item;
     yyjson_arr_foreach(v, i, max, item)
     {
-        const char *s = yyjson_get_str(item);
-        if (!s || yyjson_get_len(item) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' ||
-            s[1] > 'Z') {
-            add_error(errs, path, "format", "item %zu must be a two-letter country code like GB",
-                      i);
-            return;
-        }
+        size_t mark = push_index(c, i);
+        check_value(sp->items, item, c);
+        c->path[mark] = '\0';
     }
+    if (sp->unique) check_unique(v, c);
+    if (sp->rule) sp->rule(v, c);
 }
 
-static void check_field(const struct field *f, yyjson_val *v, const char *url_id,
-                        struct decl_errors *errs)
+static const struct member *find_member(const struct member *m, yyjson_val *key)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/%s", f->name);
-    const char *s = yyjson_get_str(v);
-    size_t len = yyjson_get_len(v);
-    int is_str = yyjson_is_str(v);
-    char gtin[15];
-
-    switch (f->kind) {
-    case K_ANY:
-        return;
-    case K_MARKETS:
-        check_markets(v, path, errs);
-        return;
-    case K_ID:
-        if (!is_str || !decl_id_valid(s, len))
-            add_error(errs, path, "pattern",
-                      "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
-                      "digit");
-        else if (url_id && strcmp(s, url_id) != 0)
-            add_error(errs, path, "const", "must equal the ID in the URL (%s)", url_id);
-        return;
-    default:
-        break;
-    }
-    if (!is_str) {
-        add_error(errs, path, "type", "must be a string");
-        return;
-    }
-    switch (f->kind) {
-    case K_TEXT:
-        if (len == 0) add_error(errs, path, "minLength", "must not be empty");
-        break;
-    case K_DATE:
-        if (date_parse(s, len, NULL) != 0)
-            add_error(errs, path, "format",
-                      "must be a calendar date as YYYY-MM-DD, e.g. 2030-12-31");
-        break;
-    case K_CONTACT:
-        if (!is_email(s, len) && !is_https_url(s, len))
-            add_error(errs, path, "format",
-                      "must be an e-mail address or an https:// URL where security problems can "
-                      "be reported");
-        break;
-    case K_HTTPS:
-        if (!is_https_url(s, len)) add_error(errs, path, "format", "must be an https:// URL");
-        break;
-    case K_PASSWORD: {
-        int ok = 0;
-        for (size_t i = 0; i < COUNT(password_values); i++)
-            ok |= strcmp(s, password_values[i]) == 0;
-        if (!ok)
-            add_error(errs, path, "enum",
-                      "must be one of unique_per_device, user_defined, no_password, universal");
-        break;
-    }
-    case K_GTIN:
-        if (decl_gtin_normalize(s, len, gtin) != 0)
-            add_error(errs, path, "format",
-                      "must be a GTIN-8, -12, -13 or -14 with a valid check digit");
-        break;
-    default:
-        break;
-    }
-}
-
-static const struct field *find_field(yyjson_val *key)
-{
-    for (size_t i = 0; i < COUNT(fields); i++)
-        if (yyjson_equals_str(key, fields[i].name)) return &fields[i];
+    for (; m->name; m++)
+        if (yyjson_equals_str(key, m->name)) return m;
     return NULL;
+}
+
+static int in_list(const char *const *names, yyjson_val *key)
+{
+    for (; names && *names; names++)
+        if (yyjson_equals_str(key, *names)) return 1;
+    return 0;
+}
+
+/* additionalProperties; below the top level the message lists what is allowed there. */
+static void unknown_member(const struct spec *sp, int top, struct ctx *c)
+{
+    char names[200];
+    if (top) {
+        fail(c, "additionalProperties", "is not a declaration field");
+        return;
+    }
+    join_members(sp->members, names, sizeof names);
+    fail(c, "additionalProperties", "is not a field of this object (allowed: %s)", names);
+}
+
+static void check_members(const struct spec *sp, yyjson_val *obj, struct ctx *c)
+{
+    yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+    yyjson_val *key;
+    while ((key = yyjson_obj_iter_next(&it))) {
+        size_t mark = push_key(c, yyjson_get_str(key), yyjson_get_len(key));
+        const struct member *m = find_member(sp->members, key);
+        if (m)
+            check_value(m->spec, yyjson_obj_iter_get_val(key), c);
+        else if (in_list(sp->read_only, key))
+            fail(c, "readOnly", "is set by the registry and cannot be submitted");
+        else
+            unknown_member(sp, mark == 0, c);
+        c->path[mark] = '\0';
+    }
+}
+
+static void check_object(const struct spec *sp, yyjson_val *v, struct ctx *c)
+{
+    if (!yyjson_is_obj(v)) {
+        fail(c, "type", "must be an object");
+        return;
+    }
+    check_members(sp, v, c);
+    for (const struct member *m = sp->members; m->name; m++) {
+        if (!m->required || yyjson_obj_get(v, m->name)) continue;
+        size_t mark = push_name(c, m->name);
+        fail(c, "required", "is required");
+        c->path[mark] = '\0';
+    }
+    if (yyjson_obj_size(v) < sp->min) {
+        char names[200];
+        join_members(sp->members, names, sizeof names);
+        fail(c, "minProperties", "must not be empty: give at least one of %s", names);
+    }
+    if (sp->rule) sp->rule(v, c);
+}
+
+static void check_value(const struct spec *sp, yyjson_val *v, struct ctx *c)
+{
+    switch (sp->kind) {
+    case K_BOOL:
+        if (!yyjson_is_bool(v)) fail(c, "type", "must be true or false");
+        break;
+    case K_ARRAY:
+        check_array(sp, v, c);
+        break;
+    case K_OBJECT:
+        check_object(sp, v, c);
+        break;
+    default:
+        check_string(sp, v, c);
+        break;
+    }
+}
+
+/* ---- rules across members ---- */
+
+/* sensor_data_collection: each sensing at most once (schema: contains + maxContains 1). */
+static void rule_one_item_per_sensing(yyjson_val *arr, struct ctx *c)
+{
+    for (const char *const *s = sensing_values; *s; s++) {
+        size_t i, max, n = 0;
+        yyjson_val *item;
+        yyjson_arr_foreach(arr, i, max, item) n +=
+            yyjson_equals_str(yyjson_obj_get(item, "sensing"), *s);
+        if (n > 1) fail(c, "maxContains", "names sensing \"%s\" in %zu items; once at most", *s, n);
+    }
+}
+
+/* "Other" as the update default or an update option needs security_update_information_other. */
+static void rule_other_is_explained(yyjson_val *root, struct ctx *c)
+{
+    yyjson_val *info = yyjson_obj_get(root, "security_update_information");
+    int other = yyjson_equals_str(yyjson_obj_get(info, "update_default"), "Other");
+    yyjson_val *opts = yyjson_obj_get(info, "update_options");
+    size_t i, max;
+    yyjson_val *item;
+    yyjson_arr_foreach(opts, i, max, item) other |= yyjson_equals_str(item, "Other");
+    if (!other || yyjson_obj_get(root, "security_update_information_other")) return;
+    size_t mark = push_name(c, "security_update_information_other");
+    fail(c, "required",
+         "is required when security_update_information says \"Other\": say what "
+         "it means");
+    c->path[mark] = '\0';
 }
 
 int decl_validate(yyjson_val *root, const char *url_id, struct decl_errors *errs)
 {
+    struct ctx c = {.path = "", .url_id = url_id, .errs = errs};
     memset(errs, 0, sizeof *errs);
     if (!yyjson_is_obj(root)) {
-        add_error(errs, "", "type", "the declaration must be a JSON object");
+        fail(&c, "type", "the declaration must be a JSON object");
         return REG_EINVALID;
     }
-    char path[128] = "";
-    walk(root, path, sizeof path, 0, errs);
-
-    yyjson_obj_iter it = yyjson_obj_iter_with(root);
-    yyjson_val *key;
-    while ((key = yyjson_obj_iter_next(&it))) {
-        const char *name = yyjson_get_str(key);
-        path[0] = '\0';
-        path_push(path, sizeof path, name, yyjson_get_len(key));
-        if (decl_is_registry_field(name))
-            add_error(errs, path, "readOnly", "is set by the registry and cannot be submitted");
-        else if (!find_field(key))
-            add_error(errs, path, "additionalProperties", "is not a declaration field");
-    }
-    for (size_t i = 0; i < COUNT(fields); i++) {
-        yyjson_val *v = yyjson_obj_get(root, fields[i].name);
-        if (v)
-            check_field(&fields[i], v, url_id, errs);
-        else if (fields[i].required) {
-            snprintf(path, sizeof path, "/%s", fields[i].name);
-            add_error(errs, path, "required", "is required");
-        }
-    }
+    walk(root, 0, &c);
+    check_value(&declaration, root, &c);
     return errs->n ? REG_EINVALID : 0;
 }

@@ -1,10 +1,39 @@
 /* test_decl.c: declaration rules: every rule a manufacturer can break is reported with its
- * path, and valid declarations pass. */
+ * path and the JSON Schema keyword that fails, all at once, and valid declarations pass. The
+ * rules C alone checks (duplicate keys, depth, the URL's ID, the error cap) are tested here only;
+ * tests/integration/test_schema.py checks the rest against schema/declaration.schema.json. */
 #include "harness.h"
 
 #include "date.h"
 #include "decl.h"
 #include "err.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A declaration with every field, all valid. */
+#define LINK "{\"text\":\"How to\",\"url\":\"https://acme.example/how-to\"}"
+#define DECL_FULL                                                                                  \
+    "{\"id\":\"acme-cam\",\"product_name\":\"Acme Indoor Camera\",\"product_model\":\"AC-200\","   \
+    "\"manufacturer_name\":\"Acme Devices Ltd\",\"version_and_model_numbers\":[\"AC-200 fw "       \
+    "2.4\"],"                                                                                      \
+    "\"gtin\":\"5012345678900\",\"support_date\":\"2030-12-31\",\"support_start\":\"2025-01-01\"," \
+    "\"authorization_date\":\"2024-12-01\",\"security_contact\":\"security@acme.example\","        \
+    "\"vulnerability_disclosure_policy\":\"https://acme.example/cvd\","                            \
+    "\"default_password\":\"unique_per_device\",\"markets\":[\"AD\",\"GB\",\"ZW\"],"               \
+    "\"security_update_information\":{\"update_default\":\"Manual\","                              \
+    "\"update_options\":[\"Manual\",\"Other\"]},"                                                  \
+    "\"security_update_information_other\":\"From a USB stick\","                                  \
+    "\"access_control\":{\"password_factory_default\":\"password\","                               \
+    "\"password_options\":[\"passkey\",\"MFA\"],\"password_type\":\"factory_default\","            \
+    "\"user_changeable\":true,\"password_change\":" LINK "},"                                      \
+    "\"sensor_data_collection\":[{\"sensing\":\"audio\",\"has\":true,\"description\":\"Talk\"},"   \
+    "{\"sensing\":\"images\",\"has\":false},{\"sensing\":\"position\",\"has\":false}],"            \
+    "\"securing_this_product\":" LINK ",\"delete_data\":{\"text\":\"Reset it\"},"                  \
+    "\"account_deactivation\":{\"url\":\"https://acme.example/close\"},"                           \
+    "\"encryption_and_key_management\":" LINK ",\"general_user_information\":" LINK ","            \
+    "\"sbom_hbom_maintained\":{\"sbom_maintained\":true,\"hbom_maintained\":false},"               \
+    "\"authorized_by\":{\"name\":\"CLA\",\"contact\":\"cla@cla.example\"},"                        \
+    "\"tested_by\":{\"name\":\"Lab\",\"contact\":\"+44 20 7946 0000\"}}"
 
 static int validate(const char *json, const char *url_id, struct decl_errors *errs)
 {
@@ -15,10 +44,10 @@ static int validate(const char *json, const char *url_id, struct decl_errors *er
     return rc;
 }
 
-/* The declaration DECL_OK with one field's value replaced (raw JSON) or removed (NULL). */
-static char *with_field(const char *name, const char *raw)
+/* The declaration `base` with one top-level field replaced (raw JSON) or removed (NULL). */
+static char *with_field_of(const char *base, const char *name, const char *raw)
 {
-    yyjson_doc *doc = yyjson_read(DECL_OK, strlen(DECL_OK), 0);
+    yyjson_doc *doc = yyjson_read(base, strlen(base), 0);
     yyjson_mut_doc *m = yyjson_doc_mut_copy(doc, NULL);
     yyjson_mut_val *root = yyjson_mut_doc_get_root(m);
     yyjson_mut_obj_remove_key(root, name);
@@ -34,26 +63,65 @@ static char *with_field(const char *name, const char *raw)
     return s;
 }
 
-static void expect_error(const char *name, const char *raw, const char *path, const char *rule)
+static char *with_field(const char *name, const char *raw)
+{
+    return with_field_of(DECL_OK, name, raw);
+}
+
+static int has_error(const struct decl_errors *errs, const char *path, const char *rule)
+{
+    for (int i = 0; i < errs->n; i++)
+        if (!strcmp(errs->e[i].path, path) && !strcmp(errs->e[i].rule, rule)) return 1;
+    return 0;
+}
+
+static void expect_in(const char *json, const char *path, const char *rule)
 {
     struct decl_errors errs;
-    char *json = with_field(name, raw);
     assert_int_equal(validate(json, "acme-cam", &errs), REG_EINVALID);
-    int found = 0;
-    for (int i = 0; i < errs.n; i++)
-        found |= !strcmp(errs.e[i].path, path) && !strcmp(errs.e[i].rule, rule);
-    if (!found)
+    if (!has_error(&errs, path, rule))
         fail_msg("%s: expected %s at %s, got %s at %s", json, rule, path,
                  errs.n ? errs.e[0].rule : "-", errs.n ? errs.e[0].path : "-");
+    for (int i = 0; i < errs.n; i++)
+        assert_true(errs.e[i].message[0]); /* every error says what is wrong */
+}
+
+static void expect_error(const char *name, const char *raw, const char *path, const char *rule)
+{
+    char *json = with_field(name, raw);
+    expect_in(json, path, rule);
     free(json);
 }
 
-static void valid_declaration_passes(void **state)
+/* Like expect_error, and nothing else is wrong: one broken rule, one error. */
+static void expect_only(const char *name, const char *raw, const char *path, const char *rule)
+{
+    struct decl_errors errs;
+    char *json = with_field(name, raw);
+    expect_in(json, path, rule);
+    validate(json, "acme-cam", &errs);
+    if (errs.n != 1) fail_msg("%s: %d errors, expected only %s at %s", json, errs.n, rule, path);
+    free(json);
+}
+
+static void expect_ok(const char *name, const char *raw)
+{
+    struct decl_errors errs;
+    char *json = with_field(name, raw);
+    if (validate(json, "acme-cam", &errs) != 0)
+        fail_msg("%s: unexpected %s at %s: %s", json, errs.e[0].rule, errs.e[0].path,
+                 errs.e[0].message);
+    free(json);
+}
+
+static void valid_declarations_pass(void **state)
 {
     (void)state;
     struct decl_errors errs;
     assert_int_equal(validate(DECL_OK, "acme-cam", &errs), 0);
     assert_int_equal(errs.n, 0);
+    assert_int_equal(validate(DECL_FULL, "acme-cam", &errs), 0);
+    assert_int_equal(validate(DECL_FULL, NULL, &errs), 0);
 }
 
 static void each_required_field_is_reported(void **state)
@@ -64,7 +132,7 @@ static void each_required_field_is_reported(void **state)
     for (size_t i = 0; i < 6; i++) {
         char path[64];
         snprintf(path, sizeof path, "/%s", req[i]);
-        expect_error(req[i], NULL, path, "required");
+        expect_only(req[i], NULL, path, "required");
     }
 }
 
@@ -76,60 +144,264 @@ static void all_errors_at_once(void **state)
                      REG_EINVALID);
     /* bad date + unknown field + 5 missing required fields */
     assert_int_equal(errs.n, 7);
+    assert_false(errs.more);
+}
+
+static void errors_are_capped(void **state)
+{
+    (void)state;
+    char markets[64 * 5 + 3] = "[";
+    for (int i = 0; i < 64; i++)
+        strcat(markets, i ? ",\"xx\"" : "\"xx\"");
+    strcat(markets, "]");
+    struct decl_errors errs;
+    char *json = with_field("markets", markets);
+    assert_int_equal(validate(json, NULL, &errs), REG_EINVALID);
+    assert_int_equal(errs.n, DECL_MAX_ERRORS);
+    assert_true(errs.more);
+    assert_string_equal(errs.e[DECL_MAX_ERRORS - 1].path, "/markets/31");
+    free(json);
 }
 
 static void field_formats(void **state)
 {
     (void)state;
-    expect_error("support_date", "\"31/12/2030\"", "/support_date", "format");
-    expect_error("support_date", "\"2031-02-29\"", "/support_date", "format");
-    expect_error("support_date", "20301231", "/support_date", "type");
-    expect_error("security_contact", "\"call us\"", "/security_contact", "format");
-    expect_error("security_contact", "\"http://acme.example/security\"", "/security_contact",
-                 "format");
-    expect_error("default_password", "\"admin\"", "/default_password", "enum");
-    expect_error("product_name", "\"\"", "/product_name", "minLength");
-    expect_error("gtin", "\"4006381333932\"", "/gtin", "format"); /* bad check digit */
-    expect_error("markets", "[\"gb\"]", "/markets", "format");
-    expect_error("vulnerability_disclosure_policy", "\"ftp://x.example\"",
-                 "/vulnerability_disclosure_policy", "format");
+    expect_only("support_date", "\"31/12/2030\"", "/support_date", "format");
+    expect_only("support_date", "\"2031-02-29\"", "/support_date", "format");
+    expect_only("support_date", "\"1899-12-31\"", "/support_date", "format");
+    expect_only("support_date", "20301231", "/support_date", "type");
+    expect_only("support_start", "\"2030-1-01\"", "/support_start", "format");
+    expect_only("authorization_date", "\"2030-02-30\"", "/authorization_date", "format");
+    expect_ok("authorization_date", "\"2024-02-29\"");
+    expect_only("default_password", "\"admin\"", "/default_password", "enum");
+    expect_only("default_password", "1", "/default_password", "type");
+    expect_ok("default_password", "\"universal\"");
+    expect_only("product_name", "\"\"", "/product_name", "minLength");
+    expect_only("product_name", "\"a\\u0000b\"", "/product_name", "pattern");
+    expect_only("gtin", "\"4006381333932\"", "/gtin", "format"); /* bad check digit */
+    expect_only("gtin", "\"40063813339\"", "/gtin", "format");   /* 11 digits */
+    expect_ok("gtin", "\"96385074\"");
+    expect_ok("gtin", "\"036000291452\"");
+    expect_only("vulnerability_disclosure_policy", "\"ftp://x.example/cvd\"",
+                "/vulnerability_disclosure_policy", "pattern");
+    expect_only("vulnerability_disclosure_policy", "\"https://a.io/x\"",
+                "/vulnerability_disclosure_policy", "minLength");
+    expect_ok("vulnerability_disclosure_policy", "\"https://a.io/xy\"");
+}
+
+static void contacts(void **state)
+{
+    (void)state;
+    const char *ok[] = {
+        "\"security@acme.example\"",         "\"a@b.c\"",
+        "\"psirt+iot@mail.acme.co.uk\"",     "\"sécurité@acmé.example\"",
+        "\"https://acme.example/security\"", "\"https://acme.example/report?a=1&b=2#form\"",
+        "\"https://[2001:db8::1]/sec\""};
+    const char *bad[] = {"\"call us\"",
+                         "\"http://acme.example/security\"",
+                         "\"security@localhost\"",
+                         "\"@acme.example\"",
+                         "\"security@acme..example\"",
+                         "\"security@.acme.example\"",
+                         "\"security@acme.example.\"",
+                         "\"a@b@acme.example\"",
+                         "\"sec urity@acme.example\"",
+                         "\"<security@acme.example>\"",
+                         "\"security@acme.example\\n\"",
+                         "\"https://a.io/x\"",
+                         "\"https:///acme.example/x\"",
+                         "\"https://acme.example/a b\"",
+                         "\"https://acme.example/\\\"x\\\"\"",
+                         "\"HTTPS://ACME.EXAMPLE/SECURITY\"",
+                         "\"security\\u00a0team@acme.example\"", /* no-break space */
+                         "\"security@acme.example\\u2028\"",     /* line separator */
+                         "\"https://acme.example/\\u0085x\"",    /* C1 control */
+                         "\"https://acme.example/\\ufeffx\""};
+    for (size_t i = 0; i < COUNT(ok); i++)
+        expect_ok("security_contact", ok[i]);
+    for (size_t i = 0; i < COUNT(bad); i++)
+        expect_only("security_contact", bad[i], "/security_contact", "anyOf");
+    expect_only("security_contact", "[\"a@b.c\"]", "/security_contact", "type");
+}
+
+static void arrays_and_countries(void **state)
+{
+    (void)state;
+    expect_only("markets", "[\"gb\"]", "/markets/0", "enum");
+    expect_only("markets", "[\"GB\",\"UK\"]", "/markets/1", "enum");
+    expect_only("markets", "[\"GB\",\"XK\"]", "/markets/1", "enum");
+    expect_only("markets", "[\"GB\",7]", "/markets/1", "type");
+    expect_only("markets", "[\"GB\",\"DE\",\"GB\"]", "/markets", "uniqueItems");
+    expect_only("markets", "\"GB\"", "/markets", "type");
+    expect_ok("markets", "[]");
+    expect_ok("markets", "[\"AD\",\"ZW\",\"BQ\",\"SS\",\"US\"]");
+    expect_only("version_and_model_numbers", "[]", "/version_and_model_numbers", "minItems");
+    expect_only("version_and_model_numbers", "[\"fw 1\",\"\"]", "/version_and_model_numbers/1",
+                "minLength");
+    char many[65 * 4 + 3] = "[";
+    for (int i = 0; i < 65; i++)
+        strcat(many, i ? ",\"v\"" : "\"v\"");
+    strcat(many, "]");
+    expect_only("version_and_model_numbers", many, "/version_and_model_numbers", "maxItems");
+}
+
+static void nested_objects(void **state)
+{
+    (void)state;
+    expect_only("security_update_information", "{\"update_default\":\"Automatic\"}",
+                "/security_update_information/update_default", "enum");
+    expect_only("security_update_information", "{\"update_options\":[\"Manual\",\"Never\"]}",
+                "/security_update_information/update_options/1", "enum");
+    expect_only("security_update_information", "{\"update_options\":[\"Manual\",\"Manual\"]}",
+                "/security_update_information/update_options", "uniqueItems");
+    expect_only("security_update_information", "{\"channel\":\"beta\"}",
+                "/security_update_information/channel", "additionalProperties");
+    expect_only("security_update_information", "[]", "/security_update_information", "type");
+    expect_only("access_control", "{\"password_factory_default\":\"pin\"}",
+                "/access_control/password_factory_default", "enum");
+    expect_only("access_control", "{\"password_options\":[\"MFA\",\"MFA\"]}",
+                "/access_control/password_options", "uniqueItems");
+    expect_only("access_control", "{\"password_type\":\"random\"}", "/access_control/password_type",
+                "enum");
+    expect_only("access_control", "{\"user_changeable\":\"yes\"}",
+                "/access_control/user_changeable", "type");
+    expect_only("access_control", "{\"password_change\":{}}", "/access_control/password_change",
+                "minProperties");
+    expect_only("access_control", "{\"password_change\":{\"url\":\"http://acme.example/pw\"}}",
+                "/access_control/password_change/url", "pattern");
+    expect_only("access_control", "{\"password_change\":{\"href\":\"https://acme.example/pw\"}}",
+                "/access_control/password_change/href", "additionalProperties");
+    expect_only("delete_data", "{\"text\":\"\"}", "/delete_data/text", "minLength");
+    expect_only("delete_data", "\"https://acme.example/delete\"", "/delete_data", "type");
+    expect_only("sbom_hbom_maintained", "{\"sbom_maintained\":1}",
+                "/sbom_hbom_maintained/sbom_maintained", "type");
+    expect_only("authorized_by", "{\"name\":\"\"}", "/authorized_by/name", "minLength");
+    expect_only("tested_by", "{\"contact\":[]}", "/tested_by/contact", "type");
+    expect_ok("tested_by", "{}");
+}
+
+static void sensors(void **state)
+{
+    (void)state;
+    expect_only("sensor_data_collection", "[{\"has\":true}]", "/sensor_data_collection/0/sensing",
+                "required");
+    expect_only("sensor_data_collection", "[{\"sensing\":\"audio\"}]",
+                "/sensor_data_collection/0/has", "required");
+    expect_only("sensor_data_collection", "[{\"sensing\":\"video\",\"has\":true}]",
+                "/sensor_data_collection/0/sensing", "enum");
+    expect_only("sensor_data_collection", "[{\"sensing\":\"audio\",\"has\":true,\"icons\":{}}]",
+                "/sensor_data_collection/0/icons", "additionalProperties");
+    expect_only("sensor_data_collection",
+                "[{\"sensing\":\"audio\",\"has\":true},{\"sensing\":\"images\",\"has\":true},"
+                "{\"sensing\":\"audio\",\"has\":false}]",
+                "/sensor_data_collection", "maxContains");
+    expect_only("sensor_data_collection", "[1]", "/sensor_data_collection/0", "type");
+    expect_ok("sensor_data_collection", "[{\"sensing\":\"position\",\"has\":false,"
+                                        "\"description\":\"\"}]");
+}
+
+static void other_needs_an_explanation(void **state)
+{
+    (void)state;
+    expect_only("security_update_information", "{\"update_default\":\"Other\"}",
+                "/security_update_information_other", "required");
+    expect_only("security_update_information", "{\"update_options\":[\"Manual\",\"Other\"]}",
+                "/security_update_information_other", "required");
+    expect_ok("security_update_information", "{\"update_default\":\"Manual\"}");
+    expect_ok("security_update_information", "{}");
+    char *json = with_field_of(DECL_FULL, "security_update_information_other", NULL);
+    expect_in(json, "/security_update_information_other", "required");
+    free(json);
+    json = with_field_of(DECL_FULL, "security_update_information_other", "\"\"");
+    expect_in(json, "/security_update_information_other", "minLength");
+    free(json);
+    expect_ok("security_update_information_other", "\"Explained without Other: allowed\"");
 }
 
 static void registry_fields_and_unknown_fields_are_refused(void **state)
 {
     (void)state;
-    expect_error("version", "7", "/version", "readOnly");
-    expect_error("manufacturer", "\"evil\"", "/manufacturer", "readOnly");
-    expect_error("colour", "\"red\"", "/colour", "additionalProperties");
+    expect_only("version", "7", "/version", "readOnly");
+    expect_only("manufacturer", "\"evil\"", "/manufacturer", "readOnly");
+    expect_only("support_status", "\"active\"", "/support_status", "readOnly");
+    expect_only("colour", "\"red\"", "/colour", "additionalProperties");
+    expect_only("sbom_hbom_available", "true", "/sbom_hbom_available", "additionalProperties");
+    expect_only("a/b~c", "1", "/a~1b~0c", "additionalProperties"); /* RFC 6901 escaping */
+    assert_true(decl_is_registry_field("qr_url"));
+    assert_true(decl_is_registry_field("compliance"));
+    assert_false(decl_is_registry_field("id"));
+    assert_false(decl_is_registry_field("product_name"));
 }
 
 static void id_must_match_url(void **state)
 {
     (void)state;
-    expect_error("id", "\"other-id\"", "/id", "const");
-    expect_error("id", "\"-bad\"", "/id", "pattern");
+    expect_only("id", "\"other-id\"", "/id", "const");
+    expect_only("id", "\"-bad\"", "/id", "pattern");
+    expect_only("id", "\"acme-cam\\n\"", "/id", "pattern");
     struct decl_errors errs;
     char *json = with_field("id", "\"acme-cam\"");
     assert_int_equal(validate(json, "acme-cam", &errs), 0);
     free(json);
+    json = with_field("id", "\"other-id\"");
+    assert_int_equal(validate(json, NULL, &errs), 0); /* no URL: the pattern only */
+    free(json);
 }
 
-static void bounds_are_enforced(void **state)
+static void strings_count_characters_not_bytes(void **state)
 {
     (void)state;
-    char *big = malloc(2100 + 3);
+    /* "é" is 2 bytes in UTF-8: 2048 of them (4096 bytes) are allowed, 2049 are not. */
+    char *big = malloc(2 * 2049 + 3);
     big[0] = '"';
-    memset(big + 1, 'x', 2100);
-    strcpy(big + 2101, "\"");
-    expect_error("product_name", big, "/product_name", "maxLength");
+    for (int i = 0; i < 2049; i++)
+        memcpy(big + 1 + 2 * i, "\xc3\xa9", 2);
+    strcpy(big + 1 + 2 * 2049, "\"");
+    expect_only("product_name", big, "/product_name", "maxLength");
+    strcpy(big + 1 + 2 * 2048, "\"");
+    expect_ok("product_name", big);
     free(big);
-    expect_error("delete_data", "[[[[[[[[[[1]]]]]]]]]]", "/delete_data/0/0/0/0/0/0/0/0",
-                 "maxDepth");
-    expect_error("product_name", "\"a\\u0000b\"", "/product_name", "format");
+    char url[8 + 2041 + 3] = "\"https://";
+    memset(url + 9, 'a', 2040);
+    strcpy(url + 9 + 2040, "\"");
+    expect_ok("vulnerability_disclosure_policy", url); /* 2048 characters */
+    strcpy(url + 9 + 2039, "ab\"");
+    expect_only("vulnerability_disclosure_policy", url, "/vulnerability_disclosure_policy",
+                "maxLength");
+}
+
+static void duplicate_keys_and_depth(void **state)
+{
+    (void)state;
     struct decl_errors errs;
     const char *dup = "{\"product_name\":\"A\",\"product_name\":\"B\"}";
     assert_int_equal(validate(dup, NULL, &errs), REG_EINVALID);
     assert_string_equal(errs.e[0].rule, "uniqueKeys");
+    assert_string_equal(errs.e[0].path, "/product_name");
+    expect_only("access_control", "{\"user_changeable\":true,\"user_changeable\":false}",
+                "/access_control/user_changeable", "uniqueKeys");
+    expect_only("sensor_data_collection", "[{\"sensing\":\"audio\",\"has\":true,\"has\":true}]",
+                "/sensor_data_collection/0/has", "uniqueKeys");
+    /* Depth is counted from the root (0): nine levels down is one too many. */
+    expect_error("delete_data", "[[[[[[[[[[1]]]]]]]]]]", "/delete_data/0/0/0/0/0/0/0/0",
+                 "maxDepth");
+    expect_error("colour", "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":1}}}}}}}}",
+                 "/colour/a/b/c/d/e/f/g/h", "maxDepth");
+    char *json = with_field("colour", "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":1}}}}}}}");
+    assert_int_equal(validate(json, NULL, &errs), REG_EINVALID);
+    for (int i = 0; i < errs.n; i++)
+        assert_string_not_equal(errs.e[i].rule, "maxDepth");
+    free(json);
+}
+
+static void not_an_object(void **state)
+{
+    (void)state;
+    struct decl_errors errs;
+    assert_int_equal(validate("[]", NULL, &errs), REG_EINVALID);
+    assert_int_equal(errs.n, 1);
+    assert_string_equal(errs.e[0].path, "");
+    assert_string_equal(errs.e[0].rule, "type");
 }
 
 static void ids_slugs_gtins_dates(void **state)
@@ -161,13 +433,21 @@ static void ids_slugs_gtins_dates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_declaration_passes),
+        cmocka_unit_test(valid_declarations_pass),
         cmocka_unit_test(each_required_field_is_reported),
         cmocka_unit_test(all_errors_at_once),
+        cmocka_unit_test(errors_are_capped),
         cmocka_unit_test(field_formats),
+        cmocka_unit_test(contacts),
+        cmocka_unit_test(arrays_and_countries),
+        cmocka_unit_test(nested_objects),
+        cmocka_unit_test(sensors),
+        cmocka_unit_test(other_needs_an_explanation),
         cmocka_unit_test(registry_fields_and_unknown_fields_are_refused),
         cmocka_unit_test(id_must_match_url),
-        cmocka_unit_test(bounds_are_enforced),
+        cmocka_unit_test(strings_count_characters_not_bytes),
+        cmocka_unit_test(duplicate_keys_and_depth),
+        cmocka_unit_test(not_an_object),
         cmocka_unit_test(ids_slugs_gtins_dates),
     };
     return cmocka_run_group_tests_name("decl", tests, NULL, NULL);
