@@ -298,8 +298,6 @@ struct feed {
     long n;
     uint64_t last;
     int more;
-    int atom;
-    const struct app *app;
 };
 
 static int feed_json(void *ctx, const char *json, size_t len)

@@ -52,7 +52,7 @@ static void promise(struct buf *out, const char *name, int pass, const char *req
 
 void assess_json(const struct assess *a, int64_t today, struct buf *out)
 {
-    char day[11], from[11], sd[11];
+    char day[11];
     date_format_day(today, day);
     buf_printf(out, ",\"support_status\":{\"status\":\"%s\",", assess_support_name(a->support));
     if (a->period_ok) buf_printf(out, "\"days_left\":%lld,", (long long)a->days_left);
@@ -72,6 +72,7 @@ void assess_json(const struct assess *a, int64_t today, struct buf *out)
             "No end date for security updates is published.");
     buf_printf(out, "\"eu_cra\":{\"meets_5_years\":%s", a->cra_ok ? "true" : "false");
     if (a->cra_from_day >= 0 && a->period_ok) {
+        char from[11], sd[11];
         date_format_day(a->cra_from_day, from);
         date_format_day(a->support_day, sd);
         buf_printf(out,

@@ -459,7 +459,7 @@ struct reindex {
 static int reindex_one(void *ctx, struct store_val key, struct store_val val)
 {
     struct reindex *r = ctx;
-    char id[DECL_ID_MAX + 1], holder[DECL_ID_MAX + 1];
+    char id[DECL_ID_MAX + 1];
     if (key.len > DECL_ID_MAX) return REG_ESTORE;
     memcpy(id, key.data, key.len);
     id[key.len] = '\0';
@@ -470,6 +470,7 @@ static int reindex_one(void *ctx, struct store_val key, struct store_val val)
     int rc = owner && decl_slug_valid(owner, strlen(owner)) ? index_owner(r->txn, owner, id)
                                                             : REG_ESTORE;
     if (!rc && gtin && strlen(gtin) == 14) {
+        char holder[DECL_ID_MAX + 1];
         rc = product_by_gtin(r->txn, gtin, holder);
         if (rc == REG_ENOTFOUND) rc = store_put(r->txn, STORE_GTINS, gtin, 14, id, strlen(id), 0);
     }
