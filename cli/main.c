@@ -25,7 +25,9 @@ static const struct command commands[] = {
      "validate FILE...             check declarations offline, as the server does"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
-     "      [--data DIR]           (registry operator) create a manufacturer"},
+     "      [--data DIR]           (registry operator) create a manufacturer\n"
+     "  admin token issue SLUG | token list [SLUG] | token revoke ID [--data DIR]\n"
+     "                             (registry operator) more tokens; list; revoke one"},
 };
 
 static void usage(FILE *f)

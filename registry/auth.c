@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <yyjson.h>
@@ -44,6 +45,88 @@ int auth_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKE
     return store_put(txn, STORE_TOKENS, hash, sizeof hash, val, (size_t)n, STORE_NOOVERWRITE);
 }
 
+int auth_token_issue_for(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1])
+{
+    struct store_val v;
+    int rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    return rc ? rc : auth_token_issue(txn, slug, out);
+}
+
+static void hash_id(const uint8_t *hash, char id[AUTH_ID_LEN + 1])
+{
+    sodium_bin2hex(id, AUTH_ID_LEN + 1, hash, AUTH_ID_LEN / 2);
+}
+
+struct list_ctx {
+    const char *slug;
+    auth_token_fn fn;
+    void *ctx;
+    const char *want_id; /* revoke: find this id */
+    uint8_t found[AUTH_HASH_LEN];
+    int nfound;
+};
+
+static int list_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct list_ctx *l = ctx;
+    if (key.len != AUTH_HASH_LEN) return REG_ESTORE;
+    struct auth_token_info t;
+    hash_id(key.data, t.id);
+    if (l->want_id) {
+        if (strcmp(t.id, l->want_id) == 0 && l->nfound++ == 0) memcpy(l->found, key.data, key.len);
+        return 0;
+    }
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    t.manufacturer = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
+    t.created = yyjson_get_str(yyjson_obj_get(root, "created"));
+    t.revoked = yyjson_get_str(yyjson_obj_get(root, "revoked"));
+    int rc = 0;
+    if (!t.manufacturer || !t.created)
+        rc = REG_ESTORE;
+    else if (!l->slug || strcmp(l->slug, t.manufacturer) == 0)
+        rc = l->fn(l->ctx, &t);
+    yyjson_doc_free(doc);
+    return rc;
+}
+
+int auth_token_list(struct store_txn *txn, const char *slug, auth_token_fn fn, void *ctx)
+{
+    struct list_ctx l = {.slug = slug, .fn = fn, .ctx = ctx};
+    return store_scan(txn, STORE_TOKENS, NULL, 0, list_one, &l);
+}
+
+int auth_token_revoke(struct store_txn *txn, const char *id)
+{
+    struct list_ctx l = {.want_id = id};
+    struct store_val v;
+    if (strlen(id) != AUTH_ID_LEN) return REG_ENOTFOUND;
+    int rc = store_scan(txn, STORE_TOKENS, NULL, 0, list_one, &l);
+    if (rc) return rc;
+    if (l.nfound != 1) return l.nfound ? REG_EEXIST : REG_ENOTFOUND;
+    if ((rc = store_get(txn, STORE_TOKENS, l.found, AUTH_HASH_LEN, &v))) return rc;
+    yyjson_doc *doc = yyjson_read(v.data, v.len, 0);
+    yyjson_mut_doc *m = yyjson_doc_mut_copy(doc, NULL);
+    yyjson_doc_free(doc);
+    yyjson_mut_val *root = yyjson_mut_doc_get_root(m);
+    if (!yyjson_mut_is_obj(root)) {
+        yyjson_mut_doc_free(m);
+        return REG_ESTORE;
+    }
+    if (!yyjson_mut_obj_get(root, "revoked")) {
+        char now[21];
+        date_rfc3339(time(NULL), now);
+        yyjson_mut_obj_add_strcpy(m, root, "revoked", now);
+        size_t len;
+        char *json = yyjson_mut_write(m, 0, &len);
+        rc = json ? store_put(txn, STORE_TOKENS, l.found, AUTH_HASH_LEN, json, len, 0)
+                  : REG_EINTERNAL;
+        free(json);
+    }
+    yyjson_mut_doc_free(m);
+    return rc;
+}
+
 int auth_token_check(struct store_txn *txn, const char *token, size_t len,
                      char slug_out[AUTH_SLUG_MAX])
 {
@@ -55,9 +138,12 @@ int auth_token_check(struct store_txn *txn, const char *token, size_t len,
     if (rc == REG_ENOTFOUND) return REG_EAUTH;
     if (rc) return rc;
     yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
-    const char *slug = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "manufacturer"));
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    const char *slug = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
     rc = REG_ESTORE;
-    if (slug && strlen(slug) < AUTH_SLUG_MAX) {
+    if (yyjson_obj_get(root, "revoked"))
+        rc = REG_EAUTH;
+    else if (slug && strlen(slug) < AUTH_SLUG_MAX) {
         memcpy(slug_out, slug, strlen(slug) + 1);
         rc = 0;
     }

@@ -30,4 +30,22 @@ int auth_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKE
 int auth_token_check(struct store_txn *txn, const char *token, size_t len,
                      char slug_out[AUTH_SLUG_MAX]);
 
+/* A token's public identifier: the first AUTH_ID_LEN hex digits of its hash. Safe to print and
+ * log; it names a token for listing and revocation but cannot be used to authenticate. */
+#define AUTH_ID_LEN 12
+/* Issue a further token for an existing manufacturer: REG_ENOTFOUND if there is none. */
+int auth_token_issue_for(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1]);
+struct auth_token_info {
+    char id[AUTH_ID_LEN + 1];
+    const char *manufacturer; /* borrowed for the callback only */
+    const char *created;
+    const char *revoked; /* NULL while the token is valid */
+};
+/* Call fn for each token (of manufacturer slug, or all if NULL). */
+typedef int (*auth_token_fn)(void *ctx, const struct auth_token_info *t);
+int auth_token_list(struct store_txn *txn, const char *slug, auth_token_fn fn, void *ctx);
+/* Revoke the token with identifier id: it stays listed as revoked and never authenticates
+ * again. REG_ENOTFOUND if no token has that id; revoking twice changes nothing. */
+int auth_token_revoke(struct store_txn *txn, const char *id);
+
 #endif

@@ -1,4 +1,5 @@
 """The seclabel CLI as a manufacturer and an operator use it: messages and exit codes."""
+import hashlib
 import json
 
 from conftest import cli, declaration, add_manufacturer
@@ -69,3 +70,29 @@ def test_usage_errors_exit_2():
     assert cli("show").returncode == 2
     r = cli("--help")
     assert r.returncode == 0 and "register" in r.stdout and "Exit codes" in r.stdout
+
+
+def test_operator_issues_lists_and_revokes_tokens(server, acme):
+    d = server.data
+    r = cli("admin", "token", "issue", "acme", "--data", d)
+    assert r.returncode == 0, r.stderr
+    second = r.stdout.strip().splitlines()[-1]
+    assert second.startswith("slt_") and second != acme
+    assert cli("admin", "token", "issue", "nobody", "--data", d).returncode == 1
+    body = declaration(id="cam")
+    assert server.put("/v1/products/cam", acme, json=body).status_code == 201
+    assert server.put("/v1/products/cam", second, json=body).status_code == 200
+    listing = cli("admin", "token", "list", "acme", "--data", d).stdout.splitlines()
+    assert len(listing) == 2 and all("acme" in line for line in listing)
+    assert acme not in "\n".join(listing) and second not in "\n".join(listing)
+    # A token's id is the start of its BLAKE2b-256 hash (what the database keys).
+    first_id = hashlib.blake2b(acme.encode(), digest_size=32).hexdigest()[:12]
+    assert any(line.startswith(first_id) for line in listing)
+    r = cli("admin", "token", "revoke", first_id, "--data", d)
+    assert r.returncode == 0 and "revoked" in r.stdout
+    r = server.put("/v1/products/cam", acme, json=body)
+    assert r.status_code == 401 and "revoked" in r.json()["message"]
+    assert server.put("/v1/products/cam", second, json=body).status_code == 200
+    listing = cli("admin", "token", "list", "--data", d).stdout
+    assert "REVOKED" in listing
+    assert cli("admin", "token", "revoke", "000000000000", "--data", d).returncode == 1
