@@ -415,3 +415,11 @@ def test_refused_requests_leave_the_database_exactly_as_it_was(server, acme, nor
     assert [r.status_code for r in refused] == [409, 403, 409, 400, 400, 415, 401, 401, 403, 412]
     assert db_bytes(server) == before
     assert server.get("/v1/changes").json() == feed
+
+
+def test_invalid_utf8_is_refused(server, acme):
+    body = ('{"product_name":"Cam\xff"}').encode("latin-1")
+    r = server.put("/v1/products/cam", acme, data=body,
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_json"
+    assert server.get("/v1/products/cam").status_code == 404
