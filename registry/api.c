@@ -146,7 +146,8 @@ int api_query_long(struct http_req *req, const char *name, long lo, long hi, lon
         char *end;
         errno = 0;
         long n = strtol(buf_cstr(&b), &end, 10);
-        if (b.len == 0 || *end || errno || n < lo || n > hi)
+        int digits = b.len > 0 && (b.data[0] == '-' || (b.data[0] >= '0' && b.data[0] <= '9'));
+        if (!digits || *end || errno || n < lo || n > hi)
             rc = -1;
         else
             *v = n;

@@ -168,7 +168,7 @@ int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
     struct product_result res;
     struct buf rec = BUF_INIT;
-    int rc = product_withdraw(app->st, owner, id, &rec, &res);
+    int rc = product_withdraw(app->st, owner, id, if_match(req), &rec, &res);
     if (rc)
         write_error(resp, rc, id, &res);
     else

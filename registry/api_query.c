@@ -327,8 +327,13 @@ int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
     f.last = (uint64_t)since;
     struct store_txn *txn;
     buf_puts(&resp->body, "{\"changes\":[");
+    uint64_t newest = 0;
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = product_each_change(txn, (uint64_t)since, feed_json, &f);
+    if (!rc) rc = product_last_seq(txn, &newest);
+    /* A `since` past the newest change (say, after a restore from backup) gets the newest seq
+     * back, lower than what the client sent: it can tell and start over. */
+    if (f.last > newest) f.last = newest;
     store_reader_end(app->rd);
     if (rc) {
         buf_reset(&resp->body);

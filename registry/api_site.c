@@ -69,7 +69,6 @@ static int label_options(struct http_req *req, struct label_opts *o, struct http
         query_num(req, "dpi", 72, 1200, &dpi)) {
         http_resp_error(resp, REG_EBADREQ,
                         "Label options: width_mm and height_mm 10-400, dpi 72-1200.");
-        resp->close = 0;
         return -1;
     }
     if (dpi > 0) o->dpi = (int)dpi;

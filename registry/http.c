@@ -355,10 +355,8 @@ int http_resp_error(struct http_resp *resp, int code, const char *message)
     if (s) buf_append(&resp->body, s, len);
     buf_putc(&resp->body, '\n');
     free(s);
-    if (resp->status == 400 || resp->status == 408 || resp->status == 413 || resp->status == 414 ||
-        resp->status == 431)
-        resp->close = 1;
-    return resp->status;
+    return resp
+        ->status; /* only http_parser_fail closes: after a broken request, not a refused one */
 }
 
 const char *http_status_text(int status)

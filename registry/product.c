@@ -298,8 +298,8 @@ out:
     return rc;
 }
 
-int product_withdraw(struct store *st, const char *owner, const char *id, struct buf *record,
-                     struct product_result *res)
+int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
+                     struct buf *record, struct product_result *res)
 {
     struct store_txn *txn = NULL;
     struct current cur = {0};
@@ -319,6 +319,7 @@ int product_withdraw(struct store *st, const char *owner, const char *id, struct
         rc = REG_EFORBIDDEN;
         goto out;
     }
+    if ((rc = check_precondition(&cur, if_match, res))) goto out;
     if (cur.status && strcmp(cur.status, "withdrawn") == 0) {
         res->unchanged = 1;
         res->version = cur.version;

@@ -44,9 +44,10 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
                 struct product_result *res);
 
 /* Mark `id` withdrawn as a new version (it stays readable). Withdrawing a withdrawn product
- * changes nothing (res->unchanged). Errors: REG_ENOTFOUND, REG_EFORBIDDEN, storage errors. */
-int product_withdraw(struct store *st, const char *owner, const char *id, struct buf *record,
-                     struct product_result *res);
+ * changes nothing (res->unchanged). if_match as for product_put. Errors: REG_ENOTFOUND,
+ * REG_EFORBIDDEN, REG_EPRECOND, storage errors. */
+int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
+                     struct buf *record, struct product_result *res);
 
 /* The current record of `id`, borrowed from txn (see store.h): REG_ENOTFOUND if absent. */
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len);

@@ -139,6 +139,8 @@ def test_withdraw_keeps_the_record_readable_and_frozen(server, acme, nordlicht):
     assert server.post("/v1/products/cam/withdraw").status_code == 401
     assert server.post("/v1/products/cam/withdraw", nordlicht).status_code == 403
     assert server.post("/v1/products/nope/withdraw", acme).status_code == 404
+    r = server.post("/v1/products/cam/withdraw", acme, headers={"If-Match": '"5"'})
+    assert r.status_code == 412 and server.get("/v1/products/cam").json()["status"] == "active"
     r = server.post("/v1/products/cam/withdraw", acme)
     assert r.status_code == 200 and r.json()["status"] == "withdrawn" and r.json()["version"] == 2
     assert r.headers["Seclabel-Change"] == "updated"
@@ -214,9 +216,11 @@ def test_search_filters(catalogue):
     assert ids(s.get("/v1/products", params={"manufacturer": "acme", "support": "active"})) == [
         "acme-cam"]
     for bad in ({"support": "soon"}, {"compliant": "yes"}, {"limit": "0"}, {"limit": "101"},
-                {"cursor": "bad id!"}, {"manufacturer": "Not A Slug"}):
+                {"limit": " 5"}, {"cursor": "bad id!"}, {"manufacturer": "Not A Slug"}):
         r = s.get("/v1/products", params=bad)
         assert r.status_code == 400 and r.json()["error"] == "bad_request", bad
+        # A refused query is not a broken request: the connection stays open.
+        assert r.headers.get("Connection") != "close"
 
 
 def test_search_pages_with_a_stable_cursor(catalogue):
@@ -288,6 +292,10 @@ def test_changes_feed_for_incremental_sync(server, acme):
     assert [c["seq"] for c in rest["changes"]] == [4] and rest["last_seq"] == 4
     empty = server.get("/v1/changes", params={"since": 4}).json()
     assert empty["changes"] == [] and empty["last_seq"] == 4
+    # A client ahead of the registry (say, after a restore) is told the newest seq.
+    ahead = server.get("/v1/changes", params={"since": 99}).json()
+    assert ahead["changes"] == [] and ahead["last_seq"] == 4
+    assert server.get("/v1/changes", params={"limit": "+5"}).status_code == 400
     assert server.get("/v1/changes", params={"since": "-1"}).status_code == 400
     assert server.get("/v1/changes", params={"limit": "1001"}).status_code == 400
 
