@@ -155,6 +155,19 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     return rc;
 }
 
+/* Write record `json` (NULL if building it failed) as the new version and commit; the
+ * transaction is gone afterwards whatever happens to the commit. */
+static int commit_version(struct store_txn **txn, const char *id, const char *owner,
+                          unsigned version, const char *kind, const char *json, size_t len)
+{
+    if (!json) return REG_EINTERNAL;
+    int rc = write_version(*txn, id, owner, version, kind, json, len);
+    if (rc) return rc;
+    rc = store_txn_commit(*txn);
+    *txn = NULL;
+    return rc;
+}
+
 /* Keep the owners index: slug "\0" id -> "". */
 static int index_owner(struct store_txn *txn, const char *owner, const char *id)
 {
@@ -278,15 +291,8 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
         if ((rc = index_gtin(txn, id, cur.gtin, decl, res))) goto out;
         if (!cur.doc && (rc = index_owner(txn, owner, id))) goto out;
         json = build_record(decl, id, owner, &cur, "active", &jlen);
-        if (!json) {
-            rc = REG_EINTERNAL;
-            goto out;
-        }
-        rc = write_version(txn, id, owner, res->version, cur.doc ? "updated" : "created", json,
-                           jlen);
-        if (rc) goto out;
-        rc = store_txn_commit(txn);
-        txn = NULL;
+        rc = commit_version(&txn, id, owner, res->version, cur.doc ? "updated" : "created", json,
+                            jlen);
         if (rc) goto out;
     }
     if (json) buf_append(record, json, jlen);
@@ -327,14 +333,7 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
     } else {
         res->version = cur.version + 1;
         json = build_record(yyjson_doc_get_root(cur.doc), id, owner, &cur, "withdrawn", &jlen);
-        if (!json) {
-            rc = REG_EINTERNAL;
-            goto out;
-        }
-        if ((rc = write_version(txn, id, owner, res->version, "withdrawn", json, jlen))) goto out;
-        rc = store_txn_commit(txn);
-        txn = NULL;
-        if (rc) goto out;
+        if ((rc = commit_version(&txn, id, owner, res->version, "withdrawn", json, jlen))) goto out;
     }
     if (json) buf_append(record, json, jlen);
 out:

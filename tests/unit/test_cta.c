@@ -127,25 +127,6 @@ static int export(const char *rec, const char *qr_url, struct buf *out, struct c
     return rc;
 }
 
-/* REC_FULL with field `name` removed and, if raw is not NULL, set to raw JSON. free() it. */
-static char *full_with(const char *name, const char *raw)
-{
-    yyjson_doc *doc = yyjson_read(REC_FULL, strlen(REC_FULL), 0);
-    yyjson_mut_doc *m = yyjson_doc_mut_copy(doc, NULL);
-    yyjson_mut_val *root = yyjson_mut_doc_get_root(m);
-    yyjson_mut_obj_remove_key(root, name);
-    if (raw) {
-        yyjson_doc *v = yyjson_read(raw, strlen(raw), 0);
-        assert_non_null(v);
-        yyjson_mut_obj_add_val(m, root, name, yyjson_val_mut_copy(m, yyjson_doc_get_root(v)));
-        yyjson_doc_free(v);
-    }
-    char *s = yyjson_mut_write(m, 0, NULL);
-    yyjson_mut_doc_free(m);
-    yyjson_doc_free(doc);
-    return s;
-}
-
 /* Export `rec`, which must fail with exactly the fields in want[0..n), appending nothing. */
 static void expect_missing(const char *rec, const char *qr_url, const char *const *want, int n)
 {
@@ -261,7 +242,7 @@ static void each_required_field_is_reported(void **state)
         const char *name = strcmp(full_order[i], "sbom_hbom_available") == 0
                                ? "sbom_hbom_maintained"
                                : full_order[i];
-        char *rec = full_with(name, NULL);
+        char *rec = json_with_field(REC_FULL, name, NULL);
         expect_missing(rec, QR, &name, 1);
         free(rec);
     }
@@ -271,19 +252,23 @@ static void other_needs_its_text(void **state)
 {
     (void)state;
     static const char *const other[] = {"security_update_information_other"};
-    char *rec = full_with("security_update_information", "{\"update_default\":\"Other\","
-                                                         "\"update_options\":[\"Manual\"]}");
+    char *rec = json_with_field(REC_FULL, "security_update_information",
+                                "{\"update_default\":\"Other\","
+                                "\"update_options\":[\"Manual\"]}");
     expect_missing(rec, QR, other, 1);
     free(rec);
-    rec = full_with("security_update_information", "{\"update_default\":\"Manual\","
-                                                   "\"update_options\":[\"Manual\",\"Other\"]}");
+    rec = json_with_field(REC_FULL, "security_update_information",
+                          "{\"update_default\":\"Manual\","
+                          "\"update_options\":[\"Manual\",\"Other\"]}");
     expect_missing(rec, QR, other, 1);
     free(rec);
     /* The schema as written also asks for it when either member is absent. */
-    rec = full_with("security_update_information", "{\"update_default\":\"Manual\"}");
+    rec =
+        json_with_field(REC_FULL, "security_update_information", "{\"update_default\":\"Manual\"}");
     expect_missing(rec, QR, other, 1);
     free(rec);
-    rec = full_with("security_update_information", "{\"update_options\":[\"Manual\"]}");
+    rec = json_with_field(REC_FULL, "security_update_information",
+                          "{\"update_options\":[\"Manual\"]}");
     expect_missing(rec, QR, other, 1);
     free(rec);
 
@@ -331,7 +316,7 @@ static void qr_url_must_be_sane(void **state)
 
     /* Listed in the schema's order, before the record's own gaps. */
     static const char *const both[] = {"QR_code_url", "sensor_data_collection"};
-    char *rec = full_with("sensor_data_collection", NULL);
+    char *rec = json_with_field(REC_FULL, "sensor_data_collection", NULL);
     expect_missing(rec, "short", both, 2);
     free(rec);
 }

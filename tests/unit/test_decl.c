@@ -44,28 +44,9 @@ static int validate(const char *json, const char *url_id, struct decl_errors *er
     return rc;
 }
 
-/* The declaration `base` with one top-level field replaced (raw JSON) or removed (NULL). */
-static char *with_field_of(const char *base, const char *name, const char *raw)
-{
-    yyjson_doc *doc = yyjson_read(base, strlen(base), 0);
-    yyjson_mut_doc *m = yyjson_doc_mut_copy(doc, NULL);
-    yyjson_mut_val *root = yyjson_mut_doc_get_root(m);
-    yyjson_mut_obj_remove_key(root, name);
-    if (raw) {
-        yyjson_doc *v = yyjson_read(raw, strlen(raw), 0);
-        assert_non_null(v);
-        yyjson_mut_obj_add_val(m, root, name, yyjson_val_mut_copy(m, yyjson_doc_get_root(v)));
-        yyjson_doc_free(v);
-    }
-    char *s = yyjson_mut_write(m, 0, NULL);
-    yyjson_mut_doc_free(m);
-    yyjson_doc_free(doc);
-    return s;
-}
-
 static char *with_field(const char *name, const char *raw)
 {
-    return with_field_of(DECL_OK, name, raw);
+    return json_with_field(DECL_OK, name, raw);
 }
 
 static int has_error(const struct decl_errors *errs, const char *path, const char *rule)
@@ -309,10 +290,10 @@ static void other_needs_an_explanation(void **state)
                 "/security_update_information_other", "required");
     expect_ok("security_update_information", "{\"update_default\":\"Manual\"}");
     expect_ok("security_update_information", "{}");
-    char *json = with_field_of(DECL_FULL, "security_update_information_other", NULL);
+    char *json = json_with_field(DECL_FULL, "security_update_information_other", NULL);
     expect_in(json, "/security_update_information_other", "required");
     free(json);
-    json = with_field_of(DECL_FULL, "security_update_information_other", "\"\"");
+    json = json_with_field(DECL_FULL, "security_update_information_other", "\"\"");
     expect_in(json, "/security_update_information_other", "minLength");
     free(json);
     expect_ok("security_update_information_other", "\"Explained without Other: allowed\"");
