@@ -14,7 +14,7 @@ const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "
 /// registry/ minus main.c: everything the server and the CLI share.
 const core_srcs = [_][]const u8{
     "buf.c",  "err.c",  "date.c", "store.c",  "decl.c", "assess.c", "auth.c", "mfr.c",
-    "product.c", "qr.c", "label.c", "http.c", "router.c", "page.c", "api.c", "api_products.c",
+    "product.c", "qr.c", "label.c", "http.c", "router.c", "search.c", "page.c", "api.c", "api_products.c",
     "api_query.c", "api_gs1.c", "api_site.c", "srv.c", "cta.c",
 };
 const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "sodium" };

@@ -1,8 +1,5 @@
 /* api_query.c: many products at once: search, bulk lookup, and the changes feed (JSON and Atom).
- *
- * Search walks the products in ID order (or a manufacturer's, through the owners index) and
- * examines at most SEARCH_BUDGET records per request, so no query can hold the loop for long:
- * when the budget runs out the page ends early and next_cursor says where to go on. */
+ * The search itself is search.c, shared with the pages and the CSV download. */
 #include "api_int.h"
 
 #include "assess.h"
@@ -10,16 +7,13 @@
 #include "err.h"
 #include "page.h"
 #include "product.h"
+#include "search.h"
 #include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SEARCH_DEFAULT_LIMIT 20
-#define SEARCH_MAX_LIMIT 100
-#define SEARCH_BUDGET 10000
-#define SEARCH_MAX_QUERY 256
 #define LOOKUP_MAX_KEYS 1000
 #define CHANGES_DEFAULT_LIMIT 100
 #define CHANGES_MAX_LIMIT 1000
@@ -41,163 +35,53 @@ static void json_str(struct buf *out, const char *s, size_t len)
     buf_putc(out, '"');
 }
 
-struct search {
+struct search_out {
     struct app *app;
-    struct store_txn *txn;
-    const char *q;   /* lower-case-insensitive substring, or NULL */
-    char q_gtin[15]; /* q as a GTIN-14, or "" */
-    int support;     /* enum assess_support, or -1 */
-    int compliant;   /* 0/1, or -1 */
-    long limit;
-    int64_t today;
     struct buf *out;
-    size_t found, examined;
-    char last[DECL_ID_MAX + 1]; /* the last ID examined */
-    int full;                   /* stopped at limit or budget */
+    int64_t today;
     int err;
 };
 
-static int field_has(yyjson_val *rec, const char *name, const char *q)
+static int search_item(void *ctx, yyjson_val *rec, const char *json, size_t len)
 {
-    const char *s = yyjson_get_str(yyjson_obj_get(rec, name));
-    return s && strcasestr(s, q) != NULL;
-}
-
-static int matches(const struct search *s, yyjson_val *rec)
-{
-    struct assess a;
-    assess_record(rec, s->today, &a);
-    if (s->support >= 0 && (int)a.support != s->support) return 0;
-    if (s->compliant >= 0 && a.compliant != s->compliant) return 0;
-    if (!s->q) return 1;
-    if (s->q_gtin[0] && yyjson_equals_str(yyjson_obj_get(rec, "gtin"), s->q_gtin)) return 1;
-    static const char *const fields[] = {"id",   "product_name", "product_model",
-                                         "gtin", "manufacturer", "manufacturer_name"};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (field_has(rec, fields[i], s->q)) return 1;
-    return 0;
-}
-
-/* Examine one record; 1 stops the walk. */
-static int search_record(struct search *s, const char *id, size_t idlen, const char *json,
-                         size_t len)
-{
-    if (s->found >= (size_t)s->limit || s->examined >= SEARCH_BUDGET) {
-        s->full = 1;
-        return 1;
-    }
-    s->examined++;
-    snprintf(s->last, sizeof s->last, "%.*s", (int)idlen, id);
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    int ok = matches(s, yyjson_doc_get_root(doc));
-    yyjson_doc_free(doc);
-    if (!ok) return 0;
-    if (s->found++) buf_putc(s->out, ',');
-    if (api_record_json(s->app, json, len, s->today, s->out, NULL)) s->err = REG_ESTORE;
-    return s->err ? 1 : 0;
-}
-
-static int search_product(void *ctx, struct store_val key, struct store_val val)
-{
-    return search_record(ctx, key.data, key.len, val.data, val.len);
-}
-
-static int search_owned(void *ctx, const char *id, size_t len)
-{
-    struct search *s = ctx;
-    char idz[DECL_ID_MAX + 1];
-    const char *json;
-    size_t jlen;
-    if (len > DECL_ID_MAX) return REG_ESTORE;
-    memcpy(idz, id, len);
-    idz[len] = '\0';
-    int rc = product_get(s->txn, idz, &json, &jlen);
-    if (rc) return rc;
-    return search_record(s, id, len, json, jlen);
-}
-
-/* Read ?q= ?support= ?compliant= ?limit= into s; -1 after answering 400. */
-static int search_params(struct http_req *req, struct search *s, struct buf *q,
-                         struct http_resp *resp)
-{
-    struct buf v = BUF_INIT;
-    s->support = s->compliant = -1;
-    s->limit = SEARCH_DEFAULT_LIMIT;
-    const char *bad = NULL;
-    if (http_req_query(req, "q", q) == 0 && q->len) {
-        if (q->len > SEARCH_MAX_QUERY || memchr(q->data, '\0', q->len))
-            bad = "q: at most 256 characters.";
-        s->q = buf_cstr(q);
-        if (decl_gtin_normalize(q->data, q->len, s->q_gtin) != 0) s->q_gtin[0] = '\0';
-    }
-    if (http_req_query(req, "support", &v) == 0) {
-        const char *t = buf_cstr(&v);
-        s->support = !strcmp(t, "active")        ? ASSESS_ACTIVE
-                     : !strcmp(t, "ending_soon") ? ASSESS_ENDING_SOON
-                     : !strcmp(t, "ended")       ? ASSESS_ENDED
-                                                 : -2;
-        if (s->support == -2) bad = "support: one of active, ending_soon, ended.";
-    }
-    if (http_req_query(req, "compliant", &v) == 0) {
-        const char *t = buf_cstr(&v);
-        s->compliant = !strcmp(t, "true") ? 1 : !strcmp(t, "false") ? 0 : -2;
-        if (s->compliant == -2) bad = "compliant: true or false.";
-    }
-    if (api_query_long(req, "limit", 1, SEARCH_MAX_LIMIT, &s->limit))
-        bad = "limit: a number from 1 to 100.";
-    buf_free(&v);
-    if (bad) {
-        http_resp_error(resp, REG_EBADREQ, bad);
-        return -1;
-    }
-    return 0;
+    struct search_out *o = ctx;
+    (void)rec;
+    if (o->out->len > 0 && o->out->data[o->out->len - 1] != '[') buf_putc(o->out, ',');
+    return api_record_json(o->app, json, len, o->today, o->out, NULL) ? REG_ESTORE : 0;
 }
 
 int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
-    struct search s = {.app = app, .today = assess_today(), .out = &resp->body};
-    struct buf q = BUF_INIT, mfr = BUF_INIT, cursor = BUF_INIT;
-    if (search_params(req, &s, &q, resp)) goto out;
-    int by_mfr = http_req_query(req, "manufacturer", &mfr) == 0;
-    int has_cursor = http_req_query(req, "cursor", &cursor) == 0;
-    if ((by_mfr && !decl_slug_valid(mfr.data, mfr.len)) ||
-        (has_cursor && !decl_id_valid(cursor.data, cursor.len))) {
-        http_resp_error(resp, REG_EBADREQ, "manufacturer must be a slug and cursor a product ID.");
-        goto out;
+    struct search_query sq;
+    struct search_params_store st;
+    struct search_result res;
+    const char *why;
+    if (search_params(req, &sq, &st, &why)) {
+        search_params_free(&st);
+        return http_resp_error(resp, REG_EBADREQ, why);
     }
+    sq.today = assess_today();
+    struct search_out o = {.app = app, .out = &resp->body, .today = sq.today};
+    struct store_txn *txn;
     buf_puts(&resp->body, "{\"items\":[");
-    int rc = store_reader_begin(app->rd, &s.txn);
-    if (!rc && by_mfr)
-        rc = product_each_of_owner(s.txn, buf_cstr(&mfr), has_cursor ? buf_cstr(&cursor) : NULL,
-                                   search_owned, &s);
-    else if (!rc) {
-        /* The key just after the cursor: the cursor's bytes plus a NUL. */
-        buf_cstr(&cursor);
-        rc = store_scan_from(s.txn, STORE_PRODUCTS, NULL, 0, cursor.data,
-                             has_cursor ? cursor.len + 1 : 0, search_product, &s);
-    }
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = search_run(txn, &sq, search_item, &o, &res);
     store_reader_end(app->rd);
-    if (!rc) rc = s.err;
+    search_params_free(&st);
     if (rc) {
         buf_reset(&resp->body);
-        http_resp_error(resp, rc, NULL);
-        goto out;
+        return http_resp_error(resp, rc, NULL);
     }
-    buf_printf(&resp->body, "],\"count\":%zu,\"next_cursor\":", s.found);
-    if (s.full)
-        json_str(&resp->body, s.last, strlen(s.last));
+    buf_printf(&resp->body, "],\"count\":%zu,\"next_cursor\":", res.found);
+    if (res.next[0])
+        json_str(&resp->body, res.next, strlen(res.next));
     else
         buf_puts(&resp->body, "null");
     buf_puts(&resp->body, "}\n");
     resp->content_type = JSON_TYPE;
     http_resp_header(resp, "Cache-Control", "public, max-age=60");
-    resp->status = 200;
-out:
-    buf_free(&q);
-    buf_free(&mfr);
-    buf_free(&cursor);
-    return resp->status;
+    return resp->status = 200;
 }
 
 /* One lookup result: {"id"|"gtin": key, "record": {...}} or {..., "error": "not_found"}. */
