@@ -3,7 +3,8 @@
  *
  * Handlers live by concern: api_products.c (one product: record, write, withdraw, history,
  * CTA-2120), api_query.c (search, bulk lookup, changes feed), api_gs1.c (GS1 Digital Link
- * resolver), api_site.c (pages, labels, manufacturers, health, metrics, security.txt).
+ * resolver), api_pages.c (HTML pages, CSV, stylesheet), api_site.c (labels, manufacturers,
+ * health, metrics, security.txt).
  * HEAD works wherever GET does. Errors are JSON {"error","message"} (see err.h). */
 #include "api_int.h"
 
@@ -11,6 +12,8 @@
 #include "auth.h"
 #include "date.h"
 #include "err.h"
+#include "i18n.h"
+#include "page.h"
 #include "product.h"
 #include "store.h"
 
@@ -40,7 +43,11 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/v1/manufacturers/{}", api_manufacturer},
     {HTTP_M_GET, "/01/{}", api_gs1_resolve},
     {HTTP_M_GET, "/p/{}", api_page},
+    {HTTP_M_GET, "/p/{}/details", api_details},
     {HTTP_M_GET, "/p/{}/label.png", api_label},
+    {HTTP_M_GET, "/m/{}", api_maker_page},
+    {HTTP_M_GET, "/products.csv", api_csv},
+    {HTTP_M_GET, "/static/style.css", api_style},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 _Static_assert(NROUTES <= APP_MAX_ROUTES, "raise APP_MAX_ROUTES");
@@ -59,6 +66,9 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
     app->st = st;
     app->public_url = public_url;
     app->log_requests = log_requests;
+    int rc = i18n_init();
+    if (rc) return rc;
+    page_init();
     return store_reader_new(st, &app->rd);
 }
 

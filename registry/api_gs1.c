@@ -83,6 +83,10 @@ int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp)
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = product_by_gtin(txn, gtin, id);
     store_reader_end(app->rd);
+    size_t alen;
+    const char *accept = http_req_header(req, "accept", &alen);
+    if (rc == REG_ENOTFOUND && accept && memmem(accept, alen, "text/html", 9))
+        return api_gtin_not_found_page(app, req, resp, gtin); /* a phone that scanned a box */
     if (rc == REG_ENOTFOUND)
         return api_error_fmt(resp, rc, "No product with GTIN %s is registered.", gtin);
     if (rc) return http_resp_error(resp, rc, NULL);

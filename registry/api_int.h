@@ -55,9 +55,17 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_gs1.c */
 int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_gs1_description(void *ctx, struct http_req *req, struct http_resp *resp);
-/* api_site.c */
+/* api_pages.c */
 int api_home(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_page(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_details(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_csv(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_style(void *ctx, struct http_req *req, struct http_resp *resp);
+/* The HTML 404 for an unknown GTIN (for browsers at /01/{gtin}). */
+int api_gtin_not_found_page(struct app *app, struct http_req *req, struct http_resp *resp,
+                            const char *gtin);
+/* api_site.c */
 int api_label(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp);

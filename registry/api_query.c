@@ -39,7 +39,6 @@ struct search_out {
     struct app *app;
     struct buf *out;
     int64_t today;
-    int err;
 };
 
 static int search_item(void *ctx, yyjson_val *rec, const char *json, size_t len)

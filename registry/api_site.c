@@ -1,6 +1,6 @@
-/* api_site.c: what people and operators open in a browser or a monitor: the home page, the
- * shopper's page behind the QR code, packaging labels, manufacturers, health, metrics and the
- * registry's own security.txt (RFC 9116). */
+/* api_site.c: labels, manufacturers' public details, and what operators and monitors open:
+ * health, metrics and the registry's own security.txt (RFC 9116). The HTML pages are in
+ * api_pages.c. */
 #include "api_int.h"
 
 #include "assess.h"
@@ -17,31 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int html_not_found(struct http_resp *resp, const char *id)
-{
-    page_not_found(id, &resp->body);
-    resp->content_type = HTML_TYPE;
-    return resp->status = 404;
-}
-
-int api_page(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0], *json;
-    size_t len;
-    struct store_txn *txn;
-    if (!decl_id_valid(id, strlen(id))) return html_not_found(resp, id);
-    int rc = api_read_record(app, id, &txn, &json, &len);
-    if (rc == REG_ENOTFOUND) return html_not_found(resp, id);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    rc = page_product(json, len, assess_today(), &resp->body);
-    store_reader_end(app->rd);
-    if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
-    resp->content_type = HTML_TYPE;
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
-    return resp->status = 200;
-}
 
 /* Numeric query option within [lo, hi]; -1 if present but invalid. */
 static int query_num(struct http_req *req, const char *name, double lo, double hi, double *v)
@@ -125,19 +100,6 @@ int api_label(void *ctx, struct http_req *req, struct http_resp *resp)
     rc = render_label(app, yyjson_doc_get_root(doc), &o, id, resp);
     yyjson_doc_free(doc);
     return rc;
-}
-
-int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    struct store_txn *txn;
-    (void)req;
-    int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = page_home(txn, assess_today(), &resp->body);
-    store_reader_end(app->rd);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    resp->content_type = HTML_TYPE;
-    return resp->status = 200;
 }
 
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp)

@@ -1,23 +1,35 @@
-/* page.c: HTML rendering of records (see page.h). Shopper-facing text is plain English; the
- * support status leads the page with an icon and words, never colour alone. */
-#include "page.h"
+/* page.c: the pages' shared layout and small renderers (see page.h, page_int.h): escaping,
+ * safe links, the language menu, the support status box, product rows and the search form. */
+#include "page_int.h"
 
-#include "assess.h"
-#include "date.h"
-#include "store.h"
-
-#include <errno.h>
-#include <string.h>
-#include <time.h>
-#include <yyjson.h>
-
-#define HOME_LIST_MAX 200
-
+#include "search.h"
 #include "web_assets.h"
 
-static const char *months[] = {"January",   "February", "March",    "April",
-                               "May",       "June",     "July",     "August",
-                               "September", "October",  "November", "December"};
+#include <stdio.h>
+#include <string.h>
+
+static char style_path[64] = "/static/style.css";
+
+void page_init(void)
+{
+    /* FNV-1a of the stylesheet: a new build with new CSS gets a new URL, so the file can be
+     * cached for a year. */
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < web_style_css_len; i++)
+        h = (h ^ (unsigned char)web_style_css[i]) * 16777619u;
+    snprintf(style_path, sizeof style_path, "/static/style.css?v=%08x", h);
+}
+
+const char *page_style(size_t *len)
+{
+    *len = web_style_css_len;
+    return web_style_css;
+}
+
+const char *page_style_path(void)
+{
+    return style_path;
+}
 
 void html_escape(struct buf *out, const char *s, size_t len)
 {
@@ -49,258 +61,220 @@ void html_escape(struct buf *out, const char *s, size_t len)
     buf_append(out, s + start, len - start);
 }
 
-static void esc_val(struct buf *out, yyjson_val *v)
+void page_text(struct buf *out, yyjson_val *v)
 {
     if (yyjson_is_str(v)) html_escape(out, yyjson_get_str(v), yyjson_get_len(v));
 }
 
-static void head(struct buf *out, const char *title, size_t tlen)
+int page_url_ok(const char *s, size_t len)
 {
-    buf_puts(out, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                  "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-                  "<title>");
+    static const char *const schemes[] = {"https://", "http://", "mailto:"};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i]);
+        if (len > n && strncasecmp(s, schemes[i], n) == 0) {
+            for (size_t j = 0; j < len; j++)
+                if ((unsigned char)s[j] <= ' ' || s[j] == 0x7f) return 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void page_link(struct buf *out, const char *url, size_t ulen, const char *text, size_t tlen)
+{
+    int ok = page_url_ok(url, ulen);
+    if (ok) {
+        buf_puts(out, "<a href=\"");
+        html_escape(out, url, ulen);
+        buf_puts(out, "\" rel=\"nofollow noopener\">");
+    }
+    html_escape(out, text, tlen);
+    if (ok) buf_puts(out, "</a>");
+}
+
+void page_contact(struct buf *out, yyjson_val *contact)
+{
+    const char *s = yyjson_get_str(contact);
+    size_t len = yyjson_get_len(contact);
+    if (!s) return;
+    if (len > 8 && strncmp(s, "https://", 8) == 0) {
+        page_link(out, s, len, s, len);
+        return;
+    }
+    struct buf url = BUF_INIT;
+    buf_puts(&url, "mailto:");
+    buf_append(&url, s, len);
+    page_link(out, url.data, url.len, s, len);
+    buf_free(&url);
+}
+
+const char *page_lang_param(const struct page_req *pr, int first)
+{
+    static const char *const q[I18N__LANGS][2] = {
+        {"&lang=en", "?lang=en"}, {"&lang=de", "?lang=de"}, {"&lang=zh", "?lang=zh"}};
+    return pr->lang_in_query ? q[pr->lang][first ? 1 : 0] : "";
+}
+
+static void lang_menu(struct buf *out, const struct page_req *pr)
+{
+    buf_puts(out, "<nav class=\"langs\" aria-label=\"");
+    i18n_put(out, pr->lang, I18N_lang_menu);
+    buf_puts(out, "\"><ul>");
+    for (int l = 0; l < I18N__LANGS; l++) {
+        buf_puts(out, "<li>");
+        if (l == (int)pr->lang) {
+            buf_puts(out, "<span aria-current=\"true\">");
+        } else {
+            buf_printf(out, "<a hreflang=\"%s\" lang=\"%s\" href=\"", i18n_html_lang(l),
+                       i18n_html_lang(l));
+            html_escape(out, pr->path, strlen(pr->path));
+            buf_printf(out, "?lang=%s", i18n_code(l));
+            if (pr->query && *pr->query) {
+                buf_puts(out, "&amp;");
+                html_escape(out, pr->query, strlen(pr->query));
+            }
+            buf_puts(out, "\">");
+        }
+        i18n_put(out, (enum i18n_lang)l, I18N_lang_name);
+        buf_puts(out, l == (int)pr->lang ? "</span></li>" : "</a></li>");
+    }
+    buf_puts(out, "</ul></nav>");
+}
+
+void page_head(struct buf *out, const struct page_req *pr, const char *title, size_t tlen)
+{
+    buf_printf(out,
+               "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+               "<title>",
+               i18n_html_lang(pr->lang));
     html_escape(out, title, tlen);
-    buf_puts(out, "</title><style>");
-    buf_append(out, web_style_css, web_style_css_len);
-    buf_puts(out, "</style></head><body><main><p class=\"brand\"><a href=\"/\">seclabel</a> · "
-                  "device security label registry</p>");
+    buf_printf(out,
+               "</title><link rel=\"stylesheet\" href=\"%s\"></head><body>"
+               "<header><a class=\"brand\" href=\"/%s\">seclabel</a> <span>",
+               page_style_path(), page_lang_param(pr, 1));
+    i18n_put(out, pr->lang, I18N_site_tagline);
+    buf_puts(out, "</span>");
+    lang_menu(out, pr);
+    buf_puts(out, "</header><main>");
 }
 
-static void foot(struct buf *out, const char *extra)
+void page_foot(struct buf *out, const struct page_req *pr)
 {
-    buf_printf(out, "<footer>%s</footer></main></body></html>\n", extra ? extra : "");
+    buf_puts(out, "</main><footer><p>");
+    i18n_put(out, pr->lang, I18N_privacy);
+    buf_puts(out, "</p></footer></body></html>\n");
 }
 
-/* "31 December 2030" */
-static void long_date(struct buf *out, int64_t day)
+void page_status_box(struct buf *out, const struct page_req *pr, const struct assess *a)
 {
-    time_t t = (time_t)(day * 86400);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    buf_printf(out, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
-}
-
-/* "5 years", "2 months", "12 days" */
-static void span(struct buf *out, int64_t days)
-{
-    if (days >= 730)
-        buf_printf(out, "%lld years", (long long)(days / 365));
-    else if (days >= 60)
-        buf_printf(out, "%lld months", (long long)(days / 30));
-    else
-        buf_printf(out, "%lld day%s", (long long)days, days == 1 ? "" : "s");
-}
-
-static void status_box(struct buf *out, const struct assess *a)
-{
-    switch (a->support) {
-    case ASSESS_ACTIVE:
-        buf_puts(out, "<section class=\"status ok\"><strong>✔ Security updates until ");
-        long_date(out, a->support_day);
-        buf_puts(out, "</strong>");
-        span(out, a->days_left);
-        buf_puts(out, " left. The maker promises to fix security problems until then.");
-        break;
-    case ASSESS_ENDING_SOON:
-        buf_puts(out, "<section class=\"status soon\"><strong>⚠ Security updates end soon: ");
-        span(out, a->days_left);
-        buf_puts(out, " left</strong>They end on ");
-        long_date(out, a->support_day);
-        buf_puts(out, ". After that this device gets no more security fixes.");
-        break;
-    case ASSESS_ENDED:
-        buf_puts(out, "<section class=\"status ended\"><strong>✖ Security updates ended on ");
-        long_date(out, a->support_day);
-        buf_puts(out, "</strong>This device no longer gets security fixes.");
-        break;
-    case ASSESS_UNKNOWN:
-        buf_puts(out, "<section class=\"status fail\"><strong>✖ No support period published"
-                      "</strong>The maker has not said how long it will fix security problems.");
-        break;
-    }
-    buf_puts(out, "</section>");
-}
-
-static void check(struct buf *out, int ok, const char *title)
-{
-    buf_printf(out, "<li%s><b>%s %s</b>", ok ? "" : " class=\"no\"", ok ? "✔" : "✖", title);
-}
-
-static void password_line(struct buf *out, yyjson_val *pw)
-{
-    static const struct {
-        const char *value, *text;
-    } lines[] = {
-        {"unique_per_device", "Each device comes with its own unique password."},
-        {"user_defined", "You choose the password when you set the device up."},
-        {"no_password", "The device has no password that could be guessed or shared."},
-        {"universal", "This device ships with a password shared by every unit. Change it at once."},
-    };
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-        if (yyjson_equals_str(pw, lines[i].value)) buf_puts(out, lines[i].text);
-}
-
-static void contact_link(struct buf *out, yyjson_val *sc)
-{
-    const char *s = yyjson_get_str(sc);
-    size_t len = yyjson_get_len(sc);
-    int web = len > 8 && strncmp(s, "https://", 8) == 0;
-    buf_printf(out, "<a href=\"%s", web ? "" : "mailto:");
-    html_escape(out, s, len);
-    buf_puts(out, "\">");
-    html_escape(out, s, len);
-    buf_puts(out, "</a>");
-}
-
-static void promises(struct buf *out, yyjson_val *rec, const struct assess *a)
-{
-    buf_puts(out, "<h2>Security promises</h2><ul class=\"checks\">");
-    check(out, a->password_ok,
-          a->password_ok ? "No universal default password" : "Universal default password");
-    password_line(out, yyjson_obj_get(rec, "default_password"));
-    buf_puts(out, "</li>");
-    check(out, a->contact_ok, "A way to report security problems");
-    buf_puts(out, "Found a security problem? Tell the maker: ");
-    contact_link(out, yyjson_obj_get(rec, "security_contact"));
-    yyjson_val *vdp = yyjson_obj_get(rec, "vulnerability_disclosure_policy");
-    if (yyjson_is_str(vdp)) {
-        buf_puts(out, " (<a href=\"");
-        esc_val(out, vdp);
-        buf_puts(out, "\">disclosure policy</a>)");
-    }
-    buf_puts(out, "</li>");
-    check(out, a->period_ok, "A published support period");
+    struct buf date = BUF_INIT, span = BUF_INIT;
+    const char *args[1];
     if (a->period_ok) {
-        buf_puts(out, "Security updates are promised until ");
-        long_date(out, a->support_day);
-        buf_puts(out, ".</li>");
-    } else {
-        buf_puts(out, "No end date for security updates is published.</li>");
+        i18n_date(&date, pr->lang, a->support_day);
+        i18n_span(&span, pr->lang, a->days_left > 0 ? a->days_left : -a->days_left);
     }
-    buf_puts(out, "</ul>");
+    static const char *const cls[] = {"ok", "soon", "ended", "fail"};
+    static const char *const icon[] = {"✔", "⚠", "✖", "✖"};
+    static const enum i18n_key title[] = {I18N_status_active_title, I18N_status_soon_title,
+                                          I18N_status_ended_title, I18N_status_unknown_title};
+    static const enum i18n_key body[] = {I18N_status_active_body, I18N_status_soon_body,
+                                         I18N_status_ended_body, I18N_status_unknown_body};
+    buf_printf(out,
+               "<section class=\"status %s\"><p class=\"big\"><span aria-hidden=\"true\">%s"
+               "</span> ",
+               cls[a->support], icon[a->support]);
+    args[0] = a->support == ASSESS_ENDING_SOON ? buf_cstr(&span) : buf_cstr(&date);
+    i18n_fmt(out, pr->lang, title[a->support], 1, args);
+    buf_puts(out, "</p><p>");
+    args[0] = a->support == ASSESS_ACTIVE ? buf_cstr(&span) : buf_cstr(&date);
+    i18n_fmt(out, pr->lang, body[a->support], 1, args);
+    buf_puts(out, "</p></section>");
+    buf_free(&date);
+    buf_free(&span);
 }
 
-static void fact(struct buf *out, const char *name, yyjson_val *v)
+void page_rows_begin(struct buf *out, const struct page_req *pr)
 {
-    if (!yyjson_is_str(v) && !yyjson_is_int(v)) return;
-    buf_printf(out, "<dt>%s</dt><dd>", name);
-    if (yyjson_is_str(v))
-        esc_val(out, v);
-    else
-        buf_printf(out, "%lld", (long long)yyjson_get_sint(v));
-    buf_puts(out, "</dd>");
+    buf_puts(out, "<table><thead><tr><th scope=\"col\">");
+    i18n_put(out, pr->lang, I18N_col_product);
+    buf_puts(out, "</th><th scope=\"col\">");
+    i18n_put(out, pr->lang, I18N_col_updates);
+    buf_puts(out, "</th><th scope=\"col\">");
+    i18n_put(out, pr->lang, I18N_col_promises);
+    buf_puts(out, "</th></tr></thead><tbody>");
 }
 
-/* A registry timestamp ("2026-11-24T02:42:53Z") shown as its day, "24 November 2026". */
-static void fact_day(struct buf *out, const char *name, yyjson_val *v)
+void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec)
 {
-    int64_t day;
-    const char *s = yyjson_get_str(v);
-    if (!s || yyjson_get_len(v) < 10 || date_parse(s, 10, &day) != 0) return;
-    buf_printf(out, "<dt>%s</dt><dd>", name);
-    long_date(out, day);
-    buf_puts(out, "</dd>");
-}
-
-int page_product(const char *json, size_t len, int64_t today, struct buf *out)
-{
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    yyjson_val *rec = yyjson_doc_get_root(doc);
-    if (!yyjson_is_obj(rec)) {
-        yyjson_doc_free(doc);
-        return -EINVAL;
+    struct assess a;
+    assess_record(rec, pr->today, &a);
+    buf_puts(out, "<tr><td><a href=\"/p/");
+    page_text(out, yyjson_obj_get(rec, "id"));
+    buf_printf(out, "%s\">", page_lang_param(pr, 1));
+    page_text(out, yyjson_obj_get(rec, "product_name"));
+    buf_puts(out, "</a><br><small>");
+    page_text(out, yyjson_obj_get(rec, "product_model"));
+    buf_puts(out, " · ");
+    page_text(out, yyjson_obj_get(rec, "manufacturer_name"));
+    buf_puts(out, "</small></td><td>");
+    struct buf date = BUF_INIT;
+    if (a.period_ok) i18n_date(&date, pr->lang, a.support_day);
+    const char *args[] = {buf_cstr(&date)};
+    static const char *const icon[] = {"✔", "⚠", "✖", "✖"};
+    static const enum i18n_key words[] = {I18N_row_until, I18N_row_soon, I18N_row_ended,
+                                          I18N_row_none};
+    buf_printf(out, "<span aria-hidden=\"true\">%s</span> ", icon[a.support]);
+    i18n_fmt(out, pr->lang, words[a.support], 1, args);
+    buf_free(&date);
+    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn")) {
+        buf_puts(out, "<br><strong>");
+        i18n_put(out, pr->lang, I18N_row_withdrawn);
+        buf_puts(out, "</strong>");
     }
-    struct assess a;
-    assess_record(rec, today, &a);
-    yyjson_val *name = yyjson_obj_get(rec, "product_name");
-    head(out, yyjson_get_str(name), yyjson_get_len(name));
-    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn"))
-        buf_puts(out, "<section class=\"status ended\"><strong>✖ Withdrawn</strong>The maker "
-                      "has withdrawn this record.</section>");
-    buf_puts(out, "<h1>");
-    esc_val(out, name);
-    buf_puts(out, "</h1><p class=\"sub\">Model ");
-    esc_val(out, yyjson_obj_get(rec, "product_model"));
-    buf_puts(out, " · by ");
-    esc_val(out, yyjson_obj_get(rec, "manufacturer_name"));
-    buf_puts(out, "</p>");
-    status_box(out, &a);
-    promises(out, rec, &a);
-    buf_puts(out, "<h2>Product details</h2><dl>");
-    fact(out, "Product ID", yyjson_obj_get(rec, "id"));
-    fact(out, "Model", yyjson_obj_get(rec, "product_model"));
-    fact(out, "GTIN", yyjson_obj_get(rec, "gtin"));
-    fact(out, "Maker", yyjson_obj_get(rec, "manufacturer_name"));
-    fact(out, "Record version", yyjson_obj_get(rec, "version"));
-    fact_day(out, "First registered", yyjson_obj_get(rec, "created"));
-    fact_day(out, "Last changed", yyjson_obj_get(rec, "modified"));
-    buf_puts(out, "</dl>");
-    struct buf links = BUF_INIT;
-    buf_puts(&links, "Machine-readable record: <a href=\"/v1/products/");
-    esc_val(&links, yyjson_obj_get(rec, "id"));
-    buf_puts(&links, "\">JSON</a>. Nothing about you is recorded when you open this page.");
-    foot(out, buf_cstr(&links));
-    buf_free(&links);
-    yyjson_doc_free(doc);
-    return 0;
+    buf_printf(out, "</td><td><span aria-hidden=\"true\">%s</span> ", a.compliant ? "✔" : "✖");
+    i18n_put(out, pr->lang, a.compliant ? I18N_met : I18N_not_met);
+    buf_puts(out, "</td></tr>");
 }
 
-struct home_ctx {
-    struct buf *out;
-    int64_t today;
-    int n;
-};
-
-static int home_row(void *vctx, struct store_val key, struct store_val val)
+void page_rows_end(struct buf *out)
 {
-    struct home_ctx *c = vctx;
-    (void)key;
-    if (c->n++ >= HOME_LIST_MAX) return 1;
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
-    yyjson_val *rec = yyjson_doc_get_root(doc);
-    struct assess a;
-    assess_record(rec, c->today, &a);
-    static const char *words[] = {"✔ until ", "⚠ ends soon: ", "✖ ended ", "✖ none published"};
-    buf_puts(c->out, "<tr><td><a href=\"/p/");
-    esc_val(c->out, yyjson_obj_get(rec, "id"));
-    buf_puts(c->out, "\">");
-    esc_val(c->out, yyjson_obj_get(rec, "product_name"));
-    buf_puts(c->out, "</a>");
-    if (!a.compliant) buf_puts(c->out, "<br>✖ breaks a baseline promise");
-    buf_puts(c->out, "</td><td>");
-    esc_val(c->out, yyjson_obj_get(rec, "manufacturer_name"));
-    buf_printf(c->out, "</td><td>%s", words[a.support]);
-    if (a.period_ok) esc_val(c->out, yyjson_obj_get(rec, "support_date"));
-    buf_puts(c->out, "</td></tr>");
-    yyjson_doc_free(doc);
-    return 0;
-}
-
-int page_home(struct store_txn *txn, int64_t today, struct buf *out)
-{
-    static const char title[] = "seclabel: device security label registry";
-    head(out, title, sizeof title - 1);
-    buf_puts(out, "<h1>Device security labels</h1><p>Makers of connected devices publish "
-                  "three promises here: no universal default password, a way to report "
-                  "security problems, and how long the device will get security updates. "
-                  "Scan the QR code on the box, or pick a product.</p>"
-                  "<table><thead><tr><th>Product</th><th>Maker</th><th>Security updates</th>"
-                  "</tr></thead><tbody>");
-    struct home_ctx c = {out, today, 0};
-    int rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, home_row, &c);
     buf_puts(out, "</tbody></table>");
-    if (c.n == 0) buf_puts(out, "<p>No products are registered yet.</p>");
-    foot(out, "Each product's record is also served as JSON at /v1/products/{id}.");
-    return rc;
 }
 
-void page_not_found(const char *id, struct buf *out)
+static void option(struct buf *out, const struct page_req *pr, const char *value, int selected,
+                   enum i18n_key label)
 {
-    static const char title[] = "Product not found";
-    head(out, title, sizeof title - 1);
-    buf_puts(out, "<h1>Product not found</h1><p>No product with the ID <b>");
-    html_escape(out, id, strlen(id));
-    buf_puts(out, "</b> is registered. Check the ID printed beside the QR code on the label, or "
-                  "<a href=\"/\">see all registered products</a>.</p>");
-    foot(out, NULL);
+    buf_printf(out, "<option value=\"%s\"%s>", value, selected ? " selected" : "");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</option>");
+}
+
+void page_search_form(struct buf *out, const struct page_req *pr, const struct search_query *sq)
+{
+    buf_puts(out, "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">"
+                  "<p><label for=\"q\">");
+    i18n_put(out, pr->lang, I18N_search_label);
+    buf_puts(out, "</label><input id=\"q\" name=\"q\" type=\"search\" maxlength=\"256\" value=\"");
+    if (sq && sq->q) html_escape(out, sq->q, strlen(sq->q));
+    buf_puts(out, "\"></p><p><label for=\"support\">");
+    i18n_put(out, pr->lang, I18N_filter_support);
+    buf_puts(out, "</label><select id=\"support\" name=\"support\">");
+    int s = sq ? sq->support : -1, c = sq ? sq->compliant : -1;
+    option(out, pr, "", s < 0, I18N_any);
+    option(out, pr, "active", s == ASSESS_ACTIVE, I18N_opt_active);
+    option(out, pr, "ending_soon", s == ASSESS_ENDING_SOON, I18N_opt_soon);
+    option(out, pr, "ended", s == ASSESS_ENDED, I18N_opt_ended);
+    buf_puts(out, "</select></p><p><label for=\"compliant\">");
+    i18n_put(out, pr->lang, I18N_filter_compliant);
+    buf_puts(out, "</label><select id=\"compliant\" name=\"compliant\">");
+    option(out, pr, "", c < 0, I18N_any);
+    option(out, pr, "true", c == 1, I18N_opt_met);
+    option(out, pr, "false", c == 0, I18N_opt_not_met);
+    buf_puts(out, "</select></p>");
+    if (pr->lang_in_query)
+        buf_printf(out, "<input type=\"hidden\" name=\"lang\" value=\"%s\">", i18n_code(pr->lang));
+    buf_puts(out, "<p><button type=\"submit\">");
+    i18n_put(out, pr->lang, I18N_search_button);
+    buf_puts(out, "</button></p></form>");
 }

@@ -1,0 +1,35 @@
+/* page_int.h: what the page_*.c files share: the layout, links and small renderers. Internal to
+ * the page module. */
+#ifndef SECLABEL_PAGE_INT_H
+#define SECLABEL_PAGE_INT_H
+
+#include "assess.h"
+#include "page.h"
+
+#include <yyjson.h>
+
+/* <!doctype> to the opening of <main>: title (plain text, escaped here), language menu. */
+void page_head(struct buf *out, const struct page_req *pr, const char *title, size_t tlen);
+/* Closing of <main>, footer, </html>. */
+void page_foot(struct buf *out, const struct page_req *pr);
+/* Escaped text of a string value (nothing for other types). */
+void page_text(struct buf *out, yyjson_val *v);
+/* 1 if s is an http(s) or mailto URL we are willing to link to. */
+int page_url_ok(const char *s, size_t len);
+/* <a href="url">text</a> for a safe URL (text escaped); just the text otherwise. */
+void page_link(struct buf *out, const char *url, size_t ulen, const char *text, size_t tlen);
+/* A security contact: mailto: for an e-mail address, the URL itself for https. */
+void page_contact(struct buf *out, yyjson_val *contact);
+/* "?lang=de" or "&lang=de" (first: whether it starts the query) when the language came from
+ * the query, else "". */
+const char *page_lang_param(const struct page_req *pr, int first);
+/* The support status headline box. */
+void page_status_box(struct buf *out, const struct page_req *pr, const struct assess *a);
+/* A table of products (one row per record) for lists; page_rows_begin/end wrap it. */
+void page_rows_begin(struct buf *out, const struct page_req *pr);
+void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec);
+void page_rows_end(struct buf *out);
+/* The search form with the query's values filled in. */
+void page_search_form(struct buf *out, const struct page_req *pr, const struct search_query *sq);
+
+#endif

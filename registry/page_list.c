@@ -1,0 +1,257 @@
+/* page_list.c: pages and downloads that list products: the home page with search, a
+ * manufacturer's page, the CSV download, and the not-found pages (which offer a search). */
+#include "page_int.h"
+
+#include "err.h"
+#include "search.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct rows {
+    struct buf *out;
+    const struct page_req *pr;
+};
+
+static int row(void *ctx, yyjson_val *rec, const char *json, size_t len)
+{
+    struct rows *r = ctx;
+    (void)json;
+    (void)len;
+    page_row(r->out, r->pr, rec);
+    return 0;
+}
+
+/* The query string of sq (without cursor), URL-encoded, for paging and CSV links. */
+static void query_of(struct buf *out, const struct search_query *sq, const struct page_req *pr,
+                     int with_mfr)
+{
+    static const char *const support[] = {"active", "ending_soon", "ended"};
+    if (sq->q) {
+        buf_puts(out, "&q=");
+        for (const unsigned char *s = (const unsigned char *)sq->q; *s; s++)
+            if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                strchr("-._~", *s))
+                buf_putc(out, (char)*s);
+            else
+                buf_printf(out, "%%%02X", *s);
+    }
+    if (sq->support >= 0) buf_printf(out, "&support=%s", support[sq->support]);
+    if (sq->compliant >= 0) buf_printf(out, "&compliant=%s", sq->compliant ? "true" : "false");
+    if (with_mfr && sq->manufacturer) buf_printf(out, "&manufacturer=%s", sq->manufacturer);
+    buf_puts(out, page_lang_param(pr, 0));
+}
+
+/* Results table (or "no results"), paging links and the CSV link. `base` is the page's path. */
+static int results(struct buf *out, struct store_txn *txn, const struct search_query *sq,
+                   const struct page_req *pr, const char *base, int with_mfr)
+{
+    struct rows r = {out, pr};
+    struct search_result res;
+    struct buf q = BUF_INIT;
+    size_t mark = out->len;
+    page_rows_begin(out, pr);
+    int rc = search_run(txn, sq, row, &r, &res);
+    if (rc) return rc;
+    if (res.found == 0) {
+        out->len = mark;
+        buf_puts(out, "<p>");
+        i18n_put(out, pr->lang, I18N_no_results);
+        buf_puts(out, "</p>");
+    } else {
+        page_rows_end(out);
+    }
+    query_of(&q, sq, pr, with_mfr);
+    const char *qs = buf_cstr(&q); /* "&q=...&lang=.." or "" */
+    buf_puts(out, "<nav class=\"pages\"><ul>");
+    if (sq->cursor) {
+        buf_printf(out, "<li><a href=\"%s%s%s\">", base, *qs ? "?" : "", *qs ? qs + 1 : "");
+        i18n_put(out, pr->lang, I18N_first_page);
+        buf_puts(out, "</a></li>");
+    }
+    if (res.next[0]) {
+        /* IDs are plain ASCII safe in URLs (decl_id_valid). */
+        buf_printf(out, "<li><a rel=\"next\" href=\"%s?cursor=%s%s\">", base, res.next, qs);
+        i18n_put(out, pr->lang, I18N_next_page);
+        buf_puts(out, "</a></li>");
+    }
+    if (res.found) {
+        struct buf cq = BUF_INIT;
+        query_of(&cq, sq, pr, 1);
+        buf_printf(out, "<li><a href=\"/products.csv%s%s\" download>", cq.len ? "?" : "",
+                   cq.len ? buf_cstr(&cq) + 1 : "");
+        i18n_put(out, pr->lang, I18N_csv_link);
+        buf_puts(out, "</a></li>");
+        buf_free(&cq);
+    }
+    buf_puts(out, "</ul></nav>");
+    buf_free(&q);
+    return 0;
+}
+
+int page_home(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
+              struct buf *out)
+{
+    const char *title = i18n_get(pr->lang, I18N_home_title);
+    page_head(out, pr, title, strlen(title));
+    buf_puts(out, "<h1>");
+    i18n_put(out, pr->lang, I18N_home_title);
+    buf_puts(out, "</h1><p>");
+    i18n_put(out, pr->lang, I18N_home_intro);
+    buf_puts(out, "</p>");
+    page_search_form(out, pr, sq);
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, I18N_results_heading);
+    buf_puts(out, "</h2>");
+    int rc = results(out, txn, sq, pr, "/", 1);
+    page_foot(out, pr);
+    return rc;
+}
+
+static void maker_fact(struct buf *out, const struct page_req *pr, enum i18n_key label,
+                       yyjson_val *v, int contact)
+{
+    if (!yyjson_is_str(v)) return;
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</dt><dd>");
+    if (contact && memchr(yyjson_get_str(v), '@', yyjson_get_len(v)) &&
+        !page_url_ok(yyjson_get_str(v), yyjson_get_len(v)))
+        page_contact(out, v);
+    else
+        page_link(out, yyjson_get_str(v), yyjson_get_len(v), yyjson_get_str(v), yyjson_get_len(v));
+    buf_puts(out, "</dd>");
+}
+
+int page_maker(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
+               struct buf *out)
+{
+    struct store_val v;
+    int rc = store_get(txn, STORE_MANUFACTURERS, sq->manufacturer, strlen(sq->manufacturer), &v);
+    if (rc) return rc;
+    yyjson_doc *doc = yyjson_read(v.data, v.len, 0);
+    yyjson_val *m = yyjson_doc_get_root(doc);
+    yyjson_val *name = yyjson_obj_get(m, "name");
+    struct buf title = BUF_INIT, esc = BUF_INIT, base = BUF_INIT;
+    const char *fmt = i18n_get(pr->lang, I18N_m_title), *ph = strstr(fmt, "{1}");
+    buf_append(&title, fmt, ph ? (size_t)(ph - fmt) : strlen(fmt));
+    if (ph) {
+        page_text(&esc, name); /* escaped twice would be wrong: page_head escapes the title */
+        buf_append(&title, yyjson_get_str(name), yyjson_get_len(name));
+        buf_puts(&title, ph + 3);
+    }
+    page_head(out, pr, title.data, title.len);
+    const char *args[] = {buf_cstr(&esc)};
+    buf_puts(out, "<h1>");
+    i18n_fmt(out, pr->lang, I18N_m_title, 1, args);
+    buf_puts(out, "</h1><dl>");
+    maker_fact(out, pr, I18N_m_website, yyjson_obj_get(m, "website"), 0);
+    maker_fact(out, pr, I18N_m_contact, yyjson_obj_get(m, "contact"), 1);
+    buf_puts(out, "</dl><h2>");
+    i18n_put(out, pr->lang, I18N_m_products);
+    buf_puts(out, "</h2>");
+    buf_printf(&base, "/m/%s", sq->manufacturer); /* a valid slug: safe in URLs */
+    rc = results(out, txn, sq, pr, buf_cstr(&base), 0);
+    page_foot(out, pr);
+    buf_free(&title);
+    buf_free(&esc);
+    buf_free(&base);
+    yyjson_doc_free(doc);
+    return rc;
+}
+
+void page_not_found(enum page_missing what, const char *value, const struct page_req *pr,
+                    struct buf *out)
+{
+    enum i18n_key t = what == PAGE_NO_MAKER ? I18N_m_not_found_title : I18N_nf_title;
+    enum i18n_key body = what == PAGE_NO_PRODUCT ? I18N_nf_body
+                         : what == PAGE_NO_GTIN  ? I18N_nf_gtin_body
+                                                 : I18N_m_not_found_body;
+    const char *title = i18n_get(pr->lang, t);
+    page_head(out, pr, title, strlen(title));
+    buf_puts(out, "<h1>");
+    i18n_put(out, pr->lang, t);
+    buf_puts(out, "</h1><p>");
+    struct buf v = BUF_INIT;
+    buf_puts(&v, "<strong>");
+    html_escape(&v, value, strlen(value) > 64 ? 64 : strlen(value));
+    buf_puts(&v, "</strong>");
+    const char *args[] = {buf_cstr(&v)};
+    i18n_fmt(out, pr->lang, body, 1, args);
+    buf_puts(out, "</p>");
+    page_search_form(out, pr, NULL);
+    page_foot(out, pr);
+    buf_free(&v);
+}
+
+/* One CSV field: quoted when needed (RFC 4180); a leading = + - @ or control character is
+ * prefixed with ' so a spreadsheet shows it as text instead of running it as a formula. */
+static void csv_field(struct buf *out, const char *s, size_t len, int last)
+{
+    int quote = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '"' || s[i] == ',' || s[i] == '\n' || s[i] == '\r') quote = 1;
+    int formula = len && (strchr("=+-@", s[0]) || s[0] == '\t' || s[0] == '\r');
+    if (quote || formula) buf_putc(out, '"');
+    if (formula) buf_putc(out, '\'');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') buf_putc(out, '"');
+        buf_putc(out, s[i]);
+    }
+    if (quote || formula) buf_putc(out, '"');
+    buf_puts(out, last ? "\r\n" : ",");
+}
+
+static void csv_str(struct buf *out, yyjson_val *v, int last)
+{
+    csv_field(out, yyjson_is_str(v) ? yyjson_get_str(v) : "",
+              yyjson_is_str(v) ? yyjson_get_len(v) : 0, last);
+}
+
+struct csv {
+    struct buf *out;
+    int64_t today;
+    const char *public_url;
+};
+
+static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
+{
+    struct csv *c = ctx;
+    struct assess a;
+    char num[24], url[600];
+    (void)json;
+    (void)len;
+    assess_record(rec, c->today, &a);
+    static const char *const names[] = {"id",           "product_name",      "product_model",
+                                        "manufacturer", "manufacturer_name", "gtin",
+                                        "support_date"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        csv_str(c->out, yyjson_obj_get(rec, names[i]), 0);
+    const char *st = assess_support_name(a.support);
+    csv_field(c->out, st, strlen(st), 0);
+    int n = a.period_ok ? snprintf(num, sizeof num, "%lld", (long long)a.days_left) : 0;
+    csv_field(c->out, num, (size_t)n, 0);
+    csv_field(c->out, a.compliant ? "yes" : "no", a.compliant ? 3 : 2, 0);
+    csv_str(c->out, yyjson_obj_get(rec, "default_password"), 0);
+    csv_str(c->out, yyjson_obj_get(rec, "security_contact"), 0);
+    csv_str(c->out, yyjson_obj_get(rec, "status"), 0);
+    n = snprintf(url, sizeof url, "%s/p/%s", c->public_url,
+                 yyjson_get_str(yyjson_obj_get(rec, "id")));
+    csv_field(c->out, url, n > 0 && (size_t)n < sizeof url ? (size_t)n : 0, 1);
+    return 0;
+}
+
+int page_csv(struct store_txn *txn, const struct search_query *sq, const char *public_url,
+             struct buf *out, char *next, size_t next_len)
+{
+    struct csv c = {out, sq->today, public_url};
+    struct search_result res;
+    buf_puts(out, "\xEF\xBB\xBF" /* UTF-8 BOM: spreadsheets then read the text right */
+                  "id,product_name,product_model,manufacturer,manufacturer_name,gtin,"
+                  "support_date,support_status,days_left,compliant,default_password,"
+                  "security_contact,status,page_url\r\n");
+    int rc = search_run(txn, sq, csv_row, &c, &res);
+    snprintf(next, next_len, "%s", res.next);
+    return rc;
+}

@@ -1,0 +1,530 @@
+/* page_product.c: one product's pages. The consumer page (L1, behind the QR code) answers
+ * first "will this device get security fixes, until when, and is it safe by default?", then
+ * how to use it safely, what it can sense, its identity and history. The technical page (L2)
+ * carries CTA-2120's layer-2 information for researchers. */
+#include "page_int.h"
+
+#include "date.h"
+#include "err.h"
+#include "product.h"
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct product {
+    yyjson_doc *doc;
+    yyjson_val *rec;
+    yyjson_doc *maker; /* the manufacturer's record, or NULL */
+    struct assess a;
+};
+
+static int load(struct store_txn *txn, const char *id, const struct page_req *pr, struct product *p)
+{
+    const char *json;
+    size_t len;
+    struct store_val v;
+    memset(p, 0, sizeof *p);
+    int rc = product_get(txn, id, &json, &len);
+    if (rc) return rc;
+    p->doc = yyjson_read(json, len, 0);
+    p->rec = yyjson_doc_get_root(p->doc);
+    if (!yyjson_is_obj(p->rec)) {
+        yyjson_doc_free(p->doc);
+        return REG_ESTORE;
+    }
+    const char *slug = yyjson_get_str(yyjson_obj_get(p->rec, "manufacturer"));
+    if (slug && store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v) == 0)
+        p->maker = yyjson_read(v.data, v.len, 0);
+    assess_record(p->rec, pr->today, &p->a);
+    return 0;
+}
+
+static void unload(struct product *p)
+{
+    yyjson_doc_free(p->doc);
+    yyjson_doc_free(p->maker);
+}
+
+static yyjson_val *get(const struct product *p, const char *name)
+{
+    return yyjson_obj_get(p->rec, name);
+}
+
+/* The day of a registry timestamp ("2026-11-24T02:42:53Z"), or -1. */
+static int64_t stamp_day(yyjson_val *v)
+{
+    int64_t day;
+    const char *s = yyjson_get_str(v);
+    return s && yyjson_get_len(v) >= 10 && date_parse(s, 10, &day) == 0 ? day : -1;
+}
+
+static void withdrawn_box(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    if (!yyjson_equals_str(get(p, "status"), "withdrawn")) return;
+    struct buf date = BUF_INIT;
+    int64_t day = stamp_day(get(p, "modified"));
+    if (day >= 0) i18n_date(&date, pr->lang, day);
+    const char *args[] = {buf_cstr(&date)};
+    buf_puts(out, "<section class=\"status ended\"><p class=\"big\"><span aria-hidden=\"true\">✖"
+                  "</span> ");
+    i18n_put(out, pr->lang, I18N_withdrawn_title);
+    buf_puts(out, "</p><p>");
+    i18n_fmt(out, pr->lang, I18N_withdrawn_body, 1, args);
+    buf_puts(out, "</p></section>");
+    buf_free(&date);
+}
+
+static void title(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    buf_puts(out, "<h1>");
+    page_text(out, get(p, "product_name"));
+    buf_puts(out, "</h1><p class=\"sub\">");
+    struct buf model = BUF_INIT, maker = BUF_INIT;
+    page_text(&model, get(p, "product_model"));
+    page_text(&maker, get(p, "manufacturer_name"));
+    const char *args[] = {buf_cstr(&model), buf_cstr(&maker)};
+    i18n_fmt(out, pr->lang, I18N_by_line, 2, args);
+    buf_puts(out, "</p>");
+    buf_free(&model);
+    buf_free(&maker);
+}
+
+static void promise(struct buf *out, const struct page_req *pr, int ok, enum i18n_key yes,
+                    enum i18n_key no)
+{
+    buf_printf(out, "<li class=\"%s\"><strong><span aria-hidden=\"true\">%s</span> ",
+               ok ? "yes" : "no", ok ? "✔" : "✖");
+    i18n_put(out, pr->lang, ok ? yes : no);
+    buf_puts(out, "</strong> ");
+}
+
+static void promises(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    static const struct {
+        const char *value;
+        enum i18n_key text;
+    } pw[] = {{"unique_per_device", I18N_pw_unique_per_device},
+              {"user_defined", I18N_pw_user_defined},
+              {"no_password", I18N_pw_no_password},
+              {"universal", I18N_pw_universal}};
+    const struct assess *a = &p->a;
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, I18N_promises_heading);
+    buf_puts(out, "</h2><ul class=\"checks\">");
+    promise(out, pr, a->password_ok, I18N_pw_ok_title, I18N_pw_bad_title);
+    for (size_t i = 0; i < sizeof pw / sizeof pw[0]; i++)
+        if (yyjson_equals_str(get(p, "default_password"), pw[i].value))
+            i18n_put(out, pr->lang, pw[i].text);
+    buf_puts(out, "</li>");
+    promise(out, pr, a->contact_ok, I18N_report_title, I18N_report_none_title);
+    struct buf contact = BUF_INIT;
+    page_contact(&contact, get(p, "security_contact"));
+    yyjson_val *vdp = get(p, "vulnerability_disclosure_policy");
+    if (yyjson_is_str(vdp)) {
+        const char *word = i18n_get(pr->lang, I18N_report_policy);
+        buf_puts(&contact, " (");
+        page_link(&contact, yyjson_get_str(vdp), yyjson_get_len(vdp), word, strlen(word));
+        buf_puts(&contact, ")");
+    }
+    const char *args[] = {buf_cstr(&contact)};
+    if (a->contact_ok) i18n_fmt(out, pr->lang, I18N_report_body, 1, args);
+    buf_free(&contact);
+    buf_puts(out, "</li>");
+    promise(out, pr, a->period_ok, I18N_period_title, I18N_period_none_title);
+    struct buf date = BUF_INIT;
+    if (a->period_ok) i18n_date(&date, pr->lang, a->support_day);
+    args[0] = buf_cstr(&date);
+    i18n_fmt(out, pr->lang, a->period_ok ? I18N_period_body : I18N_period_none_body, 1, args);
+    buf_free(&date);
+    buf_puts(out, "</li></ul>");
+}
+
+/* A CTA-2120 link object {text, url} as a link (or text), under a label. */
+static void link_item(struct buf *out, const struct page_req *pr, enum i18n_key label,
+                      yyjson_val *obj)
+{
+    if (!yyjson_is_obj(obj)) return;
+    yyjson_val *text = yyjson_obj_get(obj, "text"), *url = yyjson_obj_get(obj, "url");
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</dt><dd>");
+    const char *t = yyjson_get_str(text);
+    size_t tl = yyjson_get_len(text);
+    if (!t) {
+        t = i18n_get(pr->lang, I18N_link_default);
+        tl = strlen(t);
+    }
+    if (yyjson_is_str(url))
+        page_link(out, yyjson_get_str(url), yyjson_get_len(url), t, tl);
+    else
+        html_escape(out, t, tl);
+    buf_puts(out, "</dd>");
+}
+
+static enum i18n_key update_words(yyjson_val *v)
+{
+    static const struct {
+        const char *value;
+        enum i18n_key key;
+    } m[] = {{"Automatic - may opt out", I18N_upd_auto_optout},
+             {"Automatic - may not opt out", I18N_upd_auto_fixed},
+             {"Manual", I18N_upd_manual},
+             {"Consent based", I18N_upd_consent},
+             {"No updates", I18N_upd_none},
+             {"Not disclosed", I18N_upd_undisclosed},
+             {"Other", I18N_upd_other}};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (yyjson_equals_str(v, m[i].value)) return m[i].key;
+    return I18N_not_stated;
+}
+
+static void updates_item(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    yyjson_val *sui = get(p, "security_update_information");
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_updates_label);
+    buf_puts(out, "</dt><dd>");
+    i18n_put(out, pr->lang, update_words(yyjson_obj_get(sui, "update_default")));
+    yyjson_val *other = get(p, "security_update_information_other");
+    if (yyjson_is_str(other)) {
+        buf_puts(out, ": ");
+        page_text(out, other);
+    }
+    /* The other ways offered, if any. */
+    struct buf also = BUF_INIT;
+    size_t i, max;
+    yyjson_val *opt;
+    yyjson_arr_foreach(yyjson_obj_get(sui, "update_options"), i, max, opt)
+    {
+        if (yyjson_equals(opt, yyjson_obj_get(sui, "update_default"))) continue;
+        if (also.len) buf_puts(&also, "; ");
+        i18n_put(&also, pr->lang, update_words(opt));
+    }
+    if (also.len) {
+        const char *args[] = {buf_cstr(&also)};
+        buf_puts(out, "<br>");
+        i18n_fmt(out, pr->lang, I18N_upd_also, 1, args);
+    }
+    buf_free(&also);
+    buf_puts(out, "</dd>");
+}
+
+static void use_safely(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, I18N_use_heading);
+    buf_puts(out, "</h2><dl>");
+    updates_item(out, pr, p);
+    link_item(out, pr, I18N_password_change_label,
+              yyjson_obj_get(get(p, "access_control"), "password_change"));
+    link_item(out, pr, I18N_securing_label, get(p, "securing_this_product"));
+    link_item(out, pr, I18N_more_info_label, get(p, "general_user_information"));
+    buf_puts(out, "</dl>");
+}
+
+static void sensors(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    static const struct {
+        const char *sensing;
+        enum i18n_key label;
+    } kinds[] = {{"images", I18N_sensor_images},
+                 {"audio", I18N_sensor_audio},
+                 {"position", I18N_sensor_position}};
+    yyjson_val *list = get(p, "sensor_data_collection");
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, I18N_sensors_heading);
+    buf_puts(out, "</h2><ul class=\"sensors\">");
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        yyjson_val *item = NULL, *it;
+        size_t i, max;
+        yyjson_arr_foreach(list, i, max, it) if (yyjson_equals_str(yyjson_obj_get(it, "sensing"),
+                                                                   kinds[k].sensing)) item = it;
+        yyjson_val *has = yyjson_obj_get(item, "has");
+        int known = yyjson_is_bool(has), yes = known && yyjson_get_bool(has);
+        buf_printf(out, "<li class=\"%s\"><strong>", !known ? "unknown" : yes ? "has" : "not");
+        i18n_put(out, pr->lang, kinds[k].label);
+        buf_puts(out, ":</strong> ");
+        i18n_put(out, pr->lang,
+                 !known ? I18N_not_stated
+                 : yes  ? I18N_sensor_has
+                        : I18N_sensor_has_not);
+        yyjson_val *desc = yyjson_obj_get(item, "description");
+        if (yyjson_is_str(desc)) {
+            buf_puts(out, " — ");
+            page_text(out, desc);
+        }
+        buf_puts(out, "</li>");
+    }
+    buf_puts(out, "</ul>");
+}
+
+static void fact(struct buf *out, const struct page_req *pr, enum i18n_key name, yyjson_val *v)
+{
+    if (!yyjson_is_str(v) && !yyjson_is_uint(v)) return;
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, name);
+    buf_puts(out, "</dt><dd>");
+    if (yyjson_is_str(v))
+        page_text(out, v);
+    else
+        buf_printf(out, "%llu", (unsigned long long)yyjson_get_uint(v));
+    buf_puts(out, "</dd>");
+}
+
+static void maker_fact(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_f_maker);
+    buf_puts(out, "</dt><dd>");
+    page_text(out, get(p, "manufacturer_name"));
+    yyjson_val *site = yyjson_obj_get(yyjson_doc_get_root(p->maker), "website");
+    if (yyjson_is_str(site)) {
+        buf_puts(out, " (");
+        page_link(out, yyjson_get_str(site), yyjson_get_len(site), yyjson_get_str(site),
+                  yyjson_get_len(site));
+        buf_puts(out, ")");
+    }
+    struct buf name = BUF_INIT;
+    page_text(&name, get(p, "manufacturer_name"));
+    const char *args[] = {buf_cstr(&name)};
+    buf_puts(out, "<br><a href=\"/m/");
+    page_text(out, get(p, "manufacturer"));
+    buf_printf(out, "%s\">", page_lang_param(pr, 1));
+    i18n_fmt(out, pr->lang, I18N_maker_all, 1, args);
+    buf_puts(out, "</a></dd>");
+    buf_free(&name);
+}
+
+static void identity(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, I18N_details_heading);
+    buf_puts(out, "</h2><dl>");
+    fact(out, pr, I18N_f_model, get(p, "product_model"));
+    maker_fact(out, pr, p);
+    fact(out, pr, I18N_f_gtin, get(p, "gtin"));
+    fact(out, pr, I18N_f_product_id, get(p, "id"));
+    yyjson_val *vm = get(p, "version_and_model_numbers");
+    if (yyjson_arr_size(vm)) {
+        buf_puts(out, "<dt>");
+        i18n_put(out, pr->lang, I18N_f_versions);
+        buf_puts(out, "</dt><dd>");
+        size_t i, max;
+        yyjson_val *it;
+        yyjson_arr_foreach(vm, i, max, it)
+        {
+            if (i) buf_puts(out, "<br>");
+            page_text(out, it);
+        }
+        buf_puts(out, "</dd>");
+    }
+    buf_puts(out, "</dl>");
+}
+
+/* History: each version that registered, extended the support period or withdrew. */
+struct history {
+    struct buf *out;
+    const struct page_req *pr;
+    char prev_date[11];
+    int n;
+};
+
+static void history_line(struct history *h, enum i18n_key key, int64_t day, const char *from,
+                         const char *to)
+{
+    struct buf d = BUF_INIT, a = BUF_INIT, b = BUF_INIT;
+    int64_t x;
+    i18n_date(&d, h->pr->lang, day);
+    if (from && date_parse(from, strlen(from), &x) == 0) i18n_date(&a, h->pr->lang, x);
+    if (to && date_parse(to, strlen(to), &x) == 0) i18n_date(&b, h->pr->lang, x);
+    const char *args[] = {buf_cstr(&d), from && to ? buf_cstr(&a) : buf_cstr(&b), buf_cstr(&b)};
+    buf_puts(h->out, "<li>");
+    i18n_fmt(h->out, h->pr->lang, key, 3, args);
+    buf_puts(h->out, "</li>");
+    buf_free(&d);
+    buf_free(&a);
+    buf_free(&b);
+}
+
+static int history_version(void *ctx, const char *json, size_t len)
+{
+    struct history *h = ctx;
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    yyjson_val *rec = yyjson_doc_get_root(doc);
+    const char *sd = yyjson_get_str(yyjson_obj_get(rec, "support_date"));
+    int64_t day = stamp_day(yyjson_obj_get(rec, "modified"));
+    if (day >= 0 && sd) {
+        if (h->n == 0)
+            history_line(h, I18N_hist_created, day, NULL, sd);
+        else if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn"))
+            history_line(h, I18N_hist_withdrawn, day, NULL, NULL);
+        else if (strcmp(sd, h->prev_date) != 0)
+            history_line(h, I18N_hist_extended, day, h->prev_date, sd);
+        else
+            history_line(h, I18N_hist_changed, day, NULL, NULL);
+        snprintf(h->prev_date, sizeof h->prev_date, "%s", sd);
+    }
+    h->n++;
+    yyjson_doc_free(doc);
+    return 0;
+}
+
+static int history(struct buf *out, struct store_txn *txn, const struct page_req *pr,
+                   const struct product *p)
+{
+    struct history h = {.out = out, .pr = pr};
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, I18N_history_heading);
+    buf_puts(out, "</h2><ul class=\"history\">");
+    int rc = product_each_version(txn, yyjson_get_str(get(p, "id")), history_version, &h);
+    buf_puts(out, "</ul>");
+    return rc;
+}
+
+static void record_links(struct buf *out, const struct page_req *pr, const struct product *p,
+                         int details)
+{
+    buf_puts(out, "<ul class=\"more\"><li><a href=\"/p/");
+    page_text(out, get(p, "id"));
+    buf_printf(out, "%s%s\">", details ? "" : "/details", page_lang_param(pr, 1));
+    i18n_put(out, pr->lang, details ? I18N_back_link : I18N_details_link);
+    buf_puts(out, "</a></li><li><a href=\"/v1/products/");
+    page_text(out, get(p, "id"));
+    buf_puts(out, "\">");
+    i18n_put(out, pr->lang, I18N_json_link);
+    buf_puts(out, "</a></li><li><a href=\"/v1/products/");
+    page_text(out, get(p, "id"));
+    buf_puts(out, "/cta-2120\">");
+    i18n_put(out, pr->lang, I18N_cta_link);
+    buf_puts(out, "</a></li></ul>");
+}
+
+int page_product(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out)
+{
+    struct product p;
+    int rc = load(txn, id, pr, &p);
+    if (rc) return rc;
+    yyjson_val *name = get(&p, "product_name");
+    page_head(out, pr, yyjson_get_str(name), yyjson_get_len(name));
+    withdrawn_box(out, pr, &p);
+    title(out, pr, &p);
+    page_status_box(out, pr, &p.a);
+    promises(out, pr, &p);
+    use_safely(out, pr, &p);
+    sensors(out, pr, &p);
+    identity(out, pr, &p);
+    rc = history(out, txn, pr, &p);
+    record_links(out, pr, &p, 0);
+    page_foot(out, pr);
+    unload(&p);
+    return rc;
+}
+
+static void maintained(struct buf *out, const struct page_req *pr, enum i18n_key label,
+                       yyjson_val *v)
+{
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</dt><dd>");
+    i18n_put(out, pr->lang,
+             !yyjson_is_bool(v)   ? I18N_not_stated
+             : yyjson_get_bool(v) ? I18N_maintained_yes
+                                  : I18N_maintained_no);
+    buf_puts(out, "</dd>");
+}
+
+static void party(struct buf *out, const struct page_req *pr, enum i18n_key label, yyjson_val *who)
+{
+    if (!yyjson_is_obj(who)) return;
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</dt><dd>");
+    page_text(out, yyjson_obj_get(who, "name"));
+    yyjson_val *c = yyjson_obj_get(who, "contact");
+    if (yyjson_is_str(c)) {
+        buf_puts(out, "<br>");
+        if (memchr(yyjson_get_str(c), '@', yyjson_get_len(c)) ||
+            page_url_ok(yyjson_get_str(c), yyjson_get_len(c)))
+            page_contact(out, c);
+        else
+            page_text(out, c);
+    }
+    buf_puts(out, "</dd>");
+}
+
+static void heading(struct buf *out, const struct page_req *pr, enum i18n_key key)
+{
+    buf_puts(out, "<h2>");
+    i18n_put(out, pr->lang, key);
+    buf_puts(out, "</h2>");
+}
+
+int page_details(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out)
+{
+    struct product p;
+    int rc = load(txn, id, pr, &p);
+    if (rc) return rc;
+    struct buf t = BUF_INIT, name = BUF_INIT;
+    page_text(&name, get(&p, "product_name"));
+    const char *args[] = {buf_cstr(&name)};
+    /* The title is plain text: format it, then unescape nothing — page_head escapes again, so
+     * build it from the raw name instead. */
+    const char *raw = yyjson_get_str(get(&p, "product_name"));
+    const char *fmt = i18n_get(pr->lang, I18N_l2_title);
+    const char *ph = strstr(fmt, "{1}");
+    if (ph) {
+        buf_append(&t, fmt, (size_t)(ph - fmt));
+        buf_puts(&t, raw ? raw : "");
+        buf_puts(&t, ph + 3);
+    } else {
+        buf_puts(&t, fmt);
+    }
+    page_head(out, pr, t.data, t.len);
+    withdrawn_box(out, pr, &p);
+    buf_puts(out, "<h1>");
+    i18n_fmt(out, pr->lang, I18N_l2_title, 1, args);
+    buf_puts(out, "</h1><p>");
+    i18n_put(out, pr->lang, I18N_l2_intro);
+    buf_puts(out, "</p>");
+    heading(out, pr, I18N_l2_data_heading);
+    buf_puts(out, "<dl>");
+    link_item(out, pr, I18N_delete_data_label, get(&p, "delete_data"));
+    link_item(out, pr, I18N_account_deactivation_label, get(&p, "account_deactivation"));
+    link_item(out, pr, I18N_encryption_label, get(&p, "encryption_and_key_management"));
+    buf_puts(out, "</dl>");
+    heading(out, pr, I18N_l2_bom_heading);
+    yyjson_val *bom = get(&p, "sbom_hbom_maintained");
+    buf_puts(out, "<dl>");
+    maintained(out, pr, I18N_sbom_label, yyjson_obj_get(bom, "sbom_maintained"));
+    maintained(out, pr, I18N_hbom_label, yyjson_obj_get(bom, "hbom_maintained"));
+    buf_puts(out, "</dl>");
+    heading(out, pr, I18N_l2_assurance_heading);
+    buf_puts(out, "<dl>");
+    party(out, pr, I18N_authorized_by_label, get(&p, "authorized_by"));
+    party(out, pr, I18N_tested_by_label, get(&p, "tested_by"));
+    fact(out, pr, I18N_authorization_date_label, get(&p, "authorization_date"));
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_contact_label);
+    buf_puts(out, "</dt><dd>");
+    page_contact(out, get(&p, "security_contact"));
+    buf_puts(out, "</dd>");
+    yyjson_val *vdp = get(&p, "vulnerability_disclosure_policy");
+    if (yyjson_is_str(vdp)) {
+        buf_puts(out, "<dt>");
+        i18n_put(out, pr->lang, I18N_policy_label);
+        buf_puts(out, "</dt><dd>");
+        page_link(out, yyjson_get_str(vdp), yyjson_get_len(vdp), yyjson_get_str(vdp),
+                  yyjson_get_len(vdp));
+        buf_puts(out, "</dd>");
+    }
+    buf_puts(out, "</dl>");
+    heading(out, pr, I18N_l2_records_heading);
+    record_links(out, pr, &p, 1);
+    page_foot(out, pr);
+    buf_free(&t);
+    buf_free(&name);
+    unload(&p);
+    return 0;
+}
