@@ -217,7 +217,9 @@ void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec)
     page_text(out, yyjson_obj_get(rec, "product_model"));
     buf_puts(out, " · ");
     page_text(out, yyjson_obj_get(rec, "manufacturer_name"));
-    buf_puts(out, "</small></td><td>");
+    buf_puts(out, "</small></td><td data-label=\"");
+    i18n_put(out, pr->lang, I18N_col_updates);
+    buf_puts(out, "\">");
     struct buf date = BUF_INIT;
     if (a.period_ok) i18n_date(&date, pr->lang, a.support_day);
     const char *args[] = {buf_cstr(&date)};
@@ -232,7 +234,9 @@ void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec)
         i18n_put(out, pr->lang, I18N_row_withdrawn);
         buf_puts(out, "</strong>");
     }
-    buf_printf(out, "</td><td><span aria-hidden=\"true\">%s</span> ", a.compliant ? "✔" : "✖");
+    buf_puts(out, "</td><td data-label=\"");
+    i18n_put(out, pr->lang, I18N_col_promises);
+    buf_printf(out, "\"><span aria-hidden=\"true\">%s</span> ", a.compliant ? "✔" : "✖");
     i18n_put(out, pr->lang, a.compliant ? I18N_met : I18N_not_met);
     buf_puts(out, "</td></tr>");
 }

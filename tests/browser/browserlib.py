@@ -1,0 +1,337 @@
+"""The machinery of the browser tests (conftest.py holds only the fixtures).
+
+The registry: the freshly built seclabeld (tests/integration/conftest.py's Server), loaded with the
+demo data. The browser: headless Debian Chromium driven through selenium (chromium-driver). Every
+page is visited once per viewport; what the tests need from it (the visible text, the headings,
+the form controls and their accessible names, the page's width, the axe-core result) is collected
+on that visit and cached, and the screenshot and the axe JSON are written to
+tests/browser/screenshots/ as <page>-<lang>-<phone|desktop>.png and .axe.json.
+"""
+import base64
+import datetime
+import importlib.resources
+import importlib.util
+import json
+import pathlib
+import re
+import shutil
+from dataclasses import dataclass, field
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+EXAMPLES = ROOT / "schema" / "examples"
+SHOTS = HERE / "screenshots"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def _integration():
+    """tests/integration/conftest.py, loaded under its own name (both files are 'conftest')."""
+    spec = importlib.util.spec_from_file_location("seclabel_integration_conftest",
+                                                  ROOT / "tests" / "integration" / "conftest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_it = _integration()
+Server, add_manufacturer = _it.Server, _it.add_manufacturer
+
+# axe-core 4.12.1 as shipped by the axe-playwright-python package (axe-selenium-python's own copy
+# is axe-core 3.1.1 from 2018, which knows none of the WCAG 2.1/2.2 rules).
+AXE_JS = importlib.resources.files("axe_playwright_python") / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+# Viewports: a phone (mobile emulation, so <meta name=viewport> applies), a desktop, and the
+# narrowest phone a page must fit without horizontal scrolling.
+SIZES = {
+    "phone": {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    "desktop": {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    "narrow": {"width": 320, "height": 700, "deviceScaleFactor": 1, "mobile": True},
+}
+
+MANUFACTURERS = {"acme": "Acme Devices Ltd", "nordlicht": "Nordlicht Haustechnik GmbH",
+                 "paging": "Paging Test Co"}
+PAGING_PRODUCTS = 55  # more than one page of results at any page size up to 50
+
+# The products the tests show, by role: the demo product that plays it today and, should the
+# calendar move past the demo's dates, a stand-in registered with dates relative to today.
+ROLES = {
+    "active": "acme-cam-2",
+    "ending-soon": "acme-plug-1",
+    "ended": "acme-hub-2019",
+    "universal-password": "nordlicht-doorbell-1",
+    "withdrawn": "nordlicht-doorbell-2",
+}
+
+
+def _fits(role, rec):
+    st, ok = rec["support_status"]["status"], rec["compliance"]["compliant"]
+    active = rec["status"] == "active"
+    return {
+        "active": active and st == "active" and ok,
+        "ending-soon": active and st == "ending_soon",
+        "ended": active and st == "ended",
+        "universal-password": active and rec["default_password"] == "universal" and st != "ended",
+        "withdrawn": rec["status"] == "withdrawn",
+    }[role]
+
+
+def _stand_in(role, today):
+    days = {"active": 3 * 365, "ending-soon": 60, "ended": -200, "universal-password": 3 * 365,
+            "withdrawn": 3 * 365}[role]
+    return {
+        "id": "browser-" + role,
+        "product_name": "Acme Stand-in %s" % role.replace("-", " ").title(),
+        "product_model": "SI-" + role[:3].upper(),
+        "manufacturer_name": "Acme Devices Ltd",
+        "support_date": (today + datetime.timedelta(days=days)).isoformat(),
+        "security_contact": "security@acme.example",
+        "default_password": "universal" if role == "universal-password" else "user_defined",
+    }
+
+
+@dataclass
+class Registry:
+    server: Server
+    tokens: dict
+    roles: dict = field(default_factory=dict)  # role -> product id
+    records: dict = field(default_factory=dict)  # product id -> JSON record
+
+    @property
+    def url(self):
+        return self.server.url
+
+    def put(self, slug, decl):
+        r = self.server.put("/v1/products/" + decl["id"], token=self.tokens[slug], json=decl)
+        if r.status_code == 409 and r.json().get("error") == "gtin_taken":
+            # Two examples share a GTIN (GTINs are unique in the registry): keep the first.
+            decl = {k: v for k, v in decl.items() if k != "gtin"}
+            r = self.server.put("/v1/products/" + decl["id"], token=self.tokens[slug], json=decl)
+        assert r.status_code in (200, 201), (decl["id"], r.status_code, r.text)
+        return r.json()
+
+    def record(self, pid):
+        r = self.server.get("/v1/products/" + pid)
+        assert r.status_code == 200, (pid, r.status_code, r.text)
+        return r.json()
+
+
+def start_registry(data_dir):
+    """seclabeld on a free port, loaded with manufacturers acme, nordlicht (and 'paging', whose
+    products make the home page's results span pages), the demo declarations and the valid
+    examples whose IDs are not taken; one product withdrawn."""
+    server = Server(data_dir, "--quiet")
+    try:
+        return _load(server)
+    except BaseException:
+        server.stop()
+        raise
+
+
+def start_chromium():
+    """Headless Debian Chromium through Debian's chromedriver (never Selenium Manager)."""
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+              "--hide-scrollbars", "--window-size=1280,900", "--lang=en-US", "--no-first-run",
+              "--disable-extensions", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--disable-default-apps",
+              "--disable-features=Translate,MediaRouter,OptimizationHints"):
+        opts.add_argument(a)
+    opts.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    d.set_page_load_timeout(30)
+    d.set_script_timeout(60)
+    return d
+
+
+def _load(server):
+    reg = Registry(server, {s: add_manufacturer(server.data, s, n) for s, n in MANUFACTURERS.items()})
+    owner = {}
+    for f in sorted(EXAMPLES.glob("demo/*/*.json")):
+        d = json.loads(f.read_text())
+        reg.put(f.parent.name, d)
+        owner[d["id"]] = f.parent.name
+    for f in sorted(EXAMPLES.glob("valid/*.json")):
+        d = json.loads(f.read_text())
+        d.setdefault("id", f.stem)
+        if d["id"] in owner:
+            continue
+        slug = "nordlicht" if d["manufacturer_name"].startswith("Nordlicht") else "acme"
+        reg.put(slug, d)
+        owner[d["id"]] = slug
+    for i in range(1, PAGING_PRODUCTS + 1):
+        reg.put("paging", {
+            "id": "pagetest-%02d" % i, "product_name": "Paging Test Lamp %02d" % i,
+            "product_model": "PL-%02d" % i, "manufacturer_name": "Paging Test Co",
+            "support_date": "2032-12-31", "security_contact": "security@paging.example",
+            "default_password": "user_defined"})
+    wid = ROLES["withdrawn"]
+    r = server.post("/v1/products/%s/withdraw" % wid, token=reg.tokens[owner[wid]])
+    assert r.status_code == 200, r.text
+
+    today = datetime.date.today()
+    for role, pid in ROLES.items():
+        rec = reg.record(pid)
+        if not _fits(role, rec):
+            d = _stand_in(role, today)
+            reg.put("acme", d)
+            if role == "withdrawn":
+                server.post("/v1/products/%s/withdraw" % d["id"], token=reg.tokens["acme"])
+            pid, rec = d["id"], reg.record(d["id"])
+            assert _fits(role, rec), (role, rec)
+        reg.roles[role], reg.records[pid] = pid, rec
+    return reg
+
+
+# What a visit collects from the page, in one script.
+FACTS_JS = r"""
+const vis = e => e.checkVisibility ? e.checkVisibility() : !!(e.offsetWidth || e.offsetHeight);
+const heads = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6,[role=heading]')].filter(vis)
+  .map(e => ({level: e.getAttribute('aria-level') ? +e.getAttribute('aria-level') : +e.tagName[1],
+              text: e.innerText.trim()}));
+const se = document.scrollingElement || document.documentElement;
+return {
+  lang: document.documentElement.getAttribute('lang'),
+  title: document.title,
+  text: document.body ? document.body.innerText : '',
+  headings: heads,
+  h1: [...document.querySelectorAll('h1')].filter(vis).map(e => e.innerText.trim()),
+  scrollWidth: se.scrollWidth, scrollHeight: se.scrollHeight, innerWidth: window.innerWidth,
+  links: [...document.querySelectorAll('a[href]')].map(a => ({
+    href: a.getAttribute('href'), text: a.innerText.trim(), rel: a.getAttribute('rel') || ''})),
+  stylesheets: [...document.querySelectorAll('link[rel~=stylesheet][href]')].map(l => l.href),
+};
+"""
+
+CONTROLS = "input:not([type=hidden]), select, textarea, button"
+
+
+@dataclass
+class Visit:
+    page: str
+    size: str
+    url: str
+    facts: dict
+    controls: list  # one dict per form control: tag, type, name, id, accessible name
+    axe: dict = None
+
+    @property
+    def text(self):
+        return self.facts["text"]
+
+    def axe_failures(self):
+        return [v for v in (self.axe or {}).get("violations", [])
+                if v.get("impact") in AXE_FAILING_IMPACTS]
+
+
+def describe_violations(violations):
+    out = []
+    for v in violations:
+        out.append("  [%s] %s: %s (%s)" % (v.get("impact"), v["id"], v["help"], v["helpUrl"]))
+        for n in v["nodes"]:
+            out.append("      %s" % " ".join(map(str, n["target"])))
+    return "\n".join(out)
+
+
+class Site:
+    """The browser pointed at the registry; visits are cached by (name, lang, size)."""
+
+    def __init__(self, registry, driver):
+        if SHOTS.exists():
+            shutil.rmtree(SHOTS)
+        SHOTS.mkdir(parents=True)
+        self.registry, self.driver = registry, driver
+        self.visits = {}
+        self.axe = Axe(driver, script_url=str(AXE_JS))
+
+    def emulate(self, size):
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[size])
+
+    def load(self, path, size):
+        self.emulate(size)
+        self.driver.get(self.registry.url + path)
+        facts = self.driver.execute_script(FACTS_JS)
+        controls = []
+        for el in self.driver.find_elements(By.CSS_SELECTOR, CONTROLS):
+            controls.append({
+                "tag": el.tag_name, "type": el.get_attribute("type"),
+                "name": el.get_attribute("name"), "id": el.get_attribute("id"),
+                "accessible_name": (el.accessible_name or "").strip(),
+                "displayed": el.is_displayed()})
+        return facts, controls
+
+    def screenshot(self, path):
+        """The whole page, not just the viewport."""
+        m = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        css = m.get("cssContentSize") or m["contentSize"]
+        vw = m.get("cssLayoutViewport", m["layoutViewport"])["clientWidth"]
+        clip = {"x": 0, "y": 0, "width": max(css["width"], vw), "height": css["height"], "scale": 1}
+        png = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True, "clip": clip})
+        path.write_bytes(base64.b64decode(png["data"]))
+
+    def visit(self, name, path, size, lang="en"):
+        key = (name, lang, size)
+        if key in self.visits:
+            return self.visits[key]
+        facts, controls = self.load(path, size)
+        v = Visit(name, size, self.registry.url + path, facts, controls)
+        if size in ("phone", "desktop"):
+            stem = "%s-%s-%s" % (name, lang, size)
+            self.screenshot(SHOTS / (stem + ".png"))
+            self.axe.inject()
+            v.axe = self.axe.run(options=json.dumps(AXE_OPTIONS))
+            (SHOTS / (stem + ".axe.json")).write_text(json.dumps(v.axe, indent=1))
+        self.visits[key] = v
+        return v
+
+    def summary(self):
+        lines = []
+        for (name, lang, size), v in sorted(self.visits.items()):
+            if v.axe is None:
+                continue
+            vs = v.axe.get("violations", [])
+            lines.append("%s-%s-%s: %d violations%s" % (
+                name, lang, size, len(vs),
+                "" if not vs else "\n" + describe_violations(vs)))
+        return "\n".join(lines) + "\n"
+
+    def write_summary(self):
+        (SHOTS / "axe-summary.txt").write_text(self.summary())
+
+    def record_weight(self, line):
+        with open(SHOTS / "weights.txt", "a") as f:
+            f.write(line + "\n")
+
+
+# Words that tell a shopper a product's support status and its compliance (English pages).
+SUPPORT_WORDS = re.compile(r"\buntil\b|\bends? soon\b|\bending soon\b|\bended\b|\bno longer\b",
+                           re.I)
+COMPLIANCE_WORDS = re.compile(
+    r"\bmet\b|\bmeets\b|promise|compliant|breaks|fails|baseline", re.I)
+
+# A translation key left in the visible text, snake_case like web/i18n/*.txt's keys
+# ("status_active_title") or dotted ("status.active"), or a placeholder ("{1}", "{date}", "%s").
+_TLDS = {"example", "com", "org", "net", "de", "uk", "io", "eu", "json", "png", "txt", "html",
+         "css", "js", "atom", "xml", "cn", "sg", "us"}
+_WORD = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*"
+_KEY = re.compile(r"(?<![\w@/.:-])(%s(?:\.%s)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w@/.:-]|\.\w)"
+                  % (_WORD, _WORD))
+_PLACEHOLDER = re.compile(r"\{[A-Za-z0-9_.]+\}|%[sd]\b|%\d\$s")
+
+
+def raw_keys(text):
+    found = [m.group(1) for m in _KEY.finditer(text)
+             if "." not in m.group(1) or m.group(1).rsplit(".", 1)[1] not in _TLDS]
+    return sorted(set(found)) + _PLACEHOLDER.findall(text)
