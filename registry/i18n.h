@@ -31,6 +31,7 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(status_unknown_body)                                                                         \
     X(withdrawn_title)                                                                             \
     X(withdrawn_body)                                                                              \
+    X(broken_promise)                                                                              \
     X(by_line)                                                                                     \
     X(promises_heading)                                                                            \
     X(pw_ok_title)                                                                                 \

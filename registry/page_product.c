@@ -411,6 +411,11 @@ int page_product(struct store_txn *txn, const char *id, const struct page_req *p
     withdrawn_box(out, pr, &p);
     title(out, pr, &p);
     page_status_box(out, pr, &p.a);
+    if (!p.a.compliant) {
+        buf_puts(out, "<p class=\"status fail big\"><span aria-hidden=\"true\">✖</span> ");
+        i18n_put(out, pr->lang, I18N_broken_promise);
+        buf_puts(out, "</p>");
+    }
     promises(out, pr, &p);
     use_safely(out, pr, &p);
     sensors(out, pr, &p);

@@ -129,7 +129,10 @@ def test_consumer_page_answers_the_shoppers_questions(shop):
 
 
 def test_pages_say_plainly_when_a_promise_is_broken_or_support_ends(shop, acme):
-    assert "Universal default password" in visible(shop.get("/p/bell").text)
+    t = visible(shop.get("/p/bell").text)
+    assert "Universal default password" in t
+    assert t.index("breaks a basic security promise") < t.index("Security promises")
+    assert "breaks a basic security promise" not in visible(shop.get("/p/cam").text)
     assert "Security updates end soon: 40 days left" in visible(shop.get("/p/plug").text)
     t = visible(shop.get("/p/hub").text)
     assert "Security updates ended on" in t and "no longer gets security fixes" in t
