@@ -101,12 +101,24 @@ int api_record_json(const struct app *app, const char *json, size_t len, int64_t
     assess_record(rec, today, &a);
     if (version) *version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
     buf_append(out, json, len - 1);
-    /* IDs are plain ASCII (decl_id_valid): safe in JSON and URLs without escaping. */
-    buf_printf(out, ",\"qr_url\":\"%s/p/%s\"", app->public_url, yyjson_get_str(id));
+    buf_puts(out, ",\"qr_url\":\"");
+    api_qr_url(app, rec, out);
+    buf_putc(out, '"');
     assess_json(&a, today, out);
     buf_putc(out, '}');
     yyjson_doc_free(doc);
     return 0;
+}
+
+void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out)
+{
+    /* IDs and stored GTINs are plain ASCII (decl_id_valid, 14 digits): safe in JSON and URLs
+     * without escaping, as is the public URL (checked by seclabeld's main.c). */
+    yyjson_val *gtin = yyjson_obj_get(rec, "gtin");
+    if (yyjson_is_str(gtin) && yyjson_get_len(gtin) == 14)
+        buf_printf(out, "%s/01/%s", app->public_url, yyjson_get_str(gtin));
+    else
+        buf_printf(out, "%s/p/%s", app->public_url, yyjson_get_str(yyjson_obj_get(rec, "id")));
 }
 
 int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,

@@ -360,10 +360,11 @@ int api_cta(void *ctx, struct http_req *req, struct http_resp *resp)
     if (rc) return http_resp_error(resp, rc, NULL);
     yyjson_doc *doc = yyjson_read(json, len, 0);
     store_reader_end(app->rd);
-    char url[1024];
-    snprintf(url, sizeof url, "%s/p/%s", app->public_url, id);
+    struct buf url = BUF_INIT;
+    api_qr_url(app, yyjson_doc_get_root(doc), &url);
     struct cta_missing missing = {0};
-    rc = cta_export(yyjson_doc_get_root(doc), url, &resp->body, &missing);
+    rc = cta_export(yyjson_doc_get_root(doc), buf_cstr(&url), &resp->body, &missing);
+    buf_free(&url);
     yyjson_doc_free(doc);
     if (rc == -EINVAL) return cta_incomplete(resp, id, &missing);
     if (rc) return http_resp_error(resp, rc, NULL);

@@ -41,7 +41,10 @@ def test_record_carries_compliance_and_support_status(server, acme):
         assert c[k]["pass"] is True and c[k]["reason"] and "ETSI EN 303 645" in c[k]["requirement"]
     assert c["eu_cra"]["meets_5_years"] is True and c["eu_cra"]["from"] == day(-10)
     assert rec["support_status"] == {"status": "active", "days_left": 2000, "as_of": day(0)}
-    assert rec["qr_url"].endswith("/p/cam")
+    assert rec["qr_url"] == server.url + "/p/cam"
+    put(server, acme, "cam2", gtin="5012345678900")
+    # With a GTIN the QR code carries the GS1 Digital Link URI, which also scans at a checkout.
+    assert server.get("/v1/products/cam2").json()["qr_url"] == server.url + "/01/05012345678900"
 
 
 def test_universal_password_and_short_support_are_named(server, acme):

@@ -55,7 +55,10 @@ def test_every_valid_example_exports_or_names_what_is_missing(server, acme, path
     errors = sorted(cta_validator().iter_errors(doc), key=lambda e: list(e.path))
     assert not errors, "\n".join("%s: %s" % (list(e.path), e.message) for e in errors)
     assert doc["schema_version"] == "1.0.0"
-    assert doc["QR_code_url"] == server.url + "/p/" + pid
+    # The QR code's target: the GS1 Digital Link URI for a product with a GTIN, else its page.
+    rec = server.get("/v1/products/" + pid).json()
+    assert doc["QR_code_url"] == rec["qr_url"]
+    assert rec["qr_url"] == server.url + ("/01/" + rec["gtin"] if "gtin" in rec else "/p/" + pid)
     assert doc["support_date"] == decl["support_date"]
     assert doc["sbom_hbom_available"] == decl["sbom_hbom_maintained"]
     assert "gtin" not in doc and "default_password" not in doc
