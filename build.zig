@@ -14,12 +14,12 @@ const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "
 /// registry/ minus main.c: everything the server and the CLI share.
 const core_srcs = [_][]const u8{
     "buf.c",  "err.c",  "date.c", "store.c",  "decl.c", "assess.c", "auth.c", "mfr.c",
-    "product.c", "qr.c", "label.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
-    "api_query.c", "api_gs1.c", "api_site.c", "srv.c", "cta.c",
+    "product.c", "qr.c", "label.c", "label_cairo.c", "label_svg.c", "label_zpl.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
+    "api_query.c", "api_gs1.c", "api_site.c", "api_label.c", "labeldata.c", "srv.c", "cta.c",
 };
 const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "sodium" };
 
-const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c" };
+const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c", "cmd_label.c" };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
 const unit_tests = [_][]const u8{ "decl", "store", "label", "http", "cta", "i18n" };
@@ -116,6 +116,14 @@ pub fn build(b: *std.Build) void {
     cli_mod.linkLibrary(core);
     const cli = b.addExecutable(.{ .name = "seclabel", .root_module = cli_mod });
     b.installArtifact(cli);
+
+    // Benchmarks (bench/): built and installed under zig-out/bench, never run by the tests.
+    const bench_mod = cModule(b, target, optimize, true);
+    bench_mod.addCSourceFile(.{ .file = b.path("bench/bench_label.c"), .flags = &cflags });
+    bench_mod.linkLibrary(core);
+    const bench = b.addExecutable(.{ .name = "bench_label", .root_module = bench_mod });
+    const bench_install = b.addInstallArtifact(bench, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
+    b.getInstallStep().dependOn(&bench_install.step);
 
     const test_step = b.step("test", "Run the C unit tests");
     for (unit_tests) |name| {

@@ -11,6 +11,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv, struct client *c);
 int cmd_register(int argc, char **argv, struct client *c);
 int cmd_show(int argc, char **argv, struct client *c);
 int cmd_label(int argc, char **argv, struct client *c);
+int cmd_labels(int argc, char **argv, struct client *c);
 int cmd_admin(int argc, char **argv, struct client *c);
 /* seclabel validate FILE...: offline check; 0 all valid, 1 any invalid or unreadable. */
 int cmd_validate(int argc, char **argv, struct client *c);

@@ -160,32 +160,3 @@ int cmd_show(int argc, char **argv, struct client *c)
     buf_free(&r.body);
     return rc;
 }
-
-int cmd_label(int argc, char **argv, struct client *c)
-{
-    const char *id = NULL, *out = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            out = argv[++i];
-        else if (!id && argv[i][0] != '-')
-            id = argv[i];
-        else
-            return cli_usage_error("label: unexpected argument %s", argv[i]);
-    }
-    if (!id) return cli_usage_error("label needs a product ID");
-    if (need_id(id)) return CLI_USAGE;
-    char path[DECL_ID_MAX + 32], def[DECL_ID_MAX + 16];
-    snprintf(path, sizeof path, "/p/%s/label.png", id);
-    snprintf(def, sizeof def, "%s.png", id);
-    if (!out) out = def;
-    struct client_resp r = {0};
-    int rc = client_request(c, "GET", path, NULL, 0, NULL, &r);
-    if (!rc && r.status == 200) {
-        rc = cli_write_file(out, r.body.data, r.body.len);
-        if (!rc) printf("wrote %s (%zu bytes)\n", out, r.body.len);
-    } else if (!rc) {
-        rc = client_report_error(&r);
-    }
-    buf_free(&r.body);
-    return rc;
-}

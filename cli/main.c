@@ -20,7 +20,12 @@ struct command {
 static const struct command commands[] = {
     {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration"},
     {"show", cmd_show, "show ID [--json]             show a product's record"},
-    {"label", cmd_label, "label ID [-o FILE]           save the product's packaging label (PNG)"},
+    {"label", cmd_label,
+     "label ID [--format png|svg|pdf|zpl|term] [--layout full|compact] [--size WxH]\n"
+     "      [--dpi N] [--ec L|M|Q|H] [-o FILE|-]   a product's packaging label"},
+    {"labels", cmd_labels,
+     "labels (--manufacturer SLUG | --ids FILE) [--sheet a4|letter] [--crop-marks]\n"
+     "      [--layout full|compact] [--size WxH] -o SHEET.pdf   many labels on pages"},
     {"validate", cmd_validate,
      "validate FILE...             check declarations offline, as the server does"},
     {"admin", cmd_admin,
@@ -45,7 +50,9 @@ static void usage(FILE *f)
           "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd' --data ./data\n"
           "  seclabel validate camera.json doorbell.json\n"
           "  SECLABEL_TOKEN=slt_... seclabel register camera.json\n"
-          "  seclabel label acme-cam-2 -o label.png\n",
+          "  seclabel label acme-cam-2 -o label.png\n"
+          "  seclabel label acme-cam-2 --format term\n"
+          "  seclabel labels --manufacturer acme --sheet a4 --crop-marks -o acme.pdf\n",
           f);
 }
 

@@ -3,9 +3,9 @@
  *
  * Handlers live by concern: api_products.c (one product: record, write, withdraw, history,
  * CTA-2120), api_query.c (search, bulk lookup, changes feed), api_gs1.c (GS1 Digital Link
- * resolver), api_pages.c (HTML pages, CSV, stylesheet), api_site.c (labels, manufacturers,
- * health, metrics, security.txt).
- * HEAD works wherever GET does. Errors are JSON {"error","message"} (see err.h). */
+ * resolver), api_pages.c (HTML pages, CSV, stylesheet), api_label.c (labels), api_site.c
+ * (manufacturers, health, metrics, security.txt). HEAD works wherever GET does. Errors are JSON
+ * {"error","message"} (see err.h). */
 #include "api_int.h"
 
 #include "assess.h"
@@ -44,7 +44,10 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/01/{}", api_gs1_resolve},
     {HTTP_M_GET, "/p/{}", api_page},
     {HTTP_M_GET, "/p/{}/details", api_details},
-    {HTTP_M_GET, "/p/{}/label.png", api_label},
+    {HTTP_M_GET, "/p/{}/label.png", api_label_png},
+    {HTTP_M_GET, "/p/{}/label.svg", api_label_svg},
+    {HTTP_M_GET, "/p/{}/label.pdf", api_label_pdf},
+    {HTTP_M_GET, "/p/{}/label.zpl", api_label_zpl},
     {HTTP_M_GET, "/m/{}", api_maker_page},
     {HTTP_M_GET, "/products.csv", api_csv},
     {HTTP_M_GET, "/static/style.css", api_style},
@@ -74,6 +77,8 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
 
 void app_close(struct app *app)
 {
+    for (int i = 0; i < APP_LABEL_SLOTS; i++)
+        buf_free(&app->labels.body[i]);
     store_reader_free(app->rd);
     app->rd = NULL;
 }

@@ -9,6 +9,8 @@
 
 #include "http.h"
 
+#include <stdint.h>
+
 struct store;
 struct store_reader;
 
@@ -24,6 +26,17 @@ struct app_metrics {
     unsigned long long latency_count;
 };
 
+/* Rendered labels, kept so a label printed again (or a sheet of the same product) costs a
+ * copy: a few slots replaced in turn; keyed by a hash of record version and options. */
+#define APP_LABEL_SLOTS 64
+#define APP_LABEL_MAX_BYTES (1 << 20)
+struct app_label_cache {
+    uint64_t key[APP_LABEL_SLOTS]; /* 0: empty */
+    struct buf body[APP_LABEL_SLOTS];
+    unsigned next;
+    unsigned long long hits, misses;
+};
+
 struct app {
     struct store *st;             /* borrowed */
     struct store_reader *rd;      /* owned; one per event-loop thread */
@@ -32,6 +45,7 @@ struct app {
     const unsigned *connections;  /* borrowed from the server: open connections, or NULL */
     int log_requests;             /* one access-log line per request on stderr */
     struct app_metrics metrics;
+    struct app_label_cache labels;
 };
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);

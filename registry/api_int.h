@@ -68,8 +68,12 @@ int api_style(void *ctx, struct http_req *req, struct http_resp *resp);
 /* The HTML 404 for an unknown GTIN (for browsers at /01/{gtin}). */
 int api_gtin_not_found_page(struct app *app, struct http_req *req, struct http_resp *resp,
                             const char *gtin);
+/* api_label.c */
+int api_label_png(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_label_svg(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_label_pdf(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_label_zpl(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_site.c */
-int api_label(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp);

@@ -1,6 +1,6 @@
-/* api_site.c: labels, manufacturers' public details, and what operators and monitors open:
+/* api_site.c: manufacturers' public details, and what operators and monitors open:
  * health, metrics and the registry's own security.txt (RFC 9116). The HTML pages are in
- * api_pages.c. */
+ * api_pages.c, labels in api_label.c. */
 #include "api_int.h"
 
 #include "assess.h"
@@ -17,90 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Numeric query option within [lo, hi]; -1 if present but invalid. */
-static int query_num(struct http_req *req, const char *name, double lo, double hi, double *v)
-{
-    struct buf b = BUF_INIT;
-    int rc = 0;
-    if (http_req_query(req, name, &b) == 0) {
-        char *end;
-        double d = strtod(buf_cstr(&b), &end);
-        if (b.len == 0 || *end || !(d >= lo && d <= hi))
-            rc = -1;
-        else
-            *v = d;
-    }
-    buf_free(&b);
-    return rc;
-}
-
-static int label_options(struct http_req *req, struct label_opts *o, struct http_resp *resp)
-{
-    double dpi = 0;
-    label_opts_default(o);
-    if (query_num(req, "width_mm", 10, 400, &o->width_mm) ||
-        query_num(req, "height_mm", 10, 400, &o->height_mm) ||
-        query_num(req, "dpi", 72, 1200, &dpi)) {
-        http_resp_error(resp, REG_EBADREQ,
-                        "Label options: width_mm and height_mm 10-400, dpi 72-1200.");
-        return -1;
-    }
-    if (dpi > 0) o->dpi = (int)dpi;
-    return 0;
-}
-
-static int render_label(struct app *app, yyjson_val *rec, const struct label_opts *o,
-                        const char *id, struct http_resp *resp)
-{
-    struct assess a;
-    assess_record(rec, assess_today(), &a);
-    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn"))
-        return api_error_fmt(resp, REG_ENOLABEL, "Product '%s' is withdrawn: it gets no label.",
-                             id);
-    if (!a.compliant)
-        return api_error_fmt(
-            resp, REG_ENOLABEL,
-            "Product '%s' fails a baseline security requirement: it gets no label.", id);
-    char url[1024], why[256] = "";
-    snprintf(url, sizeof url, "%s/p/%s", app->public_url, id);
-    struct label_info info = {
-        .url = url,
-        .product_name = yyjson_get_str(yyjson_obj_get(rec, "product_name")),
-        .product_model = yyjson_get_str(yyjson_obj_get(rec, "product_model")),
-        .support_date = yyjson_get_str(yyjson_obj_get(rec, "support_date")),
-        .product_id = id,
-    };
-    int rc = label_render_png(&info, o, &resp->body, why, sizeof why);
-    /* -EINVAL: the stored record or the options cannot make a label; say why, as for a
-     * label that does not fit. */
-    if (rc == REG_ENOLABEL) return api_error_fmt(resp, rc, "%s", why);
-    if (rc == -EINVAL)
-        return api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", why);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    resp->content_type = "image/png";
-    http_resp_header(resp, "Cache-Control", "public, max-age=300");
-    return resp->status = 200;
-}
-
-int api_label(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0], *json;
-    size_t len;
-    struct store_txn *txn;
-    struct label_opts o;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    if (label_options(req, &o, resp)) return resp->status;
-    int rc = api_read_record(app, id, &txn, &json, &len);
-    if (rc == REG_ENOTFOUND) return api_error_fmt(resp, rc, "No product with ID '%s'.", id);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    store_reader_end(app->rd);
-    rc = render_label(app, yyjson_doc_get_root(doc), &o, id, resp);
-    yyjson_doc_free(doc);
-    return rc;
-}
 
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp)
 {

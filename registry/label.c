@@ -1,86 +1,93 @@
-/* label.c: renders the packaging label (see label.h) with cairo's image surface and toy text API.
+/* label.c: what goes where on a label (see label.h), for every format; label_int.h says how the
+ * work is shared with the writers.
  *
- * Layout, in pixels at the requested dpi: the QR code sits centred in a square as tall as the
- * label at the left, with integer-sized modules and at least four modules of quiet zone all
- * round. The text column fills the rest. Its top is aligned with the QR code's top edge: product
- * name (bold, biggest), model, "Security updates until DATE" (bold); its bottom is aligned with
- * the QR code's bottom edge: the product ID and the URL in small text. Font sizes start from
- * fractions of the column's height and shrink until everything fits; each text first shrinks
- * (down to 6 pt), then breaks into lines; what cannot fit is refused, never clipped. Text is
- * measured once in em: with metric hinting off, widths scale linearly with the font size. */
-#include "label.h"
+ * Geometry, in dots of the dpi grid: on a landscape or square label the QR code sits centred
+ * in a square as tall as the label at the left, with whole-dot modules and at least four
+ * modules of quiet zone all round; the text column fills the rest. On a portrait label the
+ * square is as wide as the label, at the top, and the column is below it.
+ *
+ * Text: every text is a block (name, model, support date, password, contact; ID, address). The
+ * top group hangs from the column's top, the bottom group (ID and address, for people who
+ * cannot scan) sits on its bottom; a lone top group (compact layout) is centred. Font sizes
+ * start from fractions of the column's height (never larger than the text they belong under)
+ * and shrink until everything fits the height. Within a block, text first shrinks (down to
+ * 6 pt), then breaks into more lines, unless more lines let it be over 1.25 times as
+ * big. What cannot fit is refused, never clipped, with the smallest size that would fit.
+ *
+ * Measuring: each character is measured once with cairo (label_cairo.c); the toy text API does
+ * not kern, so a line's width is a sum. For each block and each number of lines k, the
+ * narrowest k-line breaking (in em) is found once by bisecting the greedy line breaker's width,
+ * so trying a size is arithmetic: the layout and the search for a size that fits cost no more
+ * measuring. Breaks: at spaces (in a text without spaces, after '-' and '/'); contact, ID and
+ * address may also break a word too long for a line: after / ? & # = @ - _, else anywhere. */
+#include "label_int.h"
 
 #include "err.h"
-#include "qr.h"
 
-#include <cairo.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LABEL_MM_PER_INCH 25.4
 #define LABEL_MIN_MODULE_MM 0.4
-#define LABEL_MIN_MODULE_PX 2
-#define LABEL_QUIET 4    /* quiet zone around the QR code, in modules */
-#define LABEL_MIN_PT 6.0 /* the smallest text printed */
+#define LABEL_MIN_MODULE_DOTS 2 /* PNG and ZPL */
+#define LABEL_QUIET 4           /* quiet zone around the QR code, in modules */
+#define LABEL_MIN_PT 6.0        /* the smallest text printed */
 #define LABEL_MAX_MM 1000.0
 #define LABEL_MAX_PIXELS 25e6
 #define LABEL_SUGGEST_MAX_MM 500
-#define LABEL_MAX_LINES 3
-#define LABEL_FONT "DejaVu Sans"
-#define LABEL_MEASURE_PX 64.0 /* the size text is measured at */
+#define LABEL_PITCH 1.15       /* line spacing, em */
+#define LABEL_PREFER_FEWER 0.8 /* fewer lines win while their size is at least this share */
+#define LABEL_SHRINK 0.93      /* each try scales the preferred sizes by this */
 
-/* Preferred font sizes, as fractions of the text column's height, and line spacing (em). */
-#define LABEL_NAME_EM 0.19
-#define LABEL_BODY_EM 0.105
-#define LABEL_SMALL_EM 0.08
-#define LABEL_PITCH 1.15
-
-enum { B_NAME, B_MODEL, B_SUPPORT, B_ID, B_URL, B_COUNT };
-enum { WRAP_WORDS, WRAP_CHARS };
+enum { T_NAME, T_MODEL, T_SUPPORT, T_PASSWORD, T_CONTACT, T_ID, T_ADDRESS, T_COUNT };
+enum { WRAP_WORDS, WRAP_MIXED };
+enum { GROUP_TOP, GROUP_BOTTOM };
 enum { FIT_OK, FIT_WIDTH, FIT_HEIGHT };
 
-struct tblock {       /* one text of the label and, after layout, its lines */
+struct breaking { /* one way of breaking a text into lines */
+    double w;     /* its widest line, em; 0: none */
+    int n;        /* lines */
+    size_t start[LABEL__MAX_LINES], end[LABEL__MAX_LINES];
+};
+
+struct tblock {       /* one text of the label and, after layout, its place */
     const char *what; /* its name in reasons */
     const char *text; /* NULL: not printed */
     size_t len;
-    int bold, wrap, max_lines;
-    double gap_em;         /* space above it, after the block before */
-    double w1;             /* width of the whole text, em */
-    double w2;             /* widest line of the best two-line split (WRAP_WORDS), em; 0: none */
-    size_t split1, split2; /* that split: line 1 ends at split1, line 2 starts at split2 */
-    double size;           /* chosen font size, px */
-    int nlines;
-    size_t start[LABEL_MAX_LINES], end[LABEL_MAX_LINES];
-    double base[LABEL_MAX_LINES]; /* baselines, px */
+    int bold, wrap, max_lines, group;
+    int parent;    /* the block this one is never larger than, or -1 */
+    double em;     /* preferred size, as a share of the column's height */
+    double gap_em; /* space above it, after the block before */
+    int spaces;    /* the text holds a space */
+    double *pre;   /* [len + 1]: advance of text[0..i), em */
+    double *over;  /* [len + 1]: ink overshoot of the character ending at i, em */
+    struct breaking nice[LABEL__MAX_LINES + 1]; /* narrowest on at most k lines */
+    struct breaking any[LABEL__MAX_LINES + 1];  /* the same, breaking words anywhere */
+    double size;                                /* chosen font size, dots */
+    const struct breaking *lines;               /* chosen breaking */
+    double base[LABEL__MAX_LINES];
 };
 
-struct meter { /* measures text on a 1x1 surface with the label's font options */
-    cairo_surface_t *surf;
-    cairo_t *cr;
-    int bold;                       /* weight selected on cr */
-    struct buf tmp;                 /* NUL-terminated copy of the text being measured or drawn */
-    double asc[2], desc[2], cap[2]; /* font metrics per weight, em */
-};
-
-struct geom { /* pixel geometry of one label size */
-    int w, h;
+struct geom { /* one label size, in dots */
+    int w, h, stacked;
     int module; /* QR module side */
     int qr_x, qr_y;
-    double col_x, col_w, col_top, col_bottom; /* the text column */
+    int col_x, col_w;
+    double col_top, col_bottom; /* the text column */
 };
 
-struct job { /* one call of label_render_png */
+struct job { /* one label being laid out */
     const struct label_opts *o;
-    struct qr qr;
-    struct meter m;
-    struct tblock b[B_COUNT];
-    struct buf support, id; /* composed texts */
-    double min_px;          /* LABEL_MIN_PT at o->dpi */
-    int min_module;         /* px */
-    int fail_block;         /* set by FIT_WIDTH */
-    double need_h, have_h;  /* px, set by FIT_HEIGHT */
+    struct label__plan *p; /* the QR code and the strings */
+    struct label__meter *m;
+    struct tblock b[T_COUNT];
+    double asc[2], desc[2], cap[2]; /* font metrics per weight, em */
+    double min_px;                  /* LABEL_MIN_PT in dots */
+    int min_module, max_module;     /* dots */
+    int fail_block;                 /* set by FIT_WIDTH */
+    double need_h, have_h;          /* dots, set by FIT_HEIGHT */
 };
 
 /* ---- small helpers ---- */
@@ -88,11 +95,6 @@ struct job { /* one call of label_render_png */
 static double label_min(double a, double b)
 {
     return a < b ? a : b;
-}
-
-static double label_clamp(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
 }
 
 static int label_ceil(double v)
@@ -103,7 +105,17 @@ static int label_ceil(double v)
 
 static int label_px(double mm, int dpi)
 {
-    return (int)(mm * dpi / LABEL_MM_PER_INCH + 0.5);
+    return (int)(mm * dpi / LABEL__MM_PER_INCH + 0.5);
+}
+
+static const char *label_unit(const struct label_opts *o)
+{
+    return o->format == LABEL_ZPL ? "dots" : "px";
+}
+
+static int label_raster(const struct label_opts *o)
+{
+    return o->format == LABEL_PNG || o->format == LABEL_ZPL;
 }
 
 /* Length of the UTF-8 sequence that lead byte c starts; 0 if c cannot start one. */
@@ -148,11 +160,24 @@ static int label_date_shaped(const char *s)
     return s[10] == '\0';
 }
 
+static int label_blank(const char *s)
+{
+    if (!s) return 1;
+    while (*s == ' ')
+        s++;
+    return *s == '\0';
+}
+
+void label__why(struct buf *reason, char *why, size_t whylen)
+{
+    if (why && whylen) snprintf(why, whylen, "%s", reason->len ? buf_cstr(reason) : "");
+}
+
 /* ---- checking the arguments ---- */
 
 static int label_check_text(const char *s, const char *what, int required, struct buf *why)
 {
-    if (!s || !*s) {
+    if (label_blank(s)) {
         if (!required) return 0;
         buf_printf(why, "the %s is missing", what);
         return -EINVAL;
@@ -164,11 +189,63 @@ static int label_check_text(const char *s, const char *what, int required, struc
     return 0;
 }
 
-static int label_check_opts(const struct label_opts *o, struct buf *why)
+/* The default-password promise in a few words; NULL for a value that gets no label. */
+static const char *label_password_words(const char *v)
+{
+    if (!strcmp(v, "unique_per_device")) return "Unique password per device";
+    if (!strcmp(v, "user_defined")) return "You set the password";
+    if (!strcmp(v, "no_password")) return "No password";
+    return NULL;
+}
+
+static int label_check_info(const struct label_info *info, const struct label_opts *o,
+                            struct buf *why)
+{
+    int rc;
+    if ((rc = label_check_text(info->url, "URL", 1, why))) return rc;
+    if ((rc = label_check_text(info->product_name, "product name", 1, why))) return rc;
+    if ((rc = label_check_text(info->product_model, "product model", 0, why))) return rc;
+    if ((rc = label_check_text(info->product_id, "product ID", 0, why))) return rc;
+    if ((rc = label_check_text(info->contact, "security contact", 0, why))) return rc;
+    if ((rc = label_check_text(info->short_url, "short URL", 0, why))) return rc;
+    if (!info->support_date || !label_date_shaped(info->support_date)) {
+        buf_puts(why, "the support date must be YYYY-MM-DD");
+        return -EINVAL;
+    }
+    if (info->password && *info->password && !label_password_words(info->password)) {
+        if (!strcmp(info->password, "universal"))
+            buf_puts(why, "a product with a universal default password gets no label");
+        else
+            buf_puts(why, "the default password must be unique_per_device, user_defined or "
+                          "no_password");
+        return -EINVAL;
+    }
+    if (o->format == LABEL_ZPL) {
+        for (const unsigned char *p = (const unsigned char *)info->url; *p; p++) {
+            if (*p >= 0x80) {
+                buf_puts(why, "a ZPL printer's QR code takes only ASCII URLs; percent-encode it");
+                return -EINVAL;
+            }
+        }
+    }
+    return 0;
+}
+
+void label__resolve(const struct label_opts *o, struct label_opts *out)
+{
+    *out = *o;
+    int compact = o->layout == LABEL_COMPACT;
+    if (out->width_mm == 0) out->width_mm = compact ? LABEL_COMPACT_WIDTH_MM : LABEL_FULL_WIDTH_MM;
+    if (out->height_mm == 0)
+        out->height_mm = compact ? LABEL_COMPACT_HEIGHT_MM : LABEL_FULL_HEIGHT_MM;
+}
+
+int label__check_opts(const struct label_opts *o, struct buf *why)
 {
     if (!(o->width_mm > 0 && o->width_mm <= LABEL_MAX_MM && o->height_mm > 0 &&
           o->height_mm <= LABEL_MAX_MM)) {
-        buf_printf(why, "label sizes must be more than 0 and at most %g mm", LABEL_MAX_MM);
+        buf_printf(why, "label sizes must be more than 0 and at most %g mm (0: the default)",
+                   LABEL_MAX_MM);
         return -EINVAL;
     }
     if (o->dpi < 72 || o->dpi > 2400) {
@@ -179,336 +256,294 @@ static int label_check_opts(const struct label_opts *o, struct buf *why)
         buf_puts(why, "the error-correction level must be L, M, Q or H");
         return -EINVAL;
     }
+    if (o->layout != LABEL_FULL && o->layout != LABEL_COMPACT) {
+        buf_puts(why, "the layout must be full or compact");
+        return -EINVAL;
+    }
+    if (o->format != LABEL_PNG && o->format != LABEL_SVG && o->format != LABEL_PDF &&
+        o->format != LABEL_ZPL) {
+        buf_puts(why, "the format must be PNG, SVG, PDF or ZPL");
+        return -EINVAL;
+    }
     return 0;
 }
 
-static int label_check(const struct label_info *info, const struct label_opts *o,
-                       const struct buf *out, struct buf *why)
+/* A label too big to hold in memory or to address in ZPL cannot be printed at this size. */
+static int label_check_dots(const struct label_opts *o, struct buf *why)
 {
-    int rc;
-    if (!info || !out) {
-        buf_puts(why, "no label info or output buffer");
-        return -EINVAL;
+    double w = o->width_mm * o->dpi / LABEL__MM_PER_INCH;
+    double h = o->height_mm * o->dpi / LABEL__MM_PER_INCH;
+    if (o->format == LABEL_PNG && w * h > LABEL_MAX_PIXELS) {
+        buf_printf(why,
+                   "at %d dpi a %gx%g mm label would have %.0f million pixels, more than %.0f "
+                   "million; use a lower dpi or a smaller label",
+                   o->dpi, o->width_mm, o->height_mm, w * h / 1e6, LABEL_MAX_PIXELS / 1e6);
+        return REG_ENOLABEL;
     }
-    if ((rc = label_check_text(info->url, "URL", 1, why))) return rc;
-    if ((rc = label_check_text(info->product_name, "product name", 1, why))) return rc;
-    if ((rc = label_check_text(info->product_model, "product model", 0, why))) return rc;
-    if ((rc = label_check_text(info->product_id, "product ID", 0, why))) return rc;
-    if (!info->support_date || !label_date_shaped(info->support_date)) {
-        buf_puts(why, "the support date must be YYYY-MM-DD");
-        return -EINVAL;
+    if (o->format == LABEL_ZPL && (w > LABEL__ZPL_MAX_DOTS || h > LABEL__ZPL_MAX_DOTS)) {
+        buf_printf(why, "at %d dpi a %gx%g mm label is more than %d dots, beyond ZPL's reach",
+                   o->dpi, o->width_mm, o->height_mm, LABEL__ZPL_MAX_DOTS);
+        return REG_ENOLABEL;
     }
-    return label_check_opts(o, why);
+    return 0;
 }
 
-/* A label too big to hold in memory is a label that cannot be printed at this size. */
-static int label_check_pixels(const struct label_opts *o, struct buf *why)
-{
-    double w = o->width_mm * o->dpi / LABEL_MM_PER_INCH;
-    double h = o->height_mm * o->dpi / LABEL_MM_PER_INCH;
-    if (w * h <= LABEL_MAX_PIXELS) return 0;
-    buf_printf(why,
-               "at %d dpi a %gx%g mm label would have %.0f million pixels, more than %.0f "
-               "million; use a lower dpi or a smaller label",
-               o->dpi, o->width_mm, o->height_mm, w * h / 1e6, LABEL_MAX_PIXELS / 1e6);
-    return REG_ENOLABEL;
-}
-
-/* ---- measuring text ---- */
-
-static void label_face(cairo_t *cr, int bold)
-{
-    cairo_select_font_face(cr, LABEL_FONT, CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-}
-
-/* Grey antialiasing (no colour fringes), light hinting, and unhinted metrics so that widths
- * scale linearly and the output does not depend on the desktop's font settings. */
-static int label_font_options(cairo_t *cr)
-{
-    cairo_font_options_t *fo = cairo_font_options_create();
-    if (cairo_font_options_status(fo) != CAIRO_STATUS_SUCCESS) {
-        cairo_font_options_destroy(fo);
-        return REG_EINTERNAL;
-    }
-    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_set_font_options(cr, fo);
-    cairo_font_options_destroy(fo);
-    return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : REG_EINTERNAL;
-}
-
-static int label_meter_open(struct meter *m)
-{
-    buf_init(&m->tmp);
-    m->cr = NULL;
-    m->surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
-    if (cairo_surface_status(m->surf) != CAIRO_STATUS_SUCCESS) return REG_EINTERNAL;
-    m->cr = cairo_create(m->surf);
-    if (cairo_status(m->cr) != CAIRO_STATUS_SUCCESS || label_font_options(m->cr))
-        return REG_EINTERNAL;
-    for (int bold = 0; bold < 2; bold++) {
-        cairo_font_extents_t fe;
-        cairo_text_extents_t te;
-        label_face(m->cr, bold);
-        cairo_set_font_size(m->cr, LABEL_MEASURE_PX);
-        cairo_font_extents(m->cr, &fe);
-        cairo_text_extents(m->cr, "H", &te);
-        m->asc[bold] = fe.ascent / LABEL_MEASURE_PX;
-        m->desc[bold] = fe.descent / LABEL_MEASURE_PX;
-        m->cap[bold] = -te.y_bearing / LABEL_MEASURE_PX;
-    }
-    m->bold = 1;
-    return cairo_status(m->cr) == CAIRO_STATUS_SUCCESS ? 0 : REG_EINTERNAL;
-}
-
-static void label_meter_close(struct meter *m)
-{
-    if (m->cr) cairo_destroy(m->cr);
-    if (m->surf) cairo_surface_destroy(m->surf);
-    m->cr = NULL;
-    m->surf = NULL;
-    buf_free(&m->tmp);
-}
-
-/* s[0..n) as a NUL-terminated string in m->tmp. */
-static const char *label_cstr(struct meter *m, const char *s, size_t n)
-{
-    buf_reset(&m->tmp);
-    buf_append(&m->tmp, s, n);
-    return buf_cstr(&m->tmp);
-}
-
-/* Width of s[0..n) in em: the advance or the ink, whichever reaches further right. */
-static double label_width(struct meter *m, int bold, const char *s, size_t n)
-{
-    cairo_text_extents_t te;
-    if (m->bold != bold) {
-        label_face(m->cr, bold);
-        cairo_set_font_size(m->cr, LABEL_MEASURE_PX);
-        m->bold = bold;
-    }
-    cairo_text_extents(m->cr, label_cstr(m, s, n), &te);
-    double w = te.x_advance;
-    if (te.x_bearing + te.width > w) w = te.x_bearing + te.width;
-    return w / LABEL_MEASURE_PX;
-}
-
-/* ---- breaking text into lines ---- */
-
-struct split {
-    size_t end1, start2;
-};
-
-/* Where WRAP_WORDS text may break: at spaces; after '-' or '/' only in text without spaces. */
-static size_t label_splits(const char *s, size_t len, struct split *sp)
-{
-    size_t n = 0;
-    int spaces = memchr(s, ' ', len) != NULL;
-    for (size_t i = 1; i < len; i++) {
-        if (spaces && s[i] == ' ' && s[i - 1] != ' ') {
-            size_t j = i;
-            while (j < len && s[j] == ' ')
-                j++;
-            if (j < len) sp[n++] = (struct split){i, j};
-        } else if (!spaces && (s[i - 1] == '-' || s[i - 1] == '/')) {
-            sp[n++] = (struct split){i, i};
-        }
-    }
-    return n;
-}
-
-/* The two-line split whose wider line is narrowest: line 1 widens and line 2 narrows as the
- * split moves right, so binary-search the crossing and take the better of its neighbours. */
-static void label_best_split(struct meter *m, struct tblock *b)
-{
-    struct split *sp = xmalloc(b->len * sizeof *sp);
-    size_t n = label_splits(b->text, b->len, sp), lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        double w1 = label_width(m, b->bold, b->text, sp[mid].end1);
-        double w2 = label_width(m, b->bold, b->text + sp[mid].start2, b->len - sp[mid].start2);
-        if (w1 >= w2)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    b->w2 = 0;
-    for (size_t k = lo > 0 ? lo - 1 : 0; k <= lo && k < n; k++) {
-        double w1 = label_width(m, b->bold, b->text, sp[k].end1);
-        double w2 = label_width(m, b->bold, b->text + sp[k].start2, b->len - sp[k].start2);
-        double w = w1 > w2 ? w1 : w2;
-        if (b->w2 == 0 || w < b->w2) {
-            b->w2 = w;
-            b->split1 = sp[k].end1;
-            b->split2 = sp[k].start2;
-        }
-    }
-    free(sp);
-}
-
-static void label_prepare(struct meter *m, struct tblock *b)
-{
-    if (!b->text) return;
-    b->w1 = label_width(m, b->bold, b->text, b->len);
-    if (b->w1 < 1e-6) b->w1 = 1e-6;
-    b->w2 = 0;
-    if (b->wrap == WRAP_WORDS && b->max_lines >= 2) label_best_split(m, b);
-}
+/* ---- measuring and breaking text ---- */
 
 static int label_is_cont(const char *s, size_t i)
 {
     return ((unsigned char)s[i] & 0xc0) == 0x80;
 }
 
-/* After filling a line up to byte e, prefer to end it after a URL separator in its last third. */
-static size_t label_url_break(const char *s, size_t start, size_t e)
+static void label_measure(struct job *j, struct tblock *b)
 {
-    for (size_t k = e; k > start + (e - start) * 2 / 3; k--)
-        if (strchr("/?&=#.-_", s[k - 1])) return k;
-    return e;
-}
-
-static size_t label_boundary(const struct tblock *b, size_t i)
-{
-    while (i < b->len && label_is_cont(b->text, i))
-        i++;
-    return i;
-}
-
-/* Greedy WRAP_CHARS lines at font size `size`: each line takes the longest prefix that fits. */
-static int label_wrap_chars(struct meter *m, struct tblock *b, double size, double avail)
-{
-    double lim = avail / size;
-    size_t p = 0;
-    b->nlines = 0;
-    while (p < b->len) {
-        if (b->nlines == b->max_lines) return -1;
-        size_t lo = p, hi = b->len; /* the longest fitting prefix ends in [lo, hi] */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo + 1) / 2;
-            if (label_width(m, b->bold, b->text + p, label_boundary(b, mid) - p) <= lim)
-                lo = mid;
-            else
-                hi = mid - 1;
+    b->pre = xmalloc(2 * (b->len + 1) * sizeof *b->pre);
+    b->over = b->pre + b->len + 1;
+    b->pre[0] = b->over[0] = 0;
+    for (size_t i = 0; i < b->len;) {
+        size_t n = (size_t)label_utf8_len((unsigned char)b->text[i]);
+        double adv, over;
+        label__meter_char(j->m, b->bold, b->text + i, n, &adv, &over);
+        for (size_t k = 1; k <= n; k++) { /* bytes inside a character are never line ends */
+            b->pre[i + k] = b->pre[i] + (k == n ? adv : 0);
+            b->over[i + k] = k == n ? over : 0;
         }
-        if (lo == p) return -1; /* not even one character fits */
-        size_t e = label_boundary(b, lo);
-        if (e < b->len) e = label_url_break(b->text, p, e);
-        b->start[b->nlines] = p;
-        b->end[b->nlines++] = e;
+        i += n;
+    }
+}
+
+/* Width of text[a..e), em: its advance, or its ink if that reaches further right. */
+static double label_w(const struct tblock *b, size_t a, size_t e)
+{
+    return b->pre[e] - b->pre[a] + b->over[e];
+}
+
+/* May a line end before byte i (0 < i < len)? At the end of a word; in a text without spaces,
+ * after '-' or '/'. */
+static int label_is_break(const struct tblock *b, size_t i)
+{
+    if (b->spaces) return b->text[i] == ' ' && b->text[i - 1] != ' ';
+    return b->text[i - 1] == '-' || b->text[i - 1] == '/';
+}
+
+/* May a word too wide for a line break before byte i, after a URL or e-mail separator? Not
+ * inside a run of separators ("//"). */
+static int label_is_sep_break(const char *s, size_t i)
+{
+    static const char seps[] = "/?&#=@-_";
+    return strchr(seps, s[i - 1]) && !strchr(seps, s[i]);
+}
+
+/* The longest piece of the word at text[q..] that fits on the line started at p: up to a
+ * separator; with `anywhere`, up to any character if no separator fits. q when none fits. */
+static size_t label_word_piece(const struct tblock *b, size_t p, size_t q, double W, int anywhere)
+{
+    size_t e = q, any = q;
+    for (size_t i = q + 1; i < b->len && b->text[i] != ' '; i++) {
+        if (label_is_cont(b->text, i)) continue;
+        if (label_w(b, p, i) > W) break;
+        any = i;
+        if (label_is_sep_break(b->text, i)) e = i;
+    }
+    return e == q && anywhere ? any : e;
+}
+
+/* The end of the line that starts at p and is at most W em wide: the last break that fits.
+ * WRAP_MIXED also breaks a word too wide for a line of its own (an e-mail address, a URL):
+ * the line is filled with as much of it as fits. p itself when nothing fits. */
+static size_t label_line_end(const struct tblock *b, size_t p, double W, int anywhere)
+{
+    size_t best = p, q, we;
+    for (size_t i = p + 1; i <= b->len; i++) {
+        if (i < b->len && (label_is_cont(b->text, i) || !label_is_break(b, i))) continue;
+        if (label_w(b, p, i) > W) break;
+        best = i;
+    }
+    if (b->wrap != WRAP_MIXED || best == b->len) return best;
+    for (q = best; q < b->len && b->text[q] == ' ';)
+        q++;
+    for (we = q; we < b->len && b->text[we] != ' ';)
+        we++;
+    if (label_w(b, q, we) <= W) return best; /* the next word fits on the next line */
+    size_t e = label_word_piece(b, p, q, W, anywhere);
+    return best == p || e >= q + 4 ? e : best; /* no one- to three-letter scraps */
+}
+
+/* Greedy lines at most W em wide into br: 0, or -1 if more than max lines are needed or
+ * something does not fit at all. */
+static int label_wrap(const struct tblock *b, double W, int max, int anywhere, struct breaking *br)
+{
+    size_t p = 0;
+    br->n = 0;
+    br->w = 0;
+    while (p < b->len) {
+        if (br->n == max) return -1;
+        size_t e = label_line_end(b, p, W, anywhere);
+        if (e == p) return -1;
+        double w = label_w(b, p, e);
+        if (w > br->w) br->w = w;
+        br->start[br->n] = p;
+        br->end[br->n++] = e;
+        while (e < b->len && b->text[e] == ' ')
+            e++;
         p = e;
     }
-    b->size = size;
     return 0;
 }
 
-static void label_lines1(struct tblock *b, double size)
+/* The narrowest breaking into at most k lines: the smallest width at which the greedy breaker
+ * needs no more than k lines, found by bisection. */
+static void label_narrowest(const struct tblock *b, int k, int anywhere, struct breaking *br)
 {
-    b->size = size;
-    b->nlines = 1;
-    b->start[0] = 0;
-    b->end[0] = b->len;
+    double lo = 0, hi = label_w(b, 0, b->len);
+    while (hi - lo > 1e-3) {
+        double mid = (lo + hi) / 2;
+        if (label_wrap(b, mid, k, anywhere, br) == 0)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    if (label_wrap(b, hi, k, anywhere, br)) br->w = 0;
 }
 
-/* Size and lines for one text: one line, shrunk from `cap` as far as min_px; else broken. */
+/* Every block's breakings, each kept only if narrower than with fewer lines: nice ones break
+ * at spaces and separators; `any` ones (WRAP_MIXED only) also inside a run of letters, used
+ * when no nice one fits. */
+static void label_breakings(struct tblock *b)
+{
+    double full = label_w(b, 0, b->len), nice = full, any = full;
+    struct breaking *one = &b->nice[1];
+    one->w = full > 1e-6 ? full : 1e-6;
+    one->n = 1;
+    one->start[0] = 0;
+    one->end[0] = b->len;
+    b->any[1] = *one;
+    for (int k = 2; k <= b->max_lines; k++) {
+        label_narrowest(b, k, 0, &b->nice[k]);
+        if (b->nice[k].w >= nice - 1e-9) b->nice[k].w = 0;
+        if (b->nice[k].w > 0) nice = b->nice[k].w;
+        b->any[k].w = 0;
+        if (b->wrap != WRAP_MIXED) continue;
+        label_narrowest(b, k, 1, &b->any[k]);
+        if (b->any[k].w >= any - 1e-9 || b->any[k].w >= nice - 1e-9) b->any[k].w = 0;
+        if (b->any[k].w > 0) any = b->any[k].w;
+    }
+}
+
+/* Size and breaking of one block: the fewest lines whose size is close to the best. */
 static int label_fit_block(struct job *j, struct tblock *b, double cap, double avail)
 {
+    const struct breaking *c[LABEL__MAX_LINES + 1] = {0};
+    double size[LABEL__MAX_LINES + 1] = {0}, top = 0;
     if (!b->text) return 0;
-    if (b->w1 * j->min_px <= avail) {
-        label_lines1(b, label_min(cap, avail / b->w1));
-        return 0;
+    for (int k = 1; k <= b->max_lines; k++) {
+        if (b->nice[k].w > 0 && b->nice[k].w * j->min_px <= avail)
+            c[k] = &b->nice[k];
+        else if (b->any[k].w > 0 && b->any[k].w * j->min_px <= avail)
+            c[k] = &b->any[k];
+        else
+            continue;
+        size[k] = label_min(cap, avail / c[k]->w);
+        if (size[k] > top) top = size[k];
     }
-    if (b->wrap == WRAP_WORDS) {
-        if (b->w2 <= 0 || b->w2 * j->min_px > avail) return -1;
-        b->size = label_min(cap, avail / b->w2);
-        b->nlines = 2;
-        b->start[0] = 0;
-        b->end[0] = b->split1;
-        b->start[1] = b->split2;
-        b->end[1] = b->len;
-        return 0;
+    for (int k = 1; top > 0 && k <= b->max_lines; k++) {
+        if (c[k] && size[k] >= LABEL_PREFER_FEWER * top) {
+            b->size = size[k];
+            b->lines = c[k];
+            return 0;
+        }
     }
-    if (cap > j->min_px && label_wrap_chars(&j->m, b, cap, avail) == 0) return 0;
-    return label_wrap_chars(&j->m, b, j->min_px, avail);
+    return -1;
 }
 
 /* ---- layout ---- */
 
 static void label_geom(const struct job *j, int w, int h, struct geom *g)
 {
+    int side;
     g->w = w;
     g->h = h;
-    g->module = h / (j->qr.width + 2 * LABEL_QUIET);
-    int pad = (h - j->qr.width * g->module) / 2;
-    g->qr_x = g->qr_y = pad;
-    g->col_x = h;
-    g->col_w = w - h - pad / 2;
-    g->col_top = pad;
-    g->col_bottom = h - pad;
+    g->stacked = h > w;
+    side = g->stacked ? w : h;
+    g->module = side / (j->p->qr.width + 2 * LABEL_QUIET);
+    /* the text column is placed as for the largest modules; ZPL's smaller ones are centred */
+    int pad = (side - j->p->qr.width * g->module) / 2;
+    if (g->module > j->max_module) g->module = j->max_module;
+    g->qr_x = g->qr_y = (side - j->p->qr.width * g->module) / 2;
+    if (g->stacked) {
+        g->col_x = pad / 2;
+        g->col_w = w - pad;
+        g->col_top = side;
+        g->col_bottom = h - pad / 2;
+    } else {
+        g->col_x = side;
+        g->col_w = w - side - pad / 2;
+        g->col_top = pad;
+        g->col_bottom = h - pad;
+    }
 }
 
-/* Baselines: the top group hangs from the column's top, the bottom group sits on its bottom. */
+/* Baselines: the top group hangs from the column's top, the bottom group sits on its bottom;
+ * a top group alone is centred. */
 static int label_place(struct job *j, const struct geom *g)
 {
-    static const int top[] = {B_NAME, B_MODEL, B_SUPPORT};
-    const struct meter *m = &j->m;
-    double prev = 0, prev_desc = 0;
-    int first = 1;
-    for (size_t k = 0; k < sizeof top / sizeof top[0]; k++) {
-        struct tblock *b = &j->b[top[k]];
-        if (!b->text) continue;
-        double sz = b->size, base;
-        if (first)
-            base = g->col_top + m->cap[b->bold] * sz;
-        else
-            base = prev + prev_desc + (b->gap_em + m->asc[b->bold]) * sz;
-        for (int i = 0; i < b->nlines; i++)
+    double top_end = g->col_top, bottom_top = g->col_bottom, below_gap = 0;
+    int first = 1, bottom = 0;
+    for (int k = 0; k < T_COUNT; k++) {
+        struct tblock *b = &j->b[k];
+        if (!b->text || b->group != GROUP_TOP) continue;
+        double sz = b->size, base = first ? g->col_top + j->cap[b->bold] * sz
+                                          : top_end + (b->gap_em + j->asc[b->bold]) * sz;
+        for (int i = 0; i < b->lines->n; i++)
             b->base[i] = base + i * LABEL_PITCH * sz;
-        prev = b->base[b->nlines - 1];
-        prev_desc = m->desc[b->bold] * sz;
+        top_end = b->base[b->lines->n - 1] + j->desc[b->bold] * sz;
         first = 0;
     }
-    double top_end = prev + prev_desc;
-
-    struct tblock *u = &j->b[B_URL], *id = &j->b[B_ID];
-    for (int i = 0; i < u->nlines; i++)
-        u->base[i] = g->col_bottom - (u->nlines - 1 - i) * LABEL_PITCH * u->size;
-    double bottom_top = u->base[0] - m->asc[u->bold] * u->size;
-    if (id->text) {
-        double last = bottom_top - (id->gap_em + m->desc[id->bold]) * id->size;
-        for (int i = 0; i < id->nlines; i++)
-            id->base[i] = last - (id->nlines - 1 - i) * LABEL_PITCH * id->size;
-        bottom_top = id->base[0] - m->asc[id->bold] * id->size;
+    for (int k = T_COUNT - 1; k >= 0; k--) {
+        struct tblock *b = &j->b[k];
+        if (!b->text || b->group != GROUP_BOTTOM) continue;
+        int n = b->lines->n;
+        double sz = b->size;
+        double last = bottom ? bottom_top - below_gap - j->desc[b->bold] * sz : g->col_bottom;
+        for (int i = 0; i < n; i++)
+            b->base[i] = last - (n - 1 - i) * LABEL_PITCH * sz;
+        bottom_top = b->base[0] - j->asc[b->bold] * sz;
+        below_gap = b->gap_em * sz;
+        bottom = 1;
     }
-
-    double gap = 0.5 * j->b[B_SUPPORT].size;
-    if (top_end + gap <= bottom_top) return FIT_OK;
-    j->need_h = (top_end - g->col_top) + gap + (g->col_bottom - bottom_top);
-    j->have_h = g->col_bottom - g->col_top;
-    return FIT_HEIGHT;
+    double gap = bottom ? 0.5 * j->b[T_SUPPORT].size : 0;
+    if (top_end + gap > bottom_top + 1e-9) {
+        j->need_h = (top_end - g->col_top) + gap + (g->col_bottom - bottom_top);
+        j->have_h = g->col_bottom > g->col_top ? g->col_bottom - g->col_top : 0;
+        return FIT_HEIGHT;
+    }
+    if (!bottom) {
+        double shift = (g->col_bottom - top_end) / 2;
+        for (int k = 0; k < T_COUNT; k++)
+            for (int i = 0; j->b[k].text && i < j->b[k].lines->n; i++)
+                j->b[k].base[i] += shift;
+    }
+    return FIT_OK;
 }
 
-/* Largest size block k may take at scale s: a fraction of the column height, never under 6 pt,
- * never larger than the text above it (model and date no larger than the name; ID and URL no
- * larger than the date). */
-static double label_cap(const struct job *j, int k, double col_h, double s)
+/* Largest size block b may take at scale s: a share of the column height, never under 6 pt,
+ * never larger than its parent. */
+static double label_cap(const struct job *j, const struct tblock *b, double col_h, double s)
 {
-    if (k == B_NAME) {
-        double c = LABEL_NAME_EM * col_h * s;
-        return c > j->min_px ? c : j->min_px;
-    }
-    if (k <= B_SUPPORT) return label_clamp(LABEL_BODY_EM * col_h * s, j->min_px, j->b[B_NAME].size);
-    return label_clamp(LABEL_SMALL_EM * col_h * s, j->min_px, j->b[B_SUPPORT].size);
+    double c = b->em * col_h * s;
+    if (b->parent >= 0 && j->b[b->parent].text && c > j->b[b->parent].size)
+        c = j->b[b->parent].size;
+    return c > j->min_px ? c : j->min_px;
 }
 
 /* One attempt with the preferred sizes scaled by s. */
 static int label_try(struct job *j, const struct geom *g, double s)
 {
     double col_h = g->col_bottom - g->col_top;
-    for (int k = 0; k < B_COUNT; k++) {
-        if (g->col_w <= 0 || label_fit_block(j, &j->b[k], label_cap(j, k, col_h, s), g->col_w)) {
+    for (int k = 0; k < T_COUNT; k++) {
+        struct tblock *b = &j->b[k];
+        if (b->text &&
+            (g->col_w <= 0 || label_fit_block(j, b, label_cap(j, b, col_h, s), g->col_w))) {
             j->fail_block = k;
             return FIT_WIDTH;
         }
@@ -519,10 +554,12 @@ static int label_try(struct job *j, const struct geom *g, double s)
 /* Shrink everything until it fits the column's height, or all text is at the minimum size. */
 static int label_layout(struct job *j, const struct geom *g)
 {
-    double col_h = g->col_bottom - g->col_top;
-    for (double s = 1.0;; s *= 0.93) {
+    double col_h = g->col_bottom - g->col_top, em = 0;
+    for (int k = 0; k < T_COUNT; k++)
+        if (j->b[k].text && j->b[k].em > em) em = j->b[k].em;
+    for (double s = 1.0;; s *= LABEL_SHRINK) {
         int rc = label_try(j, g, s);
-        if (rc != FIT_HEIGHT || LABEL_NAME_EM * col_h * s <= j->min_px) return rc;
+        if (rc != FIT_HEIGHT || em * col_h * s <= j->min_px) return rc;
     }
 }
 
@@ -535,37 +572,44 @@ static int label_fits(struct job *j, double w_mm, double h_mm)
     return g.module >= j->min_module && label_layout(j, &g) == FIT_OK;
 }
 
-/* Height that gives QR modules of the minimum size, in whole mm. */
-static double label_qr_min_height(const struct job *j)
+/* The QR code's square at the minimum module size, in whole mm. */
+static double label_qr_min_side(const struct job *j)
 {
-    int need = (j->qr.width + 2 * LABEL_QUIET) * j->min_module;
-    int mm = label_ceil(need * LABEL_MM_PER_INCH / j->o->dpi);
+    int need = (j->p->qr.width + 2 * LABEL_QUIET) * j->min_module;
+    int mm = label_ceil(need * LABEL__MM_PER_INCH / j->o->dpi);
     while (label_px(mm, j->o->dpi) < need)
         mm++;
     return mm;
 }
 
-/* The smallest label, keeping the height as low as possible, on which everything fits. */
+/* The smallest label of the requested orientation on which everything fits, keeping the QR
+ * code's side (the height, or the width of a portrait label) as small as possible. */
 static int label_suggest(struct job *j, double *w_mm, double *h_mm)
 {
-    double h = j->o->height_mm, hq = label_qr_min_height(j);
-    if (h < hq) h = hq;
-    for (int k = 0; k < 100; k++, h += 1) {
-        double w = j->o->width_mm > h ? j->o->width_mm : h;
-        if (!label_fits(j, LABEL_SUGGEST_MAX_MM, h)) continue;
-        if (!label_fits(j, w, h)) {
-            int lo = (int)w, hi = LABEL_SUGGEST_MAX_MM; /* lo does not fit, hi does */
+    int stacked = j->o->height_mm > j->o->width_mm;
+    double side0 = stacked ? j->o->width_mm : j->o->height_mm;
+    double long0 = stacked ? j->o->height_mm : j->o->width_mm;
+    double side = side0, q = label_qr_min_side(j);
+    if (side < q) side = q;
+    for (int k = 0; k < 100; k++, side += 1) {
+        double len = long0 > side ? long0 : side;
+        if (stacked && len < side + 1) len = side + 1;
+#define FITS(l) (stacked ? label_fits(j, side, (l)) : label_fits(j, (l), side))
+        if (!FITS(LABEL_SUGGEST_MAX_MM)) continue;
+        if (!FITS(len)) {
+            int lo = (int)len, hi = LABEL_SUGGEST_MAX_MM; /* lo does not fit, hi does */
             while (hi - lo > 1) {
                 int mid = lo + (hi - lo) / 2;
-                if (label_fits(j, mid, h))
+                if (FITS(mid))
                     hi = mid;
                 else
                     lo = mid;
             }
-            w = hi;
+            len = hi;
         }
-        *w_mm = w;
-        *h_mm = h;
+#undef FITS
+        *w_mm = stacked ? side : len;
+        *h_mm = stacked ? len : side;
         return 0;
     }
     return -1;
@@ -575,7 +619,7 @@ static void label_say_suggestion(struct job *j, struct buf *why)
 {
     double w, h;
     if (label_suggest(j, &w, &h)) {
-        buf_printf(why, "; no label up to %d mm wide fits it", LABEL_SUGGEST_MAX_MM);
+        buf_printf(why, "; no label up to %d mm long fits it", LABEL_SUGGEST_MAX_MM);
         return;
     }
     int more_h = h > j->o->height_mm + 1e-9, more_w = w > j->o->width_mm + 1e-9;
@@ -590,203 +634,293 @@ static void label_say_suggestion(struct job *j, struct buf *why)
 static void label_say_problem(struct job *j, const struct geom *g, int fit, struct buf *why)
 {
     const struct label_opts *o = j->o;
-    double mm = LABEL_MM_PER_INCH / o->dpi;
-    if (g->module < j->min_module) {
+    double mm = LABEL__MM_PER_INCH / o->dpi;
+    const char *where = g->stacked ? "below" : "beside";
+    if (g->module < j->min_module && label_raster(o)) {
         buf_printf(why,
-                   "at %d dpi a %gx%g mm label makes QR modules of %.2f mm (%d px); they must "
-                   "be at least %g mm and %d px",
-                   o->dpi, o->width_mm, o->height_mm, g->module * mm, g->module,
-                   LABEL_MIN_MODULE_MM, LABEL_MIN_MODULE_PX);
+                   "at %d dpi a %gx%g mm label makes QR modules of %.2f mm (%d %s); they must "
+                   "be at least %g mm and %d %s",
+                   o->dpi, o->width_mm, o->height_mm, g->module * mm, g->module, label_unit(o),
+                   LABEL_MIN_MODULE_MM, LABEL_MIN_MODULE_DOTS, label_unit(o));
+    } else if (g->module < j->min_module) {
+        buf_printf(why, "a %gx%g mm label makes QR modules of %.2f mm; they must be at least %g mm",
+                   o->width_mm, o->height_mm, g->module * mm, LABEL_MIN_MODULE_MM);
     } else if (fit == FIT_WIDTH && g->col_w <= 0) {
-        buf_printf(why, "a %gx%g mm label leaves no room for text beside its %g mm QR code",
-                   o->width_mm, o->height_mm, o->height_mm);
+        buf_printf(why, "a %gx%g mm label leaves no room for text %s its QR code", o->width_mm,
+                   o->height_mm, where);
     } else if (fit == FIT_WIDTH) {
         const struct tblock *b = &j->b[j->fail_block];
         buf_printf(why,
-                   "the %s does not fit on %d line%s of %g pt text in the %.1f mm beside the "
+                   "the %s does not fit on %d line%s of %g pt text in the %.1f mm %s the "
                    "QR code",
-                   b->what, b->max_lines, b->max_lines > 1 ? "s" : "", LABEL_MIN_PT, g->col_w * mm);
+                   b->what, b->max_lines, b->max_lines > 1 ? "s" : "", LABEL_MIN_PT, g->col_w * mm,
+                   where);
     } else {
-        buf_printf(why, "the text needs %.1f mm of height but %.1f mm is free beside the QR code",
-                   j->need_h * mm, j->have_h * mm);
+        buf_printf(why, "the text needs %.1f mm of height but %.1f mm is free %s the QR code",
+                   j->need_h * mm, j->have_h * mm, where);
     }
-}
-
-/* ---- drawing ---- */
-
-/* Dark modules as one path of horizontal runs, filled without antialiasing. */
-static void label_draw_qr(cairo_t *cr, const struct qr *q, const struct geom *g)
-{
-    int m = g->module;
-    cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int y = 0; y < q->width; y++) {
-        const unsigned char *row = q->modules + (size_t)y * q->width;
-        for (int x = 0; x < q->width;) {
-            if (!row[x]) {
-                x++;
-                continue;
-            }
-            int x0 = x;
-            while (x < q->width && row[x])
-                x++;
-            cairo_rectangle(cr, g->qr_x + x0 * m, g->qr_y + y * m, (x - x0) * m, m);
-        }
-    }
-    cairo_fill(cr);
-    cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
-}
-
-static void label_draw_text(cairo_t *cr, struct job *j, const struct geom *g)
-{
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int k = 0; k < B_COUNT; k++) {
-        const struct tblock *b = &j->b[k];
-        if (!b->text) continue;
-        label_face(cr, b->bold);
-        cairo_set_font_size(cr, b->size);
-        for (int i = 0; i < b->nlines; i++) {
-            cairo_move_to(cr, g->col_x, (int)(b->base[i] + 0.5));
-            cairo_show_text(cr, label_cstr(&j->m, b->text + b->start[i], b->end[i] - b->start[i]));
-        }
-    }
-}
-
-static cairo_status_t label_png_write(void *closure, const unsigned char *data, unsigned int len)
-{
-    buf_append(closure, data, len);
-    return CAIRO_STATUS_SUCCESS;
-}
-
-static int label_draw(struct job *j, const struct geom *g, struct buf *out)
-{
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, g->w, g->h);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        return REG_EINTERNAL;
-    }
-    int rc = REG_EINTERNAL;
-    cairo_t *cr = cairo_create(s);
-    if (cairo_status(cr) == CAIRO_STATUS_SUCCESS && label_font_options(cr) == 0) {
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_paint(cr);
-        label_draw_qr(cr, &j->qr, g);
-        label_draw_text(cr, j, g);
-        cairo_surface_flush(s);
-        if (cairo_status(cr) == CAIRO_STATUS_SUCCESS &&
-            cairo_surface_write_to_png_stream(s, label_png_write, out) == CAIRO_STATUS_SUCCESS)
-            rc = 0;
-    }
-    cairo_destroy(cr);
-    cairo_surface_destroy(s);
-    return rc;
 }
 
 /* ---- the job ---- */
 
-static void label_block(struct tblock *b, const char *what, const char *text, int bold, int wrap,
-                        int max_lines, double gap_em)
+/* Append s (leading and trailing spaces dropped) to the plan's store after prefix; returns
+ * its offset. Offsets, not pointers: the store may still move. */
+static size_t label_store(struct label__plan *p, const char *prefix, const char *s, size_t *len)
+{
+    size_t off = p->store.len, n;
+    while (*s == ' ')
+        s++;
+    n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    buf_puts(&p->store, prefix);
+    buf_append(&p->store, s, n);
+    *len = p->store.len - off;
+    buf_putc(&p->store, '\0');
+    return off;
+}
+
+static void label_block(struct tblock *b, const char *what, int bold, int wrap, int max_lines,
+                        int group, int parent, double em, double gap_em)
 {
     memset(b, 0, sizeof *b);
     b->what = what;
-    b->text = text && *text ? text : NULL;
-    b->len = b->text ? strlen(b->text) : 0;
     b->bold = bold;
     b->wrap = wrap;
     b->max_lines = max_lines;
+    b->group = group;
+    b->parent = parent;
+    b->em = em;
     b->gap_em = gap_em;
 }
 
-static void label_job_init(struct job *j, const struct label_info *info, const struct label_opts *o)
+/* The texts of the layout, composed into the plan's store. */
+static void label_job_texts(struct job *j, const struct label_info *info)
+{
+    struct label__plan *p = j->p;
+    size_t off[T_COUNT + 1], len[T_COUNT + 1];
+    const char *pw = info->password && *info->password ? info->password : NULL;
+    const char *addr = info->short_url, *url = info->url;
+    int full = j->o->layout == LABEL_FULL;
+    struct tblock *b = j->b;
+
+    label_block(&b[T_NAME], "product name", 1, WRAP_WORDS, 3, GROUP_TOP, -1, 0.16, 0);
+    label_block(&b[T_MODEL], "product model", 0, WRAP_WORDS, 2, GROUP_TOP, T_NAME, 0.09, 0.15);
+    label_block(&b[T_SUPPORT], "\"Security updates until\" line", 1, WRAP_WORDS, 3, GROUP_TOP,
+                full ? T_NAME : -1, full ? 0.09 : 0.22, full ? 0.55 : 0);
+    label_block(&b[T_PASSWORD], "password line", 0, WRAP_WORDS, 2, GROUP_TOP, T_SUPPORT, 0.09, 0.3);
+    label_block(&b[T_CONTACT], "security contact line", 0, WRAP_MIXED, 4, GROUP_TOP, T_SUPPORT,
+                0.09, 0.3);
+    label_block(&b[T_ID], "product ID", 0, WRAP_MIXED, 2, GROUP_BOTTOM, T_SUPPORT, 0.075, 0);
+    label_block(&b[T_ADDRESS], "address", 0, WRAP_MIXED, 3, GROUP_BOTTOM, T_SUPPORT, 0.075, 0.2);
+
+    memset(off, 0, sizeof off);
+    memset(len, 0, sizeof len);
+    off[T_COUNT] = p->store.len; /* the QR code's URL, exactly as given */
+    buf_puts(&p->store, url);
+    buf_putc(&p->store, '\0');
+    off[T_SUPPORT] = label_store(p, "Security updates until ", info->support_date, &len[T_SUPPORT]);
+    if (full) {
+        off[T_NAME] = label_store(p, "", info->product_name, &len[T_NAME]);
+        if (!label_blank(info->product_model))
+            off[T_MODEL] = label_store(p, "", info->product_model, &len[T_MODEL]);
+        if (pw) off[T_PASSWORD] = label_store(p, "", label_password_words(pw), &len[T_PASSWORD]);
+        if (!label_blank(info->contact))
+            off[T_CONTACT] =
+                label_store(p, "Report security problems: ", info->contact, &len[T_CONTACT]);
+        if (!label_blank(info->product_id))
+            off[T_ID] = label_store(p, "ID: ", info->product_id, &len[T_ID]);
+        if (label_blank(addr)) /* the URL itself, which browsers take without "https://" */
+            addr = strncmp(url, "https://", 8) ? url : url + 8;
+        off[T_ADDRESS] = label_store(p, "", addr, &len[T_ADDRESS]);
+    }
+    p->url = p->store.data + off[T_COUNT];
+    for (int k = 0; k < T_COUNT; k++) {
+        if (len[k] == 0) continue;
+        b[k].text = p->store.data + off[k];
+        b[k].len = len[k];
+        b[k].spaces = memchr(b[k].text, ' ', b[k].len) != NULL;
+    }
+}
+
+static void label_job_init(struct job *j, const struct label_info *info, const struct label_opts *o,
+                           struct label__meter *m, struct label__plan *p)
 {
     memset(j, 0, sizeof *j);
     j->o = o;
-    buf_init(&j->support);
-    buf_init(&j->id);
-    buf_init(&j->m.tmp);
-    buf_printf(&j->support, "Security updates until %s", info->support_date);
-    if (info->product_id && *info->product_id) buf_printf(&j->id, "ID: %s", info->product_id);
-    label_block(&j->b[B_NAME], "product name", info->product_name, 1, WRAP_WORDS, 2, 0);
-    label_block(&j->b[B_MODEL], "product model", info->product_model, 0, WRAP_WORDS, 2, 0.2);
-    label_block(&j->b[B_SUPPORT], "\"Security updates until\" line", buf_cstr(&j->support), 1,
-                WRAP_WORDS, 2, 0.7);
-    label_block(&j->b[B_ID], "product ID", j->id.len ? buf_cstr(&j->id) : NULL, 0, WRAP_CHARS, 2,
-                0.2);
-    label_block(&j->b[B_URL], "URL", info->url, 0, WRAP_CHARS, 3, 0);
+    j->p = p;
+    j->m = m;
+    label_job_texts(j, info);
     j->min_px = LABEL_MIN_PT * o->dpi / 72.0;
-    j->min_module = label_ceil(LABEL_MIN_MODULE_MM * o->dpi / LABEL_MM_PER_INCH - 1e-9);
-    if (j->min_module < LABEL_MIN_MODULE_PX) j->min_module = LABEL_MIN_MODULE_PX;
+    j->min_module = label_ceil(LABEL_MIN_MODULE_MM * o->dpi / LABEL__MM_PER_INCH - 1e-9);
+    if (label_raster(o) && j->min_module < LABEL_MIN_MODULE_DOTS)
+        j->min_module = LABEL_MIN_MODULE_DOTS;
+    j->max_module = o->format == LABEL_ZPL ? LABEL__ZPL_MAX_MODULE : INT_MAX;
 }
 
 static void label_job_free(struct job *j)
 {
-    qr_free(&j->qr);
-    label_meter_close(&j->m);
-    buf_free(&j->support);
-    buf_free(&j->id);
+    for (int k = 0; k < T_COUNT; k++)
+        free(j->b[k].pre);
 }
 
-static int label_encode(struct job *j, const char *url, struct buf *why)
+static int label_encode(struct job *j, struct buf *why)
 {
-    int rc = qr_encode(url, j->o->ec_level, &j->qr);
+    int rc = qr_encode(j->p->url, j->o->ec_level, &j->p->qr);
     if (rc == -ERANGE) {
         buf_printf(why,
                    "the URL (%zu bytes) is too long for a QR code at error-correction level %c",
-                   strlen(url), j->o->ec_level);
+                   strlen(j->p->url), j->o->ec_level);
         return REG_ENOLABEL;
     }
     return rc;
 }
 
-static int label_run(struct job *j, const struct label_info *info, struct buf *out, struct buf *why)
+/* Copy the chosen layout into the plan, in whole dots. */
+static void label_fill_plan(struct job *j, const struct geom *g)
+{
+    struct label__plan *p = j->p;
+    p->width_mm = j->o->width_mm;
+    p->height_mm = j->o->height_mm;
+    p->dpi = j->o->dpi;
+    p->w = g->w;
+    p->h = g->h;
+    p->qr_x = g->qr_x;
+    p->qr_y = g->qr_y;
+    p->module = g->module;
+    p->text_x = g->col_x;
+    p->text_w = g->col_w;
+    p->ec_level = j->o->ec_level;
+    p->ntexts = 0;
+    for (int k = 0; k < T_COUNT; k++) {
+        const struct tblock *b = &j->b[k];
+        if (!b->text) continue;
+        struct label__text *t = &p->text[p->ntexts++];
+        t->bold = b->bold;
+        t->size = b->size;
+        t->nlines = b->lines->n;
+        for (int i = 0; i < t->nlines; i++) {
+            size_t s = b->lines->start[i], e = b->lines->end[i];
+            t->line[i].s = b->text + s;
+            t->line[i].len = e - s;
+            t->line[i].base = (int)(b->base[i] + 0.5);
+            t->line[i].advance = (b->pre[e] - b->pre[s]) * b->size;
+        }
+    }
+}
+
+static int label_run(struct job *j, struct buf *why)
 {
     int rc;
-    if ((rc = label_encode(j, info->url, why))) return rc;
-    if ((rc = label_meter_open(&j->m))) return rc;
-    for (int k = 0; k < B_COUNT; k++)
-        label_prepare(&j->m, &j->b[k]);
-    if (cairo_status(j->m.cr) != CAIRO_STATUS_SUCCESS) return REG_EINTERNAL;
+    if ((rc = label_encode(j, why))) return rc;
+    for (int bold = 0; bold < 2; bold++)
+        label__meter_font(j->m, bold, &j->asc[bold], &j->desc[bold], &j->cap[bold]);
+    for (int k = 0; k < T_COUNT; k++) {
+        if (!j->b[k].text) continue;
+        label_measure(j, &j->b[k]);
+        label_breakings(&j->b[k]);
+    }
+    if (label__meter_status(j->m)) return REG_EINTERNAL;
 
     struct geom g;
     label_geom(j, label_px(j->o->width_mm, j->o->dpi), label_px(j->o->height_mm, j->o->dpi), &g);
     int fit = g.module >= j->min_module ? label_layout(j, &g) : FIT_WIDTH;
-    if (cairo_status(j->m.cr) != CAIRO_STATUS_SUCCESS) return REG_EINTERNAL;
     if (g.module < j->min_module || fit != FIT_OK) {
         label_say_problem(j, &g, fit, why);
         label_say_suggestion(j, why);
         return REG_ENOLABEL;
     }
-    return label_draw(j, &g, out);
+    label_fill_plan(j, &g);
+    return 0;
 }
+
+int label__plan_new(const struct label_info *info, const struct label_opts *o,
+                    struct label__meter *m, struct label__plan **plan, struct buf *why)
+{
+    int rc;
+    if (!info) {
+        buf_puts(why, "no label info");
+        return -EINVAL;
+    }
+    if ((rc = label_check_info(info, o, why)) || (rc = label_check_dots(o, why))) return rc;
+    struct label__plan *p = xcalloc(1, sizeof *p);
+    struct job j;
+    buf_init(&p->store);
+    label_job_init(&j, info, o, m, p);
+    rc = label_run(&j, why);
+    label_job_free(&j);
+    if (rc) {
+        label__plan_free(p);
+        return rc;
+    }
+    *plan = p;
+    return 0;
+}
+
+void label__plan_free(struct label__plan *p)
+{
+    if (!p) return;
+    qr_free(&p->qr);
+    buf_free(&p->store);
+    free(p);
+}
+
+/* ---- the API ---- */
 
 void label_opts_default(struct label_opts *o)
 {
-    o->width_mm = 60;
-    o->height_mm = 30;
+    o->width_mm = 0;
+    o->height_mm = 0;
     o->dpi = 300;
     o->ec_level = 'M';
+    o->layout = LABEL_FULL;
+    o->format = LABEL_PNG;
 }
 
-int label_render_png(const struct label_info *info, const struct label_opts *opts, struct buf *out,
-                     char *why, size_t whylen)
+static int label_write(const struct label__plan *p, enum label_format f, struct buf *out)
 {
-    struct label_opts def;
+    switch (f) {
+    case LABEL_PNG:
+        return label__png(p, out);
+    case LABEL_PDF:
+        return label__pdf(p, out);
+    case LABEL_SVG:
+        label__svg(p, out);
+        return 0;
+    case LABEL_ZPL:
+        label__zpl(p, out);
+        return 0;
+    }
+    return REG_EINTERNAL;
+}
+
+int label_render(const struct label_info *info, const struct label_opts *o, struct buf *out,
+                 char *why, size_t whylen)
+{
+    struct label_opts def, r;
     struct buf reason = BUF_INIT;
-    if (!opts) {
+    struct label__meter *m = NULL;
+    struct label__plan *p = NULL;
+    int rc;
+    if (!o) {
         label_opts_default(&def);
-        opts = &def;
+        o = &def;
     }
+    label__resolve(o, &r);
     size_t mark = out ? out->len : 0;
-    int rc = label_check(info, opts, out, &reason);
-    if (rc == 0) rc = label_check_pixels(opts, &reason);
-    if (rc == 0) {
-        struct job j;
-        label_job_init(&j, info, opts);
-        rc = label_run(&j, info, out, &reason);
-        label_job_free(&j);
+    if (!info || !out) {
+        buf_puts(&reason, "no label info or output buffer");
+        rc = -EINVAL;
+    } else {
+        rc = label__check_opts(&r, &reason);
     }
+    if (rc == 0) rc = label__meter_new(&m);
+    if (rc == 0) rc = label__plan_new(info, &r, m, &p, &reason);
+    if (rc == 0) rc = label_write(p, r.format, out);
+    label__plan_free(p);
+    label__meter_free(m);
     if (rc && out) out->len = mark;
-    if (why && whylen) snprintf(why, whylen, "%s", reason.len ? buf_cstr(&reason) : "");
+    label__why(&reason, why, whylen);
     buf_free(&reason);
     return rc;
 }

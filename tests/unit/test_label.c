@@ -1,6 +1,7 @@
-/* test_label.c: unit tests for qr.c and label.c: the PNG a label printer receives has the size
- * the label was ordered at, holds a crisp QR code of exactly the URL, is byte-for-byte
- * repeatable, and labels that cannot be printed are refused with a reason. */
+/* test_label.c: unit tests for qr.c and the label module (label*.c): every format comes out
+ * whole (PNG, SVG, PDF, ZPL), byte-for-byte repeatable, at the size the label was ordered at,
+ * with a crisp QR code of exactly the URL and every promise in words; labels that cannot be
+ * printed are refused with a size that does work; sheets put many labels on A4 pages. */
 #include "buf.h"
 #include "err.h"
 #include "label.h"
@@ -21,7 +22,19 @@
 #define URL "http://127.0.0.1:8080/p/acme-cam-2"
 #define LONG_NAME "Acme SmartHome Indoor Security Camera Pro 2 with Night Vision"
 
-static const struct label_info cam = {URL, "Acme Cam 2", "ACM-CAM-2", "2030-12-31", "acme-cam-2"};
+static const struct label_info cam = {
+    .url = URL,
+    .product_name = "Acme Cam 2",
+    .product_model = "ACM-CAM-2",
+    .support_date = "2030-12-31",
+    .product_id = "acme-cam-2",
+    .contact = "security@acme.example",
+    .password = "unique_per_device",
+    .short_url = "labels.example.com/p/acme-cam-2",
+};
+
+static const enum label_format formats[] = {LABEL_PNG, LABEL_SVG, LABEL_PDF, LABEL_ZPL};
+#define NFORMATS (sizeof formats / sizeof formats[0])
 
 static uint32_t be32(const char *p)
 {
@@ -29,13 +42,67 @@ static uint32_t be32(const char *p)
     return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 }
 
+static struct label_opts opts(enum label_format f, enum label_layout l, double w, double h, int dpi)
+{
+    struct label_opts o;
+    label_opts_default(&o);
+    o.format = f;
+    o.layout = l;
+    o.width_mm = w;
+    o.height_mm = h;
+    o.dpi = dpi;
+    return o;
+}
+
 /* Render a label that must succeed, appending it to out; why must come back empty. */
 static void render_ok(const struct label_info *li, const struct label_opts *o, struct buf *out)
 {
     char why[256] = "unset";
-    int rc = label_render_png(li, o, out, why, sizeof why);
-    if (rc) fail_msg("label_render_png: %d (%s)", rc, why);
+    int rc = label_render(li, o, out, why, sizeof why);
+    if (rc) fail_msg("label_render: %d (%s)", rc, why);
     assert_string_equal(why, "");
+}
+
+static int contains(const struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= b->len; i++)
+        if (!memcmp(b->data + i, s, n)) return 1;
+    return 0;
+}
+
+static int ends_with(const struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    return b->len >= n && !memcmp(b->data + b->len - n, s, n);
+}
+
+/* The words of an SVG label: every <text> element's content, unescaped, joined by spaces. */
+static void svg_words(const struct buf *svg, struct buf *words)
+{
+    static const char *const ent[][2] = {
+        {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+    const char *p = svg->data, *end = svg->data + svg->len;
+    buf_reset(words);
+    while ((p = memmem(p, (size_t)(end - p), "<text ", 6)) != NULL) {
+        p = (const char *)memchr(p, '>', (size_t)(end - p)) + 1;
+        const char *q = memmem(p, (size_t)(end - p), "</text>", 7);
+        assert_non_null(q);
+        if (words->len) buf_putc(words, ' ');
+        while (p < q) {
+            size_t k = 0;
+            while (k < 5 && strncmp(p, ent[k][0], strlen(ent[k][0])))
+                k++;
+            assert_true(*p != '<');
+            if (k < 5) {
+                buf_puts(words, ent[k][1]);
+                p += strlen(ent[k][0]);
+            } else {
+                buf_putc(words, *p++);
+            }
+        }
+    }
+    buf_cstr(words);
 }
 
 static void assert_png_size(const struct buf *b, size_t at, uint32_t w, uint32_t h)
@@ -48,8 +115,10 @@ static void assert_png_size(const struct buf *b, size_t at, uint32_t w, uint32_t
     assert_int_equal(be32(p + 16), w);
     assert_int_equal(be32(p + 20), h);
     assert_int_equal(p[24], 8); /* bit depth */
-    assert_int_equal(p[25], 2); /* truecolour, no alpha */
+    assert_int_equal(p[25], 0); /* greyscale, no alpha */
 }
+
+/* ---- sizes and defaults ---- */
 
 static void test_png_size_follows_mm_and_dpi(void **state)
 {
@@ -57,18 +126,29 @@ static void test_png_size_follows_mm_and_dpi(void **state)
     struct label_opts o;
     struct buf b = BUF_INIT;
     label_opts_default(&o);
-    assert_true(o.width_mm == 60 && o.height_mm == 30 && o.dpi == 300 && o.ec_level == 'M');
+    assert_true(o.width_mm == 0 && o.height_mm == 0 && o.dpi == 300 && o.ec_level == 'M' &&
+                o.layout == LABEL_FULL && o.format == LABEL_PNG);
     render_ok(&cam, &o, &b);
-    assert_png_size(&b, 0, 709, 354); /* 60 mm and 30 mm at 300 dpi, rounded */
+    assert_png_size(&b, 0, 945, 472); /* the full default, 80 x 40 mm at 300 dpi, rounded */
 
-    o = (struct label_opts){80, 30, 203, 'Q'}; /* 639.4 x 239.8 px */
+    o = opts(LABEL_PNG, LABEL_FULL, 100, 50, 203); /* 799.2 x 399.6 px */
+    o.ec_level = 'Q';
     buf_reset(&b);
     render_ok(&cam, &o, &b);
-    assert_png_size(&b, 0, 639, 240);
+    assert_png_size(&b, 0, 799, 400);
 
     buf_reset(&b); /* NULL opts means the defaults */
     render_ok(&cam, NULL, &b);
-    assert_png_size(&b, 0, 709, 354);
+    assert_png_size(&b, 0, 945, 472);
+
+    o = opts(LABEL_PNG, LABEL_COMPACT, 0, 0, 300); /* the compact default, 40 x 20 mm */
+    buf_reset(&b);
+    render_ok(&cam, &o, &b);
+    assert_png_size(&b, 0, 472, 236);
+    o.width_mm = 50; /* one size given, the other the default */
+    buf_reset(&b);
+    render_ok(&cam, &o, &b);
+    assert_png_size(&b, 0, 591, 236);
     buf_free(&b);
 }
 
@@ -79,7 +159,51 @@ static void test_png_is_appended(void **state)
     buf_puts(&b, "HTTP body: ");
     render_ok(&cam, NULL, &b);
     assert_memory_equal(b.data, "HTTP body: ", 11);
-    assert_png_size(&b, 11, 709, 354);
+    assert_png_size(&b, 11, 945, 472);
+    buf_free(&b);
+}
+
+/* ---- every format, whole and repeatable ---- */
+
+static void test_every_format_starts_and_ends_right(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT;
+    for (size_t f = 0; f < NFORMATS; f++) {
+        for (int l = LABEL_FULL; l <= LABEL_COMPACT; l++) {
+            struct label_opts o = opts(formats[f], (enum label_layout)l, 0, 0, 300);
+            buf_reset(&b);
+            render_ok(&cam, &o, &b);
+            switch (formats[f]) {
+            case LABEL_PNG:
+                assert_memory_equal(b.data, "\x89PNG\r\n\x1a\n", 8);
+                assert_true(ends_with(&b, "IEND\xae\x42\x60\x82"));
+                break;
+            case LABEL_SVG:
+                assert_memory_equal(b.data, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ",
+                                    44);
+                assert_true(ends_with(&b, "</svg>\n"));
+                assert_true(contains(&b, l == LABEL_FULL ? "width=\"80mm\" height=\"40mm\" "
+                                                           "viewBox=\"0 0 80 40\""
+                                                         : "width=\"40mm\" height=\"20mm\""));
+                break;
+            case LABEL_PDF:
+                assert_memory_equal(b.data, "%PDF-", 5);
+                assert_true(ends_with(&b, "%%EOF\n"));
+                assert_false(contains(&b, "/CreationDate"));
+                assert_false(contains(&b, "/ModDate"));
+                break;
+            case LABEL_ZPL:
+                assert_memory_equal(b.data, "^XA\n", 4);
+                assert_true(ends_with(&b, "^XZ\n"));
+                assert_true(contains(&b, "^BQN,2,"));
+                assert_true(contains(&b, "^FDMA," URL "^FS"));
+                assert_true(
+                    contains(&b, l == LABEL_FULL ? "^PW945\n^LL472\n" : "^PW472\n^LL236\n"));
+                break;
+            }
+        }
+    }
     buf_free(&b);
 }
 
@@ -87,10 +211,17 @@ static void test_same_input_same_bytes(void **state)
 {
     (void)state;
     struct buf a = BUF_INIT, b = BUF_INIT;
-    render_ok(&cam, NULL, &a);
-    render_ok(&cam, NULL, &b);
-    assert_int_equal(a.len, b.len);
-    assert_memory_equal(a.data, b.data, a.len);
+    for (size_t f = 0; f < NFORMATS; f++) {
+        for (int l = LABEL_FULL; l <= LABEL_COMPACT; l++) {
+            struct label_opts o = opts(formats[f], (enum label_layout)l, 0, 0, 300);
+            buf_reset(&a);
+            buf_reset(&b);
+            render_ok(&cam, &o, &a);
+            render_ok(&cam, &o, &b);
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.data, b.data, a.len);
+        }
+    }
     buf_free(&a);
     buf_free(&b);
 }
@@ -126,7 +257,7 @@ static void test_qr_in_png_is_crisp_and_exact(void **state)
     int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
     int stride = cairo_image_surface_get_stride(s);
     const unsigned char *px = cairo_image_surface_get_data(s);
-    assert_int_equal(w, 709);
+    assert_int_equal(w, 945);
 
     int x0 = h, y0 = h, x1 = -1, y1 = -1;
     for (int y = 0; y < h; y++) {
@@ -156,84 +287,299 @@ static void test_qr_in_png_is_crisp_and_exact(void **state)
     buf_free(&b);
 }
 
-static void test_too_small_label_is_refused(void **state)
+/* ---- what the label says ---- */
+
+static void test_full_layout_states_every_promise(void **state)
 {
     (void)state;
-    struct label_opts o = {20, 10, 300, 'M'};
+    struct buf b = BUF_INIT, words = BUF_INIT;
+    struct label_opts o = opts(LABEL_SVG, LABEL_FULL, 0, 0, 300);
+    render_ok(&cam, &o, &b);
+    svg_words(&b, &words);
+    const char *w = words.data;
+    assert_non_null(strstr(w, "Acme Cam 2"));
+    assert_non_null(strstr(w, "ACM-CAM-2"));
+    assert_non_null(strstr(w, "Security updates until 2030-12-31"));
+    assert_non_null(strstr(w, "Unique password per device"));
+    assert_non_null(strstr(w, "Report security problems: security@acme.example"));
+    assert_non_null(strstr(w, "ID: acme-cam-2"));
+    assert_non_null(strstr(w, "labels.example.com/p/acme-cam-2"));
+    assert_null(strstr(w, URL)); /* the short URL is printed, not the QR code's */
+    /* the name is bold and comes first; every line has the width cairo measured */
+    assert_true(contains(&b, "font-weight=\"bold\" textLength="));
+    assert_true(contains(&b, "lengthAdjust=\"spacingAndGlyphs\">Acme Cam 2</text>"));
+    assert_true(contains(&b, "<g font-family=\"DejaVu Sans, Verdana, sans-serif\""));
+
+    /* the other password promises; without a short URL, the URL without "https://" */
+    struct label_info li = cam;
+    li.password = "user_defined";
+    li.short_url = NULL;
+    li.url = "https://labels.example.com/p/acme-cam-2";
+    buf_reset(&b);
+    render_ok(&li, &o, &b);
+    svg_words(&b, &words);
+    assert_non_null(strstr(words.data, "You set the password"));
+    assert_non_null(strstr(words.data, "labels.example.com/p/acme-cam-2"));
+    assert_null(strstr(words.data, "https://"));
+    li.password = "no_password";
+    buf_reset(&b);
+    render_ok(&li, &o, &b);
+    svg_words(&b, &words);
+    assert_non_null(strstr(words.data, "No password"));
+
+    /* optional lines are left out, and the text is the same in ZPL */
+    li = (struct label_info){.url = URL, .product_name = "Acme Cam", .support_date = "2031-01-31"};
+    buf_reset(&b);
+    render_ok(&li, &o, &b);
+    svg_words(&b, &words);
+    assert_null(strstr(words.data, "password"));
+    assert_null(strstr(words.data, "Report"));
+    assert_null(strstr(words.data, "ID:"));
+    assert_non_null(strstr(words.data, "http://127.0.0.1:8080/")); /* http:// stays */
+    o.format = LABEL_ZPL;
+    buf_reset(&b);
+    render_ok(&cam, &o, &b);
+    assert_true(contains(&b, "^FDAcme Cam 2^FS"));
+    assert_true(contains(&b, "Report security problems:"));
+    assert_true(contains(&b, "ID: acme-cam-2"));
+    buf_free(&b);
+    buf_free(&words);
+}
+
+static void test_compact_layout_has_only_the_date(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT, words = BUF_INIT;
+    struct label_opts o = opts(LABEL_SVG, LABEL_COMPACT, 0, 0, 300);
+    render_ok(&cam, &o, &b);
+    svg_words(&b, &words);
+    assert_string_equal(words.data, "Security updates until 2030-12-31");
+    assert_false(contains(&b, "Report security problems"));
+    assert_false(contains(&b, "Acme Cam 2"));
+
+    o.format = LABEL_PDF; /* cairo embeds the text: it can be searched and copied */
+    buf_reset(&b);
+    render_ok(&cam, &o, &b);
+    assert_true(contains(&b, "/FontFile2"));
+
+    /* portrait: the text goes below the code */
+    o = opts(LABEL_SVG, LABEL_COMPACT, 20, 30, 300);
+    buf_reset(&b);
+    render_ok(&cam, &o, &b);
+    svg_words(&b, &words);
+    assert_string_equal(words.data, "Security updates until 2030-12-31");
+    buf_free(&b);
+    buf_free(&words);
+}
+
+static void test_svg_escapes_text(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT, words = BUF_INIT;
+    struct label_info li = cam;
+    li.product_name = "Tom & Jerry <Cam> \"2\"";
+    struct label_opts o = opts(LABEL_SVG, LABEL_FULL, 100, 40, 300);
+    render_ok(&li, &o, &b);
+    assert_true(contains(&b, ">Tom &amp; Jerry &lt;Cam&gt; &quot;2&quot;</text>"));
+    assert_false(contains(&b, "<Cam>"));
+    svg_words(&b, &words);
+    assert_non_null(strstr(words.data, "Tom & Jerry <Cam> \"2\""));
+    /* one path holds the whole code */
+    const char *p = strstr(buf_cstr(&b), "<path ");
+    assert_non_null(p);
+    assert_null(strstr(p + 1, "<path "));
+    buf_free(&b);
+    buf_free(&words);
+}
+
+static void test_zpl_escapes_field_data(void **state)
+{
+    (void)state;
     struct buf b = BUF_INIT;
-    char why[256] = "";
-    assert_int_equal(label_render_png(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
-    assert_true(strlen(why) > 0);
-    assert_non_null(strstr(why, "QR modules"));
-    assert_non_null(strstr(why, "use at least"));
-    assert_int_equal(b.len, 0); /* nothing appended */
+    struct label_info li = cam;
+    li.url = "https://example.com/p/a^b~c_d";
+    li.product_name = "Cam ^XZ ~JA_";
+    struct label_opts o = opts(LABEL_ZPL, LABEL_FULL, 0, 0, 203);
+    render_ok(&li, &o, &b);
+    assert_true(contains(&b, "^FH_^FDMA,https://example.com/p/a_5Eb_7Ec_5Fd^FS"));
+    /* the QR code is raised by the ^BY height it sinks by, and that height is pinned */
+    assert_true(contains(&b, "^LH0,0\n^BY2,3,10\n^FO"));
+    assert_true(contains(&b, "Cam _5EXZ _7EJA_5F^FS"));
+    assert_true(contains(&b, "^PW639\n^LL320\n")); /* 80 x 40 mm at 203 dpi */
+    /* only the format's own commands start with ^ or ~ */
+    size_t carets = 0;
+    for (size_t i = 0; i < b.len; i++)
+        carets += b.data[i] == '^' || b.data[i] == '~';
+    assert_false(contains(&b, "~"));
+    assert_true(carets > 10);
 
-    o = (struct label_opts){40, 20, 300, 'M'}; /* QR fits, the text does not */
-    why[0] = '\0';
-    assert_int_equal(label_render_png(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
-    assert_non_null(strstr(why, "use at least"));
-    assert_int_equal(b.len, 0);
+    /* fields without ^ or ~ are written as they are, _ included */
+    li = cam;
+    li.url = "https://example.com/p/a_b";
+    buf_reset(&b);
+    render_ok(&li, &o, &b);
+    assert_true(contains(&b, "^FDMA,https://example.com/p/a_b^FS"));
+    assert_false(contains(&b, "^FH"));
 
-    o = (struct label_opts){400, 400, 1200, 'M'}; /* 357 million pixels: too big to render */
-    assert_int_equal(label_render_png(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
-    assert_non_null(strstr(why, "million pixels"));
-    o = (struct label_opts){40, 20, 300, 'M'};
+    /* the magnification is the module in dots: at least 2, at most 10 */
+    for (int dpi = 203; dpi <= 600; dpi += 397) {
+        o.dpi = dpi;
+        buf_reset(&b);
+        render_ok(&cam, &o, &b);
+        const char *q = strstr(buf_cstr(&b), "^BQN,2,");
+        assert_non_null(q);
+        int mag = atoi(q + 7);
+        assert_true(mag >= 2 && mag <= 10);
+    }
 
-    /* a tiny why buffer is truncated, not overrun; NULL why is allowed */
-    char tiny[8];
-    assert_int_equal(label_render_png(&cam, &o, &b, tiny, sizeof tiny), REG_ENOLABEL);
-    assert_int_equal(strlen(tiny), 7);
-    assert_int_equal(label_render_png(&cam, &o, &b, NULL, 0), REG_ENOLABEL);
+    /* the printer's automatic QR mode takes only ASCII */
+    li = cam;
+    li.url = "https://example.com/p/caf\xc3\xa9";
+    char why[256];
+    buf_reset(&b);
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_non_null(strstr(why, "ASCII"));
+    o.format = LABEL_PNG; /* the other formats encode the bytes as given */
+    render_ok(&li, &o, &b);
     buf_free(&b);
 }
 
-static void test_suggested_size_works(void **state)
+/* ---- refusals ---- */
+
+/* Parse "use at least H mm height and W mm width" (or either half) into o. */
+static void take_suggestion(const char *why, struct label_opts *o)
+{
+    const char *p = strstr(why, "use at least ");
+    double a, c;
+    char what[16];
+    if (!p) fail_msg("no suggestion in: %s", why);
+    if (sscanf(p, "use at least %lf mm height and %lf mm width", &a, &c) == 2) {
+        o->height_mm = a;
+        o->width_mm = c;
+    } else if (sscanf(p, "use at least %lf mm %15s", &a, what) == 2) {
+        if (!strcmp(what, "height"))
+            o->height_mm = a;
+        else
+            o->width_mm = a;
+    } else {
+        fail_msg("cannot read the suggestion: %s", why);
+    }
+}
+
+static void test_refusals_name_a_size_that_fits(void **state)
 {
     (void)state;
-    const struct label_info li = {URL, "Acme Cam", NULL, "2030-12-31", NULL};
-    struct label_opts o = {30, 12, 300, 'M'};
+    const struct {
+        enum label_format f;
+        enum label_layout l;
+        double w, h;
+        int dpi;
+        const char *says;
+    } cases[] = {
+        {LABEL_PNG, LABEL_FULL, 40, 20, 300, "use at least"}, /* text does not fit */
+        {LABEL_PNG, LABEL_FULL, 20, 10, 300, "QR modules of 0.25 mm (3 px)"},
+        {LABEL_SVG, LABEL_COMPACT, 30, 12, 300, "QR modules of 0.25 mm; they must be at least 0.4"},
+        {LABEL_PDF, LABEL_FULL, 60, 40, 300, "beside the QR code"},
+        {LABEL_PNG, LABEL_COMPACT, 40, 14, 72, "(1 px); they must be at least 0.4 mm and 2 px"},
+        {LABEL_ZPL, LABEL_COMPACT, 40, 16, 203,
+         "(3 dots); they must be at least 0.4 mm and 2 dots"},
+        {LABEL_SVG, LABEL_COMPACT, 30, 20, 300, "\"Security updates until\" line does not fit"},
+        {LABEL_PNG, LABEL_COMPACT, 18, 30, 300, "below the QR code"},
+    };
     struct buf b = BUF_INIT;
-    char why[256];
-    assert_int_equal(label_render_png(&li, &o, &b, why, sizeof why), REG_ENOLABEL);
-    const char *p = strstr(why, "use at least ");
-    assert_non_null(p);
-    double h = 0, w = 0;
-    assert_int_equal(sscanf(p, "use at least %lf mm height and %lf mm width", &h, &w), 2);
-    o.width_mm = w;
-    o.height_mm = h;
-    render_ok(&li, &o, &b);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct label_opts o = opts(cases[i].f, cases[i].l, cases[i].w, cases[i].h, cases[i].dpi);
+        char why[256] = "";
+        assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
+        if (!strstr(why, cases[i].says)) fail_msg("case %zu: %s", i, why);
+        assert_int_equal(b.len, 0); /* nothing appended */
+        take_suggestion(why, &o);
+        assert_true(o.width_mm >= cases[i].w && o.height_mm >= cases[i].h);
+        assert_int_equal(o.height_mm > o.width_mm, cases[i].h > cases[i].w); /* same orientation */
+        render_ok(&cam, &o, &b);
+        buf_reset(&b);
+    }
+
+    /* the same small label prints at 300 dpi, where modules are 5 dots (0.42 mm) */
+    struct label_opts o = opts(LABEL_ZPL, LABEL_COMPACT, 40, 16, 300);
+    render_ok(&cam, &o, &b);
+    assert_true(contains(&b, "^BQN,2,5^"));
+    buf_free(&b);
+}
+
+static void test_too_small_label_is_refused(void **state)
+{
+    (void)state;
+    struct label_opts o = opts(LABEL_PNG, LABEL_FULL, 400, 200, 1200);
+    struct buf b = BUF_INIT;
+    char why[256] = "";
+    /* 179 million pixels: too big to render as PNG; fine as a vector */
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
+    assert_non_null(strstr(why, "million pixels"));
+    assert_int_equal(b.len, 0);
+    o.format = LABEL_PDF;
+    render_ok(&cam, &o, &b);
+
+    /* a tiny why buffer is truncated, not overrun; NULL why is allowed */
+    o = opts(LABEL_PNG, LABEL_FULL, 40, 20, 300);
+    buf_reset(&b);
+    char tiny[8];
+    assert_int_equal(label_render(&cam, &o, &b, tiny, sizeof tiny), REG_ENOLABEL);
+    assert_int_equal(strlen(tiny), 7);
+    assert_int_equal(label_render(&cam, &o, &b, NULL, 0), REG_ENOLABEL);
+    assert_int_equal(b.len, 0);
     buf_free(&b);
 }
 
 static void test_long_name_renders_or_is_refused(void **state)
 {
     (void)state;
-    const struct label_info li = {URL, LONG_NAME, "ACM-CAM-2", "2030-12-31", "acme-cam-2"};
+    struct label_info li = cam;
     struct label_opts o;
     struct buf b = BUF_INIT;
     char why[256] = "";
+    li.product_name = LONG_NAME;
     label_opts_default(&o);
-    int rc = label_render_png(&li, &o, &b, why, sizeof why);
+    int rc = label_render(&li, &o, &b, why, sizeof why);
     if (rc == 0) {
-        assert_png_size(&b, 0, 709, 354);
+        assert_png_size(&b, 0, 945, 472);
     } else {
         assert_int_equal(rc, REG_ENOLABEL);
-        assert_non_null(strstr(why, "product name"));
+        assert_non_null(strstr(why, "use at least"));
         assert_int_equal(b.len, 0);
     }
-    o.width_mm = 100; /* a wider label has room for it */
+    o.width_mm = 110; /* a wider label has room for it */
     buf_reset(&b);
     render_ok(&li, &o, &b);
-    assert_png_size(&b, 0, 1181, 354);
+    assert_png_size(&b, 0, 1299, 472);
 
     /* a name with no place to break, far too long for any label */
     char name[1200];
     memset(name, 'W', sizeof name - 1);
     name[sizeof name - 1] = '\0';
-    const struct label_info huge = {URL, name, NULL, "2030-12-31", NULL};
+    li.product_name = name;
     buf_reset(&b);
-    assert_int_equal(label_render_png(&huge, &o, &b, why, sizeof why), REG_ENOLABEL);
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), REG_ENOLABEL);
     assert_non_null(strstr(why, "product name"));
+    assert_non_null(strstr(why, "no label up to 500 mm"));
+
+    /* a long e-mail address breaks inside the word (after - or @) rather than being refused */
+    struct buf words = BUF_INIT;
+    li = cam;
+    li.contact = "product-security-incident-response@acme-corporation.example";
+    o = opts(LABEL_SVG, LABEL_FULL, 0, 0, 300);
+    buf_reset(&b);
+    render_ok(&li, &o, &b);
+    assert_false(contains(&b, ">Report security problems: product-security-incident-response"));
+    assert_true(contains(&b, "-</text>") || contains(&b, "@</text>"));
+    svg_words(&b, &words);
+    size_t n = 0;
+    for (size_t i = 0; i < words.len; i++)
+        if (words.data[i] != ' ') words.data[n++] = words.data[i];
+    words.data[n] = '\0';
+    assert_non_null(
+        strstr(words.data, "problems:product-security-incident-response@acme-corporation.example"));
+    buf_free(&words);
     buf_free(&b);
 }
 
@@ -246,30 +592,48 @@ static void test_bad_arguments(void **state)
     struct label_opts o;
     label_opts_default(&o);
 
-    assert_int_equal(label_render_png(NULL, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(NULL, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, NULL, why, sizeof why), -EINVAL);
     li.url = NULL;
-    assert_int_equal(label_render_png(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
     li = cam;
-    li.product_name = "";
-    assert_int_equal(label_render_png(&li, &o, &b, why, sizeof why), -EINVAL);
+    li.product_name = "  ";
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_non_null(strstr(why, "product name is missing"));
     li = cam;
     li.support_date = "31/12/2030";
-    assert_int_equal(label_render_png(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "YYYY-MM-DD"));
     li = cam;
     li.product_name = "Acme \xff Cam";
-    assert_int_equal(label_render_png(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
     li.product_name = "Acme\nCam";
-    assert_int_equal(label_render_png(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    li = cam;
+    li.contact = "sec\x01@acme.example";
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_non_null(strstr(why, "security contact"));
+    li = cam;
+    li.password = "universal";
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_non_null(strstr(why, "universal default password gets no label"));
+    li.password = "hunter2";
+    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
 
     o.dpi = 0;
-    assert_int_equal(label_render_png(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
     label_opts_default(&o);
     o.ec_level = 'X';
-    assert_int_equal(label_render_png(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
     label_opts_default(&o);
     o.width_mm = -1;
-    assert_int_equal(label_render_png(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    label_opts_default(&o);
+    o.format = (enum label_format)9;
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    label_opts_default(&o);
+    o.layout = (enum label_layout)9;
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
@@ -280,14 +644,120 @@ static void test_url_beyond_qr_capacity_is_refused(void **state)
     char url[3000];
     memset(url, 'a', sizeof url - 1);
     url[sizeof url - 1] = '\0';
-    const struct label_info li = {url, "Acme Cam", NULL, "2030-12-31", NULL};
+    const struct label_info li = {
+        .url = url, .product_name = "Acme Cam", .support_date = "2030-12-31"};
     struct buf b = BUF_INIT;
     char why[256] = "";
-    assert_int_equal(label_render_png(&li, NULL, &b, why, sizeof why), REG_ENOLABEL);
+    assert_int_equal(label_render(&li, NULL, &b, why, sizeof why), REG_ENOLABEL);
     assert_non_null(strstr(why, "too long for a QR code"));
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
+
+/* ---- sheets ---- */
+
+/* PDF page objects: "/Type /Page" not followed by "s" (that is /Pages). */
+static int count_pages(const struct buf *b)
+{
+    int n = 0;
+    for (size_t i = 0; i + 12 <= b->len; i++)
+        if (!memcmp(b->data + i, "/Type /Page", 11) && b->data[i + 11] != 's') n++;
+    return n;
+}
+
+static void test_sheet_of_100_labels_on_a4(void **state)
+{
+    (void)state;
+    struct label_opts o;
+    struct label_sheet *s = NULL;
+    struct buf pdf = BUF_INIT;
+    char why[256] = "unset", id[32];
+    int cols = 0, rows = 0;
+    label_opts_default(&o);
+    assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 0, &cols, &rows), 0);
+    assert_int_equal(cols, 2); /* 80 x 40 mm labels, 2 mm apart, inside 190 x 277 mm */
+    assert_int_equal(rows, 6);
+
+    buf_puts(&pdf, "prefix");
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &pdf, &s, why, sizeof why), 0);
+    assert_string_equal(why, "");
+    for (int i = 0; i < 100; i++) {
+        struct label_info li = cam;
+        snprintf(id, sizeof id, "acme-cam-%d", i);
+        li.product_id = id;
+        assert_int_equal(label_sheet_add(s, &li, why, sizeof why), 0);
+        if (i == 50) { /* refused labels take no place and leave the sheet usable */
+            li.support_date = "soon";
+            assert_int_equal(label_sheet_add(s, &li, why, sizeof why), -EINVAL);
+            li = cam;
+            li.product_name = LONG_NAME " " LONG_NAME " " LONG_NAME;
+            assert_int_equal(label_sheet_add(s, &li, why, sizeof why), REG_ENOLABEL);
+            assert_non_null(strstr(why, "use at least"));
+        }
+    }
+    assert_int_equal(pdf.len, 6); /* nothing until the sheet ends */
+    assert_int_equal(label_sheet_end(s), 0);
+    assert_memory_equal(pdf.data, "prefix%PDF-", 11);
+    assert_true(ends_with(&pdf, "%%EOF\n"));
+    assert_int_equal(count_pages(&pdf), (100 + cols * rows - 1) / (cols * rows)); /* 9 */
+    buf_free(&pdf);
+}
+
+static void test_sheet_crop_marks_and_paper(void **state)
+{
+    (void)state;
+    struct label_opts o = opts(LABEL_PNG, LABEL_COMPACT, 0, 0, 300);
+    struct label_sheet *s = NULL;
+    struct buf a = BUF_INIT, b = BUF_INIT;
+    char why[256];
+    int cols, rows;
+    /* 40 x 20 mm: A4 takes 4 x 12 with 3 mm gaps for crop marks, Letter 4 x 11 */
+    assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 1, &cols, &rows), 0);
+    assert_true(cols == 4 && rows == 12);
+    assert_int_equal(label_sheet_capacity(LABEL_LETTER, &o, 1, &cols, &rows), 0);
+    assert_true(cols == 4 && rows == 11);
+    assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 0, &cols, &rows), 0);
+    assert_true(cols == 4 && rows == 12);
+
+    /* a sheet is as repeatable as a label */
+    struct buf *outs[] = {&a, &b};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(label_sheet_begin(LABEL_LETTER, &o, 1, outs[k], &s, why, sizeof why), 0);
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(label_sheet_add(s, &cam, why, sizeof why), 0);
+        assert_int_equal(label_sheet_end(s), 0);
+    }
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    assert_int_equal(count_pages(&a), 1);
+
+    /* a label that does not fit on the paper, or bad options, give no sheet */
+    o = opts(LABEL_PDF, LABEL_FULL, 250, 40, 300);
+    s = NULL;
+    assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 0, &cols, &rows), REG_ENOLABEL);
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, why, sizeof why), REG_ENOLABEL);
+    assert_non_null(strstr(why, "does not fit on A4 paper"));
+    assert_null(s);
+    o.width_mm = -3;
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, why, sizeof why), -EINVAL);
+    assert_int_equal(label_sheet_begin((enum label_paper)7, NULL, 0, &a, &s, why, sizeof why),
+                     -EINVAL);
+    assert_null(s);
+
+    /* a sheet without labels appends nothing; abort frees without appending */
+    size_t before = a.len;
+    assert_int_equal(label_sheet_begin(LABEL_A4, NULL, 0, &a, &s, why, sizeof why), 0);
+    assert_int_equal(label_sheet_end(s), REG_ENOLABEL);
+    assert_int_equal(label_sheet_begin(LABEL_A4, NULL, 1, &a, &s, why, sizeof why), 0);
+    assert_int_equal(label_sheet_add(s, &cam, why, sizeof why), 0);
+    label_sheet_abort(s);
+    label_sheet_abort(NULL);
+    assert_int_equal(a.len, before);
+    buf_free(&a);
+    buf_free(&b);
+}
+
+/* ---- qr.c ---- */
 
 static void test_qr_encode_width(void **state)
 {
@@ -347,13 +817,20 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_png_size_follows_mm_and_dpi),
         cmocka_unit_test(test_png_is_appended),
+        cmocka_unit_test(test_every_format_starts_and_ends_right),
         cmocka_unit_test(test_same_input_same_bytes),
         cmocka_unit_test(test_qr_in_png_is_crisp_and_exact),
+        cmocka_unit_test(test_full_layout_states_every_promise),
+        cmocka_unit_test(test_compact_layout_has_only_the_date),
+        cmocka_unit_test(test_svg_escapes_text),
+        cmocka_unit_test(test_zpl_escapes_field_data),
+        cmocka_unit_test(test_refusals_name_a_size_that_fits),
         cmocka_unit_test(test_too_small_label_is_refused),
-        cmocka_unit_test(test_suggested_size_works),
         cmocka_unit_test(test_long_name_renders_or_is_refused),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_url_beyond_qr_capacity_is_refused),
+        cmocka_unit_test(test_sheet_of_100_labels_on_a4),
+        cmocka_unit_test(test_sheet_crop_marks_and_paper),
         cmocka_unit_test(test_qr_encode_width),
         cmocka_unit_test(test_qr_encode_failures),
     };

@@ -1,0 +1,438 @@
+/* label_cairo.c: everything of the label module that goes through cairo: measuring text for the
+ * layout (label.c), drawing a plan as PNG (image surface) or PDF (vector, fonts embedded as
+ * subsets so the text can be searched and copied), and PDF sheets of many labels.
+ *
+ * Text uses cairo's toy API with DejaVu Sans: unhinted metrics, so widths scale linearly with
+ * the size and do not depend on the desktop's font settings, and no kerning, so the width of a
+ * string is the sum of its characters' advances (label.c relies on both).
+ *
+ * Determinism: cairo 1.16 (Debian 12) writes the current time as the PDF's /CreationDate;
+ * setting CAIRO_PDF_METADATA_CREATE_DATE and _MOD_DATE to "" leaves both out (a fixed ISO date
+ * would be written without the "D:" prefix PDF requires in 1.16). Nothing else in cairo's PDF
+ * output varies between runs: the same plan gives the same bytes. */
+#include "label_int.h"
+
+#include "err.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LABEL_MEASURE_PX 64.0 /* the size text is measured at */
+#define LABEL_PT_PER_MM (72.0 / LABEL__MM_PER_INCH)
+#define LABEL_SHEET_MARGIN_MM 10.0
+#define LABEL_SHEET_GAP_MM 2.0
+#define LABEL_SHEET_CROP_GAP_MM 3.0
+#define LABEL_CROP_OFFSET_MM 0.4 /* crop marks start this far out from the corner */
+#define LABEL_CROP_LENGTH_MM 1.0 /* and are this long: two of them fit a 3 mm gap apart */
+
+/* ---- measuring ---- */
+
+struct label__meter {
+    cairo_surface_t *surf;
+    cairo_t *cr;
+    int bold;                       /* weight selected on cr */
+    double asc[2], desc[2], cap[2]; /* per weight, em */
+    unsigned char have[2][128];     /* ASCII characters measured so far */
+    double adv[2][128], over[2][128];
+};
+
+static void label_face(cairo_t *cr, int bold)
+{
+    cairo_select_font_face(cr, LABEL__FONT, CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+}
+
+/* Grey antialiasing (no colour fringes), light hinting, and unhinted metrics. */
+static int label_font_options(cairo_t *cr)
+{
+    cairo_font_options_t *fo = cairo_font_options_create();
+    if (cairo_font_options_status(fo) != CAIRO_STATUS_SUCCESS) {
+        cairo_font_options_destroy(fo);
+        return REG_EINTERNAL;
+    }
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+    return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : REG_EINTERNAL;
+}
+
+static void label_meter_weight(struct label__meter *m, int bold)
+{
+    if (m->bold == bold) return;
+    label_face(m->cr, bold);
+    cairo_set_font_size(m->cr, LABEL_MEASURE_PX);
+    m->bold = bold;
+}
+
+int label__meter_new(struct label__meter **mp)
+{
+    struct label__meter *m = xcalloc(1, sizeof *m);
+    *mp = NULL;
+    m->surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    if (cairo_surface_status(m->surf) != CAIRO_STATUS_SUCCESS) goto fail;
+    m->cr = cairo_create(m->surf);
+    if (cairo_status(m->cr) != CAIRO_STATUS_SUCCESS || label_font_options(m->cr)) goto fail;
+    m->bold = -1;
+    for (int bold = 0; bold < 2; bold++) {
+        cairo_font_extents_t fe;
+        cairo_text_extents_t te;
+        label_meter_weight(m, bold);
+        cairo_font_extents(m->cr, &fe);
+        cairo_text_extents(m->cr, "H", &te);
+        m->asc[bold] = fe.ascent / LABEL_MEASURE_PX;
+        m->desc[bold] = fe.descent / LABEL_MEASURE_PX;
+        m->cap[bold] = -te.y_bearing / LABEL_MEASURE_PX;
+    }
+    if (cairo_status(m->cr) != CAIRO_STATUS_SUCCESS) goto fail;
+    *mp = m;
+    return 0;
+fail:
+    label__meter_free(m);
+    return REG_EINTERNAL;
+}
+
+void label__meter_free(struct label__meter *m)
+{
+    if (!m) return;
+    if (m->cr) cairo_destroy(m->cr);
+    if (m->surf) cairo_surface_destroy(m->surf);
+    free(m);
+}
+
+void label__meter_font(struct label__meter *m, int bold, double *asc, double *desc, double *cap)
+{
+    *asc = m->asc[bold];
+    *desc = m->desc[bold];
+    *cap = m->cap[bold];
+}
+
+void label__meter_char(struct label__meter *m, int bold, const char *s, size_t n, double *adv,
+                       double *over)
+{
+    unsigned char c = (unsigned char)s[0];
+    int ascii = n == 1 && c < 128;
+    if (ascii && m->have[bold][c]) {
+        *adv = m->adv[bold][c];
+        *over = m->over[bold][c];
+        return;
+    }
+    char tmp[8];
+    cairo_text_extents_t te;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    label_meter_weight(m, bold);
+    cairo_text_extents(m->cr, tmp, &te);
+    *adv = te.x_advance / LABEL_MEASURE_PX;
+    *over = te.x_bearing + te.width > te.x_advance
+                ? (te.x_bearing + te.width - te.x_advance) / LABEL_MEASURE_PX
+                : 0;
+    if (ascii) {
+        m->have[bold][c] = 1;
+        m->adv[bold][c] = *adv;
+        m->over[bold][c] = *over;
+    }
+}
+
+int label__meter_status(struct label__meter *m)
+{
+    return cairo_status(m->cr) == CAIRO_STATUS_SUCCESS ? 0 : REG_EINTERNAL;
+}
+
+/* ---- drawing a plan, in dots ---- */
+
+/* Dark modules as one path of horizontal runs. */
+static void label_draw_qr(cairo_t *cr, const struct label__plan *p)
+{
+    const struct qr *q = &p->qr;
+    int m = p->module;
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int y = 0; y < q->width; y++) {
+        const unsigned char *row = q->modules + (size_t)y * q->width;
+        for (int x = 0; x < q->width;) {
+            if (!row[x]) {
+                x++;
+                continue;
+            }
+            int x0 = x;
+            while (x < q->width && row[x])
+                x++;
+            cairo_rectangle(cr, p->qr_x + x0 * m, p->qr_y + y * m, (x - x0) * m, m);
+        }
+    }
+    cairo_fill(cr);
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
+}
+
+static void label_draw_text(cairo_t *cr, const struct label__plan *p)
+{
+    struct buf tmp = BUF_INIT;
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int k = 0; k < p->ntexts; k++) {
+        const struct label__text *t = &p->text[k];
+        label_face(cr, t->bold);
+        cairo_set_font_size(cr, t->size);
+        for (int i = 0; i < t->nlines; i++) {
+            buf_reset(&tmp);
+            buf_append(&tmp, t->line[i].s, t->line[i].len);
+            cairo_move_to(cr, p->text_x, t->line[i].base);
+            cairo_show_text(cr, buf_cstr(&tmp));
+        }
+    }
+    buf_free(&tmp);
+}
+
+static int label_draw(cairo_t *cr, const struct label__plan *p)
+{
+    if (label_font_options(cr)) return REG_EINTERNAL;
+    label_draw_qr(cr, p);
+    label_draw_text(cr, p);
+    return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : REG_EINTERNAL;
+}
+
+static cairo_status_t label_write_buf(void *closure, const unsigned char *data, unsigned int len)
+{
+    buf_append(closure, data, len);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* An 8-bit greyscale PNG: cairo writes an A8 surface's alpha as grey, so the label starts
+ * opaque (white) and ink is drawn with CLEAR, which takes alpha away by its coverage (black,
+ * antialiased edges grey). A third of RGB's bytes, and about three times faster to compress. */
+int label__png(const struct label__plan *p, struct buf *out)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, p->w, p->h);
+    cairo_t *cr = cairo_create(s);
+    int rc = REG_EINTERNAL;
+    if (cairo_status(cr) == CAIRO_STATUS_SUCCESS) {
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
+        if (label_draw(cr, p) == 0) {
+            cairo_surface_flush(s);
+            if (cairo_surface_write_to_png_stream(s, label_write_buf, out) == CAIRO_STATUS_SUCCESS)
+                rc = 0;
+        }
+    }
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return rc;
+}
+
+/* A PDF surface of w x h mm that writes to out, without timestamps. */
+static cairo_surface_t *label_pdf_surface(double w_mm, double h_mm, struct buf *out)
+{
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(
+        label_write_buf, out, w_mm * LABEL_PT_PER_MM, h_mm * LABEL_PT_PER_MM);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, "");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_MOD_DATE, "");
+    return s;
+}
+
+int label__pdf(const struct label__plan *p, struct buf *out)
+{
+    cairo_surface_t *s = label_pdf_surface(p->width_mm, p->height_mm, out);
+    cairo_t *cr = cairo_create(s);
+    int rc = REG_EINTERNAL;
+    if (cairo_status(cr) == CAIRO_STATUS_SUCCESS) {
+        cairo_scale(cr, 72.0 / p->dpi, 72.0 / p->dpi);
+        rc = label_draw(cr, p);
+    }
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) rc = REG_EINTERNAL;
+    cairo_surface_destroy(s);
+    return rc;
+}
+
+/* ---- sheets ---- */
+
+struct label_sheet {
+    struct label_opts o; /* resolved */
+    struct buf *out;
+    struct buf pdf;
+    cairo_surface_t *surf;
+    cairo_t *cr;
+    struct label__meter *m;
+    int crop, count;
+    struct label_axis {
+        int n;              /* labels across (cols) or down (rows) */
+        double first, step; /* mm, whole dots of the dpi grid */
+    } across, down;
+};
+
+static const char *const label_paper_name[] = {"A4", "US Letter"};
+static const double label_paper_mm[][2] = {{210, 297}, {215.9, 279.4}};
+
+static double label_sheet_gap(int crop_marks)
+{
+    return crop_marks ? LABEL_SHEET_CROP_GAP_MM : LABEL_SHEET_GAP_MM;
+}
+
+/* Labels of `size` mm along a side of `paper` mm: as many as fit inside the margins at least
+ * `gap` apart, centred. Their edges fall on whole dots of the dpi grid, as everything inside a
+ * label does, so a printer or rasteriser at that resolution (or a divisor of it) draws every QR
+ * module as the same whole number of pixels, without grey edges. */
+static void label_sheet_axis(double paper, double size, double gap, int dpi, struct label_axis *a)
+{
+    double dot = LABEL__MM_PER_INCH / dpi, avail = paper - 2 * LABEL_SHEET_MARGIN_MM - dot;
+    a->step = ceil((size + gap) / dot - 1e-9) * dot;
+    a->n = avail < size ? 0 : 1 + (int)((avail - size) / a->step + 1e-9);
+    double slack = avail - size - (a->n - 1) * a->step; /* at least a dot: rounding keeps margins */
+    a->first = a->n ? floor((LABEL_SHEET_MARGIN_MM + (dot + slack) / 2) / dot + 0.5) * dot : 0;
+}
+
+static int label_sheet_check(enum label_paper paper, const struct label_opts *o, int crop_marks,
+                             struct label_opts *r, struct label_axis *across,
+                             struct label_axis *down, struct buf *why)
+{
+    struct label_opts def;
+    int rc;
+    if (paper != LABEL_A4 && paper != LABEL_LETTER) {
+        buf_puts(why, "the paper must be A4 or US Letter");
+        return -EINVAL;
+    }
+    if (!o) {
+        label_opts_default(&def);
+        o = &def;
+    }
+    label__resolve(o, r);
+    r->format = LABEL_PDF;
+    if ((rc = label__check_opts(r, why))) return rc;
+    double gap = label_sheet_gap(crop_marks);
+    double aw = label_paper_mm[paper][0] - 2 * LABEL_SHEET_MARGIN_MM;
+    double ah = label_paper_mm[paper][1] - 2 * LABEL_SHEET_MARGIN_MM;
+    label_sheet_axis(label_paper_mm[paper][0], r->width_mm, gap, r->dpi, across);
+    label_sheet_axis(label_paper_mm[paper][1], r->height_mm, gap, r->dpi, down);
+    if (across->n >= 1 && down->n >= 1) return 0;
+    buf_printf(why,
+               "a %gx%g mm label does not fit on %s paper: at most %gx%g mm fits inside the "
+               "%g mm margins",
+               r->width_mm, r->height_mm, label_paper_name[paper], aw, ah, LABEL_SHEET_MARGIN_MM);
+    return REG_ENOLABEL;
+}
+
+int label_sheet_capacity(enum label_paper paper, const struct label_opts *o, int crop_marks,
+                         int *cols, int *rows)
+{
+    struct label_opts r;
+    struct label_axis across, down;
+    struct buf why = BUF_INIT;
+    int rc = label_sheet_check(paper, o, crop_marks, &r, &across, &down, &why);
+    buf_free(&why);
+    if (rc) return rc;
+    if (cols) *cols = across.n;
+    if (rows) *rows = down.n;
+    return 0;
+}
+
+void label_sheet_abort(struct label_sheet *s)
+{
+    if (!s) return;
+    if (s->cr) cairo_destroy(s->cr);
+    if (s->surf) cairo_surface_destroy(s->surf);
+    label__meter_free(s->m);
+    buf_free(&s->pdf);
+    free(s);
+}
+
+int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int crop_marks,
+                      struct buf *out, struct label_sheet **sheet, char *why, size_t whylen)
+{
+    struct buf reason = BUF_INIT;
+    struct label_sheet *s = NULL;
+    int rc = 0;
+    if (!out || !sheet) {
+        buf_puts(&reason, "no output buffer or sheet pointer");
+        rc = -EINVAL;
+    }
+    if (rc == 0) {
+        s = xcalloc(1, sizeof *s);
+        buf_init(&s->pdf);
+        s->out = out;
+        s->crop = crop_marks != 0;
+        rc = label_sheet_check(paper, o, s->crop, &s->o, &s->across, &s->down, &reason);
+    }
+    if (rc == 0) rc = label__meter_new(&s->m);
+    if (rc == 0) {
+        const double *pm = label_paper_mm[paper];
+        s->surf = label_pdf_surface(pm[0], pm[1], &s->pdf);
+        s->cr = cairo_create(s->surf);
+        if (cairo_status(s->cr) != CAIRO_STATUS_SUCCESS) rc = REG_EINTERNAL;
+    }
+    if (rc == 0) {
+        *sheet = s;
+    } else {
+        label_sheet_abort(s);
+    }
+    label__why(&reason, why, whylen);
+    buf_free(&reason);
+    return rc;
+}
+
+/* Crop marks at the four corners of a w x h label at the origin (units: mm). */
+static void label_crop_marks(cairo_t *cr, double w, double h)
+{
+    static const double corner[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};
+    for (int c = 0; c < 4; c++) {
+        double x = corner[c][0] * w, y = corner[c][1] * h;
+        double dx = corner[c][0] ? 1 : -1, dy = corner[c][1] ? 1 : -1;
+        cairo_move_to(cr, x + dx * LABEL_CROP_OFFSET_MM, y);
+        cairo_line_to(cr, x + dx * (LABEL_CROP_OFFSET_MM + LABEL_CROP_LENGTH_MM), y);
+        cairo_move_to(cr, x, y + dy * LABEL_CROP_OFFSET_MM);
+        cairo_line_to(cr, x, y + dy * (LABEL_CROP_OFFSET_MM + LABEL_CROP_LENGTH_MM));
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 0.25 / LABEL_PT_PER_MM); /* a 0.25 pt hairline */
+    cairo_stroke(cr);
+}
+
+int label_sheet_add(struct label_sheet *s, const struct label_info *info, char *why, size_t whylen)
+{
+    struct buf reason = BUF_INIT;
+    struct label__plan *p = NULL;
+    int rc;
+    if (!s) {
+        buf_puts(&reason, "no sheet");
+        rc = -EINVAL;
+    } else {
+        rc = label__plan_new(info, &s->o, s->m, &p, &reason);
+    }
+    if (rc == 0) {
+        int slot = s->count % (s->across.n * s->down.n);
+        if (s->count > 0 && slot == 0) cairo_show_page(s->cr);
+        cairo_save(s->cr);
+        cairo_scale(s->cr, LABEL_PT_PER_MM, LABEL_PT_PER_MM);
+        cairo_translate(s->cr, s->across.first + (slot % s->across.n) * s->across.step,
+                        s->down.first + (slot / s->across.n) * s->down.step);
+        if (s->crop) label_crop_marks(s->cr, s->o.width_mm, s->o.height_mm);
+        cairo_scale(s->cr, LABEL__MM_PER_INCH / p->dpi, LABEL__MM_PER_INCH / p->dpi);
+        rc = label_draw(s->cr, p);
+        cairo_restore(s->cr);
+        if (rc == 0) s->count++;
+    }
+    label__plan_free(p);
+    label__why(&reason, why, whylen);
+    buf_free(&reason);
+    return rc;
+}
+
+int label_sheet_end(struct label_sheet *s)
+{
+    int rc = 0;
+    if (!s) return -EINVAL;
+    if (s->count == 0) rc = REG_ENOLABEL;
+    cairo_destroy(s->cr);
+    s->cr = NULL;
+    cairo_surface_finish(s->surf);
+    if (rc == 0 && cairo_surface_status(s->surf) != CAIRO_STATUS_SUCCESS) rc = REG_EINTERNAL;
+    if (rc == 0) buf_append(s->out, s->pdf.data, s->pdf.len);
+    label_sheet_abort(s);
+    return rc;
+}

@@ -1,0 +1,99 @@
+/* labeldata.c: record -> label content and label option parsing (see labeldata.h). */
+#include "labeldata.h"
+
+#include "assess.h"
+#include "err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(yyjson_val *rec, const char *name)
+{
+    return yyjson_get_str(yyjson_obj_get(rec, name));
+}
+
+int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata *d,
+                          struct label_info *info, char *why, size_t whylen)
+{
+    const char *id = str(rec, "id");
+    struct assess a;
+    assess_record(rec, assess_today(), &a);
+    memset(info, 0, sizeof *info);
+    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn")) {
+        snprintf(why, whylen, "Product '%s' is withdrawn: it gets no label.", id ? id : "?");
+        return REG_ENOLABEL;
+    }
+    if (!a.compliant) {
+        snprintf(why, whylen,
+                 "Product '%s' fails a baseline security requirement (%s): it gets no label.",
+                 id ? id : "?",
+                 !a.password_ok  ? "a universal default password"
+                 : !a.contact_ok ? "no security contact"
+                                 : "no support end date");
+        return REG_ENOLABEL;
+    }
+    /* The short URL: the QR URL's host, then /p/<id>. */
+    const char *host = strstr(qr_url, "://");
+    host = host ? host + 3 : qr_url;
+    size_t hl = strcspn(host, "/");
+    snprintf(d->short_url, sizeof d->short_url, "%.*s/p/%s", (int)hl, host, id ? id : "");
+    info->url = qr_url;
+    info->product_name = str(rec, "product_name");
+    info->product_model = str(rec, "product_model");
+    info->support_date = str(rec, "support_date");
+    info->product_id = id;
+    info->contact = str(rec, "security_contact");
+    info->password = str(rec, "default_password");
+    info->short_url = d->short_url;
+    return 0;
+}
+
+static const char *const formats[] = {"png", "svg", "pdf", "zpl"};
+static const char *const media[] = {"image/png", "image/svg+xml", "application/pdf",
+                                    "application/zpl; charset=utf-8"};
+
+int labeldata_format(const char *s, enum label_format *f)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, formats[i])) {
+            *f = (enum label_format)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+int labeldata_layout(const char *s, enum label_layout *l)
+{
+    if (!strcmp(s, "full"))
+        *l = LABEL_FULL;
+    else if (!strcmp(s, "compact"))
+        *l = LABEL_COMPACT;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+int labeldata_size(const char *s, double *w, double *h)
+{
+    char *end;
+    double a = strtod(s, &end);
+    if (end == s || (*end != 'x' && *end != 'X')) return -EINVAL;
+    const char *rest = end + 1;
+    double b = strtod(rest, &end);
+    if (end == rest || *end || !(a >= 10 && a <= 400) || !(b >= 10 && b <= 400)) return -EINVAL;
+    *w = a;
+    *h = b;
+    return 0;
+}
+
+const char *labeldata_ext(enum label_format f)
+{
+    return formats[f];
+}
+
+const char *labeldata_media_type(enum label_format f)
+{
+    return media[f];
+}

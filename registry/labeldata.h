@@ -1,0 +1,33 @@
+/* labeldata.h: what a product record puts on its packaging label, shared by the server's label
+ * routes and the CLI's sheets so both print the same thing from the same record.
+ *
+ * Ownership: labeldata_from_record() fills `info` with pointers borrowed from `rec` and from
+ * `d` (the caller's struct, which must outlive info's use); nothing is allocated. */
+#ifndef SECLABEL_LABELDATA_H
+#define SECLABEL_LABELDATA_H
+
+#include "label.h"
+
+#include <stddef.h>
+#include <yyjson.h>
+
+struct labeldata {
+    char short_url[512]; /* "host/p/<id>": printed for people who cannot scan */
+};
+
+/* Fill info from product record rec whose QR code carries qr_url (see api_qr_url). Returns 0,
+ * or REG_ENOLABEL with the reason in why when the product gets no label: withdrawn, or failing
+ * a baseline promise. */
+int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata *d,
+                          struct label_info *info, char *why, size_t whylen);
+
+/* Parse option values as the CLI and the query string give them. 0 or -EINVAL. */
+int labeldata_format(const char *s, enum label_format *f);
+int labeldata_layout(const char *s, enum label_layout *l);
+/* "60x40" (mm) into w and h. */
+int labeldata_size(const char *s, double *w, double *h);
+/* The file extension / media type of a format. */
+const char *labeldata_ext(enum label_format f);
+const char *labeldata_media_type(enum label_format f);
+
+#endif
