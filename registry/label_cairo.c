@@ -147,25 +147,24 @@ int label__meter_status(struct label__meter *m)
 /* ---- drawing a plan, in dots ---- */
 
 /* Dark modules as one path of horizontal runs. */
+struct qr_draw {
+    cairo_t *cr;
+    const struct label__plan *p;
+};
+
+static void label_qr_run(void *ctx, int y, int x0, int x1)
+{
+    const struct qr_draw *d = ctx;
+    int m = d->p->module;
+    cairo_rectangle(d->cr, d->p->qr_x + x0 * m, d->p->qr_y + y * m, (x1 - x0) * m, m);
+}
+
 static void label_draw_qr(cairo_t *cr, const struct label__plan *p)
 {
-    const struct qr *q = &p->qr;
-    int m = p->module;
+    struct qr_draw d = {cr, p};
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int y = 0; y < q->width; y++) {
-        const unsigned char *row = q->modules + (size_t)y * q->width;
-        for (int x = 0; x < q->width;) {
-            if (!row[x]) {
-                x++;
-                continue;
-            }
-            int x0 = x;
-            while (x < q->width && row[x])
-                x++;
-            cairo_rectangle(cr, p->qr_x + x0 * m, p->qr_y + y * m, (x - x0) * m, m);
-        }
-    }
+    qr_each_run(&p->qr, label_qr_run, &d);
     cairo_fill(cr);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
 }

@@ -53,34 +53,35 @@ static void svg_escape(struct buf *b, const char *s, size_t n)
     }
 }
 
+struct svg_qr_ctx {
+    struct buf *b;
+    const struct label__plan *p;
+};
+
+/* One run of dark modules as a closed rectangle of the code's path. */
+static void svg_qr_run(void *ctx, int y, int x0, int x1)
+{
+    const struct svg_qr_ctx *c = ctx;
+    const struct label__plan *p = c->p;
+    int m = p->module;
+    buf_putc(c->b, 'M');
+    svg_num(c->b, p, p->qr_x + x0 * m);
+    buf_putc(c->b, ',');
+    svg_num(c->b, p, p->qr_y + y * m);
+    buf_putc(c->b, 'H');
+    svg_num(c->b, p, p->qr_x + x1 * m);
+    buf_putc(c->b, 'V');
+    svg_num(c->b, p, p->qr_y + (y + 1) * m);
+    buf_putc(c->b, 'H');
+    svg_num(c->b, p, p->qr_x + x0 * m);
+    buf_putc(c->b, 'Z');
+}
+
 static void svg_qr(struct buf *b, const struct label__plan *p)
 {
-    const struct qr *q = &p->qr;
-    int m = p->module;
+    struct svg_qr_ctx c = {b, p};
     buf_puts(b, "<path fill=\"#000\" shape-rendering=\"crispEdges\" d=\"");
-    for (int y = 0; y < q->width; y++) {
-        const unsigned char *row = q->modules + (size_t)y * q->width;
-        for (int x = 0; x < q->width;) {
-            if (!row[x]) {
-                x++;
-                continue;
-            }
-            int x0 = x;
-            while (x < q->width && row[x])
-                x++;
-            buf_putc(b, 'M');
-            svg_num(b, p, p->qr_x + x0 * m);
-            buf_putc(b, ',');
-            svg_num(b, p, p->qr_y + y * m);
-            buf_putc(b, 'H');
-            svg_num(b, p, p->qr_x + x * m);
-            buf_putc(b, 'V');
-            svg_num(b, p, p->qr_y + (y + 1) * m);
-            buf_putc(b, 'H');
-            svg_num(b, p, p->qr_x + x0 * m);
-            buf_putc(b, 'Z');
-        }
-    }
+    qr_each_run(&p->qr, svg_qr_run, &c);
     buf_puts(b, "\"/>\n");
 }
 

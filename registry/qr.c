@@ -72,3 +72,20 @@ void qr_free(struct qr *q)
     q->modules = NULL;
     q->width = 0;
 }
+
+void qr_each_run(const struct qr *q, qr_run_fn fn, void *ctx)
+{
+    for (int y = 0; y < q->width; y++) {
+        const unsigned char *row = q->modules + (size_t)y * q->width;
+        for (int x = 0; x < q->width;) {
+            if (!row[x]) {
+                x++;
+                continue;
+            }
+            int x0 = x;
+            while (x < q->width && row[x])
+                x++;
+            fn(ctx, y, x0, x);
+        }
+    }
+}

@@ -15,6 +15,10 @@ struct qr {
  * level 'L', 'M', 'Q' or 'H'. Returns 0, -EINVAL (NULL or empty text, unknown level), -ERANGE
  * (the text is longer than a version-40 symbol holds at that level) or REG_EINTERNAL. */
 int qr_encode(const char *text, char level, struct qr *out);
+/* Call fn for each horizontal run of dark modules, row by row: row y, columns [x0, x1). The
+ * label writers draw a code as these runs (one rectangle or path segment each). */
+typedef void (*qr_run_fn)(void *ctx, int y, int x0, int x1);
+void qr_each_run(const struct qr *q, qr_run_fn fn, void *ctx);
 /* Release q's modules and leave it empty; q may be NULL or already empty. */
 void qr_free(struct qr *q);
 
