@@ -12,6 +12,10 @@ int cmd_register(int argc, char **argv, struct client *c);
 int cmd_show(int argc, char **argv, struct client *c);
 int cmd_label(int argc, char **argv, struct client *c);
 int cmd_labels(int argc, char **argv, struct client *c);
+int cmd_history(int argc, char **argv, struct client *c);
+int cmd_search(int argc, char **argv, struct client *c);
+int cmd_withdraw(int argc, char **argv, struct client *c);
+int cmd_whoami(int argc, char **argv, struct client *c);
 int cmd_admin(int argc, char **argv, struct client *c);
 /* seclabel validate FILE...: offline check; 0 all valid, 1 any invalid or unreadable. */
 int cmd_validate(int argc, char **argv, struct client *c);

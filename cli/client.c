@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <yyjson.h>
 
 #define CLIENT_MAX_RESPONSE (64 * 1024 * 1024)
+#define CLIENT_ATTEMPTS 3
 
 void client_from_env(struct client *c)
 {
@@ -62,6 +64,34 @@ static struct curl_slist *make_headers(const struct client *c, const char *ctype
     return h;
 }
 
+/* A failure worth another try: the connection failed or broke, or the server said it is busy
+ * (429) or failing (5xx). */
+static int transient(CURLcode rc, long status)
+{
+    if (rc == CURLE_OK) return status == 429 || (status >= 500 && status <= 599);
+    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
+           rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING;
+}
+
+/* Run the transfer; GET, HEAD and PUT (idempotent: a repeat changes nothing more) are tried
+ * up to CLIENT_ATTEMPTS times, waiting 0.25 s, 0.5 s, ... between tries. POST never is. */
+static CURLcode perform_with_retries(CURL *h, const char *method, struct client_resp *out)
+{
+    int idempotent = !strcmp(method, "GET") || !strcmp(method, "HEAD") || !strcmp(method, "PUT");
+    CURLcode rc = CURLE_OK;
+    for (int attempt = 1;; attempt++) {
+        long status = 0;
+        buf_reset(&out->body);
+        out->change[0] = '\0';
+        rc = curl_easy_perform(h);
+        if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (!idempotent || attempt >= CLIENT_ATTEMPTS || !transient(rc, status)) return rc;
+        struct timespec wait = {0, 250000000L << (attempt - 1)};
+        if (wait.tv_nsec >= 1000000000L) wait.tv_sec = 1, wait.tv_nsec = 0;
+        nanosleep(&wait, NULL);
+    }
+}
+
 int client_request(const struct client *c, const char *method, const char *path, const char *body,
                    size_t len, const char *ctype, struct client_resp *out)
 {
@@ -97,7 +127,7 @@ int client_request(const struct client *c, const char *method, const char *path,
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
-    CURLcode rc = curl_easy_perform(h);
+    CURLcode rc = perform_with_retries(h, method, out);
     int ret = CLI_OK;
     if (rc != CURLE_OK) {
         fprintf(stderr, "seclabel: cannot reach %.*s: %s%s\n", (int)sl, c->server,

@@ -20,6 +20,12 @@ struct command {
 static const struct command commands[] = {
     {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration"},
     {"show", cmd_show, "show ID [--json]             show a product's record"},
+    {"history", cmd_history, "history ID [--json]          every version and what it changed"},
+    {"search", cmd_search,
+     "search [QUERY] [--support active|ending_soon|ended] [--manufacturer SLUG]\n"
+     "      [--compliant true|false] [--limit N] [--cursor ID] [--json]   find products"},
+    {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn"},
+    {"whoami", cmd_whoami, "whoami                       the manufacturer your token acts for"},
     {"label", cmd_label,
      "label ID [--format png|svg|pdf|zpl|term] [--layout full|compact] [--size WxH]\n"
      "      [--dpi N] [--ec L|M|Q|H] [-o FILE|-]   a product's packaging label"},

@@ -38,6 +38,7 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/v1/products/{}/versions/{}", api_version},
     {HTTP_M_GET, "/v1/products/{}/cta-2120", api_cta},
     {HTTP_M_POST, "/v1/lookup", api_lookup},
+    {HTTP_M_GET, "/v1/whoami", api_whoami},
     {HTTP_M_GET, "/v1/changes", api_changes},
     {HTTP_M_GET, "/v1/changes.atom", api_changes_atom},
     {HTTP_M_GET, "/v1/manufacturers/{}", api_manufacturer},

@@ -74,6 +74,7 @@ int api_label_svg(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_label_pdf(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_label_zpl(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_site.c */
+int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp);

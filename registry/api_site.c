@@ -4,6 +4,7 @@
 #include "api_int.h"
 
 #include "assess.h"
+#include "auth.h"
 #include "date.h"
 #include "decl.h"
 #include "err.h"
@@ -125,4 +126,24 @@ int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp)
     resp->content_type = "text/plain; charset=utf-8";
     http_resp_header(resp, "Cache-Control", "public, max-age=86400");
     return resp->status = 200;
+}
+
+int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    char slug[AUTH_SLUG_MAX], id[AUTH_ID_LEN + 1];
+    uint8_t hash[AUTH_HASH_LEN];
+    size_t len;
+    if (api_authenticate(app, req, resp, slug)) return resp->status;
+    /* The token's public id (never the token): api_authenticate checked the header's shape. */
+    const char *h = http_req_header(req, "authorization", &len);
+    auth_token_hash(h + 7, len - 7, hash);
+    auth_token_id(hash, id);
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_mut_obj_add_strcpy(doc, o, "manufacturer", slug);
+    yyjson_mut_obj_add_strcpy(doc, o, "token_id", id);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return api_json_doc(resp, 200, doc);
 }

@@ -52,7 +52,7 @@ int auth_token_issue_for(struct store_txn *txn, const char *slug, char out[AUTH_
     return rc ? rc : auth_token_issue(txn, slug, out);
 }
 
-static void hash_id(const uint8_t *hash, char id[AUTH_ID_LEN + 1])
+void auth_token_id(const uint8_t hash[AUTH_HASH_LEN], char id[AUTH_ID_LEN + 1])
 {
     sodium_bin2hex(id, AUTH_ID_LEN + 1, hash, AUTH_ID_LEN / 2);
 }
@@ -71,7 +71,7 @@ static int list_one(void *ctx, struct store_val key, struct store_val val)
     struct list_ctx *l = ctx;
     if (key.len != AUTH_HASH_LEN) return REG_ESTORE;
     struct auth_token_info t;
-    hash_id(key.data, t.id);
+    auth_token_id(key.data, t.id);
     if (l->want_id) {
         if (strcmp(t.id, l->want_id) == 0 && l->nfound++ == 0) memcpy(l->found, key.data, key.len);
         return 0;

@@ -33,6 +33,8 @@ int auth_token_check(struct store_txn *txn, const char *token, size_t len,
 /* A token's public identifier: the first AUTH_ID_LEN hex digits of its hash. Safe to print and
  * log; it names a token for listing and revocation but cannot be used to authenticate. */
 #define AUTH_ID_LEN 12
+/* The public identifier of the token whose hash is `hash`. */
+void auth_token_id(const uint8_t hash[AUTH_HASH_LEN], char id[AUTH_ID_LEN + 1]);
 /* Issue a further token for an existing manufacturer: REG_ENOTFOUND if there is none. */
 int auth_token_issue_for(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1]);
 struct auth_token_info {

@@ -1,0 +1,93 @@
+"""The manufacturer's everyday CLI commands (issue 6, first part): history, search, withdraw,
+whoami, and retries of idempotent requests against a registry that is briefly failing."""
+import http.server
+import json
+import threading
+
+from conftest import add_manufacturer, cli, declaration
+
+
+def test_history_lists_versions_and_changes(server, acme):
+    server.put("/v1/products/cam", acme, json=declaration(id="cam"))
+    server.put("/v1/products/cam", acme, json=declaration(id="cam", support_date="2033-01-31"))
+    r = cli("history", "cam", server=server)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and "created" in lines[0]
+    assert "updated" in lines[1] and "2033-01-31" in lines[1] and "changed: support_date" in lines[1]
+    assert json.loads(cli("history", "cam", "--json", server=server).stdout)["id"] == "cam"
+    assert cli("history", "nope", server=server).returncode == 1
+
+
+def test_search_filters_and_pages(server, acme):
+    for i in range(3):
+        server.put("/v1/products/cam-%d" % i, acme, json=declaration(id="cam-%d" % i))
+    server.put("/v1/products/old", acme, json=declaration(id="old", support_date="2020-01-31"))
+    r = cli("search", "cam-", server=server)
+    assert r.returncode == 0 and [l.split()[0] for l in r.stdout.splitlines()] == [
+        "cam-0", "cam-1", "cam-2"]
+    r = cli("search", "--support", "ended", server=server)
+    assert r.stdout.split()[0] == "old" and "ended" in r.stdout
+    r = cli("search", "--limit", "2", server=server)
+    assert "--cursor cam-1" in r.stdout
+    r = cli("search", "--limit", "2", "--cursor", "cam-1", "--json", server=server)
+    assert [p["id"] for p in json.loads(r.stdout)["items"]] == ["cam-2", "old"]
+    assert cli("search", "--support", "soon", server=server).returncode == 1  # server says 400
+    assert cli("search", "--limit", server=server).returncode == 2
+
+
+def test_withdraw_and_whoami(server, acme):
+    nl = add_manufacturer(server.data, "nordlicht", "Nordlicht")
+    server.put("/v1/products/cam", acme, json=declaration(id="cam"))
+    r = cli("withdraw", "cam", server=server, token=nl)
+    assert r.returncode == 4 and "another manufacturer" in r.stderr
+    assert cli("withdraw", "cam", server=server).returncode == 4
+    r = cli("withdraw", "cam", server=server, token=acme)
+    assert r.returncode == 0 and "withdrawn cam (version 2)" in r.stdout
+    assert server.get("/v1/products/cam").json()["status"] == "withdrawn"
+    r = cli("whoami", server=server, token=acme)
+    assert r.returncode == 0 and "manufacturer acme" in r.stdout
+    assert acme not in r.stdout and acme not in r.stderr
+    assert cli("whoami", server=server, token="slt_" + "x" * 43).returncode == 4
+
+
+class Flaky(http.server.BaseHTTPRequestHandler):
+    """Answers 503 to the first two requests, then a product record."""
+    seen = []
+
+    def answer(self):
+        Flaky.seen.append((self.command, self.path))
+        if len(Flaky.seen) <= 2:
+            body, status = b'{"error":"unavailable","message":"busy"}', 503
+        else:
+            body, status = json.dumps(dict(declaration(id="x"), id="x", version=1)).encode(), 200
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = answer
+
+    def log_message(self, *args):
+        pass
+
+
+def flaky_server():
+    Flaky.seen = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, "http://127.0.0.1:%d" % httpd.server_address[1]
+
+
+def test_idempotent_requests_are_retried_and_posts_are_not():
+    httpd, url = flaky_server()
+    try:
+        r = cli("show", "x", env_extra={"SECLABEL_SERVER": url})
+        assert r.returncode == 0, r.stderr
+        assert [m for m, _ in Flaky.seen] == ["GET", "GET", "GET"]
+        Flaky.seen = []
+        r = cli("withdraw", "x", env_extra={"SECLABEL_SERVER": url, "SECLABEL_TOKEN": "t"})
+        assert r.returncode == 1 and len(Flaky.seen) == 1  # POST: never repeated
+    finally:
+        httpd.shutdown()
