@@ -78,12 +78,11 @@ static int transient(CURLcode rc, long status)
 static CURLcode perform_with_retries(CURL *h, const char *method, struct client_resp *out)
 {
     int idempotent = !strcmp(method, "GET") || !strcmp(method, "HEAD") || !strcmp(method, "PUT");
-    CURLcode rc = CURLE_OK;
     for (int attempt = 1;; attempt++) {
         long status = 0;
         buf_reset(&out->body);
         out->change[0] = '\0';
-        rc = curl_easy_perform(h);
+        CURLcode rc = curl_easy_perform(h);
         if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (!idempotent || attempt >= CLIENT_ATTEMPTS || !transient(rc, status)) return rc;
         struct timespec wait = {0, 250000000L << (attempt - 1)};
