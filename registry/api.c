@@ -93,16 +93,12 @@ int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char 
 
 /* The stored record is a JSON object: its closing brace is replaced by the registry's URL and
  * the computed members, rather than rewriting the whole record. */
-int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
-                    struct buf *out, unsigned *version)
+int api_record_json_parsed(const struct app *app, yyjson_val *rec, const char *json, size_t len,
+                           int64_t today, struct buf *out, unsigned *version)
 {
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    yyjson_val *rec = yyjson_doc_get_root(doc);
-    yyjson_val *id = yyjson_obj_get(rec, "id");
-    if (!yyjson_is_obj(rec) || !yyjson_is_str(id) || len < 2 || json[len - 1] != '}') {
-        yyjson_doc_free(doc);
+    if (!yyjson_is_obj(rec) || !yyjson_is_str(yyjson_obj_get(rec, "id")) || len < 2 ||
+        json[len - 1] != '}')
         return -EINVAL;
-    }
     struct assess a;
     assess_record(rec, today, &a);
     if (version) *version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
@@ -112,8 +108,16 @@ int api_record_json(const struct app *app, const char *json, size_t len, int64_t
     buf_putc(out, '"');
     assess_json(&a, today, out);
     buf_putc(out, '}');
-    yyjson_doc_free(doc);
     return 0;
+}
+
+int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
+                    struct buf *out, unsigned *version)
+{
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    int rc = api_record_json_parsed(app, yyjson_doc_get_root(doc), json, len, today, out, version);
+    yyjson_doc_free(doc);
+    return rc;
 }
 
 void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out)

@@ -22,6 +22,9 @@ int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char 
  * stored JSON is unreadable. */
 int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
                     struct buf *out, unsigned *version);
+/* The same for a record already parsed (rec is json's root), so it is not parsed twice. */
+int api_record_json_parsed(const struct app *app, yyjson_val *rec, const char *json, size_t len,
+                           int64_t today, struct buf *out, unsigned *version);
 /* What the record's QR code carries: the GS1 Digital Link URI <public>/01/<GTIN-14> for a
  * product with a GTIN (so the same code scans at the checkout), else <public>/p/<id>. */
 void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out);

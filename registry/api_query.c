@@ -44,9 +44,8 @@ struct search_out {
 static int search_item(void *ctx, yyjson_val *rec, const char *json, size_t len)
 {
     struct search_out *o = ctx;
-    (void)rec;
     if (o->out->len > 0 && o->out->data[o->out->len - 1] != '[') buf_putc(o->out, ',');
-    return api_record_json(o->app, json, len, o->today, o->out, NULL) ? REG_ESTORE : 0;
+    return api_record_json_parsed(o->app, rec, json, len, o->today, o->out, NULL) ? REG_ESTORE : 0;
 }
 
 int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
