@@ -16,6 +16,8 @@ int cmd_history(int argc, char **argv, struct client *c);
 int cmd_search(int argc, char **argv, struct client *c);
 int cmd_withdraw(int argc, char **argv, struct client *c);
 int cmd_whoami(int argc, char **argv, struct client *c);
+int cmd_import(int argc, char **argv, struct client *c);
+int cmd_export(int argc, char **argv, struct client *c);
 int cmd_admin(int argc, char **argv, struct client *c);
 /* seclabel validate FILE...: offline check; 0 all valid, 1 any invalid or unreadable. */
 int cmd_validate(int argc, char **argv, struct client *c);

@@ -12,8 +12,15 @@
 #define CLIENT_MAX_RESPONSE (64 * 1024 * 1024)
 #define CLIENT_ATTEMPTS 3
 
+void client_close(struct client *c)
+{
+    if (c->curl) curl_easy_cleanup(c->curl);
+    c->curl = NULL;
+}
+
 void client_from_env(struct client *c)
 {
+    c->curl = NULL;
     const char *s = getenv("SECLABEL_SERVER"), *t = getenv("SECLABEL_TOKEN");
     c->server = s && *s ? s : "http://127.0.0.1:8080";
     c->token = t && *t ? t : NULL;
@@ -91,7 +98,7 @@ static CURLcode perform_with_retries(CURL *h, const char *method, struct client_
     }
 }
 
-int client_request(const struct client *c, const char *method, const char *path, const char *body,
+int client_request(struct client *c, const char *method, const char *path, const char *body,
                    size_t len, const char *ctype, struct client_resp *out)
 {
     struct buf url = BUF_INIT;
@@ -100,7 +107,9 @@ int client_request(const struct client *c, const char *method, const char *path,
         sl--;
     buf_append(&url, c->server, sl);
     buf_puts(&url, path);
-    CURL *h = curl_easy_init();
+    if (!c->curl) c->curl = curl_easy_init();
+    CURL *h = c->curl;
+    if (h) curl_easy_reset(h); /* keeps the open connection for the next request */
     if (!h) {
         fputs("seclabel: cannot initialise libcurl\n", stderr);
         buf_free(&url);
@@ -138,7 +147,6 @@ int client_request(const struct client *c, const char *method, const char *path,
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
     }
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
     buf_free(&url);
     return ret;
 }

@@ -22,6 +22,7 @@ enum cli_exit {
 struct client {
     const char *server; /* borrowed; no trailing '/' needed */
     const char *token;  /* borrowed; NULL for none */
+    void *curl;         /* owned: one libcurl handle, reused so requests share a connection */
 };
 
 struct client_resp {
@@ -32,9 +33,11 @@ struct client_resp {
 
 /* Fill c from the environment (flags override afterwards). */
 void client_from_env(struct client *c);
+/* Release the connection; c can be used again afterwards. */
+void client_close(struct client *c);
 /* One request. Returns CLI_OK when an HTTP response arrived (whatever its status), or
  * CLI_UNREACHABLE with the reason printed on stderr. ctype may be NULL when body is NULL. */
-int client_request(const struct client *c, const char *method, const char *path, const char *body,
+int client_request(struct client *c, const char *method, const char *path, const char *body,
                    size_t len, const char *ctype, struct client_resp *out);
 /* Print the server's error for a failed response as one line on stderr (and, for invalid
  * declarations, each problem indented below it) and return the matching exit code. */

@@ -24,6 +24,10 @@ static const struct command commands[] = {
     {"search", cmd_search,
      "search [QUERY] [--support active|ending_soon|ended] [--manufacturer SLUG]\n"
      "      [--compliant true|false] [--limit N] [--cursor ID] [--json]   find products"},
+    {"import", cmd_import,
+     "import FILE.jsonl             create or update many; sends only what changed"},
+    {"export", cmd_export,
+     "export [--manufacturer SLUG] --format jsonl|cta-2120 [-o FILE]   what import takes back"},
     {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn"},
     {"whoami", cmd_whoami, "whoami                       the manufacturer your token acts for"},
     {"label", cmd_label,
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
             int rc = commands[i].fn(argc - 2, argv + 2, &c);
+            client_close(&c);
             curl_global_cleanup();
             return rc;
         }

@@ -57,7 +57,7 @@ static int same_value(const char *name, yyjson_val *old, yyjson_val *nv)
 }
 
 /* 1 if the declaration fields of record `old` equal those of declaration `decl`. */
-static int same_declaration(yyjson_val *old, yyjson_val *decl)
+int product_same_declaration(yyjson_val *old, yyjson_val *decl)
 {
     size_t n_old = 0, n_new = 0;
     yyjson_obj_iter it = yyjson_obj_iter_with(old);
@@ -281,7 +281,7 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
         goto out;
     }
     res->created = cur.doc == NULL;
-    if (cur.doc && same_declaration(yyjson_doc_get_root(cur.doc), decl)) {
+    if (cur.doc && product_same_declaration(yyjson_doc_get_root(cur.doc), decl)) {
         res->unchanged = 1;
         res->version = cur.version;
         json = yyjson_write(cur.doc, 0, &jlen);

@@ -49,6 +49,10 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
 int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
                      struct buf *record, struct product_result *res);
 
+/* 1 if the declaration fields of record `old` (registry and computed fields ignored) equal
+ * declaration `decl`, a GTIN compared as stored (14 digits): a PUT of decl makes no version. */
+int product_same_declaration(yyjson_val *old, yyjson_val *decl);
+
 /* The current record of `id`, borrowed from txn (see store.h): REG_ENOTFOUND if absent. */
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len);
 /* Version `version` of `id`, borrowed: REG_ENOTFOUND if absent. */

@@ -27,17 +27,26 @@ class Server:
         self.data = pathlib.Path(data_dir)
         self.args = [str(BIN / "seclabeld"), "--listen", "127.0.0.1:0", "--data", str(self.data),
                      *extra]
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
+        self.log_path = self.data.parent / (self.data.name + ".log")
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log_file,
                                      text=True)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (http://\S+)", line)
         if not m:
             self.proc.kill()
-            raise RuntimeError("seclabeld did not start: %r %s" % (line, self.proc.stderr.read()))
+            raise RuntimeError("seclabeld did not start: %r %s" % (line, self.log()))
         self.url = m.group(1)
         self.host, self.port = re.match(r"http://([\d.]+):(\d+)", self.url).groups()
         self.port = int(self.port)
         self.http = requests.Session()
+
+    def log(self):
+        """What the server wrote on stderr so far (its access log and messages)."""
+        if not self.log_file.closed:
+            self.log_file.flush()
+        return self.log_path.read_text()
 
     def get(self, path, **kw):
         return self.http.get(self.url + path, timeout=10, **kw)
@@ -63,6 +72,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.http.close()
+        self.log_file.close()
         return self.proc.returncode
 
 

@@ -131,7 +131,7 @@ def test_data_survives_a_restart(tmp_path):
     assert s.put("/v1/products/acme-cam-1", token, json=declaration()).status_code == 201
     rec = s.get("/v1/products/acme-cam-1").json()
     assert s.stop() == 0
-    assert "seclabeld: stopped" in s.proc.stderr.read()
+    assert "seclabeld: stopped" in s.log()
     s2 = Server(tmp_path / "data")
     try:
         rec2 = s2.get("/v1/products/acme-cam-1").json()

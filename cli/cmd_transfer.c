@@ -1,0 +1,312 @@
+/* cmd_transfer.c: whole catalogues in and out.
+ *
+ *   seclabel import FILE.jsonl      one declaration (with its "id") per line
+ *   seclabel export [--manufacturer SLUG] --format jsonl|cta-2120 [-o FILE]
+ *
+ * import checks every row locally first (the server's own rules), asks the registry for the
+ * current records in batches of 1000 (POST /v1/lookup), and sends only rows that are new or
+ * changed, over one kept-alive connection: running it again after an interruption sends only
+ * what is missing. Good rows land even when others fail; a summary ends the run (created,
+ * updated, unchanged, failed - each failure with its line number and reason) and the exit code
+ * is 1 if any row failed. export writes what import takes back. */
+#include "cli.h"
+
+#include "decl.h"
+#include "err.h"
+#include "product.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <yyjson.h>
+
+#define IMPORT_BATCH 1000
+#define IMPORT_MAX_FILE (512L << 20)
+
+struct row {
+    long line;
+    char id[DECL_ID_MAX + 1];
+    yyjson_doc *doc; /* the declaration; NULL once the row has failed */
+    const char *text;
+    size_t len;
+};
+
+struct summary {
+    size_t created, updated, unchanged, failed;
+};
+
+static void fail(struct summary *s, const struct row *r, const char *fmt, const char *detail)
+{
+    fprintf(stderr, "seclabel: line %ld%s%s%s: ", r->line, r->id[0] ? " (" : "", r->id,
+            r->id[0] ? ")" : "");
+    fprintf(stderr, fmt, detail);
+    fputc('\n', stderr);
+    s->failed++;
+}
+
+/* Parse and check one line; 0 if it may be sent. */
+static int check_row(struct row *r, struct summary *s)
+{
+    struct decl_errors errs;
+    yyjson_read_err err;
+    r->doc = yyjson_read_opts((char *)r->text, r->len, 0, NULL, &err);
+    yyjson_val *root = yyjson_doc_get_root(r->doc);
+    const char *id = yyjson_get_str(yyjson_obj_get(root, "id"));
+    if (id && decl_id_valid(id, strlen(id))) snprintf(r->id, sizeof r->id, "%s", id);
+    if (!r->doc)
+        fail(s, r, "not JSON: %s", err.msg);
+    else if (!r->id[0])
+        fail(s, r, "%s", "needs an \"id\" (1-64 letters, digits, '.', '_', '-')");
+    else if (decl_validate(root, r->id, &errs)) {
+        char why[512];
+        snprintf(why, sizeof why, "%s %s (%s)", errs.e[0].path[0] ? errs.e[0].path : "document",
+                 errs.e[0].message, errs.e[0].rule);
+        fail(s, r, "%s", why);
+    }
+    else
+        return 0;
+    yyjson_doc_free(r->doc);
+    r->doc = NULL;
+    return -1;
+}
+
+/* The registry's current records of rows[0..n) by ID, as a lookup answer (caller frees). */
+static int lookup(struct client *c, struct row *rows, size_t n, yyjson_doc **answer)
+{
+    yyjson_mut_doc *req = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *root = yyjson_mut_obj(req), *ids = yyjson_mut_arr(req);
+    yyjson_mut_doc_set_root(req, root);
+    yyjson_mut_obj_add_val(req, root, "ids", ids);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].doc) yyjson_mut_arr_add_str(req, ids, rows[i].id);
+    size_t len;
+    char *body = yyjson_mut_write(req, 0, &len);
+    yyjson_mut_doc_free(req);
+    struct client_resp r = {0};
+    int rc = client_request(c, "POST", "/v1/lookup", body, len, "application/json", &r);
+    free(body);
+    if (!rc && r.status != 200) rc = client_report_error(&r);
+    if (!rc && !(*answer = yyjson_read(r.body.data, r.body.len, 0))) rc = CLI_FAILED;
+    buf_free(&r.body);
+    return rc;
+}
+
+static yyjson_val *current(yyjson_doc *answer, const char *id)
+{
+    yyjson_val *res;
+    size_t i, max;
+    yyjson_arr_foreach(yyjson_obj_get(yyjson_doc_get_root(answer), "results"), i, max, res)
+    {
+        if (yyjson_equals_str(yyjson_obj_get(res, "id"), id)) return yyjson_obj_get(res, "record");
+    }
+    return NULL;
+}
+
+/* Send one row; counts it. Returns a fatal error (cannot reach, not authorised) or 0. */
+static int send_row(struct client *c, const struct row *r, struct summary *s)
+{
+    char path[DECL_ID_MAX + 16];
+    struct client_resp resp = {0};
+    snprintf(path, sizeof path, "/v1/products/%s", r->id);
+    int rc = client_request(c, "PUT", path, r->text, r->len, "application/json", &resp);
+    if (!rc && (resp.status == 200 || resp.status == 201)) {
+        if (resp.status == 201)
+            s->created++;
+        else if (!strcmp(resp.change, "unchanged"))
+            s->unchanged++;
+        else
+            s->updated++;
+    } else if (!rc && (resp.status == 401)) {
+        rc = client_report_error(&resp);
+    } else if (!rc) {
+        yyjson_doc *d = yyjson_read(resp.body.data, resp.body.len, 0);
+        const char *msg = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "message"));
+        fail(s, r, "refused by the registry: %s", msg ? msg : "no reason given");
+        yyjson_doc_free(d);
+    }
+    buf_free(&resp.body);
+    return rc;
+}
+
+static void progress(size_t done, size_t total, const struct timespec *t0, int last)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    if (isatty(2)) {
+        int fill = total ? (int)(30 * done / total) : 30;
+        fprintf(stderr, "\r[%.*s%.*s] %zu/%zu rows  %.0f rows/s  ETA %.0fs ", fill,
+                "##############################", 30 - fill, "..............................", done,
+                total, rate, rate > 0 ? (double)(total - done) / rate : 0);
+        if (last) fputc('\n', stderr);
+    } else if (last || done % 1000 == 0) {
+        fprintf(stderr, "import: %zu/%zu rows (%.0f rows/s)\n", done, total, rate);
+    }
+}
+
+/* One batch: look up, compare, send what is new or changed. */
+static int import_batch(struct client *c, struct row *rows, size_t n, struct summary *s)
+{
+    yyjson_doc *answer = NULL;
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++)
+        live += rows[i].doc != NULL;
+    int rc = live ? lookup(c, rows, n, &answer) : 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!rows[i].doc) continue;
+        yyjson_val *cur = current(answer, rows[i].id);
+        if (cur && product_same_declaration(cur, yyjson_doc_get_root(rows[i].doc)))
+            s->unchanged++;
+        else
+            rc = send_row(c, &rows[i], s);
+    }
+    yyjson_doc_free(answer);
+    return rc;
+}
+
+int cmd_import(int argc, char **argv, struct client *c)
+{
+    if (argc != 1 || argv[0][0] == '-') return cli_usage_error("usage: import FILE.jsonl");
+    const char *file = argv[0];
+    size_t flen = strlen(file);
+    if (flen < 6 || strcmp(file + flen - 6, ".jsonl"))
+        return cli_usage_error("import takes a .jsonl file (one declaration per line)");
+    if (!c->token) {
+        fputs("seclabel: import needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
+        return CLI_UNAUTHORISED;
+    }
+    struct buf text = BUF_INIT;
+    int rc = cli_read_file(file, IMPORT_MAX_FILE, &text);
+    if (rc) return rc;
+    struct row *rows = NULL;
+    size_t n = 0;
+    long line = 0;
+    struct summary s = {0};
+    for (char *p = (char *)buf_cstr(&text), *end = p + text.len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        line++;
+        if (len && !(len == 1 && p[0] == '\r')) {
+            rows = xrealloc(rows, (n + 1) * sizeof *rows);
+            rows[n] = (struct row){.line = line, .text = p, .len = len};
+            check_row(&rows[n], &s);
+            n++;
+        }
+        p += len + 1;
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t i = 0; i < n && !rc; i += IMPORT_BATCH) {
+        size_t k = n - i < IMPORT_BATCH ? n - i : IMPORT_BATCH;
+        rc = import_batch(c, rows + i, k, &s);
+        progress(i + k, n, &t0, i + k == n);
+    }
+    for (size_t i = 0; i < n; i++)
+        yyjson_doc_free(rows[i].doc);
+    free(rows);
+    buf_free(&text);
+    if (rc) return rc;
+    printf("import %s: %zu created, %zu updated, %zu unchanged, %zu failed\n", file, s.created,
+           s.updated, s.unchanged, s.failed);
+    return s.failed ? CLI_FAILED : CLI_OK;
+}
+
+/* The declaration part of an API record: registry-managed and computed fields left out. */
+static yyjson_mut_val *declaration_of(yyjson_mut_doc *doc, yyjson_val *rec)
+{
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_val *k, *v;
+    size_t i, max;
+    yyjson_obj_foreach(rec, i, max, k, v)
+    {
+        if (!decl_is_registry_field(yyjson_get_str(k)))
+            yyjson_mut_obj_add(o, yyjson_val_mut_copy(doc, k), yyjson_val_mut_copy(doc, v));
+    }
+    return o;
+}
+
+static int export_cta(struct client *c, yyjson_val *rec, FILE *out, int *first)
+{
+    char path[DECL_ID_MAX + 32];
+    struct client_resp r = {0};
+    const char *id = yyjson_get_str(yyjson_obj_get(rec, "id"));
+    snprintf(path, sizeof path, "/v1/products/%s/cta-2120", id);
+    int rc = client_request(c, "GET", path, NULL, 0, NULL, &r);
+    if (!rc && r.status == 200) {
+        fputs(*first ? "[\n" : ",\n", out);
+        *first = 0;
+        fwrite(r.body.data, 1, r.body.len, out);
+    } else if (!rc) {
+        yyjson_doc *d = yyjson_read(r.body.data, r.body.len, 0);
+        const char *msg = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "message"));
+        fprintf(stderr, "seclabel: skipped %s: %s\n", id, msg ? msg : "refused");
+        yyjson_doc_free(d);
+    }
+    buf_free(&r.body);
+    return rc;
+}
+
+int cmd_export(int argc, char **argv, struct client *c)
+{
+    const char *mfr = NULL, *format = NULL, *file = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--manufacturer") ? &mfr
+                            : !strcmp(argv[i], "--format")     ? &format
+                            : !strcmp(argv[i], "-o")           ? &file
+                                                               : NULL;
+        if (!slot || i + 1 >= argc)
+            return cli_usage_error("export: unexpected argument %s", argv[i]);
+        *slot = argv[++i];
+    }
+    int cta = format && !strcmp(format, "cta-2120");
+    if (!format || (!cta && strcmp(format, "jsonl")))
+        return cli_usage_error("export needs --format jsonl or cta-2120");
+    if (mfr && !decl_slug_valid(mfr, strlen(mfr)))
+        return cli_usage_error("'%s' is not a manufacturer slug", mfr);
+    FILE *out = file ? fopen(file, "w") : stdout;
+    if (!out) {
+        fprintf(stderr, "seclabel: cannot write %s\n", file);
+        return CLI_FAILED;
+    }
+    char cursor[DECL_ID_MAX + 1] = "";
+    int rc = 0, first = 1;
+    size_t count = 0;
+    do {
+        struct buf path = BUF_INIT;
+        struct client_resp r = {0};
+        buf_printf(&path, "/v1/products?limit=100%s%s%s%s", mfr ? "&manufacturer=" : "",
+                   mfr ? mfr : "", cursor[0] ? "&cursor=" : "", cursor);
+        rc = client_request(c, "GET", buf_cstr(&path), NULL, 0, NULL, &r);
+        buf_free(&path);
+        if (!rc && r.status != 200) rc = client_report_error(&r);
+        yyjson_doc *page = rc ? NULL : yyjson_read(r.body.data, r.body.len, 0);
+        buf_free(&r.body);
+        yyjson_val *rec, *root = yyjson_doc_get_root(page);
+        size_t i, max;
+        yyjson_arr_foreach(yyjson_obj_get(root, "items"), i, max, rec)
+        {
+            if (rc) break;
+            if (cta) {
+                rc = export_cta(c, rec, out, &first);
+            } else {
+                yyjson_mut_doc *d = yyjson_mut_doc_new(NULL);
+                yyjson_mut_doc_set_root(d, declaration_of(d, rec));
+                char *line = yyjson_mut_write(d, 0, NULL);
+                if (line) fprintf(out, "%s\n", line);
+                free(line);
+                yyjson_mut_doc_free(d);
+            }
+            count++;
+        }
+        const char *next = yyjson_get_str(yyjson_obj_get(root, "next_cursor"));
+        snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+        yyjson_doc_free(page);
+    } while (!rc && cursor[0]);
+    if (cta && !rc) fputs(first ? "[]\n" : "\n]\n", out);
+    if (file && fclose(out) != 0) rc = CLI_FAILED;
+    if (!rc && file) fprintf(stderr, "exported %zu products to %s\n", count, file);
+    return rc;
+}

@@ -1,0 +1,102 @@
+"""Whole catalogues through the CLI (issue 6): import from JSON Lines with bad rows, an import
+interrupted and resumed, export then import into a fresh registry."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from conftest import BIN, Server, add_manufacturer, cli, declaration
+
+
+def rows(n, bad=()):
+    out = []
+    for i in range(n):
+        d = declaration(id="item-%05d" % i, product_name="Item %d" % i)
+        if i in bad:
+            d["support_date"] = "someday"
+        out.append(json.dumps(d))
+    return "\n".join(out) + "\n"
+
+
+def test_import_1000_rows_with_10_bad_ones(server, acme, tmp_path):
+    bad = set(range(50, 1000, 100))
+    f = tmp_path / "catalogue.jsonl"
+    f.write_text(rows(1000, bad))
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 1
+    assert "990 created, 0 updated, 0 unchanged, 10 failed" in r.stdout
+    for i in bad:
+        assert "line %d (item-%05d)" % (i + 1, i) in r.stderr
+        assert "/support_date" in r.stderr
+    assert server.get("/healthz").json()["products"] == 990
+    assert acme not in r.stdout + r.stderr + server.log()  # the token is never echoed or logged
+    # Running it again sends nothing that is already there.
+    r = cli("import", f, server=server, token=acme)
+    assert "0 created, 0 updated, 990 unchanged, 10 failed" in r.stdout
+    assert len(server.get("/v1/changes", params={"limit": 1000}).json()["changes"]) == 990
+
+
+def test_interrupted_import_resumes_without_duplicates(server, acme, tmp_path):
+    n = 3000
+    f = tmp_path / "big.jsonl"
+    f.write_text(rows(n))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECLABEL_")}
+    env.update(SECLABEL_SERVER=server.url, SECLABEL_TOKEN=acme)
+    p = subprocess.Popen([str(BIN / "seclabel"), "import", str(f)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and server.get("/healthz").json()["products"] < 300:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    stored = server.get("/healthz").json()["products"]
+    assert 0 < stored <= n
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 0, r.stderr
+    created = int(r.stdout.split(": ")[1].split()[0])
+    assert created == n - stored  # only what was missing is sent
+    assert server.get("/healthz").json()["products"] == n
+    changes, since = [], 0
+    while True:
+        page = server.get("/v1/changes", params={"since": since, "limit": 1000}).json()
+        changes += page["changes"]
+        since = page["last_seq"]
+        if not page["more"]:
+            break
+    assert len(changes) == n and len({c["id"] for c in changes}) == n  # one version each
+
+
+def test_export_then_import_into_a_fresh_registry(server, acme, tmp_path):
+    f = tmp_path / "in.jsonl"
+    f.write_text(rows(120) + json.dumps(declaration(
+        id="rich", gtin="5012345678900", markets=["GB", "DE"],
+        sensor_data_collection=[{"sensing": "audio", "has": False}])) + "\n")
+    assert cli("import", f, server=server, token=acme).returncode == 0
+    out = tmp_path / "export.jsonl"
+    r = cli("export", "--manufacturer", "acme", "--format", "jsonl", "-o", out, server=server)
+    assert r.returncode == 0 and "exported 121 products" in r.stderr
+    other = Server(tmp_path / "fresh")
+    try:
+        token = add_manufacturer(other.data, "acme", "Acme Devices Ltd")
+        r = cli("import", out, server=other, token=token)
+        assert "121 created" in r.stdout, r.stderr
+        for pid in ("item-00000", "item-00119", "rich"):
+            a, b = server.get("/v1/products/" + pid).json(), other.get("/v1/products/" + pid).json()
+            keep = lambda rec: {k: v for k, v in rec.items()
+                                if k not in ("created", "modified", "qr_url")}
+            assert keep(a) == keep(b)
+    finally:
+        other.stop()
+    r = cli("export", "--format", "cta-2120", "-o", tmp_path / "cta.json", server=server)
+    assert r.returncode == 0
+    assert json.loads((tmp_path / "cta.json").read_text()) == []  # none is CTA-complete
+    assert "skipped rich" in r.stderr
+
+
+def test_import_usage_and_auth(server, tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text(rows(1))
+    assert cli("import", f, server=server).returncode == 4
+    assert cli("import", tmp_path / "x.csv", server=server, token="t").returncode == 2
+    assert cli("export", server=server).returncode == 2
