@@ -17,6 +17,9 @@ int cmd_search(int argc, char **argv, struct client *c);
 int cmd_withdraw(int argc, char **argv, struct client *c);
 int cmd_whoami(int argc, char **argv, struct client *c);
 int cmd_import(int argc, char **argv, struct client *c);
+int cmd_config(int argc, char **argv, struct client *c);
+/* Apply the config file (config.c) to c: call before the environment and flags. */
+void config_load(struct client *c);
 int cmd_export(int argc, char **argv, struct client *c);
 int cmd_admin(int argc, char **argv, struct client *c);
 /* seclabel validate FILE...: offline check; 0 all valid, 1 any invalid or unreadable. */

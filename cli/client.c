@@ -18,12 +18,18 @@ void client_close(struct client *c)
     c->curl = NULL;
 }
 
-void client_from_env(struct client *c)
+void client_defaults(struct client *c)
 {
     c->curl = NULL;
+    c->server = "http://127.0.0.1:8080";
+    c->token = NULL;
+}
+
+void client_from_env(struct client *c)
+{
     const char *s = getenv("SECLABEL_SERVER"), *t = getenv("SECLABEL_TOKEN");
-    c->server = s && *s ? s : "http://127.0.0.1:8080";
-    c->token = t && *t ? t : NULL;
+    if (s && *s) c->server = s;
+    if (t && *t) c->token = t;
 }
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)

@@ -1,8 +1,8 @@
 /* client.h: the CLI's blocking HTTP client (libcurl), and how it finds server and token.
  *
  * Server and token come from --server/--token, else SECLABEL_SERVER/SECLABEL_TOKEN, else the
- * default server http://127.0.0.1:8080 and no token. The token only ever travels in an
- * Authorization header; it is never printed. */
+ * config file (config.c), else the default server http://127.0.0.1:8080 and no token. The
+ * token only ever travels in an Authorization header; it is never printed. */
 #ifndef SECLABEL_CLIENT_H
 #define SECLABEL_CLIENT_H
 
@@ -31,7 +31,9 @@ struct client_resp {
     char change[16]; /* the Seclabel-Change header of a write ("created", ...), or "" */
 };
 
-/* Fill c from the environment (flags override afterwards). */
+/* The defaults: http://127.0.0.1:8080, no token. */
+void client_defaults(struct client *c);
+/* Override c from SECLABEL_SERVER / SECLABEL_TOKEN (flags override afterwards). */
 void client_from_env(struct client *c);
 /* Release the connection; c can be used again afterwards. */
 void client_close(struct client *c);

@@ -64,8 +64,7 @@ static int check_row(struct row *r, struct summary *s)
         snprintf(why, sizeof why, "%s %s (%s)", errs.e[0].path[0] ? errs.e[0].path : "document",
                  errs.e[0].message, errs.e[0].rule);
         fail(s, r, "%s", why);
-    }
-    else
+    } else
         return 0;
     yyjson_doc_free(r->doc);
     r->doc = NULL;

@@ -38,6 +38,8 @@ static const struct command commands[] = {
      "      [--layout full|compact] [--size WxH] -o SHEET.pdf   many labels on pages"},
     {"validate", cmd_validate,
      "validate FILE...             check declarations offline, as the server does"},
+    {"config", cmd_config,
+     "config set server URL | config set token (on stdin) | config show   saved settings"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
      "      [--data DIR]           (registry operator) create a manufacturer\n"
@@ -53,8 +55,9 @@ static void usage(FILE *f)
           f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %s\n", commands[i].help);
-    fputs("\nServer and token also come from SECLABEL_SERVER and SECLABEL_TOKEN (prefer the\n"
-          "variable for the token: command-line flags are visible to other users in ps).\n"
+    fputs("\nServer and token come from --server/--token, else SECLABEL_SERVER/SECLABEL_TOKEN,\n"
+          "else ~/.config/seclabel/config (seclabel config set ...). Prefer the variable or the\n"
+          "config file for the token: command-line flags are visible to other users in ps.\n"
           "Exit codes: 0 ok, 1 failed, 2 usage, 3 cannot reach the server, 4 not authorised.\n\n"
           "examples:\n"
           "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd' --data ./data\n"
@@ -142,6 +145,8 @@ static int global_options(int argc, char **argv, struct client *c)
 int main(int argc, char **argv)
 {
     struct client c;
+    client_defaults(&c);
+    config_load(&c);
     client_from_env(&c);
     argc = global_options(argc, argv, &c);
     if (argc < 0) return CLI_USAGE;

@@ -79,6 +79,8 @@ class Server:
 def cli(*args, server=None, token=None, stdin=None, cwd=None, env_extra=None):
     """Run the seclabel CLI; returns the CompletedProcess (text mode)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECLABEL_")}
+    # No config file from the machine's user: tests that want one set XDG_CONFIG_HOME.
+    env["XDG_CONFIG_HOME"] = "/nonexistent/seclabel-tests"
     if server:
         env["SECLABEL_SERVER"] = server.url
     if token:

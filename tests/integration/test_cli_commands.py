@@ -91,3 +91,24 @@ def test_idempotent_requests_are_retried_and_posts_are_not():
         assert r.returncode == 1 and len(Flaky.seen) == 1  # POST: never repeated
     finally:
         httpd.shutdown()
+
+
+def test_config_file_holds_server_and_token_privately(server, acme, tmp_path):
+    import os
+    import stat
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    assert cli("config", "set", "server", server.url, env_extra=env).returncode == 0
+    r = cli("config", "set", "token", stdin=acme + "\n", env_extra=env)
+    assert r.returncode == 0
+    path = tmp_path / "cfg" / "seclabel" / "config"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    r = cli("config", "show", env_extra=env)
+    assert server.url in r.stdout and "set (not shown)" in r.stdout and acme not in r.stdout
+    r = cli("whoami", env_extra=env)  # server and token both from the file
+    assert r.returncode == 0 and "manufacturer acme" in r.stdout
+    os.chmod(path, 0o644)
+    r = cli("whoami", env_extra=env)
+    assert "can be read by other users" in r.stderr
+    # The environment wins over the file.
+    r = cli("whoami", env_extra=dict(env, SECLABEL_TOKEN="slt_" + "y" * 43))
+    assert r.returncode == 4
