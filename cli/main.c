@@ -15,37 +15,66 @@ struct command {
     const char *name;
     cli_cmd_fn fn;
     const char *help;
+    const char *examples; /* shown by "seclabel COMMAND --help" */
 };
 
 static const struct command commands[] = {
-    {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration"},
-    {"show", cmd_show, "show ID [--json]             show a product's record"},
-    {"history", cmd_history, "history ID [--json]          every version and what it changed"},
+    {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration",
+     "  seclabel register camera.json\n  seclabel register - --id acme-cam-2 < camera.json"},
+    {"show", cmd_show, "show ID [--json]             show a product's record",
+     "  seclabel show acme-cam-2\n  seclabel show acme-cam-2 --json | jq .compliance"},
+    {"history", cmd_history, "history ID [--json]          every version and what it changed",
+     "  seclabel history acme-cam-2"},
     {"search", cmd_search,
      "search [QUERY] [--support active|ending_soon|ended] [--manufacturer SLUG]\n"
-     "      [--compliant true|false] [--limit N] [--cursor ID] [--json]   find products"},
+     "      [--compliant true|false] [--limit N] [--cursor ID] [--json]   find products",
+     "  seclabel search camera\n  seclabel search --manufacturer acme --support ending_soon\n  "
+     "seclabel search --compliant false --json"},
     {"import", cmd_import,
-     "import FILE.jsonl             create or update many; sends only what changed"},
+     "import FILE.jsonl             create or update many; sends only what changed",
+     "  seclabel import catalogue.jsonl      # again after an interruption: sends what is missing"},
     {"export", cmd_export,
-     "export [--manufacturer SLUG] --format jsonl|cta-2120 [-o FILE]   what import takes back"},
-    {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn"},
-    {"whoami", cmd_whoami, "whoami                       the manufacturer your token acts for"},
+     "export [--manufacturer SLUG] --format jsonl|cta-2120 [-o FILE]   what import takes back",
+     "  seclabel export --manufacturer acme --format jsonl -o catalogue.jsonl\n  seclabel export "
+     "--format cta-2120 -o cta.json"},
+    {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn",
+     "  seclabel withdraw acme-hub-2019"},
+    {"whoami", cmd_whoami, "whoami                       the manufacturer your token acts for",
+     "  seclabel whoami"},
     {"label", cmd_label,
      "label ID [--format png|svg|pdf|zpl|term] [--layout full|compact] [--size WxH]\n"
-     "      [--dpi N] [--ec L|M|Q|H] [-o FILE|-]   a product's packaging label"},
+     "      [--dpi N] [--ec L|M|Q|H] [-o FILE|-]   a product's packaging label",
+     "  seclabel label acme-cam-2 -o label.png\n  seclabel label acme-cam-2 --format pdf --layout "
+     "compact --size 40x20\n  seclabel label acme-cam-2 --format zpl --dpi 203 -o - | nc printer "
+     "9100\n  seclabel label acme-cam-2 --format term"},
     {"labels", cmd_labels,
      "labels (--manufacturer SLUG | --ids FILE) [--sheet a4|letter] [--crop-marks]\n"
-     "      [--layout full|compact] [--size WxH] -o SHEET.pdf   many labels on pages"},
+     "      [--layout full|compact] [--size WxH] -o SHEET.pdf   many labels on pages",
+     "  seclabel labels --manufacturer acme --sheet a4 --crop-marks -o acme.pdf\n  seclabel labels "
+     "--ids catalogue.txt --sheet letter --layout compact -o sheet.pdf"},
     {"validate", cmd_validate,
-     "validate FILE...             check declarations offline, as the server does"},
+     "validate FILE...             check declarations offline, as the server does",
+     "  seclabel validate schema/examples/valid/*.json"},
     {"config", cmd_config,
-     "config set server URL | config set token (on stdin) | config show   saved settings"},
+     "config set server URL | config set token (on stdin) | config show   saved settings",
+     "  seclabel config set server https://labels.example.com\n  seclabel config set token < "
+     "token.txt\n  seclabel config show"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
      "      [--data DIR]           (registry operator) create a manufacturer\n"
      "  admin token issue SLUG | token list [SLUG] | token revoke ID [--data DIR]\n"
-     "                             (registry operator) more tokens; list; revoke one"},
+     "                             (registry operator) more tokens; list; revoke one",
+     "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd'"
+     " --data ./data\n  seclabel admin token list acme --data ./data\n  seclabel admin token "
+     "revoke 3f9c1a2b4d5e --data ./data"},
 };
+
+/* "seclabel COMMAND --help": the command's synopsis and examples. */
+static int command_help(const struct command *cmd)
+{
+    printf("usage: seclabel %s\n\nexamples:\n%s\n", cmd->help, cmd->examples);
+    return CLI_OK;
+}
 
 static void usage(FILE *f)
 {
@@ -168,6 +197,9 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
+            for (int a = 2; a < argc; a++)
+                if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
+                    return command_help(&commands[i]);
             int rc = commands[i].fn(argc - 2, argv + 2, &c);
             client_close(&c);
             curl_global_cleanup();

@@ -112,3 +112,15 @@ def test_config_file_holds_server_and_token_privately(server, acme, tmp_path):
     # The environment wins over the file.
     r = cli("whoami", env_extra=dict(env, SECLABEL_TOKEN="slt_" + "y" * 43))
     assert r.returncode == 4
+
+
+def test_every_command_has_help_with_examples():
+    top = cli("--help").stdout
+    names = ["register", "show", "history", "search", "import", "export", "withdraw", "whoami",
+             "label", "labels", "validate", "config", "admin"]
+    for name in names:
+        assert "  " + name in top, name
+        r = cli(name, "--help")
+        assert r.returncode == 0, name
+        assert r.stdout.startswith("usage: seclabel " + name) and "examples:" in r.stdout, name
+        assert "seclabel " + name in r.stdout.split("examples:")[1], name
