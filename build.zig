@@ -117,6 +117,11 @@ pub fn build(b: *std.Build) void {
     const cli = b.addExecutable(.{ .name = "seclabel", .root_module = cli_mod });
     b.installArtifact(cli);
 
+    // Manual pages and bash completion.
+    b.installFile("docs/man/seclabel.1", "share/man/man1/seclabel.1");
+    b.installFile("docs/man/seclabeld.8", "share/man/man8/seclabeld.8");
+    b.installFile("scripts/completion/seclabel.bash", "share/bash-completion/completions/seclabel");
+
     // Benchmarks (bench/): built and installed under zig-out/bench, never run by the tests.
     const bench_mod = cModule(b, target, optimize, true);
     bench_mod.addCSourceFile(.{ .file = b.path("bench/bench_label.c"), .flags = &cflags });

@@ -124,3 +124,21 @@ def test_every_command_has_help_with_examples():
         assert r.returncode == 0, name
         assert r.stdout.startswith("usage: seclabel " + name) and "examples:" in r.stdout, name
         assert "seclabel " + name in r.stdout.split("examples:")[1], name
+
+
+def test_manual_pages_and_completion_cover_every_command():
+    import pathlib
+    import subprocess
+    share = pathlib.Path(__file__).resolve().parents[2] / "zig-out" / "share"
+    page = share / "man" / "man1" / "seclabel.1"
+    text = subprocess.run(["man", "--warnings", "-l", str(page)], capture_output=True, text=True,
+                          env={"MANWIDTH": "100", "PATH": "/usr/bin:/bin"})
+    assert text.returncode == 0 and text.stderr == "", text.stderr
+    completion = (share / "bash-completion" / "completions" / "seclabel").read_text()
+    for name in ["register", "show", "history", "search", "import", "export", "withdraw",
+                 "whoami", "label", "labels", "validate", "config", "admin"]:
+        assert "\n       " + name + " " in text.stdout or "\n       " + name + "\n" in text.stdout, name
+        assert name in completion.split('commands="')[1].split('"')[0].split(), name
+    daemon = subprocess.run(["man", "--warnings", "-l", str(share / "man" / "man8" / "seclabeld.8")],
+                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert daemon.returncode == 0 and "--public-url" in daemon.stdout and daemon.stderr == ""

@@ -1,0 +1,33 @@
+# Bash completion for seclabel (installed by `zig build` under share/bash-completion/completions).
+_seclabel() {
+	local cur prev cmd
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	cmd=${COMP_WORDS[1]}
+	local commands="register show history search import export withdraw whoami label labels validate config admin"
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		COMPREPLY=($(compgen -W "$commands --server --token --help --version" -- "$cur"))
+		return
+	fi
+	case $prev in
+	--format) [ "$cmd" = export ] && COMPREPLY=($(compgen -W "jsonl cta-2120" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "png svg pdf zpl term" -- "$cur")); return ;;
+	--layout) COMPREPLY=($(compgen -W "full compact" -- "$cur")); return ;;
+	--sheet) COMPREPLY=($(compgen -W "a4 letter" -- "$cur")); return ;;
+	--support) COMPREPLY=($(compgen -W "active ending_soon ended" -- "$cur")); return ;;
+	--compliant) COMPREPLY=($(compgen -W "true false" -- "$cur")); return ;;
+	--ec) COMPREPLY=($(compgen -W "L M Q H" -- "$cur")); return ;;
+	-o | --ids | --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	esac
+	case $cmd in
+	register | validate | import) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	label) COMPREPLY=($(compgen -W "--format --layout --size --dpi --ec -o --help" -- "$cur")) ;;
+	labels) COMPREPLY=($(compgen -W "--manufacturer --ids --sheet --crop-marks --layout --size -o --help" -- "$cur")) ;;
+	search) COMPREPLY=($(compgen -W "--support --manufacturer --compliant --limit --cursor --json --help" -- "$cur")) ;;
+	export) COMPREPLY=($(compgen -W "--manufacturer --format -o --help" -- "$cur")) ;;
+	show | history) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+	config) COMPREPLY=($(compgen -W "set show server token" -- "$cur")) ;;
+	admin) COMPREPLY=($(compgen -W "manufacturer token add issue list revoke --name --contact --website --data" -- "$cur")) ;;
+	esac
+}
+complete -F _seclabel seclabel
