@@ -2,6 +2,7 @@
  * (LMDB allows this while seclabeld runs). */
 #include "cli.h"
 
+#include "admin.h"
 #include "auth.h"
 #include "err.h"
 #include "mfr.h"
@@ -9,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int manufacturer_add(int argc, char **argv)
 {
@@ -128,12 +130,140 @@ static int token_cmd(const char *verb, int argc, char **argv)
     return CLI_OK;
 }
 
+/* "[ARG] [--data DIR]" for commands that take at most one argument. */
+static int open_data(int argc, char **argv, const char **arg, struct store **st)
+{
+    const char *data;
+    if (token_args(argc, argv, arg, &data)) return CLI_USAGE;
+    int rc = store_open(data, st);
+    if (rc) {
+        fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
+        return CLI_FAILED;
+    }
+    return 0;
+}
+
+static int report(int rc, const char *what)
+{
+    if (rc) fprintf(stderr, "seclabel: %s failed: %s\n", what, reg_strerror(rc));
+    return rc ? CLI_FAILED : CLI_OK;
+}
+
+static int manufacturer_list_or_disable(const char *verb, int argc, char **argv)
+{
+    const char *slug = NULL;
+    struct store *st;
+    int rc = open_data(argc, argv, &slug, &st);
+    if (rc) return rc;
+    if (!strcmp(verb, "list")) {
+        rc = report(admin_list_manufacturers(st, stdout), "manufacturer list");
+    } else if (!slug) {
+        rc = cli_usage_error("manufacturer disable needs a SLUG");
+    } else {
+        int r = admin_disable_manufacturer(st, slug);
+        if (r == REG_ENOTFOUND)
+            fprintf(stderr, "seclabel: no manufacturer '%s'\n", slug), rc = CLI_FAILED;
+        else if (!(rc = report(r, "manufacturer disable")))
+            printf("Manufacturer '%s' is disabled: its tokens no longer work; its products "
+                   "stay readable.\n",
+                   slug);
+    }
+    store_close(st);
+    return rc;
+}
+
+static int stats_or_verify(const char *verb, int argc, char **argv)
+{
+    const char *none = NULL;
+    struct store *st;
+    unsigned long problems = 0;
+    int rc = open_data(argc, argv, &none, &st);
+    if (rc) return rc;
+    if (none)
+        rc = cli_usage_error("%s takes no argument", verb);
+    else if (!strcmp(verb, "stats"))
+        rc = report(admin_stats(st, stdout), "stats");
+    else if (!(rc = report(admin_verify(st, stdout, &problems), "verify"))) {
+        printf("verify: %lu problem%s\n", problems, problems == 1 ? "" : "s");
+        rc = problems ? CLI_FAILED : CLI_OK;
+    }
+    store_close(st);
+    return rc;
+}
+
+static int backup(int argc, char **argv)
+{
+    const char *dest = NULL;
+    struct store *st;
+    int rc = open_data(argc, argv, &dest, &st);
+    if (rc) return rc;
+    if (!dest) {
+        store_close(st);
+        return cli_usage_error("backup needs a DEST directory");
+    }
+    int r = store_backup(st, dest);
+    store_close(st);
+    if (r == REG_EEXIST) {
+        fprintf(stderr, "seclabel: %s already holds a database; choose a new directory\n", dest);
+        return CLI_FAILED;
+    }
+    if (!(rc = report(r, "backup"))) printf("backed up to %s\n", dest);
+    return rc;
+}
+
+/* Replace the data directory's database by the one in SRC, which must pass verify first. */
+static int restore(int argc, char **argv)
+{
+    const char *src = NULL, *data;
+    if (token_args(argc, argv, &src, &data)) return CLI_USAGE;
+    if (!src) return cli_usage_error("restore needs a SRC directory (made by admin backup)");
+    if (store_server_running(data)) {
+        fprintf(stderr, "seclabel: a seclabeld is serving %s; stop it before restoring\n", data);
+        return CLI_FAILED;
+    }
+    struct store *st;
+    unsigned long problems = 0;
+    int rc = store_open(src, &st);
+    if (!rc) {
+        rc = admin_verify(st, stderr, &problems);
+        store_close(st);
+    }
+    if (rc || problems) {
+        fprintf(stderr, "seclabel: %s is not a sound backup (%s); nothing was changed\n", src,
+                rc ? reg_strerror(rc) : "verify found problems");
+        return CLI_FAILED;
+    }
+    struct buf from = BUF_INIT, to = BUF_INIT, lock = BUF_INIT;
+    buf_printf(&from, "%s/data.mdb", src);
+    buf_printf(&to, "%s/data.mdb", data);
+    buf_printf(&lock, "%s/lock.mdb", data);
+    struct buf bytes = BUF_INIT;
+    rc = cli_read_file(buf_cstr(&from), (size_t)16 << 30, &bytes);
+    if (!rc) rc = cli_write_file(buf_cstr(&to), bytes.data, bytes.len);
+    if (!rc) {
+        unlink(buf_cstr(&lock)); /* stale reader slots of the old database */
+        printf("restored %s from %s\n", data, src);
+    }
+    buf_free(&bytes);
+    buf_free(&from);
+    buf_free(&to);
+    buf_free(&lock);
+    return rc;
+}
+
 int cmd_admin(int argc, char **argv, struct client *c)
 {
     (void)c;
     if (argc >= 2 && !strcmp(argv[0], "manufacturer") && !strcmp(argv[1], "add"))
         return manufacturer_add(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[0], "token")) return token_cmd(argv[1], argc - 2, argv + 2);
-    return cli_usage_error("admin: expected 'manufacturer add SLUG --name NAME' or "
-                           "'token issue SLUG | token list [SLUG] | token revoke ID'");
+    if (argc >= 2 && !strcmp(argv[0], "manufacturer") &&
+        (!strcmp(argv[1], "list") || !strcmp(argv[1], "disable")))
+        return manufacturer_list_or_disable(argv[1], argc - 2, argv + 2);
+    if (argc >= 1 && (!strcmp(argv[0], "stats") || !strcmp(argv[0], "verify")))
+        return stats_or_verify(argv[0], argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "backup")) return backup(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "restore")) return restore(argc - 1, argv + 1);
+    return cli_usage_error("admin: expected manufacturer add|list|disable, token "
+                           "issue|list|revoke, stats, verify, backup DEST or restore SRC");
 }

@@ -63,7 +63,10 @@ static const struct command commands[] = {
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
      "      [--data DIR]           (registry operator) create a manufacturer\n"
      "  admin token issue SLUG | token list [SLUG] | token revoke ID [--data DIR]\n"
-     "                             (registry operator) more tokens; list; revoke one",
+     "                             (registry operator) more tokens; list; revoke one\n"
+     "  admin manufacturer list | manufacturer disable SLUG | stats | verify\n"
+     "  admin backup DEST | restore SRC   [--data DIR]  (a hot copy; restore needs the server "
+     "stopped)",
      "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd'"
      " --data ./data\n  seclabel admin token list acme --data ./data\n  seclabel admin token "
      "revoke 3f9c1a2b4d5e --data ./data"},

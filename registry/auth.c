@@ -148,5 +148,12 @@ int auth_token_check(struct store_txn *txn, const char *token, size_t len,
         rc = 0;
     }
     yyjson_doc_free(doc);
-    return rc;
+    /* A disabled manufacturer's tokens no longer work. */
+    if (!rc && (rc = store_get(txn, STORE_MANUFACTURERS, slug_out, strlen(slug_out), &val)) == 0) {
+        yyjson_doc *m = yyjson_read(val.data, val.len, 0);
+        if (yyjson_equals_str(yyjson_obj_get(yyjson_doc_get_root(m), "status"), "disabled"))
+            rc = REG_EAUTH;
+        yyjson_doc_free(m);
+    }
+    return rc == REG_ENOTFOUND ? REG_EAUTH : rc;
 }

@@ -314,6 +314,12 @@ int srv_run(const struct srv_config *cfg)
     s->cfg = cfg;
     signal(SIGPIPE, SIG_IGN);
     int rc = store_open(cfg->data_dir, &s->st);
+    if (!rc && (rc = store_lock_server(cfg->data_dir)) == REG_EEXIST) {
+        fprintf(stderr, "seclabeld: another seclabeld is already serving %s\n", cfg->data_dir);
+        store_close(s->st);
+        free(s);
+        return rc;
+    }
     if (rc) {
         fprintf(stderr, "seclabeld: cannot open database in %s: %s\n", cfg->data_dir,
                 reg_strerror(rc));

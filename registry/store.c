@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The map is virtual address space, not disk: the file only grows as data is written. */
 #define STORE_MAP_SIZE ((size_t)16 << 30)
@@ -200,6 +203,43 @@ int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *
     key->data = k.mv_data;
     key->len = k.mv_size;
     return 0;
+}
+
+int store_backup(struct store *st, const char *dest)
+{
+    if (mkdir(dest, 0700) != 0 && errno != EEXIST) return -errno;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data.mdb", dest);
+    if (access(path, F_OK) == 0) return REG_EEXIST;
+    return map_err(mdb_env_copy2(st->env, dest, MDB_CP_COMPACT));
+}
+
+static int lock_fd(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/seclabeld.lock", dir);
+    return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+}
+
+int store_lock_server(const char *dir)
+{
+    int fd = lock_fd(dir);
+    if (fd < 0) return -errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        close(fd);
+        return err == EWOULDBLOCK ? REG_EEXIST : -err;
+    }
+    return 0; /* fd stays open: the lock lasts as long as the process */
+}
+
+int store_server_running(const char *dir)
+{
+    int fd = lock_fd(dir);
+    if (fd < 0) return 0;
+    int held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return held;
 }
 
 const char *store_table_name(enum store_table tab)

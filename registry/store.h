@@ -74,6 +74,17 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
 /* The last (greatest) key of a table, borrowed: REG_ENOTFOUND if the table is empty. */
 int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key);
 
+/* A consistent copy of the whole database into directory `dest` (created; must not hold a
+ * database already), safe while other processes read and write: LMDB copies one snapshot. */
+int store_backup(struct store *st, const char *dest);
+
+/* The data directory's server lock: seclabeld holds it while it runs, so tools that must not
+ * run beside a server (restore) can tell. store_lock_server takes it (REG_EEXIST if another
+ * process holds it) and keeps it until the process ends; store_server_running() says whether
+ * any process holds it now. */
+int store_lock_server(const char *dir);
+int store_server_running(const char *dir);
+
 /* Size and record counts, for monitoring. */
 struct store_stats {
     size_t bytes;                  /* pages in use x page size */

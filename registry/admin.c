@@ -1,0 +1,228 @@
+/* admin.c: database-wide checks and operator changes (see admin.h). */
+#include "admin.h"
+
+#include "auth.h"
+#include "decl.h"
+#include "err.h"
+#include "product.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yyjson.h>
+
+struct verify {
+    struct store_txn *txn;
+    FILE *out;
+    unsigned long problems;
+    /* the versions walk: the product being walked and the next expected number */
+    char id[DECL_ID_MAX + 1];
+    unsigned expect;
+};
+
+static void problem(struct verify *v, const char *fmt, const char *a, const char *b)
+{
+    fprintf(v->out, "problem: ");
+    fprintf(v->out, fmt, a, b ? b : "");
+    fputc('\n', v->out);
+    v->problems++;
+}
+
+static int check_product(void *ctx, struct store_val key, struct store_val val)
+{
+    struct verify *v = ctx;
+    char id[DECL_ID_MAX + 1];
+    snprintf(id, sizeof id, "%.*s", (int)(key.len > DECL_ID_MAX ? DECL_ID_MAX : key.len),
+             (const char *)key.data);
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_val *rec = yyjson_doc_get_root(doc);
+    if (!yyjson_is_obj(rec) || !yyjson_equals_str(yyjson_obj_get(rec, "id"), id)) {
+        problem(v, "product %s: the current record does not parse or names another ID%s", id, NULL);
+        yyjson_doc_free(doc);
+        return 0;
+    }
+    const char *json, *owner = yyjson_get_str(yyjson_obj_get(rec, "manufacturer"));
+    const char *gtin = yyjson_get_str(yyjson_obj_get(rec, "gtin"));
+    size_t len;
+    unsigned version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
+    if (product_get_version(v->txn, id, version, &json, &len) != 0 || len != val.len ||
+        memcmp(json, val.data, len) != 0)
+        problem(v, "product %s: the current record is not its newest version%s", id, NULL);
+    struct store_val x;
+    char okey[AUTH_SLUG_MAX + DECL_ID_MAX + 2];
+    int n = owner ? snprintf(okey, sizeof okey, "%s%c%s", owner, 0, id) : 0;
+    if (!owner || store_get(v->txn, STORE_OWNERS, okey, (size_t)n, &x) != 0)
+        problem(v, "product %s: missing from its manufacturer's index (%s)", id,
+                owner ? owner : "no owner");
+    char holder[DECL_ID_MAX + 1];
+    if (gtin && (product_by_gtin(v->txn, gtin, holder) != 0 || strcmp(holder, id) != 0))
+        problem(v, "product %s: GTIN %s does not lead back to it", id, gtin);
+    yyjson_doc_free(doc);
+    return 0;
+}
+
+static int check_version(void *ctx, struct store_val key, struct store_val val)
+{
+    struct verify *v = ctx;
+    const char *k = key.data;
+    size_t idlen = strnlen(k, key.len);
+    char id[DECL_ID_MAX + 1];
+    if (idlen > DECL_ID_MAX || key.len != idlen + 5) {
+        problem(v, "versions: a malformed key%s%s", "", NULL);
+        return 0;
+    }
+    memcpy(id, k, idlen);
+    id[idlen] = '\0';
+    const unsigned char *b = (const unsigned char *)k + idlen + 1;
+    unsigned n = (unsigned)b[0] << 24 | (unsigned)b[1] << 16 | (unsigned)b[2] << 8 | b[3];
+    if (strcmp(id, v->id) != 0) {
+        snprintf(v->id, sizeof v->id, "%s", id);
+        v->expect = 1;
+        const char *json;
+        size_t len;
+        if (product_get(v->txn, id, &json, &len) != 0)
+            problem(v, "versions of %s exist but the product does not%s", id, NULL);
+    }
+    if (n != v->expect) problem(v, "product %s: a gap in its versions before %s", id, "");
+    v->expect = n + 1;
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    if (!yyjson_is_obj(yyjson_doc_get_root(doc)))
+        problem(v, "product %s: a version does not parse%s", id, NULL);
+    yyjson_doc_free(doc);
+    return 0;
+}
+
+static int check_index(void *ctx, struct store_val key, struct store_val val)
+{
+    struct verify *v = ctx;
+    char id[DECL_ID_MAX + 1];
+    const char *json;
+    size_t len;
+    /* owners: slug \0 id -> ""; gtins: gtin -> id */
+    if (val.len) {
+        snprintf(id, sizeof id, "%.*s", (int)(val.len > DECL_ID_MAX ? DECL_ID_MAX : val.len),
+                 (const char *)val.data);
+    } else {
+        const char *nul = memchr(key.data, 0, key.len);
+        size_t off = nul ? (size_t)(nul - (const char *)key.data) + 1 : key.len;
+        snprintf(id, sizeof id, "%.*s", (int)(key.len - off > DECL_ID_MAX ? 0 : key.len - off),
+                 (const char *)key.data + off);
+    }
+    if (product_get(v->txn, id, &json, &len) != 0)
+        problem(v, "an index names product %s, which does not exist%s", id, NULL);
+    return 0;
+}
+
+static int check_change(void *ctx, const char *json, size_t len)
+{
+    struct verify *v = ctx;
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    yyjson_val *c = yyjson_doc_get_root(doc);
+    const char *id = yyjson_get_str(yyjson_obj_get(c, "id")), *vj;
+    size_t vl;
+    if (!id ||
+        product_get_version(v->txn, id, (unsigned)yyjson_get_uint(yyjson_obj_get(c, "version")),
+                            &vj, &vl) != 0)
+        problem(v, "a change names a version that does not exist (%s)%s", id ? id : "?", NULL);
+    yyjson_doc_free(doc);
+    return 0;
+}
+
+int admin_verify(struct store *st, FILE *out, unsigned long *problems)
+{
+    struct verify v = {.out = out};
+    int rc = store_txn_begin(st, 0, &v.txn);
+    if (rc) return rc;
+    if (!rc) rc = store_scan(v.txn, STORE_PRODUCTS, NULL, 0, check_product, &v);
+    if (!rc) rc = store_scan(v.txn, STORE_VERSIONS, NULL, 0, check_version, &v);
+    if (!rc) rc = store_scan(v.txn, STORE_OWNERS, NULL, 0, check_index, &v);
+    if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_index, &v);
+    if (!rc) rc = product_each_change(v.txn, 0, check_change, &v);
+    store_txn_abort(v.txn);
+    *problems = v.problems;
+    return rc;
+}
+
+int admin_stats(struct store *st, FILE *out)
+{
+    struct store_txn *txn;
+    struct store_stats s;
+    int rc = store_txn_begin(st, 0, &txn);
+    if (!rc) rc = store_stats(txn, &s);
+    store_txn_abort(txn);
+    if (rc) return rc;
+    for (int i = 0; i < STORE__TABLES; i++)
+        fprintf(out, "%-14s %zu\n", store_table_name(i), s.entries[i]);
+    fprintf(out, "%-14s %zu\n", "bytes", s.bytes);
+    return 0;
+}
+
+struct lister {
+    struct store_txn *txn;
+    FILE *out;
+};
+
+static int count_one(void *ctx, const char *id, size_t len)
+{
+    (void)id;
+    (void)len;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+static int list_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct lister *l = ctx;
+    char slug[AUTH_SLUG_MAX];
+    size_t n = 0;
+    snprintf(slug, sizeof slug, "%.*s", (int)(key.len < sizeof slug ? key.len : 0),
+             (const char *)key.data);
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_val *m = yyjson_doc_get_root(doc);
+    product_each_of_owner(l->txn, slug, NULL, count_one, &n);
+    const char *status = yyjson_get_str(yyjson_obj_get(m, "status"));
+    const char *name = yyjson_get_str(yyjson_obj_get(m, "name"));
+    fprintf(l->out, "%-24s %-9s %6zu products  %s\n", slug, status ? status : "?", n,
+            name ? name : "");
+    yyjson_doc_free(doc);
+    return 0;
+}
+
+int admin_list_manufacturers(struct store *st, FILE *out)
+{
+    struct lister l = {.out = out};
+    int rc = store_txn_begin(st, 0, &l.txn);
+    if (rc) return rc;
+    rc = store_scan(l.txn, STORE_MANUFACTURERS, NULL, 0, list_one, &l);
+    store_txn_abort(l.txn);
+    return rc;
+}
+
+int admin_disable_manufacturer(struct store *st, const char *slug)
+{
+    struct store_txn *txn;
+    struct store_val v;
+    int rc = store_txn_begin(st, 1, &txn);
+    if (rc) return rc;
+    rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
+    yyjson_mut_doc *m = doc ? yyjson_doc_mut_copy(doc, NULL) : NULL;
+    yyjson_doc_free(doc);
+    yyjson_mut_val *root = yyjson_mut_doc_get_root(m);
+    if (!rc && !yyjson_mut_is_obj(root)) rc = REG_ESTORE;
+    if (!rc) {
+        yyjson_mut_obj_remove_key(root, "status");
+        yyjson_mut_obj_add_str(m, root, "status", "disabled");
+        size_t len;
+        char *json = yyjson_mut_write(m, 0, &len);
+        rc = json ? store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, 0)
+                  : REG_EINTERNAL;
+        free(json);
+    }
+    yyjson_mut_doc_free(m);
+    if (rc)
+        store_txn_abort(txn);
+    else
+        rc = store_txn_commit(txn);
+    return rc;
+}

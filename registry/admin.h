@@ -1,0 +1,27 @@
+/* admin.h: the registry operator's checks and changes on the database itself, for
+ * `seclabel admin` (which works on the data directory directly, beside a running server).
+ *
+ * Ownership: reports go to the caller's FILE; nothing is kept between calls. */
+#ifndef SECLABEL_ADMIN_H
+#define SECLABEL_ADMIN_H
+
+#include <stdio.h>
+
+struct store;
+
+/* Check the whole database: every record parses; each product's current record equals its
+ * newest version; versions are numbered 1..n without gaps; the owners and GTIN indexes and the
+ * products agree both ways; every change names an existing version. Each problem is printed on
+ * `out`; *problems gets their count. Returns 0 (even with problems) or a storage error. */
+int admin_verify(struct store *st, FILE *out, unsigned long *problems);
+
+/* Record counts and size, one "name value" line each. */
+int admin_stats(struct store *st, FILE *out);
+
+/* Every manufacturer: slug, status, products, name. */
+int admin_list_manufacturers(struct store *st, FILE *out);
+
+/* Disable a manufacturer: its tokens stop working; its products stay. REG_ENOTFOUND. */
+int admin_disable_manufacturer(struct store *st, const char *slug);
+
+#endif
