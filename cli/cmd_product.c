@@ -4,8 +4,10 @@
 #include "assess.h"
 #include "decl.h"
 #include "http.h"
+#include "product.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yyjson.h>
 
@@ -52,12 +54,64 @@ static int find_id(const struct buf *body, const char *flag, char id[DECL_ID_MAX
               : cli_usage_error("the declaration has no valid \"id\" field: give one with --id");
 }
 
+/* Print one field's value as compact JSON (or "(none)"). */
+static void print_value(yyjson_val *v)
+{
+    char *s = v ? yyjson_val_write(v, 0, NULL) : NULL;
+    printf("%s", s ? s : "(none)");
+    free(s);
+}
+
+/* --dry-run: what a PUT of decl would change in the current record; sends nothing. */
+static int dry_run(struct client *c, const char *id, const struct buf *body)
+{
+    char path[DECL_ID_MAX + 16];
+    struct client_resp r = {0};
+    snprintf(path, sizeof path, "/v1/products/%s", id);
+    int rc = client_request(c, "GET", path, NULL, 0, NULL, &r);
+    yyjson_doc *decl = yyjson_read(body->data, body->len, 0);
+    if (!rc && r.status == 404) {
+        printf("dry run: would register %s (nothing was sent)\n", id);
+    } else if (!rc && r.status == 200) {
+        yyjson_doc *cur = yyjson_read(r.body.data, r.body.len, 0);
+        yyjson_val *old = yyjson_doc_get_root(cur), *nv = yyjson_doc_get_root(decl), *k;
+        if (product_same_declaration(old, nv)) {
+            printf("dry run: %s is unchanged (nothing was sent)\n", id);
+        } else {
+            printf("dry run: would update %s (nothing was sent):\n", id);
+            for (int pass = 0; pass < 2; pass++) {
+                yyjson_obj_iter it = yyjson_obj_iter_with(pass ? old : nv);
+                while ((k = yyjson_obj_iter_next(&it))) {
+                    const char *name = yyjson_get_str(k);
+                    yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
+                    if (decl_is_registry_field(name) || !strcmp(name, "id")) continue;
+                    if ((pass && b) || (a && b && yyjson_equals(a, b))) continue;
+                    printf("  %s: ", name);
+                    print_value(a);
+                    printf(" -> ");
+                    print_value(b);
+                    putchar('\n');
+                }
+            }
+        }
+        yyjson_doc_free(cur);
+    } else if (!rc) {
+        rc = client_report_error(&r);
+    }
+    yyjson_doc_free(decl);
+    buf_free(&r.body);
+    return rc;
+}
+
 int cmd_register(int argc, char **argv, struct client *c)
 {
     const char *file = NULL, *idflag = NULL;
+    int dry = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--id") && i + 1 < argc)
             idflag = argv[++i];
+        else if (!strcmp(argv[i], "--dry-run"))
+            dry = 1;
         else if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("register: unknown option %s", argv[i]);
         else if (!file)
@@ -72,6 +126,11 @@ int cmd_register(int argc, char **argv, struct client *c)
     int rc = cli_read_file(file, HTTP_MAX_BODY, &body);
     if (!rc) rc = find_id(&body, idflag, id);
     if (!rc) rc = validate_local(&body, file, idflag ? id : NULL);
+    if (!rc && dry) {
+        rc = dry_run(c, id, &body);
+        buf_free(&body);
+        return rc;
+    }
     if (!rc && !c->token) {
         fputs("seclabel: register needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
         rc = CLI_UNAUTHORISED;

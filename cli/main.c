@@ -19,8 +19,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"register", cmd_register, "register FILE|- [--id ID]   send a product declaration",
-     "  seclabel register camera.json\n  seclabel register - --id acme-cam-2 < camera.json"},
+    {"register", cmd_register,
+     "register FILE|- [--id ID] [--dry-run]   send a declaration (dry run: show the changes)",
+     "  seclabel register camera.json\n  seclabel register camera.json --dry-run\n"
+     "  seclabel register - --id acme-cam-2 < camera.json"},
     {"show", cmd_show, "show ID [--json]             show a product's record",
      "  seclabel show acme-cam-2\n  seclabel show acme-cam-2 --json | jq .compliance"},
     {"history", cmd_history, "history ID [--json]          every version and what it changed",

@@ -142,3 +142,20 @@ def test_manual_pages_and_completion_cover_every_command():
     daemon = subprocess.run(["man", "--warnings", "-l", str(share / "man" / "man8" / "seclabeld.8")],
                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert daemon.returncode == 0 and "--public-url" in daemon.stdout and daemon.stderr == ""
+
+
+def test_register_dry_run_shows_the_difference_and_changes_nothing(server, acme, write_decl):
+    f = write_decl(declaration(id="cam"))
+    r = cli("register", f, "--dry-run", server=server, token=acme)
+    assert r.returncode == 0 and "would register cam" in r.stdout
+    assert server.get("/v1/products/cam").status_code == 404
+    assert cli("register", f, server=server, token=acme).returncode == 0
+    before = server.get("/v1/changes").json()
+    r = cli("register", f, "--dry-run", server=server)
+    assert "cam is unchanged" in r.stdout
+    f2 = write_decl(declaration(id="cam", support_date="2034-05-31", markets=["GB"]), "d2.json")
+    r = cli("register", f2, "--dry-run", server=server, token=acme)
+    assert r.returncode == 0 and "would update cam" in r.stdout
+    assert 'support_date: "2031-12-31" -> "2034-05-31"' in r.stdout
+    assert 'markets: (none) -> ["GB"]' in r.stdout
+    assert server.get("/v1/changes").json() == before  # nothing was sent
