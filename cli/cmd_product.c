@@ -74,13 +74,14 @@ static int dry_run(struct client *c, const char *id, const struct buf *body)
         printf("dry run: would register %s (nothing was sent)\n", id);
     } else if (!rc && r.status == 200) {
         yyjson_doc *cur = yyjson_read(r.body.data, r.body.len, 0);
-        yyjson_val *old = yyjson_doc_get_root(cur), *nv = yyjson_doc_get_root(decl), *k;
+        yyjson_val *old = yyjson_doc_get_root(cur), *nv = yyjson_doc_get_root(decl);
         if (product_same_declaration(old, nv)) {
             printf("dry run: %s is unchanged (nothing was sent)\n", id);
         } else {
             printf("dry run: would update %s (nothing was sent):\n", id);
             for (int pass = 0; pass < 2; pass++) {
                 yyjson_obj_iter it = yyjson_obj_iter_with(pass ? old : nv);
+                yyjson_val *k;
                 while ((k = yyjson_obj_iter_next(&it))) {
                     const char *name = yyjson_get_str(k);
                     yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
