@@ -133,7 +133,7 @@ int admin_verify(struct store *st, FILE *out, unsigned long *problems)
     struct verify v = {.out = out};
     int rc = store_txn_begin(st, 0, &v.txn);
     if (rc) return rc;
-    if (!rc) rc = store_scan(v.txn, STORE_PRODUCTS, NULL, 0, check_product, &v);
+    rc = store_scan(v.txn, STORE_PRODUCTS, NULL, 0, check_product, &v);
     if (!rc) rc = store_scan(v.txn, STORE_VERSIONS, NULL, 0, check_version, &v);
     if (!rc) rc = store_scan(v.txn, STORE_OWNERS, NULL, 0, check_index, &v);
     if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_index, &v);
