@@ -317,8 +317,15 @@ int api_version(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!rc && n > 1) rc = product_get_version(txn, id, (unsigned)n - 1, &pjson, &plen);
     if (!rc) {
         version_body(json, len, pjson, plen, resp);
-        /* A version never changes: cache it for a long time. */
+        /* A version never changes: cache it for a long time; its ETag is its number. */
         http_resp_header(resp, "Cache-Control", "public, max-age=86400, immutable");
+        http_resp_header(resp, "ETag", "\"v%lu\"", n);
+        char tag[32];
+        snprintf(tag, sizeof tag, "\"v%lu\"", n);
+        if (resp->status == 200 && api_etag_matches(req, tag)) {
+            buf_reset(&resp->body);
+            resp->status = 304;
+        }
     }
     store_reader_end(app->rd);
     if (rc == REG_ENOTFOUND) {

@@ -167,7 +167,9 @@ def test_versions_say_what_changed(server, acme):
     assert {"field": "support_date", "from": "2031-12-31", "to": "2033-12-31"} in v2["changes"]
     v1 = server.get("/v1/products/cam/versions/1")
     assert v1.json()["support_date"] == "2031-12-31" and v1.json()["changes"] == []
-    assert "immutable" in v1.headers["Cache-Control"]
+    assert "immutable" in v1.headers["Cache-Control"] and v1.headers["ETag"] == '"v1"'
+    assert server.get("/v1/products/cam/versions/1",
+                      headers={"If-None-Match": '"v1"'}).status_code == 304
     assert server.get("/v1/products/cam/versions/4").status_code == 404
     assert server.get("/v1/products/cam/versions/0").status_code == 400
     assert server.get("/v1/products/cam/versions/x").status_code == 400
