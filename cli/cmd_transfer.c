@@ -1,7 +1,8 @@
 /* cmd_transfer.c: whole catalogues in and out.
  *
- *   seclabel import FILE.jsonl      one declaration (with its "id") per line
- *   seclabel export [--manufacturer SLUG] --format jsonl|cta-2120 [-o FILE]
+ *   seclabel import FILE.csv|FILE.jsonl   a header row + one product per row (csvdecl.h), or
+ *                                         one declaration (with its "id") per line
+ *   seclabel export [--manufacturer SLUG] --format jsonl|csv|cta-2120 [-o FILE]
  *
  * import checks every row locally first (the server's own rules), asks the registry for the
  * current records in batches of 1000 (POST /v1/lookup), and sends only rows that are new or
@@ -11,6 +12,7 @@
  * is 1 if any row failed. export writes what import takes back. */
 #include "cli.h"
 
+#include "csvdecl.h"
 #include "decl.h"
 #include "err.h"
 #include "product.h"
@@ -25,17 +27,31 @@
 #define IMPORT_BATCH 1000
 #define IMPORT_MAX_FILE (512L << 20)
 
+struct summary {
+    size_t created, updated, unchanged, failed;
+};
+
 struct row {
     long line;
     char id[DECL_ID_MAX + 1];
     yyjson_doc *doc; /* the declaration; NULL once the row has failed */
     const char *text;
     size_t len;
+    char *owned; /* text, when the row was converted (CSV); else NULL */
 };
 
-struct summary {
-    size_t created, updated, unchanged, failed;
+struct rows {
+    struct row *v;
+    size_t n;
+    struct summary *s;
 };
+
+static struct row *rows_add(struct rows *r, long line, const char *text, size_t len)
+{
+    r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+    r->v[r->n] = (struct row){.line = line, .text = text, .len = len};
+    return &r->v[r->n++];
+}
 
 static void fail(struct summary *s, const struct row *r, const char *fmt, const char *detail)
 {
@@ -166,13 +182,48 @@ static int import_batch(struct client *c, struct row *rows, size_t n, struct sum
     return rc;
 }
 
+/* A CSV row turned into a declaration (or refused with a reason). */
+static void csv_row(void *ctx, long line, const char *json, size_t len, const char *error)
+{
+    struct rows *r = ctx;
+    struct row *row = rows_add(r, line, NULL, 0);
+    if (error) {
+        fail(r->s, row, "%s", error);
+        return;
+    }
+    row->owned = xstrndup(json, len);
+    row->text = row->owned;
+    row->len = len;
+    check_row(row, r->s);
+}
+
+/* JSON Lines: each non-blank line a declaration. */
+static void jsonl_rows(char *p, const char *end, struct rows *r)
+{
+    long line = 0;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        line++;
+        int blank = nl == p || (len == 1 && p[0] == '\r');
+        if (!blank) check_row(rows_add(r, line, p, len), r->s);
+        p += len + 1;
+    }
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && !strcmp(s + a - b, suffix);
+}
+
 int cmd_import(int argc, char **argv, struct client *c)
 {
-    if (argc != 1 || argv[0][0] == '-') return cli_usage_error("usage: import FILE.jsonl");
+    if (argc != 1 || argv[0][0] == '-') return cli_usage_error("usage: import FILE.csv|FILE.jsonl");
     const char *file = argv[0];
-    size_t flen = strlen(file);
-    if (flen < 6 || strcmp(file + flen - 6, ".jsonl"))
-        return cli_usage_error("import takes a .jsonl file (one declaration per line)");
+    int csv = has_suffix(file, ".csv");
+    if (!csv && !has_suffix(file, ".jsonl"))
+        return cli_usage_error("import takes a .csv file (header row) or a .jsonl file");
     if (!c->token) {
         fputs("seclabel: import needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
         return CLI_UNAUTHORISED;
@@ -180,32 +231,27 @@ int cmd_import(int argc, char **argv, struct client *c)
     struct buf text = BUF_INIT;
     int rc = cli_read_file(file, IMPORT_MAX_FILE, &text);
     if (rc) return rc;
-    struct row *rows = NULL;
-    size_t n = 0;
-    long line = 0;
     struct summary s = {0};
-    for (char *p = (char *)buf_cstr(&text), *end = p + text.len; p < end;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        line++;
-        if (len && !(len == 1 && p[0] == '\r')) {
-            rows = xrealloc(rows, (n + 1) * sizeof *rows);
-            rows[n] = (struct row){.line = line, .text = p, .len = len};
-            check_row(&rows[n], &s);
-            n++;
-        }
-        p += len + 1;
+    struct rows r = {.s = &s};
+    char why[256];
+    if (csv && csvdecl_read(buf_cstr(&text), text.len, csv_row, &r, why, sizeof why)) {
+        fprintf(stderr, "seclabel: %s: %s\n", file, why);
+        rc = CLI_FAILED;
+    } else if (!csv) {
+        jsonl_rows((char *)buf_cstr(&text), text.data + text.len, &r);
     }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (size_t i = 0; i < n && !rc; i += IMPORT_BATCH) {
-        size_t k = n - i < IMPORT_BATCH ? n - i : IMPORT_BATCH;
-        rc = import_batch(c, rows + i, k, &s);
-        progress(i + k, n, &t0, i + k == n);
+    for (size_t i = 0; i < r.n && !rc; i += IMPORT_BATCH) {
+        size_t k = r.n - i < IMPORT_BATCH ? r.n - i : IMPORT_BATCH;
+        rc = import_batch(c, r.v + i, k, &s);
+        progress(i + k, r.n, &t0, i + k == r.n);
     }
-    for (size_t i = 0; i < n; i++)
-        yyjson_doc_free(rows[i].doc);
-    free(rows);
+    for (size_t i = 0; i < r.n; i++) {
+        yyjson_doc_free(r.v[i].doc);
+        free(r.v[i].owned);
+    }
+    free(r.v);
     buf_free(&text);
     if (rc) return rc;
     printf("import %s: %zu created, %zu updated, %zu unchanged, %zu failed\n", file, s.created,
@@ -260,9 +306,9 @@ int cmd_export(int argc, char **argv, struct client *c)
             return cli_usage_error("export: unexpected argument %s", argv[i]);
         *slot = argv[++i];
     }
-    int cta = format && !strcmp(format, "cta-2120");
-    if (!format || (!cta && strcmp(format, "jsonl")))
-        return cli_usage_error("export needs --format jsonl or cta-2120");
+    int cta = format && !strcmp(format, "cta-2120"), csv = format && !strcmp(format, "csv");
+    if (!format || (!cta && !csv && strcmp(format, "jsonl")))
+        return cli_usage_error("export needs --format jsonl, csv or cta-2120");
     if (mfr && !decl_slug_valid(mfr, strlen(mfr)))
         return cli_usage_error("'%s' is not a manufacturer slug", mfr);
     FILE *out = file ? fopen(file, "w") : stdout;
@@ -273,6 +319,11 @@ int cmd_export(int argc, char **argv, struct client *c)
     char cursor[DECL_ID_MAX + 1] = "";
     int rc = 0, first = 1;
     size_t count = 0;
+    struct buf line = BUF_INIT;
+    if (csv) {
+        csvdecl_write_header(&line);
+        fwrite(line.data, 1, line.len, out);
+    }
     do {
         struct buf path = BUF_INIT;
         struct client_resp r = {0};
@@ -290,12 +341,16 @@ int cmd_export(int argc, char **argv, struct client *c)
             if (rc) break;
             if (cta) {
                 rc = export_cta(c, rec, out, &first);
+            } else if (csv) {
+                buf_reset(&line);
+                csvdecl_write_row(&line, rec);
+                fwrite(line.data, 1, line.len, out);
             } else {
                 yyjson_mut_doc *d = yyjson_mut_doc_new(NULL);
                 yyjson_mut_doc_set_root(d, declaration_of(d, rec));
-                char *line = yyjson_mut_write(d, 0, NULL);
-                if (line) fprintf(out, "%s\n", line);
-                free(line);
+                char *json = yyjson_mut_write(d, 0, NULL);
+                if (json) fprintf(out, "%s\n", json);
+                free(json);
                 yyjson_mut_doc_free(d);
             }
             count++;
@@ -305,6 +360,7 @@ int cmd_export(int argc, char **argv, struct client *c)
         yyjson_doc_free(page);
     } while (!rc && cursor[0]);
     if (cta && !rc) fputs(first ? "[]\n" : "\n]\n", out);
+    buf_free(&line);
     if (file && fclose(out) != 0) rc = CLI_FAILED;
     if (!rc && file) fprintf(stderr, "exported %zu products to %s\n", count, file);
     return rc;

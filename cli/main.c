@@ -33,10 +33,13 @@ static const struct command commands[] = {
      "  seclabel search camera\n  seclabel search --manufacturer acme --support ending_soon\n  "
      "seclabel search --compliant false --json"},
     {"import", cmd_import,
-     "import FILE.jsonl             create or update many; sends only what changed",
+     "import FILE.csv|FILE.jsonl    create or update many; sends only what changed",
+     "  seclabel import schema/examples/catalogue.csv   # header row; dotted names for nested "
+     "fields\n"
      "  seclabel import catalogue.jsonl      # again after an interruption: sends what is missing"},
     {"export", cmd_export,
-     "export [--manufacturer SLUG] --format jsonl|cta-2120 [-o FILE]   what import takes back",
+     "export [--manufacturer SLUG] --format csv|jsonl|cta-2120 [-o FILE]   what import takes back",
+     "  seclabel export --manufacturer acme --format csv -o catalogue.csv\n"
      "  seclabel export --manufacturer acme --format jsonl -o catalogue.jsonl\n  seclabel export "
      "--format cta-2120 -o cta.json"},
     {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn",

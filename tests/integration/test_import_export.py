@@ -98,5 +98,70 @@ def test_import_usage_and_auth(server, tmp_path):
     f = tmp_path / "x.jsonl"
     f.write_text(rows(1))
     assert cli("import", f, server=server).returncode == 4
-    assert cli("import", tmp_path / "x.csv", server=server, token="t").returncode == 2
+    assert cli("import", tmp_path / "x.txt", server=server, token="t").returncode == 2
     assert cli("export", server=server).returncode == 2
+
+
+HEADER = ("id,product_name,product_model,manufacturer_name,support_date,security_contact,"
+          "default_password,markets,security_update_information.update_default,"
+          "access_control.user_changeable\n")
+
+
+def csv_rows(n, bad=()):
+    out = [HEADER]
+    for i in range(n):
+        date = "someday" if i in bad else "2031-12-31"
+        out.append('item-%05d,"Item %d, the ""best""",M-%d,Acme Devices Ltd,%s,'
+                   'security@acme.example,user_defined,GB; DE,Manual,true\n' % (i, i, i, date))
+    return "".join(out)
+
+
+def test_import_1000_csv_rows_with_10_bad_ones(server, acme, tmp_path):
+    bad = set(range(5, 1000, 100))
+    f = tmp_path / "catalogue.csv"
+    f.write_text(csv_rows(1000, bad))
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 1
+    assert "990 created, 0 updated, 0 unchanged, 10 failed" in r.stdout
+    for i in bad:
+        assert "line %d (item-%05d)" % (i + 2, i) in r.stderr  # the header is line 1
+    assert server.get("/healthz").json()["products"] == 990
+    rec = server.get("/v1/products/item-00001").json()
+    assert rec["product_name"] == 'Item 1, the "best"' and rec["markets"] == ["GB", "DE"]
+    assert rec["security_update_information"] == {"update_default": "Manual"}
+    assert rec["access_control"] == {"user_changeable": True}
+
+
+def test_csv_export_imports_back_identically(server, acme, tmp_path):
+    from conftest import EXAMPLES
+    r = cli("import", EXAMPLES / "catalogue.csv", server=server, token=acme)
+    assert r.returncode == 0 and "3 created" in r.stdout, r.stderr
+    server.put("/v1/products/tricky", acme, json=declaration(
+        id="tricky", product_name="Line one\nline two, \"quoted\"",
+        sensor_data_collection=[{"sensing": "images", "has": True, "description": "a, b"}]))
+    out = tmp_path / "export.csv"
+    assert cli("export", "--format", "csv", "-o", out, server=server).returncode == 0
+    other = Server(tmp_path / "fresh")
+    try:
+        token = add_manufacturer(other.data, "acme", "Acme Devices Ltd")
+        r = cli("import", out, server=other, token=token)
+        assert r.returncode == 0 and "4 created" in r.stdout, r.stderr
+        for pid in ("acme-cam-2", "acme-plug-1", "acme-hub-3", "tricky"):
+            a, b = server.get("/v1/products/" + pid).json(), other.get("/v1/products/" + pid).json()
+            keep = lambda rec: {k: v for k, v in rec.items()
+                                if k not in ("created", "modified", "qr_url")}
+            assert keep(a) == keep(b), pid
+        # Importing the same file again sends nothing.
+        r = cli("import", out, server=other, token=token)
+        assert "0 created, 0 updated, 4 unchanged" in r.stdout
+    finally:
+        other.stop()
+
+
+def test_csv_header_must_name_known_columns(server, acme, tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_text("id,colour\nx,red\n")
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 1 and "unknown column 'colour'" in r.stderr
+    f.write_text("product_name\nX\n")
+    assert "no 'id' column" in cli("import", f, server=server, token=acme).stderr

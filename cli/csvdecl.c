@@ -1,0 +1,297 @@
+/* csvdecl.c: declaration <-> CSV (see csvdecl.h). The CSV reader is a small RFC 4180 state
+ * machine written here: quoted fields, "" inside quotes, CRLF or LF, line breaks inside quoted
+ * fields. (Debian's libcsv would do the same for one more dependency; this is thirty lines.) */
+#include "csvdecl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { C_TEXT, C_LIST, C_BOOL, C_JSON };
+
+static const struct column {
+    const char *name; /* dotted path */
+    enum kind kind;
+} columns[] = {
+    {"id", C_TEXT},
+    {"product_name", C_TEXT},
+    {"product_model", C_TEXT},
+    {"manufacturer_name", C_TEXT},
+    {"gtin", C_TEXT},
+    {"support_date", C_TEXT},
+    {"support_start", C_TEXT},
+    {"security_contact", C_TEXT},
+    {"vulnerability_disclosure_policy", C_TEXT},
+    {"default_password", C_TEXT},
+    {"markets", C_LIST},
+    {"version_and_model_numbers", C_LIST},
+    {"security_update_information.update_default", C_TEXT},
+    {"security_update_information.update_options", C_LIST},
+    {"security_update_information_other", C_TEXT},
+    {"access_control.password_factory_default", C_TEXT},
+    {"access_control.password_options", C_LIST},
+    {"access_control.password_type", C_TEXT},
+    {"access_control.user_changeable", C_BOOL},
+    {"access_control.password_change.text", C_TEXT},
+    {"access_control.password_change.url", C_TEXT},
+    {"sensor_data_collection", C_JSON},
+    {"securing_this_product.text", C_TEXT},
+    {"securing_this_product.url", C_TEXT},
+    {"delete_data.text", C_TEXT},
+    {"delete_data.url", C_TEXT},
+    {"account_deactivation.text", C_TEXT},
+    {"account_deactivation.url", C_TEXT},
+    {"encryption_and_key_management.text", C_TEXT},
+    {"encryption_and_key_management.url", C_TEXT},
+    {"general_user_information.text", C_TEXT},
+    {"general_user_information.url", C_TEXT},
+    {"sbom_hbom_maintained.sbom_maintained", C_BOOL},
+    {"sbom_hbom_maintained.hbom_maintained", C_BOOL},
+    {"authorized_by.name", C_TEXT},
+    {"authorized_by.contact", C_TEXT},
+    {"tested_by.name", C_TEXT},
+    {"tested_by.contact", C_TEXT},
+    {"authorization_date", C_TEXT},
+};
+#define NCOLS (sizeof columns / sizeof columns[0])
+#define MAX_FIELDS 64
+
+/* ---- reading ---- */
+
+struct fields {
+    struct buf cell[MAX_FIELDS];
+    int n;
+    int too_many;
+};
+
+/* Read one record starting at *p; *lines gets the line breaks it spans. Returns 0 at the end. */
+static int next_record(const char **p, const char *end, struct fields *f, long *lines)
+{
+    if (*p >= end) return 0;
+    f->n = 0;
+    f->too_many = 0;
+    buf_reset(&f->cell[0]);
+    int quoted = 0;
+    for (const char *s = *p;; s++) {
+        char ch = s < end ? *s : '\n';
+        if (quoted) {
+            if (ch == '"' && s + 1 < end && s[1] == '"') {
+                buf_putc(&f->cell[f->n], '"');
+                s++;
+            } else if (ch == '"') {
+                quoted = 0;
+            } else {
+                if (ch == '\n') ++*lines;
+                if (s < end) buf_putc(&f->cell[f->n], ch);
+                if (s >= end) quoted = 0;
+            }
+        } else if (ch == '"' && f->cell[f->n].len == 0) {
+            quoted = 1;
+        } else if (ch == ',' || ch == '\n') {
+            if (f->n + 1 < MAX_FIELDS) {
+                f->n++;
+                buf_reset(&f->cell[f->n]);
+            } else {
+                f->too_many = 1;
+            }
+            if (ch == '\n') {
+                ++*lines;
+                *p = s < end ? s + 1 : end;
+                return 1;
+            }
+        } else if (ch != '\r') {
+            buf_putc(&f->cell[f->n], ch);
+        }
+    }
+}
+
+static void trim(char **s)
+{
+    while (**s == ' ' || **s == '\t')
+        ++*s;
+    char *e = *s + strlen(*s);
+    while (e > *s && (e[-1] == ' ' || e[-1] == '\t'))
+        *--e = '\0';
+}
+
+/* The object at dotted path's parent inside root, created as needed; *leaf gets the last name. */
+static yyjson_mut_val *parent_of(yyjson_mut_doc *doc, yyjson_mut_val *root, const char *path,
+                                 char *leaf, size_t leaflen)
+{
+    char part[128];
+    const char *dot;
+    while ((dot = strchr(path, '.'))) {
+        snprintf(part, sizeof part, "%.*s", (int)(dot - path), path);
+        yyjson_mut_val *child = yyjson_mut_obj_get(root, part);
+        if (!child) {
+            child = yyjson_mut_obj(doc);
+            yyjson_mut_obj_add(root, yyjson_mut_strcpy(doc, part), child);
+        }
+        root = child;
+        path = dot + 1;
+    }
+    snprintf(leaf, leaflen, "%s", path);
+    return root;
+}
+
+/* Turn one cell into its JSON value; NULL with *error for a bad value. */
+static yyjson_mut_val *cell_value(yyjson_mut_doc *doc, const struct column *c, char *v,
+                                  const char **error)
+{
+    switch (c->kind) {
+    case C_TEXT:
+        return yyjson_mut_strcpy(doc, v);
+    case C_BOOL:
+        if (!strcmp(v, "true") || !strcmp(v, "yes")) return yyjson_mut_true(doc);
+        if (!strcmp(v, "false") || !strcmp(v, "no")) return yyjson_mut_false(doc);
+        *error = "must be true or false";
+        return NULL;
+    case C_LIST: {
+        yyjson_mut_val *arr = yyjson_mut_arr(doc);
+        for (char *tok = strtok(v, ";"); tok; tok = strtok(NULL, ";")) {
+            trim(&tok);
+            if (*tok) yyjson_mut_arr_add_strcpy(doc, arr, tok);
+        }
+        return arr;
+    }
+    case C_JSON: {
+        yyjson_doc *d = yyjson_read(v, strlen(v), 0);
+        yyjson_mut_val *m = d ? yyjson_val_mut_copy(doc, yyjson_doc_get_root(d)) : NULL;
+        yyjson_doc_free(d);
+        if (!m) *error = "is not valid JSON";
+        return m;
+    }
+    }
+    return NULL;
+}
+
+int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, char *why,
+                 size_t whylen)
+{
+    static struct fields f; /* large; one at a time */
+    const struct column *map[MAX_FIELDS];
+    const char *p = text, *end = text + len;
+    long line = 1, lines = 0;
+    int ncols, rc = 0;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a spreadsheet's BOM */
+    if (!next_record(&p, end, &f, &lines)) {
+        snprintf(why, whylen, "the file is empty: it needs a header row");
+        return -1;
+    }
+    ncols = f.n;
+    int has_id = 0;
+    for (int i = 0; i < ncols && !rc; i++) {
+        char *name = (char *)buf_cstr(&f.cell[i]);
+        trim(&name);
+        map[i] = NULL;
+        for (size_t k = 0; k < NCOLS; k++)
+            if (!strcmp(name, columns[k].name)) map[i] = &columns[k];
+        if (!map[i]) {
+            snprintf(why, whylen, "unknown column '%s' in the header", name);
+            rc = -1;
+        }
+        has_id |= map[i] == &columns[0];
+    }
+    if (!rc && !has_id) snprintf(why, whylen, "the header has no 'id' column"), rc = -1;
+    line += lines;
+    while (!rc) {
+        long start = line;
+        lines = 0;
+        if (!next_record(&p, end, &f, &lines)) break;
+        line += lines;
+        if (f.n == 1 && f.cell[0].len == 0) continue; /* a blank line */
+        const char *error = NULL;
+        char leaf[128];
+        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+        yyjson_mut_val *root = yyjson_mut_obj(doc);
+        yyjson_mut_doc_set_root(doc, root);
+        if (f.n != ncols || f.too_many) error = "has a different number of cells than the header";
+        for (int i = 0; i < f.n && i < ncols && !error; i++) {
+            char *v = (char *)buf_cstr(&f.cell[i]);
+            trim(&v);
+            if (!*v) continue;
+            yyjson_mut_val *val = cell_value(doc, map[i], v, &error);
+            if (!val) {
+                static char msg[160];
+                snprintf(msg, sizeof msg, "column %s %s", map[i]->name, error);
+                error = msg;
+                break;
+            }
+            yyjson_mut_val *parent = parent_of(doc, root, map[i]->name, leaf, sizeof leaf);
+            yyjson_mut_obj_add(parent, yyjson_mut_strcpy(doc, leaf), val);
+        }
+        size_t jlen = 0;
+        char *json = error ? NULL : yyjson_mut_write(doc, 0, &jlen);
+        fn(ctx, start, json, jlen, error ? error : json ? NULL : "cannot be converted");
+        free(json);
+        yyjson_mut_doc_free(doc);
+    }
+    for (int i = 0; i < MAX_FIELDS; i++)
+        buf_free(&f.cell[i]);
+    return rc;
+}
+
+/* ---- writing ---- */
+
+static void csv_cell(struct buf *out, const char *s, size_t len)
+{
+    int quote = len && (memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\n', len) ||
+                        memchr(s, '\r', len) || s[0] == ' ');
+    if (quote) buf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') buf_putc(out, '"');
+        buf_putc(out, s[i]);
+    }
+    if (quote) buf_putc(out, '"');
+}
+
+void csvdecl_write_header(struct buf *out)
+{
+    for (size_t k = 0; k < NCOLS; k++) {
+        if (k) buf_putc(out, ',');
+        buf_puts(out, columns[k].name);
+    }
+    buf_puts(out, "\r\n");
+}
+
+static yyjson_val *at_path(yyjson_val *v, const char *path)
+{
+    char part[128];
+    const char *dot;
+    while (v && (dot = strchr(path, '.'))) {
+        snprintf(part, sizeof part, "%.*s", (int)(dot - path), path);
+        v = yyjson_obj_get(v, part);
+        path = dot + 1;
+    }
+    return yyjson_obj_get(v, path);
+}
+
+void csvdecl_write_row(struct buf *out, yyjson_val *rec)
+{
+    struct buf cell = BUF_INIT;
+    for (size_t k = 0; k < NCOLS; k++) {
+        yyjson_val *v = at_path(rec, columns[k].name);
+        buf_reset(&cell);
+        if (yyjson_is_str(v)) {
+            buf_append(&cell, yyjson_get_str(v), yyjson_get_len(v));
+        } else if (yyjson_is_bool(v)) {
+            buf_puts(&cell, yyjson_get_bool(v) ? "true" : "false");
+        } else if (columns[k].kind == C_LIST && yyjson_is_arr(v)) {
+            size_t i, max;
+            yyjson_val *item;
+            yyjson_arr_foreach(v, i, max, item)
+            {
+                if (i) buf_puts(&cell, "; ");
+                buf_puts(&cell, yyjson_get_str(item) ? yyjson_get_str(item) : "");
+            }
+        } else if (v) {
+            char *j = yyjson_val_write(v, 0, NULL);
+            if (j) buf_puts(&cell, j);
+            free(j);
+        }
+        if (k) buf_putc(out, ',');
+        csv_cell(out, cell.data ? cell.data : "", cell.len);
+    }
+    buf_puts(out, "\r\n");
+    buf_free(&cell);
+}

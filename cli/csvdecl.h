@@ -1,0 +1,28 @@
+/* csvdecl.h: declarations as CSV rows, for `seclabel import` and `export`. One column per
+ * field; nested fields by dotted name (security_update_information.update_default); lists as
+ * "a; b; c"; booleans true/false; sensor_data_collection as JSON text. The columns are listed
+ * in schema/examples/catalogue.csv's header and in seclabel(1).
+ *
+ * Ownership: csvdecl_read() hands each row's declaration JSON to the callback, borrowed for the
+ * call only; csvdecl_write_*() append to the caller's buf. */
+#ifndef SECLABEL_CSVDECL_H
+#define SECLABEL_CSVDECL_H
+
+#include "buf.h"
+
+#include <stddef.h>
+#include <yyjson.h>
+
+/* fn gets each data row's 1-based line number (where the row starts) and its declaration as
+ * JSON, or NULL and the reason when the row cannot be turned into one. Returns 0, or -1 with
+ * the reason in why (a bad header: unknown column, missing id). */
+typedef void (*csvdecl_row_fn)(void *ctx, long line, const char *json, size_t len,
+                               const char *error);
+int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, char *why,
+                 size_t whylen);
+
+/* The header line, then one line per record (registry fields left out). */
+void csvdecl_write_header(struct buf *out);
+void csvdecl_write_row(struct buf *out, yyjson_val *rec);
+
+#endif
