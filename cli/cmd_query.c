@@ -174,19 +174,23 @@ int cmd_withdraw(int argc, char **argv, struct client *c)
 
 int cmd_whoami(int argc, char **argv, struct client *c)
 {
-    (void)argv;
-    if (argc) return cli_usage_error("whoami takes no arguments");
+    int json = argc == 1 && !strcmp(argv[0], "--json");
+    if (argc > json) return cli_usage_error("whoami takes only --json");
     if (!c->token) {
         fputs("seclabel: no API token: set SECLABEL_TOKEN (or --token)\n", stderr);
         return CLI_UNAUTHORISED;
     }
     yyjson_doc *doc = NULL;
-    int rc = call(c, "GET", "/v1/whoami", &doc, NULL);
-    if (!rc) {
+    struct buf raw = BUF_INIT;
+    int rc = call(c, "GET", "/v1/whoami", &doc, &raw);
+    if (!rc && json) {
+        fwrite(raw.data, 1, raw.len, stdout);
+    } else if (!rc) {
         yyjson_val *root = yyjson_doc_get_root(doc);
         printf("manufacturer %s (token %s) at %s\n", s(root, "manufacturer"), s(root, "token_id"),
                c->server);
     }
     yyjson_doc_free(doc);
+    buf_free(&raw);
     return rc;
 }

@@ -219,7 +219,9 @@ static int has_suffix(const char *s, const char *suffix)
 
 int cmd_import(int argc, char **argv, struct client *c)
 {
-    if (argc != 1 || argv[0][0] == '-') return cli_usage_error("usage: import FILE.csv|FILE.jsonl");
+    int json = argc == 2 && !strcmp(argv[1], "--json");
+    if (argc != 1 + json || argv[0][0] == '-')
+        return cli_usage_error("usage: import FILE.csv|FILE.jsonl [--json]");
     const char *file = argv[0];
     int csv = has_suffix(file, ".csv");
     if (!csv && !has_suffix(file, ".jsonl"))
@@ -254,8 +256,12 @@ int cmd_import(int argc, char **argv, struct client *c)
     free(r.v);
     buf_free(&text);
     if (rc) return rc;
-    printf("import %s: %zu created, %zu updated, %zu unchanged, %zu failed\n", file, s.created,
-           s.updated, s.unchanged, s.failed);
+    if (json)
+        printf("{\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"failed\":%zu}\n", s.created,
+               s.updated, s.unchanged, s.failed);
+    else
+        printf("import %s: %zu created, %zu updated, %zu unchanged, %zu failed\n", file, s.created,
+               s.updated, s.unchanged, s.failed);
     return s.failed ? CLI_FAILED : CLI_OK;
 }
 

@@ -33,7 +33,7 @@ static const struct command commands[] = {
      "  seclabel search camera\n  seclabel search --manufacturer acme --support ending_soon\n  "
      "seclabel search --compliant false --json"},
     {"import", cmd_import,
-     "import FILE.csv|FILE.jsonl    create or update many; sends only what changed",
+     "import FILE.csv|FILE.jsonl [--json]   create or update many; sends only what changed",
      "  seclabel import schema/examples/catalogue.csv   # header row; dotted names for nested "
      "fields\n"
      "  seclabel import catalogue.jsonl      # again after an interruption: sends what is missing"},
@@ -44,7 +44,7 @@ static const struct command commands[] = {
      "--format cta-2120 -o cta.json"},
     {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn",
      "  seclabel withdraw acme-hub-2019"},
-    {"whoami", cmd_whoami, "whoami                       the manufacturer your token acts for",
+    {"whoami", cmd_whoami, "whoami [--json]              the manufacturer your token acts for",
      "  seclabel whoami"},
     {"label", cmd_label,
      "label ID [--format png|svg|pdf|zpl|term] [--layout full|compact] [--size WxH]\n"

@@ -159,3 +159,12 @@ def test_register_dry_run_shows_the_difference_and_changes_nothing(server, acme,
     assert 'support_date: "2031-12-31" -> "2034-05-31"' in r.stdout
     assert 'markets: (none) -> ["GB"]' in r.stdout
     assert server.get("/v1/changes").json() == before  # nothing was sent
+
+
+def test_json_output_for_scripts(server, acme, tmp_path):
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps(declaration(id="cam")) + "\n")
+    r = cli("import", f, "--json", server=server, token=acme)
+    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert json.loads(cli("whoami", "--json", server=server, token=acme).stdout)[
+        "manufacturer"] == "acme"
