@@ -107,12 +107,14 @@ static int dry_run(struct client *c, const char *id, const struct buf *body)
 int cmd_register(int argc, char **argv, struct client *c)
 {
     const char *file = NULL, *idflag = NULL;
-    int dry = 0;
+    int dry = 0, json = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--id") && i + 1 < argc)
             idflag = argv[++i];
         else if (!strcmp(argv[i], "--dry-run"))
             dry = 1;
+        else if (!strcmp(argv[i], "--json"))
+            json = 1;
         else if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("register: unknown option %s", argv[i]);
         else if (!file)
@@ -141,7 +143,9 @@ int cmd_register(int argc, char **argv, struct client *c)
         snprintf(path, sizeof path, "/v1/products/%s", id);
         rc = client_request(c, "PUT", path, body.data, body.len, "application/json", &r);
     }
-    if (!rc && (r.status == 200 || r.status == 201)) {
+    if (!rc && (r.status == 200 || r.status == 201) && json) {
+        fwrite(r.body.data, 1, r.body.len, stdout); /* the stored record, as the server said */
+    } else if (!rc && (r.status == 200 || r.status == 201)) {
         yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
         yyjson_val *root = yyjson_doc_get_root(doc);
         const char *what = r.status == 201                      ? "registered"

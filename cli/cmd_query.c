@@ -155,7 +155,8 @@ int cmd_search(int argc, char **argv, struct client *c)
 int cmd_withdraw(int argc, char **argv, struct client *c)
 {
     const char *id;
-    if (id_args("withdraw", argc, argv, &id, NULL)) return CLI_USAGE;
+    int json;
+    if (id_args("withdraw", argc, argv, &id, &json)) return CLI_USAGE;
     if (!c->token) {
         fputs("seclabel: withdraw needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
         return CLI_UNAUTHORISED;
@@ -163,11 +164,15 @@ int cmd_withdraw(int argc, char **argv, struct client *c)
     char path[DECL_ID_MAX + 32];
     snprintf(path, sizeof path, "/v1/products/%s/withdraw", id);
     yyjson_doc *doc = NULL;
-    int rc = call(c, "POST", path, &doc, NULL);
-    if (!rc)
+    struct buf raw = BUF_INIT;
+    int rc = call(c, "POST", path, &doc, &raw);
+    if (!rc && json)
+        fwrite(raw.data, 1, raw.len, stdout);
+    else if (!rc)
         printf("withdrawn %s (version %llu); its record stays readable and gets no label\n", id,
                (unsigned long long)yyjson_get_uint(
                    yyjson_obj_get(yyjson_doc_get_root(doc), "version")));
+    buf_free(&raw);
     yyjson_doc_free(doc);
     return rc;
 }

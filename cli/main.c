@@ -20,7 +20,7 @@ struct command {
 
 static const struct command commands[] = {
     {"register", cmd_register,
-     "register FILE|- [--id ID] [--dry-run]   send a declaration (dry run: show the changes)",
+     "register FILE|- [--id ID] [--dry-run] [--json]   send a declaration (dry run: show changes)",
      "  seclabel register camera.json\n  seclabel register camera.json --dry-run\n"
      "  seclabel register - --id acme-cam-2 < camera.json"},
     {"show", cmd_show, "show ID [--json]             show a product's record",
@@ -42,7 +42,7 @@ static const struct command commands[] = {
      "  seclabel export --manufacturer acme --format csv -o catalogue.csv\n"
      "  seclabel export --manufacturer acme --format jsonl -o catalogue.jsonl\n  seclabel export "
      "--format cta-2120 -o cta.json"},
-    {"withdraw", cmd_withdraw, "withdraw ID                  mark your product withdrawn",
+    {"withdraw", cmd_withdraw, "withdraw ID [--json]         mark your product withdrawn",
      "  seclabel withdraw acme-hub-2019"},
     {"whoami", cmd_whoami, "whoami [--json]              the manufacturer your token acts for",
      "  seclabel whoami"},

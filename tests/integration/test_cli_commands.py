@@ -168,3 +168,9 @@ def test_json_output_for_scripts(server, acme, tmp_path):
     assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
     assert json.loads(cli("whoami", "--json", server=server, token=acme).stdout)[
         "manufacturer"] == "acme"
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(declaration(id="cam2")))
+    rec = json.loads(cli("register", d, "--json", server=server, token=acme).stdout)
+    assert rec["id"] == "cam2" and rec["version"] == 1 and "compliance" in rec
+    rec = json.loads(cli("withdraw", "cam2", "--json", server=server, token=acme).stdout)
+    assert rec["status"] == "withdrawn"
