@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "page.h"
 #include "product.h"
+#include "search.h"
 #include "store.h"
 
 #include <errno.h>
@@ -160,6 +161,15 @@ int api_authenticate(struct app *app, struct http_req *req, struct http_resp *re
         return http_resp_error(resp, rc, "The API token is unknown or revoked.");
     }
     return rc ? http_resp_error(resp, rc, NULL) : 0;
+}
+
+int api_search_query(const struct http_req *req, struct search_query *sq,
+                     struct search_params_store *st, struct http_resp *resp)
+{
+    const char *why;
+    if (search_params(req, sq, st, &why) == 0) return 0;
+    http_resp_error(resp, REG_EBADREQ, why);
+    return -1;
 }
 
 int api_is_json(const struct http_req *req)

@@ -86,19 +86,6 @@ static int not_found(struct http_resp *resp, const struct page_call *c, enum pag
     return 404;
 }
 
-/* The search query from the request, or a 400 page answered. */
-static int query_of(struct http_req *req, struct search_query *sq, struct search_params_store *st,
-                    struct http_resp *resp)
-{
-    const char *why;
-    if (search_params(req, sq, st, &why) == 0) {
-        sq->today = assess_today();
-        return 0;
-    }
-    http_resp_error(resp, REG_EBADREQ, why);
-    return -1;
-}
-
 int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
@@ -106,7 +93,7 @@ int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct store_txn *txn;
-    if (query_of(req, &sq, &st, resp)) goto out;
+    if (api_search_query(req, &sq, &st, resp)) goto out;
     call_begin(app, req, &c);
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = page_home(txn, &sq, &c.pr, &resp->body);
@@ -164,7 +151,7 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct store_txn *txn;
-    if (query_of(req, &sq, &st, resp)) goto out;
+    if (api_search_query(req, &sq, &st, resp)) goto out;
     sq.manufacturer = slug;
     call_begin(app, req, &c);
     int rc =
@@ -192,7 +179,7 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_params_store st;
     struct store_txn *txn;
     char next[DECL_ID_MAX + 1] = "";
-    if (query_of(req, &sq, &st, resp)) goto out;
+    if (api_search_query(req, &sq, &st, resp)) goto out;
     /* A spreadsheet wants everything: no page limit, but still a bound on the work. */
     sq.limit = sq.budget = CSV_MAX_ROWS;
     int rc = store_reader_begin(app->rd, &txn);

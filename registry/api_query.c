@@ -54,12 +54,10 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct search_result res;
-    const char *why;
-    if (search_params(req, &sq, &st, &why)) {
+    if (api_search_query(req, &sq, &st, resp)) {
         search_params_free(&st);
-        return http_resp_error(resp, REG_EBADREQ, why);
+        return resp->status;
     }
-    sq.today = assess_today();
     struct search_out o = {.app = app, .out = &resp->body, .today = sq.today};
     struct store_txn *txn;
     buf_puts(&resp->body, "{\"items\":[");

@@ -115,6 +115,7 @@ int search_params(const struct http_req *req, struct search_query *sq,
     sq->support = sq->compliant = -1;
     sq->limit = SEARCH_DEFAULT_LIMIT;
     sq->budget = SEARCH_BUDGET;
+    sq->today = assess_today();
     *why = NULL;
     if (http_req_query(req, "q", &st->q) == 0 && st->q.len) {
         if (st->q.len > SEARCH_MAX_QUERY || memchr(st->q.data, '\0', st->q.len))

@@ -43,8 +43,8 @@ struct search_result {
 };
 
 /* Read q, manufacturer, cursor, support, compliant and limit from the request's query string
- * into sq (strings kept in `store`, which the caller frees with search_params_free). Returns 0,
- * or -1 with a message for a 400 in *why. */
+ * (and today's date) into sq (strings kept in `store`, which the caller frees with
+ * search_params_free). Returns 0, or -1 with a message for a 400 in *why. */
 struct search_params_store {
     struct buf q, mfr, cursor;
 };
