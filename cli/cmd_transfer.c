@@ -6,7 +6,8 @@
  *
  * import checks every row locally first (the server's own rules), asks the registry for the
  * current records in batches of 1000 (POST /v1/lookup), and sends only rows that are new or
- * changed, over one kept-alive connection: running it again after an interruption sends only
+ * changed, up to 1 MiB at a time in one POST /v1/batch (which the registry writes in one
+ * commit), over one kept-alive connection: running it again after an interruption sends only
  * what is missing. Good rows land even when others fail; a summary ends the run (created,
  * updated, unchanged, failed - each failure with its line number and reason) and the exit code
  * is 1 if any row failed. export writes what import takes back. */
@@ -24,7 +25,9 @@
 #include <unistd.h>
 #include <yyjson.h>
 
-#define IMPORT_BATCH 1000
+#define IMPORT_BATCH 1000            /* rows looked up at once; the registry's batch limit */
+#define SEND_MAX_BYTES (1024 * 1024) /* per POST /v1/batch; the registry takes up to 2 MiB */
+#define ROW_MAX_BYTES (64 * 1024)    /* one declaration: the registry's limit for a PUT body */
 #define IMPORT_MAX_FILE (512L << 20)
 
 struct summary {
@@ -71,7 +74,9 @@ static int check_row(struct row *r, struct summary *s)
     yyjson_val *root = yyjson_doc_get_root(r->doc);
     const char *id = yyjson_get_str(yyjson_obj_get(root, "id"));
     if (id && decl_id_valid(id, strlen(id))) snprintf(r->id, sizeof r->id, "%s", id);
-    if (!r->doc)
+    if (r->len > ROW_MAX_BYTES)
+        fail(s, r, "%s", "longer than 64 KiB, the registry's limit for one declaration");
+    else if (!r->doc)
         fail(s, r, "not JSON: %s", err.msg);
     else if (!r->id[0])
         fail(s, r, "%s", "needs an \"id\" (1-64 letters, digits, '.', '_', '-')");
@@ -119,28 +124,46 @@ static yyjson_val *current(yyjson_doc *answer, const char *id)
     return NULL;
 }
 
-/* Send one row; counts it. Returns a fatal error (cannot reach, not authorised) or 0. */
-static int send_row(struct client *c, const struct row *r, struct summary *s)
+/* Count one batch result (the registry's answer for row r). */
+static void count_result(struct summary *s, const struct row *r, yyjson_val *res)
 {
-    char path[DECL_ID_MAX + 16];
-    struct client_resp resp = {0};
-    snprintf(path, sizeof path, "/v1/products/%s", r->id);
-    int rc = client_request(c, "PUT", path, r->text, r->len, "application/json", &resp);
-    if (!rc && (resp.status == 200 || resp.status == 201)) {
-        if (resp.status == 201)
-            s->created++;
-        else if (!strcmp(resp.change, "unchanged"))
-            s->unchanged++;
-        else
-            s->updated++;
-    } else if (!rc && (resp.status == 401)) {
-        rc = client_report_error(&resp);
-    } else if (!rc) {
-        yyjson_doc *d = yyjson_read(resp.body.data, resp.body.len, 0);
-        const char *msg = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "message"));
+    const char *what = yyjson_get_str(yyjson_obj_get(res, "result"));
+    if (what && !strcmp(what, "created"))
+        s->created++;
+    else if (what && !strcmp(what, "updated"))
+        s->updated++;
+    else if (what && !strcmp(what, "unchanged"))
+        s->unchanged++;
+    else {
+        const char *msg = yyjson_get_str(yyjson_obj_get(res, "message"));
         fail(s, r, "refused by the registry: %s", msg ? msg : "no reason given");
-        yyjson_doc_free(d);
     }
+}
+
+/* Send rows send[0..n) in one POST /v1/batch (one commit on the server) and count the answers.
+ * Returns a fatal error (cannot reach, not authorised, storage failed) or 0. */
+static int send_batch(struct client *c, struct row **send, size_t n, struct summary *s)
+{
+    struct buf body = BUF_INIT;
+    buf_puts(&body, "{\"products\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(&body, ',');
+        buf_append(&body, send[i]->text, send[i]->len); /* parsed already: valid JSON */
+    }
+    buf_puts(&body, "]}");
+    struct client_resp resp = {0};
+    int rc = client_request(c, "POST", "/v1/batch", body.data, body.len, "application/json", &resp);
+    buf_free(&body);
+    if (!rc && resp.status != 200) rc = client_report_error(&resp);
+    yyjson_doc *d = rc ? NULL : yyjson_read(resp.body.data, resp.body.len, 0);
+    yyjson_val *results = yyjson_obj_get(yyjson_doc_get_root(d), "results");
+    if (!rc && yyjson_arr_size(results) != n) {
+        fputs("seclabel: the registry's batch answer does not match the batch sent\n", stderr);
+        rc = CLI_FAILED;
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        count_result(s, send[i], yyjson_arr_get(results, i));
+    yyjson_doc_free(d);
     buf_free(&resp.body);
     return rc;
 }
@@ -162,22 +185,32 @@ static void progress(size_t done, size_t total, const struct timespec *t0, int l
     }
 }
 
-/* One batch: look up, compare, send what is new or changed. */
+/* One batch: look up, compare, send what is new or changed in batches of at most
+ * SEND_MAX_BYTES. */
 static int import_batch(struct client *c, struct row *rows, size_t n, struct summary *s)
 {
     yyjson_doc *answer = NULL;
-    size_t live = 0;
+    size_t live = 0, k = 0, bytes = 0;
     for (size_t i = 0; i < n; i++)
         live += rows[i].doc != NULL;
     int rc = live ? lookup(c, rows, n, &answer) : 0;
+    struct row **send = xmalloc((n ? n : 1) * sizeof *send);
     for (size_t i = 0; i < n && !rc; i++) {
         if (!rows[i].doc) continue;
         yyjson_val *cur = current(answer, rows[i].id);
-        if (cur && product_same_declaration(cur, yyjson_doc_get_root(rows[i].doc)))
+        if (cur && product_same_declaration(cur, yyjson_doc_get_root(rows[i].doc))) {
             s->unchanged++;
-        else
-            rc = send_row(c, &rows[i], s);
+            continue;
+        }
+        if (k && bytes + rows[i].len > SEND_MAX_BYTES) {
+            rc = send_batch(c, send, k, s);
+            k = bytes = 0;
+        }
+        send[k++] = &rows[i];
+        bytes += rows[i].len + 1;
     }
+    if (!rc && k) rc = send_batch(c, send, k, s);
+    free(send);
     yyjson_doc_free(answer);
     return rc;
 }

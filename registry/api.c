@@ -39,6 +39,7 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/v1/products/{}/versions/{}", api_version},
     {HTTP_M_GET, "/v1/products/{}/cta-2120", api_cta},
     {HTTP_M_POST, "/v1/lookup", api_lookup},
+    {HTTP_M_POST, "/v1/batch", api_batch},
     {HTTP_M_GET, "/v1/whoami", api_whoami},
     {HTTP_M_GET, "/v1/changes", api_changes},
     {HTTP_M_GET, "/v1/changes.atom", api_changes_atom},
@@ -142,19 +143,26 @@ int api_read_record(struct app *app, const char *id, struct store_txn **txn, con
     return rc;
 }
 
-int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug)
+int api_token_owner(struct app *app, const struct http_req *req, char *slug)
 {
     size_t len;
     const char *h = http_req_header(req, "authorization", &len);
-    if (!h || len < 8 || strncasecmp(h, "Bearer ", 7) != 0) {
-        http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"seclabel\"");
-        return http_resp_error(resp, REG_EAUTH,
-                               "Send your API token as 'Authorization: Bearer <token>'.");
-    }
+    if (!h || len < 8 || strncasecmp(h, "Bearer ", 7) != 0) return REG_EBADREQ;
     struct store_txn *txn;
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = auth_token_check(txn, h + 7, len - 7, slug);
     store_reader_end(app->rd);
+    return rc;
+}
+
+int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug)
+{
+    int rc = api_token_owner(app, req, slug);
+    if (rc == REG_EBADREQ) {
+        http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"seclabel\"");
+        return http_resp_error(resp, REG_EAUTH,
+                               "Send your API token as 'Authorization: Bearer <token>'.");
+    }
     if (rc == REG_EAUTH) {
         http_resp_header(resp, "WWW-Authenticate",
                          "Bearer realm=\"seclabel\", error=\"invalid_token\"");

@@ -50,6 +50,12 @@ struct app {
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);
 void app_close(struct app *app);
+/* Batches (POST /v1/batch): at most this many declarations, and this many body bytes. */
+#define API_BATCH_MAX 1000
+#define API_BATCH_MAX_BODY (2 * 1024 * 1024)
+/* The http_body_limit_cb: HTTP_MAX_BODY, or API_BATCH_MAX_BODY for a batch sent with a valid
+ * token (only writers may send large bodies). ctx is a struct app. */
+size_t api_body_limit(void *ctx, const struct http_req *req);
 /* The http_request_cb: route the request and fill the response. ctx is a struct app. */
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp);
 

@@ -31,6 +31,9 @@ void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out);
 /* Begin the reader and fetch the current record of id (borrowed until store_reader_end). */
 int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
                     size_t *len);
+/* The manufacturer behind the request's Bearer token into slug: 0, REG_EBADREQ (no Bearer
+ * token), REG_EAUTH (unknown or revoked), or a storage error. */
+int api_token_owner(struct app *app, const struct http_req *req, char *slug);
 /* The manufacturer behind the request's Bearer token into slug, or an error response (whose
  * status is returned). */
 int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug);
@@ -49,6 +52,17 @@ int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc);
 /* 1 if the request's If-None-Match lists etag (or is "*"). */
 int api_etag_matches(const struct http_req *req, const char *etag);
 
+/* Add "error", "message" (and for REG_EINVALID "details": [{path, rule, message}]) for a
+ * refused declaration (code REG_EINVALID or REG_EBADJSON) to object o. */
+struct decl_errors;
+void api_decl_errors(yyjson_mut_doc *doc, yyjson_mut_val *o, int code,
+                     const struct decl_errors *errs);
+/* The human message for a refused write of product id (rc from product_put/withdraw): msg
+ * (n bytes) filled, or res->why, or a default; the pointer returned is valid while both are. */
+struct product_result;
+const char *api_write_message(int rc, const char *id, const struct product_result *res, char *msg,
+                              size_t n);
+
 /* The request counters and latency histogram in Prometheus text format. */
 void api_metrics_text(const struct app *app, struct buf *out);
 
@@ -59,6 +73,8 @@ int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_versions(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_version(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_cta(void *ctx, struct http_req *req, struct http_resp *resp);
+/* api_batch.c */
+int api_batch(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_query.c */
 int api_search(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp);

@@ -55,11 +55,9 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     return resp->status = 200;
 }
 
-static int decl_error_body(struct http_resp *resp, int code, const struct decl_errors *errs)
+void api_decl_errors(yyjson_mut_doc *doc, yyjson_mut_val *o, int code,
+                     const struct decl_errors *errs)
 {
-    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
-    yyjson_mut_val *o = yyjson_mut_obj(doc), *details = yyjson_mut_arr(doc);
-    yyjson_mut_doc_set_root(doc, o);
     char msg[512];
     if (code == REG_EBADJSON)
         snprintf(msg, sizeof msg, "The body is not valid JSON: %s.", errs->e[0].message);
@@ -69,13 +67,22 @@ static int decl_error_body(struct http_resp *resp, int code, const struct decl_e
                  errs->e[0].path[0] ? errs->e[0].path : "the document", errs->e[0].message);
     yyjson_mut_obj_add_str(doc, o, "error", reg_err_name(code));
     yyjson_mut_obj_add_strcpy(doc, o, "message", msg);
-    for (int i = 0; code == REG_EINVALID && i < errs->n; i++) {
+    if (code != REG_EINVALID) return;
+    yyjson_mut_val *details = yyjson_mut_obj_add_arr(doc, o, "details");
+    for (int i = 0; i < errs->n; i++) {
         yyjson_mut_val *d = yyjson_mut_arr_add_obj(doc, details);
         yyjson_mut_obj_add_strcpy(doc, d, "path", errs->e[i].path);
         yyjson_mut_obj_add_str(doc, d, "rule", errs->e[i].rule);
         yyjson_mut_obj_add_strcpy(doc, d, "message", errs->e[i].message);
     }
-    if (code == REG_EINVALID) yyjson_mut_obj_add_val(doc, o, "details", details);
+}
+
+static int decl_error_body(struct http_resp *resp, int code, const struct decl_errors *errs)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    api_decl_errors(doc, o, code, errs);
     return api_json_doc(resp, 400, doc);
 }
 
@@ -116,24 +123,33 @@ static int write_reply(struct app *app, const char *id, struct buf *rec,
     return resp->status = res->created ? 201 : 200;
 }
 
-static int write_error(struct http_resp *resp, int rc, const char *id,
-                       const struct product_result *res)
+const char *api_write_message(int rc, const char *id, const struct product_result *res, char *msg,
+                              size_t n)
 {
     switch (rc) {
     case REG_EFORBIDDEN:
-        return api_error_fmt(resp, rc, "Product '%s' belongs to another manufacturer.", id);
+        snprintf(msg, n, "Product '%s' belongs to another manufacturer.", id);
+        return msg;
     case REG_ENOTFOUND:
-        return not_found(resp, id);
+        snprintf(msg, n, "No product with ID '%s'.", id);
+        return msg;
     case REG_EWITHDRAWN:
-        return api_error_fmt(resp, rc,
-                             "Product '%s' is withdrawn; its record can no longer change.", id);
+        snprintf(msg, n, "Product '%s' is withdrawn; its record can no longer change.", id);
+        return msg;
     case REG_ESHORTEN:
     case REG_EGTINTAKEN:
     case REG_EPRECOND:
-        return http_resp_error(resp, rc, res->why);
+        return res->why;
     default:
-        return http_resp_error(resp, rc, NULL);
+        return reg_strerror(rc);
     }
+}
+
+static int write_error(struct http_resp *resp, int rc, const char *id,
+                       const struct product_result *res)
+{
+    char msg[512];
+    return http_resp_error(resp, rc, api_write_message(rc, id, res, msg, sizeof msg));
 }
 
 int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp)

@@ -99,6 +99,16 @@ static int on_header_value_complete(llhttp_t *ll)
     return 0;
 }
 
+static void split_target(struct http_req *r)
+{
+    const char *u = buf_cstr(&r->url);
+    const char *q = memchr(u, '?', r->url.len);
+    r->path = u;
+    r->path_len = q ? (size_t)(q - u) : r->url.len;
+    r->query = q ? q + 1 : NULL;
+    r->query_len = q ? r->url.len - r->path_len - 1 : 0;
+}
+
 static int method_of(uint8_t m)
 {
     switch (m) {
@@ -121,7 +131,9 @@ static int on_headers_complete(llhttp_t *ll)
     struct http_parser *p = P(ll);
     struct http_req *r = &p->req;
     r->method = method_of(llhttp_get_method(ll));
-    if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > HTTP_MAX_BODY)
+    split_target(r);
+    p->max_body = p->body_limit ? p->body_limit(p->ctx, r) : HTTP_MAX_BODY;
+    if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->max_body)
         return fail(p, REG_ETOOBIG);
     size_t len;
     const char *expect = http_req_header(r, "expect", &len);
@@ -133,19 +145,9 @@ static int on_headers_complete(llhttp_t *ll)
 static int on_body(llhttp_t *ll, const char *at, size_t len)
 {
     struct http_parser *p = P(ll);
-    if (p->req.body.len + len > HTTP_MAX_BODY) return fail(p, REG_ETOOBIG);
+    if (p->req.body.len + len > p->max_body) return fail(p, REG_ETOOBIG);
     buf_append(&p->req.body, at, len);
     return 0;
-}
-
-static void split_target(struct http_req *r)
-{
-    const char *u = buf_cstr(&r->url);
-    const char *q = memchr(u, '?', r->url.len);
-    r->path = u;
-    r->path_len = q ? (size_t)(q - u) : r->url.len;
-    r->query = q ? q + 1 : NULL;
-    r->query_len = q ? r->url.len - r->path_len - 1 : 0;
 }
 
 static void write_response(struct http_parser *p, int head)

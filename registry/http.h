@@ -76,6 +76,9 @@ const char *http_status_text(int status);
 struct http_parser;
 /* Called once per complete request; fill resp (status, type, headers, body). */
 typedef void (*http_request_cb)(void *ctx, struct http_req *req, struct http_resp *resp);
+/* Called when a request's headers are complete (path, query and headers set): the largest body
+ * it may have. Unset: HTTP_MAX_BODY for every request. */
+typedef size_t (*http_body_limit_cb)(void *ctx, const struct http_req *req);
 
 struct http_parser {
     llhttp_t ll;
@@ -84,6 +87,8 @@ struct http_parser {
     struct http_resp resp;
     struct buf *out; /* where responses are written; set by http_parser_feed */
     http_request_cb on_request;
+    http_body_limit_cb body_limit; /* may be NULL; set after http_parser_init */
+    size_t max_body;               /* of the request being read */
     void *ctx;
     const char *date; /* current IMF-fixdate, kept up to date by the caller */
     int err;          /* REG_E* code of the failure that stopped parsing */

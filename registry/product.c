@@ -179,28 +179,40 @@ static int index_owner(struct store_txn *txn, const char *owner, const char *id)
     return store_put(txn, STORE_OWNERS, key, sl + 1 + il, "", 0, 0);
 }
 
-/* Move the GTIN index from the current record's GTIN to the new one's; REG_EGTINTAKEN if another
- * product holds the new one. */
-static int index_gtin(struct store_txn *txn, const char *id, const char *old_gtin, yyjson_val *decl,
-                      struct product_result *res)
+/* The declaration's GTIN normalised to 14 digits, or "" if it has none. */
+static void decl_gtin(yyjson_val *decl, char gtin[15])
 {
-    char gtin[15] = "";
     yyjson_val *g = yyjson_obj_get(decl, "gtin");
+    gtin[0] = '\0';
     if (g && decl_gtin_normalize(yyjson_get_str(g), yyjson_get_len(g), gtin) != 0) gtin[0] = '\0';
+}
+
+/* REG_EGTINTAKEN (res->why says who holds it) if another product holds the declaration's GTIN. */
+static int gtin_free(struct store_txn *txn, const char *id, const char *old_gtin, yyjson_val *decl,
+                     struct product_result *res)
+{
+    char gtin[15], holder[DECL_ID_MAX + 1];
+    decl_gtin(decl, gtin);
+    if (!gtin[0] || (old_gtin && strcmp(old_gtin, gtin) == 0)) return 0;
+    int rc = product_by_gtin(txn, gtin, holder);
+    if (rc == REG_ENOTFOUND || (rc == 0 && strcmp(holder, id) == 0)) return 0;
+    if (rc == 0) {
+        snprintf(res->why, sizeof res->why,
+                 "GTIN %s already belongs to product '%s'; each GTIN names one product.", gtin,
+                 holder);
+        return REG_EGTINTAKEN;
+    }
+    return rc;
+}
+
+/* Move the GTIN index from the current record's GTIN to the declaration's (gtin_free first). */
+static int index_gtin(struct store_txn *txn, const char *id, const char *old_gtin, yyjson_val *decl)
+{
+    char gtin[15];
+    decl_gtin(decl, gtin);
     if (old_gtin && strcmp(old_gtin, gtin) == 0) return 0;
     int rc;
-    if (gtin[0]) {
-        char holder[DECL_ID_MAX + 1];
-        rc = product_by_gtin(txn, gtin, holder);
-        if (rc == 0 && strcmp(holder, id) != 0) {
-            snprintf(res->why, sizeof res->why,
-                     "GTIN %s already belongs to product '%s'; each GTIN names one product.", gtin,
-                     holder);
-            return REG_EGTINTAKEN;
-        }
-        if (rc && rc != REG_ENOTFOUND) return rc;
-        if ((rc = store_put(txn, STORE_GTINS, gtin, 14, id, strlen(id), 0))) return rc;
-    }
+    if (gtin[0] && (rc = store_put(txn, STORE_GTINS, gtin, 14, id, strlen(id), 0))) return rc;
     if (old_gtin && strlen(old_gtin) == 14) {
         rc = store_del(txn, STORE_GTINS, old_gtin, 14);
         if (rc && rc != REG_ENOTFOUND) return rc;
@@ -253,12 +265,10 @@ static int parse_body(const char *body, size_t len, struct decl_errors *errs, yy
     return 0;
 }
 
-int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
-                long if_match, struct decl_errors *errs, struct buf *record,
-                struct product_result *res)
+int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyjson_val *decl,
+                   long if_match, struct decl_errors *errs, struct buf *record,
+                   struct product_result *res)
 {
-    yyjson_doc *doc = NULL;
-    struct store_txn *txn = NULL;
     struct current cur = {0};
     char *json = NULL;
     size_t jlen = 0;
@@ -266,11 +276,8 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
 
     memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
-    if ((rc = parse_body(body, len, errs, &doc))) return rc;
-    yyjson_val *decl = yyjson_doc_get_root(doc);
-    if ((rc = decl_validate(decl, id, errs))) goto out;
-    if ((rc = store_txn_begin(st, 1, &txn))) goto out;
-    if ((rc = load_current(txn, id, &cur))) goto out;
+    if ((rc = decl_validate(decl, id, errs))) return rc;
+    if ((rc = load_current(txn, id, &cur))) return rc;
     if (cur.doc && strcmp(cur.manufacturer, owner) != 0) {
         rc = REG_EFORBIDDEN;
         goto out;
@@ -284,22 +291,62 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
     if (cur.doc && product_same_declaration(yyjson_doc_get_root(cur.doc), decl)) {
         res->unchanged = 1;
         res->version = cur.version;
-        json = yyjson_write(cur.doc, 0, &jlen);
+        if (record) json = yyjson_write(cur.doc, 0, &jlen);
     } else {
         res->version = cur.doc ? cur.version + 1 : 1;
+        /* Both checks only read: a refusal leaves txn as it was. */
         if ((rc = check_support_date(&cur, decl, res))) goto out;
-        if ((rc = index_gtin(txn, id, cur.gtin, decl, res))) goto out;
-        if (!cur.doc && (rc = index_owner(txn, owner, id))) goto out;
+        if ((rc = gtin_free(txn, id, cur.gtin, decl, res))) goto out;
+        rc = REG_EINTERNAL;
         json = build_record(decl, id, owner, &cur, "active", &jlen);
-        rc = commit_version(&txn, id, owner, res->version, cur.doc ? "updated" : "created", json,
-                            jlen);
+        if (json) rc = index_gtin(txn, id, cur.gtin, decl);
+        if (!rc && !cur.doc) rc = index_owner(txn, owner, id);
+        if (!rc)
+            rc = write_version(txn, id, owner, res->version, cur.doc ? "updated" : "created", json,
+                               jlen);
         if (rc) goto out;
     }
-    if (json) buf_append(record, json, jlen);
+    if (json && record) buf_append(record, json, jlen);
 out:
-    store_txn_abort(txn);
     free(json);
     yyjson_doc_free(cur.doc);
+    return rc;
+}
+
+int product_put_refusal(int rc)
+{
+    switch (rc) {
+    case REG_EBADID:
+    case REG_EINVALID:
+    case REG_EFORBIDDEN:
+    case REG_EPRECOND:
+    case REG_EWITHDRAWN:
+    case REG_ESHORTEN:
+    case REG_EGTINTAKEN:
+        return 1;
+    }
+    return 0;
+}
+
+int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+                long if_match, struct decl_errors *errs, struct buf *record,
+                struct product_result *res)
+{
+    yyjson_doc *doc = NULL;
+    struct store_txn *txn = NULL;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
+    if ((rc = parse_body(body, len, errs, &doc))) return rc;
+    if ((rc = store_txn_begin(st, 1, &txn)) == 0) {
+        rc = product_put_in(txn, owner, id, yyjson_doc_get_root(doc), if_match, errs, record, res);
+        if (rc == 0 && !res->unchanged)
+            rc = store_txn_commit(txn);
+        else
+            store_txn_abort(txn);
+    }
+    if (rc && record) buf_reset(record);
     yyjson_doc_free(doc);
     return rc;
 }

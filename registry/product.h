@@ -43,6 +43,18 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
                 long if_match, struct decl_errors *errs, struct buf *record,
                 struct product_result *res);
 
+/* product_put inside the caller's write transaction, for many writes in one commit (a batch):
+ * `decl` is the parsed declaration (borrowed). `record` may be NULL. A refusal of this one
+ * declaration (REG_EBADID, REG_EINVALID, REG_EFORBIDDEN, REG_EPRECOND, REG_EWITHDRAWN,
+ * REG_ESHORTEN, REG_EGTINTAKEN; see product_put_refusal) leaves txn exactly as it was; any
+ * other error means txn is in an unknown state and must be aborted. Nothing is durable until
+ * the caller commits txn. */
+int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyjson_val *decl,
+                   long if_match, struct decl_errors *errs, struct buf *record,
+                   struct product_result *res);
+/* 1 if rc is one of product_put_in's refusals (the transaction is still good). */
+int product_put_refusal(int rc);
+
 /* Mark `id` withdrawn as a new version (it stays readable). Withdrawing a withdrawn product
  * changes nothing (res->unchanged). if_match as for product_put. Errors: REG_ENOTFOUND,
  * REG_EFORBIDDEN, REG_EPRECOND, storage errors. */

@@ -219,6 +219,7 @@ static void on_connection(uv_stream_t *server, int status)
     s->nconns++;
     http_parser_init(&c->hp, app_handle, &s->app, randombytes_random());
     c->hp.date = s->date;
+    c->hp.body_limit = api_body_limit;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || s->nconns > s->cfg->max_connections) {
         conn_close(c);
         return;

@@ -351,6 +351,10 @@ def test_real_responses_match_the_document(server, acme, registry):
                                                "gtins": ["5012345678900", "123"]}),
           "/v1/lookup", "post")
     check(registry, s.post("/v1/lookup", json={"ids": ["x"] * 1001}), "/v1/lookup", "post")
+    b = check(registry, s.post("/v1/batch", acme, json={"products": [
+        cam, dict(cam, id="cam-b", gtin=None), {"id": "cam-c"}, {}]}), "/v1/batch", "post")
+    assert [x["result"] for x in b["results"]] == ["unchanged", "failed", "failed", "failed"]
+    check(registry, s.post("/v1/batch", acme, json={"products": {}}), "/v1/batch", "post")
 
     bad = s.put("/v1/products/plug", acme, json=declaration(id="plug", support_date="soon",
                                                              colour="red"))
