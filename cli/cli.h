@@ -5,6 +5,8 @@
 
 #include "client.h"
 
+#include <stdio.h>
+
 /* A command gets argv after its own name and the client settings (flags already applied). */
 typedef int (*cli_cmd_fn)(int argc, char **argv, struct client *c);
 
@@ -31,5 +33,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_read_file(const char *path, size_t max, struct buf *out);
 /* Write data to path atomically (temporary file + rename); prints why on failure. */
 int cli_write_file(const char *path, const void *data, size_t len);
+
+/* Colours for words whose meaning is also in the words themselves (never colour alone). */
+enum cli_colour { CLI_GREEN, CLI_YELLOW, CLI_RED, CLI_RESET };
+/* The escape sequence for colour c on stream f, or "" unless f is a terminal, NO_COLOR is unset
+ * or empty (no-color.org) and TERM is not "dumb". */
+const char *cli_colour(FILE *f, enum cli_colour c);
 
 #endif

@@ -180,15 +180,18 @@ static void print_record(yyjson_val *rec)
     print_field(rec, "Manufacturer:", "manufacturer_name");
     print_field(rec, "GTIN:", "gtin");
     print_field(rec, "Security updates until:", "support_date");
-    if (a.days_left < 0)
-        printf("%-24s %s (%lld days ago)\n", "Support status:", assess_support_name(a.support),
-               -(long long)a.days_left);
-    else
-        printf("%-24s %s (%lld days left)\n", "Support status:", assess_support_name(a.support),
-               (long long)a.days_left);
+    enum cli_colour sc = a.support == ASSESS_ACTIVE        ? CLI_GREEN
+                         : a.support == ASSESS_ENDING_SOON ? CLI_YELLOW
+                                                           : CLI_RED;
+    printf("%-24s %s%s%s (%lld days %s)\n", "Support status:", cli_colour(stdout, sc),
+           assess_support_name(a.support), cli_colour(stdout, CLI_RESET),
+           (long long)(a.days_left < 0 ? -a.days_left : a.days_left),
+           a.days_left < 0 ? "ago" : "left");
     print_field(rec, "Report problems to:", "security_contact");
     print_field(rec, "Default password:", "default_password");
-    printf("%-24s %s\n", "Baseline promises:", a.compliant ? "all met" : "NOT all met");
+    printf("%-24s %s%s%s\n",
+           "Baseline promises:", cli_colour(stdout, a.compliant ? CLI_GREEN : CLI_RED),
+           a.compliant ? "all met" : "NOT all met", cli_colour(stdout, CLI_RESET));
     print_field(rec, "Page:", "qr_url");
 }
 

@@ -1,7 +1,8 @@
 /* cmd_transfer.c: whole catalogues in and out.
  *
- *   seclabel import FILE.csv|FILE.jsonl   a header row + one product per row (csvdecl.h), or
- *                                         one declaration (with its "id") per line
+ *   seclabel import FILE.csv|FILE.jsonl|FILE.json [--default-password P]
+ *                       a header row + one product per row (csvdecl.h), or one declaration
+ *                       (with its "id") per line, or CTA-2120 documents (ctadecl.h)
  *   seclabel export [--manufacturer SLUG] --format jsonl|csv|cta-2120 [-o FILE]
  *
  * import checks every row locally first (the server's own rules), asks the registry for the
@@ -14,6 +15,7 @@
 #include "cli.h"
 
 #include "csvdecl.h"
+#include "ctadecl.h"
 #include "decl.h"
 #include "err.h"
 #include "product.h"
@@ -35,12 +37,14 @@ struct summary {
 };
 
 struct row {
-    long line;
+    long line;        /* of the file; for a CTA-2120 file, the entry's number */
+    const char *unit; /* "line" or "entry" */
     char id[DECL_ID_MAX + 1];
     yyjson_doc *doc; /* the declaration; NULL once the row has failed */
     const char *text;
     size_t len;
-    char *owned; /* text, when the row was converted (CSV); else NULL */
+    char *owned; /* text, when the row was converted (CSV, CTA-2120); else NULL */
+    int cta;     /* from a CTA-2120 document: not checked until fill_cta_row */
 };
 
 struct rows {
@@ -52,13 +56,13 @@ struct rows {
 static struct row *rows_add(struct rows *r, long line, const char *text, size_t len)
 {
     r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
-    r->v[r->n] = (struct row){.line = line, .text = text, .len = len};
+    r->v[r->n] = (struct row){.line = line, .unit = "line", .text = text, .len = len};
     return &r->v[r->n++];
 }
 
 static void fail(struct summary *s, const struct row *r, const char *fmt, const char *detail)
 {
-    fprintf(stderr, "seclabel: line %ld%s%s%s: ", r->line, r->id[0] ? " (" : "", r->id,
+    fprintf(stderr, "seclabel: %s %ld%s%s%s: ", r->unit, r->line, r->id[0] ? " (" : "", r->id,
             r->id[0] ? ")" : "");
     fprintf(stderr, fmt, detail);
     fputc('\n', stderr);
@@ -80,6 +84,8 @@ static int check_row(struct row *r, struct summary *s)
         fail(s, r, "not JSON: %s", err.msg);
     else if (!r->id[0])
         fail(s, r, "%s", "needs an \"id\" (1-64 letters, digits, '.', '_', '-')");
+    else if (r->cta) /* checked once the registry's current record has filled it in */
+        return 0;
     else if (decl_validate(root, r->id, &errs)) {
         char why[512];
         snprintf(why, sizeof why, "%s %s (%s)", errs.e[0].path[0] ? errs.e[0].path : "document",
@@ -90,6 +96,30 @@ static int check_row(struct row *r, struct summary *s)
     yyjson_doc_free(r->doc);
     r->doc = NULL;
     return -1;
+}
+
+/* A row from a CTA-2120 document: fill in, from the product's current record `cur` (may be
+ * NULL), what CTA-2120 cannot say, then check it as any row is checked. */
+static int fill_cta_row(struct row *r, yyjson_val *cur, struct summary *s)
+{
+    yyjson_val *decl = yyjson_doc_get_root(r->doc);
+    int open =
+        !yyjson_obj_get(decl, "default_password") && !yyjson_obj_get(cur, "default_password");
+    struct buf text = BUF_INIT;
+    ctadecl_fill(decl, cur, &text);
+    yyjson_doc_free(r->doc);
+    r->doc = NULL;
+    free(r->owned);
+    r->owned = xstrndup(text.data, text.len);
+    r->text = r->owned;
+    r->len = text.len;
+    r->cta = 0;
+    buf_free(&text);
+    if (open) { /* a new product whose password rule CTA-2120 left open */
+        fail(s, r, "%s", CTADECL_PASSWORD_OPEN);
+        return -1;
+    }
+    return check_row(r, s);
 }
 
 /* The registry's current records of rows[0..n) by ID, as a lookup answer (caller frees). */
@@ -198,6 +228,7 @@ static int import_batch(struct client *c, struct row *rows, size_t n, struct sum
     for (size_t i = 0; i < n && !rc; i++) {
         if (!rows[i].doc) continue;
         yyjson_val *cur = current(answer, rows[i].id);
+        if (rows[i].cta && fill_cta_row(&rows[i], cur, s)) continue;
         if (cur && product_same_declaration(cur, yyjson_doc_get_root(rows[i].doc))) {
             s->unchanged++;
             continue;
@@ -244,6 +275,125 @@ static void jsonl_rows(char *p, const char *end, struct rows *r)
     }
 }
 
+/* The product IDs the registry has for GTINs gtins[0..n) (NULL where it has none). */
+static int ids_for_gtins(struct client *c, char (*gtins)[15], size_t n, char **ids)
+{
+    for (size_t at = 0; at < n; at += IMPORT_BATCH) {
+        size_t k = n - at;
+        if (k > IMPORT_BATCH) k = IMPORT_BATCH;
+        struct buf body = BUF_INIT;
+        buf_puts(&body, "{\"gtins\":[");
+        for (size_t i = 0; i < k; i++)
+            buf_printf(&body, "%s\"%s\"", i ? "," : "", gtins[at + i]);
+        buf_puts(&body, "]}");
+        struct client_resp r = {0};
+        int rc =
+            client_request(c, "POST", "/v1/lookup", body.data, body.len, "application/json", &r);
+        buf_free(&body);
+        if (!rc && r.status != 200) rc = client_report_error(&r);
+        yyjson_doc *d = rc ? NULL : yyjson_read(r.body.data, r.body.len, 0);
+        buf_free(&r.body);
+        yyjson_val *res = yyjson_obj_get(yyjson_doc_get_root(d), "results");
+        for (size_t i = 0; i < k && !rc; i++) {
+            const char *id = yyjson_get_str(
+                yyjson_obj_get(yyjson_obj_get(yyjson_arr_get(res, i), "record"), "id"));
+            ids[at + i] = id ? xstrndup(id, strlen(id)) : NULL;
+        }
+        yyjson_doc_free(d);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* A CTA-2120 file: one document or an array of them, each turned into a declaration
+ * (ctadecl.h), the GTINs in QR_code_urls looked up in the registry to find their IDs. */
+static int cta_rows(struct client *c, const struct buf *text, const char *default_pw,
+                    struct rows *r, char *why, size_t whylen)
+{
+    yyjson_read_err err;
+    yyjson_doc *doc = yyjson_read_opts(text->data, text->len, 0, NULL, &err);
+    if (!doc) {
+        snprintf(why, whylen, "not valid JSON: %s at byte %zu", err.msg, err.pos);
+        return CLI_FAILED;
+    }
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    size_t n = yyjson_is_arr(root) ? yyjson_arr_size(root) : 1, ng = 0;
+    struct key {
+        char id[DECL_ID_MAX + 1], gtin[15];
+        long lookup; /* index into gtins[] and found[], or -1 */
+    } *keys = xmalloc((n ? n : 1) * sizeof *keys);
+    char(*gtins)[15] = xmalloc((n ? n : 1) * sizeof *gtins);
+    char **found = xcalloc(n ? n : 1, sizeof *found);
+    for (size_t i = 0; i < n; i++) {
+        struct key *k = &keys[i];
+        ctadecl_keys(yyjson_is_arr(root) ? yyjson_arr_get(root, i) : root, k->id, k->gtin);
+        k->lookup = !k->id[0] && k->gtin[0] ? (long)ng : -1;
+        if (k->lookup >= 0) memcpy(gtins[ng++], k->gtin, 15);
+    }
+    int rc = ids_for_gtins(c, gtins, ng, found);
+    for (size_t i = 0; i < n && !rc; i++) {
+        yyjson_val *entry = yyjson_is_arr(root) ? yyjson_arr_get(root, i) : root;
+        struct key *k = &keys[i];
+        if (k->lookup >= 0 && found[k->lookup])
+            snprintf(k->id, sizeof k->id, "%s", found[k->lookup]);
+        if (!k->id[0]) ctadecl_model_id(entry, k->id);
+        struct row *row = rows_add(r, (long)i + 1, NULL, 0);
+        row->unit = "entry";
+        struct buf decl = BUF_INIT;
+        char reason[256];
+        if (!k->id[0])
+            fail(r->s, row, "%s",
+                 "no ID: the QR_code_url names none and there is no product_model to make one");
+        else if (ctadecl_to_decl(entry, k->id, k->gtin, default_pw, &decl, reason, sizeof reason))
+            fail(r->s, row, "%s", reason);
+        else {
+            row->owned = xstrndup(decl.data, decl.len);
+            row->text = row->owned;
+            row->len = decl.len;
+            row->cta = 1;
+            check_row(row, r->s);
+        }
+        buf_free(&decl);
+    }
+    for (size_t i = 0; i < ng; i++)
+        free(found[i]);
+    free(found);
+    free(gtins);
+    free(keys);
+    yyjson_doc_free(doc);
+    return rc;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct row *x = *(struct row *const *)a, *y = *(struct row *const *)b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* A product ID given twice in one file would silently update itself: every repeat after the
+ * first fails instead, naming the first. */
+static void refuse_repeats(struct rows *r)
+{
+    struct row **v = xmalloc((r->n ? r->n : 1) * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].doc) v[k++] = &r->v[i];
+    qsort(v, k, sizeof *v, by_id);
+    for (size_t i = 1, first = 0; i < k; i++) {
+        if (strcmp(v[i]->id, v[first]->id) != 0) {
+            first = i;
+            continue;
+        }
+        char where[64];
+        snprintf(where, sizeof where, "%s %ld", v[first]->unit, v[first]->line);
+        fail(r->s, v[i], "the same ID as %s; each product once per file", where);
+        yyjson_doc_free(v[i]->doc);
+        v[i]->doc = NULL;
+    }
+    free(v);
+}
+
 static int has_suffix(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -252,13 +402,25 @@ static int has_suffix(const char *s, const char *suffix)
 
 int cmd_import(int argc, char **argv, struct client *c)
 {
-    int json = argc == 2 && !strcmp(argv[1], "--json");
-    if (argc != 1 + json || argv[0][0] == '-')
-        return cli_usage_error("usage: import FILE.csv|FILE.jsonl [--json]");
-    const char *file = argv[0];
-    int csv = has_suffix(file, ".csv");
-    if (!csv && !has_suffix(file, ".jsonl"))
-        return cli_usage_error("import takes a .csv file (header row) or a .jsonl file");
+    const char *file = NULL, *default_pw = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--default-password") && i + 1 < argc)
+            default_pw = argv[++i];
+        else if (argv[i][0] != '-' && !file)
+            file = argv[i];
+        else
+            return cli_usage_error("import: unexpected argument %s", argv[i]);
+    }
+    if (!file)
+        return cli_usage_error(
+            "usage: import FILE.csv|FILE.jsonl|FILE.json [--default-password P] [--json]");
+    int csv = has_suffix(file, ".csv"), cta = has_suffix(file, ".json");
+    if (!csv && !cta && !has_suffix(file, ".jsonl"))
+        return cli_usage_error("import takes a .csv file (header row), a .jsonl file or a "
+                               "CTA-2120 .json document");
     if (!c->token) {
         fputs("seclabel: import needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
         return CLI_UNAUTHORISED;
@@ -272,9 +434,12 @@ int cmd_import(int argc, char **argv, struct client *c)
     if (csv && csvdecl_read(buf_cstr(&text), text.len, csv_row, &r, why, sizeof why)) {
         fprintf(stderr, "seclabel: %s: %s\n", file, why);
         rc = CLI_FAILED;
-    } else if (!csv) {
+    } else if (cta && (rc = cta_rows(c, &text, default_pw, &r, why, sizeof why))) {
+        if (rc == CLI_FAILED) fprintf(stderr, "seclabel: %s: %s\n", file, why);
+    } else if (!csv && !cta) {
         jsonl_rows((char *)buf_cstr(&text), text.data + text.len, &r);
     }
+    if (!rc) refuse_repeats(&r);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < r.n && !rc; i += IMPORT_BATCH) {
@@ -293,8 +458,10 @@ int cmd_import(int argc, char **argv, struct client *c)
         printf("{\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"failed\":%zu}\n", s.created,
                s.updated, s.unchanged, s.failed);
     else
-        printf("import %s: %zu created, %zu updated, %zu unchanged, %zu failed\n", file, s.created,
-               s.updated, s.unchanged, s.failed);
+        printf("import %s: %zu created, %zu updated, %zu unchanged, %s%zu failed%s\n", file,
+               s.created, s.updated, s.unchanged,
+               cli_colour(stdout, s.failed ? CLI_RED : CLI_GREEN), s.failed,
+               cli_colour(stdout, CLI_RESET));
     return s.failed ? CLI_FAILED : CLI_OK;
 }
 

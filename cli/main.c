@@ -33,10 +33,12 @@ static const struct command commands[] = {
      "  seclabel search camera\n  seclabel search --manufacturer acme --support ending_soon\n  "
      "seclabel search --compliant false --json"},
     {"import", cmd_import,
-     "import FILE.csv|FILE.jsonl [--json]   create or update many; sends only what changed",
+     "import FILE.csv|FILE.jsonl|FILE.json [--default-password P] [--json]\n"
+     "      create or update many; sends only what changed",
      "  seclabel import schema/examples/catalogue.csv   # header row; dotted names for nested "
      "fields\n"
-     "  seclabel import catalogue.jsonl      # again after an interruption: sends what is missing"},
+     "  seclabel import catalogue.jsonl      # again after an interruption: sends what is missing\n"
+     "  seclabel import cta.json --default-password unique_per_device   # CTA-2120 documents"},
     {"export", cmd_export,
      "export [--manufacturer SLUG] --format csv|jsonl|cta-2120 [-o FILE]   what import takes back",
      "  seclabel export --manufacturer acme --format csv -o catalogue.csv\n"
@@ -104,6 +106,14 @@ static void usage(FILE *f)
           "  seclabel label acme-cam-2 --format term\n"
           "  seclabel labels --manufacturer acme --sheet a4 --crop-marks -o acme.pdf\n",
           f);
+}
+
+const char *cli_colour(FILE *f, enum cli_colour c)
+{
+    static const char *const seq[] = {"\033[32m", "\033[33m", "\033[31m", "\033[0m"};
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    if ((no && *no) || (term && !strcmp(term, "dumb")) || !isatty(fileno(f))) return "";
+    return seq[c];
 }
 
 int cli_usage_error(const char *fmt, ...)

@@ -20,7 +20,8 @@ _seclabel() {
 	-o | --ids | --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $cmd in
-	register | validate | import) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	register | validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	import) COMPREPLY=($(compgen -f -W "--default-password --json --help" -- "$cur")) ;;
 	label) COMPREPLY=($(compgen -W "--format --layout --size --dpi --ec -o --help" -- "$cur")) ;;
 	labels) COMPREPLY=($(compgen -W "--manufacturer --ids --sheet --crop-marks --layout --size -o --help" -- "$cur")) ;;
 	search) COMPREPLY=($(compgen -W "--support --manufacturer --compliant --limit --cursor --json --help" -- "$cur")) ;;

@@ -174,3 +174,41 @@ def test_json_output_for_scripts(server, acme, tmp_path):
     assert rec["id"] == "cam2" and rec["version"] == 1 and "compliance" in rec
     rec = json.loads(cli("withdraw", "cam2", "--json", server=server, token=acme).stdout)
     assert rec["status"] == "withdrawn"
+
+
+def on_terminal(args, env):
+    """Run the CLI with standard output on a pseudo-terminal; returns what it printed."""
+    import os
+    import pty
+    import subprocess
+    from conftest import BIN
+    main, sub = pty.openpty()
+    p = subprocess.Popen([str(BIN / "seclabel"), *args], stdout=sub, stderr=subprocess.DEVNULL,
+                         env=env)
+    os.close(sub)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait(timeout=30)
+    os.close(main)
+    return out.decode()
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(server, acme):
+    import os
+    assert server.put("/v1/products/old", acme,
+                      json=declaration(id="old", support_date="2020-01-01")).status_code == 201
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SECLABEL_TOKEN")}
+    env.update(SECLABEL_SERVER=server.url, TERM="xterm", XDG_CONFIG_HOME="/nonexistent/x")
+    coloured = on_terminal(["show", "old"], env)
+    assert "\033[31mended\033[0m" in coloured and "\033[32mall met\033[0m" in coloured
+    for extra in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        plain = on_terminal(["show", "old"], dict(env, **extra))
+        assert "\033[" not in plain and "ended" in plain
+    assert "\033[" not in cli("show", "old", server=server).stdout  # a pipe: never

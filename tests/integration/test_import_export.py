@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import BIN, Server, add_manufacturer, cli, declaration
+from conftest import BIN, EXAMPLES, Server, add_manufacturer, cli, declaration
 
 
 def rows(n, bad=()):
@@ -167,3 +167,60 @@ def test_csv_header_must_name_known_columns(server, acme, tmp_path):
     assert r.returncode == 1 and "unknown column 'colour'" in r.stderr
     f.write_text("product_name\nX\n")
     assert "no 'id' column" in cli("import", f, server=server, token=acme).stderr
+
+
+def test_cta_2120_documents_import(server, acme, tmp_path):
+    """A CTA-2120 export imports: into the same registry nothing changes (GTINs in the QR URLs
+    find their products, and what CTA-2120 cannot carry is kept); into a fresh one the IDs come
+    from /p/<id> URLs or the model, and the factory-password rule must be stated."""
+    cam = json.loads((EXAMPLES / "valid" / "acme-cam-2-complete.json").read_text())
+    nogtin = dict(cam, id="acme-cam-3", product_model="AC 300 / EU")
+    del nogtin["gtin"]
+    for d in (cam, nogtin):
+        assert server.put("/v1/products/" + d["id"], acme, json=d).status_code == 201
+    out = tmp_path / "cta.json"
+    assert cli("export", "--format", "cta-2120", "-o", out, server=server).returncode == 0
+    docs = json.loads(out.read_text())
+    assert [d["QR_code_url"].split("/", 3)[3] for d in docs] == ["01/05012345678900",
+                                                                  "p/acme-cam-3"]
+    r = cli("import", out, server=server, token=acme)
+    assert r.returncode == 0, r.stderr
+    assert "0 created, 0 updated, 2 unchanged, 0 failed" in r.stdout
+    assert server.get("/v1/products/acme-cam-2").json()["markets"] == ["GB", "DE", "US"]
+
+    other = Server(tmp_path / "fresh")
+    try:
+        token = add_manufacturer(other.data, "acme", "Acme Devices Ltd")
+        r = cli("import", out, server=other, token=token)
+        assert r.returncode == 1
+        assert "entry 1 (ac-200)" in r.stderr and "--default-password" in r.stderr
+        r = cli("import", out, "--default-password", "unique_per_device", server=other,
+                token=token)
+        assert r.returncode == 0 and "2 created" in r.stdout, r.stderr
+        a = other.get("/v1/products/ac-200").json()
+        assert a["gtin"] == "05012345678900" and a["product_name"] == cam["product_name"]
+        assert a["default_password"] == "unique_per_device"
+        assert other.get("/v1/products/acme-cam-3").json()["product_model"] == "AC 300 / EU"
+        # A single document (not an array) and one with a model only.
+        one = dict(docs[1], QR_code_url="https://elsewhere.example/x")
+        (tmp_path / "one.json").write_text(json.dumps(one))
+        r = cli("import", tmp_path / "one.json", "--default-password", "universal",
+                server=other, token=token)
+        assert "1 created" in r.stdout, r.stderr
+        assert other.get("/v1/products/ac-300-eu").json()["compliance"]["compliant"] is False
+        assert other.get("/v1/products/ac-300-eu").status_code == 200
+        (tmp_path / "bad.json").write_text("[{\"product_name\": 1}, 3")
+        r = cli("import", tmp_path / "bad.json", server=other, token=token)
+        assert r.returncode == 1 and "not valid JSON" in r.stderr
+    finally:
+        other.stop()
+
+
+def test_an_id_twice_in_one_file_is_refused(server, acme, tmp_path):
+    f = tmp_path / "twice.jsonl"
+    f.write_text(json.dumps(declaration(id="a")) + "\n" + json.dumps(declaration(id="b")) + "\n"
+                 + json.dumps(declaration(id="a", product_name="Other")) + "\n")
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 1 and "2 created, 0 updated, 0 unchanged, 1 failed" in r.stdout
+    assert "line 3 (a): the same ID as line 1" in r.stderr
+    assert server.get("/v1/products/a").json()["product_name"] == "Acme Indoor Camera"
