@@ -14,7 +14,7 @@ const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "
 /// registry/ minus main.c: everything the server and the CLI share.
 const core_srcs = [_][]const u8{
     "buf.c",  "err.c",  "date.c", "store.c",  "decl.c", "assess.c", "auth.c", "mfr.c",
-    "product.c", "qr.c", "label.c", "label_cairo.c", "label_svg.c", "label_zpl.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
+    "product.c", "rcache.c", "qr.c", "label.c", "label_cairo.c", "label_svg.c", "label_zpl.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
     "api_query.c", "api_batch.c", "api_gs1.c", "api_site.c", "api_label.c", "labeldata.c", "admin.c", "srv.c", "cta.c",
 };
 const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "sodium" };

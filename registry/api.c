@@ -75,6 +75,7 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
     int rc = i18n_init();
     if (rc) return rc;
     page_init();
+    rcache_init(&app->responses);
     return store_reader_new(st, &app->rd);
 }
 
@@ -84,6 +85,7 @@ void app_close(struct app *app)
         buf_free(&app->labels.body[i]);
     store_reader_free(app->rd);
     app->rd = NULL;
+    rcache_free(&app->responses);
 }
 
 int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char *arg)
@@ -253,7 +255,7 @@ static void allow_header(struct http_resp *resp, int allow)
     http_resp_header(resp, "Allow", "%s", list);
 }
 
-static void log_request(const struct http_req *req, const struct http_resp *resp, double ms)
+static void log_request(const struct http_req *req, int status, size_t body_len, double ms)
 {
     char now[21];
     date_rfc3339(time(NULL), now);
@@ -264,7 +266,7 @@ static void log_request(const struct http_req *req, const struct http_resp *resp
         clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
     clean[n] = '\0';
     fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", now, req->id, http_method_name(req->method),
-            clean, resp->status, resp->body.len, ms);
+            clean, status, body_len, ms);
 }
 
 static void count_request(struct app_metrics *m, size_t route, int status, double seconds)
@@ -281,11 +283,48 @@ static void count_request(struct app_metrics *m, size_t route, int status, doubl
     m->latency_count++;
 }
 
+/* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
+ * 0 if it may be answered from the cache (a keep-alive GET without conditions). */
+static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
+{
+    size_t al_len = 0;
+    const char *al = http_req_header(req, "accept-language", &al_len);
+    if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 1 + al_len > n ||
+        http_req_header(req, "if-none-match", NULL))
+        return -1;
+    memcpy(key, req->url.data, req->url.len);
+    key[req->url.len] = '\0';
+    if (al) memcpy(key + req->url.len + 1, al, al_len);
+    *klen = req->url.len + 1 + al_len;
+    return 0;
+}
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    char key[HTTP_MAX_URL + 512];
+    size_t klen = 0;
+    int64_t today = assess_today();
+    int cached = cache_key(req, key, sizeof key, &klen) == 0;
+    const struct rcache_entry *e =
+        cached ? rcache_get(&app->responses, key, klen, app->generation, today) : NULL;
+    if (e) {
+        resp->prebuilt = &e->resp;
+        resp->status = 200;
+        double s = since(&t0);
+        count_request(&app->metrics, (size_t)e->route, 200, s);
+        if (app->log_requests) log_request(req, 200, e->resp.body_len, s * 1e3);
+        return;
+    }
     int allow;
     const struct route *r = router_match(routes, NROUTES, req, &allow);
     if (r)
@@ -295,10 +334,18 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_EMETHOD, NULL);
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    count_request(&app->metrics, r ? (size_t)(r - routes) : NROUTES, resp->status, s);
-    if (app->log_requests) log_request(req, resp, s * 1e3);
+    size_t route = r ? (size_t)(r - routes) : NROUTES;
+    if (cached && resp->cacheable && resp->status == 200 && !resp->close) {
+        struct http_prebuilt *pb = rcache_put(&app->responses, key, klen, app->generation, today,
+                                              (int)route, resp->body.len);
+        if (pb) {
+            http_prebuild(req, resp, pb);
+            rcache_filled(&app->responses, pb);
+        }
+    }
+    double s = since(&t0);
+    count_request(&app->metrics, route, resp->status, s);
+    if (app->log_requests) log_request(req, resp->status, resp->body.len, s * 1e3);
 }
 
 void api_metrics_text(const struct app *app, struct buf *out)
@@ -335,4 +382,15 @@ void api_metrics_text(const struct app *app, struct buf *out)
                "seclabel_http_request_duration_seconds_sum %.6f\n"
                "seclabel_http_request_duration_seconds_count %llu\n",
                cum, m->latency_sum, m->latency_count);
+    const struct rcache *c = &app->responses;
+    buf_printf(out,
+               "# HELP seclabel_response_cache_hits_total GET answers sent from the response "
+               "cache.\n# TYPE seclabel_response_cache_hits_total counter\n"
+               "seclabel_response_cache_hits_total %llu\n"
+               "# HELP seclabel_response_cache_misses_total Cacheable GETs that were answered "
+               "afresh.\n# TYPE seclabel_response_cache_misses_total counter\n"
+               "seclabel_response_cache_misses_total %llu\n"
+               "# HELP seclabel_response_cache_bytes Memory held by the response cache.\n"
+               "# TYPE seclabel_response_cache_bytes gauge\nseclabel_response_cache_bytes %zu\n",
+               c->hits, c->misses, c->bytes);
 }

@@ -8,6 +8,7 @@
 #define SECLABEL_API_H
 
 #include "http.h"
+#include "rcache.h"
 
 #include <stdint.h>
 
@@ -46,6 +47,8 @@ struct app {
     int log_requests;             /* one access-log line per request on stderr */
     struct app_metrics metrics;
     struct app_label_cache labels;
+    struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
+    uint64_t generation;     /* bumped by every write: older cached responses are stale */
 };
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);

@@ -137,6 +137,7 @@ int api_batch(void *ctx, struct http_req *req, struct http_resp *resp)
     yyjson_mut_doc_set_root(doc, o);
     struct batch_counts n = {0};
     int rc = batch_write(app, owner, list, doc, arr, &n);
+    if (!rc && n.created + n.updated) app->generation++;
     yyjson_doc_free(in);
     if (rc) {
         yyjson_mut_doc_free(doc);

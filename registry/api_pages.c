@@ -127,8 +127,10 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
         not_found(resp, &c, PAGE_NO_PRODUCT, id);
     else if (rc)
         http_resp_error(resp, rc, NULL);
-    else
+    else {
         html_headers(resp, 200);
+        resp->cacheable = 1;
+    }
     call_end(&c);
     return resp->status;
 }

@@ -52,6 +52,7 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
         buf_reset(&resp->body);
         return resp->status = 304;
     }
+    resp->cacheable = 1;
     return resp->status = 200;
 }
 
@@ -165,6 +166,7 @@ int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp)
     struct buf rec = BUF_INIT;
     int rc = product_put(app->st, owner, id, req->body.data ? req->body.data : "", req->body.len,
                          if_match(req), &errs, &rec, &res);
+    if (!rc && !res.unchanged) app->generation++;
     if (rc == REG_EINVALID || rc == REG_EBADJSON)
         decl_error_body(resp, rc, &errs);
     else if (rc)
@@ -185,6 +187,7 @@ int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp)
     struct product_result res;
     struct buf rec = BUF_INIT;
     int rc = product_withdraw(app->st, owner, id, if_match(req), &rec, &res);
+    if (!rc && !res.unchanged) app->generation++;
     if (rc)
         write_error(resp, rc, id, &res);
     else

@@ -150,20 +150,54 @@ static int on_body(llhttp_t *ll, const char *at, size_t len)
     return 0;
 }
 
-static void write_response(struct http_parser *p, int head)
+/* Serialise s into o; the offsets of the Date value and the request id into *date_off, *id_off
+ * (relative to where this response starts in o). */
+static void serialize(const char *date, const char *id, const struct http_resp *s, int head,
+                      struct buf *o, size_t *date_off, size_t *id_off)
 {
-    struct http_resp *s = &p->resp;
-    struct buf *o = p->out;
+    size_t start = o->len;
     int no_body = s->status == 304 || s->status == 204;
-    buf_printf(o, "HTTP/1.1 %d %s\r\nDate: %s\r\n", s->status, http_status_text(s->status),
-               p->date ? p->date : "Thu, 01 Jan 1970 00:00:00 GMT");
-    if (s->content_type && !no_body) buf_printf(o, "Content-Type: %s\r\n", s->content_type);
+    buf_printf(o, "HTTP/1.1 %d %s\r\nDate: ", s->status, http_status_text(s->status));
+    *date_off = o->len - start;
+    buf_puts(o, date ? date : "Thu, 01 Jan 1970 00:00:00 GMT");
+    buf_puts(o, "\r\n");
+    if (s->content_type && !no_body) {
+        buf_puts(o, "Content-Type: ");
+        buf_puts(o, s->content_type);
+        buf_puts(o, "\r\n");
+    }
     if (!no_body) buf_printf(o, "Content-Length: %zu\r\n", s->body.len);
-    buf_printf(o, "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n", p->req.id);
+    buf_puts(o, "X-Request-Id: ");
+    *id_off = o->len - start;
+    buf_puts(o, id);
+    buf_puts(o, "\r\nX-Content-Type-Options: nosniff\r\n");
     if (s->close) buf_puts(o, "Connection: close\r\n");
     buf_append(o, s->headers.data, s->headers.len);
     buf_puts(o, "\r\n");
     if (!head && !no_body) buf_append(o, s->body.data, s->body.len);
+}
+
+void http_prebuild(const struct http_req *req, const struct http_resp *resp,
+                   struct http_prebuilt *pb)
+{
+    buf_reset(&pb->bytes);
+    serialize(NULL, req->id, resp, 0, &pb->bytes, &pb->date_off, &pb->id_off);
+    pb->body_len = resp->body.len;
+}
+
+static void write_response(struct http_parser *p, int head)
+{
+    struct http_resp *s = &p->resp;
+    struct buf *o = p->out;
+    size_t date_off, id_off, start = o->len;
+    const struct http_prebuilt *pb = s->prebuilt;
+    if (!pb) {
+        serialize(p->date, p->req.id, s, head, o, &date_off, &id_off);
+        return;
+    }
+    buf_append(o, pb->bytes.data, pb->bytes.len);
+    if (p->date) memcpy(o->data + start + pb->date_off, p->date, 29);
+    memcpy(o->data + start + pb->id_off, p->req.id, 16);
 }
 
 static void reset_resp(struct http_resp *s)
@@ -171,6 +205,8 @@ static void reset_resp(struct http_resp *s)
     s->status = 200;
     s->content_type = NULL;
     s->close = 0;
+    s->cacheable = 0;
+    s->prebuilt = NULL;
     buf_reset(&s->headers);
     buf_reset(&s->body);
 }

@@ -48,12 +48,24 @@ struct http_req {
     char id[17]; /* request id, also sent as X-Request-Id */
 };
 
+/* A whole response as bytes, to be sent again (a cache): only its Date and X-Request-Id
+ * change, patched in place at date_off (29 bytes) and id_off (16 bytes). */
+struct http_prebuilt {
+    struct buf bytes;
+    size_t date_off, id_off;
+    size_t body_len;
+};
+
 struct http_resp {
     int status;
     const char *content_type; /* static string; NULL for no body type */
     struct buf headers;       /* extra header lines, each ending in CRLF */
     struct buf body;
-    int close; /* close the connection after this response */
+    int close;     /* close the connection after this response */
+    int cacheable; /* set by a handler: a GET answer that depends only on the URL, the
+                      Accept-Language header, the data and the day */
+    const struct http_prebuilt *prebuilt; /* if set, sent instead of the fields above;
+                                             borrowed: it must outlive the request callback */
 };
 
 /* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
@@ -70,6 +82,9 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *fmt,
 /* Make resp a JSON error: {"error": reg_err_name(code), "message": message or the default}.
  * Returns the status. */
 int http_resp_error(struct http_resp *resp, int code, const char *message);
+/* The bytes of resp as it is sent for req (not for HEAD), into pb (reset first). */
+void http_prebuild(const struct http_req *req, const struct http_resp *resp,
+                   struct http_prebuilt *pb);
 /* Reason phrase of a status. */
 const char *http_status_text(int status);
 

@@ -1,4 +1,5 @@
 """HTTP behaviour and every error case of the skeleton, against the real server over TCP."""
+import re
 import json
 import socket
 import time
@@ -180,3 +181,32 @@ def test_sigint_and_sigterm_stop_cleanly_with_open_connections(tmp_path):
         assert c.recv(65536).startswith(b"HTTP/1.1 200 ")
         assert s.stop(sig) == 0
         c.close()
+
+
+def test_repeated_reads_are_never_stale(server, acme):
+    """Answers kept for repeated scans (the response cache) follow every write at once, keep
+    languages apart, and still get their own request id and date."""
+    from conftest import declaration
+    assert server.put("/v1/products/cam", acme, json=declaration(id="cam")).status_code == 201
+    first = [server.get("/v1/products/cam") for _ in range(3)]
+    assert len({r.headers["X-Request-Id"] for r in first}) == 3
+    assert all(r.json()["version"] == 1 and r.headers["Date"] for r in first)
+    de = server.get("/p/cam", headers={"Accept-Language": "de"}).text
+    en = server.get("/p/cam", headers={"Accept-Language": "en"}).text
+    assert server.get("/p/cam", headers={"Accept-Language": "de"}).text == de != en
+    assert server.put("/v1/products/cam", acme,
+                      json=declaration(id="cam", product_name="Renamed Camera")).status_code == 200
+    assert server.get("/v1/products/cam").json()["product_name"] == "Renamed Camera"
+    assert "Renamed Camera" in server.get("/p/cam", headers={"Accept-Language": "de"}).text
+    assert server.post("/v1/batch", acme, json={"products": [
+        declaration(id="cam", product_name="Batch Camera")]}).json()["updated"] == 1
+    assert server.get("/v1/products/cam").json()["product_name"] == "Batch Camera"
+    assert server.post("/v1/products/cam/withdraw", acme).status_code == 200
+    assert server.get("/v1/products/cam").json()["status"] == "withdrawn"
+    etag = server.get("/v1/products/cam").headers["ETag"]
+    assert server.get("/v1/products/cam", headers={"If-None-Match": etag}).status_code == 304
+    r = server.http.head(server.url + "/v1/products/cam", timeout=10)
+    assert r.status_code == 200 and r.content == b"" and int(r.headers["Content-Length"]) > 100
+    metrics = server.get("/metrics").text
+    hits = re.search(r"^seclabel_response_cache_hits_total (\d+)$", metrics, re.M)
+    assert hits and int(hits.group(1)) >= 3

@@ -1,0 +1,12 @@
+-- bench/wrk_ids.lua: each request asks for a random ID from the file $IDS, as
+-- $PREFIX .. id .. $SUFFIX, so every server is driven by the same mix of keys.
+local ids = {}
+for line in io.lines(os.getenv("IDS")) do
+  ids[#ids + 1] = line
+end
+local prefix, suffix = os.getenv("PREFIX") or "/", os.getenv("SUFFIX") or ""
+math.randomseed(42)
+
+request = function()
+  return wrk.format("GET", prefix .. ids[math.random(#ids)] .. suffix)
+end

@@ -1,0 +1,81 @@
+/* rcache.c: the response cache (see rcache.h). */
+#include "rcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* FNV-1a, 64 bits; never 0 (0 marks an empty slot). */
+static uint64_t hash_key(const char *key, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ull;
+    }
+    return h ? h : 1;
+}
+
+void rcache_init(struct rcache *c)
+{
+    memset(c, 0, sizeof *c);
+    c->slot = xcalloc(RCACHE_SLOTS, sizeof *c->slot);
+}
+
+static void drop(struct rcache *c, struct rcache_entry *e)
+{
+    if (!e->hash) return;
+    c->bytes -= e->key.cap + e->resp.bytes.cap;
+    buf_free(&e->key);
+    buf_free(&e->resp.bytes);
+    e->hash = 0;
+}
+
+void rcache_free(struct rcache *c)
+{
+    for (size_t i = 0; c->slot && i < RCACHE_SLOTS; i++)
+        drop(c, &c->slot[i]);
+    free(c->slot);
+    c->slot = NULL;
+}
+
+const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, uint64_t gen,
+                                      int64_t day)
+{
+    uint64_t h = hash_key(key, klen);
+    struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
+    if (e->hash == h && e->key.len == klen && memcmp(e->key.data, key, klen) == 0) {
+        if (e->gen == gen && e->day == day) {
+            c->hits++;
+            return e;
+        }
+        drop(c, e); /* stale */
+    }
+    c->misses++;
+    return NULL;
+}
+
+struct http_prebuilt *rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen,
+                                 int64_t day, int route, size_t body_len)
+{
+    if (body_len > RCACHE_MAX_RESPONSE) return NULL;
+    uint64_t h = hash_key(key, klen);
+    struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
+    drop(c, e);
+    if (c->bytes + klen + body_len + 1024 > RCACHE_MAX_BYTES) {
+        for (size_t i = 0; i < RCACHE_SLOTS; i++)
+            drop(c, &c->slot[i]);
+        c->dropped++;
+    }
+    e->hash = h;
+    e->gen = gen;
+    e->day = day;
+    e->route = route;
+    buf_append(&e->key, key, klen);
+    c->bytes += e->key.cap;
+    return &e->resp;
+}
+
+void rcache_filled(struct rcache *c, const struct http_prebuilt *resp)
+{
+    c->bytes += resp->bytes.cap;
+}
