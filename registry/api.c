@@ -335,14 +335,8 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     size_t route = r ? (size_t)(r - routes) : NROUTES;
-    if (cached && resp->cacheable && resp->status == 200 && !resp->close) {
-        struct http_prebuilt *pb = rcache_put(&app->responses, key, klen, app->generation, today,
-                                              (int)route, resp->body.len);
-        if (pb) {
-            http_prebuild(req, resp, pb);
-            rcache_filled(&app->responses, pb);
-        }
-    }
+    if (cached && resp->cacheable && resp->status == 200 && !resp->close)
+        rcache_put(&app->responses, key, klen, app->generation, today, (int)route, req, resp);
     double s = since(&t0);
     count_request(&app->metrics, route, resp->status, s);
     if (app->log_requests) log_request(req, resp->status, resp->body.len, s * 1e3);

@@ -250,6 +250,20 @@ static int check_precondition(const struct current *cur, long if_match, struct p
     return REG_EPRECOND;
 }
 
+/* load_current, then the checks every write makes, in this order: REG_ENOTFOUND if the product
+ * must exist and does not (otherwise cur->doc is NULL), REG_EFORBIDDEN if another manufacturer
+ * owns it, and the If-Match precondition. cur is filled even when a check fails, for the caller
+ * to free. */
+static int load_for_write(struct store_txn *txn, const char *id, const char *owner, long if_match,
+                          int must_exist, struct current *cur, struct product_result *res)
+{
+    int rc = load_current(txn, id, cur);
+    if (rc) return rc;
+    if (must_exist && !cur->doc) return REG_ENOTFOUND;
+    if (cur->doc && strcmp(cur->manufacturer, owner) != 0) return REG_EFORBIDDEN;
+    return check_precondition(cur, if_match, res);
+}
+
 static int parse_body(const char *body, size_t len, struct decl_errors *errs, yyjson_doc **out)
 {
     yyjson_read_err err;
@@ -277,12 +291,7 @@ int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyj
     memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
     if ((rc = decl_validate(decl, id, errs))) return rc;
-    if ((rc = load_current(txn, id, &cur))) return rc;
-    if (cur.doc && strcmp(cur.manufacturer, owner) != 0) {
-        rc = REG_EFORBIDDEN;
-        goto out;
-    }
-    if ((rc = check_precondition(&cur, if_match, res))) goto out;
+    if ((rc = load_for_write(txn, id, owner, if_match, 0, &cur, res))) goto out;
     if (cur.status && strcmp(cur.status, "active") != 0) {
         rc = REG_EWITHDRAWN;
         goto out;
@@ -363,16 +372,7 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
     memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
     if ((rc = store_txn_begin(st, 1, &txn))) return rc;
-    if ((rc = load_current(txn, id, &cur))) goto out;
-    if (!cur.doc) {
-        rc = REG_ENOTFOUND;
-        goto out;
-    }
-    if (strcmp(cur.manufacturer, owner) != 0) {
-        rc = REG_EFORBIDDEN;
-        goto out;
-    }
-    if ((rc = check_precondition(&cur, if_match, res))) goto out;
+    if ((rc = load_for_write(txn, id, owner, if_match, 1, &cur, res))) goto out;
     if (cur.status && strcmp(cur.status, "withdrawn") == 0) {
         res->unchanged = 1;
         res->version = cur.version;

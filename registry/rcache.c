@@ -54,14 +54,14 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
     return NULL;
 }
 
-struct http_prebuilt *rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen,
-                                 int64_t day, int route, size_t body_len)
+void rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen, int64_t day,
+                int route, const struct http_req *req, const struct http_resp *resp)
 {
-    if (body_len > RCACHE_MAX_RESPONSE) return NULL;
+    if (resp->body.len > RCACHE_MAX_RESPONSE) return;
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
     drop(c, e);
-    if (c->bytes + klen + body_len + 1024 > RCACHE_MAX_BYTES) {
+    if (c->bytes + klen + resp->body.len + 1024 > RCACHE_MAX_BYTES) {
         for (size_t i = 0; i < RCACHE_SLOTS; i++)
             drop(c, &c->slot[i]);
         c->dropped++;
@@ -71,11 +71,6 @@ struct http_prebuilt *rcache_put(struct rcache *c, const char *key, size_t klen,
     e->day = day;
     e->route = route;
     buf_append(&e->key, key, klen);
-    c->bytes += e->key.cap;
-    return &e->resp;
-}
-
-void rcache_filled(struct rcache *c, const struct http_prebuilt *resp)
-{
-    c->bytes += resp->bytes.cap;
+    http_prebuild(req, resp, &e->resp);
+    c->bytes += e->key.cap + e->resp.bytes.cap;
 }

@@ -42,11 +42,9 @@ void rcache_free(struct rcache *c);
 /* The fresh entry for key (gen and day must match), or NULL. */
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, uint64_t gen,
                                       int64_t day);
-/* Keep resp (serialised with http_prebuild by the caller into the entry returned): returns the
- * entry to fill, or NULL if a response of body_len bytes is not to be kept. */
-struct http_prebuilt *rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen,
-                                 int64_t day, int route, size_t body_len);
-/* Account for the entry filled after rcache_put (its final size). */
-void rcache_filled(struct rcache *c, const struct http_prebuilt *resp);
+/* Keep resp, the answer to req, under key (replacing whatever held its slot), unless its body
+ * is over RCACHE_MAX_RESPONSE. */
+void rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen, int64_t day,
+                int route, const struct http_req *req, const struct http_resp *resp);
 
 #endif
