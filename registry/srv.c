@@ -18,6 +18,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -55,6 +56,8 @@ struct conn {
     struct buf out;       /* responses not yet handed to uv_write */
     uv_write_t *inflight; /* at most one write at a time */
     int closing, close_after_write, reading, handles_open;
+    uint64_t deadline;  /* loop time (ms) at which the current timeout expires */
+    uint64_t timer_due; /* loop time the timer is set for (never later than deadline) */
     struct conn *prev, *next;
 };
 
@@ -130,11 +133,36 @@ static void on_write(uv_write_t *req, int status)
     if (!c->close_after_write && c->out.len < OUT_HIGH_WATER) conn_read(c, 1);
 }
 
+/* Drop the first n bytes of b. */
+static void buf_consume(struct buf *b, size_t n)
+{
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+}
+
 static void conn_flush(struct conn *c)
 {
     if (c->closing || c->inflight) return;
     if (c->out.len == 0) {
         if (c->close_after_write) conn_close(c);
+        return;
+    }
+    /* Most answers fit the socket buffer: write them at once, with no write request to
+     * allocate and no callback to wait for. What does not fit goes through uv_write. */
+    uv_buf_t now = uv_buf_init(c->out.data, (unsigned)c->out.len);
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &now, 1);
+    if (n == (int)c->out.len) {
+        buf_reset(&c->out);
+        if (c->close_after_write)
+            conn_close(c);
+        else
+            conn_read(c, 1);
+        return;
+    }
+    if (n > 0)
+        buf_consume(&c->out, (size_t)n);
+    else if (n != UV_EAGAIN) {
+        conn_close(c);
         return;
     }
     struct write_req *w = xmalloc(sizeof *w);
@@ -151,9 +179,29 @@ static void conn_flush(struct conn *c)
     c->inflight = &w->req;
 }
 
+/* Expire the connection's current wait ms from now. Moving a deadline later costs nothing (the
+ * timer, when it fires, sees the new deadline and sleeps again): a keep-alive connection does
+ * not touch the timer heap on every request. */
+static void on_timer(uv_timer_t *t);
+static void conn_deadline(struct conn *c, uint64_t ms)
+{
+    uint64_t now = uv_now(c->tcp.loop);
+    c->deadline = now + ms;
+    if (c->timer_due > now && c->timer_due <= c->deadline && uv_is_active((uv_handle_t *)&c->timer))
+        return;
+    c->timer_due = c->deadline;
+    uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
 static void on_timer(uv_timer_t *t)
 {
     struct conn *c = t->data;
+    uint64_t now = uv_now(t->loop);
+    if (now < c->deadline) { /* the deadline moved on since the timer was set */
+        c->timer_due = c->deadline;
+        uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
+        return;
+    }
     if (c->hp.in_message && !c->close_after_write) {
         http_parser_fail(&c->hp, REG_ETIMEOUT, &c->out);
         c->close_after_write = 1;
@@ -195,9 +243,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
         c->close_after_write = 1;
         conn_read(c, 0);
     } else if (c->hp.in_message && (!was_in || c->hp.counter != before)) {
-        uv_timer_start(&c->timer, on_timer, c->srv->cfg->request_timeout_ms, 0);
+        conn_deadline(c, c->srv->cfg->request_timeout_ms);
     } else if (!c->hp.in_message && c->hp.counter != before) {
-        uv_timer_start(&c->timer, on_timer, c->srv->cfg->idle_timeout_ms, 0);
+        conn_deadline(c, c->srv->cfg->idle_timeout_ms);
     }
     if (c->out.len >= OUT_HIGH_WATER) conn_read(c, 0);
     conn_flush(c);

@@ -172,6 +172,24 @@ def test_idle_keep_alive_connection_is_closed(tmp_path):
         s.stop()
 
 
+def test_a_busy_keep_alive_connection_outlives_the_idle_timeout(tmp_path):
+    """The idle timeout counts from the last request, not from the first."""
+    s = Server(tmp_path / "data", "--idle-timeout-ms", "300")
+    try:
+        c = socket.create_connection((s.host, s.port), timeout=5)
+        start = time.time()
+        while time.time() - start < 1.2:  # four idle timeouts
+            time.sleep(0.1)
+            last = time.time()
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert c.recv(65536).startswith(b"HTTP/1.1 200 ")
+        assert c.recv(100) == b""
+        assert 0.25 < time.time() - last < 2.0
+        c.close()
+    finally:
+        s.stop()
+
+
 def test_sigint_and_sigterm_stop_cleanly_with_open_connections(tmp_path):
     import signal
     for sig in (signal.SIGINT, signal.SIGTERM):
