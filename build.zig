@@ -17,7 +17,7 @@ const core_srcs = [_][]const u8{
     "product.c", "rcache.c", "qr.c", "label.c", "label_cairo.c", "label_svg.c", "label_zpl.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
     "api_query.c", "api_batch.c", "api_gs1.c", "api_site.c", "api_label.c", "labeldata.c", "admin.c", "srv.c", "cta.c",
 };
-const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "sodium" };
+const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "png", "sodium" };
 
 const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c", "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "ctadecl.c", "csvdecl.c", "config.c" };
 

@@ -18,8 +18,11 @@
 #include <cairo.h>
 #include <errno.h>
 #include <math.h>
+#include <png.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define LABEL_MEASURE_PX 64.0 /* the size text is measured at */
 #define LABEL_PT_PER_MM (72.0 / LABEL__MM_PER_INCH)
@@ -201,9 +204,62 @@ static cairo_status_t label_write_buf(void *closure, const unsigned char *data, 
     return CAIRO_STATUS_SUCCESS;
 }
 
-/* An 8-bit greyscale PNG: cairo writes an A8 surface's alpha as grey, so the label starts
- * opaque (white) and ink is drawn with CLEAR, which takes alpha away by its coverage (black,
- * antialiased edges grey). A third of RGB's bytes, and about three times faster to compress. */
+struct png_out {
+    struct buf *out;
+    size_t start; /* out->len before the PNG, to undo a failed one */
+};
+
+static void png_write_buf(png_structp png, png_bytep data, size_t len)
+{
+    struct png_out *o = png_get_io_ptr(png);
+    buf_append(o->out, data, len);
+}
+
+static void png_flush_none(png_structp png)
+{
+    (void)png;
+}
+
+/* Encode an A8 surface as an 8-bit greyscale PNG with libpng rather than cairo's writer.
+ * cairo's uses libpng's defaults (adaptive filtering, zlib level 6), which spent about 85% of
+ * a label's time. A label is mostly flat white with black modules and text: the "up" filter
+ * (rows repeat) and zlib's fastest level with run-length matching make it 3.6x faster for 35%
+ * more bytes (bench/labels: 107 -> 387 labels/s, 18 -> 24 KB at 80x40 mm, 300 dpi). No time or
+ * text chunks: the same pixels give the same bytes. */
+static int png_encode(cairo_surface_t *s, struct buf *out)
+{
+    struct png_out o = {out, out->len};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        return REG_EINTERNAL;
+    }
+    if (setjmp(png_jmpbuf(png))) { /* libpng reports errors by longjmp */
+        png_destroy_write_struct(&png, &info);
+        out->len = o.start;
+        return REG_EINTERNAL;
+    }
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    png_set_write_fn(png, &o, png_write_buf, png_flush_none);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_GRAY,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+    png_set_compression_strategy(png, Z_RLE);
+    png_set_compression_level(png, Z_BEST_SPEED);
+    png_write_info(png, info);
+    for (int y = 0; y < h; y++)
+        png_write_row(png, data + (size_t)y * (size_t)stride);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
+/* An 8-bit greyscale label: on an A8 surface, whose alpha png_encode writes as grey, the label
+ * starts opaque (white) and ink is drawn with CLEAR, which takes alpha away by its coverage
+ * (black, antialiased edges grey). A third of RGB's bytes to compress. */
 int label__png(const struct label__plan *p, struct buf *out)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, p->w, p->h);
@@ -215,8 +271,7 @@ int label__png(const struct label__plan *p, struct buf *out)
         cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
         if (label_draw(cr, p) == 0) {
             cairo_surface_flush(s);
-            if (cairo_surface_write_to_png_stream(s, label_write_buf, out) == CAIRO_STATUS_SUCCESS)
-                rc = 0;
+            rc = png_encode(s, out);
         }
     }
     cairo_destroy(cr);
