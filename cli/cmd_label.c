@@ -1,9 +1,9 @@
 /* cmd_label.c: packaging labels from the command line.
  *
- *   seclabel label ID [--format png|svg|pdf|zpl|term] [--layout full|compact] [--size WxH]
+ *   seclabel label ID [--format png|svg|pdf|zpl|term] [--layout full|compact|qr] [--size WxH]
  *                     [--dpi N] [--ec L|M|Q|H] [-o FILE]
  *   seclabel labels (--manufacturer SLUG | --ids FILE) [--sheet a4|letter] [--crop-marks]
- *                   [--layout full|compact] [--size WxH] -o sheet.pdf
+ *                   [--layout full|compact|qr] [--size WxH] -o sheet.pdf
  *
  * One label is rendered by the server (GET /p/ID/label.FORMAT); `term` prints the QR code in
  * the terminal with UTF-8 half blocks. Sheets are drawn here with the same rendering module
@@ -78,7 +78,7 @@ static int options(const struct label_args *a, struct label_opts *o)
 {
     label_opts_default(o);
     if (a->layout && labeldata_layout(a->layout, &o->layout))
-        return cli_usage_error("--layout is full or compact, not '%s'", a->layout);
+        return cli_usage_error("--layout is full, compact or qr, not '%s'", a->layout);
     if (a->size && labeldata_size(a->size, &o->width_mm, &o->height_mm))
         return cli_usage_error("--size is WIDTHxHEIGHT in mm, each 10-400, e.g. 60x40");
     if (a->ec && (strlen(a->ec) != 1 || !strchr("LMQH", a->ec[0])))
@@ -162,7 +162,10 @@ int cmd_label(int argc, char **argv, struct client *c)
         return cli_usage_error("--format is png, svg, pdf, zpl or term, not '%s'", a.format);
     struct buf path = BUF_INIT, def = BUF_INIT;
     buf_printf(&path, "/p/%s/label.%s?layout=%s&ec=%c&dpi=%d", a.id, labeldata_ext(f),
-               o.layout == LABEL_COMPACT ? "compact" : "full", o.ec_level, o.dpi);
+               o.layout == LABEL_COMPACT ? "compact"
+               : o.layout == LABEL_QR    ? "qr"
+                                         : "full",
+               o.ec_level, o.dpi);
     if (a.size) buf_printf(&path, "&width_mm=%g&height_mm=%g", o.width_mm, o.height_mm);
     buf_printf(&def, "%s.%s", a.id, labeldata_ext(f));
     const char *out = a.out ? a.out : buf_cstr(&def);

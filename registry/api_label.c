@@ -1,5 +1,5 @@
 /* api_label.c: packaging labels over HTTP: GET /p/{id}/label.{png,svg,pdf,zpl} with
- * ?layout=full|compact&width_mm=&height_mm=&dpi=&ec=L|M|Q|H. Rendering is label.c's (the same
+ * ?layout=full|compact|qr&width_mm=&height_mm=&dpi=&ec=L|M|Q|H. Rendering is label.c's (the same
  * module the CLI uses for sheets); labels are deterministic, so the ETag is a hash of what
  * goes into one (record version, options, public URL) and a rendered label is kept in a small
  * per-loop cache. */
@@ -123,7 +123,7 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
     if (label_options(req, f, &o))
         return http_resp_error(resp, REG_EBADREQ,
-                               "Label options: layout full or compact, width_mm and height_mm "
+                               "Label options: layout full, compact or qr, width_mm and height_mm "
                                "10-400, dpi 72-1200, ec L, M, Q or H.");
     int rc = api_read_record(app, id, &txn, &json, &len);
     if (rc == REG_ENOTFOUND) return api_error_fmt(resp, rc, "No product with ID '%s'.", id);

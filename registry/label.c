@@ -234,10 +234,11 @@ static int label_check_info(const struct label_info *info, const struct label_op
 void label__resolve(const struct label_opts *o, struct label_opts *out)
 {
     *out = *o;
-    int compact = o->layout == LABEL_COMPACT;
-    if (out->width_mm == 0) out->width_mm = compact ? LABEL_COMPACT_WIDTH_MM : LABEL_FULL_WIDTH_MM;
-    if (out->height_mm == 0)
-        out->height_mm = compact ? LABEL_COMPACT_HEIGHT_MM : LABEL_FULL_HEIGHT_MM;
+    double w = LABEL_FULL_WIDTH_MM, h = LABEL_FULL_HEIGHT_MM;
+    if (o->layout == LABEL_COMPACT) w = LABEL_COMPACT_WIDTH_MM, h = LABEL_COMPACT_HEIGHT_MM;
+    if (o->layout == LABEL_QR) w = h = LABEL_QR_SIDE_MM;
+    if (out->width_mm == 0) out->width_mm = w;
+    if (out->height_mm == 0) out->height_mm = h;
 }
 
 int label__check_opts(const struct label_opts *o, struct buf *why)
@@ -256,8 +257,8 @@ int label__check_opts(const struct label_opts *o, struct buf *why)
         buf_puts(why, "the error-correction level must be L, M, Q or H");
         return -EINVAL;
     }
-    if (o->layout != LABEL_FULL && o->layout != LABEL_COMPACT) {
-        buf_puts(why, "the layout must be full or compact");
+    if (o->layout != LABEL_FULL && o->layout != LABEL_COMPACT && o->layout != LABEL_QR) {
+        buf_puts(why, "the layout must be full, compact or qr");
         return -EINVAL;
     }
     if (o->format != LABEL_PNG && o->format != LABEL_SVG && o->format != LABEL_PDF &&
@@ -466,6 +467,15 @@ static void label_geom(const struct job *j, int w, int h, struct geom *g)
     g->stacked = h > w;
     side = g->stacked ? w : h;
     g->module = side / (j->p->qr.width + 2 * LABEL_QUIET);
+    if (j->o->layout == LABEL_QR) { /* the code alone, centred; no text column */
+        g->module = (w < h ? w : h) / (j->p->qr.width + 2 * LABEL_QUIET);
+        if (g->module > j->max_module) g->module = j->max_module;
+        g->qr_x = (w - j->p->qr.width * g->module) / 2;
+        g->qr_y = (h - j->p->qr.width * g->module) / 2;
+        g->stacked = 0;
+        g->col_x = g->col_w = g->col_top = g->col_bottom = 0;
+        return;
+    }
     /* the text column is placed as for the largest modules; ZPL's smaller ones are centred */
     int pad = (side - j->p->qr.width * g->module) / 2;
     if (g->module > j->max_module) g->module = j->max_module;
@@ -719,7 +729,9 @@ static void label_job_texts(struct job *j, const struct label_info *info)
     off[T_COUNT] = p->store.len; /* the QR code's URL, exactly as given */
     buf_puts(&p->store, url);
     buf_putc(&p->store, '\0');
-    off[T_SUPPORT] = label_store(p, "Security updates until ", info->support_date, &len[T_SUPPORT]);
+    if (j->o->layout != LABEL_QR)
+        off[T_SUPPORT] =
+            label_store(p, "Security updates until ", info->support_date, &len[T_SUPPORT]);
     if (full) {
         off[T_NAME] = label_store(p, "", info->product_name, &len[T_NAME]);
         if (!label_blank(info->product_model))

@@ -9,6 +9,8 @@
  *     problems: <contact>"; and, for people who cannot scan, the product ID and the registry
  *     address (short_url, else the URL without "https://").
  *   compact layout (LABEL_COMPACT): the QR code and "Security updates until 2030-12-31" only.
+ *   QR layout (LABEL_QR): the QR code alone, centred, with its quiet zone: for artwork that
+ *     prints the promises itself.
  *
  * Every line is measured with DejaVu Sans (fonts-dejavu-core) and must fit: text shrinks down
  * to 6 pt, then breaks into lines; what still does not fit is refused with the smallest label
@@ -29,7 +31,7 @@
 #include <stddef.h>
 
 enum label_format { LABEL_PNG, LABEL_SVG, LABEL_PDF, LABEL_ZPL };
-enum label_layout { LABEL_FULL, LABEL_COMPACT };
+enum label_layout { LABEL_FULL, LABEL_COMPACT, LABEL_QR };
 enum label_paper { LABEL_A4, LABEL_LETTER };
 
 /* The sizes a width_mm or height_mm of 0 stands for. Full: a common 80 x 40 mm roll label,
@@ -40,6 +42,7 @@ enum label_paper { LABEL_A4, LABEL_LETTER };
 #define LABEL_FULL_HEIGHT_MM 40.0
 #define LABEL_COMPACT_WIDTH_MM 40.0
 #define LABEL_COMPACT_HEIGHT_MM 20.0
+#define LABEL_QR_SIDE_MM 20.0 /* the QR layout's default width and height */
 
 struct label_info {            /* all borrowed, NUL-terminated UTF-8 without control chars */
     const char *url;           /* what the QR code encodes, exactly (required) */

@@ -70,6 +70,8 @@ int labeldata_layout(const char *s, enum label_layout *l)
         *l = LABEL_FULL;
     else if (!strcmp(s, "compact"))
         *l = LABEL_COMPACT;
+    else if (!strcmp(s, "qr"))
+        *l = LABEL_QR;
     else
         return -EINVAL;
     return 0;

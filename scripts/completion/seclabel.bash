@@ -12,7 +12,7 @@ _seclabel() {
 	case $prev in
 	--format) [ "$cmd" = export ] && COMPREPLY=($(compgen -W "jsonl cta-2120" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "png svg pdf zpl term" -- "$cur")); return ;;
-	--layout) COMPREPLY=($(compgen -W "full compact" -- "$cur")); return ;;
+	--layout) COMPREPLY=($(compgen -W "full compact qr" -- "$cur")); return ;;
 	--sheet) COMPREPLY=($(compgen -W "a4 letter" -- "$cur")); return ;;
 	--support) COMPREPLY=($(compgen -W "active ending_soon ended" -- "$cur")); return ;;
 	--compliant) COMPREPLY=($(compgen -W "true false" -- "$cur")); return ;;

@@ -243,21 +243,19 @@ static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int 
 /* Decode the label and read its QR code back: every pixel of the code's square is pure black
  * or white, modules are whole pixels of at least 0.4 mm, the quiet zone is at least 4 modules,
  * and each module matches qr_encode() of the URL. */
-static void test_qr_in_png_is_crisp_and_exact(void **state)
+/* The PNG in b is `width` px wide and holds exactly the QR code of URL: black and white only
+ * in the code's square, whole modules of at least min_module px, a 4-module quiet zone. */
+static void assert_png_holds_exact_qr(struct buf *b, int width, int min_module)
 {
-    (void)state;
-    struct buf b = BUF_INIT;
     struct qr q;
-    render_ok(&cam, NULL, &b);
     assert_int_equal(qr_encode(URL, 'M', &q), 0);
-
-    struct png_reader r = {&b, 0};
+    struct png_reader r = {b, 0};
     cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &r);
     assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
     int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
     int stride = cairo_image_surface_get_stride(s);
     const unsigned char *px = cairo_image_surface_get_data(s);
-    assert_int_equal(w, 945);
+    assert_int_equal(w, width);
 
     int x0 = h, y0 = h, x1 = -1, y1 = -1;
     for (int y = 0; y < h; y++) {
@@ -273,7 +271,7 @@ static void test_qr_in_png_is_crisp_and_exact(void **state)
     int side = x1 - x0 + 1, m = side / q.width;
     assert_int_equal(y1 - y0 + 1, side);
     assert_int_equal(m * q.width, side);
-    assert_true(m >= 5); /* 0.4 mm at 300 dpi is 4.7 px */
+    assert_true(m >= min_module);
     assert_true(x0 >= 4 * m && y0 >= 4 * m && h - 1 - y1 >= 4 * m && h - 1 - x1 >= 4 * m);
     for (int my = 0; my < q.width; my++) {
         for (int mx = 0; mx < q.width; mx++) {
@@ -284,7 +282,38 @@ static void test_qr_in_png_is_crisp_and_exact(void **state)
     }
     cairo_surface_destroy(s);
     qr_free(&q);
+}
+
+static void test_qr_in_png_is_crisp_and_exact(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT;
+    render_ok(&cam, NULL, &b);
+    assert_png_holds_exact_qr(&b, 945, 5); /* 0.4 mm at 300 dpi is 4.7 px */
     buf_free(&b);
+}
+
+/* The QR layout: the code alone, centred, in every format; no words at all. */
+static void test_qr_layout_is_the_code_alone(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT, words = BUF_INIT;
+    struct label_opts o = opts(LABEL_PNG, LABEL_QR, 19, 19, 150);
+    render_ok(&cam, &o, &b);
+    assert_png_holds_exact_qr(&b, 112, 3); /* 0.4 mm at 150 dpi is 2.4 px */
+    o = opts(LABEL_SVG, LABEL_QR, 0, 0, 300);
+    buf_reset(&b);
+    render_ok(&cam, &o, &b);
+    svg_words(&b, &words);
+    assert_string_equal(words.data, "");
+    assert_true(contains(&b, "width=\"20mm\"")); /* the default: 20 x 20 mm */
+    o = opts(LABEL_PNG, LABEL_QR, 10, 10, 300);
+    char why[256];
+    buf_reset(&b);
+    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
+    assert_true(strstr(why, "QR modules") != NULL);
+    buf_free(&b);
+    buf_free(&words);
 }
 
 /* ---- what the label says ---- */
@@ -822,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_qr_in_png_is_crisp_and_exact),
         cmocka_unit_test(test_full_layout_states_every_promise),
         cmocka_unit_test(test_compact_layout_has_only_the_date),
+        cmocka_unit_test(test_qr_layout_is_the_code_alone),
         cmocka_unit_test(test_svg_escapes_text),
         cmocka_unit_test(test_zpl_escapes_field_data),
         cmocka_unit_test(test_refusals_name_a_size_that_fits),
