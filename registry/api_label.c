@@ -152,6 +152,7 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
         http_resp_header(resp, "Cache-Control", "public, max-age=300");
         http_resp_header(resp, "Content-Disposition", "inline; filename=\"%s-label.%s\"", id,
                          labeldata_ext(f));
+        resp->cacheable = resp->status == 200;
     }
     return resp->status;
 }

@@ -61,10 +61,10 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen, in
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
     drop(c, e);
-    if (c->bytes + klen + resp->body.len + 1024 > RCACHE_MAX_BYTES) {
-        for (size_t i = 0; i < RCACHE_SLOTS; i++)
-            drop(c, &c->slot[i]);
-        c->dropped++;
+    while (c->bytes && c->bytes + klen + resp->body.len + 1024 > RCACHE_MAX_BYTES) {
+        struct rcache_entry *v = &c->slot[c->sweep++ & (RCACHE_SLOTS - 1)];
+        c->evicted += v->hash != 0;
+        drop(c, v);
     }
     e->hash = h;
     e->gen = gen;

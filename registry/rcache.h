@@ -6,7 +6,8 @@
  * the day they were made in: the owner bumps its generation after every write, which makes every
  * older entry stale at once; a new day does the same (support status counts days). Stale
  * entries are dropped when met. A fixed number of slots (direct-mapped by hash) and a byte
- * budget bound the memory: past the budget, everything is dropped and filling starts again.
+ * budget bound the memory: past the budget, entries are dropped in slot order from a cursor
+ * that goes round (the oldest insertion is not tracked; any entry may go) until it fits.
  *
  * Ownership: the cache owns its entries; a pointer from rcache_get is valid until the next
  * rcache_put or rcache_free. */
@@ -34,7 +35,8 @@ struct rcache_entry {
 struct rcache {
     struct rcache_entry *slot; /* RCACHE_SLOTS */
     size_t bytes;
-    unsigned long long hits, misses, dropped;
+    size_t sweep; /* next slot to drop when over budget */
+    unsigned long long hits, misses, evicted;
 };
 
 void rcache_init(struct rcache *c);

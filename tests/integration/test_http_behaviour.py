@@ -209,6 +209,8 @@ def test_repeated_reads_are_never_stale(server, acme):
     first = [server.get("/v1/products/cam") for _ in range(3)]
     assert len({r.headers["X-Request-Id"] for r in first}) == 3
     assert all(r.json()["version"] == 1 and r.headers["Date"] for r in first)
+    label = server.get("/p/cam/label.svg").text
+    assert server.get("/p/cam/label.svg").text == label and "Acme Indoor Camera" in label
     de = server.get("/p/cam", headers={"Accept-Language": "de"}).text
     en = server.get("/p/cam", headers={"Accept-Language": "en"}).text
     assert server.get("/p/cam", headers={"Accept-Language": "de"}).text == de != en
@@ -216,6 +218,7 @@ def test_repeated_reads_are_never_stale(server, acme):
                       json=declaration(id="cam", product_name="Renamed Camera")).status_code == 200
     assert server.get("/v1/products/cam").json()["product_name"] == "Renamed Camera"
     assert "Renamed Camera" in server.get("/p/cam", headers={"Accept-Language": "de"}).text
+    assert "Renamed Camera" in server.get("/p/cam/label.svg").text
     assert server.post("/v1/batch", acme, json={"products": [
         declaration(id="cam", product_name="Batch Camera")]}).json()["updated"] == 1
     assert server.get("/v1/products/cam").json()["product_name"] == "Batch Camera"
