@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <uv.h>
 
 static const struct route routes[] = {
     {HTTP_M_GET, "/", api_home},
@@ -299,18 +300,65 @@ static int cache_key(const struct http_req *req, char *key, size_t n, size_t *kl
     return 0;
 }
 
-static double since(const struct timespec *t0)
+static double monotonic(void)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Count and log a finished request (resp->route and resp->started set by app_handle). */
+static void account(struct app *app, const struct http_req *req, const struct http_resp *resp,
+                    size_t body_len)
+{
+    double s = monotonic() - resp->started;
+    count_request(&app->metrics, (size_t)resp->route, resp->status, s);
+    if (app->log_requests) log_request(req, resp->status, body_len, s * 1e3);
+}
+
+_Static_assert(sizeof(uv_work_t) <= sizeof(((struct api_job *)0)->work), "api_job.work too small");
+
+static void job_work(uv_work_t *w)
+{
+    struct api_job *job = w->data;
+    job->run(job);
+}
+
+static void job_after(uv_work_t *w, int status)
+{
+    struct api_job *job = w->data;
+    (void)status; /* never cancelled: uv_cancel is not used */
+    job->done(job);
+    struct http_resp *resp = job->resp;
+    account(job->app, job->req, resp, resp->body.len);
+    free(job);
+    http_parser_resume(resp->parser);
+}
+
+int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, struct api_job *job,
+              api_job_fn run, api_job_fn done)
+{
+    job->app = app;
+    job->req = req;
+    job->resp = resp;
+    job->run = run;
+    job->done = done;
+    uv_work_t *w = (uv_work_t *)job->work;
+    w->data = job;
+    if (app->loop && resp->parser && uv_queue_work(app->loop, w, job_work, job_after) == 0) {
+        resp->deferred = 1;
+        return 0;
+    }
+    run(job);
+    done(job);
+    free(job);
+    return resp->status;
 }
 
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    resp->started = monotonic();
     char key[HTTP_MAX_URL + 512];
     size_t klen = 0;
     int64_t today = assess_today();
@@ -320,13 +368,13 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     if (e) {
         resp->prebuilt = &e->resp;
         resp->status = 200;
-        double s = since(&t0);
-        count_request(&app->metrics, (size_t)e->route, 200, s);
-        if (app->log_requests) log_request(req, 200, e->resp.body_len, s * 1e3);
+        resp->route = e->route;
+        account(app, req, resp, e->resp.body_len);
         return;
     }
     int allow;
     const struct route *r = router_match(routes, NROUTES, req, &allow);
+    resp->route = r ? (int)(r - routes) : (int)NROUTES;
     if (r)
         r->fn(app, req, resp);
     else if (allow) {
@@ -334,12 +382,10 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_EMETHOD, NULL);
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
-    size_t route = r ? (size_t)(r - routes) : NROUTES;
+    if (resp->deferred) return; /* accounted for when it is answered */
     if (cached && resp->cacheable && resp->status == 200 && !resp->close)
-        rcache_put(&app->responses, key, klen, app->generation, today, (int)route, req, resp);
-    double s = since(&t0);
-    count_request(&app->metrics, route, resp->status, s);
-    if (app->log_requests) log_request(req, resp->status, resp->body.len, s * 1e3);
+        rcache_put(&app->responses, key, klen, app->generation, today, resp->route, req, resp);
+    account(app, req, resp, resp->body.len);
 }
 
 void api_metrics_text(const struct app *app, struct buf *out)

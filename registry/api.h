@@ -44,7 +44,9 @@ struct app {
     const char *public_url;       /* borrowed; base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* borrowed; the registry's own contact (security.txt), or NULL */
     const unsigned *connections;  /* borrowed from the server: open connections, or NULL */
-    int log_requests;             /* one access-log line per request on stderr */
+    void *loop;       /* the server's uv_loop_t, to run writes on libuv's thread pool; NULL: writes
+                         run in the request callback (tools and tests without a loop) */
+    int log_requests; /* one access-log line per request on stderr */
     struct app_metrics metrics;
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */

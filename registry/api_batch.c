@@ -26,18 +26,19 @@ struct batch_counts {
     size_t created, updated, unchanged, failed;
 };
 
-/* The whole-request checks: a JSON object whose "products" is an array of 1..API_BATCH_MAX. */
-static int batch_shape(struct http_resp *resp, yyjson_val *root, yyjson_val **list)
+/* The whole-request checks: a JSON object whose "products" is an array of 1..API_BATCH_MAX.
+ * 0, or an error code with the message in msg. */
+static int batch_shape(yyjson_val *root, char *msg, size_t n)
 {
-    *list = yyjson_obj_get(root, "products");
-    if (!yyjson_is_arr(*list))
-        return http_resp_error(resp, REG_EBADREQ,
-                               "The body must be {\"products\": [declaration, ...]}.");
-    if (yyjson_arr_size(*list) > API_BATCH_MAX) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "At most %d declarations per batch; this one has %zu.",
-                 API_BATCH_MAX, yyjson_arr_size(*list));
-        return http_resp_error(resp, REG_ETOOMANY, msg);
+    yyjson_val *list = yyjson_obj_get(root, "products");
+    if (!yyjson_is_arr(list)) {
+        snprintf(msg, n, "The body must be {\"products\": [declaration, ...]}.");
+        return REG_EBADREQ;
+    }
+    if (yyjson_arr_size(list) > API_BATCH_MAX) {
+        snprintf(msg, n, "At most %d declarations per batch; this one has %zu.", API_BATCH_MAX,
+                 yyjson_arr_size(list));
+        return REG_ETOOMANY;
     }
     return 0;
 }
@@ -119,36 +120,88 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, yyj
     return store_txn_commit(txn);
 }
 
-int api_batch(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
+/* The whole batch (parse, check, write, the answer) runs on the thread pool: a commit of a
+ * thousand declarations takes tens of milliseconds that the event loop must not wait for. */
+struct batch_job {
+    struct api_job job; /* first */
     char owner[AUTH_SLUG_MAX];
-    if (api_authenticate(app, req, resp, owner)) return resp->status;
-    if (!api_is_json(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
+    int code;          /* the answer: 0 for 200 with body, else an error code with message */
+    char message[128]; /* "" for the code's default */
+    int changed;       /* something was written: cached answers are stale */
+    struct buf body;
+};
+
+static void batch_run(struct api_job *job)
+{
+    struct batch_job *b = (struct batch_job *)job;
+    const struct http_req *req = job->req;
     yyjson_doc *in = yyjson_read(req->body.data ? req->body.data : "", req->body.len, 0);
-    if (!in) return http_resp_error(resp, REG_EBADJSON, NULL);
-    yyjson_val *list;
-    if (batch_shape(resp, yyjson_doc_get_root(in), &list)) {
+    yyjson_val *list = yyjson_obj_get(yyjson_doc_get_root(in), "products");
+    if (!in) {
+        b->code = REG_EBADJSON;
+        return;
+    }
+    if ((b->code = batch_shape(yyjson_doc_get_root(in), b->message, sizeof b->message))) {
         yyjson_doc_free(in);
-        return resp->status;
+        return;
     }
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(doc), *arr = yyjson_mut_arr(doc);
     yyjson_mut_doc_set_root(doc, o);
     struct batch_counts n = {0};
-    int rc = batch_write(app, owner, list, doc, arr, &n);
-    if (!rc && n.created + n.updated) app->generation++;
+    int rc = batch_write(job->app, b->owner, list, doc, arr, &n);
     yyjson_doc_free(in);
     if (rc) {
         yyjson_mut_doc_free(doc);
-        return http_resp_error(resp, rc, "Storage failed; nothing in this batch was written.");
+        b->code = rc;
+        snprintf(b->message, sizeof b->message,
+                 "Storage failed; nothing in this batch was written.");
+        return;
     }
+    b->changed = n.created + n.updated > 0;
     yyjson_mut_obj_add_uint(doc, o, "created", n.created);
     yyjson_mut_obj_add_uint(doc, o, "updated", n.updated);
     yyjson_mut_obj_add_uint(doc, o, "unchanged", n.unchanged);
     yyjson_mut_obj_add_uint(doc, o, "failed", n.failed);
     yyjson_mut_obj_add_val(doc, o, "results", arr);
-    return api_json_doc(resp, 200, doc);
+    size_t len;
+    char *json = yyjson_mut_write(doc, 0, &len);
+    yyjson_mut_doc_free(doc);
+    if (!json) {
+        b->code = REG_EINTERNAL;
+        return;
+    }
+    buf_append(&b->body, json, len);
+    buf_putc(&b->body, '\n');
+    free(json);
+}
+
+static void batch_done(struct api_job *job)
+{
+    struct batch_job *b = (struct batch_job *)job;
+    if (b->changed) job->app->generation++;
+    if (b->code) {
+        http_resp_error(job->resp, b->code, b->message[0] ? b->message : NULL);
+    } else {
+        job->resp->status = 200;
+        job->resp->content_type = JSON_TYPE;
+        buf_append(&job->resp->body, b->body.data, b->body.len);
+    }
+    buf_free(&b->body);
+}
+
+int api_batch(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct batch_job *b = xcalloc(1, sizeof *b);
+    int rc = api_authenticate(app, req, resp, b->owner) ? resp->status
+             : !api_is_json(req)                        ? http_resp_error(resp, REG_EMEDIA, NULL)
+                                                        : 0;
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    return api_defer(app, req, resp, &b->job, batch_run, batch_done);
 }
 
 size_t api_body_limit(void *ctx, const struct http_req *req)

@@ -63,6 +63,26 @@ struct product_result;
 const char *api_write_message(int rc, const char *id, const struct product_result *res, char *msg,
                               size_t n);
 
+/* Work that must not stall the event loop (a durable write waits for fsync): `run` goes to
+ * libuv's thread pool and must touch only the store and the job's own state (the request is
+ * valid and unchanging meanwhile); `done` then runs on the loop thread, fills job->resp, and
+ * the response is sent. Without a loop (app->loop NULL) both run at once. The handler
+ * allocates the job (with this struct first) and returns; done frees nothing: api_defer frees
+ * the job after done with free(). */
+struct api_job;
+typedef void (*api_job_fn)(struct api_job *job);
+struct api_job {
+    unsigned char work[128]; /* a uv_work_t, kept opaque so handlers need not include uv.h */
+    struct app *app;
+    struct http_req *req;
+    struct http_resp *resp;
+    api_job_fn run, done;
+};
+/* Start job (allocated with malloc, its api_job first); returns the response's status so far
+ * (0 while deferred). */
+int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, struct api_job *job,
+              api_job_fn run, api_job_fn done);
+
 /* The request counters and latency histogram in Prometheus text format. */
 void api_metrics_text(const struct app *app, struct buf *out);
 

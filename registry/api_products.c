@@ -153,47 +153,70 @@ static int write_error(struct http_resp *resp, int rc, const char *id,
     return http_resp_error(resp, rc, api_write_message(rc, id, res, msg, sizeof msg));
 }
 
-int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    const char *id = req->params[0];
+/* A PUT or a withdrawal: checked on the loop thread, written on the thread pool (the commit
+ * waits for fsync), answered on the loop thread. */
+struct write_job {
+    struct api_job job; /* first */
     char owner[AUTH_SLUG_MAX];
-    if (api_authenticate(app, req, resp, owner)) return resp->status;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    if (!api_is_json(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
+    long if_match;
+    int withdraw;
+    int rc;
     struct decl_errors errs;
     struct product_result res;
-    struct buf rec = BUF_INIT;
-    int rc = product_put(app->st, owner, id, req->body.data ? req->body.data : "", req->body.len,
-                         if_match(req), &errs, &rec, &res);
-    if (!rc && !res.unchanged) app->generation++;
-    if (rc == REG_EINVALID || rc == REG_EBADJSON)
-        decl_error_body(resp, rc, &errs);
-    else if (rc)
-        write_error(resp, rc, id, &res);
+    struct buf rec;
+};
+
+static void write_run(struct api_job *job)
+{
+    struct write_job *w = (struct write_job *)job;
+    const struct http_req *req = job->req;
+    const char *id = req->params[0];
+    if (w->withdraw)
+        w->rc = product_withdraw(job->app->st, w->owner, id, w->if_match, &w->rec, &w->res);
     else
-        write_reply(app, id, &rec, &res, resp);
-    buf_free(&rec);
-    return resp->status;
+        w->rc = product_put(job->app->st, w->owner, id, req->body.data ? req->body.data : "",
+                            req->body.len, w->if_match, &w->errs, &w->rec, &w->res);
+}
+
+static void write_done(struct api_job *job)
+{
+    struct write_job *w = (struct write_job *)job;
+    const char *id = job->req->params[0];
+    if (!w->rc && !w->res.unchanged) job->app->generation++; /* cached answers are stale */
+    if (w->rc == REG_EINVALID || w->rc == REG_EBADJSON)
+        decl_error_body(job->resp, w->rc, &w->errs);
+    else if (w->rc)
+        write_error(job->resp, w->rc, id, &w->res);
+    else
+        write_reply(job->app, id, &w->rec, &w->res, job->resp);
+    buf_free(&w->rec);
+}
+
+static int start_write(struct app *app, struct http_req *req, struct http_resp *resp, int withdraw)
+{
+    struct write_job *w = xcalloc(1, sizeof *w);
+    const char *id = req->params[0];
+    int rc = api_authenticate(app, req, resp, w->owner) ? resp->status
+             : !decl_id_valid(id, strlen(id))           ? http_resp_error(resp, REG_EBADID, NULL)
+             : !withdraw && !api_is_json(req)           ? http_resp_error(resp, REG_EMEDIA, NULL)
+                                                        : 0;
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    w->withdraw = withdraw;
+    w->if_match = if_match(req);
+    return api_defer(app, req, resp, &w->job, write_run, write_done);
+}
+
+int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    return start_write(ctx, req, resp, 0);
 }
 
 int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp)
 {
-    struct app *app = ctx;
-    const char *id = req->params[0];
-    char owner[AUTH_SLUG_MAX];
-    if (api_authenticate(app, req, resp, owner)) return resp->status;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    struct product_result res;
-    struct buf rec = BUF_INIT;
-    int rc = product_withdraw(app->st, owner, id, if_match(req), &rec, &res);
-    if (!rc && !res.unchanged) app->generation++;
-    if (rc)
-        write_error(resp, rc, id, &res);
-    else
-        write_reply(app, id, &rec, &res, resp);
-    buf_free(&rec);
-    return resp->status;
+    return start_write(ctx, req, resp, 1);
 }
 
 /* Fields that every version rewrites: not "changes". */

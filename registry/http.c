@@ -223,6 +223,18 @@ static void next_id(struct http_parser *p)
     p->req.id[16] = '\0';
 }
 
+/* Write the response to the current request; HPE_PAUSED if the connection is to be closed. */
+static int finish_response(struct http_parser *p)
+{
+    if (!p->req.keep_alive) p->resp.close = 1;
+    write_response(p, p->req.method == HTTP_M_HEAD);
+    if (p->resp.close) {
+        p->closing = 1;
+        return HPE_PAUSED;
+    }
+    return 0;
+}
+
 static int on_message_complete(llhttp_t *ll)
 {
     struct http_parser *p = P(ll);
@@ -232,14 +244,13 @@ static int on_message_complete(llhttp_t *ll)
     split_target(r);
     next_id(p);
     reset_resp(&p->resp);
+    p->resp.parser = p;
     p->on_request(p->ctx, r, &p->resp);
-    if (!r->keep_alive) p->resp.close = 1;
-    write_response(p, r->method == HTTP_M_HEAD);
-    if (p->resp.close) {
-        p->closing = 1;
+    if (p->resp.deferred) { /* answered by http_parser_complete(); nothing more is parsed */
+        p->waiting = 1;
         return HPE_PAUSED;
     }
-    return 0;
+    return finish_response(p);
 }
 
 void http_parser_init(struct http_parser *p, http_request_cb cb, void *ctx, unsigned id_prefix)
@@ -288,11 +299,17 @@ void http_parser_fail(struct http_parser *p, int code, struct buf *out)
 
 int http_parser_feed(struct http_parser *p, const char *data, size_t len, struct buf *out)
 {
+    p->used = 0;
     if (p->closing) return 1;
     p->out = out;
     llhttp_errno_t e = llhttp_execute(&p->ll, data, len);
+    p->used = len;
     if (e == HPE_OK) return 0;
     if (e == HPE_PAUSED && p->closing) return 1;
+    if (e == HPE_PAUSED && p->waiting) {
+        p->used = (size_t)(llhttp_get_error_pos(&p->ll) - data);
+        return 0;
+    }
     http_parser_fail(p, p->err ? p->err : REG_EBADREQ, out);
     return 1;
 }
@@ -467,4 +484,19 @@ void http_date(long t, char out[30])
     struct tm tm;
     gmtime_r(&tt, &tm);
     strftime(out, 30, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+void http_parser_resume(struct http_parser *p)
+{
+    if (p->resume) p->resume(p);
+}
+
+int http_parser_complete(struct http_parser *p, struct buf *out)
+{
+    p->out = out;
+    p->waiting = 0;
+    p->resp.deferred = 0;
+    llhttp_resume(&p->ll);
+    finish_response(p);
+    return p->closing;
 }

@@ -66,6 +66,11 @@ struct http_resp {
                       Accept-Language header, the data and the day */
     const struct http_prebuilt *prebuilt; /* if set, sent instead of the fields above;
                                              borrowed: it must outlive the request callback */
+    int deferred;               /* set by a handler that answers later, from another callback: see
+                                   http_parser_resume(); the request stays valid until then */
+    struct http_parser *parser; /* the parser this response belongs to (for deferring) */
+    int route;                  /* the request callback's own bookkeeping */
+    double started;             /* ditto */
 };
 
 /* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
@@ -109,6 +114,10 @@ struct http_parser {
     int err;          /* REG_E* code of the failure that stopped parsing */
     int in_message;   /* between message begin and complete */
     int closing;      /* a response asked to close: stop parsing */
+    int waiting;      /* a deferred response is outstanding: parsing is paused */
+    size_t used;      /* bytes of the last http_parser_feed() consumed (all, unless waiting) */
+    void (*resume)(struct http_parser *p); /* the connection's: the deferred answer is ready */
+    void *conn;                            /* the connection's, for resume */
     int hfield_open;
     unsigned long long counter; /* requests seen, for request ids */
     unsigned id_prefix;
@@ -117,8 +126,16 @@ struct http_parser {
 void http_parser_init(struct http_parser *p, http_request_cb cb, void *ctx, unsigned id_prefix);
 void http_parser_free(struct http_parser *p);
 /* Feed bytes; responses are appended to out. Returns 0 to keep reading, 1 if the connection
- * must be closed once out is written (an error response, if any, is already in out). */
+ * must be closed once out is written (an error response, if any, is already in out). If a
+ * handler deferred its response, p->waiting is set and only p->used bytes were consumed: the
+ * caller keeps the rest, stops reading, and feeds it again after p->resume has been called. */
 int http_parser_feed(struct http_parser *p, const char *data, size_t len, struct buf *out);
+/* The deferred response in p->resp is complete: tell the connection (p->resume). Called by
+ * whoever filled it, on the parser's thread. */
+void http_parser_resume(struct http_parser *p);
+/* For the connection's resume hook: write the deferred response into out and let parsing go
+ * on. Returns 1 if the connection must be closed once out is written, else 0. */
+int http_parser_complete(struct http_parser *p, struct buf *out);
 /* Append an error response for code (e.g. REG_ETIMEOUT) that closes the connection. */
 void http_parser_fail(struct http_parser *p, int code, struct buf *out);
 /* Write an IMF-fixdate for time t into out (30 bytes). */

@@ -54,6 +54,8 @@ struct conn {
     struct srv *srv;
     struct http_parser hp;
     struct buf out;       /* responses not yet handed to uv_write */
+    struct buf pending;   /* bytes read but not parsed while a deferred answer is outstanding */
+    int orphan;           /* closed while an answer was outstanding: freed when it comes */
     uv_write_t *inflight; /* at most one write at a time */
     int closing, close_after_write, reading, handles_open;
     uint64_t deadline;  /* loop time (ms) at which the current timeout expires */
@@ -78,6 +80,14 @@ void srv_config_default(struct srv_config *cfg)
     cfg->max_connections = 10000;
 }
 
+static void conn_free(struct conn *c)
+{
+    http_parser_free(&c->hp);
+    buf_free(&c->out);
+    buf_free(&c->pending);
+    free(c);
+}
+
 static void on_conn_handle_closed(uv_handle_t *h)
 {
     struct conn *c = h->data;
@@ -89,9 +99,11 @@ static void on_conn_handle_closed(uv_handle_t *h)
         s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
-    http_parser_free(&c->hp);
-    buf_free(&c->out);
-    free(c);
+    if (c->hp.waiting) { /* work in another thread still refers to c->hp: free it after */
+        c->orphan = 1;
+        return;
+    }
+    conn_free(c);
 }
 
 static void conn_close(struct conn *c)
@@ -108,7 +120,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
 
 static void conn_read(struct conn *c, int on)
 {
-    if (c->closing || on == c->reading) return;
+    if (c->closing || on == c->reading || (on && c->hp.waiting)) return;
     if (on && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
         conn_close(c);
         return;
@@ -227,18 +239,17 @@ static void refresh_date(struct srv *s)
     http_date((long)now, s->date);
 }
 
-static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
+/* Parse bytes and act on the outcome: close after writing, a new deadline, or, when a handler
+ * deferred its answer, keep what was not parsed and stop reading until the answer comes. */
+static void conn_feed(struct conn *c, const char *data, size_t len)
 {
-    struct conn *c = st->data;
-    if (nread < 0) {
-        conn_close(c);
-        return;
-    }
-    if (nread == 0) return;
-    refresh_date(c->srv);
     int was_in = c->hp.in_message;
     unsigned long long before = c->hp.counter;
-    int rc = http_parser_feed(&c->hp, b->base, (size_t)nread, &c->out);
+    int rc = http_parser_feed(&c->hp, data, len, &c->out);
+    if (c->hp.waiting) {
+        buf_append(&c->pending, data + c->hp.used, len - c->hp.used);
+        conn_read(c, 0);
+    }
     if (rc) {
         c->close_after_write = 1;
         conn_read(c, 0);
@@ -249,6 +260,43 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
     }
     if (c->out.len >= OUT_HIGH_WATER) conn_read(c, 0);
     conn_flush(c);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
+{
+    struct conn *c = st->data;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0) return;
+    refresh_date(c->srv);
+    conn_feed(c, b->base, (size_t)nread);
+}
+
+/* The http_parser's resume hook: a deferred answer is ready (on the loop thread). */
+static void on_resume(struct http_parser *p)
+{
+    struct conn *c = p->conn;
+    if (c->closing) {
+        c->hp.waiting = 0;
+        if (c->orphan) conn_free(c);
+        return;
+    }
+    refresh_date(c->srv);
+    if (http_parser_complete(&c->hp, &c->out)) {
+        c->close_after_write = 1;
+        conn_flush(c);
+        return;
+    }
+    struct buf rest = c->pending; /* parse what came while waiting */
+    buf_init(&c->pending);
+    if (rest.len)
+        conn_feed(c, rest.data, rest.len);
+    else
+        conn_flush(c);
+    buf_free(&rest);
+    if (!c->close_after_write && c->out.len < OUT_HIGH_WATER) conn_read(c, 1);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -268,6 +316,8 @@ static void on_connection(uv_stream_t *server, int status)
     http_parser_init(&c->hp, app_handle, &s->app, randombytes_random());
     c->hp.date = s->date;
     c->hp.body_limit = api_body_limit;
+    c->hp.resume = on_resume;
+    c->hp.conn = c;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || s->nconns > s->cfg->max_connections) {
         conn_close(c);
         return;
@@ -389,6 +439,7 @@ int srv_run(const struct srv_config *cfg)
         rc = app_init(&s->app, s->st, s->public_url, cfg->log_requests);
         s->app.security_contact = cfg->security_contact;
         s->app.connections = &s->nconns;
+        s->app.loop = &s->loop;
         if (rc) uv_close((uv_handle_t *)&s->listener, NULL);
     }
     if (rc == 0) {

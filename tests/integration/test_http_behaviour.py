@@ -231,3 +231,53 @@ def test_repeated_reads_are_never_stale(server, acme):
     metrics = server.get("/metrics").text
     hits = re.search(r"^seclabel_response_cache_hits_total (\d+)$", metrics, re.M)
     assert hits and int(hits.group(1)) >= 3
+
+
+def test_pipelined_requests_behind_a_write_are_answered_in_order(server, acme):
+    """A write is committed off the event loop; requests pipelined behind it on the same
+    connection wait for it and see what it wrote."""
+    body = json.dumps(declaration(id="pipe")).encode()
+    put = (b"PUT /v1/products/pipe HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+           acme.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: " +
+           str(len(body)).encode() + b"\r\n\r\n" + body)
+    get = b"GET /v1/products/pipe HTTP/1.1\r\nHost: x\r\n\r\n"
+    c = socket.create_connection((server.host, server.port), timeout=10)
+    c.sendall(put + get + put + get)
+    data = b""
+
+    def complete(d, n):  # n whole responses (each with its Content-Length) in d
+        for _ in range(n):
+            head, sep, rest = d.partition(b"\r\n\r\n")
+            m = re.search(rb"Content-Length: (\d+)", head)
+            if not sep or not m or len(rest) < int(m.group(1)):
+                return False
+            d = rest[int(m.group(1)):]
+        return True
+    while not complete(data, 4):
+        chunk = c.recv(65536)
+        assert chunk, data
+        data += chunk
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
+    assert statuses == [b"201", b"200", b"200", b"200"]
+    assert data.count(b"Seclabel-Change: created") == 1
+    assert data.count(b"Seclabel-Change: unchanged") == 1
+    c.close()
+
+
+def test_a_client_gone_during_a_write_harms_nothing(server, acme):
+    """The connection closes while its batch is being written: the write still lands and the
+    server carries on."""
+    body = json.dumps({"products": [declaration(id="gone-%03d" % i) for i in range(500)]})
+    req = (b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + acme.encode() +
+           b"\r\nContent-Type: application/json\r\nContent-Length: " +
+           str(len(body)).encode() + b"\r\n\r\n" + body.encode())
+    for _ in range(3):
+        c = socket.create_connection((server.host, server.port), timeout=10)
+        c.sendall(req)
+        c.close()
+    deadline = time.time() + 20
+    while time.time() < deadline and server.get("/healthz").json()["products"] < 500:
+        time.sleep(0.05)
+    assert server.get("/healthz").json()["products"] == 500
+    assert server.get("/v1/products/gone-499").status_code == 200
+    assert server.proc.poll() is None
