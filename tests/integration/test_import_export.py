@@ -224,3 +224,15 @@ def test_an_id_twice_in_one_file_is_refused(server, acme, tmp_path):
     assert r.returncode == 1 and "2 created, 0 updated, 0 unchanged, 1 failed" in r.stdout
     assert "line 3 (a): the same ID as line 1" in r.stderr
     assert server.get("/v1/products/a").json()["product_name"] == "Acme Indoor Camera"
+
+
+def test_repeats_are_found_across_chunks_of_a_big_file(server, acme, tmp_path):
+    """Rows are read and sent 1000 at a time; an ID repeated 1400 lines later still fails."""
+    lines = [json.dumps(declaration(id="big-%04d" % i)) for i in range(1500)]
+    lines[1404] = json.dumps(declaration(id="big-0005", product_name="Again"))
+    f = tmp_path / "big.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 1 and "1499 created, 0 updated, 0 unchanged, 1 failed" in r.stdout
+    assert "line 1405 (big-0005): the same ID as line 6" in r.stderr
+    assert server.get("/v1/products/big-0005").json()["product_name"] == "Acme Indoor Camera"
