@@ -363,8 +363,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     size_t klen = 0;
     int64_t today = assess_today();
     int cached = cache_key(req, key, sizeof key, &klen) == 0;
-    const struct rcache_entry *e =
-        cached ? rcache_get(&app->responses, key, klen, app->generation, today) : NULL;
+    const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, today) : NULL;
     if (e) {
         resp->prebuilt = &e->resp;
         resp->status = 200;
@@ -383,8 +382,9 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     if (resp->deferred) return; /* accounted for when it is answered */
-    if (cached && resp->cacheable && resp->status == 200 && !resp->close)
-        rcache_put(&app->responses, key, klen, app->generation, today, resp->route, req, resp);
+    if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
+        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), today, resp->route,
+                   req, resp);
     account(app, req, resp, resp->body.len);
 }
 

@@ -50,7 +50,6 @@ struct app {
     struct app_metrics metrics;
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
-    uint64_t generation;     /* bumped by every write: older cached responses are stale */
 };
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);

@@ -24,6 +24,8 @@
 
 struct batch_counts {
     size_t created, updated, unchanged, failed;
+    unsigned scope[API_BATCH_MAX]; /* rcache scopes of the products written */
+    size_t nscopes;
 };
 
 /* The whole-request checks: a JSON object whose "products" is an array of 1..API_BATCH_MAX.
@@ -90,6 +92,7 @@ static int batch_one(struct store_txn *txn, const char *owner, yyjson_val *decl,
     n->created += res.created;
     n->unchanged += res.unchanged;
     n->updated += !res.created && !res.unchanged;
+    if (!res.unchanged && n->nscopes < API_BATCH_MAX) n->scope[n->nscopes++] = rcache_scope(id);
     yyjson_mut_obj_add_str(doc, r, "result", what);
     yyjson_mut_obj_add_uint(doc, r, "version", res.version);
     return 0;
@@ -125,9 +128,9 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, yyj
 struct batch_job {
     struct api_job job; /* first */
     char owner[AUTH_SLUG_MAX];
-    int code;          /* the answer: 0 for 200 with body, else an error code with message */
-    char message[128]; /* "" for the code's default */
-    int changed;       /* something was written: cached answers are stale */
+    int code;              /* the answer: 0 for 200 with body, else an error code with message */
+    char message[128];     /* "" for the code's default */
+    struct batch_counts n; /* what was written: answers made from it are stale */
     struct buf body;
 };
 
@@ -148,8 +151,8 @@ static void batch_run(struct api_job *job)
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(doc), *arr = yyjson_mut_arr(doc);
     yyjson_mut_doc_set_root(doc, o);
-    struct batch_counts n = {0};
-    int rc = batch_write(job->app, b->owner, list, doc, arr, &n);
+    struct batch_counts *n = &b->n;
+    int rc = batch_write(job->app, b->owner, list, doc, arr, n);
     yyjson_doc_free(in);
     if (rc) {
         yyjson_mut_doc_free(doc);
@@ -158,11 +161,10 @@ static void batch_run(struct api_job *job)
                  "Storage failed; nothing in this batch was written.");
         return;
     }
-    b->changed = n.created + n.updated > 0;
-    yyjson_mut_obj_add_uint(doc, o, "created", n.created);
-    yyjson_mut_obj_add_uint(doc, o, "updated", n.updated);
-    yyjson_mut_obj_add_uint(doc, o, "unchanged", n.unchanged);
-    yyjson_mut_obj_add_uint(doc, o, "failed", n.failed);
+    yyjson_mut_obj_add_uint(doc, o, "created", n->created);
+    yyjson_mut_obj_add_uint(doc, o, "updated", n->updated);
+    yyjson_mut_obj_add_uint(doc, o, "unchanged", n->unchanged);
+    yyjson_mut_obj_add_uint(doc, o, "failed", n->failed);
     yyjson_mut_obj_add_val(doc, o, "results", arr);
     size_t len;
     char *json = yyjson_mut_write(doc, 0, &len);
@@ -179,7 +181,8 @@ static void batch_run(struct api_job *job)
 static void batch_done(struct api_job *job)
 {
     struct batch_job *b = (struct batch_job *)job;
-    if (b->changed) job->app->generation++;
+    for (size_t i = 0; i < b->n.nscopes; i++)
+        rcache_invalidate(&job->app->responses, b->n.scope[i]);
     if (b->code) {
         http_resp_error(job->resp, b->code, b->message[0] ? b->message : NULL);
     } else {

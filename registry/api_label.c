@@ -153,6 +153,7 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
         http_resp_header(resp, "Content-Disposition", "inline; filename=\"%s-label.%s\"", id,
                          labeldata_ext(f));
         resp->cacheable = resp->status == 200;
+        resp->cache_scope = id;
     }
     return resp->status;
 }

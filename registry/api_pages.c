@@ -130,6 +130,7 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
     else {
         html_headers(resp, 200);
         resp->cacheable = 1;
+        resp->cache_scope = id;
     }
     call_end(&c);
     return resp->status;

@@ -53,6 +53,7 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
         return resp->status = 304;
     }
     resp->cacheable = 1;
+    resp->cache_scope = id;
     return resp->status = 200;
 }
 
@@ -182,7 +183,8 @@ static void write_done(struct api_job *job)
 {
     struct write_job *w = (struct write_job *)job;
     const char *id = job->req->params[0];
-    if (!w->rc && !w->res.unchanged) job->app->generation++; /* cached answers are stale */
+    if (!w->rc && !w->res.unchanged) /* answers made from the old record are stale */
+        rcache_invalidate(&job->app->responses, rcache_scope(id));
     if (w->rc == REG_EINVALID || w->rc == REG_EBADJSON)
         decl_error_body(job->resp, w->rc, &w->errs);
     else if (w->rc)

@@ -206,6 +206,7 @@ static void reset_resp(struct http_resp *s)
     s->content_type = NULL;
     s->close = 0;
     s->cacheable = 0;
+    s->cache_scope = NULL;
     s->prebuilt = NULL;
     buf_reset(&s->headers);
     buf_reset(&s->body);

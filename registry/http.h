@@ -61,9 +61,10 @@ struct http_resp {
     const char *content_type; /* static string; NULL for no body type */
     struct buf headers;       /* extra header lines, each ending in CRLF */
     struct buf body;
-    int close;     /* close the connection after this response */
-    int cacheable; /* set by a handler: a GET answer that depends only on the URL, the
-                      Accept-Language header, the data and the day */
+    int close;               /* close the connection after this response */
+    int cacheable;           /* set by a handler: a GET answer that depends only on the URL, the
+                                Accept-Language header, the data of one product and the day */
+    const char *cache_scope; /* with cacheable: that product's ID (see rcache.h) */
     const struct http_prebuilt *prebuilt; /* if set, sent instead of the fields above;
                                              borrowed: it must outlive the request callback */
     int deferred;               /* set by a handler that answers later, from another callback: see

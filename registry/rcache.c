@@ -38,13 +38,22 @@ void rcache_free(struct rcache *c)
     c->slot = NULL;
 }
 
-const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, uint64_t gen,
-                                      int64_t day)
+unsigned rcache_scope(const char *s)
+{
+    return (unsigned)(hash_key(s, strlen(s)) & (RCACHE_SCOPES - 1));
+}
+
+void rcache_invalidate(struct rcache *c, unsigned scope)
+{
+    c->scope_gen[scope & (RCACHE_SCOPES - 1)]++;
+}
+
+const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day)
 {
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
     if (e->hash == h && e->key.len == klen && memcmp(e->key.data, key, klen) == 0) {
-        if (e->gen == gen && e->day == day) {
+        if (e->gen == c->scope_gen[e->scope] && e->day == day) {
             c->hits++;
             return e;
         }
@@ -54,7 +63,7 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
     return NULL;
 }
 
-void rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen, int64_t day,
+void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
                 int route, const struct http_req *req, const struct http_resp *resp)
 {
     if (resp->body.len > RCACHE_MAX_RESPONSE) return;
@@ -67,7 +76,8 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen, in
         drop(c, v);
     }
     e->hash = h;
-    e->gen = gen;
+    e->scope = scope & (RCACHE_SCOPES - 1);
+    e->gen = c->scope_gen[e->scope];
     e->day = day;
     e->route = route;
     buf_append(&e->key, key, klen);

@@ -2,10 +2,12 @@
  * shopper's page), so a repeated scan costs a hash lookup and a copy, not a parse and a render.
  *
  * Entries are keyed by the request target and the Accept-Language header (everything such a
- * response depends on besides the data and the day), and stamped with the data generation and
- * the day they were made in: the owner bumps its generation after every write, which makes every
- * older entry stale at once; a new day does the same (support status counts days). Stale
- * entries are dropped when met. A fixed number of slots (direct-mapped by hash) and a byte
+ * response depends on besides the data and the day). Each also names its scope, the data it
+ * was made from (a product ID, hashed into one of RCACHE_SCOPES), and is stamped with that
+ * scope's generation and the day: a write invalidates its product's scope, which makes every
+ * answer made from it stale (and those of the few other products sharing the scope, nothing
+ * else); a new day makes all stale (support status counts days). Stale entries are dropped
+ * when met. A fixed number of slots (direct-mapped by hash) and a byte
  * budget bound the memory: past the budget, entries are dropped in slot order from a cursor
  * that goes round (the oldest insertion is not tracked; any entry may go) until it fits.
  *
@@ -20,12 +22,14 @@
 #include <stdint.h>
 
 #define RCACHE_SLOTS 8192               /* a power of two */
-#define RCACHE_MAX_BYTES (32u << 20)    /* responses and keys together */
+#define RCACHE_MAX_BYTES (24u << 20)    /* responses and keys together */
+#define RCACHE_SCOPES 4096              /* a power of two */
 #define RCACHE_MAX_RESPONSE (64u << 10) /* larger responses are not kept */
 
 struct rcache_entry {
     uint64_t hash; /* 0: empty */
-    uint64_t gen;
+    unsigned scope;
+    uint32_t gen; /* the scope's generation when the entry was made */
     int64_t day;
     int route; /* the owner's, for its metrics */
     struct buf key;
@@ -36,17 +40,21 @@ struct rcache {
     struct rcache_entry *slot; /* RCACHE_SLOTS */
     size_t bytes;
     size_t sweep; /* next slot to drop when over budget */
+    uint32_t scope_gen[RCACHE_SCOPES];
     unsigned long long hits, misses, evicted;
 };
 
 void rcache_init(struct rcache *c);
 void rcache_free(struct rcache *c);
-/* The fresh entry for key (gen and day must match), or NULL. */
-const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, uint64_t gen,
-                                      int64_t day);
-/* Keep resp, the answer to req, under key (replacing whatever held its slot), unless its body
- * is over RCACHE_MAX_RESPONSE. */
-void rcache_put(struct rcache *c, const char *key, size_t klen, uint64_t gen, int64_t day,
+/* The scope of answers made from the data named by s (a product ID). */
+unsigned rcache_scope(const char *s);
+/* Every answer of scope is stale from now on. */
+void rcache_invalidate(struct rcache *c, unsigned scope);
+/* The fresh entry for key (made today, its scope not invalidated since), or NULL. */
+const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day);
+/* Keep resp, the answer to req, made from scope's data, under key (replacing whatever held its
+ * slot), unless its body is over RCACHE_MAX_RESPONSE. */
+void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
                 int route, const struct http_req *req, const struct http_resp *resp);
 
 #endif
