@@ -34,7 +34,11 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
     char id[DECL_ID_MAX + 1];
     snprintf(id, sizeof id, "%.*s", (int)(key.len > DECL_ID_MAX ? DECL_ID_MAX : key.len),
              (const char *)key.data);
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    const char *cj = NULL;
+    size_t cl = 0;
+    yyjson_doc *doc = product_resolve(v->txn, key.data, key.len, val, &cj, &cl) == 0
+                          ? yyjson_read(cj, cl, 0)
+                          : NULL;
     yyjson_val *rec = yyjson_doc_get_root(doc);
     if (!yyjson_is_obj(rec) || !yyjson_equals_str(yyjson_obj_get(rec, "id"), id)) {
         problem(v, "product %s: the current record does not parse or names another ID%s", id, NULL);
@@ -45,8 +49,9 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
     const char *gtin = yyjson_get_str(yyjson_obj_get(rec, "gtin"));
     size_t len;
     unsigned version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
-    if (product_get_version(v->txn, id, version, &json, &len) != 0 || len != val.len ||
-        memcmp(json, val.data, len) != 0)
+    if (product_get_version(v->txn, id, version, &json, &len) != 0 || len != cl ||
+        memcmp(json, cj, len) != 0 ||
+        product_get_version(v->txn, id, version + 1, &json, &len) == 0)
         problem(v, "product %s: the current record is not its newest version%s", id, NULL);
     struct store_val x;
     char okey[AUTH_SLUG_MAX + DECL_ID_MAX + 2];

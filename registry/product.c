@@ -23,12 +23,13 @@ struct current {
 
 static int load_current(struct store_txn *txn, const char *id, struct current *cur)
 {
-    struct store_val v;
+    const char *json;
+    size_t len;
     memset(cur, 0, sizeof *cur);
-    int rc = store_get(txn, STORE_PRODUCTS, id, strlen(id), &v);
+    int rc = product_get(txn, id, &json, &len);
     if (rc == REG_ENOTFOUND) return 0;
     if (rc) return rc;
-    cur->doc = yyjson_read(v.data, v.len, 0); /* yyjson copies: safe after the txn */
+    cur->doc = yyjson_read(json, len, 0); /* yyjson copies: safe after the txn */
     yyjson_val *root = yyjson_doc_get_root(cur->doc);
     cur->version = (unsigned)yyjson_get_uint(yyjson_obj_get(root, "version"));
     cur->created = yyjson_get_str(yyjson_obj_get(root, "created"));
@@ -149,8 +150,11 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     char key[DECL_ID_MAX + 5];
     size_t klen;
     version_key(id, version, key, &klen);
+    unsigned char current[4]; /* the products table points at the newest version */
+    for (int i = 0; i < 4; i++)
+        current[i] = (unsigned char)(version >> (24 - 8 * i));
     int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len, STORE_NOOVERWRITE);
-    if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), json, len, 0);
+    if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
     if (!rc) rc = append_change(txn, id, version, kind, owner);
     return rc;
 }
@@ -390,14 +394,29 @@ out:
     return rc;
 }
 
+int product_resolve(struct store_txn *txn, const void *id, size_t idlen, struct store_val v,
+                    const char **json, size_t *len)
+{
+    if (v.len > 0 && ((const char *)v.data)[0] == '{') { /* written before versions were shared */
+        *json = v.data;
+        *len = v.len;
+        return 0;
+    }
+    if (v.len != 4 || idlen > DECL_ID_MAX) return REG_ESTORE;
+    const unsigned char *b = v.data;
+    char idz[DECL_ID_MAX + 1];
+    memcpy(idz, id, idlen);
+    idz[idlen] = '\0';
+    unsigned version = (unsigned)b[0] << 24 | (unsigned)b[1] << 16 | (unsigned)b[2] << 8 | b[3];
+    int rc = product_get_version(txn, idz, version, json, len);
+    return rc == REG_ENOTFOUND ? REG_ESTORE : rc; /* a pointer to nothing: damaged */
+}
+
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len)
 {
     struct store_val v;
     int rc = store_get(txn, STORE_PRODUCTS, id, strlen(id), &v);
-    if (rc) return rc;
-    *json = v.data;
-    *len = v.len;
-    return 0;
+    return rc ? rc : product_resolve(txn, id, strlen(id), v, json, len);
 }
 
 int product_get_version(struct store_txn *txn, const char *id, unsigned version, const char **json,
@@ -510,7 +529,11 @@ static int reindex_one(void *ctx, struct store_val key, struct store_val val)
     if (key.len > DECL_ID_MAX) return REG_ESTORE;
     memcpy(id, key.data, key.len);
     id[key.len] = '\0';
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    const char *json;
+    size_t len;
+    int found = product_resolve(r->txn, key.data, key.len, val, &json, &len);
+    if (found) return found;
+    yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *root = yyjson_doc_get_root(doc);
     const char *owner = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
     const char *gtin = yyjson_get_str(yyjson_obj_get(root, "gtin"));

@@ -4,9 +4,9 @@
  * A record is the declaration plus the fields the registry manages, stored as compact JSON:
  *   {"id","version","status","manufacturer","created","modified", ...declaration fields}
  * Every accepted change is written in one transaction: as version N in the versions table
- * (never changed again), as the current record in the products table, and as one entry of the
- * changes feed; the gtins and owners indexes follow in the same transaction. Nothing is ever
- * deleted except a GTIN index entry the product no longer carries. */
+ * (never changed again), as the current version's number in the products table, and as one
+ * entry of the changes feed; the gtins and owners indexes follow in the same transaction. Nothing
+ * is ever deleted except a GTIN index entry the product no longer carries. */
 #ifndef SECLABEL_PRODUCT_H
 #define SECLABEL_PRODUCT_H
 
@@ -65,6 +65,14 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
  * declaration `decl`, a GTIN compared as stored (14 digits): a PUT of decl makes no version. */
 int product_same_declaration(yyjson_val *old, yyjson_val *decl);
 
+/* The products table holds, for each ID, the number of its newest version (4 bytes, big
+ * endian), whose record is in the versions table: each record is stored once. A data directory
+ * written before that holds the record itself there (a JSON object); both are read.
+ * product_resolve turns a products-table value (v, for ID id[0..idlen)) into the record,
+ * borrowed from txn: for code that scans the products table. REG_ESTORE if it is damaged. */
+struct store_val;
+int product_resolve(struct store_txn *txn, const void *id, size_t idlen, struct store_val v,
+                    const char **json, size_t *len);
 /* The current record of `id`, borrowed from txn (see store.h): REG_ENOTFOUND if absent. */
 int product_get(struct store_txn *txn, const char *id, const char **json, size_t *len);
 /* Version `version` of `id`, borrowed: REG_ENOTFOUND if absent. */

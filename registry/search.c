@@ -68,7 +68,11 @@ static int examine(struct walk *w, const char *id, size_t idlen, const char *jso
 
 static int on_product(void *ctx, struct store_val key, struct store_val val)
 {
-    return examine(ctx, key.data, key.len, val.data, val.len);
+    struct walk *w = ctx;
+    const char *json;
+    size_t len;
+    int rc = product_resolve(w->txn, key.data, key.len, val, &json, &len);
+    return rc ? rc : examine(w, key.data, key.len, json, len);
 }
 
 static int on_owned(void *ctx, const char *id, size_t len)

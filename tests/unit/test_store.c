@@ -268,6 +268,48 @@ static void reindex_restores_lost_indexes(void **state)
     store_txn_abort(txn);
 }
 
+/* Each record is stored once: the products table holds the newest version's number. A data
+ * directory from before (the record itself in the products table) is still read, and its next
+ * write moves the product to the new form. */
+static void records_are_stored_once_and_old_ones_still_read(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    struct store_txn *txn;
+    struct store_val v;
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_get(txn, STORE_PRODUCTS, "acme-cam", 8, &v), 0);
+    assert_int_equal(v.len, 4);
+    assert_memory_equal(v.data, "\0\0\0\1", 4);
+    const char *json;
+    size_t len;
+    assert_int_equal(product_get_version(txn, "acme-cam", 1, &json, &len), 0);
+    char *old = strndup(json, len); /* what a data directory from before would hold */
+    store_txn_abort(txn);
+
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    assert_int_equal(store_put(txn, STORE_PRODUCTS, "acme-cam", 8, old, strlen(old), 0), 0);
+    assert_int_equal(store_txn_commit(txn), 0);
+    yyjson_doc *doc = current(f, "acme-cam");
+    assert_non_null(doc);
+    assert_int_equal(yyjson_get_uint(yyjson_obj_get(yyjson_doc_get_root(doc), "version")), 1);
+    yyjson_doc_free(doc);
+    const char *later =
+        "{\"product_name\":\"Acme Indoor Camera\",\"product_model\":\"AC-200\","
+        "\"manufacturer_name\":\"Acme Devices Ltd\",\"support_date\":\"2035-12-31\","
+        "\"security_contact\":\"security@acme.example\","
+        "\"default_password\":\"unique_per_device\"}";
+    assert_int_equal(put(f, "acme", "acme-cam", later, &res), 0);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_get(txn, STORE_PRODUCTS, "acme-cam", 8, &v), 0);
+    assert_int_equal(v.len, 4);
+    assert_memory_equal(v.data, "\0\0\0\2", 4);
+    store_txn_abort(txn);
+    free(old);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +324,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(tokens_are_hashed_and_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_manufacturer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_sees_new_snapshot_each_begin, setup, teardown),
+        cmocka_unit_test_setup_teardown(records_are_stored_once_and_old_ones_still_read, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
