@@ -67,7 +67,8 @@ static const int statuses[APP_STATUSES] = {200, 201, 204, 301, 302, 303, 304, 30
 static const double latency_le[APP_LATENCY_BUCKETS] = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
 
-int app_init(struct app *app, struct store *st, const char *public_url, int log_requests)
+int app_init(struct app *app, struct store *st, const char *public_url, int log_requests,
+             uint32_t *shared_scopes)
 {
     memset(app, 0, sizeof *app);
     app->st = st;
@@ -76,7 +77,7 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
     int rc = i18n_init();
     if (rc) return rc;
     page_init();
-    rcache_init(&app->responses);
+    rcache_init(&app->responses, shared_scopes);
     return store_reader_new(st, &app->rd);
 }
 
@@ -275,13 +276,14 @@ static void count_request(struct app_metrics *m, size_t route, int status, doubl
     int si = APP_STATUSES - 1;
     for (int i = 0; i < APP_STATUSES - 1; i++)
         if (statuses[i] == status) si = i;
-    m->requests[route][si]++;
+    /* Relaxed atomics: only this loop's thread counts, but /metrics on another loop reads. */
+    __atomic_fetch_add(&m->requests[route][si], 1, __ATOMIC_RELAXED);
     int b = 0;
     while (b < APP_LATENCY_BUCKETS && seconds > latency_le[b])
         b++;
-    m->latency[b]++;
-    m->latency_sum += seconds;
-    m->latency_count++;
+    __atomic_fetch_add(&m->latency[b], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&m->latency_sum_ns, (unsigned long long)(seconds * 1e9), __ATOMIC_RELAXED);
+    __atomic_fetch_add(&m->latency_count, 1, __ATOMIC_RELAXED);
 }
 
 /* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
@@ -388,14 +390,21 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     account(app, req, resp, resp->body.len);
 }
 
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* The server's metrics: each loop's counters summed (app->peers: every loop's app). */
 void api_metrics_text(const struct app *app, struct buf *out)
 {
-    const struct app_metrics *m = &app->metrics;
+    const struct app *const *peers = app->npeers ? app->peers : &app;
+    int n = app->npeers ? app->npeers : 1;
     buf_puts(out, "# HELP seclabel_http_requests_total HTTP requests by route and status.\n"
                   "# TYPE seclabel_http_requests_total counter\n");
     for (size_t r = 0; r <= NROUTES; r++)
         for (int s = 0; s < APP_STATUSES; s++) {
-            if (!m->requests[r][s]) continue;
+            unsigned long long count = 0;
+            for (int i = 0; i < n; i++)
+                count += LOAD(peers[i]->metrics.requests[r][s]);
+            if (!count) continue;
             const char *pat = r < NROUTES ? routes[r].pattern : "(none)";
             char status[8];
             if (statuses[s])
@@ -406,23 +415,31 @@ void api_metrics_text(const struct app *app, struct buf *out)
             buf_printf(out,
                        "seclabel_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} "
                        "%llu\n",
-                       method, pat, status, m->requests[r][s]);
+                       method, pat, status, count);
         }
     buf_puts(out, "# HELP seclabel_http_request_duration_seconds Time to answer a request.\n"
                   "# TYPE seclabel_http_request_duration_seconds histogram\n");
-    unsigned long long cum = 0;
-    for (int b = 0; b < APP_LATENCY_BUCKETS; b++) {
-        cum += m->latency[b];
-        buf_printf(out, "seclabel_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                   latency_le[b], cum);
+    unsigned long long cum = 0, sum_ns = 0, count = 0, hits = 0, misses = 0;
+    size_t bytes = 0;
+    for (int b = 0; b <= APP_LATENCY_BUCKETS; b++) {
+        for (int i = 0; i < n; i++)
+            cum += LOAD(peers[i]->metrics.latency[b]);
+        if (b < APP_LATENCY_BUCKETS)
+            buf_printf(out, "seclabel_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                       latency_le[b], cum);
     }
-    cum += m->latency[APP_LATENCY_BUCKETS];
+    for (int i = 0; i < n; i++) {
+        sum_ns += LOAD(peers[i]->metrics.latency_sum_ns);
+        count += LOAD(peers[i]->metrics.latency_count);
+        hits += LOAD(peers[i]->responses.hits);
+        misses += LOAD(peers[i]->responses.misses);
+        bytes += LOAD(peers[i]->responses.bytes);
+    }
     buf_printf(out,
                "seclabel_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
                "seclabel_http_request_duration_seconds_sum %.6f\n"
                "seclabel_http_request_duration_seconds_count %llu\n",
-               cum, m->latency_sum, m->latency_count);
-    const struct rcache *c = &app->responses;
+               cum, (double)sum_ns / 1e9, count);
     buf_printf(out,
                "# HELP seclabel_response_cache_hits_total GET answers sent from the response "
                "cache.\n# TYPE seclabel_response_cache_hits_total counter\n"
@@ -430,7 +447,7 @@ void api_metrics_text(const struct app *app, struct buf *out)
                "# HELP seclabel_response_cache_misses_total Cacheable GETs that were answered "
                "afresh.\n# TYPE seclabel_response_cache_misses_total counter\n"
                "seclabel_response_cache_misses_total %llu\n"
-               "# HELP seclabel_response_cache_bytes Memory held by the response cache.\n"
+               "# HELP seclabel_response_cache_bytes Memory held by the response caches.\n"
                "# TYPE seclabel_response_cache_bytes gauge\nseclabel_response_cache_bytes %zu\n",
-               c->hits, c->misses, c->bytes);
+               hits, misses, bytes);
 }

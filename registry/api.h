@@ -1,6 +1,7 @@
 /* api.h: the registry's HTTP surface: the route table and its handlers (JSON API, pages,
- * labels). Handlers are synchronous and short: each reads through the worker's reusable LMDB
- * reader or writes one transaction, and fills the response.
+ * labels). Reads are answered at once, through the loop's reusable LMDB reader (and its
+ * response cache); writes run on libuv's thread pool (api_defer) and are answered when they
+ * have committed.
  *
  * Ownership: struct app borrows the store and owns its reader; the caller creates it with
  * app_init() and frees it with app_close() on the thread that uses it. */
@@ -23,7 +24,7 @@ struct store_reader;
 struct app_metrics {
     unsigned long long requests[APP_MAX_ROUTES + 1][APP_STATUSES]; /* last row: no route */
     unsigned long long latency[APP_LATENCY_BUCKETS + 1];           /* last: +Inf */
-    double latency_sum;                                            /* seconds */
+    unsigned long long latency_sum_ns;
     unsigned long long latency_count;
 };
 
@@ -44,6 +45,9 @@ struct app {
     const char *public_url;       /* borrowed; base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* borrowed; the registry's own contact (security.txt), or NULL */
     const unsigned *connections;  /* borrowed from the server: open connections, or NULL */
+    const struct app *const *peers; /* every event loop's app (this one included), for
+                                       /metrics; or NULL when there is one loop */
+    int npeers;
     void *loop;       /* the server's uv_loop_t, to run writes on libuv's thread pool; NULL: writes
                          run in the request callback (tools and tests without a loop) */
     int log_requests; /* one access-log line per request on stderr */
@@ -52,7 +56,10 @@ struct app {
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
 };
 
-int app_init(struct app *app, struct store *st, const char *public_url, int log_requests);
+/* shared_scopes: the response-cache generations shared by every loop's app (rcache_init), or
+ * NULL when there is one. */
+int app_init(struct app *app, struct store *st, const char *public_url, int log_requests,
+             uint32_t *shared_scopes);
 void app_close(struct app *app);
 /* Batches (POST /v1/batch): at most this many declarations, and this many body bytes. */
 #define API_BATCH_MAX 1000

@@ -24,6 +24,8 @@ static const char usage[] =
     "  --request-timeout-ms N   time allowed for a request to arrive whole (default 10000)\n"
     "  --idle-timeout-ms N      keep-alive connections idle this long are closed (default 30000)\n"
     "  --max-connections N      connections accepted at once (default 10000)\n"
+    "  --loops N                event loops, each on its own thread and core (default 1;\n"
+    "                           at most 64); they share the port through SO_REUSEPORT\n"
     "  --version, --help\n";
 
 /* A base URL safe to put into pages and JSON unescaped: http(s), no quotes, spaces or
@@ -106,6 +108,12 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             if (num_arg(a, v, &cfg->idle_timeout_ms)) return -1;
         } else if (!strcmp(a, "--max-connections")) {
             if (num_arg(a, v, &cfg->max_connections)) return -1;
+        } else if (!strcmp(a, "--loops")) {
+            if (num_arg(a, v, &cfg->loops)) return -1;
+            if (cfg->loops < 1 || cfg->loops > 64) {
+                fprintf(stderr, "seclabeld: --loops is 1 to 64\n");
+                return -1;
+            }
         } else {
             fprintf(stderr, "seclabeld: unknown option: %s (see --help)\n", a);
             return -1;

@@ -15,16 +15,18 @@ static uint64_t hash_key(const char *key, size_t len)
     return h ? h : 1;
 }
 
-void rcache_init(struct rcache *c)
+void rcache_init(struct rcache *c, uint32_t *shared_scopes)
 {
     memset(c, 0, sizeof *c);
     c->slot = xcalloc(RCACHE_SLOTS, sizeof *c->slot);
+    c->own_scopes = shared_scopes ? NULL : xcalloc(RCACHE_SCOPES, sizeof *c->own_scopes);
+    c->scope_gen = shared_scopes ? shared_scopes : c->own_scopes;
 }
 
 static void drop(struct rcache *c, struct rcache_entry *e)
 {
     if (!e->hash) return;
-    c->bytes -= e->key.cap + e->resp.bytes.cap;
+    __atomic_fetch_sub(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
     buf_free(&e->key);
     buf_free(&e->resp.bytes);
     e->hash = 0;
@@ -36,6 +38,8 @@ void rcache_free(struct rcache *c)
         drop(c, &c->slot[i]);
     free(c->slot);
     c->slot = NULL;
+    free(c->own_scopes);
+    c->own_scopes = NULL;
 }
 
 unsigned rcache_scope(const char *s)
@@ -45,7 +49,7 @@ unsigned rcache_scope(const char *s)
 
 void rcache_invalidate(struct rcache *c, unsigned scope)
 {
-    c->scope_gen[scope & (RCACHE_SCOPES - 1)]++;
+    __atomic_fetch_add(&c->scope_gen[scope & (RCACHE_SCOPES - 1)], 1, __ATOMIC_RELAXED);
 }
 
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day)
@@ -53,13 +57,13 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
     if (e->hash == h && e->key.len == klen && memcmp(e->key.data, key, klen) == 0) {
-        if (e->gen == c->scope_gen[e->scope] && e->day == day) {
-            c->hits++;
+        if (e->gen == __atomic_load_n(&c->scope_gen[e->scope], __ATOMIC_RELAXED) && e->day == day) {
+            __atomic_fetch_add(&c->hits, 1, __ATOMIC_RELAXED);
             return e;
         }
         drop(c, e); /* stale */
     }
-    c->misses++;
+    __atomic_fetch_add(&c->misses, 1, __ATOMIC_RELAXED);
     return NULL;
 }
 
@@ -77,10 +81,10 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, 
     }
     e->hash = h;
     e->scope = scope & (RCACHE_SCOPES - 1);
-    e->gen = c->scope_gen[e->scope];
+    e->gen = __atomic_load_n(&c->scope_gen[e->scope], __ATOMIC_RELAXED);
     e->day = day;
     e->route = route;
     buf_append(&e->key, key, klen);
     http_prebuild(req, resp, &e->resp);
-    c->bytes += e->key.cap + e->resp.bytes.cap;
+    __atomic_fetch_add(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
 }

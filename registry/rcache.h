@@ -39,12 +39,17 @@ struct rcache_entry {
 struct rcache {
     struct rcache_entry *slot; /* RCACHE_SLOTS */
     size_t bytes;
-    size_t sweep; /* next slot to drop when over budget */
-    uint32_t scope_gen[RCACHE_SCOPES];
+    size_t sweep;         /* next slot to drop when over budget */
+    uint32_t *scope_gen;  /* RCACHE_SCOPES generations: shared by every event loop's cache, so a
+                             write answered on one loop invalidates the others' answers too */
+    uint32_t *own_scopes; /* scope_gen when no shared array was given; else NULL */
     unsigned long long hits, misses, evicted;
 };
 
-void rcache_init(struct rcache *c);
+/* shared_scopes: RCACHE_SCOPES zeroed generations shared with the other loops' caches (the
+ * caller keeps it alive longer than every cache), or NULL for a cache of its own. Scopes are
+ * read and bumped with relaxed atomics. */
+void rcache_init(struct rcache *c, uint32_t *shared_scopes);
 void rcache_free(struct rcache *c);
 /* The scope of answers made from the data named by s (a product ID). */
 unsigned rcache_scope(const char *s);

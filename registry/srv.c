@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #define READ_BUF_SIZE (64 * 1024)
@@ -32,14 +34,28 @@
 
 struct conn;
 
+/* What every event loop shares. */
+struct shared {
+    const struct srv_config *cfg;
+    struct store *st;
+    char public_url[512];
+    uint32_t scopes[RCACHE_SCOPES]; /* the response caches' generations (rcache.h) */
+    unsigned nconns;                /* all loops' connections, relaxed atomics */
+    struct srv *loops;
+    unsigned nloops;
+};
+
+/* One event loop, its listener and its connections; loops[0] runs on the main thread and
+ * handles the stop signals. */
 struct srv {
+    struct shared *sh;
     const struct srv_config *cfg;
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_signal_t sigint, sigterm;
+    uv_async_t stop; /* another thread asks this loop to stop */
+    uv_thread_t thread;
     struct app app;
-    struct store *st;
-    char public_url[512];
     char date[30];
     time_t date_t;
     char rbuf[READ_BUF_SIZE];
@@ -99,6 +115,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
         s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
+    __atomic_fetch_sub(&s->sh->nconns, 1, __ATOMIC_RELAXED);
     if (c->hp.waiting) { /* work in another thread still refers to c->hp: free it after */
         c->orphan = 1;
         return;
@@ -313,32 +330,51 @@ static void on_connection(uv_stream_t *server, int status)
     if (s->conns) s->conns->prev = c;
     s->conns = c;
     s->nconns++;
+    unsigned all = __atomic_add_fetch(&s->sh->nconns, 1, __ATOMIC_RELAXED);
     http_parser_init(&c->hp, app_handle, &s->app, randombytes_random());
     c->hp.date = s->date;
     c->hp.body_limit = api_body_limit;
     c->hp.resume = on_resume;
     c->hp.conn = c;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || s->nconns > s->cfg->max_connections) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || all > s->cfg->max_connections) {
         conn_close(c);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
-    uv_timer_start(&c->timer, on_timer, s->cfg->idle_timeout_ms, 0);
+    conn_deadline(c, s->cfg->idle_timeout_ms);
     conn_read(c, 1);
 }
 
+/* Stop this loop: no new connections, close every open one (on this loop's thread). */
+static void loop_stop(struct srv *s)
+{
+    if (s->stopping) return;
+    s->stopping = 1;
+    uv_close((uv_handle_t *)&s->listener, NULL);
+    uv_close((uv_handle_t *)&s->stop, NULL);
+    if (s == s->sh->loops) {
+        uv_close((uv_handle_t *)&s->sigint, NULL);
+        uv_close((uv_handle_t *)&s->sigterm, NULL);
+    }
+    for (struct conn *c = s->conns; c; c = c->next)
+        conn_close(c);
+}
+
+static void on_stop(uv_async_t *a)
+{
+    loop_stop(a->data);
+}
+
+/* SIGINT or SIGTERM (on loops[0]): every loop stops. */
 static void on_signal(uv_signal_t *sig, int signum)
 {
     struct srv *s = sig->data;
     (void)signum;
     if (s->stopping) return;
-    s->stopping = 1;
     fprintf(stderr, "seclabeld: stopping\n");
-    uv_close((uv_handle_t *)&s->listener, NULL);
-    uv_close((uv_handle_t *)&s->sigint, NULL);
-    uv_close((uv_handle_t *)&s->sigterm, NULL);
-    for (struct conn *c = s->conns; c; c = c->next)
-        conn_close(c);
+    for (unsigned i = 1; i < s->sh->nloops; i++)
+        uv_async_send(&s->sh->loops[i].stop);
+    loop_stop(s);
 }
 
 static int parse_listen(const char *spec, struct sockaddr_storage *ss)
@@ -379,23 +415,43 @@ static void bound_url(struct srv *s, char *out, size_t n)
     }
 }
 
-static int start_listener(struct srv *s)
+/* A socket bound to ss with SO_REUSEPORT, so that every loop listens on the same port with a
+ * socket of its own and the kernel spreads new connections over them. libuv 1.44 (Debian 12)
+ * has no flag for it, hence the plain socket calls. */
+static int reuseport_socket(const struct sockaddr_storage *ss, int *fd_out)
 {
-    struct sockaddr_storage ss;
-    int rc = parse_listen(s->cfg->listen, &ss);
-    if (rc) {
-        fprintf(stderr, "seclabeld: --listen %s: expected HOST:PORT\n", s->cfg->listen);
+    int on = 1, fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (fd < 0) return -errno;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
+        bind(fd, (const struct sockaddr *)ss, len) != 0) {
+        int rc = -errno;
+        close(fd);
         return rc;
     }
+    *fd_out = fd;
+    return 0;
+}
+
+/* Listen on ss (its own socket per loop when reuse is set). */
+static int start_listener(struct srv *s, const struct sockaddr_storage *ss, int reuse)
+{
+    int rc, fd;
     uv_tcp_init(&s->loop, &s->listener);
     s->listener.data = s;
-    if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0)) ||
-        (rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection))) {
+    if (reuse) {
+        rc = reuseport_socket(ss, &fd);
+        if (!rc) rc = uv_tcp_open(&s->listener, fd);
+    } else
+        rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)ss, 0);
+    if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+    if (rc) {
         fprintf(stderr, "seclabeld: cannot listen on %s: %s\n", s->cfg->listen, uv_strerror(rc));
         uv_close((uv_handle_t *)&s->listener, NULL);
-        return rc;
     }
-    return 0;
+    return rc;
 }
 
 static void start_signals(struct srv *s)
@@ -407,53 +463,127 @@ static void start_signals(struct srv *s)
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 }
 
-int srv_run(const struct srv_config *cfg)
+/* The database, locked for this server, with its indexes up to date. */
+static int open_store(const struct srv_config *cfg, struct store **st)
 {
-    struct srv *s = xcalloc(1, sizeof *s);
-    s->cfg = cfg;
-    signal(SIGPIPE, SIG_IGN);
-    int rc = store_open(cfg->data_dir, &s->st);
+    int rc = store_open(cfg->data_dir, st);
     if (!rc && (rc = store_lock_server(cfg->data_dir)) == REG_EEXIST) {
         fprintf(stderr, "seclabeld: another seclabeld is already serving %s\n", cfg->data_dir);
-        store_close(s->st);
-        free(s);
+        store_close(*st);
         return rc;
     }
     if (rc) {
         fprintf(stderr, "seclabeld: cannot open database in %s: %s\n", cfg->data_dir,
                 reg_strerror(rc));
-        free(s);
         return rc;
     }
     size_t rebuilt = 0;
-    if ((rc = product_reindex(s->st, &rebuilt)))
+    if ((rc = product_reindex(*st, &rebuilt)))
         fprintf(stderr, "seclabeld: cannot rebuild indexes: %s\n", reg_strerror(rc));
     else if (rebuilt)
         fprintf(stderr, "seclabeld: indexed %zu products written by an older version\n", rebuilt);
-    uv_loop_init(&s->loop);
-    char url[256];
-    if ((rc = start_listener(s)) == 0) {
-        bound_url(s, url, sizeof url);
-        snprintf(s->public_url, sizeof s->public_url, "%s",
-                 cfg->public_url ? cfg->public_url : url);
-        rc = app_init(&s->app, s->st, s->public_url, cfg->log_requests);
-        s->app.security_contact = cfg->security_contact;
-        s->app.connections = &s->nconns;
+    return 0;
+}
+
+/* Bind every loop's listener (loops[0]'s first: with port 0, the others take the port it got). */
+static int start_listeners(struct shared *sh)
+{
+    struct sockaddr_storage ss;
+    int rc = parse_listen(sh->cfg->listen, &ss);
+    if (rc) {
+        fprintf(stderr, "seclabeld: --listen %s: expected HOST:PORT\n", sh->cfg->listen);
+        return rc;
+    }
+    for (unsigned i = 0; i < sh->nloops; i++) {
+        struct srv *s = &sh->loops[i];
+        if ((rc = start_listener(s, &ss, sh->nloops > 1))) return rc;
+        if (i == 0) { /* the port actually bound, for the others */
+            int len = sizeof ss;
+            uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+        }
+    }
+    return 0;
+}
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void loop_thread(void *arg)
+{
+    struct srv *s = arg;
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+}
+
+/* Each loop's app, its stop handle; every app sees the others for /metrics. */
+static int start_apps(struct shared *sh, const struct app **peers)
+{
+    for (unsigned i = 0; i < sh->nloops; i++) {
+        struct srv *s = &sh->loops[i];
+        int rc = app_init(&s->app, sh->st, sh->public_url, sh->cfg->log_requests,
+                          sh->nloops > 1 ? sh->scopes : NULL);
+        if (rc) return rc;
+        s->app.security_contact = sh->cfg->security_contact;
+        s->app.connections = &sh->nconns;
         s->app.loop = &s->loop;
-        if (rc) uv_close((uv_handle_t *)&s->listener, NULL);
+        s->app.peers = sh->nloops > 1 ? peers : NULL;
+        s->app.npeers = sh->nloops > 1 ? (int)sh->nloops : 0;
+        peers[i] = &s->app;
+        uv_async_init(&s->loop, &s->stop, on_stop);
+        s->stop.data = s;
+    }
+    return 0;
+}
+
+int srv_run(const struct srv_config *cfg)
+{
+    struct shared *sh = xcalloc(1, sizeof *sh);
+    sh->cfg = cfg;
+    sh->nloops = cfg->loops ? cfg->loops : 1;
+    sh->loops = xcalloc(sh->nloops, sizeof *sh->loops);
+    const struct app **peers = xcalloc(sh->nloops, sizeof *peers);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = open_store(cfg, &sh->st);
+    if (rc) goto out_free;
+    for (unsigned i = 0; i < sh->nloops; i++) {
+        sh->loops[i].sh = sh;
+        sh->loops[i].cfg = cfg;
+        uv_loop_init(&sh->loops[i].loop);
+    }
+    char url[256] = "";
+    if ((rc = start_listeners(sh)) == 0) {
+        bound_url(&sh->loops[0], url, sizeof url);
+        snprintf(sh->public_url, sizeof sh->public_url, "%s",
+                 cfg->public_url ? cfg->public_url : url);
+        rc = start_apps(sh, peers);
     }
     if (rc == 0) {
-        start_signals(s);
-        printf("seclabeld: listening on %s (data %s, public URL %s)\n", url, cfg->data_dir,
-               s->public_url);
+        start_signals(&sh->loops[0]);
+        printf("seclabeld: listening on %s (data %s, public URL %s, %u event loop%s)\n", url,
+               cfg->data_dir, sh->public_url, sh->nloops, sh->nloops == 1 ? "" : "s");
         fflush(stdout);
-        uv_run(&s->loop, UV_RUN_DEFAULT);
-        app_close(&s->app);
+        for (unsigned i = 1; i < sh->nloops; i++)
+            uv_thread_create(&sh->loops[i].thread, loop_thread, &sh->loops[i]);
+        uv_run(&sh->loops[0].loop, UV_RUN_DEFAULT);
+        for (unsigned i = 1; i < sh->nloops; i++)
+            uv_thread_join(&sh->loops[i].thread);
         fprintf(stderr, "seclabeld: stopped\n");
+    } else {
+        for (unsigned i = 0; i < sh->nloops; i++) /* close what was opened */
+            uv_walk(&sh->loops[i].loop, close_handle, NULL);
     }
-    uv_run(&s->loop, UV_RUN_DEFAULT); /* let any closing handles finish */
-    uv_loop_close(&s->loop);
-    store_close(s->st);
-    free(s);
+    for (unsigned i = 0; i < sh->nloops; i++) {
+        struct srv *s = &sh->loops[i];
+        uv_run(&s->loop, UV_RUN_DEFAULT); /* let any closing handles finish */
+        if (peers[i]) app_close(&s->app);
+        uv_loop_close(&s->loop);
+    }
+    store_close(sh->st);
+out_free:
+    free(peers);
+    free(sh->loops);
+    free(sh);
     return rc;
 }

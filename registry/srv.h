@@ -1,8 +1,10 @@
 /* srv.h: the registry server: a libuv event loop that accepts connections, feeds their bytes
  * to the HTTP parser, hands complete requests to the app, and writes responses in order.
  *
- * One struct srv is one event loop with its own listener and its own LMDB reader, so more
- * loops (one per core, SO_REUSEPORT) can be added without shared state. srv_run() blocks until
+ * With loops > 1 there are that many event loops, each on its own thread with its own
+ * listening socket on the same port (SO_REUSEPORT: the kernel spreads connections), its own
+ * LMDB reader and response cache; they share the store, the cache's invalidation counters and
+ * the connection count, and /metrics sums every loop's counters. srv_run() blocks until
  * SIGINT or SIGTERM, then closes every connection and returns. */
 #ifndef SECLABEL_SRV_H
 #define SECLABEL_SRV_H
@@ -16,6 +18,7 @@ struct srv_config {
     unsigned request_timeout_ms; /* a request must arrive whole within this */
     unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */
     unsigned max_connections;
+    unsigned loops; /* event loops (threads); 0 or 1: one */
 };
 
 void srv_config_default(struct srv_config *cfg);

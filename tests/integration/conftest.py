@@ -33,6 +33,7 @@ class Server:
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log_file,
                                      text=True)
         line = self.proc.stdout.readline()
+        self.first_line = line
         m = re.search(r"listening on (http://\S+)", line)
         if not m:
             self.proc.kill()

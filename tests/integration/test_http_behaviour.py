@@ -281,3 +281,36 @@ def test_a_client_gone_during_a_write_harms_nothing(server, acme):
     assert server.get("/healthz").json()["products"] == 500
     assert server.get("/v1/products/gone-499").status_code == 200
     assert server.proc.poll() is None
+
+
+def test_several_event_loops_share_one_registry(tmp_path):
+    """--loops 4: connections land on different loops (SO_REUSEPORT); a write answered on one
+    loop is seen at once on every other (their cached answers go stale); /metrics counts all
+    loops; SIGTERM stops them all."""
+    import requests
+    from conftest import add_manufacturer
+    s = Server(tmp_path / "data", "--loops", "4")
+    try:
+        token = add_manufacturer(s.data, "acme", "Acme Devices Ltd")
+        assert s.put("/v1/products/cam", token, json=declaration(id="cam")).status_code == 201
+        readers = [requests.Session() for _ in range(16)]  # 16 connections, spread over loops
+        for r in readers:  # warm every loop's cache with the first version
+            assert r.get(s.url + "/p/cam", timeout=10).status_code == 200
+            assert r.get(s.url + "/v1/products/cam", timeout=10).json()["version"] == 1
+        for v in range(2, 6):
+            assert s.put("/v1/products/cam", token, json=declaration(
+                id="cam", support_date="20%d-12-31" % (40 + v))).status_code == 200
+            for r in readers:
+                assert r.get(s.url + "/v1/products/cam", timeout=10).json()["version"] == v
+                assert "20%d" % (40 + v) in r.get(s.url + "/p/cam", timeout=10).text
+        metrics = s.get("/metrics").text
+        total = sum(int(n) for n in re.findall(
+            r'^seclabel_http_requests_total\{method="GET",route="/v1/products/\{\}",'
+            r'status="200"\} (\d+)$', metrics, re.M))
+        assert total == 16 * 5
+        assert re.search(r"^seclabel_open_connections (\d+)$", metrics, re.M)
+        assert "4 event loops" in s.first_line
+        for r in readers:
+            r.close()
+    finally:
+        assert s.stop() == 0

@@ -34,7 +34,7 @@ static void test_kept_answers_come_back_until_stale(void **state)
 {
     (void)state;
     struct rcache c;
-    rcache_init(&c);
+    rcache_init(&c, NULL);
     put(&c, "/v1/products/a\0", "a", 100, 10, 'x');
     put(&c, "/p/b\0", "b", 100, 10, 'b');
     const struct rcache_entry *e = rcache_get(&c, "/v1/products/a\0", 15, 100);
@@ -64,7 +64,7 @@ static void test_the_byte_budget_holds(void **state)
 {
     (void)state;
     struct rcache c;
-    rcache_init(&c);
+    rcache_init(&c, NULL);
     char key[32];
     for (int i = 0; i < 2000; i++) { /* 2000 x 60 KB: five times the budget */
         snprintf(key, sizeof key, "/p/%d", i);
