@@ -9,8 +9,15 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static int open_failed(const char *data, int rc)
+{
+    fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
+    return CLI_FAILED;
+}
 
 static int manufacturer_add(int argc, char **argv)
 {
@@ -39,18 +46,20 @@ static int manufacturer_add(int argc, char **argv)
     if (!m.slug || !m.name) return cli_usage_error("usage: manufacturer add SLUG --name NAME");
     struct store *st;
     int rc = store_open(data, &st);
-    if (rc) {
-        fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
-        return CLI_FAILED;
-    }
-    char token[AUTH_TOKEN_LEN + 1];
-    rc = mfr_add(st, &m, token);
+    if (rc) return open_failed(data, rc);
+    char token[AUTH_TOKEN_LEN + 1], why[256] = "";
+    rc = mfr_add(st, &m, token, why, sizeof why);
     store_close(st);
     if (rc == REG_EBADSLUG)
         return cli_usage_error("'%s' is not a slug: 1-63 lower-case letters, digits and '-'",
                                m.slug);
+    if (rc == REG_EINVALID) return cli_usage_error("manufacturer add: %s", why);
     if (rc == REG_EEXIST) {
         fprintf(stderr, "seclabel: manufacturer '%s' already exists\n", m.slug);
+        return CLI_FAILED;
+    }
+    if (rc == REG_EOVERLAP) {
+        fprintf(stderr, "seclabel: cannot add manufacturer '%s': %s\n", m.slug, why);
         return CLI_FAILED;
     }
     if (rc) {
@@ -60,6 +69,143 @@ static int manufacturer_add(int argc, char **argv)
     printf("Created manufacturer '%s' (%s). Its API token, shown only this once:\n%s\n", m.slug,
            m.name, token);
     return CLI_OK;
+}
+
+/* The operator's changes to one manufacturer: "prefix add|remove SLUG PREFIX",
+ * "id-prefix add|remove SLUG PREFIX", "verify SLUG --evidence TEXT", "unverify SLUG --reason
+ * TEXT", "disable SLUG"; each takes --data DIR. */
+struct change_cmd {
+    const char *words; /* the words after "manufacturer" */
+    enum mfr_change what;
+    const char *option; /* the argument's option, or NULL: a positional PREFIX (or none) */
+    const char *done;   /* printf format: slug, argument */
+};
+static const struct change_cmd change_cmds[] = {
+    {"prefix add", MFR_PREFIX_ADD, NULL, "'%s' now holds GS1 Company Prefix %s."},
+    {"prefix remove", MFR_PREFIX_REMOVE, NULL, "'%s' no longer holds GS1 Company Prefix %s."},
+    {"id-prefix add", MFR_ID_PREFIX_ADD, NULL, "'%s' may now create product IDs beginning %s."},
+    {"id-prefix remove", MFR_ID_PREFIX_REMOVE, NULL,
+     "'%s' may no longer create product IDs beginning %s (its products stay its own)."},
+    {"verify", MFR_VERIFY, "--evidence", "'%s' is verified (evidence: %s)."},
+    {"unverify", MFR_UNVERIFY, "--reason", "'%s' is no longer verified (reason: %s)."},
+    {"disable", MFR_DISABLE, NULL,
+     "'%s' is disabled: its tokens no longer work; its products stay readable.%s"},
+};
+
+static int change_args(const struct change_cmd *cc, int argc, char **argv, const char **slug,
+                       const char **arg, const char **data)
+{
+    int positional = !cc->option && cc->what != MFR_DISABLE;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-' && !*slug)
+            *slug = a;
+        else if (a[0] != '-' && positional && !*arg)
+            *arg = a;
+        else if (v && !strcmp(a, "--data"))
+            *data = argv[++i];
+        else if (v && cc->option && !strcmp(a, cc->option))
+            *arg = argv[++i];
+        else
+            return cli_usage_error("manufacturer %s: unexpected argument %s", cc->words, a);
+    }
+    if (!*slug || (cc->what != MFR_DISABLE && !*arg))
+        return cli_usage_error("usage: manufacturer %s SLUG %s", cc->words,
+                               cc->option
+                                   ? (cc->what == MFR_VERIFY ? "--evidence TEXT" : "--reason TEXT")
+                               : cc->what == MFR_DISABLE ? ""
+                                                         : "PREFIX");
+    return 0;
+}
+
+static int manufacturer_change(const struct change_cmd *cc, int argc, char **argv)
+{
+    const char *slug = NULL, *arg = NULL, *data = "./data";
+    if (change_args(cc, argc, argv, &slug, &arg, &data)) return CLI_USAGE;
+    struct store *st;
+    int rc = store_open(data, &st), changed = 0;
+    if (rc) return open_failed(data, rc);
+    char why[512] = "";
+    rc = mfr_change(st, slug, cc->what, arg, &changed, why, sizeof why);
+    store_close(st);
+    if (rc == REG_ENOTFOUND) {
+        fprintf(stderr, "seclabel: no manufacturer '%s'\n", slug);
+        return CLI_FAILED;
+    }
+    if (rc == REG_EINVALID) return cli_usage_error("manufacturer %s: %s", cc->words, why);
+    if (rc) {
+        fprintf(stderr, "seclabel: manufacturer %s %s: %s\n", cc->words, slug,
+                rc == REG_EOVERLAP ? why : reg_strerror(rc));
+        return CLI_FAILED;
+    }
+    printf(cc->done, slug, arg ? arg : "");
+    printf("%s\n", changed ? "" : " (It already was; nothing changed.)");
+    return CLI_OK;
+}
+
+/* "manufacturer show SLUG": everything the registry holds about it (its public JSON). */
+static int manufacturer_show(int argc, char **argv, const char *list)
+{
+    const char *slug = NULL, *data = "./data";
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            data = argv[++i];
+        else if (argv[i][0] != '-' && !slug)
+            slug = argv[i];
+        else
+            return cli_usage_error("manufacturer show: unexpected argument %s", argv[i]);
+    }
+    if (!slug) return cli_usage_error("usage: manufacturer %s SLUG", list ? "prefix list" : "show");
+    struct store *st;
+    struct store_txn *txn;
+    struct mfr m;
+    int rc = store_open(data, &st);
+    if (rc) return open_failed(data, rc);
+    if (!(rc = store_txn_begin(st, 0, &txn))) {
+        rc = mfr_get(txn, slug, &m);
+        store_txn_abort(txn);
+    }
+    store_close(st);
+    if (rc) {
+        fprintf(stderr, "seclabel: %s\n",
+                rc == REG_ENOTFOUND ? "no such manufacturer" : reg_strerror(rc));
+        return CLI_FAILED;
+    }
+    if (list) { /* one prefix per line */
+        size_t i, max;
+        yyjson_val *p;
+        yyjson_arr_foreach(!strcmp(list, "gs1") ? m.gs1_prefixes : m.id_prefixes, i, max, p)
+            printf("%s\n", yyjson_get_str(p));
+    } else {
+        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+        yyjson_mut_val *o = yyjson_mut_obj(doc);
+        yyjson_mut_doc_set_root(doc, o);
+        mfr_public_json(&m, doc, o);
+        char *s = yyjson_mut_write(doc, YYJSON_WRITE_PRETTY_TWO_SPACES, NULL);
+        printf("%s\n", s ? s : "{}");
+        free(s);
+        yyjson_mut_doc_free(doc);
+    }
+    mfr_release(&m);
+    return CLI_OK;
+}
+
+static int manufacturer_cmd(int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "add")) return manufacturer_add(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "show")) return manufacturer_show(argc - 1, argv + 1, NULL);
+    if (argc >= 2 && !strcmp(argv[1], "list") &&
+        (!strcmp(argv[0], "prefix") || !strcmp(argv[0], "id-prefix")))
+        return manufacturer_show(argc - 2, argv + 2, !strcmp(argv[0], "prefix") ? "gs1" : "id");
+    for (size_t i = 0; i < sizeof change_cmds / sizeof change_cmds[0]; i++) {
+        const struct change_cmd *cc = &change_cmds[i];
+        size_t n = strcspn(cc->words, " ");
+        if (argc < 1 || strncmp(argv[0], cc->words, n) || argv[0][n]) continue;
+        if (!cc->words[n]) return manufacturer_change(cc, argc - 1, argv + 1);
+        if (argc >= 2 && !strcmp(argv[1], cc->words + n + 1))
+            return manufacturer_change(cc, argc - 2, argv + 2);
+    }
+    return -1; /* not one of these */
 }
 
 /* Parse "[ARG] [--data DIR]" for the token commands; arg may stay NULL when optional. */
@@ -149,25 +295,14 @@ static int report(int rc, const char *what)
     return rc ? CLI_FAILED : CLI_OK;
 }
 
-static int manufacturer_list_or_disable(const char *verb, int argc, char **argv)
+static int manufacturer_list(int argc, char **argv)
 {
-    const char *slug = NULL;
+    const char *none = NULL;
     struct store *st;
-    int rc = open_data(argc, argv, &slug, &st);
+    int rc = open_data(argc, argv, &none, &st);
     if (rc) return rc;
-    if (!strcmp(verb, "list")) {
-        rc = report(admin_list_manufacturers(st, stdout), "manufacturer list");
-    } else if (!slug) {
-        rc = cli_usage_error("manufacturer disable needs a SLUG");
-    } else {
-        int r = admin_disable_manufacturer(st, slug);
-        if (r == REG_ENOTFOUND)
-            fprintf(stderr, "seclabel: no manufacturer '%s'\n", slug), rc = CLI_FAILED;
-        else if (!(rc = report(r, "manufacturer disable")))
-            printf("Manufacturer '%s' is disabled: its tokens no longer work; its products "
-                   "stay readable.\n",
-                   slug);
-    }
+    rc = none ? cli_usage_error("manufacturer list takes no argument")
+              : report(admin_list_manufacturers(st, stdout), "manufacturer list");
     store_close(st);
     return rc;
 }
@@ -254,16 +389,18 @@ static int restore(int argc, char **argv)
 int cmd_admin(int argc, char **argv, struct client *c)
 {
     (void)c;
-    if (argc >= 2 && !strcmp(argv[0], "manufacturer") && !strcmp(argv[1], "add"))
-        return manufacturer_add(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[0], "manufacturer") && !strcmp(argv[1], "list"))
+        return manufacturer_list(argc - 2, argv + 2);
+    if (argc >= 1 && !strcmp(argv[0], "manufacturer")) {
+        int rc = manufacturer_cmd(argc - 1, argv + 1);
+        if (rc >= 0) return rc;
+    }
     if (argc >= 2 && !strcmp(argv[0], "token")) return token_cmd(argv[1], argc - 2, argv + 2);
-    if (argc >= 2 && !strcmp(argv[0], "manufacturer") &&
-        (!strcmp(argv[1], "list") || !strcmp(argv[1], "disable")))
-        return manufacturer_list_or_disable(argv[1], argc - 2, argv + 2);
     if (argc >= 1 && (!strcmp(argv[0], "stats") || !strcmp(argv[0], "verify")))
         return stats_or_verify(argv[0], argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "backup")) return backup(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "restore")) return restore(argc - 1, argv + 1);
-    return cli_usage_error("admin: expected manufacturer add|list|disable, token "
-                           "issue|list|revoke, stats, verify, backup DEST or restore SRC");
+    return cli_usage_error("admin: expected manufacturer add|list|show|prefix|id-prefix|verify|"
+                           "unverify|disable, token issue|list|revoke, stats, verify, backup DEST "
+                           "or restore SRC");
 }

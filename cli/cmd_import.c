@@ -103,12 +103,19 @@ static void seen_free(struct seen *t)
     free(t->slot);
 }
 
+/* Who the token speaks for (GET /v1/whoami): its slug and its account's name. */
+struct me {
+    char slug[64];
+    char *name; /* NULL if the registry did not say */
+};
+
 /* The rows of the chunk being read, and the run's state. */
 struct rows {
     struct row *v; /* IMPORT_BATCH at most */
     size_t n;
     struct summary *s;
     struct client *c;
+    const struct me *me;
     int rc;             /* a fatal error (cannot reach, not authorised): stop sending */
     size_t done, total; /* rows handled, and the estimate for the progress bar */
     struct timespec t0;
@@ -281,9 +288,61 @@ static void progress(size_t done, size_t total, const struct timespec *t0, int l
     }
 }
 
+/* The manufacturer the token speaks for, asked once before anything is sent. */
+static int whoami(struct client *c, struct me *me)
+{
+    struct client_resp r = {0};
+    int rc = client_request(c, "GET", "/v1/whoami", NULL, 0, NULL, &r);
+    if (!rc && r.status != 200) rc = client_report_error(&r);
+    yyjson_doc *d = rc ? NULL : yyjson_read(r.body.data, r.body.len, 0);
+    yyjson_val *root = yyjson_doc_get_root(d);
+    const char *slug = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
+    const char *name = yyjson_get_str(yyjson_obj_get(yyjson_obj_get(root, "account"), "name"));
+    if (!rc && (!slug || strlen(slug) >= sizeof me->slug)) {
+        fputs("seclabel: the registry did not say who the token belongs to\n", stderr);
+        rc = CLI_FAILED;
+    }
+    if (!rc) {
+        memcpy(me->slug, slug, strlen(slug) + 1);
+        me->name = name ? xstrdup(name) : NULL;
+    }
+    yyjson_doc_free(d);
+    buf_free(&r.body);
+    return rc;
+}
+
+/* 0 if row r may be compared with the registry's record cur (NULL: a new product) and sent;
+ * else it fails here, saying why: another maker's product is never "unchanged", and a
+ * declaration may name only the account's own maker. */
+static int row_is_ours(struct row *r, yyjson_val *cur, const struct me *me, struct summary *s)
+{
+    const char *owner = yyjson_get_str(yyjson_obj_get(cur, "manufacturer"));
+    yyjson_val *name = yyjson_obj_get(yyjson_doc_get_root(r->doc), "manufacturer_name");
+    char why[256];
+    if (cur && (!owner || strcmp(owner, me->slug) != 0)) {
+        const char *oname =
+            yyjson_get_str(yyjson_obj_get(yyjson_obj_get(cur, "manufacturer_account"), "name"));
+        snprintf(why, sizeof why,
+                 "belongs to manufacturer '%s'%s%s%s, not to you ('%s'): only its owner can "
+                 "change it",
+                 owner ? owner : "?", oname ? " (" : "", oname ? oname : "", oname ? ")" : "",
+                 me->slug);
+    } else if (name && me->name && !yyjson_equals_str(name, me->name)) {
+        snprintf(why, sizeof why,
+                 "manufacturer_name '%.80s' is not your account's name '%.80s': leave it out or "
+                 "give exactly that",
+                 yyjson_get_str(name), me->name);
+    } else {
+        return 0;
+    }
+    fail(s, r, "%s", why);
+    return -1;
+}
+
 /* One batch: look up, compare, send what is new or changed in batches of at most
  * SEND_MAX_BYTES. */
-static int import_batch(struct client *c, struct row *rows, size_t n, struct summary *s)
+static int import_batch(struct client *c, const struct me *me, struct row *rows, size_t n,
+                        struct summary *s)
 {
     yyjson_doc *answer = NULL;
     size_t live = 0, k = 0, bytes = 0;
@@ -295,6 +354,7 @@ static int import_batch(struct client *c, struct row *rows, size_t n, struct sum
         if (!rows[i].doc) continue;
         yyjson_val *cur = current(answer, rows[i].id);
         if (rows[i].cta && fill_cta_row(&rows[i], cur, s)) continue;
+        if (row_is_ours(&rows[i], cur, me, s)) continue;
         if (cur && product_same_declaration(cur, yyjson_doc_get_root(rows[i].doc))) {
             s->unchanged++;
             continue;
@@ -451,7 +511,7 @@ static void rows_flush(struct rows *r)
 {
     if (!r->rc) {
         refuse_repeats(r);
-        r->rc = import_batch(r->c, r->v, r->n, r->s);
+        r->rc = import_batch(r->c, r->me, r->v, r->n, r->s);
     }
     r->done += r->n;
     if (!r->rc && r->n) progress(r->done, r->total > r->done ? r->total : r->done, &r->t0, 0);
@@ -537,10 +597,15 @@ int cmd_import(int argc, char **argv, struct client *c)
     }
     const char *text;
     size_t len;
-    int rc = map_file(file, &text, &len);
+    struct me me = {0};
+    int rc = whoami(c, &me);
     if (rc) return rc;
+    if ((rc = map_file(file, &text, &len))) {
+        free(me.name);
+        return rc;
+    }
     struct summary s = {0};
-    struct rows r = {.s = &s, .c = c};
+    struct rows r = {.s = &s, .c = c, .me = &me};
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.total = count_lines(text, len) - (csv && len);
     char why[256];
@@ -562,6 +627,7 @@ int cmd_import(int argc, char **argv, struct client *c)
     free(r.v);
     seen_free(&r.seen);
     map_free(text, len);
+    free(me.name);
     if (rc) return rc;
     if (json)
         printf("{\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"failed\":%zu}\n", s.created,

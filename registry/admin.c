@@ -2,6 +2,8 @@
 #include "admin.h"
 
 #include "auth.h"
+#include "date.h"
+#include "mfr.h"
 #include "decl.h"
 #include "err.h"
 #include "product.h"
@@ -182,14 +184,17 @@ static int list_one(void *ctx, struct store_val key, struct store_val val)
     size_t n = 0;
     snprintf(slug, sizeof slug, "%.*s", (int)(key.len < sizeof slug ? key.len : 0),
              (const char *)key.data);
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
-    yyjson_val *m = yyjson_doc_get_root(doc);
+    (void)val;
+    struct mfr m;
+    if (mfr_get(l->txn, slug, &m) != 0) {
+        fprintf(l->out, "%-24s (damaged record)\n", slug);
+        return 0;
+    }
     product_each_of_owner(l->txn, slug, NULL, count_one, &n);
-    const char *status = yyjson_get_str(yyjson_obj_get(m, "status"));
-    const char *name = yyjson_get_str(yyjson_obj_get(m, "name"));
-    fprintf(l->out, "%-24s %-9s %6zu products  %s\n", slug, status ? status : "?", n,
-            name ? name : "");
-    yyjson_doc_free(doc);
+    char day[11] = "unverified";
+    if (mfr_verified_day(&m) >= 0) date_format_day(mfr_verified_day(&m), day);
+    fprintf(l->out, "%-24s %-9s %-10s %6zu products  %s\n", slug, m.status, day, n, m.name);
+    mfr_release(&m);
     return 0;
 }
 
@@ -200,34 +205,5 @@ int admin_list_manufacturers(struct store *st, FILE *out)
     if (rc) return rc;
     rc = store_scan(l.txn, STORE_MANUFACTURERS, NULL, 0, list_one, &l);
     store_txn_abort(l.txn);
-    return rc;
-}
-
-int admin_disable_manufacturer(struct store *st, const char *slug)
-{
-    struct store_txn *txn;
-    struct store_val v;
-    int rc = store_txn_begin(st, 1, &txn);
-    if (rc) return rc;
-    rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
-    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
-    yyjson_mut_doc *m = doc ? yyjson_doc_mut_copy(doc, NULL) : NULL;
-    yyjson_doc_free(doc);
-    yyjson_mut_val *root = yyjson_mut_doc_get_root(m);
-    if (!rc && !yyjson_mut_is_obj(root)) rc = REG_ESTORE;
-    if (!rc) {
-        yyjson_mut_obj_remove_key(root, "status");
-        yyjson_mut_obj_add_str(m, root, "status", "disabled");
-        size_t len;
-        char *json = yyjson_mut_write(m, 0, &len);
-        rc = json ? store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, 0)
-                  : REG_EINTERNAL;
-        free(json);
-    }
-    yyjson_mut_doc_free(m);
-    if (rc)
-        store_txn_abort(txn);
-    else
-        rc = store_txn_commit(txn);
     return rc;
 }

@@ -18,10 +18,8 @@ int admin_verify(struct store *st, FILE *out, unsigned long *problems);
 /* Record counts and size, one "name value" line each. */
 int admin_stats(struct store *st, FILE *out);
 
-/* Every manufacturer: slug, status, products, name. */
+/* Every manufacturer: slug, status, the day it was verified (or "unverified"), products,
+ * name. (Changes to a manufacturer are in mfr.h.) */
 int admin_list_manufacturers(struct store *st, FILE *out);
-
-/* Disable a manufacturer: its tokens stop working; its products stay. REG_ENOTFOUND. */
-int admin_disable_manufacturer(struct store *st, const char *slug);
 
 #endif

@@ -13,6 +13,7 @@
 #include "date.h"
 #include "err.h"
 #include "i18n.h"
+#include "mfr.h"
 #include "page.h"
 #include "product.h"
 #include "search.h"
@@ -68,7 +69,7 @@ static const double latency_le[APP_LATENCY_BUCKETS] = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
 
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests,
-             uint32_t *shared_scopes)
+             struct rcache_shared *shared)
 {
     memset(app, 0, sizeof *app);
     app->st = st;
@@ -77,8 +78,22 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
     int rc = i18n_init();
     if (rc) return rc;
     page_init();
-    rcache_init(&app->responses, shared_scopes);
-    return store_reader_new(st, &app->rd);
+    rcache_init(&app->responses, shared);
+    if ((rc = store_reader_new(st, &app->rd))) return rc;
+    app_watch_makers(app);
+    return 0;
+}
+
+void app_watch_makers(struct app *app)
+{
+    struct store_txn *txn;
+    uint64_t gen = 0;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = mfr_generation(txn, &gen);
+    store_reader_end(app->rd);
+    if (rc || gen == app->makers_gen) return;
+    app->makers_gen = gen;
+    rcache_invalidate_all(&app->responses);
 }
 
 void app_close(struct app *app)
@@ -99,8 +114,9 @@ int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char 
 
 /* The stored record is a JSON object: its closing brace is replaced by the registry's URL and
  * the computed members, rather than rewriting the whole record. */
-int api_record_json_parsed(const struct app *app, yyjson_val *rec, const char *json, size_t len,
-                           int64_t today, struct buf *out, unsigned *version)
+int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_val *rec,
+                           const char *json, size_t len, int64_t today, struct buf *out,
+                           unsigned *version)
 {
     if (!yyjson_is_obj(rec) || !yyjson_is_str(yyjson_obj_get(rec, "id")) || len < 2 ||
         json[len - 1] != '}')
@@ -113,15 +129,22 @@ int api_record_json_parsed(const struct app *app, yyjson_val *rec, const char *j
     api_qr_url(app, rec, out);
     buf_putc(out, '"');
     assess_json(&a, today, out);
+    const struct mfr *m = mfr_memo_get(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")));
+    buf_puts(out, ",\"manufacturer_account\":");
+    if (m)
+        mfr_account_json(m, out);
+    else
+        buf_puts(out, "null");
     buf_putc(out, '}');
     return 0;
 }
 
-int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
-                    struct buf *out, unsigned *version)
+int api_record_json(const struct app *app, struct mfr_memo *mm, const char *json, size_t len,
+                    int64_t today, struct buf *out, unsigned *version)
 {
     yyjson_doc *doc = yyjson_read(json, len, 0);
-    int rc = api_record_json_parsed(app, yyjson_doc_get_root(doc), json, len, today, out, version);
+    int rc =
+        api_record_json_parsed(app, mm, yyjson_doc_get_root(doc), json, len, today, out, version);
     yyjson_doc_free(doc);
     return rc;
 }
@@ -365,6 +388,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     size_t klen = 0;
     int64_t today = assess_today();
     int cached = cache_key(req, key, sizeof key, &klen) == 0;
+    uint32_t epoch = rcache_epoch(&app->responses); /* before any data is read */
     const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, today) : NULL;
     if (e) {
         resp->prebuilt = &e->resp;
@@ -385,8 +409,8 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     if (resp->deferred) return; /* accounted for when it is answered */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
-        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), today, resp->route,
-                   req, resp);
+        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), today, epoch,
+                   resp->route, req, resp);
     account(app, req, resp, resp->body.len);
 }
 

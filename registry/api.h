@@ -54,13 +54,18 @@ struct app {
     struct app_metrics metrics;
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
+    uint64_t makers_gen;     /* the manufacturers generation the cached answers were made at */
 };
 
-/* shared_scopes: the response-cache generations shared by every loop's app (rcache_init), or
- * NULL when there is one. */
+/* shared: the response-cache generations shared by every loop's app (rcache_init), or NULL
+ * when there is one. */
 int app_init(struct app *app, struct store *st, const char *public_url, int log_requests,
-             uint32_t *shared_scopes);
+             struct rcache_shared *shared);
 void app_close(struct app *app);
+/* Drop every cached answer if a manufacturer changed since the last call (the operator's
+ * commands write the database directly, from another process): the server calls it every
+ * second on each loop. */
+void app_watch_makers(struct app *app);
 /* Batches (POST /v1/batch): at most this many declarations, and this many body bytes. */
 #define API_BATCH_MAX 1000
 #define API_BATCH_MAX_BODY (2 * 1024 * 1024)

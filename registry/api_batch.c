@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "decl.h"
 #include "err.h"
+#include "mfr.h"
 #include "product.h"
 #include "store.h"
 
@@ -61,7 +62,7 @@ static void refused(yyjson_mut_doc *doc, yyjson_mut_val *r, int rc, const char *
 
 /* Write one declaration into txn and describe the outcome in r; a non-zero return is a storage
  * failure that dooms the whole batch. */
-static int batch_one(struct store_txn *txn, const char *owner, yyjson_val *decl,
+static int batch_one(struct store_txn *txn, const struct mfr *owner, yyjson_val *decl,
                      yyjson_mut_doc *doc, yyjson_mut_val *r, struct batch_counts *n)
 {
     struct decl_errors errs;
@@ -103,18 +104,25 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, yyj
                        yyjson_mut_val *arr, struct batch_counts *n)
 {
     struct store_txn *txn;
+    struct mfr m;
     int rc = store_txn_begin(app->st, 1, &txn);
     if (rc) return rc;
+    if ((rc = mfr_get(txn, owner, &m))) {
+        store_txn_abort(txn);
+        return rc;
+    }
     yyjson_val *decl;
     size_t i, max;
     yyjson_arr_foreach(list, i, max, decl)
     {
         yyjson_mut_val *r = yyjson_mut_arr_add_obj(doc, arr);
         yyjson_mut_obj_add_uint(doc, r, "index", i);
-        if ((rc = batch_one(txn, owner, decl, doc, r, n))) {
-            store_txn_abort(txn);
-            return rc;
-        }
+        if ((rc = batch_one(txn, &m, decl, doc, r, n))) break;
+    }
+    mfr_release(&m);
+    if (rc) {
+        store_txn_abort(txn);
+        return rc;
     }
     if (n->created + n->updated == 0) {
         store_txn_abort(txn); /* nothing to make durable */

@@ -17,14 +17,17 @@ struct store_txn;
 
 /* Error with a message made from fmt and one string argument, e.g. "No product with ID '%s'." */
 int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char *arg);
-/* Append the API form of a stored record: the record, its qr_url and the computed
- * support_status and compliance; its version into *version if not NULL. -EINVAL if the
- * stored JSON is unreadable. */
-int api_record_json(const struct app *app, const char *json, size_t len, int64_t today,
-                    struct buf *out, unsigned *version);
+/* Append the API form of a stored record: the record, its qr_url, the computed
+ * support_status and compliance, and manufacturer_account (the account's name and whether the
+ * registry verified it, looked up through mm); its version into *version if not NULL. -EINVAL
+ * if the stored JSON is unreadable. */
+struct mfr_memo;
+int api_record_json(const struct app *app, struct mfr_memo *mm, const char *json, size_t len,
+                    int64_t today, struct buf *out, unsigned *version);
 /* The same for a record already parsed (rec is json's root), so it is not parsed twice. */
-int api_record_json_parsed(const struct app *app, yyjson_val *rec, const char *json, size_t len,
-                           int64_t today, struct buf *out, unsigned *version);
+int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_val *rec,
+                           const char *json, size_t len, int64_t today, struct buf *out,
+                           unsigned *version);
 /* What the record's QR code carries: the GS1 Digital Link URI <public>/01/<GTIN-14> for a
  * product with a GTIN (so the same code scans at the checkout), else <public>/p/<id>. */
 void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out);

@@ -10,6 +10,7 @@
 #include "cta.h"
 #include "decl.h"
 #include "err.h"
+#include "mfr.h"
 #include "product.h"
 #include "store.h"
 
@@ -40,7 +41,10 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     int rc = api_read_record(app, id, &txn, &json, &len);
     if (rc == REG_ENOTFOUND) return not_found(resp, id);
     if (rc) return http_resp_error(resp, rc, NULL);
-    rc = api_record_json(app, json, len, today, &resp->body, &version);
+    struct mfr_memo mm;
+    mfr_memo_init(&mm, txn);
+    rc = api_record_json(app, &mm, json, len, today, &resp->body, &version);
+    mfr_memo_free(&mm);
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
     char tag[40];
@@ -110,8 +114,15 @@ static int write_reply(struct app *app, const char *id, struct buf *rec,
 {
     int64_t today = assess_today();
     unsigned version;
-    if (api_record_json(app, rec->data, rec->len, today, &resp->body, &version))
-        return http_resp_error(resp, REG_EINTERNAL, NULL);
+    struct store_txn *txn;
+    struct mfr_memo mm;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    mfr_memo_init(&mm, txn);
+    rc = api_record_json(app, &mm, rec->data, rec->len, today, &resp->body, &version);
+    mfr_memo_free(&mm);
+    store_reader_end(app->rd);
+    if (rc) return http_resp_error(resp, REG_EINTERNAL, NULL);
     char tag[40];
     etag(version, today, tag);
     resp->content_type = JSON_TYPE;
@@ -129,19 +140,20 @@ const char *api_write_message(int rc, const char *id, const struct product_resul
                               size_t n)
 {
     switch (rc) {
-    case REG_EFORBIDDEN:
-        snprintf(msg, n, "Product '%s' belongs to another manufacturer.", id);
-        return msg;
     case REG_ENOTFOUND:
         snprintf(msg, n, "No product with ID '%s'.", id);
         return msg;
     case REG_EWITHDRAWN:
         snprintf(msg, n, "Product '%s' is withdrawn; its record can no longer change.", id);
         return msg;
+    case REG_EFORBIDDEN:
+    case REG_ENAMESPACE:
+    case REG_EGTINPREFIX:
+    case REG_EMFRNAME:
     case REG_ESHORTEN:
     case REG_EGTINTAKEN:
     case REG_EPRECOND:
-        return res->why;
+        return res->why[0] ? res->why : reg_strerror(rc);
     default:
         return reg_strerror(rc);
     }

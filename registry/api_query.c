@@ -5,6 +5,7 @@
 #include "assess.h"
 #include "decl.h"
 #include "err.h"
+#include "mfr.h"
 #include "page.h"
 #include "product.h"
 #include "search.h"
@@ -37,6 +38,7 @@ static void json_str(struct buf *out, const char *s, size_t len)
 
 struct search_out {
     struct app *app;
+    struct mfr_memo mm;
     struct buf *out;
     int64_t today;
 };
@@ -45,7 +47,9 @@ static int search_item(void *ctx, yyjson_val *rec, const char *json, size_t len)
 {
     struct search_out *o = ctx;
     if (o->out->len > 0 && o->out->data[o->out->len - 1] != '[') buf_putc(o->out, ',');
-    return api_record_json_parsed(o->app, rec, json, len, o->today, o->out, NULL) ? REG_ESTORE : 0;
+    return api_record_json_parsed(o->app, &o->mm, rec, json, len, o->today, o->out, NULL)
+               ? REG_ESTORE
+               : 0;
 }
 
 int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -62,7 +66,9 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
     struct store_txn *txn;
     buf_puts(&resp->body, "{\"items\":[");
     int rc = store_reader_begin(app->rd, &txn);
+    mfr_memo_init(&o.mm, txn);
     if (!rc) rc = search_run(txn, &sq, search_item, &o, &res);
+    mfr_memo_free(&o.mm);
     store_reader_end(app->rd);
     search_params_free(&st);
     if (rc) {
@@ -81,7 +87,7 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
 }
 
 /* One lookup result: {"id"|"gtin": key, "record": {...}} or {..., "error": "not_found"}. */
-static int lookup_one(struct app *app, struct store_txn *txn, int64_t today, int is_gtin,
+static int lookup_one(struct app *app, struct mfr_memo *mm, int64_t today, int is_gtin,
                       yyjson_val *key, struct buf *out)
 {
     const char *k = yyjson_get_str(key), *json;
@@ -96,20 +102,20 @@ static int lookup_one(struct app *app, struct store_txn *txn, int64_t today, int
     else if (!is_gtin && !decl_id_valid(k, klen))
         bad = "invalid_id";
     else if (is_gtin)
-        rc = product_by_gtin(txn, gtin, id);
+        rc = product_by_gtin(mm->txn, gtin, id);
     else {
         memcpy(id, k, klen);
         id[klen] = '\0';
         rc = 0;
     }
-    if (!bad && !rc) rc = product_get(txn, id, &json, &len);
+    if (!bad && !rc) rc = product_get(mm->txn, id, &json, &len);
     if (bad || rc == REG_ENOTFOUND) {
         buf_printf(out, ",\"error\":\"%s\"}", bad ? bad : "not_found");
         return 0;
     }
     if (rc) return rc;
     buf_puts(out, ",\"record\":");
-    if (api_record_json(app, json, len, today, out, NULL)) return REG_ESTORE;
+    if (api_record_json(app, mm, json, len, today, out, NULL)) return REG_ESTORE;
     buf_putc(out, '}');
     return 0;
 }
@@ -151,6 +157,8 @@ int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)
     struct store_txn *txn;
     int64_t today = assess_today();
     int rc = store_reader_begin(app->rd, &txn), n = 0;
+    struct mfr_memo mm;
+    mfr_memo_init(&mm, txn);
     buf_puts(&resp->body, "{\"results\":[");
     for (int g = 0; g < 2 && !rc; g++) {
         size_t i, max;
@@ -158,9 +166,10 @@ int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)
         yyjson_arr_foreach(yyjson_obj_get(root, g ? "gtins" : "ids"), i, max, key)
         {
             if (n++) buf_putc(&resp->body, ',');
-            if ((rc = lookup_one(app, txn, today, g, key, &resp->body))) break;
+            if ((rc = lookup_one(app, &mm, today, g, key, &resp->body))) break;
         }
     }
+    mfr_memo_free(&mm);
     store_reader_end(app->rd);
     yyjson_doc_free(doc);
     if (rc) {

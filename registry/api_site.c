@@ -9,6 +9,7 @@
 #include "decl.h"
 #include "err.h"
 #include "label.h"
+#include "mfr.h"
 #include "page.h"
 #include "product.h"
 #include "store.h"
@@ -48,29 +49,25 @@ int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
     struct app *app = ctx;
     const char *slug = req->params[0];
     struct store_txn *txn;
-    struct store_val v;
+    struct mfr m = {0};
     size_t n = 0;
     if (!decl_slug_valid(slug, strlen(slug))) return http_resp_error(resp, REG_EBADSLUG, NULL);
     int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    if (!rc) rc = mfr_get(txn, slug, &m);
     if (!rc) rc = product_each_of_owner(txn, slug, NULL, count_owned, &n);
-    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
     store_reader_end(app->rd);
-    if (rc == REG_ENOTFOUND) return api_error_fmt(resp, rc, "No manufacturer '%s'.", slug);
-    if (rc || !doc) return http_resp_error(resp, rc ? rc : REG_ESTORE, NULL);
-    /* Public details only: what the operator recorded about the company, and its count. */
+    if (rc) {
+        mfr_release(&m);
+        return rc == REG_ENOTFOUND ? api_error_fmt(resp, rc, "No manufacturer '%s'.", slug)
+                                   : http_resp_error(resp, rc, NULL);
+    }
+    /* Public details only: what the operator recorded and vouched for, and the count. */
     yyjson_mut_doc *out = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(out);
     yyjson_mut_doc_set_root(out, o);
-    static const char *const public_fields[] = {"slug",    "name",   "contact",
-                                                "website", "status", "created"};
-    yyjson_val *root = yyjson_doc_get_root(doc);
-    for (size_t i = 0; i < sizeof public_fields / sizeof public_fields[0]; i++) {
-        yyjson_val *f = yyjson_obj_get(root, public_fields[i]);
-        if (f) yyjson_mut_obj_add_val(out, o, public_fields[i], yyjson_val_mut_copy(out, f));
-    }
+    mfr_public_json(&m, out, o);
     yyjson_mut_obj_add_uint(out, o, "products", n);
-    yyjson_doc_free(doc);
+    mfr_release(&m);
     http_resp_header(resp, "Cache-Control", "public, max-age=60");
     return api_json_doc(resp, 200, out);
 }
@@ -144,6 +141,17 @@ int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp)
     yyjson_mut_doc_set_root(doc, o);
     yyjson_mut_obj_add_strcpy(doc, o, "manufacturer", slug);
     yyjson_mut_obj_add_strcpy(doc, o, "token_id", id);
+    /* What the account may say: its name (a declaration's manufacturer_name must equal it),
+     * its ID namespaces and GS1 Company Prefixes, and its verification. */
+    struct store_txn *txn;
+    struct mfr m;
+    if (store_reader_begin(app->rd, &txn) == 0 && mfr_get(txn, slug, &m) == 0) {
+        yyjson_mut_val *acct = yyjson_mut_obj_add_obj(doc, o, "account");
+        mfr_public_json(&m, doc, acct);
+        yyjson_mut_obj_remove_key(acct, "history");
+        mfr_release(&m);
+    }
+    store_reader_end(app->rd);
     http_resp_header(resp, "Cache-Control", "no-store");
     return api_json_doc(resp, 200, doc);
 }

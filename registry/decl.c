@@ -176,7 +176,7 @@ static const struct member declaration_members[] = {
     {"id", &id, 0},
     {"product_name", &text, 1},
     {"product_model", &text, 1},
-    {"manufacturer_name", &text, 1},
+    {"manufacturer_name", &text, 0}, /* an account field: see decl_is_account_field */
     {"version_and_model_numbers", &versions, 0},
     {"gtin", &gtin, 0},
     {"support_date", &date, 1},
@@ -496,7 +496,7 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
             fail(c, "minLength", "must be at least %zu characters long", sp->min);
         break;
     case K_CONTACT:
-        if (!is_email(s, len) && !(is_https_url(s, len) && chars >= URL_MIN))
+        if (!decl_contact_valid(s, len))
             fail(c, "anyOf",
                  "must be an e-mail address or an https:// URL (at least %d characters) where "
                  "security problems can be reported",
@@ -684,4 +684,19 @@ int decl_validate(yyjson_val *root, const char *url_id, struct decl_errors *errs
     walk(root, 0, &c);
     check_value(&declaration, root, &c);
     return errs->n ? REG_EINVALID : 0;
+}
+
+int decl_is_account_field(const char *name)
+{
+    return strcmp(name, "manufacturer_name") == 0;
+}
+
+int decl_contact_valid(const char *s, size_t len)
+{
+    return is_email(s, len) || (utf8_chars(s, len) >= URL_MIN && is_https_url(s, len));
+}
+
+int decl_https_url_valid(const char *s, size_t len)
+{
+    return utf8_chars(s, len) >= URL_MIN && is_https_url(s, len);
 }

@@ -40,5 +40,14 @@ int decl_validate(yyjson_val *root, const char *url_id, struct decl_errors *errs
 
 /* 1 if `name` is a field the registry sets itself (version, created, ...). */
 int decl_is_registry_field(const char *name);
+/* 1 if `name` is a field the registry fills in from the manufacturer's account
+ * (manufacturer_name): a declaration may carry it, but only with the account's own value, and
+ * the stored record always holds the account's. */
+int decl_is_account_field(const char *name);
+
+/* The rules of a declaration's security_contact (e-mail address or https URL of at least 15
+ * characters) and of its https URLs, for values given elsewhere (a manufacturer's account). */
+int decl_contact_valid(const char *s, size_t len);
+int decl_https_url_valid(const char *s, size_t len);
 
 #endif

@@ -79,6 +79,11 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(f_created)                                                                                   \
     X(f_modified)                                                                                  \
     X(maker_all)                                                                                   \
+    X(maker_verified)                                                                              \
+    X(maker_unverified)                                                                            \
+    X(checked_identity)                                                                            \
+    X(checked_prefixes)                                                                            \
+    X(checked_contact)                                                                             \
     X(history_heading)                                                                             \
     X(hist_created)                                                                                \
     X(hist_extended)                                                                               \
@@ -137,6 +142,9 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(m_title)                                                                                     \
     X(m_website)                                                                                   \
     X(m_contact)                                                                                   \
+    X(m_verification)                                                                              \
+    X(m_evidence)                                                                                  \
+    X(m_prefixes)                                                                                  \
     X(m_products)                                                                                  \
     X(m_not_found_title)                                                                           \
     X(m_not_found_body)                                                                            \

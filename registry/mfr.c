@@ -1,4 +1,5 @@
-/* mfr.c: creating manufacturers (see mfr.h). */
+/* mfr.c: manufacturer accounts: reading them, the identity rules (namespaces, GS1 Company
+ * Prefixes), creating them and the operator's dated changes (see mfr.h). */
 #include "mfr.h"
 
 #include "date.h"
@@ -6,16 +7,267 @@
 #include "err.h"
 #include "store.h"
 
-#include <errno.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
-#include <yyjson.h>
 
-static char *mfr_json(const struct mfr_info *m, size_t *len)
+#define GEN_KEY "manufacturers"
+
+static const char *str(yyjson_val *o, const char *name)
 {
-    char now[21];
-    date_rfc3339(time(NULL), now);
+    return yyjson_get_str(yyjson_obj_get(o, name));
+}
+
+static yyjson_val *arr(yyjson_val *o, const char *name)
+{
+    yyjson_val *v = yyjson_obj_get(o, name);
+    return yyjson_is_arr(v) ? v : NULL;
+}
+
+int mfr_get(struct store_txn *txn, const char *slug, struct mfr *out)
+{
+    struct store_val v;
+    memset(out, 0, sizeof *out);
+    int rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    if (rc) return rc;
+    out->doc = yyjson_read(v.data, v.len, 0); /* a copy: valid after the transaction */
+    yyjson_val *r = yyjson_doc_get_root(out->doc);
+    out->slug = str(r, "slug");
+    out->name = str(r, "name");
+    out->status = str(r, "status");
+    if (!out->slug || !out->name || !out->status) {
+        mfr_release(out);
+        fprintf(stderr, "seclabel: manufacturer %s: stored record is damaged\n", slug);
+        return REG_ESTORE;
+    }
+    out->contact = str(r, "contact");
+    out->website = str(r, "website");
+    out->gs1_prefixes = arr(r, "gs1_prefixes");
+    out->id_prefixes = arr(r, "id_prefixes");
+    out->verification =
+        yyjson_is_obj(yyjson_obj_get(r, "verification")) ? yyjson_obj_get(r, "verification") : NULL;
+    out->history = arr(r, "history");
+    return 0;
+}
+
+void mfr_release(struct mfr *m)
+{
+    yyjson_doc_free(m->doc);
+    memset(m, 0, sizeof *m);
+}
+
+/* 1 if s starts with the n-byte prefix p. */
+static int starts(const char *s, const char *p, size_t n)
+{
+    return strncmp(s, p, n) == 0;
+}
+
+int mfr_owns_id(const struct mfr *m, const char *id)
+{
+    size_t sl = strlen(m->slug), i, max;
+    if (starts(id, m->slug, sl) && id[sl] == '-' && id[sl + 1]) return 1;
+    yyjson_val *p;
+    yyjson_arr_foreach(m->id_prefixes, i, max,
+                       p) if (yyjson_is_str(p) && strlen(id) > yyjson_get_len(p) &&
+                              starts(id, yyjson_get_str(p), yyjson_get_len(p))) return 1;
+    return 0;
+}
+
+int mfr_owns_gtin(const struct mfr *m, const char *gtin14)
+{
+    size_t i, max;
+    yyjson_val *p;
+    /* The company prefix starts after the GTIN-14's indicator digit (GS1 General Specs 3.3.2). */
+    yyjson_arr_foreach(m->gs1_prefixes, i, max,
+                       p) if (yyjson_is_str(p) &&
+                              starts(gtin14 + 1, yyjson_get_str(p), yyjson_get_len(p))) return 1;
+    return 0;
+}
+
+static void join(yyjson_val *list, const char *quote, struct buf *out)
+{
+    size_t i, max;
+    yyjson_val *p;
+    yyjson_arr_foreach(list, i, max, p)
+    {
+        if (!yyjson_is_str(p)) continue;
+        buf_printf(out, "%s%s%s%s", out->len ? ", " : "", quote, yyjson_get_str(p), quote);
+    }
+}
+
+void mfr_namespaces_text(const struct mfr *m, struct buf *out)
+{
+    struct buf rest = BUF_INIT;
+    join(m->id_prefixes, "'", &rest);
+    buf_printf(out, "'%s-'%s%s", m->slug, rest.len ? ", " : "", rest.len ? buf_cstr(&rest) : "");
+    buf_free(&rest);
+}
+
+void mfr_prefixes_text(const struct mfr *m, struct buf *out)
+{
+    struct buf list = BUF_INIT;
+    join(m->gs1_prefixes, "", &list);
+    buf_puts(out, list.len ? buf_cstr(&list) : "none recorded");
+    buf_free(&list);
+}
+
+/* ---- overlaps with other makers ---- */
+
+/* 1 if a and b overlap as prefixes: one starts with the other (case-insensitive). */
+static int overlaps(const char *a, size_t al, const char *b, size_t bl)
+{
+    return strncasecmp(a, b, al < bl ? al : bl) == 0;
+}
+
+struct overlap {
+    int hit;
+    const char *self;  /* the maker being changed (its own entries never clash) */
+    const char *value; /* the namespace or prefix asked for */
+    int gs1;           /* 1: GS1 prefixes, 0: ID namespaces */
+    char *why;
+    size_t whylen;
+};
+
+static int clash(struct overlap *o, const char *slug, const char *theirs, size_t len)
+{
+    if (!overlaps(o->value, strlen(o->value), theirs, len)) return 0;
+    snprintf(o->why, o->whylen,
+             o->gs1 ? "GS1 Company Prefix %s overlaps prefix %.*s of manufacturer '%s'."
+                    : "the product-ID namespace '%s' overlaps '%.*s' of manufacturer '%s'.",
+             o->value, (int)len, theirs, slug);
+    return 1;
+}
+
+static int check_overlap(void *ctx, struct store_val key, struct store_val val)
+{
+    struct overlap *o = ctx;
+    char slug[AUTH_SLUG_MAX + 1];
+    if (key.len >= sizeof slug) return 0;
+    memcpy(slug, key.data, key.len);
+    slug[key.len] = '\0';
+    if (o->self && strcmp(slug, o->self) == 0) return 0;
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_val *r = yyjson_doc_get_root(doc),
+               *list = arr(r, o->gs1 ? "gs1_prefixes" : "id_prefixes"), *p;
+    size_t i, max;
+    int hit = 0;
+    if (!o->gs1) {
+        char ns[AUTH_SLUG_MAX + 2];
+        int n = snprintf(ns, sizeof ns, "%s-", slug);
+        hit = clash(o, slug, ns, (size_t)n);
+    }
+    yyjson_arr_foreach(list, i, max, p) if (!hit && yyjson_is_str(p)) hit =
+        clash(o, slug, yyjson_get_str(p), yyjson_get_len(p));
+    yyjson_doc_free(doc);
+    o->hit = hit;
+    return hit; /* 1 stops the scan */
+}
+
+/* REG_EOVERLAP (why says with whom) if value overlaps another maker's namespaces (gs1 = 0) or
+ * GS1 prefixes (gs1 = 1). */
+static int no_overlap(struct store_txn *txn, const char *self, const char *value, int gs1,
+                      char *why, size_t whylen)
+{
+    struct overlap o = {0, self, value, gs1, why, whylen};
+    int rc = store_scan(txn, STORE_MANUFACTURERS, NULL, 0, check_overlap, &o);
+    return rc ? rc : o.hit ? REG_EOVERLAP : 0;
+}
+
+/* ---- creating and changing ---- */
+
+static int invalid(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int invalid(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    return REG_EINVALID;
+}
+
+/* Plain one-line text of 1..max characters: no control characters. */
+static int text_ok(const char *s, size_t max)
+{
+    size_t chars = 0;
+    if (!s || !*s) return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) return 0;
+        chars += (*p & 0xc0) != 0x80;
+    }
+    return chars <= max;
+}
+
+static int check_info(const struct mfr_info *m, char *why, size_t whylen)
+{
+    if (!text_ok(m->name, MFR_NAME_MAX))
+        return invalid(why, whylen, "the name must be 1-%d characters of plain text", MFR_NAME_MAX);
+    if (m->contact && !decl_contact_valid(m->contact, strlen(m->contact)))
+        return invalid(why, whylen,
+                       "the contact must be an e-mail address or an https:// URL, as a "
+                       "declaration's security_contact");
+    if (m->website && !decl_https_url_valid(m->website, strlen(m->website)))
+        return invalid(why, whylen,
+                       "the website must be an https:// URL of at least 15 characters");
+    return 0;
+}
+
+static void add_event(yyjson_mut_doc *doc, yyjson_mut_val *root, const char *event,
+                      const char *detail, const char *now)
+{
+    yyjson_mut_val *h = yyjson_mut_obj_get(root, "history");
+    if (!yyjson_mut_is_arr(h)) {
+        yyjson_mut_obj_remove_key(root, "history");
+        h = yyjson_mut_obj_add_arr(doc, root, "history");
+    }
+    yyjson_mut_val *e = yyjson_mut_arr_add_obj(doc, h);
+    yyjson_mut_obj_add_strcpy(doc, e, "time", now);
+    yyjson_mut_obj_add_strcpy(doc, e, "event", event);
+    if (detail) yyjson_mut_obj_add_strcpy(doc, e, "detail", detail);
+}
+
+static int bump_generation(struct store_txn *txn)
+{
+    uint64_t gen = 0;
+    int rc = mfr_generation(txn, &gen);
+    if (rc) return rc;
+    gen++;
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(gen >> (56 - 8 * i));
+    return store_put(txn, STORE_META, GEN_KEY, strlen(GEN_KEY), b, sizeof b, 0);
+}
+
+int mfr_generation(struct store_txn *txn, uint64_t *gen)
+{
+    struct store_val v;
+    *gen = 0;
+    int rc = store_get(txn, STORE_META, GEN_KEY, strlen(GEN_KEY), &v);
+    if (rc == REG_ENOTFOUND) return 0;
+    if (rc) return rc;
+    if (v.len != 8) return REG_ESTORE;
+    for (int i = 0; i < 8; i++)
+        *gen = *gen << 8 | ((const unsigned char *)v.data)[i];
+    return 0;
+}
+
+/* Write document doc as manufacturer slug's record and bump the generation. */
+static int put_doc(struct store_txn *txn, const char *slug, yyjson_mut_doc *doc, unsigned flags)
+{
+    size_t len;
+    char *json = yyjson_mut_write(doc, 0, &len);
+    int rc = json ? store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, flags)
+                  : REG_EINTERNAL;
+    free(json);
+    return rc ? rc : bump_generation(txn);
+}
+
+static yyjson_mut_doc *new_record(const struct mfr_info *m, const char *now)
+{
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(doc);
     yyjson_mut_doc_set_root(doc, o);
@@ -24,30 +276,310 @@ static char *mfr_json(const struct mfr_info *m, size_t *len)
     if (m->contact) yyjson_mut_obj_add_str(doc, o, "contact", m->contact);
     if (m->website) yyjson_mut_obj_add_str(doc, o, "website", m->website);
     yyjson_mut_obj_add_str(doc, o, "status", "active");
-    yyjson_mut_obj_add_str(doc, o, "created", now);
-    char *s = yyjson_mut_write(doc, 0, len);
-    yyjson_mut_doc_free(doc);
-    return s;
+    yyjson_mut_obj_add_strcpy(doc, o, "created", now);
+    yyjson_mut_obj_add_arr(doc, o, "gs1_prefixes");
+    yyjson_mut_obj_add_arr(doc, o, "id_prefixes");
+    add_event(doc, o, "added", NULL, now);
+    return doc;
 }
 
-int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1])
+static int commit_or_abort(struct store_txn *txn, int rc)
 {
-    if (!m->slug || !decl_slug_valid(m->slug, strlen(m->slug))) return REG_EBADSLUG;
-    if (!m->name || !*m->name) return -EINVAL;
-    size_t len;
-    char *json = mfr_json(m, &len);
-    if (!json) return REG_EINTERNAL;
-    struct store_txn *txn;
-    int rc = store_txn_begin(st, 1, &txn);
-    if (rc) goto out;
-    rc =
-        store_put(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), json, len, STORE_NOOVERWRITE);
-    if (!rc) rc = auth_token_issue(txn, m->slug, token_out);
-    if (rc)
+    if (rc) {
         store_txn_abort(txn);
-    else
-        rc = store_txn_commit(txn);
-out:
+        return rc;
+    }
+    return store_txn_commit(txn);
+}
+
+int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
+            char *why, size_t whylen)
+{
+    char now[21], ns[AUTH_SLUG_MAX + 2];
+    if (!m->slug || !decl_slug_valid(m->slug, strlen(m->slug))) return REG_EBADSLUG;
+    int rc = check_info(m, why, whylen);
+    if (rc) return rc;
+    struct store_txn *txn;
+    if ((rc = store_txn_begin(st, 1, &txn))) return rc;
+    date_rfc3339(time(NULL), now);
+    snprintf(ns, sizeof ns, "%s-", m->slug);
+    struct store_val v;
+    rc = store_get(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), &v);
+    if (rc == 0) rc = REG_EEXIST;
+    if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why, whylen);
+    yyjson_mut_doc *doc = rc ? NULL : new_record(m, now);
+    if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE);
+    yyjson_mut_doc_free(doc);
+    if (!rc) rc = auth_token_issue(txn, m->slug, token_out);
+    return commit_or_abort(txn, rc);
+}
+
+/* ---- the changes ---- */
+
+const char *mfr_change_event(enum mfr_change what)
+{
+    switch (what) {
+#define XX(sym, event, arg)                                                                        \
+    case MFR_##sym:                                                                                \
+        return event;
+        MFR_CHANGE_MAP(XX)
+#undef XX
+    }
+    return "?";
+}
+
+static int digits_only(const char *s)
+{
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* The array `name` of root (created if missing) and the index of value in it, or -1. */
+static yyjson_mut_val *list_of(yyjson_mut_doc *doc, yyjson_mut_val *root, const char *name,
+                               const char *value, long *at)
+{
+    yyjson_mut_val *a = yyjson_mut_obj_get(root, name);
+    if (!yyjson_mut_is_arr(a)) {
+        yyjson_mut_obj_remove_key(root, name);
+        a = yyjson_mut_obj_add_arr(doc, root, name);
+    }
+    *at = -1;
+    size_t i, max;
+    yyjson_mut_val *v;
+    yyjson_mut_arr_foreach(a, i, max, v) if (yyjson_mut_equals_str(v, value)) *at = (long)i;
+    return a;
+}
+
+struct change {
+    struct store_txn *txn;
+    const char *slug;
+    yyjson_mut_doc *doc;
+    yyjson_mut_val *root;
+    const char *arg, *now;
+    int changed;
+    char *why;
+    size_t whylen;
+};
+
+static int check_gs1_prefix(struct change *c)
+{
+    size_t n = strlen(c->arg);
+    if (n < MFR_PREFIX_MIN || n > MFR_PREFIX_MAX || !digits_only(c->arg))
+        return invalid(c->why, c->whylen,
+                       "a GS1 Company Prefix is %d-%d digits, as in the GTIN-13 (for a UPC "
+                       "company prefix, put a 0 before it)",
+                       MFR_PREFIX_MIN, MFR_PREFIX_MAX);
+    return 0;
+}
+
+static int check_id_prefix(struct change *c)
+{
+    size_t n = strlen(c->arg);
+    if (n < 2 || n >= DECL_ID_MAX || !decl_id_valid(c->arg, n))
+        return invalid(c->why, c->whylen,
+                       "an ID prefix is 2-63 characters that may begin a product ID (letters, "
+                       "digits, '.', '_', '-'; starting with a letter or digit)");
+    return 0;
+}
+
+/* Add (add = 1) or remove c->arg in the list `name`, checked by `check` and for overlaps. */
+static int change_list(struct change *c, const char *name, int gs1, int add)
+{
+    int rc = gs1 ? check_gs1_prefix(c) : check_id_prefix(c);
+    if (rc) return rc;
+    long at;
+    yyjson_mut_val *a = list_of(c->doc, c->root, name, c->arg, &at);
+    if (add == (at >= 0)) return 0; /* already so */
+    if (!add) {
+        yyjson_mut_arr_remove(a, (size_t)at);
+    } else {
+        if ((rc = no_overlap(c->txn, c->slug, c->arg, gs1, c->why, c->whylen))) return rc;
+        yyjson_mut_arr_add_strcpy(c->doc, a, c->arg);
+    }
+    c->changed = 1;
+    return 0;
+}
+
+/* The verification: what was checked (the prefixes and contact held now), when, on what. */
+static int verify(struct change *c)
+{
+    if (!c->arg || !text_ok(c->arg, MFR_TEXT_MAX))
+        return invalid(c->why, c->whylen,
+                       "--evidence must say what was checked: 1-%d characters of plain text",
+                       MFR_TEXT_MAX);
+    yyjson_mut_obj_remove_key(c->root, "verification");
+    yyjson_mut_val *v = yyjson_mut_obj_add_obj(c->doc, c->root, "verification");
+    yyjson_mut_obj_add_strcpy(c->doc, v, "time", c->now);
+    yyjson_mut_obj_add_strcpy(c->doc, v, "evidence", c->arg);
+    yyjson_mut_val *p = yyjson_mut_obj_get(c->root, "gs1_prefixes");
+    yyjson_mut_obj_add_val(c->doc, v, "gs1_prefixes",
+                           yyjson_mut_is_arr(p) ? yyjson_mut_val_mut_copy(c->doc, p)
+                                                : yyjson_mut_arr(c->doc));
+    yyjson_mut_val *contact = yyjson_mut_obj_get(c->root, "contact");
+    if (yyjson_mut_is_str(contact))
+        yyjson_mut_obj_add_val(c->doc, v, "contact", yyjson_mut_val_mut_copy(c->doc, contact));
+    c->changed = 1;
+    return 0;
+}
+
+static int unverify(struct change *c)
+{
+    if (!c->arg || !text_ok(c->arg, MFR_TEXT_MAX))
+        return invalid(c->why, c->whylen, "--reason must say why: 1-%d characters of plain text",
+                       MFR_TEXT_MAX);
+    c->changed = yyjson_mut_obj_remove_key(c->root, "verification") != NULL;
+    return 0;
+}
+
+static int disable(struct change *c)
+{
+    c->changed = !yyjson_mut_equals_str(yyjson_mut_obj_get(c->root, "status"), "disabled");
+    yyjson_mut_obj_remove_key(c->root, "status");
+    yyjson_mut_obj_add_str(c->doc, c->root, "status", "disabled");
+    return 0;
+}
+
+static int apply(struct change *c, enum mfr_change what)
+{
+    switch (what) {
+    case MFR_PREFIX_ADD:
+        return change_list(c, "gs1_prefixes", 1, 1);
+    case MFR_PREFIX_REMOVE:
+        return change_list(c, "gs1_prefixes", 1, 0);
+    case MFR_ID_PREFIX_ADD:
+        return change_list(c, "id_prefixes", 0, 1);
+    case MFR_ID_PREFIX_REMOVE:
+        return change_list(c, "id_prefixes", 0, 0);
+    case MFR_VERIFY:
+        return verify(c);
+    case MFR_UNVERIFY:
+        return unverify(c);
+    case MFR_DISABLE:
+        return disable(c);
+    }
+    return REG_EINTERNAL;
+}
+
+int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
+               int *changed, char *why, size_t whylen)
+{
+    char now[21];
+    struct change c = {.slug = slug, .arg = arg, .now = now, .why = why, .whylen = whylen};
+    struct store_val v;
+    *changed = 0;
+    if (!arg && what != MFR_DISABLE) return invalid(why, whylen, "a value is needed");
+    date_rfc3339(time(NULL), now);
+    int rc = store_txn_begin(st, 1, &c.txn);
+    if (rc) return rc;
+    rc = store_get(c.txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
+    c.doc = doc ? yyjson_doc_mut_copy(doc, NULL) : NULL;
+    yyjson_doc_free(doc);
+    c.root = yyjson_mut_doc_get_root(c.doc);
+    if (!rc && !yyjson_mut_is_obj(c.root)) rc = REG_ESTORE;
+    if (!rc) rc = apply(&c, what);
+    if (!rc && c.changed) {
+        add_event(c.doc, c.root, mfr_change_event(what), arg, now);
+        rc = put_doc(c.txn, slug, c.doc, 0);
+    }
+    yyjson_mut_doc_free(c.doc);
+    if (!rc && !c.changed) {
+        store_txn_abort(c.txn);
+        return 0;
+    }
+    *changed = !rc;
+    return commit_or_abort(c.txn, rc);
+}
+
+/* ---- what is published ---- */
+
+int64_t mfr_verified_day(const struct mfr *m)
+{
+    int64_t day;
+    const char *t = str(m->verification, "time");
+    return t && strlen(t) >= 10 && date_parse(t, 10, &day) == 0 ? day : -1;
+}
+
+static void copy_member(yyjson_mut_doc *doc, yyjson_mut_val *o, yyjson_val *from, const char *name)
+{
+    yyjson_val *v = yyjson_obj_get(from, name);
+    if (v) yyjson_mut_obj_add_val(doc, o, name, yyjson_val_mut_copy(doc, v));
+}
+
+void mfr_public_json(const struct mfr *m, yyjson_mut_doc *doc, yyjson_mut_val *o)
+{
+    static const char *const plain[] = {"slug", "name", "contact", "website", "status", "created"};
+    yyjson_val *r = yyjson_doc_get_root(m->doc);
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        copy_member(doc, o, r, plain[i]);
+    yyjson_mut_val *p = yyjson_mut_obj_add_arr(doc, o, "gs1_prefixes");
+    size_t i, max;
+    yyjson_val *v;
+    yyjson_arr_foreach(m->gs1_prefixes, i, max, v)
+        yyjson_mut_arr_add_val(p, yyjson_val_mut_copy(doc, v));
+    yyjson_mut_val *ns = yyjson_mut_obj_add_arr(doc, o, "id_namespaces");
+    char own[AUTH_SLUG_MAX + 2];
+    snprintf(own, sizeof own, "%s-", m->slug);
+    yyjson_mut_arr_add_strcpy(doc, ns, own);
+    yyjson_arr_foreach(m->id_prefixes, i, max, v)
+        yyjson_mut_arr_add_val(ns, yyjson_val_mut_copy(doc, v));
+    yyjson_mut_val *ver = yyjson_mut_obj_add_obj(doc, o, "verification");
+    yyjson_mut_obj_add_bool(doc, ver, "verified", m->verification != NULL);
+    if (m->verification) {
+        static const char *const parts[] = {"time", "evidence", "gs1_prefixes", "contact"};
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+            copy_member(doc, ver, m->verification, parts[k]);
+    }
+    copy_member(doc, o, r, "history");
+}
+
+void mfr_account_json(const struct mfr *m, struct buf *out)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_mut_obj_add_str(doc, o, "slug", m->slug);
+    yyjson_mut_obj_add_str(doc, o, "name", m->name);
+    int64_t day = m->verification ? mfr_verified_day(m) : -1;
+    yyjson_mut_obj_add_bool(doc, o, "verified", day >= 0);
+    if (day >= 0) {
+        char date[11];
+        date_format_day(day, date);
+        yyjson_mut_obj_add_strcpy(doc, o, "verified_on", date);
+        yyjson_mut_val *c = yyjson_mut_obj_add_arr(doc, o, "checked");
+        yyjson_mut_arr_add_str(doc, c, "identity");
+        if (yyjson_arr_size(yyjson_obj_get(m->verification, "gs1_prefixes")))
+            yyjson_mut_arr_add_str(doc, c, "gs1_prefixes");
+        if (yyjson_is_str(yyjson_obj_get(m->verification, "contact")))
+            yyjson_mut_arr_add_str(doc, c, "security_contact");
+    }
+    size_t len;
+    char *json = yyjson_mut_write(doc, 0, &len);
+    buf_append(out, json ? json : "null", json ? len : 4);
     free(json);
-    return rc;
+    yyjson_mut_doc_free(doc);
+}
+
+void mfr_memo_init(struct mfr_memo *mm, struct store_txn *txn)
+{
+    memset(mm, 0, sizeof *mm);
+    mm->txn = txn;
+}
+
+const struct mfr *mfr_memo_get(struct mfr_memo *mm, const char *slug)
+{
+    if (!slug || strlen(slug) >= sizeof mm->slug) return NULL;
+    if (strcmp(mm->slug, slug) == 0 && mm->slug[0]) return mm->ok ? &mm->m : NULL;
+    mfr_release(&mm->m);
+    memcpy(mm->slug, slug, strlen(slug) + 1);
+    mm->ok = mfr_get(mm->txn, slug, &mm->m) == 0;
+    return mm->ok ? &mm->m : NULL;
+}
+
+void mfr_memo_free(struct mfr_memo *mm)
+{
+    mfr_release(&mm->m);
+    mm->ok = 0;
+    mm->slug[0] = '\0';
 }

@@ -1,10 +1,44 @@
-/* mfr.h: manufacturers, the owners of product records, created by the registry operator. */
+/* mfr.h: manufacturers, the accounts that own product records. The registry operator creates
+ * them and vouches for them; everything the registry says about who speaks comes from here:
+ *
+ *   - the name shown with every product (never free text from a declaration);
+ *   - the product-ID namespaces a maker may create IDs in: "<slug>-" always, plus prefixes the
+ *     operator grants; no two makers' namespaces overlap (one is never a prefix of another,
+ *     compared without regard to case), so an ID can belong to one maker's namespace at most;
+ *   - the GS1 Company Prefixes its GTINs must fall in (6-12 digits of the GTIN-13 form, that is
+ *     the GTIN-14 without its indicator digit; GS1 allocates them without overlap, and so does
+ *     the registry);
+ *   - whether, when and on what evidence the operator verified the maker, and which prefixes
+ *     and security contact that verification covered;
+ *   - the maker's history: every operator change, dated.
+ *
+ * Stored as JSON in the manufacturers table under the slug:
+ *   {"slug","name","contact"?,"website"?,"status":"active"|"disabled","created",
+ *    "gs1_prefixes":[..],"id_prefixes":[..],
+ *    "verification":{"time","evidence","gs1_prefixes":[..],"contact"?}   (absent: unverified)
+ *    "history":[{"time","event","detail"?}, ...]}
+ * Every change also bumps the meta table's "manufacturers" generation, which a running server
+ * watches to drop answers it cached (pages show the maker's name and verification).
+ *
+ * Ownership: struct mfr owns its parsed document (mfr_release frees it); its strings and values
+ * are valid until then. Nothing here keeps a pointer into the database. */
 #ifndef SECLABEL_MFR_H
 #define SECLABEL_MFR_H
 
 #include "auth.h"
+#include "buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yyjson.h>
 
 struct store;
+struct store_txn;
+
+#define MFR_PREFIX_MIN 6 /* digits of a GS1 Company Prefix */
+#define MFR_PREFIX_MAX 12
+#define MFR_NAME_MAX 200  /* characters of a manufacturer's name */
+#define MFR_TEXT_MAX 1000 /* characters of evidence or a reason */
 
 struct mfr_info { /* borrowed strings; contact and website may be NULL */
     const char *slug;
@@ -13,8 +47,91 @@ struct mfr_info { /* borrowed strings; contact and website may be NULL */
     const char *website;
 };
 
+/* A manufacturer as stored. */
+struct mfr {
+    yyjson_doc *doc;
+    const char *slug, *name, *status; /* never NULL after mfr_get */
+    const char *contact, *website;    /* NULL if not recorded */
+    yyjson_val *gs1_prefixes;         /* array of strings, or NULL */
+    yyjson_val *id_prefixes;          /* array of strings, or NULL */
+    yyjson_val *verification;         /* object, or NULL while unverified */
+    yyjson_val *history;              /* array, or NULL */
+};
+
+/* Read manufacturer slug: 0, REG_ENOTFOUND, or REG_ESTORE if its record is damaged. */
+int mfr_get(struct store_txn *txn, const char *slug, struct mfr *out);
+void mfr_release(struct mfr *m);
+
+/* 1 if product ID id lies in one of m's namespaces. */
+int mfr_owns_id(const struct mfr *m, const char *id);
+/* 1 if GTIN gtin14 (14 digits) lies in one of m's GS1 Company Prefixes. */
+int mfr_owns_gtin(const struct mfr *m, const char *gtin14);
+/* m's namespaces as "'acme-'" or "'acme-', 'ac-'"; its prefixes as "5012345, 4006381" or
+ * "none recorded": for messages. */
+void mfr_namespaces_text(const struct mfr *m, struct buf *out);
+void mfr_prefixes_text(const struct mfr *m, struct buf *out);
+
 /* Create manufacturer m and its first API token (copied to token_out), in one transaction.
- * REG_EBADSLUG for a bad slug, -EINVAL for an empty name, REG_EEXIST if the slug is taken. */
-int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1]);
+ * REG_EBADSLUG for a bad slug; REG_EINVALID for a bad name, contact (an e-mail address or an
+ * https URL, as a declaration's security_contact) or website (an https URL), with the reason in
+ * why (which may be NULL); REG_EEXIST if the slug is taken; REG_EOVERLAP if its namespace "<slug>-"
+ * overlaps another maker's (why names it). */
+int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
+            char *why, size_t whylen);
+
+/* The operator's changes to a manufacturer. XX(symbol, event name in the history, argument) */
+#define MFR_CHANGE_MAP(XX)                                                                         \
+    XX(PREFIX_ADD, "gs1_prefix_added", "prefix")                                                   \
+    XX(PREFIX_REMOVE, "gs1_prefix_removed", "prefix")                                              \
+    XX(ID_PREFIX_ADD, "id_prefix_added", "prefix")                                                 \
+    XX(ID_PREFIX_REMOVE, "id_prefix_removed", "prefix")                                            \
+    XX(VERIFY, "verified", "evidence")                                                             \
+    XX(UNVERIFY, "unverified", "reason")                                                           \
+    XX(DISABLE, "disabled", NULL)
+
+enum mfr_change {
+#define XX(sym, event, arg) MFR_##sym,
+    MFR_CHANGE_MAP(XX)
+#undef XX
+};
+
+/* Apply change `what` (with its argument `arg`, see the map; may be NULL where none) to
+ * manufacturer slug, dated now and kept in its history, in one transaction. *changed is set to
+ * 0 when it was already so (adding a prefix held, removing one not held, disabling a disabled
+ * maker): nothing is written then. Errors: REG_ENOTFOUND; REG_EINVALID (why says why: not a
+ * prefix, empty evidence, ...); REG_EOVERLAP (why names the other maker). */
+int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
+               int *changed, char *why, size_t whylen);
+
+/* The history's name of an event (as stored), e.g. "verified". */
+const char *mfr_change_event(enum mfr_change what);
+
+/* The public description of m (no tokens): slug, name, contact, website, status, created,
+ * gs1_prefixes, id_namespaces, verification ({"verified":false} or the stored object plus
+ * "verified":true), history; added to object o. */
+void mfr_public_json(const struct mfr *m, yyjson_mut_doc *doc, yyjson_mut_val *o);
+/* The short form every record's JSON carries as "manufacturer_account", appended to out:
+ * {"slug","name","verified":false} or {"slug","name","verified":true,"verified_on":"YYYY-MM-DD",
+ * "checked":["identity","gs1_prefixes"?,"security_contact"?]}. */
+void mfr_account_json(const struct mfr *m, struct buf *out);
+/* The verification's day (days since 1970-01-01), or -1 while unverified. */
+int64_t mfr_verified_day(const struct mfr *m);
+
+/* The manufacturers met by one request, each read once while records of the same maker follow
+ * one another (lists, lookups). Borrows the request's read transaction. */
+struct mfr_memo {
+    struct store_txn *txn;
+    char slug[AUTH_SLUG_MAX];
+    int ok; /* m holds slug's account */
+    struct mfr m;
+};
+void mfr_memo_init(struct mfr_memo *mm, struct store_txn *txn);
+/* The account of manufacturer slug (valid until the next call or mfr_memo_free), or NULL if it
+ * has none. */
+const struct mfr *mfr_memo_get(struct mfr_memo *mm, const char *slug);
+void mfr_memo_free(struct mfr_memo *mm);
+
+/* The manufacturers generation (0 before any change). */
+int mfr_generation(struct store_txn *txn, uint64_t *gen);
 
 #endif

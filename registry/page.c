@@ -2,6 +2,7 @@
  * safe links, the language menu, the support status box, product rows and the search form. */
 #include "page_int.h"
 
+#include "mfr.h"
 #include "search.h"
 #include "web_assets.h"
 
@@ -205,7 +206,43 @@ void page_rows_begin(struct buf *out, const struct page_req *pr)
     buf_puts(out, "</th></tr></thead><tbody>");
 }
 
-void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec)
+void page_maker_name(struct buf *out, yyjson_val *rec, const struct mfr *maker)
+{
+    if (maker)
+        html_escape(out, maker->name, strlen(maker->name));
+    else
+        page_text(out, yyjson_obj_get(rec, "manufacturer_name"));
+}
+
+void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker)
+{
+    int64_t day = maker ? mfr_verified_day(maker) : -1;
+    buf_printf(out, "<span class=\"%s\"><span aria-hidden=\"true\">%s</span> ",
+               day >= 0 ? "verified" : "unverified", day >= 0 ? "✔" : "!");
+    if (day < 0) {
+        i18n_put(out, pr->lang, I18N_maker_unverified);
+        buf_puts(out, "</span>");
+        return;
+    }
+    struct buf date = BUF_INIT, what = BUF_INIT;
+    i18n_date(&date, pr->lang, day);
+    i18n_put(&what, pr->lang, I18N_checked_identity);
+    if (yyjson_arr_size(yyjson_obj_get(maker->verification, "gs1_prefixes"))) {
+        buf_puts(&what, ", ");
+        i18n_put(&what, pr->lang, I18N_checked_prefixes);
+    }
+    if (yyjson_is_str(yyjson_obj_get(maker->verification, "contact"))) {
+        buf_puts(&what, ", ");
+        i18n_put(&what, pr->lang, I18N_checked_contact);
+    }
+    const char *args[] = {buf_cstr(&date), buf_cstr(&what)};
+    i18n_fmt(out, pr->lang, I18N_maker_verified, 2, args);
+    buf_puts(out, "</span>");
+    buf_free(&date);
+    buf_free(&what);
+}
+
+void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec, const struct mfr *maker)
 {
     struct assess a;
     assess_record(rec, pr->today, &a);
@@ -216,7 +253,7 @@ void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec)
     buf_puts(out, "</a><br><small>");
     page_text(out, yyjson_obj_get(rec, "product_model"));
     buf_puts(out, " · ");
-    page_text(out, yyjson_obj_get(rec, "manufacturer_name"));
+    page_maker_name(out, rec, maker);
     buf_puts(out, "</small></td><td data-label=\"");
     i18n_put(out, pr->lang, I18N_col_updates);
     buf_puts(out, "\">");

@@ -27,7 +27,15 @@ const char *page_lang_param(const struct page_req *pr, int first);
 void page_status_box(struct buf *out, const struct page_req *pr, const struct assess *a);
 /* A table of products (one row per record) for lists; page_rows_begin/end wrap it. */
 void page_rows_begin(struct buf *out, const struct page_req *pr);
-void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec);
+/* maker: the record's manufacturer account (its name is shown), or NULL if it has none. */
+struct mfr;
+void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec, const struct mfr *maker);
+/* The maker's name as the account has it (rec's manufacturer_name only if there is no account),
+ * escaped. */
+void page_maker_name(struct buf *out, yyjson_val *rec, const struct mfr *maker);
+/* One line about the registry's verification of maker: when it verified it and what it
+ * checked, or that it has not. */
+void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker);
 void page_rows_end(struct buf *out);
 /* The search form with the query's values filled in. */
 void page_search_form(struct buf *out, const struct page_req *pr, const struct search_query *sq);

@@ -3,6 +3,7 @@
 #include "page_int.h"
 
 #include "err.h"
+#include "mfr.h"
 #include "search.h"
 #include "store.h"
 
@@ -12,14 +13,20 @@
 struct rows {
     struct buf *out;
     const struct page_req *pr;
+    struct mfr_memo makers;
 };
+
+static const struct mfr *maker_of(struct mfr_memo *mm, yyjson_val *rec)
+{
+    return mfr_memo_get(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")));
+}
 
 static int row(void *ctx, yyjson_val *rec, const char *json, size_t len)
 {
     struct rows *r = ctx;
     (void)json;
     (void)len;
-    page_row(r->out, r->pr, rec);
+    page_row(r->out, r->pr, rec, maker_of(&r->makers, rec));
     return 0;
 }
 
@@ -47,12 +54,14 @@ static void query_of(struct buf *out, const struct search_query *sq, const struc
 static int results(struct buf *out, struct store_txn *txn, const struct search_query *sq,
                    const struct page_req *pr, const char *base, int with_mfr)
 {
-    struct rows r = {out, pr};
+    struct rows r = {out, pr, {0}};
     struct search_result res;
     struct buf q = BUF_INIT;
     size_t mark = out->len;
     page_rows_begin(out, pr);
+    mfr_memo_init(&r.makers, txn);
     int rc = search_run(txn, sq, row, &r, &res);
+    mfr_memo_free(&r.makers);
     if (rc) return rc;
     if (res.found == 0) {
         out->len = mark;
@@ -124,21 +133,48 @@ static void maker_fact(struct buf *out, const struct page_req *pr, enum i18n_key
     buf_puts(out, "</dd>");
 }
 
+/* What the registry vouches for: its verification (with the evidence and what it covered) and
+ * the GS1 Company Prefixes it holds on record. */
+static void maker_trust(struct buf *out, const struct page_req *pr, const struct mfr *m)
+{
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_m_verification);
+    buf_puts(out, "</dt><dd>");
+    page_verification(out, pr, m);
+    yyjson_val *ev = yyjson_obj_get(m->verification, "evidence");
+    if (yyjson_is_str(ev)) {
+        buf_puts(out, "<br>");
+        i18n_put(out, pr->lang, I18N_m_evidence);
+        buf_puts(out, " ");
+        page_text(out, ev);
+    }
+    buf_puts(out, "</dd>");
+    if (!yyjson_arr_size(m->gs1_prefixes)) return;
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_m_prefixes);
+    buf_puts(out, "</dt><dd>");
+    size_t i, max;
+    yyjson_val *p;
+    yyjson_arr_foreach(m->gs1_prefixes, i, max, p)
+    {
+        if (i) buf_puts(out, ", ");
+        page_text(out, p);
+    }
+    buf_puts(out, "</dd>");
+}
+
 int page_maker(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
                struct buf *out)
 {
-    struct store_val v;
-    int rc = store_get(txn, STORE_MANUFACTURERS, sq->manufacturer, strlen(sq->manufacturer), &v);
+    struct mfr m;
+    int rc = mfr_get(txn, sq->manufacturer, &m);
     if (rc) return rc;
-    yyjson_doc *doc = yyjson_read(v.data, v.len, 0);
-    yyjson_val *m = yyjson_doc_get_root(doc);
-    yyjson_val *name = yyjson_obj_get(m, "name");
     struct buf title = BUF_INIT, esc = BUF_INIT, base = BUF_INIT;
     const char *fmt = i18n_get(pr->lang, I18N_m_title), *ph = strstr(fmt, "{1}");
     buf_append(&title, fmt, ph ? (size_t)(ph - fmt) : strlen(fmt));
-    if (ph) {
-        page_text(&esc, name); /* escaped twice would be wrong: page_head escapes the title */
-        buf_append(&title, yyjson_get_str(name), yyjson_get_len(name));
+    html_escape(&esc, m.name, strlen(m.name));
+    if (ph) { /* the title is plain text: page_head escapes it */
+        buf_puts(&title, m.name);
         buf_puts(&title, ph + 3);
     }
     page_head(out, pr, title.data, title.len);
@@ -146,8 +182,9 @@ int page_maker(struct store_txn *txn, const struct search_query *sq, const struc
     buf_puts(out, "<h1>");
     i18n_fmt(out, pr->lang, I18N_m_title, 1, args);
     buf_puts(out, "</h1><dl>");
-    maker_fact(out, pr, I18N_m_website, yyjson_obj_get(m, "website"), 0);
-    maker_fact(out, pr, I18N_m_contact, yyjson_obj_get(m, "contact"), 1);
+    maker_trust(out, pr, &m);
+    maker_fact(out, pr, I18N_m_website, yyjson_obj_get(yyjson_doc_get_root(m.doc), "website"), 0);
+    maker_fact(out, pr, I18N_m_contact, yyjson_obj_get(yyjson_doc_get_root(m.doc), "contact"), 1);
     buf_puts(out, "</dl><h2>");
     i18n_put(out, pr->lang, I18N_m_products);
     buf_puts(out, "</h2>");
@@ -157,7 +194,7 @@ int page_maker(struct store_txn *txn, const struct search_query *sq, const struc
     buf_free(&title);
     buf_free(&esc);
     buf_free(&base);
-    yyjson_doc_free(doc);
+    mfr_release(&m);
     return rc;
 }
 
@@ -213,6 +250,7 @@ struct csv {
     struct buf *out;
     int64_t today;
     const char *public_url;
+    struct mfr_memo makers;
 };
 
 static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
@@ -226,8 +264,12 @@ static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
     static const char *const names[] = {"id",           "product_name",      "product_model",
                                         "manufacturer", "manufacturer_name", "gtin",
                                         "support_date"};
+    const struct mfr *maker = maker_of(&c->makers, rec);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        csv_str(c->out, yyjson_obj_get(rec, names[i]), 0);
+        if (maker && !strcmp(names[i], "manufacturer_name")) /* the account's */
+            csv_field(c->out, maker->name, strlen(maker->name), 0);
+        else
+            csv_str(c->out, yyjson_obj_get(rec, names[i]), 0);
     const char *st = assess_support_name(a.support);
     csv_field(c->out, st, strlen(st), 0);
     int n = a.period_ok ? snprintf(num, sizeof num, "%lld", (long long)a.days_left) : 0;
@@ -245,13 +287,15 @@ static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
 int page_csv(struct store_txn *txn, const struct search_query *sq, const char *public_url,
              struct buf *out, char *next, size_t next_len)
 {
-    struct csv c = {out, sq->today, public_url};
+    struct csv c = {out, sq->today, public_url, {0}};
     struct search_result res;
+    mfr_memo_init(&c.makers, txn);
     buf_puts(out, "\xEF\xBB\xBF" /* UTF-8 BOM: spreadsheets then read the text right */
                   "id,product_name,product_model,manufacturer,manufacturer_name,gtin,"
                   "support_date,support_status,days_left,compliant,default_password,"
                   "security_contact,status,page_url\r\n");
     int rc = search_run(txn, sq, csv_row, &c, &res);
+    mfr_memo_free(&c.makers);
     snprintf(next, next_len, "%s", res.next);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "date.h"
 #include "err.h"
+#include "mfr.h"
 #include "product.h"
 #include "store.h"
 
@@ -16,7 +17,8 @@
 struct product {
     yyjson_doc *doc;
     yyjson_val *rec;
-    yyjson_doc *maker; /* the manufacturer's record, or NULL */
+    struct mfr maker; /* the manufacturer's account */
+    int has_maker;
     struct assess a;
 };
 
@@ -24,7 +26,6 @@ static int load(struct store_txn *txn, const char *id, const struct page_req *pr
 {
     const char *json;
     size_t len;
-    struct store_val v;
     memset(p, 0, sizeof *p);
     int rc = product_get(txn, id, &json, &len);
     if (rc) return rc;
@@ -35,8 +36,7 @@ static int load(struct store_txn *txn, const char *id, const struct page_req *pr
         return REG_ESTORE;
     }
     const char *slug = yyjson_get_str(yyjson_obj_get(p->rec, "manufacturer"));
-    if (slug && store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v) == 0)
-        p->maker = yyjson_read(v.data, v.len, 0);
+    p->has_maker = slug && mfr_get(txn, slug, &p->maker) == 0;
     assess_record(p->rec, pr->today, &p->a);
     return 0;
 }
@@ -44,12 +44,17 @@ static int load(struct store_txn *txn, const char *id, const struct page_req *pr
 static void unload(struct product *p)
 {
     yyjson_doc_free(p->doc);
-    yyjson_doc_free(p->maker);
+    mfr_release(&p->maker);
 }
 
 static yyjson_val *get(const struct product *p, const char *name)
 {
     return yyjson_obj_get(p->rec, name);
+}
+
+static const struct mfr *account(const struct product *p)
+{
+    return p->has_maker ? &p->maker : NULL;
 }
 
 /* The day of a registry timestamp ("2026-11-24T02:42:53Z"), or -1. */
@@ -83,7 +88,7 @@ static void title(struct buf *out, const struct page_req *pr, const struct produ
     buf_puts(out, "</h1><p class=\"sub\">");
     struct buf model = BUF_INIT, maker = BUF_INIT;
     page_text(&model, get(p, "product_model"));
-    page_text(&maker, get(p, "manufacturer_name"));
+    page_maker_name(&maker, p->rec, account(p));
     const char *args[] = {buf_cstr(&model), buf_cstr(&maker)};
     i18n_fmt(out, pr->lang, I18N_by_line, 2, args);
     buf_puts(out, "</p>");
@@ -273,21 +278,24 @@ static void fact(struct buf *out, const struct page_req *pr, enum i18n_key name,
     buf_puts(out, "</dd>");
 }
 
+/* The maker as the registry knows it: the account's name, website, whether the registry
+ * verified it, and a link to all its products. */
 static void maker_fact(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_f_maker);
     buf_puts(out, "</dt><dd>");
-    page_text(out, get(p, "manufacturer_name"));
-    yyjson_val *site = yyjson_obj_get(yyjson_doc_get_root(p->maker), "website");
-    if (yyjson_is_str(site)) {
+    page_maker_name(out, p->rec, account(p));
+    if (p->has_maker && p->maker.website) {
+        const char *site = p->maker.website;
         buf_puts(out, " (");
-        page_link(out, yyjson_get_str(site), yyjson_get_len(site), yyjson_get_str(site),
-                  yyjson_get_len(site));
+        page_link(out, site, strlen(site), site, strlen(site));
         buf_puts(out, ")");
     }
+    buf_puts(out, "<br>");
+    page_verification(out, pr, account(p));
     struct buf name = BUF_INIT;
-    page_text(&name, get(p, "manufacturer_name"));
+    page_maker_name(&name, p->rec, account(p));
     const char *args[] = {buf_cstr(&name)};
     buf_puts(out, "<br><a href=\"/m/");
     page_text(out, get(p, "manufacturer"));

@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "date.h"
 #include "err.h"
+#include "mfr.h"
 #include "store.h"
 
 #include <errno.h>
@@ -65,20 +66,22 @@ int product_same_declaration(yyjson_val *old, yyjson_val *decl)
     yyjson_val *k;
     while ((k = yyjson_obj_iter_next(&it))) {
         const char *name = yyjson_get_str(k);
-        if (decl_is_registry_field(name) || strcmp(name, "id") == 0) continue;
+        if (decl_is_registry_field(name) || decl_is_account_field(name) || strcmp(name, "id") == 0)
+            continue;
         n_old++;
         yyjson_val *nv = yyjson_obj_get(decl, name);
         if (!nv || !same_value(name, yyjson_obj_iter_get_val(k), nv)) return 0;
     }
     it = yyjson_obj_iter_with(decl);
     while ((k = yyjson_obj_iter_next(&it)))
-        n_new += !yyjson_equals_str(k, "id");
+        n_new += !yyjson_equals_str(k, "id") && !decl_is_account_field(yyjson_get_str(k));
     return n_old == n_new;
 }
 
-/* Build the new record: registry fields first, then the declaration as submitted (with the GTIN
- * normalised to 14 digits). `decl` may be a record: its registry fields are skipped. */
-static char *build_record(yyjson_val *decl, const char *id, const char *owner,
+/* Build the new record: registry fields first, then the account's name, then the declaration as
+ * submitted (with the GTIN normalised to 14 digits). `decl` may be a record: its registry and
+ * account fields are skipped. */
+static char *build_record(yyjson_val *decl, const char *id, const struct mfr *owner,
                           const struct current *cur, const char *status, size_t *len)
 {
     char now[21], gtin[15];
@@ -89,14 +92,17 @@ static char *build_record(yyjson_val *decl, const char *id, const char *owner,
     yyjson_mut_obj_add_str(doc, o, "id", id);
     yyjson_mut_obj_add_uint(doc, o, "version", cur->doc ? cur->version + 1 : 1);
     yyjson_mut_obj_add_str(doc, o, "status", status);
-    yyjson_mut_obj_add_str(doc, o, "manufacturer", owner);
+    yyjson_mut_obj_add_str(doc, o, "manufacturer", owner->slug);
     yyjson_mut_obj_add_str(doc, o, "created", cur->doc ? cur->created : now);
     yyjson_mut_obj_add_str(doc, o, "modified", now);
+    yyjson_mut_obj_add_str(doc, o, "manufacturer_name", owner->name);
     yyjson_obj_iter it = yyjson_obj_iter_with(decl);
     yyjson_val *k;
     while ((k = yyjson_obj_iter_next(&it))) {
         yyjson_val *v = yyjson_obj_iter_get_val(k);
-        if (yyjson_equals_str(k, "id") || decl_is_registry_field(yyjson_get_str(k))) continue;
+        const char *name = yyjson_get_str(k);
+        if (!strcmp(name, "id") || decl_is_registry_field(name) || decl_is_account_field(name))
+            continue;
         yyjson_mut_val *mk = yyjson_val_mut_copy(doc, k);
         yyjson_mut_val *mv;
         if (yyjson_equals_str(k, "gtin") &&
@@ -264,7 +270,13 @@ static int load_for_write(struct store_txn *txn, const char *id, const char *own
     int rc = load_current(txn, id, cur);
     if (rc) return rc;
     if (must_exist && !cur->doc) return REG_ENOTFOUND;
-    if (cur->doc && strcmp(cur->manufacturer, owner) != 0) return REG_EFORBIDDEN;
+    if (cur->doc && strcmp(cur->manufacturer, owner) != 0) {
+        snprintf(res->why, sizeof res->why,
+                 "Product '%s' belongs to manufacturer '%s'; only its owner can change it.", id,
+                 cur->manufacturer);
+        snprintf(res->owner, sizeof res->owner, "%s", cur->manufacturer);
+        return REG_EFORBIDDEN;
+    }
     return check_precondition(cur, if_match, res);
 }
 
@@ -283,7 +295,49 @@ static int parse_body(const char *body, size_t len, struct decl_errors *errs, yy
     return 0;
 }
 
-int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyjson_val *decl,
+/* The identity rules for a write by `owner` (see mfr.h): the declaration may name only the
+ * account's own name; a new product's ID must lie in the owner's namespaces. */
+static int check_identity(const struct mfr *owner, const char *id, yyjson_val *decl, int creating,
+                          struct product_result *res)
+{
+    yyjson_val *name = yyjson_obj_get(decl, "manufacturer_name");
+    struct buf b = BUF_INIT;
+    int rc = 0;
+    if (name && !yyjson_equals_str(name, owner->name)) {
+        snprintf(res->why, sizeof res->why,
+                 "manufacturer_name '%.80s' is not the name of your account, '%s': leave it out "
+                 "(the registry fills it in) or give exactly that name.",
+                 yyjson_get_str(name), owner->name);
+        rc = REG_EMFRNAME;
+    } else if (creating && !mfr_owns_id(owner, id)) {
+        mfr_namespaces_text(owner, &b);
+        snprintf(res->why, sizeof res->why,
+                 "Product ID '%s' is outside your namespace: IDs of manufacturer '%s' begin with "
+                 "%s.",
+                 id, owner->slug, buf_cstr(&b));
+        rc = REG_ENAMESPACE;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+/* REG_EGTINPREFIX if the declaration's GTIN is outside the owner's GS1 Company Prefixes. */
+static int check_gtin_prefix(const struct mfr *owner, yyjson_val *decl, struct product_result *res)
+{
+    char gtin[15];
+    decl_gtin(decl, gtin);
+    if (!gtin[0] || mfr_owns_gtin(owner, gtin)) return 0;
+    struct buf b = BUF_INIT;
+    mfr_prefixes_text(owner, &b);
+    snprintf(res->why, sizeof res->why,
+             "GTIN %s is outside the GS1 Company Prefixes of manufacturer '%s' (%s); the registry "
+             "operator records the prefixes GS1 allocated to you.",
+             gtin, owner->slug, buf_cstr(&b));
+    buf_free(&b);
+    return REG_EGTINPREFIX;
+}
+
+int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *id, yyjson_val *decl,
                    long if_match, struct decl_errors *errs, struct buf *record,
                    struct product_result *res)
 {
@@ -295,11 +349,12 @@ int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyj
     memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
     if ((rc = decl_validate(decl, id, errs))) return rc;
-    if ((rc = load_for_write(txn, id, owner, if_match, 0, &cur, res))) goto out;
+    if ((rc = load_for_write(txn, id, owner->slug, if_match, 0, &cur, res))) goto out;
     if (cur.status && strcmp(cur.status, "active") != 0) {
         rc = REG_EWITHDRAWN;
         goto out;
     }
+    if ((rc = check_identity(owner, id, decl, cur.doc == NULL, res))) goto out;
     res->created = cur.doc == NULL;
     if (cur.doc && product_same_declaration(yyjson_doc_get_root(cur.doc), decl)) {
         res->unchanged = 1;
@@ -307,16 +362,17 @@ int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyj
         if (record) json = yyjson_write(cur.doc, 0, &jlen);
     } else {
         res->version = cur.doc ? cur.version + 1 : 1;
-        /* Both checks only read: a refusal leaves txn as it was. */
+        /* The checks only read: a refusal leaves txn as it was. */
         if ((rc = check_support_date(&cur, decl, res))) goto out;
+        if ((rc = check_gtin_prefix(owner, decl, res))) goto out;
         if ((rc = gtin_free(txn, id, cur.gtin, decl, res))) goto out;
         rc = REG_EINTERNAL;
         json = build_record(decl, id, owner, &cur, "active", &jlen);
         if (json) rc = index_gtin(txn, id, cur.gtin, decl);
-        if (!rc && !cur.doc) rc = index_owner(txn, owner, id);
+        if (!rc && !cur.doc) rc = index_owner(txn, owner->slug, id);
         if (!rc)
-            rc = write_version(txn, id, owner, res->version, cur.doc ? "updated" : "created", json,
-                               jlen);
+            rc = write_version(txn, id, owner->slug, res->version, cur.doc ? "updated" : "created",
+                               json, jlen);
         if (rc) goto out;
     }
     if (json && record) buf_append(record, json, jlen);
@@ -336,6 +392,9 @@ int product_put_refusal(int rc)
     case REG_EWITHDRAWN:
     case REG_ESHORTEN:
     case REG_EGTINTAKEN:
+    case REG_ENAMESPACE:
+    case REG_EGTINPREFIX:
+    case REG_EMFRNAME:
         return 1;
     }
     return 0;
@@ -353,7 +412,11 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
     if ((rc = parse_body(body, len, errs, &doc))) return rc;
     if ((rc = store_txn_begin(st, 1, &txn)) == 0) {
-        rc = product_put_in(txn, owner, id, yyjson_doc_get_root(doc), if_match, errs, record, res);
+        struct mfr m;
+        rc = mfr_get(txn, owner, &m);
+        if (!rc)
+            rc = product_put_in(txn, &m, id, yyjson_doc_get_root(doc), if_match, errs, record, res);
+        mfr_release(&m);
         if (rc == 0 && !res->unchanged)
             rc = store_txn_commit(txn);
         else
@@ -369,6 +432,7 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
 {
     struct store_txn *txn = NULL;
     struct current cur = {0};
+    struct mfr m = {0};
     char *json = NULL;
     size_t jlen = 0;
     int rc;
@@ -377,13 +441,14 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
     if ((rc = store_txn_begin(st, 1, &txn))) return rc;
     if ((rc = load_for_write(txn, id, owner, if_match, 1, &cur, res))) goto out;
+    if ((rc = mfr_get(txn, owner, &m))) goto out;
     if (cur.status && strcmp(cur.status, "withdrawn") == 0) {
         res->unchanged = 1;
         res->version = cur.version;
         json = yyjson_write(cur.doc, 0, &jlen);
     } else {
         res->version = cur.version + 1;
-        json = build_record(yyjson_doc_get_root(cur.doc), id, owner, &cur, "withdrawn", &jlen);
+        json = build_record(yyjson_doc_get_root(cur.doc), id, &m, &cur, "withdrawn", &jlen);
         if ((rc = commit_version(&txn, id, owner, res->version, "withdrawn", json, jlen))) goto out;
     }
     if (json) buf_append(record, json, jlen);
@@ -391,6 +456,7 @@ out:
     store_txn_abort(txn);
     free(json);
     yyjson_doc_free(cur.doc);
+    mfr_release(&m);
     return rc;
 }
 

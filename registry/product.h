@@ -24,6 +24,7 @@ struct product_result {
     int unchanged;    /* 1 if nothing changed (no new version) */
     unsigned version; /* the current version after the call */
     char why[256];    /* for REG_ESHORTEN, REG_EGTINTAKEN, ...: the conflict in words */
+    char owner[64];   /* for REG_EFORBIDDEN: the manufacturer that owns the product */
 };
 
 /* If-Match for product_put: PRODUCT_ANY_VERSION ("*"), a version number, or: */
@@ -31,25 +32,29 @@ struct product_result {
 #define PRODUCT_ANY_VERSION 0L
 #define PRODUCT_NEVER_MATCHES (-2L) /* an If-Match that names no version of ours */
 
-/* Accept `body` (a JSON declaration) for product `id` on behalf of manufacturer `owner`.
- * The first manufacturer to register an ID owns it. `if_match`, unless
+/* Accept `body` (a JSON declaration) for product `id` on behalf of manufacturer `owner` (a
+ * slug). The first manufacturer to register an ID owns it, and may create it only inside its
+ * namespaces; a GTIN must lie in its GS1 Company Prefixes; the record's manufacturer_name is
+ * the account's (mfr.h). `if_match`, unless
  * PRODUCT_NO_PRECONDITION, must name the current version. Returns 0 and fills res and record
  * (the stored record, appended), or: REG_EBADID, REG_EBADJSON (message in errs->e[0]),
- * REG_EINVALID (all problems in errs), REG_EFORBIDDEN (another owner's product),
- * REG_EPRECOND, REG_EWITHDRAWN, REG_ESHORTEN (support_date earlier than the published one),
- * REG_EGTINTAKEN (res->why says which product has it), or a storage error. On any error
- * nothing is written. */
+ * REG_EINVALID (all problems in errs), REG_EFORBIDDEN (another owner's product: res->owner),
+ * REG_ENAMESPACE (a new ID outside the owner's namespaces), REG_EMFRNAME (manufacturer_name is
+ * not the account's), REG_EGTINPREFIX (a GTIN outside the owner's prefixes), REG_EPRECOND,
+ * REG_EWITHDRAWN, REG_ESHORTEN (support_date earlier than the published one), REG_EGTINTAKEN
+ * (res->why says which product has it), or a storage error; res->why explains each refusal.
+ * On any error nothing is written. */
 int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
                 long if_match, struct decl_errors *errs, struct buf *record,
                 struct product_result *res);
 
 /* product_put inside the caller's write transaction, for many writes in one commit (a batch):
- * `decl` is the parsed declaration (borrowed). `record` may be NULL. A refusal of this one
- * declaration (REG_EBADID, REG_EINVALID, REG_EFORBIDDEN, REG_EPRECOND, REG_EWITHDRAWN,
- * REG_ESHORTEN, REG_EGTINTAKEN; see product_put_refusal) leaves txn exactly as it was; any
- * other error means txn is in an unknown state and must be aborted. Nothing is durable until
- * the caller commits txn. */
-int product_put_in(struct store_txn *txn, const char *owner, const char *id, yyjson_val *decl,
+ * `owner` is the manufacturer as read in txn (mfr_get), `decl` the parsed declaration (both
+ * borrowed). `record` may be NULL. A refusal of this one declaration (see
+ * product_put_refusal) leaves txn exactly as it was; any other error means txn is in an
+ * unknown state and must be aborted. Nothing is durable until the caller commits txn. */
+struct mfr;
+int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *id, yyjson_val *decl,
                    long if_match, struct decl_errors *errs, struct buf *record,
                    struct product_result *res);
 /* 1 if rc is one of product_put_in's refusals (the transaction is still good). */

@@ -15,12 +15,12 @@ static uint64_t hash_key(const char *key, size_t len)
     return h ? h : 1;
 }
 
-void rcache_init(struct rcache *c, uint32_t *shared_scopes)
+void rcache_init(struct rcache *c, struct rcache_shared *shared)
 {
     memset(c, 0, sizeof *c);
     c->slot = xcalloc(RCACHE_SLOTS, sizeof *c->slot);
-    c->own_scopes = shared_scopes ? NULL : xcalloc(RCACHE_SCOPES, sizeof *c->own_scopes);
-    c->scope_gen = shared_scopes ? shared_scopes : c->own_scopes;
+    c->own = shared ? NULL : xcalloc(1, sizeof *c->own);
+    c->sh = shared ? shared : c->own;
 }
 
 static void drop(struct rcache *c, struct rcache_entry *e)
@@ -38,8 +38,8 @@ void rcache_free(struct rcache *c)
         drop(c, &c->slot[i]);
     free(c->slot);
     c->slot = NULL;
-    free(c->own_scopes);
-    c->own_scopes = NULL;
+    free(c->own);
+    c->own = NULL;
 }
 
 unsigned rcache_scope(const char *s)
@@ -47,9 +47,23 @@ unsigned rcache_scope(const char *s)
     return (unsigned)(hash_key(s, strlen(s)) & (RCACHE_SCOPES - 1));
 }
 
+/* An invalidation bumps the epoch before the generation: a put that reads the new generation
+ * then sees the new epoch too (sequentially consistent), and keeps nothing (see rcache_put). */
 void rcache_invalidate(struct rcache *c, unsigned scope)
 {
-    __atomic_fetch_add(&c->scope_gen[scope & (RCACHE_SCOPES - 1)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&c->sh->epoch, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&c->sh->scope_gen[scope & (RCACHE_SCOPES - 1)], 1, __ATOMIC_SEQ_CST);
+}
+
+void rcache_invalidate_all(struct rcache *c)
+{
+    __atomic_fetch_add(&c->sh->epoch, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&c->sh->all, 1, __ATOMIC_SEQ_CST);
+}
+
+uint32_t rcache_epoch(const struct rcache *c)
+{
+    return __atomic_load_n(&c->sh->epoch, __ATOMIC_SEQ_CST);
 }
 
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day)
@@ -57,7 +71,8 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
     if (e->hash == h && e->key.len == klen && memcmp(e->key.data, key, klen) == 0) {
-        if (e->gen == __atomic_load_n(&c->scope_gen[e->scope], __ATOMIC_RELAXED) && e->day == day) {
+        if (e->gen == __atomic_load_n(&c->sh->scope_gen[e->scope], __ATOMIC_RELAXED) &&
+            e->all == __atomic_load_n(&c->sh->all, __ATOMIC_RELAXED) && e->day == day) {
             __atomic_fetch_add(&c->hits, 1, __ATOMIC_RELAXED);
             return e;
         }
@@ -68,9 +83,13 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
 }
 
 void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
-                int route, const struct http_req *req, const struct http_resp *resp)
+                uint32_t epoch, int route, const struct http_req *req, const struct http_resp *resp)
 {
-    if (resp->body.len > RCACHE_MAX_RESPONSE) return;
+    scope &= RCACHE_SCOPES - 1;
+    /* The generations first, then the epoch: see rcache_invalidate. */
+    uint32_t gen = __atomic_load_n(&c->sh->scope_gen[scope], __ATOMIC_SEQ_CST);
+    uint32_t all = __atomic_load_n(&c->sh->all, __ATOMIC_SEQ_CST);
+    if (resp->body.len > RCACHE_MAX_RESPONSE || rcache_epoch(c) != epoch) return;
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
     drop(c, e);
@@ -80,8 +99,9 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, 
         drop(c, v);
     }
     e->hash = h;
-    e->scope = scope & (RCACHE_SCOPES - 1);
-    e->gen = __atomic_load_n(&c->scope_gen[e->scope], __ATOMIC_RELAXED);
+    e->scope = scope;
+    e->gen = gen;
+    e->all = all;
     e->day = day;
     e->route = route;
     buf_append(&e->key, key, klen);

@@ -26,10 +26,19 @@
 #define RCACHE_SCOPES 4096              /* a power of two */
 #define RCACHE_MAX_RESPONSE (64u << 10) /* larger responses are not kept */
 
+/* What every event loop's cache shares: a write answered on one loop invalidates the others'
+ * answers too. Read and bumped with atomics. */
+struct rcache_shared {
+    uint32_t scope_gen[RCACHE_SCOPES];
+    uint32_t all;   /* rcache_invalidate_all: every answer is stale */
+    uint32_t epoch; /* one more for every invalidation of any kind */
+};
+
 struct rcache_entry {
     uint64_t hash; /* 0: empty */
     unsigned scope;
     uint32_t gen; /* the scope's generation when the entry was made */
+    uint32_t all; /* the shared `all` then */
     int64_t day;
     int route; /* the owner's, for its metrics */
     struct buf key;
@@ -39,27 +48,32 @@ struct rcache_entry {
 struct rcache {
     struct rcache_entry *slot; /* RCACHE_SLOTS */
     size_t bytes;
-    size_t sweep;         /* next slot to drop when over budget */
-    uint32_t *scope_gen;  /* RCACHE_SCOPES generations: shared by every event loop's cache, so a
-                             write answered on one loop invalidates the others' answers too */
-    uint32_t *own_scopes; /* scope_gen when no shared array was given; else NULL */
+    size_t sweep;              /* next slot to drop when over budget */
+    struct rcache_shared *sh;  /* the generations: shared, or own_sh */
+    struct rcache_shared *own; /* allocated when no shared one was given; else NULL */
     unsigned long long hits, misses, evicted;
 };
 
-/* shared_scopes: RCACHE_SCOPES zeroed generations shared with the other loops' caches (the
- * caller keeps it alive longer than every cache), or NULL for a cache of its own. Scopes are
- * read and bumped with relaxed atomics. */
-void rcache_init(struct rcache *c, uint32_t *shared_scopes);
+/* shared: zeroed generations shared with the other loops' caches (the caller keeps them alive
+ * longer than every cache), or NULL for a cache of its own. */
+void rcache_init(struct rcache *c, struct rcache_shared *shared);
 void rcache_free(struct rcache *c);
 /* The scope of answers made from the data named by s (a product ID). */
 unsigned rcache_scope(const char *s);
 /* Every answer of scope is stale from now on. */
 void rcache_invalidate(struct rcache *c, unsigned scope);
+/* Every answer is stale from now on (data every answer may show changed: a manufacturer). */
+void rcache_invalidate_all(struct rcache *c);
+/* The invalidation count, to take BEFORE reading the data an answer is made from. */
+uint32_t rcache_epoch(const struct rcache *c);
 /* The fresh entry for key (made today, its scope not invalidated since), or NULL. */
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day);
 /* Keep resp, the answer to req, made from scope's data, under key (replacing whatever held its
- * slot), unless its body is over RCACHE_MAX_RESPONSE. */
+ * slot), unless its body is over RCACHE_MAX_RESPONSE or an invalidation happened since epoch
+ * (rcache_epoch taken before the data was read): the data may have changed under the answer,
+ * which another loop's write may have invalidated before this put could stamp it. */
 void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
-                int route, const struct http_req *req, const struct http_resp *resp);
+                uint32_t epoch, int route, const struct http_req *req,
+                const struct http_resp *resp);
 
 #endif

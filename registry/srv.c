@@ -39,8 +39,8 @@ struct shared {
     const struct srv_config *cfg;
     struct store *st;
     char public_url[512];
-    uint32_t scopes[RCACHE_SCOPES]; /* the response caches' generations (rcache.h) */
-    unsigned nconns;                /* all loops' connections, relaxed atomics */
+    struct rcache_shared gens; /* the response caches' generations (rcache.h) */
+    unsigned nconns;           /* all loops' connections, relaxed atomics */
     struct srv *loops;
     unsigned nloops;
 };
@@ -53,7 +53,8 @@ struct srv {
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_signal_t sigint, sigterm;
-    uv_async_t stop; /* another thread asks this loop to stop */
+    uv_async_t stop;   /* another thread asks this loop to stop */
+    uv_timer_t makers; /* every second: did the operator change a manufacturer? */
     uv_thread_t thread;
     struct app app;
     char date[30];
@@ -352,6 +353,7 @@ static void loop_stop(struct srv *s)
     s->stopping = 1;
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
+    uv_close((uv_handle_t *)&s->makers, NULL);
     if (s == s->sh->loops) {
         uv_close((uv_handle_t *)&s->sigint, NULL);
         uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -363,6 +365,12 @@ static void loop_stop(struct srv *s)
 static void on_stop(uv_async_t *a)
 {
     loop_stop(a->data);
+}
+
+static void on_makers_timer(uv_timer_t *t)
+{
+    struct srv *s = t->data;
+    app_watch_makers(&s->app);
 }
 
 /* SIGINT or SIGTERM (on loops[0]): every loop stops. */
@@ -523,7 +531,7 @@ static int start_apps(struct shared *sh, const struct app **peers)
     for (unsigned i = 0; i < sh->nloops; i++) {
         struct srv *s = &sh->loops[i];
         int rc = app_init(&s->app, sh->st, sh->public_url, sh->cfg->log_requests,
-                          sh->nloops > 1 ? sh->scopes : NULL);
+                          sh->nloops > 1 ? &sh->gens : NULL);
         if (rc) return rc;
         s->app.security_contact = sh->cfg->security_contact;
         s->app.connections = &sh->nconns;
@@ -533,6 +541,9 @@ static int start_apps(struct shared *sh, const struct app **peers)
         peers[i] = &s->app;
         uv_async_init(&s->loop, &s->stop, on_stop);
         s->stop.data = s;
+        uv_timer_init(&s->loop, &s->makers);
+        s->makers.data = s;
+        uv_timer_start(&s->makers, on_makers_timer, 1000, 1000);
     }
     return 0;
 }

@@ -22,7 +22,7 @@
 #define STORE_MAP_SIZE ((size_t)16 << 30)
 
 static const char *const table_names[STORE__TABLES] = {
-    "products", "versions", "manufacturers", "tokens", "gtins", "owners", "changes"};
+    "products", "versions", "manufacturers", "tokens", "gtins", "owners", "changes", "meta"};
 
 struct store {
     MDB_env *env;

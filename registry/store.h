@@ -9,6 +9,8 @@
  *   gtins          GTIN-14                  -> id (unique across the registry)
  *   owners         slug "\0" id             -> "" (a manufacturer's products, in id order)
  *   changes        u64be(seq)               -> {"seq","id","version","kind","time"} (JSON)
+ *   meta           name                     -> value: "manufacturers" -> u64be(generation),
+ *                                              bumped by every change to a manufacturer
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
  * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),
@@ -32,6 +34,7 @@ enum store_table {
     STORE_GTINS,
     STORE_OWNERS,
     STORE_CHANGES,
+    STORE_META,
     STORE__TABLES
 };
 

@@ -91,10 +91,19 @@ def cli(*args, server=None, token=None, stdin=None, cwd=None, env_extra=None):
                           text=True, input=stdin, env=env, timeout=60, cwd=cwd)
 
 
-def add_manufacturer(data_dir, slug, name):
-    """Create a manufacturer through the CLI; returns its token (the last line of stdout)."""
+# The GS1 Company Prefixes the registry operator records for the test makers: every GTIN the
+# tests give them falls inside (GTIN-13 form; the GTIN-8 12345670 is 0000012345670).
+PREFIXES = {"acme": ["5012345", "0036000", "000001234567"], "nordlicht": ["4006381"]}
+
+
+def add_manufacturer(data_dir, slug, name, prefixes=None):
+    """Create a manufacturer through the CLI, with its GS1 Company Prefixes (default: those in
+    PREFIXES); returns its token (the last line of stdout)."""
     r = cli("admin", "manufacturer", "add", slug, "--name", name, "--data", data_dir)
     assert r.returncode == 0, r.stderr
+    for p in PREFIXES.get(slug, []) if prefixes is None else prefixes:
+        a = cli("admin", "manufacturer", "prefix", "add", slug, p, "--data", data_dir)
+        assert a.returncode == 0, a.stderr
     return r.stdout.strip().splitlines()[-1]
 
 

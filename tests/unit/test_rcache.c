@@ -26,7 +26,8 @@ static void put(struct rcache *c, const char *key, const char *product, int64_t 
     memset(&req, 0, sizeof req);
     memcpy(req.id, "0123456789abcdef", 17);
     response(&resp, n, ch);
-    rcache_put(c, key, strlen(key) + 1, rcache_scope(product), day, 3, &req, &resp);
+    rcache_put(c, key, strlen(key) + 1, rcache_scope(product), day, rcache_epoch(c), 3, &req,
+               &resp);
     buf_free(&resp.body);
 }
 
@@ -79,11 +80,57 @@ static void test_the_byte_budget_holds(void **state)
     rcache_free(&c);
 }
 
+/* The race of two loops: loop 1 reads product a (old data), loop 2 commits a write to a and
+ * invalidates it, then loop 1 stores its answer. That answer must not be served as fresh. */
+static void test_an_answer_read_before_a_write_is_not_kept(void **state)
+{
+    (void)state;
+    struct rcache_shared sh = {0};
+    struct rcache loop1, loop2;
+    rcache_init(&loop1, &sh);
+    rcache_init(&loop2, &sh);
+    uint32_t epoch = rcache_epoch(&loop1);        /* loop 1 begins: data read after this */
+    rcache_invalidate(&loop2, rcache_scope("a")); /* loop 2's write lands meanwhile */
+    struct http_req req;
+    struct http_resp resp;
+    memset(&req, 0, sizeof req);
+    response(&resp, 10, 'o');
+    rcache_put(&loop1, "/v1/products/a\0", 15, rcache_scope("a"), 100, epoch, 3, &req, &resp);
+    assert_null(rcache_get(&loop1, "/v1/products/a\0", 15, 100));
+    /* An answer begun after the write is kept. */
+    rcache_put(&loop1, "/v1/products/a\0", 15, rcache_scope("a"), 100, rcache_epoch(&loop1), 3,
+               &req, &resp);
+    assert_non_null(rcache_get(&loop1, "/v1/products/a\0", 15, 100));
+    buf_free(&resp.body);
+    rcache_free(&loop1);
+    rcache_free(&loop2);
+}
+
+/* A manufacturer changes: every answer of every loop is stale. */
+static void test_invalidate_all(void **state)
+{
+    (void)state;
+    struct rcache_shared sh = {0};
+    struct rcache loop1, loop2;
+    rcache_init(&loop1, &sh);
+    rcache_init(&loop2, &sh);
+    put(&loop1, "/p/a\0", "a", 100, 10, 'a');
+    put(&loop1, "/p/b\0", "b", 100, 10, 'b');
+    assert_non_null(rcache_get(&loop1, "/p/a\0", 5, 100));
+    rcache_invalidate_all(&loop2);
+    assert_null(rcache_get(&loop1, "/p/a\0", 5, 100));
+    assert_null(rcache_get(&loop1, "/p/b\0", 5, 100));
+    rcache_free(&loop1);
+    rcache_free(&loop2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kept_answers_come_back_until_stale),
         cmocka_unit_test(test_the_byte_budget_holds),
+        cmocka_unit_test(test_an_answer_read_before_a_write_is_not_kept),
+        cmocka_unit_test(test_invalidate_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,13 @@ static int setup(void **state)
     assert_int_equal(auth_init(), 0);
     assert_int_equal(store_open(f->dir, &f->st), 0);
     struct mfr_info m = {"acme", "Acme Devices Ltd", "security@acme.example", NULL};
-    assert_int_equal(mfr_add(f->st, &m, f->token), 0);
+    assert_int_equal(mfr_add(f->st, &m, f->token, NULL, 0), 0);
+    int changed;
+    char why[256];
+    static const char *const prefixes[] = {"5012345", "000001234567"};
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(
+            mfr_change(f->st, "acme", MFR_PREFIX_ADD, prefixes[i], &changed, why, sizeof why), 0);
     *state = f;
     return 0;
 }
@@ -138,7 +144,12 @@ static void other_owner_is_forbidden_and_changes_nothing(void **state)
         "{\"product_name\":\"Hijacked\",\"product_model\":\"X\","
         "\"manufacturer_name\":\"Evil\",\"support_date\":\"2020-01-01\","
         "\"security_contact\":\"x@evil.example\",\"default_password\":\"universal\"}";
+    struct mfr_info m = {"evil", "Evil", NULL, NULL};
+    char token[AUTH_TOKEN_LEN + 1];
+    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), 0);
     assert_int_equal(put(f, "evil", "acme-cam", evil, &res), REG_EFORBIDDEN);
+    assert_non_null(strstr(res.why, "belongs to manufacturer 'acme'"));
+    assert_string_equal(res.owner, "acme");
     yyjson_doc *doc = current(f, "acme-cam");
     yyjson_val *r = yyjson_doc_get_root(doc);
     assert_string_equal(yyjson_get_str(yyjson_obj_get(r, "product_name")), "Acme Indoor Camera");
@@ -163,13 +174,14 @@ static void gtin_is_stored_normalised(void **state)
     struct fx *f = *state;
     struct product_result res;
     const char *g =
-        "{\"product_name\":\"P\",\"product_model\":\"M\",\"manufacturer_name\":\"A\","
+        "{\"product_name\":\"P\",\"product_model\":\"M\",\"manufacturer_name\":\"Acme Devices "
+        "Ltd\","
         "\"support_date\":\"2030-01-01\",\"security_contact\":\"https://a.example/sec\","
-        "\"default_password\":\"user_defined\",\"gtin\":\"4006381333931\"}";
-    assert_int_equal(put(f, "acme", "p1", g, &res), 0);
-    yyjson_doc *doc = current(f, "p1");
+        "\"default_password\":\"user_defined\",\"gtin\":\"5012345678917\"}";
+    assert_int_equal(put(f, "acme", "acme-p1", g, &res), 0);
+    yyjson_doc *doc = current(f, "acme-p1");
     assert_string_equal(yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "gtin")),
-                        "04006381333931");
+                        "05012345678917");
     yyjson_doc_free(doc);
 }
 
@@ -199,9 +211,9 @@ static void duplicate_manufacturer_is_refused(void **state)
     struct fx *f = *state;
     char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info m = {"acme", "Another Acme", NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, token), REG_EEXIST);
+    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), REG_EEXIST);
     struct mfr_info bad = {"Not A Slug", "X", NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &bad, token), REG_EBADSLUG);
+    assert_int_equal(mfr_add(f->st, &bad, token, NULL, 0), REG_EBADSLUG);
     assert_int_equal(count(f, STORE_MANUFACTURERS), 1);
     assert_int_equal(count(f, STORE_TOKENS), 1);
 }
@@ -238,19 +250,19 @@ static void reindex_restores_lost_indexes(void **state)
     struct fx *f = *state;
     struct product_result res;
     const char *with_gtin = "{\"product_name\":\"P\",\"product_model\":\"M\","
-                            "\"manufacturer_name\":\"Acme\",\"support_date\":\"2031-12-31\","
+                            "\"support_date\":\"2031-12-31\","
                             "\"security_contact\":\"security@acme.example\","
                             "\"default_password\":\"unique_per_device\",\"gtin\":\"12345670\"}";
     size_t n = 99;
-    assert_int_equal(put(f, "acme", "a", DECL_OK, &res), 0);
-    assert_int_equal(put(f, "acme", "b", with_gtin, &res), 0);
+    assert_int_equal(put(f, "acme", "acme-a", DECL_OK, &res), 0);
+    assert_int_equal(put(f, "acme", "acme-b", with_gtin, &res), 0);
     assert_int_equal(product_reindex(f->st, &n), 0);
     assert_int_equal(n, 0); /* nothing to do */
     /* Lose the indexes, as a data directory from before they existed would. */
     struct store_txn *txn;
     assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
-    assert_int_equal(store_del(txn, STORE_OWNERS, "acme\0a", 6), 0);
-    assert_int_equal(store_del(txn, STORE_OWNERS, "acme\0b", 6), 0);
+    assert_int_equal(store_del(txn, STORE_OWNERS, "acme\0acme-a", 11), 0);
+    assert_int_equal(store_del(txn, STORE_OWNERS, "acme\0acme-b", 11), 0);
     assert_int_equal(store_del(txn, STORE_GTINS, "00000012345670", 14), 0);
     assert_int_equal(store_txn_commit(txn), 0);
     assert_int_equal(product_reindex(f->st, &n), 0);
@@ -259,12 +271,12 @@ static void reindex_restores_lost_indexes(void **state)
     int owned = 0;
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
     assert_int_equal(product_by_gtin(txn, "00000012345670", id), 0);
-    assert_string_equal(id, "b");
+    assert_string_equal(id, "acme-b");
     assert_int_equal(product_each_of_owner(txn, "acme", NULL, count_id, &owned), 0);
     assert_int_equal(owned, 2);
     owned = 0;
-    assert_int_equal(product_each_of_owner(txn, "acme", "a", count_id, &owned), 0);
-    assert_int_equal(owned, 1); /* after "a": only "b" */
+    assert_int_equal(product_each_of_owner(txn, "acme", "acme-a", count_id, &owned), 0);
+    assert_int_equal(owned, 1); /* after "acme-a": only "acme-b" */
     store_txn_abort(txn);
 }
 

@@ -1,0 +1,237 @@
+/* test_mfr.c: manufacturer accounts and the identity rules the registry vouches for: a maker
+ * creates IDs only in its namespaces and GTINs only in its GS1 Company Prefixes, no two makers'
+ * namespaces or prefixes overlap, the name on a record is the account's, a declaration naming
+ * another maker is refused, and the operator's changes are dated in the maker's history. */
+#include "harness.h"
+
+#include "auth.h"
+#include "err.h"
+#include "mfr.h"
+#include "product.h"
+#include "store.h"
+
+#include <yyjson.h>
+
+struct fx {
+    char *dir;
+    struct store *st;
+    char why[512];
+};
+
+static int add(struct fx *f, const char *slug, const char *name)
+{
+    char token[AUTH_TOKEN_LEN + 1];
+    struct mfr_info m = {slug, name, NULL, NULL};
+    return mfr_add(f->st, &m, token, f->why, sizeof f->why);
+}
+
+static int change(struct fx *f, const char *slug, enum mfr_change what, const char *arg)
+{
+    int changed = 0;
+    int rc = mfr_change(f->st, slug, what, arg, &changed, f->why, sizeof f->why);
+    return rc ? rc : changed;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->dir = temp_dir();
+    assert_int_equal(auth_init(), 0);
+    assert_int_equal(store_open(f->dir, &f->st), 0);
+    assert_int_equal(add(f, "acme", "Acme Devices Ltd"), 0);
+    assert_int_equal(add(f, "bright", "Brightbulb Inc"), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    rm_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Read manufacturer slug (caller releases). */
+static void get(struct fx *f, const char *slug, struct mfr *m)
+{
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(mfr_get(txn, slug, m), 0);
+    store_txn_abort(txn);
+}
+
+static int put(struct fx *f, const char *owner, const char *id, const char *extra,
+               struct product_result *res)
+{
+    char json[1024];
+    struct decl_errors errs;
+    snprintf(json, sizeof json,
+             "{\"product_name\":\"P\",\"product_model\":\"M\",\"support_date\":\"2031-12-31\","
+             "\"security_contact\":\"security@acme.example\","
+             "\"default_password\":\"unique_per_device\"%s}",
+             extra);
+    return product_put(f->st, owner, id, json, strlen(json), PRODUCT_NO_PRECONDITION, &errs, NULL,
+                       res);
+}
+
+static void namespaces(void **state)
+{
+    struct fx *f = *state;
+    struct mfr m;
+    get(f, "acme", &m);
+    assert_true(mfr_owns_id(&m, "acme-cam-2"));
+    assert_false(mfr_owns_id(&m, "acme-")); /* the namespace alone is no ID */
+    assert_false(mfr_owns_id(&m, "acmecam"));
+    assert_false(mfr_owns_id(&m, "bright-bulb"));
+    assert_false(mfr_owns_id(&m, "ACME-cam")); /* IDs are case-sensitive */
+    mfr_release(&m);
+    /* The operator grants a further prefix; it must not overlap another maker's namespace. */
+    assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "AC200-"), 1);
+    assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "AC200-"), 0); /* already */
+    assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "bright-x"), REG_EOVERLAP);
+    assert_non_null(strstr(f->why, "'bright'"));
+    assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "BR"), REG_EOVERLAP); /* any case */
+    assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "-x"), REG_EINVALID);
+    get(f, "acme", &m);
+    assert_true(mfr_owns_id(&m, "AC200-eu"));
+    mfr_release(&m);
+    /* A new maker whose namespace would overlap an existing one is refused, both ways. */
+    assert_int_equal(add(f, "acme-eu", "Acme Europe"), REG_EOVERLAP);
+    assert_int_equal(add(f, "ac200", "AC200 Ltd"), REG_EOVERLAP); /* "ac200-" vs "AC200-" */
+    assert_int_equal(add(f, "acm", "Acm"), 0); /* "acm-" is no prefix of "acme-" */
+}
+
+static void gs1_prefixes(void **state)
+{
+    struct fx *f = *state;
+    struct mfr m;
+    assert_int_equal(change(f, "acme", MFR_PREFIX_ADD, "5012345"), 1);
+    get(f, "acme", &m);
+    assert_true(mfr_owns_gtin(&m, "05012345678900"));  /* GTIN-13 5012345678900 */
+    assert_true(mfr_owns_gtin(&m, "15012345678907"));  /* a case of them: indicator 1 */
+    assert_false(mfr_owns_gtin(&m, "04006381333931")); /* someone else's */
+    mfr_release(&m);
+    /* Prefixes are digits, 6-12 of them, and never overlap another maker's. */
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123"), REG_EINVALID);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123x6"), REG_EINVALID);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123456"), REG_EOVERLAP);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "501234"), REG_EOVERLAP);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "4006381"), 1);
+    assert_int_equal(change(f, "acme", MFR_PREFIX_REMOVE, "5012345"), 1);
+    assert_int_equal(change(f, "acme", MFR_PREFIX_REMOVE, "5012345"), 0);
+    get(f, "acme", &m);
+    assert_false(mfr_owns_gtin(&m, "05012345678900"));
+    mfr_release(&m);
+}
+
+static void writes_follow_the_identity_rules(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(change(f, "acme", MFR_PREFIX_ADD, "5012345"), 1);
+    /* Outside the namespace: refused, nothing written. */
+    assert_int_equal(put(f, "bright", "acme-hub-3", "", &res), REG_ENAMESPACE);
+    assert_non_null(strstr(res.why, "'bright-'"));
+    /* Another maker's name: refused; the account's own name or none: accepted. */
+    assert_int_equal(
+        put(f, "bright", "bright-bulb", ",\"manufacturer_name\":\"Acme Devices Ltd\"", &res),
+        REG_EMFRNAME);
+    assert_non_null(strstr(res.why, "Brightbulb Inc"));
+    assert_int_equal(put(f, "bright", "bright-bulb", "", &res), 0);
+    assert_int_equal(
+        put(f, "bright", "bright-bulb", ",\"manufacturer_name\":\"Brightbulb Inc\"", &res), 0);
+    assert_true(res.unchanged); /* the name is the account's either way */
+    /* A GTIN in another maker's prefix: refused, with the maker's own prefixes named. */
+    assert_int_equal(put(f, "bright", "bright-bulb", ",\"gtin\":\"5012345678900\"", &res),
+                     REG_EGTINPREFIX);
+    assert_non_null(strstr(res.why, "none recorded"));
+    assert_int_equal(put(f, "acme", "acme-cam", ",\"gtin\":\"5012345678900\"", &res), 0);
+    /* The stored record names the account. */
+    struct store_txn *txn;
+    const char *json;
+    size_t len;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(product_get(txn, "bright-bulb", &json, &len), 0);
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    assert_string_equal(
+        yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "manufacturer_name")),
+        "Brightbulb Inc");
+    yyjson_doc_free(doc);
+    assert_int_equal(product_get(txn, "acme-hub-3", &json, &len), REG_ENOTFOUND);
+    store_txn_abort(txn);
+}
+
+static void verification_and_history(void **state)
+{
+    struct fx *f = *state;
+    struct mfr m;
+    struct store_txn *txn;
+    uint64_t g0, g1;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(mfr_generation(txn, &g0), 0);
+    store_txn_abort(txn);
+    get(f, "acme", &m);
+    assert_int_equal(mfr_verified_day(&m), -1);
+    mfr_release(&m);
+    assert_int_equal(change(f, "acme", MFR_VERIFY, ""), REG_EINVALID); /* evidence required */
+    assert_int_equal(change(f, "acme", MFR_PREFIX_ADD, "5012345"), 1);
+    assert_int_equal(change(f, "acme", MFR_VERIFY, "Companies House 01234567; GS1 UK licence"), 1);
+    get(f, "acme", &m);
+    assert_true(mfr_verified_day(&m) > 20000);
+    struct buf b = BUF_INIT;
+    mfr_account_json(&m, &b);
+    assert_non_null(strstr(buf_cstr(&b), "\"verified\":true"));
+    assert_non_null(strstr(buf_cstr(&b), "\"checked\":[\"identity\",\"gs1_prefixes\"]"));
+    buf_free(&b);
+    /* The history keeps every change, dated, oldest first. */
+    const char *events[] = {"added", "gs1_prefix_added", "verified"};
+    assert_int_equal(yyjson_arr_size(m.history), 3);
+    for (size_t i = 0; i < 3; i++) {
+        yyjson_val *e = yyjson_arr_get(m.history, i);
+        assert_string_equal(yyjson_get_str(yyjson_obj_get(e, "event")), events[i]);
+        assert_non_null(yyjson_get_str(yyjson_obj_get(e, "time")));
+    }
+    mfr_release(&m);
+    assert_int_equal(change(f, "acme", MFR_UNVERIFY, "licence lapsed"), 1);
+    assert_int_equal(change(f, "acme", MFR_UNVERIFY, "again"), 0);
+    assert_int_equal(change(f, "nobody", MFR_VERIFY, "x"), REG_ENOTFOUND);
+    get(f, "acme", &m);
+    assert_int_equal(mfr_verified_day(&m), -1);
+    assert_int_equal(yyjson_arr_size(m.history), 4);
+    mfr_release(&m);
+    /* Every change bumps the generation a server watches. */
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(mfr_generation(txn, &g1), 0);
+    store_txn_abort(txn);
+    assert_int_equal(g1, g0 + 3);
+}
+
+static void account_details_are_validated(void **state)
+{
+    struct fx *f = *state;
+    char token[AUTH_TOKEN_LEN + 1];
+    struct mfr_info bad_contact = {"nordlicht", "Nordlicht", "not a contact", NULL};
+    struct mfr_info bad_site = {"nordlicht", "Nordlicht", NULL, "http://nordlicht.example"};
+    struct mfr_info bad_name = {"nordlicht", "Nord\033]0;owned\007licht", NULL, NULL};
+    struct mfr_info good = {"nordlicht", "Nordlicht GmbH", "https://nordlicht.example/security",
+                            "https://nordlicht.example"};
+    assert_int_equal(mfr_add(f->st, &bad_contact, token, f->why, sizeof f->why), REG_EINVALID);
+    assert_non_null(strstr(f->why, "contact"));
+    assert_int_equal(mfr_add(f->st, &bad_site, token, f->why, sizeof f->why), REG_EINVALID);
+    assert_int_equal(mfr_add(f->st, &bad_name, token, f->why, sizeof f->why), REG_EINVALID);
+    assert_int_equal(mfr_add(f->st, &good, token, f->why, sizeof f->why), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(namespaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(gs1_prefixes, setup, teardown),
+        cmocka_unit_test_setup_teardown(writes_follow_the_identity_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(verification_and_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(account_details_are_validated, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("mfr", tests, NULL, NULL);
+}
