@@ -71,12 +71,20 @@ static const struct command commands[] = {
      "      [--data DIR]           (registry operator) create a manufacturer\n"
      "  admin token issue SLUG | token list [SLUG] | token revoke ID [--data DIR]\n"
      "                             (registry operator) more tokens; list; revoke one\n"
-     "  admin manufacturer list | manufacturer disable SLUG | stats | verify\n"
+     "  admin manufacturer prefix add|remove SLUG PREFIX | prefix list SLUG\n"
+     "                             (registry operator) GS1 Company Prefixes a maker's GTINs use\n"
+     "  admin manufacturer id-prefix add|remove SLUG PREFIX | id-prefix list SLUG\n"
+     "                             product-ID prefixes granted beyond SLUG-\n"
+     "  admin manufacturer verify SLUG --evidence TEXT | unverify SLUG --reason TEXT\n"
+     "  admin manufacturer show SLUG | manufacturer list | manufacturer disable SLUG\n"
+     "  admin stats | verify         (registry operator) the database's counts; check it whole\n"
      "  admin backup DEST | restore SRC   [--data DIR]  (a hot copy; restore needs the server "
      "stopped)",
      "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd'"
-     " --data ./data\n  seclabel admin token list acme --data ./data\n  seclabel admin token "
-     "revoke 3f9c1a2b4d5e --data ./data"},
+     " --data ./data\n  seclabel admin manufacturer prefix add acme 5012345 --data ./data\n"
+     "  seclabel admin manufacturer verify acme --evidence 'Company register 01234567 and GS1 "
+     "licence checked' --data ./data\n  seclabel admin token list acme --data ./data\n"
+     "  seclabel admin token revoke 3f9c1a2b4d5e --data ./data"},
 };
 
 /* "seclabel COMMAND --help": the command's synopsis and examples. */

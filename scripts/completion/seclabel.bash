@@ -28,7 +28,7 @@ _seclabel() {
 	export) COMPREPLY=($(compgen -W "--manufacturer --format -o --help" -- "$cur")) ;;
 	show | history) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	config) COMPREPLY=($(compgen -W "set show server token" -- "$cur")) ;;
-	admin) COMPREPLY=($(compgen -W "manufacturer token add issue list revoke --name --contact --website --data" -- "$cur")) ;;
+	admin) COMPREPLY=($(compgen -W "manufacturer token add show list disable prefix id-prefix verify unverify remove issue revoke stats backup restore --name --contact --website --evidence --reason --data" -- "$cur")) ;;
 	esac
 }
 complete -F _seclabel seclabel
