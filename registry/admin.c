@@ -16,7 +16,8 @@
 struct verify {
     struct store_txn *txn;
     FILE *out;
-    unsigned long problems;
+    unsigned long problems, notices;
+    struct mfr_memo makers;
     /* the versions walk: the product being walked and the next expected number */
     char id[DECL_ID_MAX + 1];
     unsigned expect;
@@ -28,6 +29,29 @@ static void problem(struct verify *v, const char *fmt, const char *a, const char
     fprintf(v->out, fmt, a, b ? b : "");
     fputc('\n', v->out);
     v->problems++;
+}
+
+/* What the identity rules (mfr.h) would refuse today in a product's current record: written
+ * before the rules existed, or since the operator removed a prefix. Not damage: a notice for
+ * the operator, who may act on it. */
+static void identity_notices(struct verify *v, const char *id, yyjson_val *rec)
+{
+    const char *owner = yyjson_get_str(yyjson_obj_get(rec, "manufacturer"));
+    const char *gtin = yyjson_get_str(yyjson_obj_get(rec, "gtin"));
+    yyjson_val *name = yyjson_obj_get(rec, "manufacturer_name");
+    const struct mfr *m = mfr_memo_get(&v->makers, owner);
+    const char *what[3] = {NULL, NULL, NULL};
+    if (!m) return; /* a problem already counted */
+    if (!mfr_owns_id(m, id)) what[0] = "its ID is outside its owner's namespaces";
+    if (gtin && strlen(gtin) == 14 && !mfr_owns_gtin(m, gtin))
+        what[1] = "its GTIN is outside its owner's GS1 Company Prefixes";
+    if (name && !yyjson_equals_str(name, m->name))
+        what[2] = "its manufacturer_name is not its owner's account name";
+    for (int i = 0; i < 3; i++)
+        if (what[i]) {
+            fprintf(v->out, "notice: product %s (owner %s): %s\n", id, owner, what[i]);
+            v->notices++;
+        }
 }
 
 static int check_product(void *ctx, struct store_val key, struct store_val val)
@@ -64,6 +88,7 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
     char holder[DECL_ID_MAX + 1];
     if (gtin && (product_by_gtin(v->txn, gtin, holder) != 0 || strcmp(holder, id) != 0))
         problem(v, "product %s: GTIN %s does not lead back to it", id, gtin);
+    identity_notices(v, id, rec);
     yyjson_doc_free(doc);
     return 0;
 }
@@ -140,12 +165,19 @@ int admin_verify(struct store *st, FILE *out, unsigned long *problems)
     struct verify v = {.out = out};
     int rc = store_txn_begin(st, 0, &v.txn);
     if (rc) return rc;
+    mfr_memo_init(&v.makers, v.txn);
     rc = store_scan(v.txn, STORE_PRODUCTS, NULL, 0, check_product, &v);
     if (!rc) rc = store_scan(v.txn, STORE_VERSIONS, NULL, 0, check_version, &v);
     if (!rc) rc = store_scan(v.txn, STORE_OWNERS, NULL, 0, check_index, &v);
     if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_index, &v);
     if (!rc) rc = product_each_change(v.txn, 0, check_change, &v);
+    mfr_memo_free(&v.makers);
     store_txn_abort(v.txn);
+    if (v.notices)
+        fprintf(out,
+                "verify: %lu notice%s: records the identity rules would refuse today (written "
+                "before them, or since a prefix was removed)\n",
+                v.notices, v.notices == 1 ? "" : "s");
     *problems = v.problems;
     return rc;
 }

@@ -12,7 +12,9 @@ struct store;
 /* Check the whole database: every record parses; each product's current record equals its
  * newest version; versions are numbered 1..n without gaps; the owners and GTIN indexes and the
  * products agree both ways; every change names an existing version. Each problem is printed on
- * `out`; *problems gets their count. Returns 0 (even with problems) or a storage error. */
+ * `out`; *problems gets their count. Records that the identity rules (mfr.h) would refuse today
+ * are printed as notices, not counted as problems. Returns 0 (even with problems) or a storage
+ * error. */
 int admin_verify(struct store *st, FILE *out, unsigned long *problems);
 
 /* Record counts and size, one "name value" line each. */

@@ -89,6 +89,13 @@ def test_gtins_only_inside_the_makers_prefixes(server, acme):
     r = server.put("/v1/products/noprefix-x", none,
                    json=declaration(id="noprefix-x", manufacturer_name=None, gtin="96385074"))
     assert r.status_code == 403 and "none recorded" in r.json()["message"]
+    # The operator takes the prefix back: the record stays, and `admin verify` points it out
+    # without calling the database damaged.
+    assert admin(server, "prefix", "remove", "acme", "5012345").returncode == 0
+    r = cli("admin", "verify", "--data", server.data)
+    assert r.returncode == 0 and "verify: 0 problems" in r.stdout
+    assert ("notice: product acme-cam-1 (owner acme): its GTIN is outside its owner's GS1 "
+            "Company Prefixes") in r.stdout
 
 
 def test_operator_commands_for_prefixes_and_namespaces(server):
