@@ -437,6 +437,7 @@ static const struct {
 
 const char *decl_char_refused(unsigned cp)
 {
+    if (cp < 0x7f) return cp < 0x20 ? CONTROL : NULL; /* most text: no table walk */
     if ((cp >= 0xfdd0 && cp <= 0xfdef) || ((cp & 0xfffe) == 0xfffe && cp <= 0x10ffff))
         return "a noncharacter";
     for (size_t i = 0; i < COUNT(refused); i++)
@@ -471,6 +472,10 @@ unsigned decl_next_char(const char *s, size_t len, size_t *i)
 int decl_text_check(const char *s, size_t len, char *why, size_t whylen)
 {
     for (size_t i = 0, n = 1; i < len; n++) {
+        if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII: nothing to decode or look up */
+            i++;
+            continue;
+        }
         unsigned cp = decl_next_char(s, len, &i);
         const char *what = cp < 0x110000 ? decl_char_refused(cp) : "not UTF-8";
         if (!what) continue;

@@ -138,9 +138,11 @@ def test_csv_export_imports_back_identically(server, acme, tmp_path):
     from conftest import EXAMPLES
     r = cli("import", EXAMPLES / "catalogue.csv", server=server, token=acme)
     assert r.returncode == 0 and "3 created" in r.stdout, r.stderr
-    server.put("/v1/products/tricky", acme, json=declaration(
-        id="tricky", product_name="Line one\nline two, \"quoted\"",
+    r = server.put("/v1/products/acme-tricky", acme, json=declaration(
+        id="acme-tricky", product_name="=1+1, \"quoted\"; ' ",
+        version_and_model_numbers=["HW rev 2; FW 1.4", "FW 1.5"],
         sensor_data_collection=[{"sensing": "images", "has": True, "description": "a, b"}]))
+    assert r.status_code == 201, r.text
     out = tmp_path / "export.csv"
     assert cli("export", "--format", "csv", "-o", out, server=server).returncode == 0
     other = Server(tmp_path / "fresh")
@@ -148,7 +150,7 @@ def test_csv_export_imports_back_identically(server, acme, tmp_path):
         token = add_manufacturer(other.data, "acme", "Acme Devices Ltd")
         r = cli("import", out, server=other, token=token)
         assert r.returncode == 0 and "4 created" in r.stdout, r.stderr
-        for pid in ("acme-cam-2", "acme-plug-1", "acme-hub-3", "tricky"):
+        for pid in ("acme-cam-2", "acme-plug-1", "acme-hub-3", "acme-tricky"):
             a, b = server.get("/v1/products/" + pid).json(), other.get("/v1/products/" + pid).json()
             keep = lambda rec: {k: v for k, v in rec.items()
                                 if k not in ("created", "modified", "qr_url")}
