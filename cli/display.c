@@ -59,7 +59,10 @@ static void make_safe(yyjson_mut_doc *doc, yyjson_mut_val *v, struct buf *tmp)
     } else if (yyjson_mut_is_arr(v)) {
         size_t i, max;
         yyjson_mut_val *item;
-        yyjson_mut_arr_foreach(v, i, max, item) make_safe(doc, item, tmp);
+        yyjson_mut_arr_foreach(v, i, max, item)
+        {
+            make_safe(doc, item, tmp);
+        }
     } else if (yyjson_mut_is_obj(v)) {
         size_t i, max;
         yyjson_mut_val *k, *val;
