@@ -6,6 +6,7 @@
 #include "client.h"
 
 #include <stdio.h>
+#include <yyjson.h>
 
 /* A command gets argv after its own name and the client settings (flags already applied). */
 typedef int (*cli_cmd_fn)(int argc, char **argv, struct client *c);
@@ -39,5 +40,28 @@ enum cli_colour { CLI_GREEN, CLI_YELLOW, CLI_RED, CLI_RESET };
 /* The escape sequence for colour c on stream f, or "" unless f is a terminal, NO_COLOR is unset
  * or empty (no-color.org) and TERM is not "dumb". */
 const char *cli_colour(FILE *f, enum cli_colour c);
+
+/* ---- printing text that came from elsewhere (display.c) ----
+ *
+ * Everything the CLI prints for people - records, search results, history, whoami, import
+ * summaries, the server's error messages, validation problems - goes through cli_safe: every
+ * code point the registry's text rule refuses (decl.h: controls, invisible format and
+ * bidirectional characters, line separators, noncharacters) becomes a visible escape, \u202e
+ * (\U000e0041 beyond U+FFFF), and a byte that is not UTF-8 becomes \xff. Terminal or not: the
+ * output is the same in a pipe. --json output is never altered: it is the server's JSON, in
+ * which JSON itself escapes U+0000-U+001F, while DEL, C1 and bidirectional characters stand as
+ * themselves (yyjson writes them raw), which is right for programs and is what --json is for. */
+
+/* Append s[0..len), made safe, to out. */
+void cli_safe(struct buf *out, const char *s, size_t len);
+/* Print the NUL-terminated s (NULL prints nothing), made safe, on f. */
+void cli_put(FILE *f, const char *s);
+/* A copy of doc with every key and string made safe; doc is freed. NULL in, NULL out. */
+yyjson_doc *cli_safe_doc(yyjson_doc *doc);
+/* yyjson_read, then cli_safe_doc: the server's JSON ready for human-readable output. */
+yyjson_doc *cli_read_safe(const char *json, size_t len);
+struct decl_errors;
+/* One line per problem, "  /path: message (rule)", made safe (a path quotes the file's keys). */
+void cli_print_problems(FILE *f, const struct decl_errors *errs);
 
 #endif

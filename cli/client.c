@@ -1,6 +1,8 @@
 /* client.c: HTTP through libcurl for the CLI (see client.h). */
 #include "client.h"
 
+#include "cli.h"
+
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +161,7 @@ int client_request(struct client *c, const char *method, const char *path, const
 
 int client_report_error(const struct client_resp *r)
 {
-    yyjson_doc *doc = yyjson_read(r->body.data ? r->body.data : "", r->body.len, 0);
+    yyjson_doc *doc = cli_read_safe(r->body.data, r->body.len);
     yyjson_val *root = yyjson_doc_get_root(doc);
     const char *msg = yyjson_get_str(yyjson_obj_get(root, "message"));
     const char *code = yyjson_get_str(yyjson_obj_get(root, "error"));

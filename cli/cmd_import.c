@@ -135,10 +135,13 @@ static struct row *rows_add(struct rows *r, long line, const char *text, size_t 
 
 static void fail(struct summary *s, const struct row *r, const char *fmt, const char *detail)
 {
+    struct buf why = BUF_INIT;
+    buf_printf(&why, fmt, detail);
     fprintf(stderr, "seclabel: %s %ld%s%s%s: ", r->unit, r->line, r->id[0] ? " (" : "", r->id,
             r->id[0] ? ")" : "");
-    fprintf(stderr, fmt, detail);
+    cli_put(stderr, buf_cstr(&why)); /* the registry's words, or the file's: made safe */
     fputc('\n', stderr);
+    buf_free(&why);
     s->failed++;
 }
 
@@ -610,7 +613,9 @@ int cmd_import(int argc, char **argv, struct client *c)
     r.total = count_lines(text, len) - (csv && len);
     char why[256];
     if (csv && csvdecl_read(text, len, csv_row, &r, why, sizeof why)) {
-        fprintf(stderr, "seclabel: %s: %s\n", file, why);
+        fprintf(stderr, "seclabel: %s: ", file);
+        cli_put(stderr, why); /* may quote the file's header */
+        fputc('\n', stderr);
         rc = CLI_FAILED;
     } else if (cta && len > IMPORT_MAX_CTA) {
         fprintf(stderr, "seclabel: %s: a CTA-2120 file is read whole: at most %d MB\n", file,

@@ -139,9 +139,12 @@ static int label_term(struct client *c, const struct label_args *a, const struct
         rc = CLI_FAILED;
     } else {
         print_qr(&q);
-        printf("%s\nSecurity updates until %s\n%s\n",
-               yyjson_get_str(yyjson_obj_get(rec, "product_name")),
-               yyjson_get_str(yyjson_obj_get(rec, "support_date")), url);
+        cli_put(stdout, yyjson_get_str(yyjson_obj_get(rec, "product_name")));
+        fputs("\nSecurity updates until ", stdout);
+        cli_put(stdout, yyjson_get_str(yyjson_obj_get(rec, "support_date")));
+        putchar('\n');
+        cli_put(stdout, url);
+        putchar('\n');
     }
     qr_free(&q);
     yyjson_doc_free(doc);
@@ -287,7 +290,10 @@ static int fetch_ids(struct client *c, const char *file, struct records *r)
                 len--;
             if (len && p[0] != '#') {
                 if (!decl_id_valid(p, len)) {
-                    rc = cli_usage_error("%s: '%.*s' is not a product ID", file, (int)len, p);
+                    struct buf bad = BUF_INIT;
+                    cli_safe(&bad, p, len);
+                    rc = cli_usage_error("%s: '%s' is not a product ID", file, buf_cstr(&bad));
+                    buf_free(&bad);
                     break;
                 }
                 yyjson_mut_arr_add_strncpy(req, ids, p, len);
@@ -309,8 +315,9 @@ static int fetch_ids(struct client *c, const char *file, struct records *r)
                 if (rec) {
                     records_add(r, rec);
                 } else {
-                    fprintf(stderr, "seclabel: no product '%s' in the registry\n",
-                            yyjson_get_str(yyjson_obj_get(res, "id")));
+                    fputs("seclabel: no product '", stderr);
+                    cli_put(stderr, yyjson_get_str(yyjson_obj_get(res, "id")));
+                    fputs("' in the registry\n", stderr);
                     r->missing++;
                 }
             }

@@ -32,9 +32,7 @@ static int validate_local(const struct buf *body, const char *path, const char *
     if (!rc) return CLI_OK;
     fprintf(stderr, "seclabel: %s has %d problem%s; nothing was sent:\n", path, errs.n,
             errs.n == 1 ? "" : "s");
-    for (int i = 0; i < errs.n; i++)
-        fprintf(stderr, "  %s: %s (%s)\n", errs.e[i].path[0] ? errs.e[i].path : "/",
-                errs.e[i].message, errs.e[i].rule);
+    cli_print_problems(stderr, &errs);
     return CLI_FAILED;
 }
 
@@ -54,11 +52,11 @@ static int find_id(const struct buf *body, const char *flag, char id[DECL_ID_MAX
               : cli_usage_error("the declaration has no valid \"id\" field: give one with --id");
 }
 
-/* Print one field's value as compact JSON (or "(none)"). */
+/* Print one field's value as compact JSON (or "(none)"), made safe (cli.h). */
 static void print_value(yyjson_val *v)
 {
     char *s = v ? yyjson_val_write(v, 0, NULL) : NULL;
-    printf("%s", s ? s : "(none)");
+    cli_put(stdout, s ? s : "(none)");
     free(s);
 }
 
@@ -87,7 +85,9 @@ static int dry_run(struct client *c, const char *id, const struct buf *body)
                     yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
                     if (decl_is_registry_field(name) || !strcmp(name, "id")) continue;
                     if ((pass && b) || (a && b && yyjson_equals(a, b))) continue;
-                    printf("  %s: ", name);
+                    fputs("  ", stdout);
+                    cli_put(stdout, name);
+                    fputs(": ", stdout);
                     print_value(a);
                     printf(" -> ");
                     print_value(b);
@@ -146,7 +146,7 @@ int cmd_register(int argc, char **argv, struct client *c)
     if (!rc && (r.status == 200 || r.status == 201) && json) {
         fwrite(r.body.data, 1, r.body.len, stdout); /* the stored record, as the server said */
     } else if (!rc && (r.status == 200 || r.status == 201)) {
-        yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
+        yyjson_doc *doc = cli_read_safe(r.body.data, r.body.len);
         yyjson_val *root = yyjson_doc_get_root(doc);
         const char *what = r.status == 201                      ? "registered"
                            : strcmp(r.change, "unchanged") == 0 ? "unchanged"
@@ -217,7 +217,7 @@ int cmd_show(int argc, char **argv, struct client *c)
         if (json) {
             fwrite(r.body.data, 1, r.body.len, stdout);
         } else {
-            yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
+            yyjson_doc *doc = cli_read_safe(r.body.data, r.body.len);
             print_record(yyjson_doc_get_root(doc));
             yyjson_doc_free(doc);
         }

@@ -24,7 +24,7 @@ static int call(struct client *c, const char *method, const char *path, yyjson_d
     int rc = client_request(c, method, path, NULL, 0, NULL, &r);
     if (!rc && r.status != 200) rc = client_report_error(&r);
     if (!rc && raw) buf_append(raw, r.body.data, r.body.len);
-    if (!rc && !(*doc = yyjson_read(r.body.data, r.body.len, 0))) {
+    if (!rc && !(*doc = cli_read_safe(r.body.data, r.body.len))) { /* for people: made safe */
         fprintf(stderr, "seclabel: the server's answer is not JSON\n");
         rc = CLI_FAILED;
     }

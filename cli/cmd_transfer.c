@@ -39,7 +39,7 @@ static int export_cta(struct client *c, yyjson_val *rec, FILE *out, int *first)
         *first = 0;
         fwrite(r.body.data, 1, r.body.len, out);
     } else if (!rc) {
-        yyjson_doc *d = yyjson_read(r.body.data, r.body.len, 0);
+        yyjson_doc *d = cli_read_safe(r.body.data, r.body.len);
         const char *msg = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "message"));
         fprintf(stderr, "seclabel: skipped %s: %s\n", id, msg ? msg : "refused");
         yyjson_doc_free(d);

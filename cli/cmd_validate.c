@@ -20,9 +20,7 @@ static int report(const char *name, yyjson_val *root)
     }
     printf("%s: %d problem%s%s\n", name, errs.n, errs.n == 1 ? "" : "s",
            errs.more ? " (more not shown)" : "");
-    for (int i = 0; i < errs.n; i++)
-        printf("  %s: %s (%s)\n", errs.e[i].path[0] ? errs.e[i].path : "/", errs.e[i].message,
-               errs.e[i].rule);
+    cli_print_problems(stdout, &errs);
     return 0;
 }
 

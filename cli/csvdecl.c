@@ -1,116 +1,77 @@
-/* csvdecl.c: declaration <-> CSV (see csvdecl.h). The CSV reader is a small RFC 4180 state
- * machine written here: quoted fields, "" inside quotes, CRLF or LF, line breaks inside quoted
- * fields. (Debian's libcsv would do the same for one more dependency; this is thirty lines.) */
+/* csvdecl.c: declaration <-> CSV (see csvdecl.h); cells are read and written by csv.h, the
+ * writer the server's /products.csv uses too. */
 #include "csvdecl.h"
+
+#include "csv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { C_TEXT, C_LIST, C_BOOL, C_JSON };
+/* C_TEXT: free text, taken as it is (blanks at either end are part of it); C_WORD: a value
+ * that cannot start or end with a blank (ID, date, URL, e-mail, enum), trimmed for hand-written
+ * files; C_LIST, C_BOOL, C_JSON: see csvdecl.h. */
+enum kind { C_TEXT, C_WORD, C_LIST, C_BOOL, C_JSON };
 
 static const struct column {
     const char *name; /* dotted path */
     enum kind kind;
 } columns[] = {
-    {"id", C_TEXT},
+    {"id", C_WORD},
     {"product_name", C_TEXT},
     {"product_model", C_TEXT},
     {"manufacturer_name", C_TEXT},
-    {"gtin", C_TEXT},
-    {"support_date", C_TEXT},
-    {"support_start", C_TEXT},
-    {"security_contact", C_TEXT},
-    {"vulnerability_disclosure_policy", C_TEXT},
-    {"default_password", C_TEXT},
+    {"gtin", C_WORD},
+    {"support_date", C_WORD},
+    {"support_start", C_WORD},
+    {"security_contact", C_WORD},
+    {"vulnerability_disclosure_policy", C_WORD},
+    {"default_password", C_WORD},
     {"markets", C_LIST},
     {"version_and_model_numbers", C_LIST},
-    {"security_update_information.update_default", C_TEXT},
+    {"security_update_information.update_default", C_WORD},
     {"security_update_information.update_options", C_LIST},
     {"security_update_information_other", C_TEXT},
-    {"access_control.password_factory_default", C_TEXT},
+    {"access_control.password_factory_default", C_WORD},
     {"access_control.password_options", C_LIST},
-    {"access_control.password_type", C_TEXT},
+    {"access_control.password_type", C_WORD},
     {"access_control.user_changeable", C_BOOL},
     {"access_control.password_change.text", C_TEXT},
-    {"access_control.password_change.url", C_TEXT},
+    {"access_control.password_change.url", C_WORD},
     {"sensor_data_collection", C_JSON},
     {"securing_this_product.text", C_TEXT},
-    {"securing_this_product.url", C_TEXT},
+    {"securing_this_product.url", C_WORD},
     {"delete_data.text", C_TEXT},
-    {"delete_data.url", C_TEXT},
+    {"delete_data.url", C_WORD},
     {"account_deactivation.text", C_TEXT},
-    {"account_deactivation.url", C_TEXT},
+    {"account_deactivation.url", C_WORD},
     {"encryption_and_key_management.text", C_TEXT},
-    {"encryption_and_key_management.url", C_TEXT},
+    {"encryption_and_key_management.url", C_WORD},
     {"general_user_information.text", C_TEXT},
-    {"general_user_information.url", C_TEXT},
+    {"general_user_information.url", C_WORD},
     {"sbom_hbom_maintained.sbom_maintained", C_BOOL},
     {"sbom_hbom_maintained.hbom_maintained", C_BOOL},
     {"authorized_by.name", C_TEXT},
     {"authorized_by.contact", C_TEXT},
     {"tested_by.name", C_TEXT},
     {"tested_by.contact", C_TEXT},
-    {"authorization_date", C_TEXT},
+    {"authorization_date", C_WORD},
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
-#define MAX_FIELDS 64
 
 /* ---- reading ---- */
 
-struct fields {
-    struct buf cell[MAX_FIELDS];
-    int n;
-    int too_many;
-};
-
-/* Read one record starting at *p; *lines gets the line breaks it spans. Returns 0 at the end. */
-static int next_record(const char **p, const char *end, struct fields *f, long *lines)
+static int blank(char c)
 {
-    if (*p >= end) return 0;
-    f->n = 0;
-    f->too_many = 0;
-    buf_reset(&f->cell[0]);
-    int quoted = 0;
-    for (const char *s = *p;; s++) {
-        char ch = s < end ? *s : '\n';
-        if (quoted) {
-            if (ch == '"' && s + 1 < end && s[1] == '"') {
-                buf_putc(&f->cell[f->n], '"');
-                s++;
-            } else if (ch == '"') {
-                quoted = 0;
-            } else {
-                if (ch == '\n') ++*lines;
-                if (s < end) buf_putc(&f->cell[f->n], ch);
-                if (s >= end) quoted = 0;
-            }
-        } else if (ch == '"' && f->cell[f->n].len == 0) {
-            quoted = 1;
-        } else if (ch == ',' || ch == '\n') {
-            if (f->n + 1 < MAX_FIELDS) {
-                f->n++;
-                buf_reset(&f->cell[f->n]);
-            } else {
-                f->too_many = 1;
-            }
-            if (ch == '\n') {
-                ++*lines;
-                *p = s < end ? s + 1 : end;
-                return 1;
-            }
-        } else if (ch != '\r') {
-            buf_putc(&f->cell[f->n], ch);
-        }
-    }
+    return c == ' ' || c == '\t';
 }
 
 static void trim(char **s)
 {
-    while (**s == ' ' || **s == '\t')
+    while (blank(**s))
         ++*s;
     char *e = *s + strlen(*s);
-    while (e > *s && (e[-1] == ' ' || e[-1] == '\t'))
+    while (e > *s && blank(e[-1]))
         *--e = '\0';
 }
 
@@ -140,6 +101,7 @@ static yyjson_mut_val *cell_value(yyjson_mut_doc *doc, const struct column *c, c
 {
     switch (c->kind) {
     case C_TEXT:
+    case C_WORD:
         return yyjson_mut_strcpy(doc, v);
     case C_BOOL:
         if (!strcmp(v, "true") || !strcmp(v, "yes")) return yyjson_mut_true(doc);
@@ -147,10 +109,20 @@ static yyjson_mut_val *cell_value(yyjson_mut_doc *doc, const struct column *c, c
         *error = "must be true or false";
         return NULL;
     case C_LIST: {
+        if (v[0] == '[') { /* the exact form: a JSON array */
+            yyjson_doc *d = yyjson_read(v, strlen(v), 0);
+            yyjson_val *a = yyjson_doc_get_root(d);
+            yyjson_mut_val *m = yyjson_is_arr(a) ? yyjson_val_mut_copy(doc, a) : NULL;
+            yyjson_doc_free(d);
+            if (!m) *error = "starts with '[' but is not a JSON array";
+            return m;
+        }
         yyjson_mut_val *arr = yyjson_mut_arr(doc);
-        for (char *tok = strtok(v, ";"); tok; tok = strtok(NULL, ";")) {
-            trim(&tok);
-            if (*tok) yyjson_mut_arr_add_strcpy(doc, arr, tok);
+        for (char *item = v, *semi; item; item = semi) {
+            semi = strchr(item, ';');
+            if (semi) *semi++ = '\0';
+            trim(&item);
+            if (*item) yyjson_mut_arr_add_strcpy(doc, arr, item);
         }
         return arr;
     }
@@ -168,13 +140,13 @@ static yyjson_mut_val *cell_value(yyjson_mut_doc *doc, const struct column *c, c
 int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, char *why,
                  size_t whylen)
 {
-    static struct fields f; /* large; one at a time */
-    const struct column *map[MAX_FIELDS];
+    static struct csv_record f; /* large; one at a time */
+    const struct column *map[CSV_MAX_CELLS];
     const char *p = text, *end = text + len;
     long line = 1, lines = 0;
     int ncols, rc = 0;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a spreadsheet's BOM */
-    if (!next_record(&p, end, &f, &lines)) {
+    if (!csv_read(&p, end, &f, &lines)) {
         snprintf(why, whylen, "the file is empty: it needs a header row");
         return -1;
     }
@@ -197,7 +169,7 @@ int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, cha
     while (!rc) {
         long start = line;
         lines = 0;
-        if (!next_record(&p, end, &f, &lines)) break;
+        if (!csv_read(&p, end, &f, &lines)) break;
         line += lines;
         if (f.n == 1 && f.cell[0].len == 0) continue; /* a blank line */
         const char *error = NULL;
@@ -208,9 +180,14 @@ int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, cha
         if (f.n != ncols || f.too_many) error = "has a different number of cells than the header";
         for (int i = 0; i < f.n && i < ncols && !error; i++) {
             char *v = (char *)buf_cstr(&f.cell[i]);
-            trim(&v);
+            v += csv_unguard(v, f.cell[i].len);
+            if (map[i]->kind != C_TEXT) trim(&v);
             if (!*v) continue;
-            yyjson_mut_val *val = cell_value(doc, map[i], v, &error);
+            yyjson_mut_val *val = NULL;
+            if (memchr(f.cell[i].data, '\0', f.cell[i].len))
+                error = "holds a NUL byte";
+            else
+                val = cell_value(doc, map[i], v, &error);
             if (!val) {
                 static char msg[160];
                 snprintf(msg, sizeof msg, "column %s %s", map[i]->name, error);
@@ -226,23 +203,27 @@ int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, cha
         free(json);
         yyjson_mut_doc_free(doc);
     }
-    for (int i = 0; i < MAX_FIELDS; i++)
-        buf_free(&f.cell[i]);
+    csv_record_free(&f);
     return rc;
 }
 
 /* ---- writing ---- */
 
-static void csv_cell(struct buf *out, const char *s, size_t len)
+/* 1 if items reads back from "a; b; c" as it is: each a non-empty string without ';' or a blank
+ * at either end, and the cell not starting with '['. Otherwise the cell holds a JSON array. */
+static int plain_list(yyjson_val *items)
 {
-    int quote = len && (memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\n', len) ||
-                        memchr(s, '\r', len) || s[0] == ' ');
-    if (quote) buf_putc(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"') buf_putc(out, '"');
-        buf_putc(out, s[i]);
+    size_t i, max;
+    yyjson_val *item;
+    if (!yyjson_arr_size(items)) return 0;
+    yyjson_arr_foreach(items, i, max, item)
+    {
+        const char *s = yyjson_get_str(item);
+        size_t len = yyjson_get_len(item);
+        if (!s || !len || memchr(s, ';', len) || blank(s[0]) || blank(s[len - 1])) return 0;
+        if (i == 0 && s[0] == '[') return 0;
     }
-    if (quote) buf_putc(out, '"');
+    return 1;
 }
 
 void csvdecl_write_header(struct buf *out)
@@ -276,13 +257,13 @@ void csvdecl_write_row(struct buf *out, yyjson_val *rec)
             buf_append(&cell, yyjson_get_str(v), yyjson_get_len(v));
         } else if (yyjson_is_bool(v)) {
             buf_puts(&cell, yyjson_get_bool(v) ? "true" : "false");
-        } else if (columns[k].kind == C_LIST && yyjson_is_arr(v)) {
+        } else if (columns[k].kind == C_LIST && plain_list(v)) {
             size_t i, max;
             yyjson_val *item;
             yyjson_arr_foreach(v, i, max, item)
             {
                 if (i) buf_puts(&cell, "; ");
-                buf_puts(&cell, yyjson_get_str(item) ? yyjson_get_str(item) : "");
+                buf_append(&cell, yyjson_get_str(item), yyjson_get_len(item));
             }
         } else if (v) {
             char *j = yyjson_val_write(v, 0, NULL);

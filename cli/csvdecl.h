@@ -1,7 +1,16 @@
 /* csvdecl.h: declarations as CSV rows, for `seclabel import` and `export`. One column per
- * field; nested fields by dotted name (security_update_information.update_default); lists as
- * "a; b; c"; booleans true/false; sensor_data_collection as JSON text. The columns are listed
- * in schema/examples/catalogue.csv's header and in seclabel(1).
+ * field; nested fields by dotted name (security_update_information.update_default); booleans
+ * true/false (yes/no read too); sensor_data_collection as JSON text. The columns are listed in
+ * schema/examples/catalogue.csv's header and in seclabel(1). An empty cell is an absent field.
+ *
+ * Lists: "a; b; c" (items trimmed, empty ones skipped) when that reads back exactly; otherwise
+ * - an empty list, an item with ';' or a blank at either end, a first item starting with '[' -
+ * the cell holds the list as a JSON array, ["HW rev 2; FW 1.4","FW 1.5"]. A cell that starts
+ * with '[' is always read as a JSON array.
+ * Text cells are taken as they are, blanks at either end included; cells of values that cannot
+ * hold blanks (IDs, dates, URLs, e-mail addresses, enums, booleans) are trimmed. Every cell is
+ * written by csv_cell (csv.h: quoted, guarded against spreadsheet formulas) and unguarded on
+ * reading, so export then import gives back every valid declaration exactly.
  *
  * Ownership: csvdecl_read() hands each row's declaration JSON to the callback, borrowed for the
  * call only; csvdecl_write_*() append to the caller's buf. */

@@ -29,7 +29,7 @@
 #define URL_MIN 15 /* characters, as CTA-2120's saneUrl */
 
 enum kind {
-    K_TEXT,    /* string without NUL characters, at least `min` characters */
+    K_TEXT,    /* string passing the text rule (decl.h), at least `min` characters */
     K_ID,      /* product ID; equals the URL's ID when one is given */
     K_DATE,    /* YYYY-MM-DD, a real calendar day */
     K_GTIN,    /* GTIN-8/12/13/14 with a valid check digit */
@@ -146,11 +146,11 @@ static const struct spec link = {.kind = K_OBJECT, .min = 1, .members = link_mem
 
 static const struct member party_members[] = {
     {"name", &text, 0}, {"contact", &text, 0}, {NULL, 0, 0}};
-static const struct spec party = {.kind = K_OBJECT, .members = party_members};
+static const struct spec party = {.kind = K_OBJECT, .min = 1, .members = party_members};
 
 static const struct member update_members[] = {
     {"update_default", &update_method, 0}, {"update_options", &update_methods, 0}, {NULL, 0, 0}};
-static const struct spec update_info = {.kind = K_OBJECT, .members = update_members};
+static const struct spec update_info = {.kind = K_OBJECT, .min = 1, .members = update_members};
 
 static const struct member access_members[] = {
     {"password_factory_default", &access_method, 0},
@@ -160,7 +160,7 @@ static const struct member access_members[] = {
     {"password_change", &link, 0},
     {NULL, 0, 0},
 };
-static const struct spec access_control = {.kind = K_OBJECT, .members = access_members};
+static const struct spec access_control = {.kind = K_OBJECT, .min = 1, .members = access_members};
 
 static const struct member sensor_members[] = {
     {"sensing", &sensing, 1}, {"has", &boolean, 1}, {"description", &any_text, 0}, {NULL, 0, 0}};
@@ -170,7 +170,7 @@ static const struct spec sensors = {
 
 static const struct member bom_members[] = {
     {"sbom_maintained", &boolean, 0}, {"hbom_maintained", &boolean, 0}, {NULL, 0, 0}};
-static const struct spec bom = {.kind = K_OBJECT, .members = bom_members};
+static const struct spec bom = {.kind = K_OBJECT, .min = 1, .members = bom_members};
 
 static const struct member declaration_members[] = {
     {"id", &id, 0},
@@ -380,16 +380,117 @@ static const struct {
               {0x2000, 0x200a}, {0x2028, 0x2029}, {0x202f, 0x202f},
               {0x205f, 0x205f}, {0x3000, 0x3000}, {0xfeff, 0xfeff}};
 
-/* The code point at s[*i]; advances *i past it. yyjson has checked the UTF-8; a stray byte is
- * taken as a code point of its own value (>= 0x80: never '<', '>', '"', '@', '.'). */
-static unsigned next_cp(const char *s, size_t len, size_t *i)
+/* The text rule (decl.h), range by range; the schema's $defs/plain_text lists the same ranges.
+ * Written out rather than asked of a Unicode library (ICU, utf8proc): the rule must stay the
+ * schema's pattern exactly, whatever Unicode version a library on some machine brings, and
+ * tests/integration/test_text_safety.py checks every code point against Python's unicodedata. */
+static const char CONTROL[] = "a control character", BIDI[] = "a bidirectional control",
+                  INVISIBLE[] = "an invisible format character", FORMAT[] = "a format character",
+                  SEPARATOR[] = "a line or paragraph separator", TAG[] = "a tag character";
+static const struct {
+    unsigned lo, hi;
+    const char *what;
+} refused[] = {
+    {0x0000, 0x001f, CONTROL},   {0x007f, 0x009f, CONTROL},     {0x00ad, 0x00ad, INVISIBLE},
+    {0x0600, 0x0605, FORMAT},    {0x061c, 0x061c, BIDI},        {0x06dd, 0x06dd, FORMAT},
+    {0x070f, 0x070f, FORMAT},    {0x0890, 0x0891, FORMAT},      {0x08e2, 0x08e2, FORMAT},
+    {0x180e, 0x180e, INVISIBLE}, {0x200b, 0x200b, INVISIBLE},   {0x200e, 0x200f, BIDI},
+    {0x2028, 0x2029, SEPARATOR}, {0x202a, 0x202e, BIDI},        {0x2060, 0x2064, INVISIBLE},
+    {0x2066, 0x2069, BIDI},      {0x206a, 0x206f, INVISIBLE},   {0xfeff, 0xfeff, INVISIBLE},
+    {0xfff9, 0xfffb, FORMAT},    {0x110bd, 0x110bd, FORMAT},    {0x110cd, 0x110cd, FORMAT},
+    {0x13430, 0x1343f, FORMAT},  {0x1bca0, 0x1bca3, INVISIBLE}, {0x1d173, 0x1d17a, INVISIBLE},
+    {0xe0001, 0xe0001, TAG},     {0xe0020, 0xe007f, TAG},
+};
+
+/* Names for the refused code points a message is most likely to meet; others get U+XXXX. */
+static const struct {
+    unsigned cp;
+    const char *name;
+} char_names[] = {
+    {0x0000, "NULL"},
+    {0x0009, "CHARACTER TABULATION"},
+    {0x000a, "LINE FEED"},
+    {0x000d, "CARRIAGE RETURN"},
+    {0x001b, "ESCAPE"},
+    {0x007f, "DELETE"},
+    {0x009b, "CONTROL SEQUENCE INTRODUCER"},
+    {0x009d, "OPERATING SYSTEM COMMAND"},
+    {0x00ad, "SOFT HYPHEN"},
+    {0x061c, "ARABIC LETTER MARK"},
+    {0x200b, "ZERO WIDTH SPACE"},
+    {0x200e, "LEFT-TO-RIGHT MARK"},
+    {0x200f, "RIGHT-TO-LEFT MARK"},
+    {0x2028, "LINE SEPARATOR"},
+    {0x2029, "PARAGRAPH SEPARATOR"},
+    {0x202a, "LEFT-TO-RIGHT EMBEDDING"},
+    {0x202b, "RIGHT-TO-LEFT EMBEDDING"},
+    {0x202c, "POP DIRECTIONAL FORMATTING"},
+    {0x202d, "LEFT-TO-RIGHT OVERRIDE"},
+    {0x202e, "RIGHT-TO-LEFT OVERRIDE"},
+    {0x2060, "WORD JOINER"},
+    {0x2066, "LEFT-TO-RIGHT ISOLATE"},
+    {0x2067, "RIGHT-TO-LEFT ISOLATE"},
+    {0x2068, "FIRST STRONG ISOLATE"},
+    {0x2069, "POP DIRECTIONAL ISOLATE"},
+    {0xfeff, "ZERO WIDTH NO-BREAK SPACE"},
+};
+
+const char *decl_char_refused(unsigned cp)
 {
-    unsigned char b = (unsigned char)s[(*i)++];
-    int more = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0;
-    unsigned cp = more ? b & (0x3fu >> more) : b;
-    for (; more > 0 && *i < len && ((unsigned char)s[*i] & 0xc0) == 0x80; more--)
-        cp = cp << 6 | ((unsigned char)s[(*i)++] & 0x3f);
+    if (cp < 0x7f) return cp < 0x20 ? CONTROL : NULL; /* most text: no table walk */
+    if ((cp >= 0xfdd0 && cp <= 0xfdef) || ((cp & 0xfffe) == 0xfffe && cp <= 0x10ffff))
+        return "a noncharacter";
+    for (size_t i = 0; i < COUNT(refused); i++)
+        if (cp >= refused[i].lo && cp <= refused[i].hi) return refused[i].what;
+    return NULL;
+}
+
+unsigned decl_next_char(const char *s, size_t len, size_t *i)
+{
+    static const unsigned min[] = {0, 0x80, 0x800, 0x10000};
+    const unsigned char *p = (const unsigned char *)s + *i;
+    size_t left = len - *i;
+    int more = p[0] < 0x80                   ? 0
+               : p[0] >= 0xc2 && p[0] < 0xe0 ? 1
+               : p[0] >= 0xe0 && p[0] < 0xf0 ? 2
+               : p[0] >= 0xf0 && p[0] < 0xf5 ? 3
+                                             : -1;
+    unsigned cp = more > 0 ? p[0] & (0x3fu >> more) : p[0];
+    for (int k = 1; k <= more; k++) {
+        if ((size_t)k >= left || (p[k] & 0xc0) != 0x80) more = -1;
+        if (more < 0) break;
+        cp = cp << 6 | (p[k] & 0x3fu);
+    }
+    if (more < 0 || cp < min[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        ++*i;
+        return 0x110000 + p[0];
+    }
+    *i += (size_t)more + 1;
     return cp;
+}
+
+int decl_text_check(const char *s, size_t len, char *why, size_t whylen)
+{
+    for (size_t i = 0, n = 1; i < len; n++) {
+        if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII: nothing to decode or look up */
+            i++;
+            continue;
+        }
+        unsigned cp = decl_next_char(s, len, &i);
+        const char *what = cp < 0x110000 ? decl_char_refused(cp) : "not UTF-8";
+        if (!what) continue;
+        const char *name = NULL;
+        for (size_t k = 0; k < COUNT(char_names) && !name; k++)
+            if (char_names[k].cp == cp) name = char_names[k].name;
+        if (cp >= 0x110000)
+            snprintf(why, whylen, "has byte 0x%02X, which is not UTF-8, at character %zu",
+                     cp - 0x110000, n);
+        else
+            snprintf(why, whylen, "has U+%04X%s%s, %s, at character %zu", cp, name ? " " : "",
+                     name ? name : "", what, n);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 static int visible(unsigned cp)
@@ -406,7 +507,7 @@ static int is_https_url(const char *s, size_t len)
     if (len <= 8 || strncmp(s, "https://", 8) != 0) return 0;
     if (s[8] == '/' || s[8] == '.' || s[8] == ':') return 0;
     for (size_t i = 8; i < len;)
-        if (!visible(next_cp(s, len, &i))) return 0;
+        if (!visible(decl_next_char(s, len, &i))) return 0;
     return 1;
 }
 
@@ -418,9 +519,9 @@ static int is_email(const char *s, size_t len)
     if (!at || at == s) return 0;
     size_t i = 0, split = (size_t)(at - s), dots = 0, label = 0;
     while (i < split)
-        if (!visible(next_cp(s, split, &i))) return 0;
+        if (!visible(decl_next_char(s, split, &i))) return 0;
     for (i = split + 1; i < len;) {
-        unsigned cp = next_cp(s, len, &i);
+        unsigned cp = decl_next_char(s, len, &i);
         if (cp == '@' || !visible(cp) || (cp == '.' && label == 0)) return 0;
         dots += cp == '.';
         label = cp == '.' ? 0 : label + 1;
@@ -459,16 +560,19 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
     size_t len = yyjson_get_len(v), chars = utf8_chars(s, len);
     char norm[15];
     int bounded = sp->kind == K_TEXT || sp->kind == K_URL || sp->kind == K_CONTACT;
+    char why[160];
     if (bounded && chars > DECL_MAX_STRING) {
         fail(c, "maxLength", "is longer than %d characters", DECL_MAX_STRING);
         return;
     }
+    if (bounded && decl_text_check(s, len, why, sizeof why) != 0) {
+        fail(c, "pattern", "%s: control, invisible format and bidirectional characters are refused",
+             why);
+        return;
+    }
     switch (sp->kind) {
     case K_TEXT:
-        if (chars < sp->min)
-            fail(c, "minLength", "must not be empty");
-        else if (memchr(s, '\0', len))
-            fail(c, "pattern", "must not contain NUL characters");
+        if (chars < sp->min) fail(c, "minLength", "must not be empty");
         break;
     case K_ID:
         if (!decl_id_valid(s, len))

@@ -50,4 +50,38 @@ int decl_is_account_field(const char *name);
 int decl_contact_valid(const char *s, size_t len);
 int decl_https_url_valid(const char *s, size_t len);
 
+/* ---- the text rule ----
+ *
+ * Every string a manufacturer writes (text, URLs, e-mail addresses, list items, nested fields
+ * such as link texts, sensor descriptions, authorized_by and tested_by) is shown on pages, on
+ * labels and in terminals, always as one line: no field is multi-line (the pages print each as
+ * one line of HTML; labels refuse control characters). So these code points are refused
+ * everywhere, with rule "pattern" and a message naming the code point and its position:
+ *
+ *   - controls (general category Cc): U+0000-U+001F (TAB, LF and CR too), U+007F-U+009F;
+ *   - format characters (Cf, as of Unicode 15.1): the invisible ones (U+00AD SOFT HYPHEN,
+ *     U+200B ZERO WIDTH SPACE, U+2060-U+2064, U+FEFF, the tags U+E0001 and U+E0020-U+E007F,
+ *     ...), the bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)
+ *     and the few visible ones (U+0600-U+0605, ...), so the rule stays "Cf" without exceptions
+ *     to remember but two: U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER are
+ *     allowed, as Persian and the Indic scripts need them inside words and emoji sequences are
+ *     joined by ZWJ; neither reorders text or hides anything but a glyph join;
+ *   - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR (Zl, Zp): line breaks;
+ *   - the 66 noncharacters (U+FDD0-U+FDEF and the last two code points of every plane).
+ * Surrogates never get this far: yyjson refuses invalid UTF-8 and unpaired \u escapes.
+ * Allowed, though invisible on their own: variation selectors (emoji need U+FE0F), combining
+ * marks, spaces (leading and trailing ones too: they are kept as given) and private-use
+ * characters. Keys need no rule: unknown members are refused whatever their name.
+ * The schema's $defs/plain_text states the same set as a pattern. */
+
+/* NULL if cp may appear in a declaration's text; else what it is ("a control character",
+ * "a bidirectional control", ...: static). */
+const char *decl_char_refused(unsigned cp);
+/* The code point at s[*i] (UTF-8), advancing *i past it; a byte that does not start a valid
+ * sequence is returned as 0x110000 + the byte's value, and *i advances by one. */
+unsigned decl_next_char(const char *s, size_t len, size_t *i);
+/* Check s[0..len) against the text rule: 0 if it passes; else -EINVAL with the first refused
+ * code point in why ("U+202E RIGHT-TO-LEFT OVERRIDE, a bidirectional control, at character 3"). */
+int decl_text_check(const char *s, size_t len, char *why, size_t whylen);
+
 #endif

@@ -190,22 +190,24 @@ static int invalid(char *why, size_t whylen, const char *fmt, ...)
     return REG_EINVALID;
 }
 
-/* Plain one-line text of 1..max characters: no control characters. */
+/* 1..max characters of one-line text under the declarations' text rule (decl.h). */
 static int text_ok(const char *s, size_t max)
 {
+    char why[8];
     size_t chars = 0;
-    if (!s || !*s) return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) return 0;
+    if (!s || !*s || decl_text_check(s, strlen(s), why, sizeof why) != 0) return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         chars += (*p & 0xc0) != 0x80;
-    }
     return chars <= max;
 }
 
 static int check_info(const struct mfr_info *m, char *why, size_t whylen)
 {
     if (!text_ok(m->name, MFR_NAME_MAX))
-        return invalid(why, whylen, "the name must be 1-%d characters of plain text", MFR_NAME_MAX);
+        return invalid(why, whylen,
+                       "the name must be 1-%d characters of one-line text (no control, invisible "
+                       "or bidirectional-control characters)",
+                       MFR_NAME_MAX);
     if (m->contact && !decl_contact_valid(m->contact, strlen(m->contact)))
         return invalid(why, whylen,
                        "the contact must be an e-mail address or an https:// URL, as a "

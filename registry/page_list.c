@@ -2,6 +2,7 @@
  * manufacturer's page, the CSV download, and the not-found pages (which offer a search). */
 #include "page_int.h"
 
+#include "csv.h"
 #include "err.h"
 #include "mfr.h"
 #include "search.h"
@@ -222,21 +223,10 @@ void page_not_found(enum page_missing what, const char *value, const struct page
     buf_free(&v);
 }
 
-/* One CSV field: quoted when needed (RFC 4180); a leading = + - @ or control character is
- * prefixed with ' so a spreadsheet shows it as text instead of running it as a formula. */
+/* One CSV field and its separator; csv_cell (csv.h) quotes it and guards it against formulas. */
 static void csv_field(struct buf *out, const char *s, size_t len, int last)
 {
-    int quote = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '"' || s[i] == ',' || s[i] == '\n' || s[i] == '\r') quote = 1;
-    int formula = len && (strchr("=+-@", s[0]) || s[0] == '\t' || s[0] == '\r');
-    if (quote || formula) buf_putc(out, '"');
-    if (formula) buf_putc(out, '\'');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"') buf_putc(out, '"');
-        buf_putc(out, s[i]);
-    }
-    if (quote || formula) buf_putc(out, '"');
+    csv_cell(out, s, len);
     buf_puts(out, last ? "\r\n" : ",");
 }
 

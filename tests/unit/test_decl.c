@@ -189,20 +189,23 @@ static void contacts(void **state)
                          "\"a@b@acme.example\"",
                          "\"sec urity@acme.example\"",
                          "\"<security@acme.example>\"",
-                         "\"security@acme.example\\n\"",
                          "\"https://a.io/x\"",
                          "\"https:///acme.example/x\"",
                          "\"https://acme.example/a b\"",
                          "\"https://acme.example/\\\"x\\\"\"",
                          "\"HTTPS://ACME.EXAMPLE/SECURITY\"",
-                         "\"security\\u00a0team@acme.example\"", /* no-break space */
-                         "\"security@acme.example\\u2028\"",     /* line separator */
-                         "\"https://acme.example/\\u0085x\"",    /* C1 control */
-                         "\"https://acme.example/\\ufeffx\""};
+                         "\"security\\u00a0team@acme.example\""}; /* no-break space */
+    /* Refused by the text rule first (decl.h), whatever the shape. */
+    const char *unsafe[] = {
+        "\"security@acme.example\\n\"", "\"security@acme.example\\u2028\"", /* line separator */
+        "\"https://acme.example/\\u0085x\"",                                /* C1 control */
+        "\"https://acme.example/\\ufeffx\"", "\"security\\u202e@acme.example\""};
     for (size_t i = 0; i < COUNT(ok); i++)
         expect_ok("security_contact", ok[i]);
     for (size_t i = 0; i < COUNT(bad); i++)
         expect_only("security_contact", bad[i], "/security_contact", "anyOf");
+    for (size_t i = 0; i < COUNT(unsafe); i++)
+        expect_only("security_contact", unsafe[i], "/security_contact", "pattern");
     expect_only("security_contact", "[\"a@b.c\"]", "/security_contact", "type");
 }
 
@@ -259,7 +262,10 @@ static void nested_objects(void **state)
                 "/sbom_hbom_maintained/sbom_maintained", "type");
     expect_only("authorized_by", "{\"name\":\"\"}", "/authorized_by/name", "minLength");
     expect_only("tested_by", "{\"contact\":[]}", "/tested_by/contact", "type");
-    expect_ok("tested_by", "{}");
+    expect_only("tested_by", "{}", "/tested_by", "minProperties");
+    expect_only("authorized_by", "{}", "/authorized_by", "minProperties");
+    expect_only("access_control", "{}", "/access_control", "minProperties");
+    expect_only("sbom_hbom_maintained", "{}", "/sbom_hbom_maintained", "minProperties");
 }
 
 static void sensors(void **state)
@@ -290,7 +296,8 @@ static void other_needs_an_explanation(void **state)
     expect_only("security_update_information", "{\"update_options\":[\"Manual\",\"Other\"]}",
                 "/security_update_information_other", "required");
     expect_ok("security_update_information", "{\"update_default\":\"Manual\"}");
-    expect_ok("security_update_information", "{}");
+    expect_only("security_update_information", "{}", "/security_update_information",
+                "minProperties");
     char *json = json_with_field(DECL_FULL, "security_update_information_other", NULL);
     expect_in(json, "/security_update_information_other", "required");
     free(json);
@@ -412,6 +419,113 @@ static void ids_slugs_gtins_dates(void **state)
     assert_int_not_equal(date_parse("2023-13-01", 10, &d), 0);
 }
 
+/* The message of the only error json gets. */
+static const char *only_message(const char *json, const char *path, struct decl_errors *errs)
+{
+    assert_int_equal(validate(json, "acme-cam", errs), REG_EINVALID);
+    if (errs->n != 1 || strcmp(errs->e[0].path, path) || strcmp(errs->e[0].rule, "pattern"))
+        fail_msg("%s: expected one pattern error at %s, got %d, first %s at %s", json, path,
+                 errs->n, errs->n ? errs->e[0].rule : "-", errs->n ? errs->e[0].path : "-");
+    return errs->e[0].message;
+}
+
+/* The text rule (decl.h): each class of refused code point, in every kind of text field, nested
+ * ones included, named with its position; what scripts and emoji need passes. */
+static void text_rule(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *field, *raw, *path, *says;
+    } cases[] = {
+        {"product_name", "\"Cam\\u001b]0;owned\\u0007\"", "/product_name",
+         "has U+001B ESCAPE, a control character, at character 4"},
+        {"product_model", "\"\\t AC-200\"", "/product_model", "U+0009 CHARACTER TABULATION"},
+        {"manufacturer_name", "\"Acme\\nLtd\"", "/manufacturer_name", "U+000A LINE FEED"},
+        {"product_name", "\"Acme\\u007f\"", "/product_name", "U+007F DELETE, a control"},
+        {"product_name", "\"\\u009b2J\"", "/product_name", "U+009B CONTROL SEQUENCE INTRODUCER"},
+        {"product_name", "\"Cam \\u202egpj.exe\"", "/product_name",
+         "U+202E RIGHT-TO-LEFT OVERRIDE, a bidirectional control, at character 5"},
+        {"version_and_model_numbers", "[\"fw 1\",\"fw\\u20662\"]", "/version_and_model_numbers/1",
+         "U+2066 LEFT-TO-RIGHT ISOLATE"},
+        {"authorized_by", "{\"name\":\"\\u200fCLA\"}", "/authorized_by/name",
+         "U+200F RIGHT-TO-LEFT MARK"},
+        {"tested_by", "{\"contact\":\"+44\\u061c20\"}", "/tested_by/contact",
+         "U+061C ARABIC LETTER MARK"},
+        {"delete_data", "{\"text\":\"Re\\u200bset\"}", "/delete_data/text",
+         "U+200B ZERO WIDTH SPACE"},
+        {"delete_data", "{\"url\":\"https://acme.example/\\u202edelete\"}", "/delete_data/url",
+         "U+202E"},
+        {"access_control", "{\"password_change\":{\"text\":\"pass\\u00adword\"}}",
+         "/access_control/password_change/text", "U+00AD SOFT HYPHEN, an invisible format"},
+        {"sensor_data_collection",
+         "[{\"sensing\":\"audio\",\"has\":true,\"description\":\"\\ufeff\"}]",
+         "/sensor_data_collection/0/description", "U+FEFF ZERO WIDTH NO-BREAK SPACE, an invisible"},
+        {"security_update_information_other", "\"USB\\u2028stick\"",
+         "/security_update_information_other",
+         "U+2028 LINE SEPARATOR, a line or paragraph separator"},
+        {"general_user_information", "{\"text\":\"Hi\\udb40\\udc41\\udb40\\udc42\"}",
+         "/general_user_information/text", "U+E0041, a tag character, at character 3"},
+        {"vulnerability_disclosure_policy", "\"https://acme.example/\\uffff\"",
+         "/vulnerability_disclosure_policy", "U+FFFF, a noncharacter, at character 22"},
+        {"product_name", "\"\\ud83f\\udffe\"", "/product_name", "U+1FFFE, a noncharacter"},
+        {"product_name", "\"x\\u0600\"", "/product_name", "U+0600, a format character"},
+        {"product_name", "\"a\\u0000b\"", "/product_name", "U+0000 NULL"},
+    };
+    struct decl_errors errs;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char *json = with_field(cases[i].field, cases[i].raw);
+        const char *msg = only_message(json, cases[i].path, &errs);
+        if (!strstr(msg, cases[i].says)) fail_msg("%s: message \"%s\"", json, msg);
+        free(json);
+    }
+    /* Scripts and emoji: ZWNJ in Persian, ZWJ sequences, variation selectors, RTL text; blanks
+     * at either end are kept, not refused. */
+    expect_ok("product_name", "\"\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645\"");
+    expect_ok("product_name",
+              "\"Family \\ud83d\\udc68\\u200d\\ud83d\\udc69\\u200d\\ud83d\\udc67\"");
+    expect_ok("product_name", "\"\\u2764\\ufe0f \\u05de\\u05e6\\u05dc\\u05de\\u05d4 2\"");
+    expect_ok("product_name", "\" Acme  Cam \"");
+    expect_ok("product_name", "\"\\ue000 private use, \\u00a0no-break space\"");
+}
+
+static void text_rule_pieces(void **state)
+{
+    (void)state;
+    /* Range edges. */
+    static const unsigned refused[] = {
+        0x0,    0x1f,   0x7f,   0x9f,    0xad,     0x600,   0x605,   0x200b,  0x200e,  0x200f,
+        0x2028, 0x202e, 0x2060, 0x2064,  0x2066,   0x206f,  0xfdd0,  0xfdef,  0xfeff,  0xfff9,
+        0xfffb, 0xfffe, 0xffff, 0x1fffe, 0x10ffff, 0xe0001, 0xe0020, 0xe007f, 0x13430, 0x1343f};
+    static const unsigned allowed[] = {0x20,    0x7e,    0xa0,    0xac,    0xae,    0x5ff,  0x606,
+                                       0x200a,  0x200c,  0x200d,  0x2010,  0x2027,  0x202f, 0x2065,
+                                       0x2070,  0xfdcf,  0xfdf0,  0xfe0f,  0xfffc,  0xfffd, 0x1fffd,
+                                       0x20000, 0xe0000, 0xe0002, 0xe0080, 0xe0100, 0x1f600};
+    for (size_t i = 0; i < COUNT(refused); i++)
+        if (!decl_char_refused(refused[i])) fail_msg("U+%04X is allowed", refused[i]);
+    for (size_t i = 0; i < COUNT(allowed); i++)
+        if (decl_char_refused(allowed[i])) fail_msg("U+%04X is refused", allowed[i]);
+    /* The decoder: valid sequences, and every kind of broken one one byte at a time. */
+    const char ok[] = "a\xc3\xa9\xe2\x80\xae\xf0\x9f\x98\x80";
+    size_t i = 0;
+    assert_int_equal(decl_next_char(ok, sizeof ok - 1, &i), 'a');
+    assert_int_equal(decl_next_char(ok, sizeof ok - 1, &i), 0xe9);
+    assert_int_equal(decl_next_char(ok, sizeof ok - 1, &i), 0x202e);
+    assert_int_equal(decl_next_char(ok, sizeof ok - 1, &i), 0x1f600);
+    assert_int_equal(i, sizeof ok - 1);
+    static const char *const broken[] = {"\x80",     "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                         "\xe2\x80", "\xff",     "\xc3("};
+    for (size_t k = 0; k < COUNT(broken); k++) {
+        i = 0;
+        assert_int_equal(decl_next_char(broken[k], strlen(broken[k]), &i),
+                         0x110000 + (unsigned char)broken[k][0]);
+        assert_int_equal(i, 1);
+    }
+    char why[160];
+    assert_int_equal(decl_text_check("ok", 2, why, sizeof why), 0);
+    assert_int_not_equal(decl_text_check("o\xffk", 3, why, sizeof why), 0);
+    assert_string_equal(why, "has byte 0xFF, which is not UTF-8, at character 2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +545,8 @@ int main(void)
         cmocka_unit_test(duplicate_keys_and_depth),
         cmocka_unit_test(not_an_object),
         cmocka_unit_test(ids_slugs_gtins_dates),
+        cmocka_unit_test(text_rule),
+        cmocka_unit_test(text_rule_pieces),
     };
     return cmocka_run_group_tests_name("decl", tests, NULL, NULL);
 }

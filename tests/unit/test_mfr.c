@@ -221,6 +221,11 @@ static void account_details_are_validated(void **state)
     assert_non_null(strstr(f->why, "contact"));
     assert_int_equal(mfr_add(f->st, &bad_site, token, f->why, sizeof f->why), REG_EINVALID);
     assert_int_equal(mfr_add(f->st, &bad_name, token, f->why, sizeof f->why), REG_EINVALID);
+    struct mfr_info bidi = {"nordlicht",
+                            "Nordlicht \xe2\x80\xae"
+                            "HbmG",
+                            NULL, NULL}; /* U+202E */
+    assert_int_equal(mfr_add(f->st, &bidi, token, f->why, sizeof f->why), REG_EINVALID);
     assert_int_equal(mfr_add(f->st, &good, token, f->why, sizeof f->why), 0);
 }
 
