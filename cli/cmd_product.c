@@ -177,7 +177,16 @@ static void print_record(yyjson_val *rec)
     assess_record(rec, assess_today(), &a);
     print_field(rec, "Product:", "product_name");
     print_field(rec, "Model:", "product_model");
-    print_field(rec, "Manufacturer:", "manufacturer_name");
+    /* The maker as the registry vouches for it: the account's name and its verification. */
+    yyjson_val *acct = yyjson_obj_get(rec, "manufacturer_account");
+    if (yyjson_is_obj(acct)) {
+        print_field(acct, "Manufacturer:", "name");
+        const char *on = yyjson_get_str(yyjson_obj_get(acct, "verified_on"));
+        printf("%-24s %s%s\n", "Verified by registry:", on ? "yes, on " : "no",
+               on ? on : " (the registry has not checked who this maker is)");
+    } else {
+        print_field(rec, "Manufacturer:", "manufacturer_name");
+    }
     print_field(rec, "GTIN:", "gtin");
     print_field(rec, "Security updates until:", "support_date");
     enum cli_colour sc = a.support == ASSESS_ACTIVE        ? CLI_GREEN

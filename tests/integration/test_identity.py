@@ -166,6 +166,9 @@ def test_verified_and_unverified_makers_on_pages_and_json(server, acme):
         time.sleep(0.05)
     assert acct["verified"] is True and re.fullmatch(r"\d{4}-\d\d-\d\d", acct["verified_on"])
     assert acct["checked"] == ["identity", "gs1_prefixes"]
+    r = cli("show", "acme-cam-1", server=server)
+    assert "Verified by registry:    yes, on " + acct["verified_on"] in r.stdout
+    assert "Verified by registry:    no" in cli("show", "nordlicht-bell-1", server=server).stdout
     page = server.get("/p/acme-cam-1").text
     assert "Verified by the registry on" in page and "GS1 company prefixes" in page
     maker = server.get("/m/acme").text
