@@ -165,3 +165,35 @@ def test_label_sizes_a_printer_can_use(server, acme, tmp_path):
     assert "use at least" in tiny.json()["message"]
     bad = server.get("/p/acme-cam-1/label.png?dpi=5")
     assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
+
+
+def test_demo_data_loads_as_scripts_run_loads_it(server):
+    """schema/examples/demo/<slug>/ follows the identity rules: registered the way scripts/run
+    does (the maker's name, GS1 Company Prefixes and, if present, verification evidence from
+    its folder), every demo declaration is accepted, and the pages show both a verified and an
+    unverified maker."""
+    from conftest import EXAMPLES
+    verified = {}
+    for folder in sorted(p for p in (EXAMPLES / "demo").iterdir() if p.is_dir()):
+        slug = folder.name
+        name = (folder / "manufacturer.txt").read_text().strip()
+        prefixes = (folder / "gs1-prefixes.txt").read_text().split()
+        token = add_manufacturer(server.data, slug, name, prefixes=prefixes)
+        evidence = folder / "verification.txt"
+        if evidence.exists():
+            r = cli("admin", "manufacturer", "verify", slug, "--evidence",
+                    evidence.read_text().strip(), "--data", server.data)
+            assert r.returncode == 0, r.stderr
+        verified[slug] = evidence.exists()
+        for f in sorted(folder.glob("*.json")):
+            r = cli("register", f, server=server, token=token)
+            assert r.returncode == 0, (f.name, r.stderr)
+            pid = json.loads(f.read_text())["id"]
+            rec = server.get("/v1/products/" + pid).json()
+            assert rec["manufacturer"] == slug and rec["manufacturer_name"] == name
+            assert rec["manufacturer_account"]["verified"] is verified[slug]
+    assert sorted(verified.values()) == [False, True], verified
+    for slug, v in verified.items():
+        page = server.get("/m/" + slug).text
+        assert ("Verified by the registry on" in page) is v
+        assert ("Not verified" in page) is not v
