@@ -460,12 +460,14 @@ static int cta_rows(struct client *c, const char *text, size_t len, const char *
         if (k->lookup >= 0) memcpy(gtins[ng++], k->gtin, 15);
     }
     int rc = ids_for_gtins(c, gtins, ng, found);
+    char ns[sizeof r->me->slug + 1]; /* new IDs must lie in the maker's namespace */
+    snprintf(ns, sizeof ns, "%s-", r->me->slug);
     for (size_t i = 0; i < n && !rc; i++) {
         yyjson_val *entry = yyjson_is_arr(root) ? yyjson_arr_get(root, i) : root;
         struct key *k = &keys[i];
         if (k->lookup >= 0 && found[k->lookup])
             snprintf(k->id, sizeof k->id, "%s", found[k->lookup]);
-        if (!k->id[0]) ctadecl_model_id(entry, k->id);
+        if (!k->id[0]) ctadecl_model_id(entry, ns, k->id);
         struct row *row = rows_add(r, (long)i + 1, NULL, 0);
         row->unit = "entry";
         struct buf decl = BUF_INIT;

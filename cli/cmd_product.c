@@ -84,6 +84,8 @@ static int dry_run(struct client *c, const char *id, const struct buf *body)
                     const char *name = yyjson_get_str(k);
                     yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
                     if (decl_is_registry_field(name) || !strcmp(name, "id")) continue;
+                    /* Left out, the account's name is kept: no change to show. */
+                    if (decl_is_account_field(name) && !b) continue;
                     if ((pass && b) || (a && b && yyjson_equals(a, b))) continue;
                     fputs("  ", stdout);
                     cli_put(stdout, name);

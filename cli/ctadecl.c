@@ -54,11 +54,14 @@ void ctadecl_keys(yyjson_val *doc, char id[DECL_ID_MAX + 1], char gtin14[15])
         gtin14[0] = '\0';
 }
 
-void ctadecl_model_id(yyjson_val *doc, char id[DECL_ID_MAX + 1])
+void ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MAX + 1])
 {
     const char *s = yyjson_get_str(yyjson_obj_get(doc, "product_model"));
     if (!s || !*s) s = yyjson_get_str(yyjson_obj_get(doc, "product_name"));
-    size_t n = 0;
+    size_t n0 = strlen(ns), n = n0;
+    id[0] = '\0';
+    if (n0 >= DECL_ID_MAX) return;
+    memcpy(id, ns, n0);
     for (; s && *s && n < DECL_ID_MAX; s++) {
         char c = *s;
         if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
@@ -67,10 +70,10 @@ void ctadecl_model_id(yyjson_val *doc, char id[DECL_ID_MAX + 1])
         else if (n && id[n - 1] != '-')
             id[n++] = '-';
     }
-    while (n && id[n - 1] == '-')
+    while (n > n0 && id[n - 1] == '-')
         n--;
     id[n] = '\0';
-    if (!decl_id_valid(id, n)) id[0] = '\0';
+    if (n == n0 || !decl_id_valid(id, n)) id[0] = '\0'; /* the model gave nothing */
 }
 
 /* Our default_password from access_control, else the caller's; NULL if neither decides. */

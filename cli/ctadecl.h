@@ -7,7 +7,8 @@
  *   - the ID: from a QR_code_url of the form .../p/<id> (a seclabel page); else, when the URL is a
  *     GS1 Digital Link .../01/<GTIN>, the product the registry has for that GTIN (the caller
  *     looks it up) and the GTIN is kept; else the product_model (or product_name) made into an
- *     ID: lower case, runs of other characters as one '-'.
+ *     ID in the importing maker's namespace: "<slug>-", then lower case, runs of other
+ *     characters as one '-'.
  *   - default_password: "user_defined" when access_control.password_type is "user_generated",
  *     "no_password" when password_factory_default is "no_control" or "no_account"; otherwise
  *     the caller's --default-password, or the registry's current value; a new product with
@@ -33,8 +34,10 @@
  * each "" when the URL does not say. */
 void ctadecl_keys(yyjson_val *doc, char id[DECL_ID_MAX + 1], char gtin14[15]);
 
-/* The ID made from product_model (or product_name); "" if neither gives one. */
-void ctadecl_model_id(yyjson_val *doc, char id[DECL_ID_MAX + 1]);
+/* The ID made from product_model (or product_name) inside namespace ns (the importing maker's
+ * "<slug>-", where a new product's ID must begin; borrowed), e.g. "acme-ac-200"; "" if neither
+ * gives one. */
+void ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MAX + 1]);
 
 #define CTADECL_PASSWORD_OPEN                                                                      \
     "CTA-2120 does not say whether the factory password is unique to each unit; say so with "      \

@@ -70,9 +70,9 @@ struct member {
 
 /* ---- the declaration, leaves first ---- */
 
-static const char *const registry_fields[] = {"version",      "created",        "modified",
-                                              "manufacturer", "status",         "qr_url",
-                                              "compliance",   "support_status", NULL};
+static const char *const registry_fields[] = {
+    "version", "created",    "modified",       "manufacturer",         "status",
+    "qr_url",  "compliance", "support_status", "manufacturer_account", NULL};
 static const char *const password_values[] = {"unique_per_device", "user_defined", "no_password",
                                               "universal", NULL};
 static const char *const update_values[] = {"Automatic - may opt out",

@@ -59,8 +59,13 @@ SIZES = {
     "narrow": {"width": 320, "height": 700, "deviceScaleFactor": 1, "mobile": True},
 }
 
-MANUFACTURERS = {"acme": "Acme Devices Ltd", "nordlicht": "Nordlicht Haustechnik GmbH",
-                 "paging": "Paging Test Co"}
+# The makers: the demo's (schema/examples/demo/<slug>/: manufacturer.txt holds the name,
+# gs1-prefixes.txt the GS1 Company Prefixes, verification.txt, if there, the evidence the
+# registry verified it on), and "paging".
+DEMO = EXAMPLES / "demo"
+MANUFACTURERS = {d.name: (d / "manufacturer.txt").read_text().strip()
+                 for d in sorted(DEMO.iterdir()) if d.is_dir()}
+MANUFACTURERS["paging"] = "Paging Test Co"
 PAGING_PRODUCTS = 55  # more than one page of results at any page size up to 50
 
 # The products the tests show, by role: the demo product that plays it today and, should the
@@ -86,18 +91,23 @@ def _fits(role, rec):
     }[role]
 
 
-def _stand_in(role, today):
+def _stand_in(role, slug, today):
+    """A product of maker slug (the demo product's) that plays role today."""
     days = {"active": 3 * 365, "ending-soon": 60, "ended": -200, "universal-password": 3 * 365,
             "withdrawn": 3 * 365}[role]
     return {
-        "id": "browser-" + role,
-        "product_name": "Acme Stand-in %s" % role.replace("-", " ").title(),
+        "id": "%s-browser-%s" % (slug, role),
+        "product_name": "Stand-in %s" % role.replace("-", " ").title(),
         "product_model": "SI-" + role[:3].upper(),
-        "manufacturer_name": "Acme Devices Ltd",
         "support_date": (today + datetime.timedelta(days=days)).isoformat(),
-        "security_contact": "security@acme.example",
+        "security_contact": "security@%s.example" % slug,
         "default_password": "universal" if role == "universal-password" else "user_defined",
     }
+
+
+def _gtin13(gtin):
+    """A GTIN (8, 12, 13 or 14 digits) in the GTIN-13 form GS1 Company Prefixes are given in."""
+    return gtin.zfill(14)[1:]
 
 
 @dataclass
@@ -156,23 +166,42 @@ def start_chromium():
 
 
 def _load(server):
-    reg = Registry(server, {s: add_manufacturer(server.data, s, n) for s, n in MANUFACTURERS.items()})
-    owner = {}
-    for f in sorted(EXAMPLES.glob("demo/*/*.json")):
-        d = json.loads(f.read_text())
-        reg.put(f.parent.name, d)
-        owner[d["id"]] = f.parent.name
+    # Each declaration with the maker it belongs to: the demo's, then the valid examples whose
+    # IDs are not taken (a file without one is acme-<file name>), each the maker of its ID's
+    # namespace.
+    decls = [(f.parent.name, json.loads(f.read_text())) for f in sorted(DEMO.glob("*/*.json"))]
+    taken = {d["id"] for _, d in decls}
     for f in sorted(EXAMPLES.glob("valid/*.json")):
         d = json.loads(f.read_text())
-        d.setdefault("id", f.stem)
-        if d["id"] in owner:
-            continue
-        slug = "nordlicht" if d["manufacturer_name"].startswith("Nordlicht") else "acme"
-        reg.put(slug, d)
-        owner[d["id"]] = slug
+        d.setdefault("id", "acme-" + f.stem)
+        if d["id"] not in taken:
+            decls.append((d["id"].split("-")[0], d))
+            taken.add(d["id"])
+    # The operator records the makers (the demo's prefixes, and those of the valid examples'
+    # GTINs), verifies those with evidence and leaves the others unverified.
+    prefixes = {s: set() for s in MANUFACTURERS}
+    for s in MANUFACTURERS:
+        if (DEMO / s / "gs1-prefixes.txt").exists():
+            prefixes[s].update((DEMO / s / "gs1-prefixes.txt").read_text().split())
+    for s, d in decls:
+        if "gtin" in d and not any(_gtin13(d["gtin"]).startswith(p) for p in prefixes[s]):
+            prefixes[s].add(_gtin13(d["gtin"])[:7])
+    tokens = {s: add_manufacturer(server.data, s, n, prefixes=sorted(prefixes[s]))
+              for s, n in MANUFACTURERS.items()}
+    for s in MANUFACTURERS:
+        evidence = DEMO / s / "verification.txt"
+        if evidence.exists():
+            r = _it.cli("admin", "manufacturer", "verify", s, "--evidence",
+                        evidence.read_text().strip(), "--data", server.data)
+            assert r.returncode == 0, r.stderr
+    reg = Registry(server, tokens)
+    owner = {}
+    for s, d in decls:
+        reg.put(s, d)
+        owner[d["id"]] = s
     for i in range(1, PAGING_PRODUCTS + 1):
         reg.put("paging", {
-            "id": "pagetest-%02d" % i, "product_name": "Paging Test Lamp %02d" % i,
+            "id": "paging-%02d" % i, "product_name": "Paging Test Lamp %02d" % i,
             "product_model": "PL-%02d" % i, "manufacturer_name": "Paging Test Co",
             "support_date": "2032-12-31", "security_contact": "security@paging.example",
             "default_password": "user_defined"})
@@ -184,10 +213,11 @@ def _load(server):
     for role, pid in ROLES.items():
         rec = reg.record(pid)
         if not _fits(role, rec):
-            d = _stand_in(role, today)
-            reg.put("acme", d)
+            slug = owner[pid]
+            d = _stand_in(role, slug, today)
+            reg.put(slug, d)
             if role == "withdrawn":
-                server.post("/v1/products/%s/withdraw" % d["id"], token=reg.tokens["acme"])
+                server.post("/v1/products/%s/withdraw" % d["id"], token=reg.tokens[slug])
             pid, rec = d["id"], reg.record(d["id"])
             assert _fits(role, rec), (role, rec)
         reg.roles[role], reg.records[pid] = pid, rec

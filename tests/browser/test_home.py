@@ -169,4 +169,4 @@ def test_paging(site, registry):
         WebDriverWait(d, 10).until(EC.staleness_of(nxt[0]))
     assert pages >= 2, "%d matches were shown on one page, with no paging links" % len(seen)
     assert len(seen) == len(set(seen)), "a product was shown twice: %r" % seen
-    assert sorted(seen) == ["pagetest-%02d" % i for i in range(1, PAGING_PRODUCTS + 1)]
+    assert sorted(seen) == ["paging-%02d" % i for i in range(1, PAGING_PRODUCTS + 1)]

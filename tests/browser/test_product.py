@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from .browserlib import SHOTS
+from .browserlib import DEMO, SHOTS
 from .site_pages import PRODUCT_ROLES, page, params
 
 # What a shopper must read on each kind of product's page (English), besides the product name.
@@ -33,6 +33,20 @@ def test_product_page_key_text(role, site, registry):
     assert v.facts["h1"] and name in v.facts["h1"][0], "h1 %r lacks %r" % (v.facts["h1"], name)
     for pat in KEY_TEXT[role]:
         assert re.search(pat, v.text, re.I), "no %r in the page's visible text:\n%s" % (pat, v.text)
+
+
+@pytest.mark.parametrize("role", PRODUCT_ROLES)
+def test_product_page_says_whether_the_registry_verified_the_maker(role, site, registry):
+    account = registry.records[registry.roles[role]]["manufacturer_account"]
+    v = page("product-%s-en" % role).visit(site, "phone")
+    said = "Verified by the registry on" if account["verified"] else "Not verified"
+    assert account["name"] in v.text and said in v.text, "no %r in:\n%s" % (said, v.text)
+
+
+def test_pages_show_both_a_verified_and_an_unverified_maker(registry):
+    shown = {registry.records[pid]["manufacturer_account"]["verified"]
+             for pid in registry.roles.values()}
+    assert shown == {True, False}, "the product pages visited show only %r" % shown
 
 
 @pytest.mark.parametrize("lang", ["de", "zh"])
@@ -132,6 +146,8 @@ def test_details_page(p, site, registry):
 def test_manufacturer_page(p, site, registry):
     v = p.visit(site, "desktop")
     assert v.facts["h1"] and "Acme Devices Ltd" in v.facts["h1"][0], v.facts["h1"]
+    evidence = (DEMO / "acme" / "verification.txt").read_text().strip()
+    assert "Verified by the registry on" in v.text and evidence in v.text, v.text
     r = requests.get(registry.url + "/v1/products?manufacturer=acme&limit=100", timeout=10)
     want = {it["id"] for it in r.json()["items"]}
     shown = {h[3:] for h in links_to(v, r"^/p/[^/?#]+$")}

@@ -33,23 +33,24 @@ def db_bytes(server):
 # --- computed, not stored ---------------------------------------------------------------------
 
 def test_record_carries_compliance_and_support_status(server, acme):
-    put(server, acme, "cam", support_date=day(2000), support_start=day(-10))
-    rec = server.get("/v1/products/cam").json()
+    put(server, acme, "acme-cam", support_date=day(2000), support_start=day(-10))
+    rec = server.get("/v1/products/acme-cam").json()
     c = rec["compliance"]
     assert c["compliant"] is True
     for k in ("passwords", "vulnerability_reporting", "support_period"):
         assert c[k]["pass"] is True and c[k]["reason"] and "ETSI EN 303 645" in c[k]["requirement"]
     assert c["eu_cra"]["meets_5_years"] is True and c["eu_cra"]["from"] == day(-10)
     assert rec["support_status"] == {"status": "active", "days_left": 2000, "as_of": day(0)}
-    assert rec["qr_url"] == server.url + "/p/cam"
-    put(server, acme, "cam2", gtin="5012345678900")
+    assert rec["qr_url"] == server.url + "/p/acme-cam"
+    put(server, acme, "acme-cam2", gtin="5012345678900")
     # With a GTIN the QR code carries the GS1 Digital Link URI, which also scans at a checkout.
-    assert server.get("/v1/products/cam2").json()["qr_url"] == server.url + "/01/05012345678900"
+    assert server.get("/v1/products/acme-cam2").json()["qr_url"] == \
+        server.url + "/01/05012345678900"
 
 
 def test_universal_password_and_short_support_are_named(server, acme):
-    put(server, acme, "hub", default_password="universal", support_date=day(100))
-    rec = server.get("/v1/products/hub").json()
+    put(server, acme, "acme-hub", default_password="universal", support_date=day(100))
+    rec = server.get("/v1/products/acme-hub").json()
     assert rec["compliance"]["compliant"] is False
     assert rec["compliance"]["passwords"]["pass"] is False
     assert "universal default password" in rec["compliance"]["passwords"]["reason"]
@@ -60,18 +61,19 @@ def test_universal_password_and_short_support_are_named(server, acme):
 
 
 def test_support_status_ended_and_boundaries(server, acme):
-    put(server, acme, "old", support_date=day(-3))
-    put(server, acme, "edge", support_date=day(180))
-    put(server, acme, "later", support_date=day(181))
-    assert server.get("/v1/products/old").json()["support_status"]["status"] == "ended"
-    assert server.get("/v1/products/old").json()["support_status"]["days_left"] == -3
-    assert server.get("/v1/products/edge").json()["support_status"]["status"] == "ending_soon"
-    assert server.get("/v1/products/later").json()["support_status"]["status"] == "active"
+    put(server, acme, "acme-old", support_date=day(-3))
+    put(server, acme, "acme-edge", support_date=day(180))
+    put(server, acme, "acme-later", support_date=day(181))
+    assert server.get("/v1/products/acme-old").json()["support_status"]["status"] == "ended"
+    assert server.get("/v1/products/acme-old").json()["support_status"]["days_left"] == -3
+    assert server.get("/v1/products/acme-edge").json()["support_status"]["status"] == \
+        "ending_soon"
+    assert server.get("/v1/products/acme-later").json()["support_status"]["status"] == "active"
 
 
 def test_computed_fields_cannot_be_submitted(server, acme):
     for field in ("compliance", "support_status", "version", "status", "qr_url", "manufacturer"):
-        r = put(server, acme, "cam", **{field: "x"})
+        r = put(server, acme, "acme-cam", **{field: "x"})
         assert r.status_code == 400
         assert {"path": "/" + field, "rule": "readOnly"}.items() <= r.json()["details"][0].items()
 
@@ -79,104 +81,114 @@ def test_computed_fields_cannot_be_submitted(server, acme):
 # --- ETags and conditional requests -----------------------------------------------------------
 
 def test_etag_and_if_none_match(server, acme):
-    put(server, acme, "cam")
-    r = server.get("/v1/products/cam")
+    put(server, acme, "acme-cam")
+    r = server.get("/v1/products/acme-cam")
     tag = r.headers["ETag"]
     assert r.headers["Cache-Control"] == "public, max-age=60"
-    r2 = server.get("/v1/products/cam", headers={"If-None-Match": tag})
+    r2 = server.get("/v1/products/acme-cam", headers={"If-None-Match": tag})
     assert r2.status_code == 304 and r2.content == b"" and r2.headers["ETag"] == tag
-    r3 = server.get("/v1/products/cam", headers={"If-None-Match": '"nope", ' + tag})
+    r3 = server.get("/v1/products/acme-cam", headers={"If-None-Match": '"nope", ' + tag})
     assert r3.status_code == 304
-    put(server, acme, "cam", support_date="2033-01-01")
-    r4 = server.get("/v1/products/cam", headers={"If-None-Match": tag})
+    put(server, acme, "acme-cam", support_date="2033-01-01")
+    r4 = server.get("/v1/products/acme-cam", headers={"If-None-Match": tag})
     assert r4.status_code == 200 and r4.headers["ETag"] != tag
 
 
 def test_if_match_guards_against_lost_updates(server, acme):
-    tag = put(server, acme, "cam").headers["ETag"]
+    tag = put(server, acme, "acme-cam").headers["ETag"]
     before = db_bytes(server)
-    r = server.put("/v1/products/cam", acme, json=declaration(id="cam", support_date="2040-01-01"),
+    r = server.put("/v1/products/acme-cam", acme,
+                   json=declaration(id="acme-cam", support_date="2040-01-01"),
                    headers={"If-Match": '"7"'})
     assert r.status_code == 412 and r.json()["error"] == "precondition_failed"
     assert "version 1" in r.json()["message"]
     assert db_bytes(server) == before
-    r = server.put("/v1/products/cam", acme, json=declaration(id="cam", support_date="2040-01-01"),
+    r = server.put("/v1/products/acme-cam", acme,
+                   json=declaration(id="acme-cam", support_date="2040-01-01"),
                    headers={"If-Match": tag})
     assert r.status_code == 200 and r.json()["version"] == 2
-    r = server.put("/v1/products/new", acme, json=declaration(id="new"), headers={"If-Match": "*"})
+    r = server.put("/v1/products/acme-new", acme, json=declaration(id="acme-new"),
+                   headers={"If-Match": "*"})
     assert r.status_code == 412
 
 
 # --- the support period may only move later ---------------------------------------------------
 
 def test_shortening_support_is_refused_naming_both_dates(server, acme):
-    put(server, acme, "cam", support_date="2031-12-31")
+    put(server, acme, "acme-cam", support_date="2031-12-31")
     before = db_bytes(server)
-    r = put(server, acme, "cam", support_date="2030-06-30")
+    r = put(server, acme, "acme-cam", support_date="2030-06-30")
     assert r.status_code == 409 and r.json()["error"] == "support_period_shortened"
     assert "2030-06-30" in r.json()["message"] and "2031-12-31" in r.json()["message"]
     assert db_bytes(server) == before
-    assert server.get("/v1/products/cam").json()["support_date"] == "2031-12-31"
-    assert put(server, acme, "cam", support_date="2032-01-01").status_code == 200
+    assert server.get("/v1/products/acme-cam").json()["support_date"] == "2031-12-31"
+    assert put(server, acme, "acme-cam", support_date="2032-01-01").status_code == 200
 
 
 # --- GTINs ------------------------------------------------------------------------------------
 
 def test_gtin_is_unique_and_normalised(server, acme, nordlicht):
-    assert put(server, acme, "cam", gtin="5012345678900").json()["gtin"] == "05012345678900"
-    r = put(server, nordlicht, "thermo", gtin="05012345678900")
+    assert put(server, acme, "acme-cam", gtin="5012345678900").json()["gtin"] == "05012345678900"
+    r = put(server, acme, "acme-thermo", gtin="05012345678900")
     assert r.status_code == 409 and r.json()["error"] == "gtin_taken"
-    assert "'cam'" in r.json()["message"]
-    assert server.get("/v1/products/thermo").status_code == 404
-    # Moving the GTIN off 'cam' frees it.
-    assert put(server, acme, "cam", gtin="4006381333931").status_code == 200
-    assert put(server, nordlicht, "thermo", gtin="5012345678900").status_code == 201
-    assert server.get("/01/4006381333931", allow_redirects=False).headers["Location"].endswith(
-        "/p/cam")
+    assert "'acme-cam'" in r.json()["message"]
+    assert server.get("/v1/products/acme-thermo").status_code == 404
+    # Another maker cannot take it either: the GTIN is outside its GS1 Company Prefixes.
+    r = put(server, nordlicht, "nordlicht-thermo", gtin="5012345678900",
+            manufacturer_name=None)
+    assert r.status_code == 403 and r.json()["error"] == "gtin_outside_prefixes"
+    # Moving the GTIN off 'acme-cam' frees it.
+    assert put(server, acme, "acme-cam", gtin="036000291452").status_code == 200
+    assert put(server, acme, "acme-thermo", gtin="5012345678900").status_code == 201
+    assert server.get("/01/00036000291452", allow_redirects=False).headers["Location"].endswith(
+        "/p/acme-cam")
+    assert server.get("/01/05012345678900", allow_redirects=False).headers["Location"].endswith(
+        "/p/acme-thermo")
 
 
 # --- withdrawal and history -------------------------------------------------------------------
 
 def test_withdraw_keeps_the_record_readable_and_frozen(server, acme, nordlicht):
-    put(server, acme, "cam")
-    assert server.post("/v1/products/cam/withdraw").status_code == 401
-    assert server.post("/v1/products/cam/withdraw", nordlicht).status_code == 403
-    assert server.post("/v1/products/nope/withdraw", acme).status_code == 404
-    r = server.post("/v1/products/cam/withdraw", acme, headers={"If-Match": '"5"'})
-    assert r.status_code == 412 and server.get("/v1/products/cam").json()["status"] == "active"
-    r = server.post("/v1/products/cam/withdraw", acme)
+    put(server, acme, "acme-cam")
+    assert server.post("/v1/products/acme-cam/withdraw").status_code == 401
+    assert server.post("/v1/products/acme-cam/withdraw", nordlicht).status_code == 403
+    assert server.post("/v1/products/acme-nope/withdraw", acme).status_code == 404
+    r = server.post("/v1/products/acme-cam/withdraw", acme, headers={"If-Match": '"5"'})
+    assert r.status_code == 412
+    assert server.get("/v1/products/acme-cam").json()["status"] == "active"
+    r = server.post("/v1/products/acme-cam/withdraw", acme)
     assert r.status_code == 200 and r.json()["status"] == "withdrawn" and r.json()["version"] == 2
     assert r.headers["Seclabel-Change"] == "updated"
-    again = server.post("/v1/products/cam/withdraw", acme)
+    again = server.post("/v1/products/acme-cam/withdraw", acme)
     assert again.json()["version"] == 2 and again.headers["Seclabel-Change"] == "unchanged"
-    assert server.get("/v1/products/cam").json()["status"] == "withdrawn"
-    r = put(server, acme, "cam", support_date="2040-01-01")
+    assert server.get("/v1/products/acme-cam").json()["status"] == "withdrawn"
+    r = put(server, acme, "acme-cam", support_date="2040-01-01")
     assert r.status_code == 409 and r.json()["error"] == "product_withdrawn"
-    assert server.get("/p/cam/label.png").status_code == 422
+    assert server.get("/p/acme-cam/label.png").status_code == 422
 
 
 def test_versions_say_what_changed(server, acme):
-    put(server, acme, "cam", support_date="2031-12-31")
-    put(server, acme, "cam", support_date="2033-12-31", product_model="AC-201")
-    server.post("/v1/products/cam/withdraw", acme)
-    h = server.get("/v1/products/cam/versions").json()
+    put(server, acme, "acme-cam", support_date="2031-12-31")
+    put(server, acme, "acme-cam", support_date="2033-12-31", product_model="AC-201")
+    server.post("/v1/products/acme-cam/withdraw", acme)
+    h = server.get("/v1/products/acme-cam/versions").json()
     assert [v["version"] for v in h["versions"]] == [1, 2, 3]
     assert [v["kind"] for v in h["versions"]] == ["created", "updated", "withdrawn"]
     assert sorted(h["versions"][1]["changed"]) == ["product_model", "support_date"]
-    v2 = server.get("/v1/products/cam/versions/2").json()
+    v2 = server.get("/v1/products/acme-cam/versions/2").json()
     assert {"field": "support_date", "from": "2031-12-31", "to": "2033-12-31"} in v2["changes"]
-    v1 = server.get("/v1/products/cam/versions/1")
+    v1 = server.get("/v1/products/acme-cam/versions/1")
     assert v1.json()["support_date"] == "2031-12-31" and v1.json()["changes"] == []
     assert "immutable" in v1.headers["Cache-Control"] and v1.headers["ETag"] == '"v1"'
-    assert server.get("/v1/products/cam/versions/1",
+    assert server.get("/v1/products/acme-cam/versions/1",
                       headers={"If-None-Match": '"v1"'}).status_code == 304
-    assert server.get("/v1/products/cam/versions/4").status_code == 404
-    assert server.get("/v1/products/cam/versions/0").status_code == 400
-    assert server.get("/v1/products/cam/versions/x").status_code == 400
-    assert server.get("/v1/products/nope/versions").status_code == 404
+    assert server.get("/v1/products/acme-cam/versions/4").status_code == 404
+    assert server.get("/v1/products/acme-cam/versions/0").status_code == 400
+    assert server.get("/v1/products/acme-cam/versions/x").status_code == 400
+    assert server.get("/v1/products/acme-nope/versions").status_code == 404
     # A product whose ID is a prefix of another's does not see the other's history.
-    put(server, acme, "cam-2")
-    assert len(server.get("/v1/products/cam-2/versions").json()["versions"]) == 1
+    put(server, acme, "acme-cam-2")
+    assert len(server.get("/v1/products/acme-cam-2/versions").json()["versions"]) == 1
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -190,7 +202,7 @@ def catalogue(server, acme, nordlicht):
     put(server, acme, "acme-hub", product_name="Home Hub", product_model="HH-19",
         support_date=day(-100), default_password="universal")
     for i in range(5):
-        put(server, nordlicht, "nl-thermo-%d" % i, product_name="Thermostat %d" % i,
+        put(server, nordlicht, "nordlicht-thermo-%d" % i, product_name="Thermostat %d" % i,
             manufacturer_name="Nordlicht Elektronik GmbH", support_date=day(2000))
     return server
 
@@ -244,7 +256,7 @@ def test_search_pages_with_a_stable_cursor(catalogue):
     page = s.get("/v1/products", params={"manufacturer": "nordlicht", "limit": 2}).json()
     nxt = s.get("/v1/products", params={"manufacturer": "nordlicht", "limit": 2,
                                         "cursor": page["next_cursor"]}).json()
-    assert [p["id"] for p in nxt["items"]] == ["nl-thermo-2", "nl-thermo-3"]
+    assert [p["id"] for p in nxt["items"]] == ["nordlicht-thermo-2", "nordlicht-thermo-3"]
 
 
 # --- bulk lookup ------------------------------------------------------------------------------
@@ -278,16 +290,16 @@ def test_lookup_limits_and_shape(server):
 # --- changes feed -----------------------------------------------------------------------------
 
 def test_changes_feed_for_incremental_sync(server, acme):
-    put(server, acme, "a")
-    put(server, acme, "b")
-    put(server, acme, "a", support_date="2040-01-01")
-    put(server, acme, "a", support_date="2040-01-01")  # unchanged: no change entry
-    server.post("/v1/products/b/withdraw", acme)
+    put(server, acme, "acme-a")
+    put(server, acme, "acme-b")
+    put(server, acme, "acme-a", support_date="2040-01-01")
+    put(server, acme, "acme-a", support_date="2040-01-01")  # unchanged: no change entry
+    server.post("/v1/products/acme-b/withdraw", acme)
     feed = server.get("/v1/changes").json()
     ch = feed["changes"]
     assert [(c["seq"], c["id"], c["version"], c["kind"]) for c in ch] == [
-        (1, "a", 1, "created"), (2, "b", 1, "created"), (3, "a", 2, "updated"),
-        (4, "b", 2, "withdrawn")]
+        (1, "acme-a", 1, "created"), (2, "acme-b", 1, "created"), (3, "acme-a", 2, "updated"),
+        (4, "acme-b", 2, "withdrawn")]
     assert feed["last_seq"] == 4 and feed["more"] is False
     assert all(c["time"].endswith("Z") for c in ch)
     page = server.get("/v1/changes", params={"since": 1, "limit": 2}).json()
@@ -306,39 +318,39 @@ def test_changes_feed_for_incremental_sync(server, acme):
 
 
 def test_changes_atom_feed_parses(server, acme):
-    put(server, acme, "a")
-    server.post("/v1/products/a/withdraw", acme)
+    put(server, acme, "acme-a")
+    server.post("/v1/products/acme-a/withdraw", acme)
     r = server.get("/v1/changes.atom")
     assert r.headers["Content-Type"].startswith("application/atom+xml")
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.fromstring(r.content)
     titles = [e.find("a:title", ns).text for e in feed.findall("a:entry", ns)]
-    assert titles == ["a withdrawn (version 2)", "a created (version 1)"]
-    assert feed.find("a:entry/a:link", ns).get("href").endswith("/p/a")
+    assert titles == ["acme-a withdrawn (version 2)", "acme-a created (version 1)"]
+    assert feed.find("a:entry/a:link", ns).get("href").endswith("/p/acme-a")
 
 
 # --- GS1 Digital Link resolver ----------------------------------------------------------------
 
 def test_gs1_resolver_redirects_and_serves_linksets(server, acme):
-    put(server, acme, "cam", gtin="5012345678900")
+    put(server, acme, "acme-cam", gtin="5012345678900")
     for g in ("5012345678900", "05012345678900"):
         r = server.get("/01/" + g, allow_redirects=False)
-        assert r.status_code == 307 and r.headers["Location"] == server.url + "/p/cam"
+        assert r.status_code == 307 and r.headers["Location"] == server.url + "/p/acme-cam"
     r = server.get("/01/05012345678900", headers={"Accept": "application/linkset+json"},
                    allow_redirects=False)
     assert r.status_code == 200 and r.headers["Content-Type"] == "application/linkset+json"
     ls = r.json()["linkset"][0]
     assert ls["anchor"] == server.url + "/01/05012345678900"
-    assert ls["https://gs1.org/voc/pip"][0]["href"] == server.url + "/p/cam"
+    assert ls["https://gs1.org/voc/pip"][0]["href"] == server.url + "/p/acme-cam"
     assert ls["https://gs1.org/voc/certificationInfo"][0]["href"] == server.url + \
-        "/v1/products/cam"
-    assert ls["https://gs1.org/voc/defaultLink"][0]["href"] == server.url + "/p/cam"
+        "/v1/products/acme-cam"
+    assert ls["https://gs1.org/voc/defaultLink"][0]["href"] == server.url + "/p/acme-cam"
     r = server.get("/01/05012345678900?linkType=linkset", allow_redirects=False)
     assert r.status_code == 200 and "linkset" in r.json()
     r = server.get("/01/05012345678900?linkType=gs1:certificationInfo", allow_redirects=False)
-    assert r.headers["Location"] == server.url + "/v1/products/cam"
+    assert r.headers["Location"] == server.url + "/v1/products/acme-cam"
     r = server.get("/01/05012345678900?linkType=gs1:unknownThing", allow_redirects=False)
-    assert r.headers["Location"] == server.url + "/p/cam"
+    assert r.headers["Location"] == server.url + "/p/acme-cam"
     assert server.get("/01/4006381333931").status_code == 404
     assert server.get("/01/4006381333932").status_code == 400
     d = server.get("/.well-known/gs1resolver").json()
@@ -346,19 +358,19 @@ def test_gs1_resolver_redirects_and_serves_linksets(server, acme):
 
 
 def test_gs1_resolver_takes_gtin_8_and_12(server, acme):
-    put(server, acme, "tiny", gtin="12345670")
-    put(server, acme, "upc", gtin="036000291452")
+    put(server, acme, "acme-tiny", gtin="12345670")
+    put(server, acme, "acme-upc", gtin="036000291452")
     assert server.get("/01/12345670", allow_redirects=False).headers["Location"].endswith(
-        "/p/tiny")
+        "/p/acme-tiny")
     assert server.get("/01/00036000291452", allow_redirects=False).headers[
-        "Location"].endswith("/p/upc")
+        "Location"].endswith("/p/acme-upc")
 
 
 # --- manufacturers, health, metrics, security.txt ---------------------------------------------
 
 def test_manufacturer_details_and_count(server, acme):
-    put(server, acme, "a")
-    put(server, acme, "b")
+    put(server, acme, "acme-a")
+    put(server, acme, "acme-b")
     m = server.get("/v1/manufacturers/acme").json()
     assert m["slug"] == "acme" and m["name"] == "Acme Devices Ltd" and m["products"] == 2
     assert not any("token" in k or "hash" in k for k in m)
@@ -367,9 +379,9 @@ def test_manufacturer_details_and_count(server, acme):
 
 
 def test_health_and_metrics(server, acme):
-    put(server, acme, "a")
-    server.get("/v1/products/a")
-    server.get("/v1/products/zzz")
+    put(server, acme, "acme-a")
+    server.get("/v1/products/acme-a")
+    server.get("/v1/products/acme-zzz")
     h = server.get("/healthz")
     assert h.status_code == 200 and h.json()["status"] == "ok" and h.json()["products"] == 1
     m = server.get("/metrics")
@@ -407,32 +419,42 @@ def test_security_txt(tmp_path):
 # --- refused requests change nothing ----------------------------------------------------------
 
 def test_refused_requests_leave_the_database_exactly_as_it_was(server, acme, nordlicht):
-    put(server, acme, "cam", gtin="5012345678900", support_date="2031-12-31")
-    put(server, nordlicht, "thermo")
+    nl = "Nordlicht Elektronik GmbH"
+    put(server, acme, "acme-cam", gtin="5012345678900", support_date="2031-12-31")
+    put(server, nordlicht, "nordlicht-thermo", manufacturer_name=nl)
     before = db_bytes(server)
     feed = server.get("/v1/changes").json()
     refused = [
-        put(server, acme, "cam", support_date="2030-01-01"),               # shortened
-        put(server, nordlicht, "cam"),                                     # not the owner
-        put(server, nordlicht, "thermo", gtin="5012345678900"),            # GTIN taken
-        put(server, acme, "cam", support_date="soon"),                     # invalid
-        server.put("/v1/products/cam", acme, data="{", headers={"Content-Type":
+        put(server, acme, "acme-cam", support_date="2030-01-01"),          # shortened
+        put(server, nordlicht, "acme-cam", manufacturer_name=nl),          # not the owner
+        put(server, acme, "acme-cam2", gtin="5012345678900"),              # GTIN taken
+        put(server, acme, "acme-cam", support_date="soon"),                # invalid
+        put(server, nordlicht, "nordlicht-x", manufacturer_name=nl,
+            gtin="5012345678900"),                                         # not its prefix
+        put(server, nordlicht, "acme-x", manufacturer_name=nl),            # not its namespace
+        put(server, nordlicht, "nordlicht-thermo"),                        # not its name
+        server.put("/v1/products/acme-cam", acme, data="{", headers={"Content-Type":
                                                                  "application/json"}),
-        server.put("/v1/products/cam", acme, data="x", headers={"Content-Type": "text/plain"}),
-        server.put("/v1/products/cam", "slt_" + "x" * 43, json=declaration(id="cam")),
-        server.put("/v1/products/cam", json=declaration(id="cam")),
-        server.post("/v1/products/thermo/withdraw", acme),
-        server.put("/v1/products/cam", acme, json=declaration(id="cam"),
+        server.put("/v1/products/acme-cam", acme, data="x",
+                   headers={"Content-Type": "text/plain"}),
+        server.put("/v1/products/acme-cam", "slt_" + "x" * 43,
+                   json=declaration(id="acme-cam")),
+        server.put("/v1/products/acme-cam", json=declaration(id="acme-cam")),
+        server.post("/v1/products/nordlicht-thermo/withdraw", acme),
+        server.put("/v1/products/acme-cam", acme, json=declaration(id="acme-cam"),
                    headers={"If-Match": '"9"'}),
     ]
-    assert [r.status_code for r in refused] == [409, 403, 409, 400, 400, 415, 401, 401, 403, 412]
+    assert [r.status_code for r in refused] == [409, 403, 409, 400, 403, 403, 403, 400, 415, 401,
+                                                401, 403, 412]
+    assert [r.json()["error"] for r in refused[4:7]] == [
+        "gtin_outside_prefixes", "id_outside_namespace", "manufacturer_name_mismatch"]
     assert db_bytes(server) == before
     assert server.get("/v1/changes").json() == feed
 
 
 def test_invalid_utf8_is_refused(server, acme):
     body = ('{"product_name":"Cam\xff"}').encode("latin-1")
-    r = server.put("/v1/products/cam", acme, data=body,
+    r = server.put("/v1/products/acme-cam", acme, data=body,
                    headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"] == "invalid_json"
-    assert server.get("/v1/products/cam").status_code == 404
+    assert server.get("/v1/products/acme-cam").status_code == 404

@@ -26,9 +26,9 @@ def test_register_validates_locally_before_sending(server, acme, write_decl):
 
 def test_register_id_flag_wins_and_stdin_works(server, acme):
     d = json.dumps(declaration(id=None))
-    r = cli("register", "-", "--id", "from-flag", server=server, token=acme, stdin=d)
+    r = cli("register", "-", "--id", "acme-from-flag", server=server, token=acme, stdin=d)
     assert r.returncode == 0, r.stderr
-    assert server.get("/v1/products/from-flag").status_code == 200
+    assert server.get("/v1/products/acme-from-flag").status_code == 200
     r = cli("register", "-", server=server, token=acme, stdin=d)
     assert r.returncode == 2 and "--id" in r.stderr
 
@@ -56,8 +56,9 @@ def test_show_and_label_errors(server, acme, tmp_path):
     assert r.returncode == 0 and "2031-12-31" in r.stdout and "all met" in r.stdout
     r = cli("show", "acme-cam-1", "--json", server=server)
     assert json.loads(r.stdout)["id"] == "acme-cam-1"
-    server.put("/v1/products/old-cam", acme, json=declaration(id="old-cam", support_date="2020-01-31"))
-    r = cli("show", "old-cam", server=server)
+    server.put("/v1/products/acme-old-cam", acme,
+               json=declaration(id="acme-old-cam", support_date="2020-01-31"))
+    r = cli("show", "acme-old-cam", server=server)
     assert r.returncode == 0 and "ended (" in r.stdout and "days ago)" in r.stdout
     assert "NOT all met" not in r.stdout and "-" not in r.stdout.split("ended (")[1][:3]
     r = cli("label", "nope", "-o", tmp_path / "x.png", server=server)
@@ -79,9 +80,9 @@ def test_operator_issues_lists_and_revokes_tokens(server, acme):
     second = r.stdout.strip().splitlines()[-1]
     assert second.startswith("slt_") and second != acme
     assert cli("admin", "token", "issue", "nobody", "--data", d).returncode == 1
-    body = declaration(id="cam")
-    assert server.put("/v1/products/cam", acme, json=body).status_code == 201
-    assert server.put("/v1/products/cam", second, json=body).status_code == 200
+    body = declaration(id="acme-cam")
+    assert server.put("/v1/products/acme-cam", acme, json=body).status_code == 201
+    assert server.put("/v1/products/acme-cam", second, json=body).status_code == 200
     listing = cli("admin", "token", "list", "acme", "--data", d).stdout.splitlines()
     assert len(listing) == 2 and all("acme" in line for line in listing)
     assert acme not in "\n".join(listing) and second not in "\n".join(listing)
@@ -90,9 +91,9 @@ def test_operator_issues_lists_and_revokes_tokens(server, acme):
     assert any(line.startswith(first_id) for line in listing)
     r = cli("admin", "token", "revoke", first_id, "--data", d)
     assert r.returncode == 0 and "revoked" in r.stdout
-    r = server.put("/v1/products/cam", acme, json=body)
+    r = server.put("/v1/products/acme-cam", acme, json=body)
     assert r.status_code == 401 and "revoked" in r.json()["message"]
-    assert server.put("/v1/products/cam", second, json=body).status_code == 200
+    assert server.put("/v1/products/acme-cam", second, json=body).status_code == 200
     listing = cli("admin", "token", "list", "--data", d).stdout
     assert "REVOKED" in listing
     assert cli("admin", "token", "revoke", "000000000000", "--data", d).returncode == 1
@@ -105,8 +106,8 @@ def test_operator_backup_under_writes_restores_to_a_verified_database(server, ac
     def writer():
         i = 0
         while not stop.is_set():
-            server.put("/v1/products/w-%04d" % i, acme,
-                       json=declaration(id="w-%04d" % i, gtin=None))
+            server.put("/v1/products/acme-w-%04d" % i, acme,
+                       json=declaration(id="acme-w-%04d" % i, gtin=None))
             i += 1
 
     t = threading.Thread(target=writer)
@@ -137,19 +138,20 @@ def test_operator_backup_under_writes_restores_to_a_verified_database(server, ac
 
 
 def test_operator_lists_and_disables_manufacturers(server, acme):
-    server.put("/v1/products/cam", acme, json=declaration(id="cam"))
+    server.put("/v1/products/acme-cam", acme, json=declaration(id="acme-cam"))
     r = cli("admin", "manufacturer", "list", "--data", server.data)
     assert r.returncode == 0 and "acme" in r.stdout and "1 products" in r.stdout
     r = cli("admin", "manufacturer", "disable", "acme", "--data", server.data)
     assert r.returncode == 0 and "disabled" in r.stdout
-    assert server.put("/v1/products/cam", acme, json=declaration(id="cam")).status_code == 401
-    assert server.get("/v1/products/cam").status_code == 200
+    r = server.put("/v1/products/acme-cam", acme, json=declaration(id="acme-cam"))
+    assert r.status_code == 401
+    assert server.get("/v1/products/acme-cam").status_code == 200
     assert "disabled" in cli("admin", "manufacturer", "list", "--data", server.data).stdout
     assert cli("admin", "manufacturer", "disable", "nobody", "--data", server.data).returncode == 1
 
 
 def test_verify_finds_a_damaged_index(server, acme):
-    server.put("/v1/products/cam", acme, json=declaration(id="cam", gtin="5012345678900"))
+    server.put("/v1/products/acme-cam", acme, json=declaration(id="acme-cam", gtin="5012345678900"))
     server.stop()
     assert cli("admin", "verify", "--data", server.data).returncode == 0
     # Damage the GTIN index behind the registry's back with LMDB's own tool.

@@ -8,43 +8,47 @@ from conftest import add_manufacturer, cli, declaration
 
 
 def test_history_lists_versions_and_changes(server, acme):
-    server.put("/v1/products/cam", acme, json=declaration(id="cam"))
-    server.put("/v1/products/cam", acme, json=declaration(id="cam", support_date="2033-01-31"))
-    r = cli("history", "cam", server=server)
+    server.put("/v1/products/acme-cam", acme, json=declaration(id="acme-cam"))
+    server.put("/v1/products/acme-cam", acme,
+               json=declaration(id="acme-cam", support_date="2033-01-31"))
+    r = cli("history", "acme-cam", server=server)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert len(lines) == 2 and "created" in lines[0]
     assert "updated" in lines[1] and "2033-01-31" in lines[1] and "changed: support_date" in lines[1]
-    assert json.loads(cli("history", "cam", "--json", server=server).stdout)["id"] == "cam"
+    r = cli("history", "acme-cam", "--json", server=server)
+    assert json.loads(r.stdout)["id"] == "acme-cam"
     assert cli("history", "nope", server=server).returncode == 1
 
 
 def test_search_filters_and_pages(server, acme):
     for i in range(3):
-        server.put("/v1/products/cam-%d" % i, acme, json=declaration(id="cam-%d" % i))
-    server.put("/v1/products/old", acme, json=declaration(id="old", support_date="2020-01-31"))
-    r = cli("search", "cam-", server=server)
+        server.put("/v1/products/acme-cam-%d" % i, acme,
+                   json=declaration(id="acme-cam-%d" % i))
+    server.put("/v1/products/acme-old", acme,
+               json=declaration(id="acme-old", support_date="2020-01-31"))
+    r = cli("search", "acme-cam-", server=server)
     assert r.returncode == 0 and [l.split()[0] for l in r.stdout.splitlines()] == [
-        "cam-0", "cam-1", "cam-2"]
+        "acme-cam-0", "acme-cam-1", "acme-cam-2"]
     r = cli("search", "--support", "ended", server=server)
-    assert r.stdout.split()[0] == "old" and "ended" in r.stdout
+    assert r.stdout.split()[0] == "acme-old" and "ended" in r.stdout
     r = cli("search", "--limit", "2", server=server)
-    assert "--cursor cam-1" in r.stdout
-    r = cli("search", "--limit", "2", "--cursor", "cam-1", "--json", server=server)
-    assert [p["id"] for p in json.loads(r.stdout)["items"]] == ["cam-2", "old"]
+    assert "--cursor acme-cam-1" in r.stdout
+    r = cli("search", "--limit", "2", "--cursor", "acme-cam-1", "--json", server=server)
+    assert [p["id"] for p in json.loads(r.stdout)["items"]] == ["acme-cam-2", "acme-old"]
     assert cli("search", "--support", "soon", server=server).returncode == 1  # server says 400
     assert cli("search", "--limit", server=server).returncode == 2
 
 
 def test_withdraw_and_whoami(server, acme):
     nl = add_manufacturer(server.data, "nordlicht", "Nordlicht")
-    server.put("/v1/products/cam", acme, json=declaration(id="cam"))
-    r = cli("withdraw", "cam", server=server, token=nl)
-    assert r.returncode == 4 and "another manufacturer" in r.stderr
-    assert cli("withdraw", "cam", server=server).returncode == 4
-    r = cli("withdraw", "cam", server=server, token=acme)
-    assert r.returncode == 0 and "withdrawn cam (version 2)" in r.stdout
-    assert server.get("/v1/products/cam").json()["status"] == "withdrawn"
+    server.put("/v1/products/acme-cam", acme, json=declaration(id="acme-cam"))
+    r = cli("withdraw", "acme-cam", server=server, token=nl)
+    assert r.returncode == 4 and "belongs to manufacturer 'acme'" in r.stderr
+    assert cli("withdraw", "acme-cam", server=server).returncode == 4
+    r = cli("withdraw", "acme-cam", server=server, token=acme)
+    assert r.returncode == 0 and "withdrawn acme-cam (version 2)" in r.stdout
+    assert server.get("/v1/products/acme-cam").json()["status"] == "withdrawn"
     r = cli("whoami", server=server, token=acme)
     assert r.returncode == 0 and "manufacturer acme" in r.stdout
     assert acme not in r.stdout and acme not in r.stderr
@@ -145,34 +149,43 @@ def test_manual_pages_and_completion_cover_every_command():
 
 
 def test_register_dry_run_shows_the_difference_and_changes_nothing(server, acme, write_decl):
-    f = write_decl(declaration(id="cam"))
+    f = write_decl(declaration(id="acme-cam"))
     r = cli("register", f, "--dry-run", server=server, token=acme)
-    assert r.returncode == 0 and "would register cam" in r.stdout
-    assert server.get("/v1/products/cam").status_code == 404
+    assert r.returncode == 0 and "would register acme-cam" in r.stdout
+    assert server.get("/v1/products/acme-cam").status_code == 404
     assert cli("register", f, server=server, token=acme).returncode == 0
     before = server.get("/v1/changes").json()
     r = cli("register", f, "--dry-run", server=server)
-    assert "cam is unchanged" in r.stdout
-    f2 = write_decl(declaration(id="cam", support_date="2034-05-31", markets=["GB"]), "d2.json")
+    assert "acme-cam is unchanged" in r.stdout
+    f2 = write_decl(declaration(id="acme-cam", support_date="2034-05-31", markets=["GB"]),
+                    "d2.json")
     r = cli("register", f2, "--dry-run", server=server, token=acme)
-    assert r.returncode == 0 and "would update cam" in r.stdout
+    assert r.returncode == 0 and "would update acme-cam" in r.stdout
     assert 'support_date: "2031-12-31" -> "2034-05-31"' in r.stdout
     assert 'markets: (none) -> ["GB"]' in r.stdout
+    # manufacturer_name left out: the registry keeps the account's, which is no change.
+    f3 = write_decl(declaration(id="acme-cam", manufacturer_name=None), "d3.json")
+    assert "acme-cam is unchanged" in cli("register", f3, "--dry-run", server=server).stdout
+    f4 = write_decl(declaration(id="acme-cam", manufacturer_name=None, support_date="2034-05-31"),
+                    "d4.json")
+    r = cli("register", f4, "--dry-run", server=server)
+    assert "would update acme-cam" in r.stdout and "support_date" in r.stdout
+    assert "manufacturer_name" not in r.stdout
     assert server.get("/v1/changes").json() == before  # nothing was sent
 
 
 def test_json_output_for_scripts(server, acme, tmp_path):
     f = tmp_path / "one.jsonl"
-    f.write_text(json.dumps(declaration(id="cam")) + "\n")
+    f.write_text(json.dumps(declaration(id="acme-cam")) + "\n")
     r = cli("import", f, "--json", server=server, token=acme)
     assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
     assert json.loads(cli("whoami", "--json", server=server, token=acme).stdout)[
         "manufacturer"] == "acme"
     d = tmp_path / "d.json"
-    d.write_text(json.dumps(declaration(id="cam2")))
+    d.write_text(json.dumps(declaration(id="acme-cam2")))
     rec = json.loads(cli("register", d, "--json", server=server, token=acme).stdout)
-    assert rec["id"] == "cam2" and rec["version"] == 1 and "compliance" in rec
-    rec = json.loads(cli("withdraw", "cam2", "--json", server=server, token=acme).stdout)
+    assert rec["id"] == "acme-cam2" and rec["version"] == 1 and "compliance" in rec
+    rec = json.loads(cli("withdraw", "acme-cam2", "--json", server=server, token=acme).stdout)
     assert rec["status"] == "withdrawn"
 
 
@@ -202,13 +215,14 @@ def on_terminal(args, env):
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(server, acme):
     import os
-    assert server.put("/v1/products/old", acme,
-                      json=declaration(id="old", support_date="2020-01-01")).status_code == 201
+    assert server.put("/v1/products/acme-old", acme,
+                      json=declaration(id="acme-old",
+                                       support_date="2020-01-01")).status_code == 201
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SECLABEL_TOKEN")}
     env.update(SECLABEL_SERVER=server.url, TERM="xterm", XDG_CONFIG_HOME="/nonexistent/x")
-    coloured = on_terminal(["show", "old"], env)
+    coloured = on_terminal(["show", "acme-old"], env)
     assert "\033[31mended\033[0m" in coloured and "\033[32mall met\033[0m" in coloured
     for extra in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
-        plain = on_terminal(["show", "old"], dict(env, **extra))
+        plain = on_terminal(["show", "acme-old"], dict(env, **extra))
         assert "\033[" not in plain and "ended" in plain
-    assert "\033[" not in cli("show", "old", server=server).stdout  # a pipe: never
+    assert "\033[" not in cli("show", "acme-old", server=server).stdout  # a pipe: never

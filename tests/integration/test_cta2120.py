@@ -5,7 +5,7 @@ import json
 import jsonschema
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, add_manufacturer
 
 CTA_SCHEMA = json.loads((ROOT / "schema" / "cta-2120" / "usctm-schema-1-0-0.json").read_text())
 # Fields the registry fills in itself when exporting.
@@ -37,14 +37,26 @@ def test_there_are_complete_examples_to_export():
     assert len(complete) >= 2, "schema/examples/valid needs CTA-complete declarations"
 
 
+def maker_of(server, decl, pid):
+    """The account an example speaks for: the maker whose namespace its ID is in, with the name
+    the example gives and the GS1 Company Prefix of its GTIN (the first 7 digits of its GTIN-13
+    form) recorded by the operator; returns its token."""
+    slug = pid.split("-")[0]
+    gtin = decl.get("gtin")
+    return add_manufacturer(server.data, slug, decl.get("manufacturer_name", "Acme Devices Ltd"),
+                            prefixes=[gtin.zfill(14)[1:8]] if gtin else [])
+
+
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
-def test_every_valid_example_exports_or_names_what_is_missing(server, acme, path):
+def test_every_valid_example_exports_or_names_what_is_missing(server, path):
     decl = json.loads(path.read_text())
-    pid = decl.get("id", path.stem)
-    r = server.put("/v1/products/" + pid, acme, json=decl)
+    pid = decl.get("id", "acme-" + path.stem)
+    r = server.put("/v1/products/" + pid, maker_of(server, decl, pid), json=decl)
     assert r.status_code == 201, r.text
+    rec = server.get("/v1/products/" + pid).json()
     r = server.get("/v1/products/%s/cta-2120" % pid)
-    missing = expected_missing(decl)
+    # The record always names the maker: the account's name when the declaration leaves it out.
+    missing = expected_missing(dict(decl, manufacturer_name=rec["manufacturer_name"]))
     if missing:
         assert r.status_code == 422 and r.json()["error"] == "cta_incomplete"
         assert sorted(r.json()["missing"]) == sorted(missing)
@@ -56,7 +68,6 @@ def test_every_valid_example_exports_or_names_what_is_missing(server, acme, path
     assert not errors, "\n".join("%s: %s" % (list(e.path), e.message) for e in errors)
     assert doc["schema_version"] == "1.0.0"
     # The QR code's target: the GS1 Digital Link URI for a product with a GTIN, else its page.
-    rec = server.get("/v1/products/" + pid).json()
     assert doc["QR_code_url"] == rec["qr_url"]
     assert rec["qr_url"] == server.url + ("/01/" + rec["gtin"] if "gtin" in rec else "/p/" + pid)
     assert doc["support_date"] == decl["support_date"]
@@ -65,11 +76,13 @@ def test_every_valid_example_exports_or_names_what_is_missing(server, acme, path
 
 
 def test_minimal_record_is_refused_with_the_list(server, acme):
-    minimal = {"product_name": "P", "product_model": "M", "manufacturer_name": "Acme",
+    minimal = {"product_name": "P", "product_model": "M",
                "support_date": "2031-12-31", "security_contact": "security@acme.example",
                "default_password": "user_defined"}
-    server.put("/v1/products/min", acme, json=minimal)
-    r = server.get("/v1/products/min/cta-2120")
+    assert server.put("/v1/products/acme-min", acme, json=minimal).status_code == 201
+    r = server.get("/v1/products/acme-min/cta-2120")
     assert r.status_code == 422
     assert "tested_by" in r.json()["missing"] and "support_date" not in r.json()["missing"]
-    assert server.get("/v1/products/nope/cta-2120").status_code == 404
+    # manufacturer_name comes from the account, so it is never missing.
+    assert "manufacturer_name" not in r.json()["missing"]
+    assert server.get("/v1/products/acme-nope/cta-2120").status_code == 404

@@ -13,7 +13,7 @@ from conftest import BIN, EXAMPLES, Server, add_manufacturer, cli, declaration
 def rows(n, bad=()):
     out = []
     for i in range(n):
-        d = declaration(id="item-%05d" % i, product_name="Item %d" % i)
+        d = declaration(id="acme-item-%05d" % i, product_name="Item %d" % i)
         if i in bad:
             d["support_date"] = "someday"
         out.append(json.dumps(d))
@@ -27,7 +27,7 @@ def import_with_bad_rows(server, acme, path, bad, first_line):
     assert r.returncode == 1
     assert "990 created, 0 updated, 0 unchanged, 10 failed" in r.stdout
     for i in bad:
-        assert "line %d (item-%05d)" % (i + first_line, i) in r.stderr
+        assert "line %d (acme-item-%05d)" % (i + first_line, i) in r.stderr
     assert "/support_date" in r.stderr
     assert server.get("/healthz").json()["products"] == 990
     return r
@@ -78,7 +78,7 @@ def test_interrupted_import_resumes_without_duplicates(server, acme, tmp_path):
 def test_export_then_import_into_a_fresh_registry(server, acme, tmp_path):
     f = tmp_path / "in.jsonl"
     f.write_text(rows(120) + json.dumps(declaration(
-        id="rich", gtin="5012345678900", markets=["GB", "DE"],
+        id="acme-rich", gtin="5012345678900", markets=["GB", "DE"],
         sensor_data_collection=[{"sensing": "audio", "has": False}])) + "\n")
     assert cli("import", f, server=server, token=acme).returncode == 0
     out = tmp_path / "export.jsonl"
@@ -89,7 +89,7 @@ def test_export_then_import_into_a_fresh_registry(server, acme, tmp_path):
         token = add_manufacturer(other.data, "acme", "Acme Devices Ltd")
         r = cli("import", out, server=other, token=token)
         assert "121 created" in r.stdout, r.stderr
-        for pid in ("item-00000", "item-00119", "rich"):
+        for pid in ("acme-item-00000", "acme-item-00119", "acme-rich"):
             a, b = server.get("/v1/products/" + pid).json(), other.get("/v1/products/" + pid).json()
             keep = lambda rec: {k: v for k, v in rec.items()
                                 if k not in ("created", "modified", "qr_url")}
@@ -99,7 +99,7 @@ def test_export_then_import_into_a_fresh_registry(server, acme, tmp_path):
     r = cli("export", "--format", "cta-2120", "-o", tmp_path / "cta.json", server=server)
     assert r.returncode == 0
     assert json.loads((tmp_path / "cta.json").read_text()) == []  # none is CTA-complete
-    assert "skipped rich" in r.stderr
+    assert "skipped acme-rich" in r.stderr
 
 
 def test_import_usage_and_auth(server, tmp_path):
@@ -119,7 +119,7 @@ def csv_rows(n, bad=()):
     out = [HEADER]
     for i in range(n):
         date = "someday" if i in bad else "2031-12-31"
-        out.append('item-%05d,"Item %d, the ""best""",M-%d,Acme Devices Ltd,%s,'
+        out.append('acme-item-%05d,"Item %d, the ""best""",M-%d,Acme Devices Ltd,%s,'
                    'security@acme.example,user_defined,GB; DE,Manual,true\n' % (i, i, i, date))
     return "".join(out)
 
@@ -129,7 +129,7 @@ def test_import_1000_csv_rows_with_10_bad_ones(server, acme, tmp_path):
     f = tmp_path / "catalogue.csv"
     f.write_text(csv_rows(1000, bad))
     import_with_bad_rows(server, acme, f, bad, first_line=2)  # the header is line 1
-    rec = server.get("/v1/products/item-00001").json()
+    rec = server.get("/v1/products/acme-item-00001").json()
     assert rec["product_name"] == 'Item 1, the "best"' and rec["markets"] == ["GB", "DE"]
     assert rec["security_update_information"] == {"update_default": "Manual"}
     assert rec["access_control"] == {"user_changeable": True}
@@ -206,7 +206,8 @@ def test_csv_header_must_name_known_columns(server, acme, tmp_path):
 def test_cta_2120_documents_import(server, acme, tmp_path):
     """A CTA-2120 export imports: into the same registry nothing changes (GTINs in the QR URLs
     find their products, and what CTA-2120 cannot carry is kept); into a fresh one the IDs come
-    from /p/<id> URLs or the model, and the factory-password rule must be stated."""
+    from /p/<id> URLs or the model (in the importing maker's namespace, "acme-"), and the
+    factory-password rule must be stated."""
     cam = json.loads((EXAMPLES / "valid" / "acme-cam-2-complete.json").read_text())
     nogtin = dict(cam, id="acme-cam-3", product_model="AC 300 / EU")
     del nogtin["gtin"]
@@ -227,11 +228,11 @@ def test_cta_2120_documents_import(server, acme, tmp_path):
         token = add_manufacturer(other.data, "acme", "Acme Devices Ltd")
         r = cli("import", out, server=other, token=token)
         assert r.returncode == 1
-        assert "entry 1 (ac-200)" in r.stderr and "--default-password" in r.stderr
+        assert "entry 1 (acme-ac-200)" in r.stderr and "--default-password" in r.stderr
         r = cli("import", out, "--default-password", "unique_per_device", server=other,
                 token=token)
         assert r.returncode == 0 and "2 created" in r.stdout, r.stderr
-        a = other.get("/v1/products/ac-200").json()
+        a = other.get("/v1/products/acme-ac-200").json()
         assert a["gtin"] == "05012345678900" and a["product_name"] == cam["product_name"]
         assert a["default_password"] == "unique_per_device"
         assert other.get("/v1/products/acme-cam-3").json()["product_model"] == "AC 300 / EU"
@@ -241,8 +242,8 @@ def test_cta_2120_documents_import(server, acme, tmp_path):
         r = cli("import", tmp_path / "one.json", "--default-password", "universal",
                 server=other, token=token)
         assert "1 created" in r.stdout, r.stderr
-        assert other.get("/v1/products/ac-300-eu").json()["compliance"]["compliant"] is False
-        assert other.get("/v1/products/ac-300-eu").status_code == 200
+        assert other.get("/v1/products/acme-ac-300-eu").json()["compliance"]["compliant"] is False
+        assert other.get("/v1/products/acme-ac-300-eu").status_code == 200
         (tmp_path / "bad.json").write_text("[{\"product_name\": 1}, 3")
         r = cli("import", tmp_path / "bad.json", server=other, token=token)
         assert r.returncode == 1 and "not valid JSON" in r.stderr
@@ -252,24 +253,25 @@ def test_cta_2120_documents_import(server, acme, tmp_path):
 
 def test_an_id_twice_in_one_file_is_refused(server, acme, tmp_path):
     f = tmp_path / "twice.jsonl"
-    f.write_text(json.dumps(declaration(id="a")) + "\n" + json.dumps(declaration(id="b")) + "\n"
-                 + json.dumps(declaration(id="a", product_name="Other")) + "\n")
+    f.write_text(json.dumps(declaration(id="acme-a")) + "\n"
+                 + json.dumps(declaration(id="acme-b")) + "\n"
+                 + json.dumps(declaration(id="acme-a", product_name="Other")) + "\n")
     r = cli("import", f, server=server, token=acme)
     assert r.returncode == 1 and "2 created, 0 updated, 0 unchanged, 1 failed" in r.stdout
-    assert "line 3 (a): the same ID as line 1" in r.stderr
-    assert server.get("/v1/products/a").json()["product_name"] == "Acme Indoor Camera"
+    assert "line 3 (acme-a): the same ID as line 1" in r.stderr
+    assert server.get("/v1/products/acme-a").json()["product_name"] == "Acme Indoor Camera"
 
 
 def test_repeats_are_found_across_chunks_of_a_big_file(server, acme, tmp_path):
     """Rows are read and sent 1000 at a time; an ID repeated 1400 lines later still fails."""
-    lines = [json.dumps(declaration(id="big-%04d" % i)) for i in range(1500)]
-    lines[1404] = json.dumps(declaration(id="big-0005", product_name="Again"))
+    lines = [json.dumps(declaration(id="acme-big-%04d" % i)) for i in range(1500)]
+    lines[1404] = json.dumps(declaration(id="acme-big-0005", product_name="Again"))
     f = tmp_path / "big.jsonl"
     f.write_text("\n".join(lines) + "\n")
     r = cli("import", f, server=server, token=acme)
     assert r.returncode == 1 and "1499 created, 0 updated, 0 unchanged, 1 failed" in r.stdout
-    assert "line 1405 (big-0005): the same ID as line 6" in r.stderr
-    assert server.get("/v1/products/big-0005").json()["product_name"] == "Acme Indoor Camera"
+    assert "line 1405 (acme-big-0005): the same ID as line 6" in r.stderr
+    assert server.get("/v1/products/acme-big-0005").json()["product_name"] == "Acme Indoor Camera"
 
 
 # --- export then import is exact, for any valid declaration (a property test) ----------------

@@ -153,8 +153,9 @@ def test_sizes_that_cannot_scan_are_refused_with_what_fits(server, cam, tmp_path
 
 
 def test_no_label_for_withdrawn_or_broken_promises(server, acme, cam):
-    server.put("/v1/products/hub", acme, json=declaration(id="hub", default_password="universal"))
-    r = server.get("/p/hub/label.svg")
+    server.put("/v1/products/acme-hub", acme,
+               json=declaration(id="acme-hub", default_password="universal"))
+    r = server.get("/p/acme-hub/label.svg")
     assert r.status_code == 422 and "universal default password" in r.json()["message"]
     server.post("/v1/products/acme-cam/withdraw", acme)
     r = server.get("/p/acme-cam/label.zpl")
@@ -181,25 +182,26 @@ def test_cli_label_formats_and_terminal_preview(server, cam, tmp_path):
 
 def test_cli_prints_a_100_label_sheet_that_all_scans(server, acme, tmp_path):
     for i in range(100):
-        r = server.put("/v1/products/lamp-%03d" % i, acme,
-                       json=declaration(id="lamp-%03d" % i, product_name="Lamp %d" % i))
+        r = server.put("/v1/products/acme-lamp-%03d" % i, acme,
+                       json=declaration(id="acme-lamp-%03d" % i, product_name="Lamp %d" % i))
         assert r.status_code == 201
     sheet = tmp_path / "sheet.pdf"
     r = cli("labels", "--manufacturer", "acme", "--sheet", "a4", "--crop-marks",
             "--layout", "compact", "-o", sheet, server=server)
     assert r.returncode == 0, r.stderr
     assert "100 labels" in r.stdout
-    want = {server.url + "/p/lamp-%03d" % i for i in range(100)}
+    want = {server.url + "/p/acme-lamp-%03d" % i for i in range(100)}
     assert decode_sheet(sheet, tmp_path, dpi=200) == want
 
 
 def test_cli_sheet_from_an_id_file_reports_what_it_skipped(server, acme, cam, tmp_path):
-    server.put("/v1/products/hub", acme, json=declaration(id="hub", default_password="universal"))
+    server.put("/v1/products/acme-hub", acme,
+               json=declaration(id="acme-hub", default_password="universal"))
     ids = tmp_path / "ids.txt"
-    ids.write_text("# catalogue\nacme-cam\nhub\nno-such-thing\n")
+    ids.write_text("# catalogue\nacme-cam\nacme-hub\nno-such-thing\n")
     sheet = tmp_path / "s.pdf"
     r = cli("labels", "--ids", ids, "--sheet", "letter", "-o", sheet, server=server)
     assert r.returncode == 1
-    assert "skipped hub" in r.stderr and "no product 'no-such-thing'" in r.stderr
+    assert "skipped acme-hub" in r.stderr and "no product 'no-such-thing'" in r.stderr
     assert decode(rasterise_pdf(sheet, tmp_path)[0]) == [cam]
     assert cli("labels", "-o", sheet, server=server).returncode == 2

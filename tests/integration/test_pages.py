@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import re
+import time
 
 import pytest
 
@@ -33,7 +34,7 @@ def visible(html):
 @pytest.fixture
 def shop(server, acme):
     nl = add_manufacturer(server.data, "nordlicht", "Nordlicht Haustechnik GmbH")
-    put(server, acme, "cam", product_name="Indoor Camera", support_date=day(2000),
+    put(server, acme, "acme-cam", product_name="Indoor Camera", support_date=day(2000),
         gtin="5012345678900",
         sensor_data_collection=[{"sensing": "images", "has": True},
                                 {"sensing": "audio", "has": False}],
@@ -43,9 +44,9 @@ def shop(server, acme):
         delete_data={"text": "Delete everything", "url": "https://acme.example/delete"},
         sbom_hbom_maintained={"sbom_maintained": True, "hbom_maintained": False},
         tested_by={"name": "Example Lab", "contact": "lab@lab.example"})
-    put(server, acme, "plug", product_name="Smart Plug", support_date=day(40))
-    put(server, acme, "hub", product_name="Old Hub", support_date=day(-400))
-    put(server, nl, "bell", product_name="Door Bell", default_password="universal",
+    put(server, acme, "acme-plug", product_name="Smart Plug", support_date=day(40))
+    put(server, acme, "acme-hub", product_name="Old Hub", support_date=day(-400))
+    put(server, nl, "nordlicht-bell", product_name="Door Bell", default_password="universal",
         manufacturer_name="Nordlicht Haustechnik GmbH", support_date=day(900))
     return server
 
@@ -53,7 +54,7 @@ def shop(server, acme):
 # --- security headers and weight ---------------------------------------------------------------
 
 def test_html_pages_carry_security_headers(shop):
-    for path in ("/", "/p/cam", "/p/cam/details", "/m/acme", "/p/nope"):
+    for path in ("/", "/p/acme-cam", "/p/acme-cam/details", "/m/acme", "/p/nope"):
         r = shop.get(path)
         csp = r.headers["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
@@ -65,7 +66,7 @@ def test_html_pages_carry_security_headers(shop):
 
 
 def test_stylesheet_is_served_once_with_a_long_cache_and_page_is_small(shop):
-    page = shop.get("/p/cam")
+    page = shop.get("/p/acme-cam")
     href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text).group(1)
     assert href.startswith("/static/style.css?v=")
     css = shop.get(href)
@@ -80,35 +81,36 @@ def test_stylesheet_is_served_once_with_a_long_cache_and_page_is_small(shop):
 # --- languages --------------------------------------------------------------------------------
 
 def test_language_from_accept_language_and_query(shop):
-    assert '<html lang="en">' in shop.get("/p/cam").text
-    de = shop.get("/p/cam", headers={"Accept-Language": "fr-CH, de;q=0.8, en;q=0.5"})
+    assert '<html lang="en">' in shop.get("/p/acme-cam").text
+    de = shop.get("/p/acme-cam", headers={"Accept-Language": "fr-CH, de;q=0.8, en;q=0.5"})
     assert '<html lang="de">' in de.text and "Sicherheitsupdates bis" in de.text
     assert de.headers["Vary"] == "Accept-Language"
-    zh = shop.get("/p/cam?lang=zh", headers={"Accept-Language": "de"})
+    zh = shop.get("/p/acme-cam?lang=zh", headers={"Accept-Language": "de"})
     assert '<html lang="zh-Hans">' in zh.text and "年" in zh.text
     # The chosen language follows the links on the page.
-    assert 'href="/m/acme?lang=zh"' in zh.text and 'href="/p/cam/details?lang=zh"' in zh.text
-    assert '<html lang="en">' in shop.get("/p/cam?lang=xx").text
+    assert 'href="/m/acme?lang=zh"' in zh.text
+    assert 'href="/p/acme-cam/details?lang=zh"' in zh.text
+    assert '<html lang="en">' in shop.get("/p/acme-cam?lang=xx").text
 
 
 def test_dates_are_written_the_languages_way(shop, acme):
-    put(shop, acme, "fixed", support_date="2030-12-31")
-    assert "31 December 2030" in shop.get("/p/fixed").text
-    assert "31. Dezember 2030" in shop.get("/p/fixed?lang=de").text
-    assert "2030年12月31日" in shop.get("/p/fixed?lang=zh").text
+    put(shop, acme, "acme-fixed", support_date="2030-12-31")
+    assert "31 December 2030" in shop.get("/p/acme-fixed").text
+    assert "31. Dezember 2030" in shop.get("/p/acme-fixed?lang=de").text
+    assert "2030年12月31日" in shop.get("/p/acme-fixed?lang=zh").text
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "zh"])
 def test_no_page_shows_a_raw_key_or_placeholder(shop, lang):
-    for path in ("/", "/p/cam", "/p/bell", "/p/hub", "/p/cam/details", "/m/acme", "/p/nope",
-                 "/?q=zzz"):
+    for path in ("/", "/p/acme-cam", "/p/nordlicht-bell", "/p/acme-hub", "/p/acme-cam/details",
+                 "/m/acme", "/m/nordlicht", "/p/nope", "/?q=zzz"):
         text = visible(shop.get(path + ("&" if "?" in path else "?") + "lang=" + lang).text)
         assert not re.search(r"\{[0-9a-z]+\}", text), (path, text)
         assert not re.search(r"\b[a-z]+_[a-z_]+\b", text.replace("acme", "")), (path, text)
 
 
 def test_language_menu_lists_every_language_in_its_own_name(shop):
-    page = shop.get("/p/cam").text
+    page = shop.get("/p/acme-cam").text
     assert 'hreflang="de"' in page and "Deutsch" in page and "中文" in page
     assert 'href="/?lang=de&amp;q=cam"' in shop.get("/?q=cam").text
 
@@ -116,45 +118,72 @@ def test_language_menu_lists_every_language_in_its_own_name(shop):
 # --- the consumer page (L1) and the technical page (L2) ----------------------------------------
 
 def test_consumer_page_answers_the_shoppers_questions(shop):
-    t = visible(shop.get("/p/cam").text)
+    t = visible(shop.get("/p/acme-cam").text)
     assert "Security updates until" in t and "5 years left" in t
     assert "No universal default password" in t and "Tell the maker" in t
     assert "Automatically; you can turn this off" in t
     assert "Camera (images): Yes" in t and "Microphone (sound): No" in t
     assert "Location: Not stated" in t
     assert "05012345678900" in t and "registered, security updates until" in t
-    page = shop.get("/p/cam").text
-    assert 'href="https://acme.example/pw"' in page and 'href="/p/cam/details"' in page
+    page = shop.get("/p/acme-cam").text
+    assert 'href="https://acme.example/pw"' in page and 'href="/p/acme-cam/details"' in page
     assert 'href="mailto:security@acme.example"' in page
 
 
 def test_pages_say_plainly_when_a_promise_is_broken_or_support_ends(shop, acme):
-    t = visible(shop.get("/p/bell").text)
+    t = visible(shop.get("/p/nordlicht-bell").text)
     assert "Universal default password" in t
     assert t.index("breaks a basic security promise") < t.index("Security promises")
-    assert "breaks a basic security promise" not in visible(shop.get("/p/cam").text)
-    assert "Security updates end soon: 40 days left" in visible(shop.get("/p/plug").text)
-    t = visible(shop.get("/p/hub").text)
+    assert "breaks a basic security promise" not in visible(shop.get("/p/acme-cam").text)
+    assert "Security updates end soon: 40 days left" in visible(shop.get("/p/acme-plug").text)
+    t = visible(shop.get("/p/acme-hub").text)
     assert "Security updates ended on" in t and "no longer gets security fixes" in t
-    shop.post("/v1/products/plug/withdraw", acme)
-    page = shop.get("/p/plug").text
+    shop.post("/v1/products/acme-plug/withdraw", acme)
+    page = shop.get("/p/acme-plug").text
     assert page.index("Withdrawn") < page.index("<h1>")  # said at the top
 
 
 def test_history_shows_support_extensions(shop, acme):
-    put(shop, acme, "plug", product_name="Smart Plug", support_date="2040-01-31")
-    t = visible(shop.get("/p/plug").text)
+    put(shop, acme, "acme-plug", product_name="Smart Plug", support_date="2040-01-31")
+    t = visible(shop.get("/p/acme-plug").text)
     assert "support period extended from" in t and "31 January 2040" in t
 
 
 def test_technical_page(shop):
-    t = visible(shop.get("/p/cam/details").text)
+    t = visible(shop.get("/p/acme-cam/details").text)
     assert "Deleting your data" in t and "Delete everything" in t
     assert "Software bill of materials (SBOM) The maker maintains one" in t
     assert "Hardware bill of materials (HBOM) The maker does not maintain one" in t
     assert "Tested by Example Lab" in t
-    page = shop.get("/p/cam/details").text
-    assert 'href="/v1/products/cam"' in page and 'href="/v1/products/cam/cta-2120"' in page
+    page = shop.get("/p/acme-cam/details").text
+    assert 'href="/v1/products/acme-cam"' in page
+    assert 'href="/v1/products/acme-cam/cta-2120"' in page
+
+
+def test_pages_say_whether_the_registry_verified_the_maker(shop):
+    from conftest import cli
+    evidence = "Company register entry and GS1 licence for prefix 5012345 checked"
+    r = cli("admin", "manufacturer", "verify", "acme", "--evidence", evidence,
+            "--data", shop.data)
+    assert r.returncode == 0, r.stderr
+    on = "%d %s %d" % (TODAY.day, TODAY.strftime("%B"), TODAY.year)
+    said = ("Verified by the registry on %s: who the company is, its GS1 company prefixes "
+            "(barcode numbers)." % on)
+    assert said in visible(shop.get("/p/acme-cam").text)
+    assert said in visible(shop.get("/m/acme").text)
+    assert evidence in visible(shop.get("/m/acme").text)
+    unverified = "Not verified: the registry has not checked who this maker is."
+    assert unverified in visible(shop.get("/p/nordlicht-bell").text)
+    assert unverified in visible(shop.get("/m/nordlicht").text)
+    # Taken back: the pages say so again (the server notices within a second or so).
+    r = cli("admin", "manufacturer", "unverify", "acme", "--reason", "Licence lapsed",
+            "--data", shop.data)
+    assert r.returncode == 0, r.stderr
+    deadline = time.time() + 20
+    while time.time() < deadline and unverified not in visible(shop.get("/p/acme-cam").text):
+        time.sleep(0.1)
+    assert unverified in visible(shop.get("/p/acme-cam").text)
+    assert said not in visible(shop.get("/m/acme").text)
 
 
 # --- lists, search, CSV -----------------------------------------------------------------------
@@ -178,8 +207,8 @@ def test_home_search_and_filters(shop):
 def test_home_pages_through_results(shop):
     page = shop.get("/?limit=2").text
     nxt = re.search(r'rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
-    t = visible(shop.get(nxt).text)  # IDs in order: bell, cam | hub, plug
-    assert "Old Hub" in t and "Smart Plug" in t and "Indoor Camera" not in t
+    t = visible(shop.get(nxt).text)  # IDs in order: acme-cam, acme-hub | acme-plug, nordlicht-bell
+    assert "Smart Plug" in t and "Door Bell" in t and "Indoor Camera" not in t
     assert "First page" in t and "Next page" not in t
 
 
@@ -192,22 +221,23 @@ def test_manufacturer_page_lists_only_its_products(shop):
 
 
 def test_csv_download_for_spreadsheets(shop, acme):
-    put(shop, acme, "evil", product_name="=HYPERLINK(\"http://x\")", product_model="+1, \"two\"")
+    put(shop, acme, "acme-evil", product_name="=HYPERLINK(\"http://x\")",
+        product_model="+1, \"two\"")
     r = shop.get("/products.csv?manufacturer=acme")
     assert r.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in r.headers["Content-Disposition"]
     assert r.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert [x["id"] for x in rows] == ["cam", "evil", "hub", "plug"]
+    assert [x["id"] for x in rows] == ["acme-cam", "acme-evil", "acme-hub", "acme-plug"]
     cam = rows[0]
     assert cam["gtin"] == "05012345678900" and cam["support_status"] == "active"
-    assert cam["compliant"] == "yes" and cam["page_url"] == shop.url + "/p/cam"
+    assert cam["compliant"] == "yes" and cam["page_url"] == shop.url + "/p/acme-cam"
     evil = rows[1]
     assert evil["product_name"] == "'=HYPERLINK(\"http://x\")"  # never a formula
     assert evil["product_model"] == "'+1, \"two\""
     ended = list(csv.DictReader(io.StringIO(
         shop.get("/products.csv?support=ended").content.decode("utf-8-sig"))))
-    assert [x["id"] for x in ended] == ["hub"]
+    assert [x["id"] for x in ended] == ["acme-hub"]
     assert 'href="/products.csv?support=ended"' in shop.get("/?support=ended").text
 
 
@@ -224,7 +254,9 @@ def test_not_found_pages_offer_a_search(shop):
 
 # --- hostile input ----------------------------------------------------------------------------
 
-def test_hostile_values_render_inert_everywhere(shop, acme):
+def test_hostile_values_render_inert_everywhere(shop):
+    # The maker's name comes from its account: here the operator recorded a hostile one.
+    evil = add_manufacturer(shop.data, "evil", HOSTILE)
     fields = dict(product_name=HOSTILE, product_model=HOSTILE, manufacturer_name=HOSTILE,
                   version_and_model_numbers=[HOSTILE],
                   security_update_information={"update_default": "Other"},
@@ -236,20 +268,23 @@ def test_hostile_values_render_inert_everywhere(shop, acme):
                   delete_data={"text": HOSTILE},
                   authorized_by={"name": HOSTILE, "contact": "javascript:alert(1)"},
                   tested_by={"name": HOSTILE, "contact": HOSTILE})
-    r = shop.put("/v1/products/evil", acme, json=declaration(id="evil", **fields))
+    r = shop.put("/v1/products/evil-x", evil, json=declaration(id="evil-x", **fields))
     assert r.status_code == 400  # the URL with a quote and angle brackets is refused
     fields["securing_this_product"] = {"text": HOSTILE, "url": "https://acme.example/?q=%22"}
-    put(shop, acme, "evil", **fields)
+    put(shop, evil, "evil-x", **fields)
     # javascript: URLs are refused where a URL is expected...
-    bad = declaration(id="evil2", delete_data={"url": "javascript:alert(1)//aaaaaaaa"})
-    assert shop.put("/v1/products/evil2", acme, json=bad).status_code == 400
-    for path in ("/p/evil", "/p/evil/details", "/", "/m/acme", "/?q=%3Cscript%3E",
+    bad = declaration(id="evil-2", delete_data={"url": "javascript:alert(1)//aaaaaaaa"},
+                      manufacturer_name=None)
+    assert shop.put("/v1/products/evil-2", evil, json=bad).status_code == 400
+    for path in ("/p/evil-x", "/p/evil-x/details", "/", "/m/evil", "/?q=%3Cscript%3E",
                  "/p/%3Cscript%3E"):
         page = shop.get(path).text
         assert "<script" not in page and "<img" not in page and "onerror=alert" not in page.replace(
             "onerror=alert(1)&gt;", ""), path
         assert 'href="javascript:' not in page
-    page = shop.get("/p/evil/details").text
+        if path != "/p/%3Cscript%3E":
+            assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page, path
+    page = shop.get("/p/evil-x/details").text
     # ...and free-text contacts that look like one are shown as text, never as a link.
     assert "javascript:alert(1)" in page and 'href="javascript' not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page

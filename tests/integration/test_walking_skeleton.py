@@ -46,7 +46,7 @@ def test_register_read_page_and_scan_label(server, acme, write_decl, tmp_path):
 def test_label_uses_public_url_not_listen_address(tmp_path):
     s = Server(tmp_path / "data", "--public-url", "https://labels.example.org/")
     try:
-        token = add_manufacturer(s.data, "acme", "Acme")
+        token = add_manufacturer(s.data, "acme", "Acme Devices Ltd")
         assert s.put("/v1/products/acme-cam-1", token, json=declaration()).status_code == 201
         assert s.get("/v1/products/acme-cam-1").json()["qr_url"] == \
             "https://labels.example.org/p/acme-cam-1"
@@ -72,9 +72,9 @@ def test_update_creates_version_2_and_keeps_created(server, acme):
     assert first.headers["Seclabel-Change"] == "created"
     assert second.headers["Seclabel-Change"] == "updated"
     third = server.put("/v1/products/acme-cam-1", acme,
-                       json=declaration(support_date="2032-06-30", gtin="4006381333931"))
+                       json=declaration(support_date="2032-06-30", gtin="5012345678900"))
     fourth = server.put("/v1/products/acme-cam-1", acme,
-                        json=declaration(support_date="2032-06-30", gtin="04006381333931"))
+                        json=declaration(support_date="2032-06-30", gtin="05012345678900"))
     assert third.json()["version"] == 3 and fourth.json()["version"] == 3
     assert fourth.headers["Seclabel-Change"] == "unchanged"
 
@@ -91,8 +91,16 @@ def test_another_manufacturers_token_gets_403_and_changes_nothing(server, acme, 
     c = cli("register", write_decl(declaration(product_name="Hijacked")), server=server,
             token=evil)
     assert c.returncode == 4
-    assert "belongs to another manufacturer" in c.stderr
+    assert "belongs to manufacturer 'acme'" in c.stderr
     assert server.get("/v1/products/acme-cam-1").content == before
+    # Nor can it create products in Acme's namespace, or speak in Acme's name on its own.
+    r = server.put("/v1/products/acme-cam-2", evil,
+                   json=declaration(id="acme-cam-2", manufacturer_name=None))
+    assert r.status_code == 403 and r.json()["error"] == "id_outside_namespace"
+    r = server.put("/v1/products/evil-cam-1", evil, json=declaration(id="evil-cam-1"))
+    assert r.status_code == 403 and r.json()["error"] == "manufacturer_name_mismatch"
+    for pid in ("acme-cam-2", "evil-cam-1"):
+        assert server.get("/v1/products/" + pid).status_code == 404
 
 
 def test_shopper_page_escapes_what_manufacturers_write(server, acme):
@@ -109,28 +117,32 @@ def test_shopper_page_escapes_what_manufacturers_write(server, acme):
 
 
 def test_pages_show_support_status_in_words(server, acme):
-    server.put("/v1/products/old", acme, json=declaration(id="old", support_date="2020-03-03"))
-    page = server.get("/p/old").text
+    server.put("/v1/products/acme-old", acme,
+               json=declaration(id="acme-old", support_date="2020-03-03"))
+    page = server.get("/p/acme-old").text
     assert "Security updates ended on 3 March 2020" in page
     assert "no longer gets security fixes" in page
     home = server.get("/")
-    assert home.status_code == 200 and 'href="/p/old"' in home.text
+    assert home.status_code == 200 and 'href="/p/acme-old"' in home.text
 
 
 def test_no_label_for_a_product_that_breaks_a_promise(server, acme):
-    server.put("/v1/products/bad", acme, json=declaration(id="bad", default_password="universal"))
-    r = server.get("/p/bad/label.png")
+    server.put("/v1/products/acme-bad", acme,
+               json=declaration(id="acme-bad", default_password="universal"))
+    r = server.get("/p/acme-bad/label.png")
     assert r.status_code == 422
     assert r.json()["error"] == "label_refused"
-    assert "Universal default password" in server.get("/p/bad").text
+    assert "Universal default password" in server.get("/p/acme-bad").text
 
 
 def test_data_survives_a_restart(tmp_path):
     s = Server(tmp_path / "data")
-    token = add_manufacturer(s.data, "acme", "Acme")
-    assert s.put("/v1/products/acme-cam-1", token, json=declaration()).status_code == 201
-    rec = s.get("/v1/products/acme-cam-1").json()
-    assert s.stop() == 0
+    try:
+        token = add_manufacturer(s.data, "acme", "Acme Devices Ltd")
+        assert s.put("/v1/products/acme-cam-1", token, json=declaration()).status_code == 201
+        rec = s.get("/v1/products/acme-cam-1").json()
+    finally:
+        assert s.stop() == 0
     assert "seclabeld: stopped" in s.log()
     s2 = Server(tmp_path / "data")
     try:
@@ -153,3 +165,35 @@ def test_label_sizes_a_printer_can_use(server, acme, tmp_path):
     assert "use at least" in tiny.json()["message"]
     bad = server.get("/p/acme-cam-1/label.png?dpi=5")
     assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
+
+
+def test_demo_data_loads_as_scripts_run_loads_it(server):
+    """schema/examples/demo/<slug>/ follows the identity rules: registered the way scripts/run
+    does (the maker's name, GS1 Company Prefixes and, if present, verification evidence from
+    its folder), every demo declaration is accepted, and the pages show both a verified and an
+    unverified maker."""
+    from conftest import EXAMPLES
+    verified = {}
+    for folder in sorted(p for p in (EXAMPLES / "demo").iterdir() if p.is_dir()):
+        slug = folder.name
+        name = (folder / "manufacturer.txt").read_text().strip()
+        prefixes = (folder / "gs1-prefixes.txt").read_text().split()
+        token = add_manufacturer(server.data, slug, name, prefixes=prefixes)
+        evidence = folder / "verification.txt"
+        if evidence.exists():
+            r = cli("admin", "manufacturer", "verify", slug, "--evidence",
+                    evidence.read_text().strip(), "--data", server.data)
+            assert r.returncode == 0, r.stderr
+        verified[slug] = evidence.exists()
+        for f in sorted(folder.glob("*.json")):
+            r = cli("register", f, server=server, token=token)
+            assert r.returncode == 0, (f.name, r.stderr)
+            pid = json.loads(f.read_text())["id"]
+            rec = server.get("/v1/products/" + pid).json()
+            assert rec["manufacturer"] == slug and rec["manufacturer_name"] == name
+            assert rec["manufacturer_account"]["verified"] is verified[slug]
+    assert sorted(verified.values()) == [False, True], verified
+    for slug, v in verified.items():
+        page = server.get("/m/" + slug).text
+        assert ("Verified by the registry on" in page) is v
+        assert ("Not verified" in page) is not v

@@ -313,6 +313,7 @@ static void registry_fields_and_unknown_fields_are_refused(void **state)
     expect_only("version", "7", "/version", "readOnly");
     expect_only("manufacturer", "\"evil\"", "/manufacturer", "readOnly");
     expect_only("support_status", "\"active\"", "/support_status", "readOnly");
+    expect_only("manufacturer_account", "{}", "/manufacturer_account", "readOnly");
     expect_only("colour", "\"red\"", "/colour", "additionalProperties");
     expect_only("sbom_hbom_available", "true", "/sbom_hbom_available", "additionalProperties");
     expect_only("a/b~c", "1", "/a~1b~0c", "additionalProperties"); /* RFC 6901 escaping */
