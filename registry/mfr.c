@@ -372,6 +372,15 @@ static int check_gs1_prefix(struct change *c)
                        "a GS1 Company Prefix is %d-%d digits, as in the GTIN-13 (for a UPC "
                        "company prefix, put a 0 before it)",
                        MFR_PREFIX_MIN, MFR_PREFIX_MAX);
+    /* GS1 General Specifications 1.4.2: these ranges are never allocated to companies. */
+    if (c->arg[0] == '2' || !strncmp(c->arg, "02", 2) || !strncmp(c->arg, "04", 2))
+        return invalid(c->why, c->whylen,
+                       "GS1 prefixes 02, 04 and 20-29 are for restricted circulation (in-store "
+                       "and internal numbers), never a company's");
+    if (!strncmp(c->arg, "00000", 5) && n != MFR_PREFIX_MAX)
+        return invalid(c->why, c->whylen,
+                       "GTIN-8s are allocated one by one: record one as 00000 and its first "
+                       "seven digits (12 digits)");
     return 0;
 }
 

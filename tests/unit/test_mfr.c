@@ -119,6 +119,11 @@ static void gs1_prefixes(void **state)
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123456"), REG_EOVERLAP);
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "501234"), REG_EOVERLAP);
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "4006381"), 1);
+    /* Ranges GS1 never allocates to a company; a GTIN-8 only whole. */
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "2123456"), REG_EINVALID);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "0412345"), REG_EINVALID);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "0000000"), REG_EINVALID);
+    assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "000009638507"), 1);
     assert_int_equal(change(f, "acme", MFR_PREFIX_REMOVE, "5012345"), 1);
     assert_int_equal(change(f, "acme", MFR_PREFIX_REMOVE, "5012345"), 0);
     get(f, "acme", &m);
