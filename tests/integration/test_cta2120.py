@@ -39,12 +39,13 @@ def test_there_are_complete_examples_to_export():
 
 def maker_of(server, decl, pid):
     """The account an example speaks for: the maker whose namespace its ID is in, with the name
-    the example gives and the GS1 Company Prefix of its GTIN (the first 7 digits of its GTIN-13
-    form) recorded by the operator; returns its token."""
+    the example gives and its GTIN's GTIN-13 form without the check digit recorded by the
+    operator as a GS1 Company Prefix (the longest there is: it also covers GTIN-8s, which GS1
+    allocates one by one); returns its token."""
     slug = pid.split("-")[0]
     gtin = decl.get("gtin")
     return add_manufacturer(server.data, slug, decl.get("manufacturer_name", "Acme Devices Ltd"),
-                            prefixes=[gtin.zfill(14)[1:8]] if gtin else [])
+                            prefixes=[gtin.zfill(14)[1:13]] if gtin else [])
 
 
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
