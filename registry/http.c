@@ -42,13 +42,23 @@ static int fail(struct http_parser *p, int code)
     return fail_msg(p, code, NULL);
 }
 
+/* Empty b for the next request, keeping its memory only if it is small: a connection that once
+ * sent a large body or got a large answer does not hold that much while it idles. */
+static void buf_recycle(struct buf *b)
+{
+    if (b->cap > HTTP_KEEP_BYTES)
+        buf_free(b);
+    else
+        buf_reset(b);
+}
+
 static int on_message_begin(llhttp_t *ll)
 {
     struct http_parser *p = P(ll);
     struct http_req *r = &p->req;
     buf_reset(&r->url);
     buf_reset(&r->hbytes);
-    buf_reset(&r->body);
+    buf_recycle(&r->body);
     for (int i = 0; i < r->nparams; i++)
         free(r->params[i]);
     r->nparams = r->nheaders = 0;
@@ -317,7 +327,7 @@ static void reset_resp(struct http_resp *s)
     s->prebuilt = NULL;
     s->stream = NULL;
     buf_reset(&s->headers);
-    buf_reset(&s->body);
+    buf_recycle(&s->body);
 }
 
 /* The request id: the connection's random prefix and its request count, 8 hex digits each

@@ -34,6 +34,7 @@
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_BODY (64 * 1024)
 #define HTTP_MAX_PARAMS 4
+#define HTTP_KEEP_BYTES (16 * 1024) /* a request's or response's buffer kept for the next */
 
 enum http_method {
     HTTP_M_GET = 1,

@@ -179,7 +179,7 @@ static void on_idle(uv_idle_t *h);
 static void conn_ready(struct conn *c)
 {
     struct srv *s = c->srv;
-    if (c->ready || c->closing) return;
+    if (c->ready || c->closing || s->stopping) return;
     c->ready = 1;
     c->rprev = s->ready_tail;
     c->rnext = NULL;
@@ -256,7 +256,7 @@ static void conn_linger(struct conn *c)
 {
     if (c->lingering) return;
     c->lingering = 1;
-    buf_reset(&c->pending);
+    buf_free(&c->pending);
     if (c->read_eof) { /* nothing more can come: no reset to fear */
         conn_close(c);
         return;
@@ -306,7 +306,10 @@ static void conn_flush(struct conn *c)
     uv_buf_t now = uv_buf_init(c->out.data, (unsigned)c->out.len);
     int n = uv_try_write((uv_stream_t *)&c->tcp, &now, 1);
     if (n == (int)c->out.len) {
-        buf_reset(&c->out);
+        if (c->out.cap > OUT_LOW_WATER) /* not kept while the connection idles */
+            buf_free(&c->out);
+        else
+            buf_reset(&c->out);
         if (c->close_after_write) conn_linger(c);
         return;
     }
@@ -441,8 +444,8 @@ static void conn_step(struct conn *c)
         conn_progress(c);
     } else if (c->pending.len) {
         size_t used = conn_feed(c, c->pending.data, c->pending.len);
-        if (c->close_after_write)
-            buf_reset(&c->pending);
+        if (c->close_after_write || used == c->pending.len)
+            buf_free(&c->pending);
         else
             buf_consume(&c->pending, used);
     }
