@@ -75,6 +75,7 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
     app->st = st;
     app->public_url = public_url;
     app->log_requests = log_requests;
+    app->csv_max_rows = API_CSV_MAX_ROWS;
     int rc = i18n_init();
     if (rc) return rc;
     page_init();
@@ -333,8 +334,8 @@ static double monotonic(void)
 }
 
 /* Count and log a finished request (resp->route and resp->started set by app_handle). */
-static void account(struct app *app, const struct http_req *req, const struct http_resp *resp,
-                    size_t body_len)
+void api_account(struct app *app, const struct http_req *req, const struct http_resp *resp,
+                 size_t body_len)
 {
     double s = monotonic() - resp->started;
     count_request(&app->metrics, (size_t)resp->route, resp->status, s);
@@ -355,7 +356,7 @@ static void job_after(uv_work_t *w, int status)
     (void)status; /* never cancelled: uv_cancel is not used */
     job->done(job);
     struct http_resp *resp = job->resp;
-    account(job->app, job->req, resp, resp->body.len);
+    api_account(job->app, job->req, resp, resp->body.len);
     free(job);
     http_parser_resume(resp->parser);
 }
@@ -394,7 +395,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         resp->prebuilt = &e->resp;
         resp->status = 200;
         resp->route = e->route;
-        account(app, req, resp, e->resp.body_len);
+        api_account(app, req, resp, e->resp.body_len);
         return;
     }
     int allow;
@@ -407,11 +408,11 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_EMETHOD, NULL);
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
-    if (resp->deferred) return; /* accounted for when it is answered */
+    if (resp->deferred || resp->stream) return; /* accounted for when it is answered */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
         rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), today, epoch,
                    resp->route, req, resp);
-    account(app, req, resp, resp->body.len);
+    api_account(app, req, resp, resp->body.len);
 }
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)

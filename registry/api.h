@@ -45,12 +45,16 @@ struct app {
     const char *public_url;       /* borrowed; base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* borrowed; the registry's own contact (security.txt), or NULL */
     const unsigned *connections;  /* borrowed from the server: open connections, or NULL */
+    /* borrowed from the server: connections refused by the per-client limit, or NULL */
+    const unsigned long long *conns_refused;
     const struct app *const *peers; /* every event loop's app (this one included), for
                                        /metrics; or NULL when there is one loop */
     int npeers;
     void *loop;       /* the server's uv_loop_t, to run writes on libuv's thread pool; NULL: writes
                          run in the request callback (tools and tests without a loop) */
     int log_requests; /* one access-log line per request on stderr */
+    /* records one CSV download examines at most: API_CSV_MAX_ROWS (tests lower it) */
+    long csv_max_rows;
     struct app_metrics metrics;
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
@@ -66,6 +70,9 @@ void app_close(struct app *app);
  * commands write the database directly, from another process): the server calls it every
  * second on each loop. */
 void app_watch_makers(struct app *app);
+/* The CSV download (GET /products.csv) examines at most this many records, then says where to
+ * continue (Link: rel="next"). */
+#define API_CSV_MAX_ROWS 100000
 /* Batches (POST /v1/batch): at most this many declarations, and this many body bytes. */
 #define API_BATCH_MAX 1000
 #define API_BATCH_MAX_BODY (2 * 1024 * 1024)

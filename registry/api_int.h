@@ -86,6 +86,10 @@ struct api_job {
 int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, struct api_job *job,
               api_job_fn run, api_job_fn done);
 
+/* Count a finished request in the metrics and log it (the access log): app_handle does, except
+ * for answers deferred (api_defer does) or streamed (the stream's free hook must). */
+void api_account(struct app *app, const struct http_req *req, const struct http_resp *resp,
+                 size_t body_len);
 /* The request counters and latency histogram in Prometheus text format. */
 void api_metrics_text(const struct app *app, struct buf *out);
 

@@ -95,6 +95,12 @@ int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
                "# HELP seclabel_open_connections Client connections open now.\n"
                "# TYPE seclabel_open_connections gauge\nseclabel_open_connections %u\n",
                app->connections ? __atomic_load_n(app->connections, __ATOMIC_RELAXED) : 0);
+    buf_printf(&resp->body,
+               "# HELP seclabel_connections_refused_total Connections refused (503) because "
+               "their client held --max-conns-per-client already.\n"
+               "# TYPE seclabel_connections_refused_total counter\n"
+               "seclabel_connections_refused_total %llu\n",
+               app->conns_refused ? __atomic_load_n(app->conns_refused, __ATOMIC_RELAXED) : 0);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     http_resp_header(resp, "Cache-Control", "no-store");
     return resp->status = 200;

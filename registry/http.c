@@ -6,7 +6,13 @@
  *   -> on_request(ctx, req, resp) -> response appended to out.
  * A callback that finds a limit broken records the REG_E* code in p->err and returns -1;
  * llhttp then stops with an error and http_parser_feed() answers with that code and closes.
- * A response that must close the connection pauses llhttp so no later pipelined request runs. */
+ * A response that must close the connection pauses llhttp so no later pipelined request runs;
+ * so do a deferred response, a streamed one, full output and a used-up turn (http.h), after
+ * which http_parser_feed() reports how much it consumed.
+ *
+ * Header fields that arrive after the header section (a chunked body's trailer) go through the
+ * same llhttp callbacks: they are counted against HTTP_MAX_HEADER_BYTES and dropped, never
+ * stored, so no trailer can act as a request header (RFC 9110 6.5.1). */
 #include "http.h"
 
 #include "err.h"
@@ -24,10 +30,26 @@ static struct http_parser *P(llhttp_t *ll)
     return (struct http_parser *)ll->data;
 }
 
-static int fail(struct http_parser *p, int code)
+static int fail_msg(struct http_parser *p, int code, const char *msg)
 {
     p->err = code;
+    p->err_msg = msg;
     return -1;
+}
+
+static int fail(struct http_parser *p, int code)
+{
+    return fail_msg(p, code, NULL);
+}
+
+/* Empty b for the next request, keeping its memory only if it is small: a connection that once
+ * sent a large body or got a large answer does not hold that much while it idles. */
+static void buf_recycle(struct buf *b)
+{
+    if (b->cap > HTTP_KEEP_BYTES)
+        buf_free(b);
+    else
+        buf_reset(b);
 }
 
 static int on_message_begin(llhttp_t *ll)
@@ -36,12 +58,14 @@ static int on_message_begin(llhttp_t *ll)
     struct http_req *r = &p->req;
     buf_reset(&r->url);
     buf_reset(&r->hbytes);
-    buf_reset(&r->body);
+    buf_recycle(&r->body);
     for (int i = 0; i < r->nparams; i++)
         free(r->params[i]);
     r->nparams = r->nheaders = 0;
     p->hfield_open = 0;
     p->in_message = 1;
+    p->headers_done = 0;
+    p->trailer_bytes = 0;
     return 0;
 }
 
@@ -60,10 +84,18 @@ static int header_bytes(struct http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+/* A trailer's bytes: counted, not kept. */
+static int trailer_bytes(struct http_parser *p, size_t len)
+{
+    p->trailer_bytes += len;
+    return p->trailer_bytes > HTTP_MAX_HEADER_BYTES ? fail(p, REG_EHDRBIG) : 0;
+}
+
 static int on_header_field(llhttp_t *ll, const char *at, size_t len)
 {
     struct http_parser *p = P(ll);
     struct http_req *r = &p->req;
+    if (p->headers_done) return trailer_bytes(p, len);
     if (!p->hfield_open) {
         if (r->nheaders >= HTTP_MAX_HEADERS) return fail(p, REG_EHDRBIG);
         r->hoff[r->nheaders][0] = r->hbytes.len;
@@ -75,6 +107,7 @@ static int on_header_field(llhttp_t *ll, const char *at, size_t len)
 static int on_header_field_complete(llhttp_t *ll)
 {
     struct http_parser *p = P(ll);
+    if (p->headers_done) return 0;
     if (!p->hfield_open) { /* empty name: llhttp rejects these, but stay safe */
         if (p->req.nheaders >= HTTP_MAX_HEADERS) return fail(p, REG_EHDRBIG);
         p->req.hoff[p->req.nheaders][0] = p->req.hbytes.len;
@@ -87,26 +120,51 @@ static int on_header_field_complete(llhttp_t *ll)
 
 static int on_header_value(llhttp_t *ll, const char *at, size_t len)
 {
-    return header_bytes(P(ll), at, len);
+    struct http_parser *p = P(ll);
+    return p->headers_done ? trailer_bytes(p, len) : header_bytes(p, at, len);
 }
 
+/* The value ends here: without its trailing blanks (llhttp drops the leading ones; RFC 9110
+ * 5.5 excludes both from the value). */
 static int on_header_value_complete(llhttp_t *ll)
 {
     struct http_parser *p = P(ll);
+    if (p->headers_done) return 0;
+    struct buf *h = &p->req.hbytes;
+    size_t start = p->req.hoff[p->req.nheaders][1];
+    while (h->len > start && (h->data[h->len - 1] == ' ' || h->data[h->len - 1] == '\t'))
+        h->len--;
     if (header_bytes(p, "", 1)) return -1;
     p->req.nheaders++;
     p->hfield_open = 0;
     return 0;
 }
 
+/* Length of an absolute-form target's "scheme://authority" prefix (RFC 9112 3.2.2: a server
+ * MUST accept it; the authority replaces Host, which routing does not use), or 0. */
+static size_t absolute_prefix(const char *u, size_t len)
+{
+    /* (u is NUL-terminated: strncasecmp stops at a shorter target) */
+    size_t n = strncasecmp(u, "http://", 7) == 0 ? 7 : strncasecmp(u, "https://", 8) == 0 ? 8 : 0;
+    if (!n) return 0;
+    while (n < len && u[n] != '/' && u[n] != '?')
+        n++;
+    return n;
+}
+
 static void split_target(struct http_req *r)
 {
     const char *u = buf_cstr(&r->url);
-    const char *q = memchr(u, '?', r->url.len);
-    r->path = u;
-    r->path_len = q ? (size_t)(q - u) : r->url.len;
+    size_t skip = absolute_prefix(u, r->url.len);
+    const char *q = memchr(u + skip, '?', r->url.len - skip);
+    r->path = u + skip;
+    r->path_len = (q ? (size_t)(q - u) : r->url.len) - skip;
+    if (r->path_len == 0) { /* "http://host" or "http://host?x": the path is "/" */
+        r->path = "/";
+        r->path_len = 1;
+    }
     r->query = q ? q + 1 : NULL;
-    r->query_len = q ? r->url.len - r->path_len - 1 : 0;
+    r->query_len = q ? r->url.len - (size_t)(q - u) - 1 : 0;
 }
 
 static int method_of(uint8_t m)
@@ -126,11 +184,58 @@ static int method_of(uint8_t m)
     return HTTP_M_OTHER;
 }
 
+/* The header fields a request may carry at most once (RFC 9110 5.3): Host (RFC 9112 3.2), and
+ * those whose first and last copy would mean different things to different readers. The list
+ * fields If-Match and If-None-Match could be joined, but no client sends them twice, and a
+ * refusal leaves one meaning for everyone. */
+static const char *const single_fields[] = {"host",     "authorization", "content-type",
+                                            "if-match", "if-none-match", "expect"};
+
+static int header_count(const struct http_req *r, const char *name)
+{
+    int n = 0;
+    for (int i = 0; i < r->nheaders; i++)
+        n += strcasecmp(r->hbytes.data + r->hoff[i][0], name) == 0;
+    return n;
+}
+
+/* A Host value: a host name, IPv4 or bracketed IPv6 address and an optional port (RFC 3986
+ * authority without user info); empty is allowed (RFC 9112 3.2). */
+static int host_ok(const char *v)
+{
+    for (; *v; v++)
+        if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+              strchr("-._~!$&'()*+,;=:[]%", *v)))
+            return 0;
+    return 1;
+}
+
+/* The protocol rules of http.h: version, Host, fields sent once. 0, or -1 with p->err set. */
+static int check_head(struct http_parser *p, const llhttp_t *ll, const struct http_req *r)
+{
+    if (ll->http_major == 0)
+        return fail_msg(p, REG_EBADREQ, "The request line needs a version: HTTP/1.1.");
+    if (ll->http_major != 1) /* 400 rather than 505: one answer for every unframeable request */
+        return fail_msg(p, REG_EBADREQ, "Only HTTP/1.0 and HTTP/1.1 are spoken here.");
+    const char *host = http_req_header(r, "host", NULL);
+    if (ll->http_minor >= 1 && !host)
+        return fail_msg(p, REG_EBADREQ, "An HTTP/1.1 request needs a Host header.");
+    if (host && !host_ok(host)) return fail_msg(p, REG_EBADREQ, "The Host header is malformed.");
+    for (size_t i = 0; i < sizeof single_fields / sizeof single_fields[0]; i++)
+        if (header_count(r, single_fields[i]) > 1)
+            return fail_msg(p, REG_EBADREQ,
+                            "A header that may appear once (Host, Authorization, Content-Type, "
+                            "If-Match, If-None-Match, Expect) appears twice.");
+    return 0;
+}
+
 static int on_headers_complete(llhttp_t *ll)
 {
     struct http_parser *p = P(ll);
     struct http_req *r = &p->req;
+    p->headers_done = 1;
     r->method = method_of(llhttp_get_method(ll));
+    if (check_head(p, ll, r)) return -1;
     split_target(r);
     p->max_body = p->body_limit ? p->body_limit(p->ctx, r) : HTTP_MAX_BODY;
     if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->max_body)
@@ -150,10 +255,15 @@ static int on_body(llhttp_t *ll, const char *at, size_t len)
     return 0;
 }
 
+/* How a body is delimited: by Content-Length (the whole body is in resp->body), by chunks, or
+ * by closing the connection (a stream answering HTTP/1.0). */
+enum framing { FRAME_LENGTH, FRAME_CHUNKED, FRAME_CLOSE };
+
 /* Serialise s into o; the offsets of the Date value and the request id into *date_off, *id_off
- * (relative to where this response starts in o). */
-static void serialize(const char *date, const char *id, const struct http_resp *s, int head,
-                      struct buf *o, size_t *date_off, size_t *id_off)
+ * (relative to where this response starts in o). With a framing other than FRAME_LENGTH only
+ * the head is written. */
+static void serialize_framed(const char *date, const char *id, const struct http_resp *s, int head,
+                             enum framing fr, struct buf *o, size_t *date_off, size_t *id_off)
 {
     size_t start = o->len;
     int no_body = s->status == 304 || s->status == 204;
@@ -166,7 +276,8 @@ static void serialize(const char *date, const char *id, const struct http_resp *
         buf_puts(o, s->content_type);
         buf_puts(o, "\r\n");
     }
-    if (!no_body) buf_printf(o, "Content-Length: %zu\r\n", s->body.len);
+    if (!no_body && fr == FRAME_LENGTH) buf_printf(o, "Content-Length: %zu\r\n", s->body.len);
+    if (!no_body && fr == FRAME_CHUNKED) buf_puts(o, "Transfer-Encoding: chunked\r\n");
     buf_puts(o, "X-Request-Id: ");
     *id_off = o->len - start;
     buf_puts(o, id);
@@ -174,7 +285,13 @@ static void serialize(const char *date, const char *id, const struct http_resp *
     if (s->close) buf_puts(o, "Connection: close\r\n");
     buf_append(o, s->headers.data, s->headers.len);
     buf_puts(o, "\r\n");
-    if (!head && !no_body) buf_append(o, s->body.data, s->body.len);
+    if (!head && !no_body && fr == FRAME_LENGTH) buf_append(o, s->body.data, s->body.len);
+}
+
+static void serialize(const char *date, const char *id, const struct http_resp *s, int head,
+                      struct buf *o, size_t *date_off, size_t *id_off)
+{
+    serialize_framed(date, id, s, head, FRAME_LENGTH, o, date_off, id_off);
 }
 
 void http_prebuild(const struct http_req *req, const struct http_resp *resp,
@@ -208,8 +325,9 @@ static void reset_resp(struct http_resp *s)
     s->cacheable = 0;
     s->cache_scope = NULL;
     s->prebuilt = NULL;
+    s->stream = NULL;
     buf_reset(&s->headers);
-    buf_reset(&s->body);
+    buf_recycle(&s->body);
 }
 
 /* The request id: the connection's random prefix and its request count, 8 hex digits each
@@ -224,16 +342,41 @@ static void next_id(struct http_parser *p)
     p->req.id[16] = '\0';
 }
 
-/* Write the response to the current request; HPE_PAUSED if the connection is to be closed. */
-static int finish_response(struct http_parser *p)
+/* After a response: HPE_PAUSED if parsing must stop (closing, or held: the output reached
+ * the high-water mark or the turn is used up), else 0. */
+static int after_response(struct http_parser *p)
 {
-    if (!p->req.keep_alive) p->resp.close = 1;
-    write_response(p, p->req.method == HTTP_M_HEAD);
     if (p->resp.close) {
         p->closing = 1;
         return HPE_PAUSED;
     }
+    p->answered++;
+    if ((p->high_water && p->out->len + p->backlog >= p->high_water) ||
+        (p->turn && p->answered >= p->turn)) {
+        p->held = 1;
+        return HPE_PAUSED;
+    }
     return 0;
+}
+
+/* Write the response to the current request; HPE_PAUSED if parsing must stop. */
+static int finish_response(struct http_parser *p)
+{
+    if (!p->req.keep_alive) p->resp.close = 1;
+    write_response(p, p->req.method == HTTP_M_HEAD);
+    return after_response(p);
+}
+
+/* The handler answered with a stream: nothing is written until its first slice (which may
+ * still change the head); parsing stays paused until the stream ends. */
+static int start_stream(struct http_parser *p)
+{
+    p->stream = p->resp.stream;
+    p->stream_started = 0;
+    p->stream_bytes = 0;
+    p->stream_chunked = p->ll.http_minor >= 1;
+    if (!p->req.keep_alive || !p->stream_chunked) p->resp.close = 1;
+    return HPE_PAUSED;
 }
 
 static int on_message_complete(llhttp_t *ll)
@@ -247,10 +390,13 @@ static int on_message_complete(llhttp_t *ll)
     reset_resp(&p->resp);
     p->resp.parser = p;
     p->on_request(p->ctx, r, &p->resp);
+    /* After CONNECT the client's bytes would be a tunnel's, which is never opened. */
+    if (llhttp_get_method(ll) == HTTP_CONNECT) p->resp.close = 1;
     if (p->resp.deferred) { /* answered by http_parser_complete(); nothing more is parsed */
         p->waiting = 1;
         return HPE_PAUSED;
     }
+    if (p->resp.stream) return start_stream(p);
     return finish_response(p);
 }
 
@@ -274,8 +420,18 @@ void http_parser_init(struct http_parser *p, http_request_cb cb, void *ctx, unsi
     p->id_prefix = id_prefix;
 }
 
+/* The stream is done with: its free hook, and parsing may go on. */
+static void end_stream(struct http_parser *p)
+{
+    struct http_stream *st = p->stream;
+    p->stream = NULL;
+    p->resp.stream = NULL;
+    st->free(st, &p->req, &p->resp, p->stream_bytes);
+}
+
 void http_parser_free(struct http_parser *p)
 {
+    if (p->stream) end_stream(p);
     struct http_req *r = &p->req;
     for (int i = 0; i < r->nparams; i++)
         free(r->params[i]);
@@ -287,13 +443,13 @@ void http_parser_free(struct http_parser *p)
     buf_free(&p->resp.body);
 }
 
-void http_parser_fail(struct http_parser *p, int code, struct buf *out)
+void http_parser_fail(struct http_parser *p, int code, const char *message, struct buf *out)
 {
     p->out = out;
     p->closing = 1;
     next_id(p);
     reset_resp(&p->resp);
-    http_resp_error(&p->resp, code, NULL);
+    http_resp_error(&p->resp, code, message);
     p->resp.close = 1;
     write_response(p, 0);
 }
@@ -302,17 +458,86 @@ int http_parser_feed(struct http_parser *p, const char *data, size_t len, struct
 {
     p->used = 0;
     if (p->closing) return 1;
+    if (p->waiting || p->stream) return 0;
     p->out = out;
-    llhttp_errno_t e = llhttp_execute(&p->ll, data, len);
-    p->used = len;
-    if (e == HPE_OK) return 0;
-    if (e == HPE_PAUSED && p->closing) return 1;
-    if (e == HPE_PAUSED && p->waiting) {
-        p->used = (size_t)(llhttp_get_error_pos(&p->ll) - data);
-        return 0;
+    p->answered = 0;
+    if (p->held) {
+        p->held = 0;
+        llhttp_resume(&p->ll);
     }
-    http_parser_fail(p, p->err ? p->err : REG_EBADREQ, out);
-    return 1;
+    for (;;) {
+        llhttp_errno_t e = llhttp_execute(&p->ll, data + p->used, len - p->used);
+        if (e == HPE_OK) {
+            p->used = len;
+            return 0;
+        }
+        size_t pos = (size_t)(llhttp_get_error_pos(&p->ll) - data);
+        if (e == HPE_PAUSED_UPGRADE) { /* Upgrade is ignored (RFC 9110 7.8): go on as HTTP/1.1 */
+            llhttp_resume_after_upgrade(&p->ll);
+            p->used = pos;
+            continue;
+        }
+        if (e == HPE_PAUSED && p->closing) {
+            p->used = len;
+            return 1;
+        }
+        if (e == HPE_PAUSED) { /* waiting, streaming or held: the rest is the caller's */
+            p->used = pos;
+            return 0;
+        }
+        http_parser_fail(p, p->err ? p->err : REG_EBADREQ, p->err ? p->err_msg : NULL, out);
+        p->used = len;
+        return 1;
+    }
+}
+
+/* The head of a streamed response, before its first body bytes; for HEAD the stream ends. */
+static void stream_head(struct http_parser *p)
+{
+    size_t date_off, id_off;
+    int head = p->req.method == HTTP_M_HEAD;
+    p->stream_started = 1;
+    serialize_framed(p->date, p->req.id, &p->resp, head,
+                     p->stream_chunked ? FRAME_CHUNKED : FRAME_CLOSE, p->out, &date_off, &id_off);
+}
+
+int http_parser_stream(struct http_parser *p, struct buf *out)
+{
+    struct http_resp *s = &p->resp;
+    struct buf *slice = &s->body; /* unused by streams otherwise: the slice's scratch space */
+    if (!p->stream) return p->closing;
+    p->out = out;
+    p->answered = 0;
+    buf_reset(slice);
+    int rc = p->stream->next(p->stream, s, slice);
+    if (rc < 0 && !p->stream_started) { /* nothing sent yet: answer the error instead */
+        end_stream(p);
+        buf_reset(&s->headers);
+        http_resp_error(s, rc, NULL);
+        finish_response(p);
+        llhttp_resume(&p->ll);
+        return p->closing;
+    }
+    if (!p->stream_started && (slice->len || rc != 0)) stream_head(p);
+    int head = p->req.method == HTTP_M_HEAD;
+    if (slice->len && !head) {
+        if (p->stream_chunked) buf_printf(out, "%zx\r\n", slice->len);
+        buf_append(out, slice->data, slice->len);
+        if (p->stream_chunked) buf_puts(out, "\r\n");
+        p->stream_bytes += slice->len;
+    }
+    buf_reset(slice);
+    if (rc == 0 && !(head && p->stream_started)) return 0;
+    if (rc < 0) { /* cut short: no last chunk, and the connection closes */
+        p->closing = 1;
+        end_stream(p);
+        return 1;
+    }
+    if (p->stream_chunked && !head) buf_puts(out, "0\r\n\r\n");
+    end_stream(p);
+    after_response(p);
+    llhttp_resume(&p->ll);
+    return p->closing;
 }
 
 const char *http_req_header(const struct http_req *req, const char *name, size_t *len)
@@ -357,6 +582,7 @@ int http_pct_decode(const char *s, size_t len, int plus, struct buf *out)
 
 int http_req_query(const struct http_req *req, const char *name, struct buf *out)
 {
+    if (!req->query) return -1; /* (NULL + 0 would be undefined behaviour) */
     size_t nlen = strlen(name);
     const char *q = req->query, *end = req->query + req->query_len;
     while (q && q < end) {
@@ -495,9 +721,14 @@ void http_parser_resume(struct http_parser *p)
 int http_parser_complete(struct http_parser *p, struct buf *out)
 {
     p->out = out;
+    p->answered = 0;
     p->waiting = 0;
     p->resp.deferred = 0;
     llhttp_resume(&p->ll);
+    if (p->resp.stream) { /* a deferred answer may be a stream */
+        start_stream(p);
+        return 0;
+    }
     finish_response(p);
     return p->closing;
 }

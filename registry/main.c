@@ -24,6 +24,9 @@ static const char usage[] =
     "  --request-timeout-ms N   time allowed for a request to arrive whole (default 10000)\n"
     "  --idle-timeout-ms N      keep-alive connections idle this long are closed (default 30000)\n"
     "  --max-connections N      connections accepted at once (default 10000)\n"
+    "  --max-conns-per-client N connections one client (IPv4 address or IPv6 /64) may hold;\n"
+    "                           more get 503 and are closed (default 256; 0: no limit,\n"
+    "                           e.g. behind a reverse proxy, where every client is the proxy)\n"
     "  --loops N                event loops, each on its own thread and core (default 1;\n"
     "                           at most 64); they share the port through SO_REUSEPORT\n"
     "  --version, --help\n";
@@ -108,6 +111,11 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             if (num_arg(a, v, &cfg->idle_timeout_ms)) return -1;
         } else if (!strcmp(a, "--max-connections")) {
             if (num_arg(a, v, &cfg->max_connections)) return -1;
+        } else if (!strcmp(a, "--max-conns-per-client")) {
+            if (strcmp(v, "0") == 0)
+                cfg->max_conns_per_client = 0;
+            else if (num_arg(a, v, &cfg->max_conns_per_client))
+                return -1;
         } else if (!strcmp(a, "--loops")) {
             if (num_arg(a, v, &cfg->loops)) return -1;
             if (cfg->loops < 1 || cfg->loops > 64) {

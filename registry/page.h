@@ -47,10 +47,14 @@ int page_home(struct store_txn *txn, const struct search_query *sq, const struct
 /* A manufacturer's page with its products (sq carries the manufacturer and paging). */
 int page_maker(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
                struct buf *out);
-/* Search results as CSV (UTF-8 with BOM, RFC 4180, spreadsheet formulas neutralised); at most
- * `sq->limit` rows; *next gets the cursor to continue after ("" when complete). */
-int page_csv(struct store_txn *txn, const struct search_query *sq, const char *public_url,
-             struct buf *out, char *next, size_t next_len);
+/* Search results as CSV (UTF-8 with BOM, RFC 4180, spreadsheet formulas neutralised), made in
+ * parts so that a long download can be streamed: page_csv_head() writes the BOM and the header
+ * line; page_csv_rows() the rows of the records sq finds (sq->limit rows and sq->budget records
+ * examined at most), but none for an ID after `last` (NULL: no such bound); *next gets the ID
+ * to continue after ("" when the walk, or the part up to `last`, is complete). */
+void page_csv_head(struct buf *out);
+int page_csv_rows(struct store_txn *txn, const struct search_query *sq, const char *public_url,
+                  const char *last, struct buf *out, char *next, size_t next_len);
 
 enum page_missing { PAGE_NO_PRODUCT, PAGE_NO_GTIN, PAGE_NO_MAKER };
 /* A helpful 404 page: what was not found, and a search box. */

@@ -274,18 +274,42 @@ static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
     return 0;
 }
 
-int page_csv(struct store_txn *txn, const struct search_query *sq, const char *public_url,
-             struct buf *out, char *next, size_t next_len)
+void page_csv_head(struct buf *out)
 {
-    struct csv c = {out, sq->today, public_url, {0}};
-    struct search_result res;
-    mfr_memo_init(&c.makers, txn);
     buf_puts(out, "\xEF\xBB\xBF" /* UTF-8 BOM: spreadsheets then read the text right */
                   "id,product_name,product_model,manufacturer,manufacturer_name,gtin,"
                   "support_date,support_status,days_left,compliant,default_password,"
                   "security_contact,status,page_url\r\n");
-    int rc = search_run(txn, sq, csv_row, &c, &res);
-    mfr_memo_free(&c.makers);
-    snprintf(next, next_len, "%s", res.next);
+}
+
+struct csv_part {
+    struct csv c;
+    const char *last; /* no row for an ID after this, or NULL */
+    int past;         /* a record after `last` was reached */
+};
+
+/* csv_row for the records up to p->last: one after it stops the walk. */
+static int csv_row_upto(void *ctx, yyjson_val *rec, const char *json, size_t len)
+{
+    struct csv_part *p = ctx;
+    const char *id = yyjson_get_str(yyjson_obj_get(rec, "id"));
+    if (p->last && id && strcmp(id, p->last) > 0) {
+        p->past = 1;
+        return 1;
+    }
+    return csv_row(&p->c, rec, json, len);
+}
+
+int page_csv_rows(struct store_txn *txn, const struct search_query *sq, const char *public_url,
+                  const char *last, struct buf *out, char *next, size_t next_len)
+{
+    struct csv_part p = {{out, sq->today, public_url, {0}}, last, 0};
+    struct search_result res;
+    mfr_memo_init(&p.c.makers, txn);
+    int rc = search_run(txn, sq, csv_row_upto, &p, &res);
+    mfr_memo_free(&p.c.makers);
+    /* Past `last` (the part is complete), or the walk's own end. */
+    int done = p.past || (last && strcmp(res.next, last) >= 0);
+    snprintf(next, next_len, "%s", done ? "" : res.next);
     return rc;
 }

@@ -1,17 +1,29 @@
 /* srv.c: the event loop, listener and connection lifecycle (see srv.h).
  *
  * A connection:
- *   accept -> reading (idle timer) -> bytes -> http_parser_feed -> responses in c->out
- *          -> flush: one uv_write at a time; more output waits in c->out
+ *   accept (per-client limit) -> reading (idle timer) -> bytes -> http_parser_feed
+ *          -> responses in c->out -> flush: one uv_write at a time; more output waits in c->out
  *   a request in progress is bounded by request_timeout_ms (slow senders get 408);
- *   between requests the idle timer closes the connection after idle_timeout_ms;
- *   feed() asks to close (error, Connection: close) -> stop reading, write, then close;
+ *   between requests the idle timer closes the connection after idle_timeout_ms without
+ *   progress (a request, or output the client took);
+ *   feed() asks to close (error, Connection: close) -> stop reading, write, linger, close;
  *   close: uv_close on the socket and the timer; the struct is freed when both close_cbs ran.
+ *
+ * Backpressure and fairness. The parser pauses (http.h) and the bytes it has not parsed wait in
+ * c->pending, with reading stopped, while: a deferred answer is outstanding (its job runs on the
+ * thread pool); a streamed body is being produced; the queued output (c->out plus what libuv
+ * still has to write) reached OUT_HIGH_WATER; or TURN_REQUESTS were answered from one read. So
+ * a connection holds at most one read of unparsed bytes, one response being made, and output
+ * up to the mark plus one response, however much it pipelines and however little it reads.
+ * Work resumes when the output has drained to OUT_LOW_WATER, one step per connection per turn
+ * of the loop (the ready list, run from an idle handle), so that one connection's pipeline or
+ * download never holds the loop while others wait.
  * The read buffer is shared by the loop: bytes are parsed synchronously inside read_cb. */
 #include "srv.h"
 
 #include "api.h"
 #include "buf.h"
+#include "clients.h"
 #include "err.h"
 #include "http.h"
 #include "product.h"
@@ -30,7 +42,16 @@
 #include <uv.h>
 
 #define READ_BUF_SIZE (64 * 1024)
-#define OUT_HIGH_WATER (1024 * 1024) /* stop reading while this much output is queued */
+/* Queued output per connection: parsing pauses once a response brings it to the high mark and
+ * goes on when it has drained to the low one. The high mark bounds what a client that does not
+ * read costs; well above a typical answer (a few KB), and the kernel's send buffer takes more. */
+#define OUT_HIGH_WATER (256 * 1024)
+#define OUT_LOW_WATER (64 * 1024)
+/* Requests answered from one read before the loop turns to other connections. */
+#define TURN_REQUESTS 16
+/* After the last response of a connection that closes: how long what the client still sends is
+ * read and dropped (see conn_linger). */
+#define LINGER_MS 2000
 
 struct conn;
 
@@ -39,8 +60,10 @@ struct shared {
     const struct srv_config *cfg;
     struct store *st;
     char public_url[512];
-    struct rcache_shared gens; /* the response caches' generations (rcache.h) */
-    unsigned nconns;           /* all loops' connections, relaxed atomics */
+    struct rcache_shared gens;  /* the response caches' generations (rcache.h) */
+    unsigned nconns;            /* all loops' connections, relaxed atomics */
+    unsigned long long refused; /* connections refused by the per-client limit, ditto */
+    struct clients *clients;    /* connections per client address */
     struct srv *loops;
     unsigned nloops;
 };
@@ -55,6 +78,7 @@ struct srv {
     uv_signal_t sigint, sigterm;
     uv_async_t stop;   /* another thread asks this loop to stop */
     uv_timer_t makers; /* every second: did the operator change a manufacturer? */
+    uv_idle_t idle;    /* runs while connections are ready (on_idle) */
     uv_thread_t thread;
     struct app app;
     char date[30];
@@ -62,6 +86,7 @@ struct srv {
     char rbuf[READ_BUF_SIZE];
     struct conn *conns; /* doubly linked, for shutdown */
     unsigned nconns;
+    struct conn *ready, *ready_tail; /* connections with work for the next turn, in order */
     int stopping;
 };
 
@@ -71,13 +96,20 @@ struct conn {
     struct srv *srv;
     struct http_parser hp;
     struct buf out;       /* responses not yet handed to uv_write */
-    struct buf pending;   /* bytes read but not parsed while a deferred answer is outstanding */
+    struct buf pending;   /* bytes read but not parsed yet: parsing is paused (see the top) */
     int orphan;           /* closed while an answer was outstanding: freed when it comes */
     uv_write_t *inflight; /* at most one write at a time */
     int closing, close_after_write, reading, handles_open;
-    uint64_t deadline;  /* loop time (ms) at which the current timeout expires */
-    uint64_t timer_due; /* loop time the timer is set for (never later than deadline) */
+    int ready;     /* in the loop's ready list */
+    int lingering; /* all written, write side shut: dropping input until close */
+    int read_eof;  /* the client shut its side: answer what it sent, then close */
+    uv_shutdown_t shut;
+    int counted;              /* counted in sh->clients under client */
+    struct client_key client; /* the peer's address, grouped (clients.h) */
+    uint64_t deadline;        /* loop time (ms) at which the current timeout expires */
+    uint64_t timer_due;       /* loop time the timer is set for (never later than deadline) */
     struct conn *prev, *next;
+    struct conn *rprev, *rnext; /* the ready list */
 };
 
 struct write_req {
@@ -95,6 +127,7 @@ void srv_config_default(struct srv_config *cfg)
     cfg->request_timeout_ms = 10000;
     cfg->idle_timeout_ms = 30000;
     cfg->max_connections = 10000;
+    cfg->max_conns_per_client = SRV_DEFAULT_CONNS_PER_CLIENT;
 }
 
 static void conn_free(struct conn *c)
@@ -117,6 +150,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     __atomic_fetch_sub(&s->sh->nconns, 1, __ATOMIC_RELAXED);
+    if (c->counted) clients_remove(s->sh->clients, &c->client);
     if (c->hp.waiting) { /* work in another thread still refers to c->hp: free it after */
         c->orphan = 1;
         return;
@@ -124,27 +158,117 @@ static void on_conn_handle_closed(uv_handle_t *h)
     conn_free(c);
 }
 
+static void ready_unlink(struct conn *c)
+{
+    struct srv *s = c->srv;
+    if (!c->ready) return;
+    c->ready = 0;
+    if (c->rprev)
+        c->rprev->rnext = c->rnext;
+    else
+        s->ready = c->rnext;
+    if (c->rnext)
+        c->rnext->rprev = c->rprev;
+    else
+        s->ready_tail = c->rprev;
+    c->rprev = c->rnext = NULL;
+}
+
+static void on_idle(uv_idle_t *h);
+
+/* Give the connection a step at the loop's next turn (on_idle). */
+static void conn_ready(struct conn *c)
+{
+    struct srv *s = c->srv;
+    if (c->ready || c->closing || s->stopping) return;
+    c->ready = 1;
+    c->rprev = s->ready_tail;
+    c->rnext = NULL;
+    if (s->ready_tail)
+        s->ready_tail->rnext = c;
+    else
+        s->ready = c;
+    s->ready_tail = c;
+    if (!uv_is_active((uv_handle_t *)&s->idle)) uv_idle_start(&s->idle, on_idle);
+}
+
 static void conn_close(struct conn *c)
 {
     if (c->closing) return;
     c->closing = 1;
+    ready_unlink(c);
     uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
 
-static void conn_flush(struct conn *c);
+static void conn_pump(struct conn *c);
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b);
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
 
 static void conn_read(struct conn *c, int on)
 {
-    if (c->closing || on == c->reading || (on && c->hp.waiting)) return;
+    if (c->closing || on == c->reading || (on && c->read_eof)) return;
     if (on && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
         conn_close(c);
         return;
     }
     if (!on) uv_read_stop((uv_stream_t *)&c->tcp);
     c->reading = on;
+}
+
+/* Output queued: not yet handed to libuv, and handed but not yet written. */
+static size_t conn_queued(const struct conn *c)
+{
+    return c->out.len + c->tcp.write_queue_size;
+}
+
+/* Expire the connection's current wait ms from now. Moving a deadline later costs nothing (the
+ * timer, when it fires, sees the new deadline and sleeps again): a keep-alive connection does
+ * not touch the timer heap on every request. */
+static void on_timer(uv_timer_t *t);
+static void conn_deadline(struct conn *c, uint64_t ms)
+{
+    uint64_t now = uv_now(c->tcp.loop);
+    c->deadline = now + ms;
+    if (c->timer_due > now && c->timer_due <= c->deadline && uv_is_active((uv_handle_t *)&c->timer))
+        return;
+    c->timer_due = c->deadline;
+    uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+/* The client took output (or a slice was made for it): between requests that is progress, and
+ * the idle timeout counts from now. A client that reads nothing makes none. */
+static void conn_progress(struct conn *c)
+{
+    if (!c->hp.in_message && !c->lingering) conn_deadline(c, c->srv->cfg->idle_timeout_ms);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct conn *c = req->data;
+    if (status < 0) conn_close(c); /* (UV_ECANCELED when closed already: nothing to do) */
+}
+
+/* Everything is written and the connection is to close: send FIN, then read and drop whatever
+ * the client still sends until it closes too, or for LINGER_MS at most. Closing a socket with
+ * unread input sends RST, which can destroy the response before the client has read it (a
+ * 503 to a client that sent its request at once, a 413 to one still sending its body). */
+static void conn_linger(struct conn *c)
+{
+    if (c->lingering) return;
+    c->lingering = 1;
+    buf_free(&c->pending);
+    if (c->read_eof) { /* nothing more can come: no reset to fear */
+        conn_close(c);
+        return;
+    }
+    c->shut.data = c;
+    if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        conn_close(c);
+        return;
+    }
+    conn_deadline(c, LINGER_MS); /* (earlier than any other: the timer is restarted) */
+    conn_read(c, 1);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -159,8 +283,8 @@ static void on_write(uv_write_t *req, int status)
         conn_close(c);
         return;
     }
-    conn_flush(c);
-    if (!c->close_after_write && c->out.len < OUT_HIGH_WATER) conn_read(c, 1);
+    conn_progress(c);
+    conn_pump(c);
 }
 
 /* Drop the first n bytes of b. */
@@ -170,11 +294,12 @@ static void buf_consume(struct buf *b, size_t n)
     b->len -= n;
 }
 
+/* Write what is in c->out; close once everything is written if that was asked for. */
 static void conn_flush(struct conn *c)
 {
-    if (c->closing || c->inflight) return;
+    if (c->closing || c->inflight || c->lingering) return;
     if (c->out.len == 0) {
-        if (c->close_after_write) conn_close(c);
+        if (c->close_after_write) conn_linger(c);
         return;
     }
     /* Most answers fit the socket buffer: write them at once, with no write request to
@@ -182,11 +307,11 @@ static void conn_flush(struct conn *c)
     uv_buf_t now = uv_buf_init(c->out.data, (unsigned)c->out.len);
     int n = uv_try_write((uv_stream_t *)&c->tcp, &now, 1);
     if (n == (int)c->out.len) {
-        buf_reset(&c->out);
-        if (c->close_after_write)
-            conn_close(c);
+        if (c->out.cap > OUT_LOW_WATER) /* not kept while the connection idles */
+            buf_free(&c->out);
         else
-            conn_read(c, 1);
+            buf_reset(&c->out);
+        if (c->close_after_write) conn_linger(c);
         return;
     }
     if (n > 0)
@@ -209,18 +334,30 @@ static void conn_flush(struct conn *c)
     c->inflight = &w->req;
 }
 
-/* Expire the connection's current wait ms from now. Moving a deadline later costs nothing (the
- * timer, when it fires, sees the new deadline and sleeps again): a keep-alive connection does
- * not touch the timer heap on every request. */
-static void on_timer(uv_timer_t *t);
-static void conn_deadline(struct conn *c, uint64_t ms)
+/* After any event: write what is queued, then decide whether the connection reads, waits for
+ * its output to drain (on_write calls back), waits for a deferred answer (on_resume), or has
+ * parser work (pending bytes, a stream) for the loop's next turn. */
+static void conn_pump(struct conn *c)
 {
-    uint64_t now = uv_now(c->tcp.loop);
-    c->deadline = now + ms;
-    if (c->timer_due > now && c->timer_due <= c->deadline && uv_is_active((uv_handle_t *)&c->timer))
+    conn_flush(c);
+    if (c->closing || c->lingering) return;
+    if (c->close_after_write || c->hp.waiting) {
+        conn_read(c, 0);
         return;
-    c->timer_due = c->deadline;
-    uv_timer_start(&c->timer, on_timer, ms, 0);
+    }
+    size_t queued = conn_queued(c);
+    if (c->read_eof && !c->hp.stream && !c->pending.len) { /* all answered */
+        c->close_after_write = 1;
+        conn_flush(c);
+        return;
+    }
+    if (c->hp.stream || c->pending.len) {
+        conn_read(c, 0);
+        if (queued <= OUT_LOW_WATER) conn_ready(c);
+        return;
+    }
+    /* Held with nothing left to parse: read again once the output drained to the low mark. */
+    conn_read(c, queued < (c->hp.held ? OUT_LOW_WATER : OUT_HIGH_WATER));
 }
 
 static void on_timer(uv_timer_t *t)
@@ -232,11 +369,10 @@ static void on_timer(uv_timer_t *t)
         uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
         return;
     }
-    if (c->hp.in_message && !c->close_after_write) {
-        http_parser_fail(&c->hp, REG_ETIMEOUT, &c->out);
+    if (c->hp.in_message && !c->close_after_write && !c->lingering) {
+        http_parser_fail(&c->hp, REG_ETIMEOUT, NULL, &c->out);
         c->close_after_write = 1;
-        conn_read(c, 0);
-        conn_flush(c);
+        conn_pump(c);
     } else {
         conn_close(c);
     }
@@ -257,39 +393,78 @@ static void refresh_date(struct srv *s)
     http_date((long)now, s->date);
 }
 
-/* Parse bytes and act on the outcome: close after writing, a new deadline, or, when a handler
- * deferred its answer, keep what was not parsed and stop reading until the answer comes. */
-static void conn_feed(struct conn *c, const char *data, size_t len)
+/* Parse bytes and note the outcome: close after writing, or a new deadline. Returns how many
+ * bytes were consumed; the caller keeps the rest in c->pending (parsing paused). */
+static size_t conn_feed(struct conn *c, const char *data, size_t len)
 {
     int was_in = c->hp.in_message;
     unsigned long long before = c->hp.counter;
+    c->hp.backlog = c->tcp.write_queue_size;
     int rc = http_parser_feed(&c->hp, data, len, &c->out);
-    if (c->hp.waiting) {
-        buf_append(&c->pending, data + c->hp.used, len - c->hp.used);
-        conn_read(c, 0);
-    }
     if (rc) {
         c->close_after_write = 1;
-        conn_read(c, 0);
-    } else if (c->hp.in_message && (!was_in || c->hp.counter != before)) {
-        conn_deadline(c, c->srv->cfg->request_timeout_ms);
-    } else if (!c->hp.in_message && c->hp.counter != before) {
-        conn_deadline(c, c->srv->cfg->idle_timeout_ms);
+        return len;
     }
-    if (c->out.len >= OUT_HIGH_WATER) conn_read(c, 0);
-    conn_flush(c);
+    if (c->hp.in_message && (!was_in || c->hp.counter != before))
+        conn_deadline(c, c->srv->cfg->request_timeout_ms);
+    else if (!c->hp.in_message && c->hp.counter != before)
+        conn_deadline(c, c->srv->cfg->idle_timeout_ms);
+    return c->hp.used;
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 {
     struct conn *c = st->data;
+    if (nread == UV_EOF && !c->lingering) { /* a half-close: the requests sent still count */
+        c->read_eof = 1;
+        conn_read(c, 0);
+        conn_pump(c);
+        return;
+    }
     if (nread < 0) {
         conn_close(c);
         return;
     }
-    if (nread == 0) return;
+    if (nread == 0 || c->lingering) return; /* lingering: dropped */
+    size_t n = (size_t)nread, used = 0;
     refresh_date(c->srv);
-    conn_feed(c, b->base, (size_t)nread);
+    if (!c->pending.len && !c->close_after_write) used = conn_feed(c, b->base, n);
+    if (used < n && !c->close_after_write) buf_append(&c->pending, b->base + used, n - used);
+    conn_pump(c);
+}
+
+/* One step of a ready connection: a slice of its stream, or its pending bytes parsed (until
+ * the parser pauses again). */
+static void conn_step(struct conn *c)
+{
+    if (c->closing || c->close_after_write || c->hp.waiting) return;
+    refresh_date(c->srv);
+    c->hp.backlog = c->tcp.write_queue_size;
+    if (c->hp.stream) {
+        if (http_parser_stream(&c->hp, &c->out)) c->close_after_write = 1;
+        conn_progress(c);
+    } else if (c->pending.len) {
+        size_t used = conn_feed(c, c->pending.data, c->pending.len);
+        if (c->close_after_write || used == c->pending.len)
+            buf_free(&c->pending);
+        else
+            buf_consume(&c->pending, used);
+    }
+    conn_pump(c);
+}
+
+/* The loop's turn: one step for each connection that was ready when it began. */
+static void on_idle(uv_idle_t *h)
+{
+    struct srv *s = h->data;
+    struct conn *last = s->ready_tail;
+    while (s->ready) {
+        struct conn *c = s->ready;
+        ready_unlink(c);
+        conn_step(c);
+        if (c == last) break;
+    }
+    if (!s->ready) uv_idle_stop(h);
 }
 
 /* The http_parser's resume hook: a deferred answer is ready (on the loop thread). */
@@ -302,19 +477,33 @@ static void on_resume(struct http_parser *p)
         return;
     }
     refresh_date(c->srv);
-    if (http_parser_complete(&c->hp, &c->out)) {
-        c->close_after_write = 1;
-        conn_flush(c);
-        return;
+    c->hp.backlog = c->tcp.write_queue_size;
+    if (http_parser_complete(&c->hp, &c->out)) c->close_after_write = 1;
+    conn_pump(c);
+}
+
+/* Count the new connection under its client; over the limit it gets a 503 and is closed
+ * (before reading anything: a client at its limit holds nothing more than a moment). */
+static int conn_admit(struct conn *c)
+{
+    struct srv *s = c->srv;
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (!s->cfg->max_conns_per_client ||
+        uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
+        clients_key((struct sockaddr *)&ss, &c->client) != 0)
+        return 0;
+    if (clients_add(s->sh->clients, &c->client, s->cfg->max_conns_per_client) == 0) {
+        c->counted = 1;
+        return 0;
     }
-    struct buf rest = c->pending; /* parse what came while waiting */
-    buf_init(&c->pending);
-    if (rest.len)
-        conn_feed(c, rest.data, rest.len);
-    else
-        conn_flush(c);
-    buf_free(&rest);
-    if (!c->close_after_write && c->out.len < OUT_HIGH_WATER) conn_read(c, 1);
+    __atomic_fetch_add(&s->sh->refused, 1, __ATOMIC_RELAXED);
+    refresh_date(s);
+    http_parser_fail(&c->hp, REG_EUNAVAIL,
+                     "Too many connections from your address; close some and try again.", &c->out);
+    c->close_after_write = 1;
+    conn_pump(c);
+    return -1;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -337,13 +526,15 @@ static void on_connection(uv_stream_t *server, int status)
     c->hp.body_limit = api_body_limit;
     c->hp.resume = on_resume;
     c->hp.conn = c;
+    c->hp.high_water = OUT_HIGH_WATER;
+    c->hp.turn = TURN_REQUESTS;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || all > s->cfg->max_connections) {
         conn_close(c);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
     conn_deadline(c, s->cfg->idle_timeout_ms);
-    conn_read(c, 1);
+    if (conn_admit(c) == 0) conn_read(c, 1);
 }
 
 /* Stop this loop: no new connections, close every open one (on this loop's thread). */
@@ -354,6 +545,7 @@ static void loop_stop(struct srv *s)
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
     uv_close((uv_handle_t *)&s->makers, NULL);
+    uv_close((uv_handle_t *)&s->idle, NULL);
     if (s == s->sh->loops) {
         uv_close((uv_handle_t *)&s->sigint, NULL);
         uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -535,6 +727,7 @@ static int start_apps(struct shared *sh, const struct app **peers)
         if (rc) return rc;
         s->app.security_contact = sh->cfg->security_contact;
         s->app.connections = &sh->nconns;
+        s->app.conns_refused = &sh->refused;
         s->app.loop = &s->loop;
         s->app.peers = sh->nloops > 1 ? peers : NULL;
         s->app.npeers = sh->nloops > 1 ? (int)sh->nloops : 0;
@@ -562,7 +755,10 @@ int srv_run(const struct srv_config *cfg)
         sh->loops[i].sh = sh;
         sh->loops[i].cfg = cfg;
         uv_loop_init(&sh->loops[i].loop);
+        uv_idle_init(&sh->loops[i].loop, &sh->loops[i].idle);
+        sh->loops[i].idle.data = &sh->loops[i];
     }
+    sh->clients = clients_new();
     char url[256] = "";
     if ((rc = start_listeners(sh)) == 0) {
         bound_url(&sh->loops[0], url, sizeof url);
@@ -592,6 +788,7 @@ int srv_run(const struct srv_config *cfg)
         uv_loop_close(&s->loop);
     }
     store_close(sh->st);
+    clients_free(sh->clients);
 out_free:
     free(peers);
     free(sh->loops);
