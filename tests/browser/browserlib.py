@@ -185,7 +185,7 @@ def _load(server):
             prefixes[s].update((DEMO / s / "gs1-prefixes.txt").read_text().split())
     for s, d in decls:
         if "gtin" in d and not any(_gtin13(d["gtin"]).startswith(p) for p in prefixes[s]):
-            prefixes[s].add(_gtin13(d["gtin"])[:7])
+            prefixes[s].add(_gtin13(d["gtin"])[:12])  # the GTIN itself: valid for GTIN-8s too
     tokens = {s: add_manufacturer(server.data, s, n, prefixes=sorted(prefixes[s]))
               for s, n in MANUFACTURERS.items()}
     for s in MANUFACTURERS:
