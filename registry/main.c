@@ -2,6 +2,7 @@
 #include "auth.h"
 #include "srv.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,9 @@ int main(int argc, char **argv)
     struct srv_config cfg;
     srv_config_default(&cfg);
     if (parse_args(argc, argv, &cfg)) return 2;
+    /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store
+     * answers as storage_full; the default action of SIGXFSZ would kill the server instead. */
+    signal(SIGXFSZ, SIG_IGN);
     if (auth_init()) {
         fputs("seclabeld: cannot initialise libsodium\n", stderr);
         return 1;

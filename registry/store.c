@@ -1,8 +1,10 @@
 /* store.c: LMDB behind the store.h API: environment, tables, transactions, readers.
  *
  * Every LMDB result is translated here: MDB_NOTFOUND -> REG_ENOTFOUND, MDB_KEYEXIST ->
- * REG_EEXIST, MDB_MAP_FULL -> REG_ENOSPC, other LMDB errors -> REG_ESTORE (logged with LMDB's
- * own text), system errors -> -errno. */
+ * REG_EEXIST, MDB_MAP_FULL and the system's ENOSPC, EDQUOT and EFBIG -> REG_ENOSPC, other LMDB
+ * errors -> REG_ESTORE (logged with LMDB's own text), other system errors -> -errno. LMDB
+ * reports a write that stopped short as EIO, and that is what a full disk usually looks like: a
+ * write's EIO is REG_ENOSPC when there is no room left, otherwise REG_ESTORE (see st_err). */
 #include "store.h"
 
 #include "buf.h"
@@ -10,16 +12,22 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* The map is virtual address space, not disk: the file only grows as data is written. */
 #define STORE_MAP_SIZE ((size_t)16 << 30)
+/* After a short write, at most one write's worth of room is left: up to 64 pages, or one record
+ * of up to a few hundred KiB (see out_of_room). */
+#define STORE_ROOM_SLACK ((uint64_t)1 << 20)
 
 static const char *const table_names[STORE__TABLES] = {
     "products", "versions", "manufacturers", "tokens", "gtins", "owners", "changes"};
@@ -49,10 +57,40 @@ static int map_err(int rc)
     case MDB_KEYEXIST:
         return REG_EEXIST;
     case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
         return REG_ENOSPC;
     }
     if (rc > 0) return -rc; /* errno */
     fprintf(stderr, "seclabel: lmdb: %s\n", mdb_strerror(rc));
+    return REG_ESTORE;
+}
+
+/* Whether the database file has no room left to grow: its filesystem has (almost) nothing
+ * free, or it is at the process's file size limit (RLIMIT_FSIZE). A disk quota cannot be told
+ * this way: its short writes stay REG_ESTORE (a write that hits it head-on gives EDQUOT). */
+static int out_of_room(struct store *st)
+{
+    int fd;
+    struct stat s;
+    struct statvfs v;
+    struct rlimit r;
+    if (mdb_env_get_fd(st->env, &fd) || fstat(fd, &s)) return 0;
+    if (fstatvfs(fd, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < STORE_ROOM_SLACK) return 1;
+    return getrlimit(RLIMIT_FSIZE, &r) == 0 && r.rlim_cur != RLIM_INFINITY &&
+           (uint64_t)s.st_size + STORE_ROOM_SLACK > (uint64_t)r.rlim_cur;
+}
+
+/* map_err for calls that write to the file (put and del may spill pages, commit writes them).
+ * LMDB turns a write that stopped short into EIO (mdb.c: "short write, filesystem full?"), and
+ * a full disk or a file size limit stops a write short unless the write begins exactly at the
+ * limit; so EIO with no room left is REG_ENOSPC too. */
+static int st_err(struct store *st, int rc)
+{
+    if (rc != EIO) return map_err(rc);
+    if (out_of_room(st)) return REG_ENOSPC;
+    fprintf(stderr, "seclabel: lmdb: a write to the database failed: %s\n", strerror(rc));
     return REG_ESTORE;
 }
 
@@ -68,7 +106,7 @@ static int open_tables(struct store *st)
             return map_err(rc);
         }
     }
-    return map_err(mdb_txn_commit(txn));
+    return st_err(st, mdb_txn_commit(txn));
 }
 
 int store_open(const char *dir, struct store **out)
@@ -80,7 +118,7 @@ int store_open(const char *dir, struct store **out)
     if ((rc = map_err(mdb_env_set_maxdbs(st->env, STORE__TABLES))) ||
         (rc = map_err(mdb_env_set_mapsize(st->env, STORE_MAP_SIZE))) ||
         (rc = map_err(mdb_env_set_maxreaders(st->env, 256))) ||
-        (rc = map_err(mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
+        (rc = st_err(st, mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
         goto fail_env;
     int dead = 0;
     mdb_reader_check(st->env, &dead); /* free slots left by crashed readers */
@@ -114,9 +152,9 @@ int store_txn_begin(struct store *st, int write, struct store_txn **out)
 
 int store_txn_commit(struct store_txn *t)
 {
-    int rc = mdb_txn_commit(t->txn);
+    int rc = st_err(t->st, mdb_txn_commit(t->txn));
     free(t);
-    return map_err(rc);
+    return rc;
 }
 
 void store_txn_abort(struct store_txn *t)
@@ -142,13 +180,13 @@ int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     unsigned mf = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
-    return map_err(mdb_put(t->txn, t->st->dbi[tab], &k, &v, mf));
+    return st_err(t->st, mdb_put(t->txn, t->st->dbi[tab], &k, &v, mf));
 }
 
 int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t klen)
 {
     MDB_val k = {klen, (void *)key};
-    return map_err(mdb_del(t->txn, t->st->dbi[tab], &k, NULL));
+    return st_err(t->st, mdb_del(t->txn, t->st->dbi[tab], &k, NULL));
 }
 
 int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
