@@ -9,6 +9,8 @@
 #ifndef SECLABEL_SRV_H
 #define SECLABEL_SRV_H
 
+#include "store.h"
+
 struct srv_config {
     const char *listen;           /* "HOST:PORT" ("[::1]:8080" for IPv6); port 0 picks a free one */
     const char *data_dir;         /* LMDB environment directory, created if missing */
@@ -18,7 +20,8 @@ struct srv_config {
     unsigned request_timeout_ms; /* a request must arrive whole within this */
     unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */
     unsigned max_connections;
-    unsigned loops; /* event loops (threads); 0 or 1: one */
+    unsigned loops;          /* event loops (threads); 0 or 1: one */
+    struct store_opts store; /* the database map's sizes; zero: the defaults */
 };
 
 void srv_config_default(struct srv_config *cfg);

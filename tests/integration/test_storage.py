@@ -1,6 +1,7 @@
-"""Storage limits: on a full disk or at the process's file size limit a write is refused with
-507 storage_full and the JSON error, everything stored before stays readable, the server goes on
-serving, and `seclabel admin verify` finds the database sound."""
+"""Storage limits: the LMDB map starts small and grows as data arrives (seclabeld --map-size);
+at its maximum (--map-size-max), on a full disk or at the process's file size limit a write is
+refused with 507 storage_full and the JSON error, everything stored before stays readable, the
+server goes on serving, and `seclabel admin verify` finds the database sound."""
 import os
 import resource
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 from conftest import Server, add_manufacturer, cli, declaration
 
 MiB = 1 << 20
-# About 2.5 KB per stored record.
+# About 2.5 KB per stored record: a 1 MiB map holds a few hundred of them.
 FILLER = "tamper-evident enclosure, signed firmware, secure boot; " * 35
 
 
@@ -69,6 +70,43 @@ def refused_then_still_serving(server, token, stored):
     assert server.get("/healthz").status_code == 200
     assert server.get("/v1/products?limit=5").status_code == 200
     assert_readable(server, stored)
+
+
+def test_a_tiny_map_grows_as_data_arrives(tmp_path):
+    s = Server(tmp_path / "data", "--map-size", "1M")
+    try:
+        token = add_manufacturer(s.data, "acme", "Acme Devices Ltd")
+        stored, refused = fill(s, token, 0, 1000, 100)
+        assert refused is None, refused.text
+        assert (s.data / "data.mdb").stat().st_size > 3 * MiB
+        assert "database map now" in s.log()
+        assert_readable(s, stored)
+    finally:
+        s.stop()
+    assert_verifies(s.data)
+
+
+def test_the_map_at_its_maximum_refuses_writes_with_507(tmp_path):
+    data = tmp_path / "data"
+    s = Server(data, "--map-size", "1M", "--map-size-max", "2M")
+    try:
+        token = add_manufacturer(s.data, "acme", "Acme Devices Ltd")
+        stored, refused = fill(s, token, 0, 2000, 20)
+        assert refused is not None, "2 MiB held 2000 declarations of 3 KB?"
+        assert_full(refused)
+        assert len(stored) >= 200  # it did grow from 1 MiB to 2 MiB
+        refused_then_still_serving(s, token, stored)
+        assert (data / "data.mdb").stat().st_size <= 2 * MiB
+    finally:
+        s.stop()
+    assert_verifies(data)
+    # The same maximum after a restart: the data is there, and the map is still full.
+    s = Server(data, "--map-size", "1M", "--map-size-max", "2M")
+    try:
+        assert_readable(s, stored)
+        assert_full(s.put("/v1/products/acme-dev-999999", token, json=decl(999999)))
+    finally:
+        s.stop()
 
 
 def file_size_limit(limit):
