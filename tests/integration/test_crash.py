@@ -5,6 +5,9 @@ directory every write the server acknowledged is there as acknowledged (the prod
 is at least the acknowledged one, and that version holds what was sent), and no refused write
 is: the other maker's products never change, a withdrawn product never changes again.
 
+The server starts each time with a 1 MiB map, so kills also land while the map grows and
+restarts begin with a map smaller than the data.
+
 SECLABEL_CRASH_CYCLES sets the number of kill/restart cycles (default 4, about 10 s);
 SECLABEL_CRASH_SEED replays a run (the seed is printed; run pytest with -s to see the totals).
 """
@@ -24,6 +27,7 @@ MAKERS = {"acme": "Acme Devices Ltd", "nordlicht": "Nordlicht Elektronik GmbH"}
 WRITERS_PER_MAKER = 2
 PRODUCTS_PER_WRITER = 40
 TARGETS_PER_MAKER = 4  # written once; the other maker's attempts aim at them
+SERVER_ARGS = ("--quiet", "--map-size", "1M")
 
 
 def decl(maker, pid, tag):
@@ -242,7 +246,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     print("\ncrash test: seed %d, %d cycles" % (SEED, CYCLES))
     rnd = random.Random(SEED)
     data = tmp_path / "data"
-    server = Server(data, "--quiet")
+    server = Server(data, *SERVER_ARGS)
     ledger = Ledger()
     ctl = Control(server.url)
     try:
@@ -268,7 +272,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
             server.stop(signal.SIGKILL)
             ctl.pause()
             assert_verifies(data)
-            server = Server(data, "--quiet")
+            server = Server(data, *SERVER_ARGS)
             checked += check(server, ledger, targets, ledger.take_unchecked())
             assert not ledger.mismatch, ledger.mismatch[:3]
             if cycle + 1 < CYCLES:
