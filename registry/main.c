@@ -1,7 +1,11 @@
 /* main.c: seclabeld's command line: options -> struct srv_config -> srv_run(). Nothing else. */
 #include "auth.h"
 #include "srv.h"
+#include "store.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,12 @@ static const char usage[] =
     "                           e.g. behind a reverse proxy, where every client is the proxy)\n"
     "  --loops N                event loops, each on its own thread and core (default 1;\n"
     "                           at most 64); they share the port through SO_REUSEPORT\n"
+    "  --map-size SIZE          the database map to begin with (default 16G, or the maximum\n"
+    "                           if smaller; at least 1M); it doubles when it fills up\n"
+    "  --map-size-max SIZE      the map never grows past this; a write that needs more is\n"
+    "                           refused with 507 storage_full (default: as far as the disk\n"
+    "                           has room)\n"
+    "                           SIZE: bytes, or a number with K, M, G or T (powers of 1024)\n"
     "  --version, --help\n";
 
 /* A base URL safe to put into pages and JSON unescaped: http(s), no quotes, spaces or
@@ -64,6 +74,25 @@ static int num_arg(const char *name, const char *v, unsigned *out)
         return -1;
     }
     *out = (unsigned)n;
+    return 0;
+}
+
+/* A size in bytes: digits with an optional K, M, G or T suffix (powers of 1024), at least
+ * STORE_MAP_MIN. */
+static int size_arg(const char *name, const char *v, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    const char *units = "KMGT", *u = *end ? strchr(units, *end & ~0x20) : NULL;
+    unsigned shift = u ? 10 * (unsigned)(u - units + 1) : 0;
+    if (*v < '0' || *v > '9' || errno || (*end && (!u || end[1])) || n > (SIZE_MAX >> shift) ||
+        (n << shift) < STORE_MAP_MIN) {
+        fprintf(stderr, "seclabeld: %s needs a size of at least 1M, such as 64M or 16G, not '%s'\n",
+                name, v);
+        return -1;
+    }
+    *out = (size_t)(n << shift);
     return 0;
 }
 
@@ -122,10 +151,19 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
                 fprintf(stderr, "seclabeld: --loops is 1 to 64\n");
                 return -1;
             }
+        } else if (!strcmp(a, "--map-size")) {
+            if (size_arg(a, v, &cfg->store.map_size)) return -1;
+        } else if (!strcmp(a, "--map-size-max")) {
+            if (size_arg(a, v, &cfg->store.map_size_max)) return -1;
         } else {
             fprintf(stderr, "seclabeld: unknown option: %s (see --help)\n", a);
             return -1;
         }
+    }
+    if (cfg->store.map_size && cfg->store.map_size_max &&
+        cfg->store.map_size > cfg->store.map_size_max) {
+        fprintf(stderr, "seclabeld: --map-size is larger than --map-size-max\n");
+        return -1;
     }
     return 0;
 }
@@ -135,6 +173,9 @@ int main(int argc, char **argv)
     struct srv_config cfg;
     srv_config_default(&cfg);
     if (parse_args(argc, argv, &cfg)) return 2;
+    /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store
+     * answers as storage_full; the default action of SIGXFSZ would kill the server instead. */
+    signal(SIGXFSZ, SIG_IGN);
     if (auth_init()) {
         fputs("seclabeld: cannot initialise libsodium\n", stderr);
         return 1;

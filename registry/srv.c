@@ -666,7 +666,7 @@ static void start_signals(struct srv *s)
 /* The database, locked for this server, with its indexes up to date. */
 static int open_store(const struct srv_config *cfg, struct store **st)
 {
-    int rc = store_open(cfg->data_dir, st);
+    int rc = store_open_opts(cfg->data_dir, &cfg->store, st);
     if (!rc && (rc = store_lock_server(cfg->data_dir)) == REG_EEXIST) {
         fprintf(stderr, "seclabeld: another seclabeld is already serving %s\n", cfg->data_dir);
         store_close(*st);

@@ -9,6 +9,8 @@
 #ifndef SECLABEL_SRV_H
 #define SECLABEL_SRV_H
 
+#include "store.h"
+
 #define SRV_DEFAULT_CONNS_PER_CLIENT 256
 
 struct srv_config {
@@ -23,6 +25,7 @@ struct srv_config {
     unsigned max_conns_per_client; /* connections one client (an IPv4 address or an IPv6 /64)
                                       may hold; more get 503 and are closed. 0: no limit */
     unsigned loops;                /* event loops (threads); 0 or 1: one */
+    struct store_opts store;       /* the database map's sizes; zero: the defaults */
 };
 
 void srv_config_default(struct srv_config *cfg);

@@ -1,8 +1,26 @@
-/* store.c: LMDB behind the store.h API: environment, tables, transactions, readers.
+/* store.c: LMDB behind the store.h API: environment, tables, transactions, readers, and the
+ * map that grows.
  *
  * Every LMDB result is translated here: MDB_NOTFOUND -> REG_ENOTFOUND, MDB_KEYEXIST ->
- * REG_EEXIST, MDB_MAP_FULL -> REG_ENOSPC, other LMDB errors -> REG_ESTORE (logged with LMDB's
- * own text), system errors -> -errno. */
+ * REG_EEXIST, MDB_MAP_FULL (at the map's maximum) and the system's ENOSPC, EDQUOT and EFBIG ->
+ * REG_ENOSPC, other LMDB errors -> REG_ESTORE (logged with LMDB's own text), other system
+ * errors -> -errno. LMDB reports a write that stopped short as EIO, and that is what a full
+ * disk usually looks like: a write's EIO is REG_ENOSPC when there is no room left, otherwise
+ * REG_ESTORE (see st_err).
+ *
+ * Growing the map (store.h says when): mdb_env_set_mapsize() moves the map, so it may run only
+ * while no transaction of this process is open. Every transaction holds st->remap shared; the
+ * grower holds it exclusively. A write transaction that finds the map full must be aborted
+ * before the map can change, so it keeps every put and del it made (t->redo). After the map
+ * grew, a new write transaction that starts from the same committed state (the same LMDB
+ * transaction id: nobody wrote in between) gets the same operations again, which give the same
+ * results, and the caller's transaction carries on where it failed. This keeps the retry inside
+ * the store: callers are ordinary begin/put/commit code and never see the growth. So that no
+ * other thread commits between the abort and the redo, write transactions of this process also
+ * take turns on st->writer for their whole life (LMDB serialises them anyway); only another
+ * process can come between, and then the write fails with REG_EUNAVAIL.
+ *
+ * Lock order: st->writer, then st->remap, then LMDB's own locks. */
 #include "store.h"
 
 #include "buf.h"
@@ -10,16 +28,24 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
-/* The map is virtual address space, not disk: the file only grows as data is written. */
-#define STORE_MAP_SIZE ((size_t)16 << 30)
+/* After a short write, at most one write's worth of room is left: up to 64 pages, or one record
+ * of up to a few hundred KiB (see out_of_room). */
+#define STORE_ROOM_SLACK ((uint64_t)1 << 20)
 
 static const char *const table_names[STORE__TABLES] = {
     "products", "versions", "manufacturers", "tokens", "gtins", "owners", "changes", "meta"};
@@ -27,11 +53,29 @@ static const char *const table_names[STORE__TABLES] = {
 struct store {
     MDB_env *env;
     MDB_dbi dbi[STORE__TABLES];
+    pthread_rwlock_t remap; /* shared: a transaction is open; exclusive: the map changes */
+    pthread_mutex_t writer; /* held by this process's write transaction, for its whole life */
+    atomic_int growing;     /* threads waiting to change the map, or changing it */
+    size_t map_max;         /* store_opts.map_size_max */
+    int broken;             /* a new map could not be made: nothing can be read any more */
+};
+
+/* One put or del of a write transaction, as kept for a redo; the key and value follow it. */
+struct redo_op {
+    int rc; /* what LMDB answered: 0, MDB_KEYEXIST or MDB_NOTFOUND */
+    unsigned char del, tab;
+    unsigned flags; /* MDB_* put flags */
+    size_t klen, vlen;
 };
 
 struct store_txn {
     struct store *st;
-    MDB_txn *txn;
+    MDB_txn *txn; /* NULL once a failure has ended it */
+    int write;
+    unsigned scans;  /* store_scan calls running in it: their cursors would not survive a redo */
+    size_t id;       /* write: LMDB's transaction id */
+    size_t grow;     /* non-zero: a write in a scan found this map size full; grow at the end */
+    struct buf redo; /* write: every put and del so far (struct redo_op, key, value) */
 };
 
 struct store_reader {
@@ -49,12 +93,202 @@ static int map_err(int rc)
     case MDB_KEYEXIST:
         return REG_EEXIST;
     case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
         return REG_ENOSPC;
     }
     if (rc > 0) return -rc; /* errno */
     fprintf(stderr, "seclabel: lmdb: %s\n", mdb_strerror(rc));
     return REG_ESTORE;
 }
+
+/* Whether the database file has no room left to grow: its filesystem has (almost) nothing
+ * free, or it is at the process's file size limit (RLIMIT_FSIZE). A disk quota cannot be told
+ * this way: its short writes stay REG_ESTORE (a write that hits it head-on gives EDQUOT). */
+static int out_of_room(struct store *st)
+{
+    int fd;
+    struct stat s;
+    struct statvfs v;
+    struct rlimit r;
+    if (mdb_env_get_fd(st->env, &fd) || fstat(fd, &s)) return 0;
+    if (fstatvfs(fd, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < STORE_ROOM_SLACK) return 1;
+    return getrlimit(RLIMIT_FSIZE, &r) == 0 && r.rlim_cur != RLIM_INFINITY &&
+           (uint64_t)s.st_size + STORE_ROOM_SLACK > (uint64_t)r.rlim_cur;
+}
+
+/* map_err for calls that write to the file (put and del may spill pages, commit writes them).
+ * LMDB turns a write that stopped short into EIO (mdb.c: "short write, filesystem full?"), and
+ * a full disk or a file size limit stops a write short unless the write begins exactly at the
+ * limit; so EIO with no room left is REG_ENOSPC too. */
+static int st_err(struct store *st, int rc)
+{
+    if (rc != EIO) return map_err(rc);
+    if (out_of_room(st)) return REG_ENOSPC;
+    fprintf(stderr, "seclabel: lmdb: a write to the database failed: %s\n", strerror(rc));
+    return REG_ESTORE;
+}
+
+/* --- The lock that keeps the map still ------------------------------------------------------
+ * The stores whose lock this thread holds shared, and how many of its transactions hold it: a
+ * thread may open a transaction while it has one open, and a second rdlock on a
+ * writer-preferring lock would wait behind a grower that waits for the first. */
+#define HELD_MAX 4
+struct held {
+    const struct store *st;
+    unsigned n;
+};
+/* __thread: GNU for _Thread_local, which cppcheck 2.10 misreads. */
+static __thread struct held held_here[HELD_MAX];
+
+static struct held *held_of(const struct store *st)
+{
+    for (int i = 0; i < HELD_MAX; i++)
+        if (held_here[i].n && held_here[i].st == st) return &held_here[i];
+    return NULL;
+}
+
+static unsigned holds(const struct store *st)
+{
+    const struct held *h = held_of(st);
+    return h ? h->n : 0;
+}
+
+static int hold(struct store *st)
+{
+    struct held *h = held_of(st);
+    if (h) {
+        h->n++;
+        return 0;
+    }
+    for (int i = 0; i < HELD_MAX; i++)
+        if (held_here[i].n == 0) {
+            pthread_rwlock_rdlock(&st->remap);
+            held_here[i].st = st;
+            held_here[i].n = 1;
+            return 0;
+        }
+    return REG_EINTERNAL; /* transactions of more than HELD_MAX stores open in one thread */
+}
+
+static void release(struct store *st)
+{
+    struct held *h = held_of(st);
+    if (h && --h->n == 0) pthread_rwlock_unlock(&st->remap);
+}
+
+/* --- Changing the map ----------------------------------------------------------------------- */
+
+static size_t map_now(struct store *st)
+{
+    MDB_envinfo info;
+    mdb_env_info(st->env, &info);
+    return info.me_mapsize;
+}
+
+/* How large the map may grow: map_max, or the file plus the free space on its filesystem. */
+static size_t map_ceiling(struct store *st)
+{
+    if (st->map_max) return st->map_max;
+    int fd;
+    struct stat s;
+    struct statvfs v;
+    if (mdb_env_get_fd(st->env, &fd) || fstat(fd, &s) || fstatvfs(fd, &v)) return 0;
+    return (size_t)s.st_size + (size_t)v.f_bavail * v.f_frsize;
+}
+
+/* mdb_env_set_mapsize() drops the old map before it makes the new one, and if that fails there
+ * is no map at all: so first make sure the address space is there. */
+static int set_map(struct store *st, size_t size)
+{
+    void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "seclabel: no address space for a database map of %zu bytes\n", size);
+        return REG_ENOSPC;
+    }
+    munmap(p, size);
+    int rc = mdb_env_set_mapsize(st->env, size);
+    if (rc) {
+        st->broken = 1;
+        fprintf(stderr, "seclabel: cannot map %zu bytes of the database: %s\n", size,
+                mdb_strerror(rc));
+        return REG_ESTORE;
+    }
+    fprintf(stderr, "seclabel: database map now %zu bytes\n", map_now(st));
+    return 0;
+}
+
+enum remap_why {
+    GROW, /* a write found the map full */
+    ADOPT /* another process made the database larger than the map (MDB_MAP_RESIZED) */
+};
+
+/* Change the map; the caller holds no transaction of this store open. GROW: the map was `seen`
+ * bytes when a write found it full: double it, at most to the ceiling (REG_ENOSPC if it is
+ * there). ADOPT: map all the data, growing the map as GROW would where the ceiling allows. */
+static int remap(struct store *st, size_t seen, enum remap_why why)
+{
+    atomic_fetch_add(&st->growing, 1);
+    pthread_rwlock_wrlock(&st->remap);
+    MDB_envinfo info;
+    MDB_stat s;
+    mdb_env_info(st->env, &info);
+    mdb_env_stat(st->env, &s);
+    size_t cur = info.me_mapsize, used = (info.me_last_pgno + 1) * (size_t)s.ms_psize;
+    int rc = 0;
+    if (st->broken)
+        rc = REG_ESTORE;
+    else if ((why == GROW && cur > seen) || (why == ADOPT && used <= cur))
+        rc = 0; /* another thread did it meanwhile */
+    else {
+        size_t want = cur <= SIZE_MAX / 2 ? cur * 2 : SIZE_MAX, ceiling = map_ceiling(st);
+        if (want > ceiling) want = ceiling;
+        want -= want % s.ms_psize;
+        if (why == GROW && want <= cur)
+            rc = REG_ENOSPC;
+        else
+            rc = set_map(st, want > used ? (want > cur ? want : cur) : used);
+    }
+    pthread_rwlock_unlock(&st->remap);
+    atomic_fetch_sub(&st->growing, 1);
+    return rc;
+}
+
+/* Take st->writer. A thread that has another transaction open holds st->remap already, so it
+ * must not wait for a writer that is waiting to change the map (that writer waits for this
+ * thread): it gives up with REG_EUNAVAIL when a change of the map is under way. */
+static int writer_lock(struct store *st)
+{
+    if (!holds(st)) return -pthread_mutex_lock(&st->writer);
+    while (pthread_mutex_trylock(&st->writer) != 0) {
+        if (atomic_load(&st->growing)) return REG_EUNAVAIL;
+        sched_yield();
+    }
+    return 0;
+}
+
+/* Begin (or, with renew, renew *txn) an LMDB transaction and hold the lock while it is open;
+ * a database another process has grown past the map is adopted first. */
+static int begin(struct store *st, unsigned flags, int renew, MDB_txn **txn)
+{
+    for (int tries = 0;; tries++) {
+        int rc = hold(st);
+        if (rc) return rc;
+        if (st->broken)
+            rc = REG_ESTORE;
+        else if ((rc = renew ? mdb_txn_renew(*txn) : mdb_txn_begin(st->env, NULL, flags, txn)))
+            rc = rc == MDB_MAP_RESIZED ? REG_EUNAVAIL : map_err(rc);
+        else
+            return 0;
+        release(st);
+        /* The map cannot change while this thread holds another transaction open. */
+        if (rc != REG_EUNAVAIL || tries == 3 || holds(st)) return rc;
+        if ((rc = remap(st, 0, ADOPT))) return rc;
+    }
+}
+
+/* --- Environment ---------------------------------------------------------------------------- */
 
 static int open_tables(struct store *st)
 {
@@ -68,22 +302,41 @@ static int open_tables(struct store *st)
             return map_err(rc);
         }
     }
-    return map_err(mdb_txn_commit(txn));
+    return st_err(st, mdb_txn_commit(txn));
 }
 
-int store_open(const char *dir, struct store **out)
+/* The rwlock prefers writers: a grower waiting for it stops new transactions from starting,
+ * or a steady stream of overlapping reads and writes could keep it waiting for ever (glibc's
+ * default prefers readers). */
+static void lock_init(pthread_rwlock_t *l)
 {
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(l, &a);
+    pthread_rwlockattr_destroy(&a);
+}
+
+int store_open_opts(const char *dir, const struct store_opts *opts, struct store **out)
+{
+    size_t max = opts ? opts->map_size_max : 0;
+    size_t map = opts && opts->map_size ? opts->map_size : STORE_MAP_DEFAULT;
+    if (max && map > max && !(opts && opts->map_size)) map = max;
+    if (map < STORE_MAP_MIN || (max && max < map)) return -EINVAL;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -errno;
     struct store *st = xcalloc(1, sizeof *st);
+    st->map_max = max;
     int rc = map_err(mdb_env_create(&st->env));
     if (rc) goto fail_free;
     if ((rc = map_err(mdb_env_set_maxdbs(st->env, STORE__TABLES))) ||
-        (rc = map_err(mdb_env_set_mapsize(st->env, STORE_MAP_SIZE))) ||
+        (rc = map_err(mdb_env_set_mapsize(st->env, map))) ||
         (rc = map_err(mdb_env_set_maxreaders(st->env, 256))) ||
-        (rc = map_err(mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
+        (rc = st_err(st, mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
         goto fail_env;
     int dead = 0;
     mdb_reader_check(st->env, &dead); /* free slots left by crashed readers */
+    lock_init(&st->remap);
+    pthread_mutex_init(&st->writer, NULL);
     *out = st;
     return 0;
 fail_env:
@@ -93,42 +346,150 @@ fail_free:
     return rc;
 }
 
+int store_open(const char *dir, struct store **out)
+{
+    return store_open_opts(dir, NULL, out);
+}
+
 void store_close(struct store *st)
 {
     if (!st) return;
     mdb_env_close(st->env);
+    pthread_rwlock_destroy(&st->remap);
+    pthread_mutex_destroy(&st->writer);
     free(st);
 }
+
+/* --- Transactions --------------------------------------------------------------------------- */
 
 int store_txn_begin(struct store *st, int write, struct store_txn **out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &txn);
-    if (rc) return map_err(rc);
-    struct store_txn *t = xmalloc(sizeof *t);
+    int rc = write ? writer_lock(st) : 0;
+    if (!rc && (rc = begin(st, write ? 0 : MDB_RDONLY, 0, &txn)) && write)
+        pthread_mutex_unlock(&st->writer);
+    if (rc) return rc;
+    struct store_txn *t = xcalloc(1, sizeof *t);
     t->st = st;
     t->txn = txn;
+    t->write = write;
+    if (write) t->id = mdb_txn_id(txn);
     *out = t;
     return 0;
 }
 
+static int apply(struct store_txn *t, const struct redo_op *op, const void *key, const void *val)
+{
+    MDB_val k = {op->klen, (void *)key}, v = {op->vlen, (void *)val};
+    MDB_dbi dbi = t->st->dbi[op->tab];
+    return op->del ? mdb_del(t->txn, dbi, &k, NULL) : mdb_put(t->txn, dbi, &k, &v, op->flags);
+}
+
+/* Do t's operations again in its fresh LMDB transaction: 0, MDB_MAP_FULL, or REG_ESTORE if one
+ * answers differently (it cannot: the same operations on the same state). */
+static int replay(struct store_txn *t)
+{
+    size_t at = 0;
+    while (at < t->redo.len) {
+        struct redo_op op;
+        memcpy(&op, t->redo.data + at, sizeof op);
+        const char *key = t->redo.data + at + sizeof op;
+        int rc = apply(t, &op, key, key + op.klen);
+        if (rc == MDB_MAP_FULL) return rc;
+        if (rc != op.rc) {
+            fprintf(stderr, "seclabel: lmdb: a redone write answered %s\n", mdb_strerror(rc));
+            return REG_ESTORE;
+        }
+        at += sizeof op + op.klen + op.vlen;
+    }
+    return 0;
+}
+
+/* t's LMDB transaction found the map full (and has ended already if `ended`): grow the map and
+ * bring a new LMDB transaction to where t's was. 0, or why not; t is then good only for abort. */
+static int regrow(struct store_txn *t, int ended)
+{
+    struct store *st = t->st;
+    for (;;) {
+        size_t seen = map_now(st);
+        if (!ended) mdb_txn_abort(t->txn);
+        t->txn = NULL;
+        if (holds(st) > 1) return REG_ENOSPC; /* the thread has another transaction open */
+        release(st);
+        int rc = remap(st, seen, GROW);
+        hold(st); /* cannot fail: the slot just released is free */
+        if (rc) return rc;
+        if ((rc = mdb_txn_begin(st->env, NULL, 0, &t->txn))) {
+            t->txn = NULL;
+            return rc == MDB_MAP_RESIZED ? REG_EUNAVAIL : map_err(rc);
+        }
+        /* Another process wrote meanwhile (this one's writers wait for st->writer): what the
+         * transaction read may be different now. */
+        if (mdb_txn_id(t->txn) != t->id) return REG_EUNAVAIL;
+        if ((rc = replay(t)) != MDB_MAP_FULL) return rc;
+        ended = 0;
+    }
+}
+
+/* One put or del: kept for a redo, and redone with the rest when the map is full. */
+static int write_op(struct store_txn *t, struct redo_op *op, const void *key, const void *val)
+{
+    if (!t->txn) return REG_ESTORE;
+    int rc = apply(t, op, key, val);
+    while (rc == MDB_MAP_FULL && t->write && !t->scans) {
+        if ((rc = regrow(t, 0))) return rc;
+        rc = apply(t, op, key, val);
+    }
+    if (rc == MDB_MAP_FULL && t->write) t->grow = map_now(t->st);
+    if (t->write && (rc == MDB_SUCCESS || rc == MDB_KEYEXIST || rc == MDB_NOTFOUND)) {
+        op->rc = rc;
+        buf_append(&t->redo, op, sizeof *op);
+        buf_append(&t->redo, key, op->klen);
+        buf_append(&t->redo, val, op->vlen);
+    }
+    return st_err(t->st, rc);
+}
+
+/* End t (aborting its LMDB transaction if still open), free it, and grow the map if a write
+ * in a scan asked for it. */
+static void txn_end(struct store_txn *t)
+{
+    struct store *st = t->st;
+    size_t grow = t->grow;
+    int write = t->write;
+    if (t->txn) mdb_txn_abort(t->txn);
+    release(st);
+    buf_free(&t->redo);
+    free(t);
+    if (grow && !holds(st)) remap(st, grow, GROW);
+    if (write) pthread_mutex_unlock(&st->writer);
+}
+
 int store_txn_commit(struct store_txn *t)
 {
-    int rc = mdb_txn_commit(t->txn);
-    free(t);
-    return map_err(rc);
+    int rc = REG_ESTORE;
+    while (t->txn) {
+        int mrc = mdb_txn_commit(t->txn); /* ends the LMDB transaction, even when it fails */
+        t->txn = NULL;
+        if (mrc != MDB_MAP_FULL || !t->write) {
+            rc = st_err(t->st, mrc);
+            break;
+        }
+        if ((rc = regrow(t, 1))) break; /* a new LMDB transaction, if any, is aborted below */
+    }
+    txn_end(t);
+    return rc;
 }
 
 void store_txn_abort(struct store_txn *t)
 {
-    if (!t) return;
-    mdb_txn_abort(t->txn);
-    free(t);
+    if (t) txn_end(t);
 }
 
 int store_get(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
               struct store_val *out)
 {
+    if (!t->txn) return REG_ESTORE;
     MDB_val k = {klen, (void *)key}, v;
     int rc = mdb_get(t->txn, t->st->dbi[tab], &k, &v);
     if (rc) return map_err(rc);
@@ -140,15 +501,15 @@ int store_get(struct store_txn *t, enum store_table tab, const void *key, size_t
 int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
               const void *val, size_t vlen, unsigned flags)
 {
-    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    unsigned mf = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
-    return map_err(mdb_put(t->txn, t->st->dbi[tab], &k, &v, mf));
+    struct redo_op op = {.tab = (unsigned char)tab, .klen = klen, .vlen = vlen};
+    op.flags = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
+    return write_op(t, &op, key, val);
 }
 
 int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t klen)
 {
-    MDB_val k = {klen, (void *)key};
-    return map_err(mdb_del(t->txn, t->st->dbi[tab], &k, NULL));
+    struct redo_op op = {.del = 1, .tab = (unsigned char)tab, .klen = klen};
+    return write_op(t, &op, key, "");
 }
 
 int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
@@ -169,8 +530,10 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
                     const void *start, size_t slen, store_scan_fn fn, void *ctx)
 {
     MDB_cursor *cur;
+    if (!t->txn) return REG_ESTORE;
     int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
     if (rc) return map_err(rc);
+    t->scans++;
     MDB_val k = {plen, (void *)prefix}, v;
     if (start && key_after(start, slen, prefix, plen)) {
         k.mv_size = slen;
@@ -186,6 +549,7 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
+    t->scans--;
     if (out < 0) return out;
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return map_err(rc);
     return 0;
@@ -194,6 +558,7 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
 int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key)
 {
     MDB_cursor *cur;
+    if (!t->txn) return REG_ESTORE;
     int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
     if (rc) return map_err(rc);
     MDB_val k, v;
@@ -211,7 +576,11 @@ int store_backup(struct store *st, const char *dest)
     char path[4096];
     snprintf(path, sizeof path, "%s/data.mdb", dest);
     if (access(path, F_OK) == 0) return REG_EEXIST;
-    return map_err(mdb_env_copy2(st->env, dest, MDB_CP_COMPACT));
+    int rc = hold(st); /* the copy reads the map */
+    if (rc) return rc;
+    rc = map_err(mdb_env_copy2(st->env, dest, MDB_CP_COMPACT));
+    release(st);
+    return rc;
 }
 
 static int lock_fd(const char *dir)
@@ -251,10 +620,12 @@ int store_stats(struct store_txn *t, struct store_stats *out)
 {
     MDB_envinfo info;
     MDB_stat s;
+    if (!t->txn) return REG_ESTORE;
     int rc = mdb_env_info(t->st->env, &info);
     if (!rc) rc = mdb_env_stat(t->st->env, &s);
     if (rc) return map_err(rc);
     out->bytes = (info.me_last_pgno + 1) * (size_t)s.ms_psize;
+    out->map = info.me_mapsize;
     for (int i = 0; i < STORE__TABLES; i++) {
         if ((rc = mdb_stat(t->txn, t->st->dbi[i], &s))) return map_err(rc);
         out->entries[i] = s.ms_entries;
@@ -265,22 +636,26 @@ int store_stats(struct store_txn *t, struct store_stats *out)
 int store_count(struct store_txn *t, enum store_table tab, size_t *out)
 {
     MDB_stat s;
+    if (!t->txn) return REG_ESTORE;
     int rc = mdb_stat(t->txn, t->st->dbi[tab], &s);
     if (rc) return map_err(rc);
     *out = s.ms_entries;
     return 0;
 }
 
+/* A reset read transaction holds no pointer into the map (renew reads the meta page again), so
+ * the reader holds the lock only between begin and end. */
 int store_reader_new(struct store *st, struct store_reader **out)
 {
     struct store_reader *rd = xcalloc(1, sizeof *rd);
     rd->t.st = st;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rd->t.txn);
+    int rc = begin(st, MDB_RDONLY, 0, &rd->t.txn);
     if (rc) {
         free(rd);
-        return map_err(rc);
+        return rc;
     }
     mdb_txn_reset(rd->t.txn);
+    release(st);
     *out = rd;
     return 0;
 }
@@ -288,6 +663,7 @@ int store_reader_new(struct store *st, struct store_reader **out)
 void store_reader_free(struct store_reader *rd)
 {
     if (!rd) return;
+    store_reader_end(rd);
     mdb_txn_abort(rd->t.txn);
     free(rd);
 }
@@ -295,8 +671,8 @@ void store_reader_free(struct store_reader *rd)
 int store_reader_begin(struct store_reader *rd, struct store_txn **out)
 {
     if (rd->active) store_reader_end(rd);
-    int rc = mdb_txn_renew(rd->t.txn);
-    if (rc) return map_err(rc);
+    int rc = begin(rd->t.st, MDB_RDONLY, 1, &rd->t.txn);
+    if (rc) return rc;
     rd->active = 1;
     *out = &rd->t;
     return 0;
@@ -306,5 +682,6 @@ void store_reader_end(struct store_reader *rd)
 {
     if (!rd->active) return;
     mdb_txn_reset(rd->t.txn);
+    release(rd->t.st);
     rd->active = 0;
 }

@@ -19,7 +19,20 @@
  *
  * Readers: a server loop keeps one reader (store_reader_new) and calls store_reader_begin/_end
  * around each request; LMDB then resets and renews one read transaction instead of creating
- * one per request. A reader belongs to one thread at a time (the env uses MDB_NOTLS). */
+ * one per request. A reader belongs to one thread at a time (the env uses MDB_NOTLS).
+ *
+ * The map: LMDB maps the database file into memory, at most `map size` bytes of it. The map
+ * starts at store_opts.map_size; a write that finds it full makes it twice as large (never past
+ * map_size_max) and is redone, so callers never see the growth. Changing the map needs every
+ * transaction of the process closed: each holds the store's lock shared while it is open (a
+ * reader between store_reader_begin and _end), so a transaction must begin and end on the same
+ * thread, and no thread may keep one open while it waits for something else (an event loop
+ * ends its transaction before it returns to the loop). When another process (`seclabel admin`)
+ * has grown the database past this process's map, the next transaction adopts the new size.
+ *
+ * Full storage: a full map at its maximum, a full filesystem, a disk quota or the process's
+ * file size limit all give REG_ENOSPC; the write that met it is not made and what was committed
+ * before stays as it was. */
 #ifndef SECLABEL_STORE_H
 #define SECLABEL_STORE_H
 
@@ -48,11 +61,28 @@ struct store_val {
 
 #define STORE_NOOVERWRITE 1u
 
-/* Open (creating if needed, mode 0700) the database in directory `dir`. */
+/* The map's initial size by default, and the smallest map accepted. The default is virtual
+ * address space, not disk: the file only grows as data is written. */
+#define STORE_MAP_DEFAULT ((size_t)16 << 30)
+#define STORE_MAP_MIN ((size_t)1 << 20)
+
+struct store_opts {
+    size_t map_size;     /* initial map (0: STORE_MAP_DEFAULT, or map_size_max if smaller) */
+    size_t map_size_max; /* the map never grows past this (0: as far as the filesystem has
+                          * room: the file's size plus the space free on its filesystem) */
+};
+
+/* Open (creating if needed, mode 0700) the database in directory `dir`, with the map sizes of
+ * opts (NULL: the defaults). -EINVAL for a size below STORE_MAP_MIN or map_size > map_size_max.
+ * A database larger than map_size gets a map as large as the database. */
+int store_open_opts(const char *dir, const struct store_opts *opts, struct store **out);
+/* The same with the default map sizes. */
 int store_open(const char *dir, struct store **out);
 void store_close(struct store *st);
 
-/* Begin a transaction; write transactions serialise across threads and processes. */
+/* Begin a transaction; write transactions serialise across threads and processes. A write
+ * that fails with REG_ENOSPC, REG_EUNAVAIL (another process wrote while the map grew: try
+ * again) or any other error leaves the transaction good only for store_txn_abort(). */
 int store_txn_begin(struct store *st, int write, struct store_txn **out);
 int store_txn_commit(struct store_txn *txn);
 void store_txn_abort(struct store_txn *txn);
@@ -67,7 +97,9 @@ int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t
 
 /* Call fn for each entry whose key starts with prefix (all entries if plen == 0), in key order,
  * from the first key. fn returns 0 to go on, 1 to stop, or a
- * negative code, which store_scan returns. Keys and values are borrowed for the call only. */
+ * negative code, which store_scan returns. Keys and values are borrowed for the call only.
+ * A write made by fn that finds the map full is not redone (the scan's cursor would not survive
+ * it): it fails with REG_ENOSPC and the map grows when the transaction is aborted. */
 typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
 int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                store_scan_fn fn, void *ctx);
@@ -91,6 +123,7 @@ int store_server_running(const char *dir);
 /* Size and record counts, for monitoring. */
 struct store_stats {
     size_t bytes;                  /* pages in use x page size */
+    size_t map;                    /* the map's size now (see the file comment) */
     size_t entries[STORE__TABLES]; /* records per table */
 };
 int store_stats(struct store_txn *t, struct store_stats *out);

@@ -23,7 +23,7 @@ EXAMPLES = ROOT / "schema" / "examples"
 class Server:
     """A running seclabeld with its data directory."""
 
-    def __init__(self, data_dir, *extra):
+    def __init__(self, data_dir, *extra, preexec_fn=None):
         self.data = pathlib.Path(data_dir)
         self.args = [str(BIN / "seclabeld"), "--listen", "127.0.0.1:0", "--data", str(self.data),
                      *extra]
@@ -31,7 +31,7 @@ class Server:
         self.log_path = self.data.parent / (self.data.name + ".log")
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log_file,
-                                     text=True)
+                                     text=True, preexec_fn=preexec_fn)
         line = self.proc.stdout.readline()
         self.first_line = line
         m = re.search(r"listening on (http://\S+)", line)

@@ -1,14 +1,21 @@
 /* test_store.c: storage and the write rules on top of it, each test in a fresh LMDB
  * environment: records round-trip, versions accumulate, owners are enforced, refused writes
- * change nothing, tokens are stored only as hashes. */
+ * change nothing, tokens are stored only as hashes; the map grows under writes (one at a time,
+ * one huge transaction, from several threads beside readers, from another process) and at its
+ * maximum refuses writes with REG_ENOSPC, keeping what was stored. */
 #include "harness.h"
 
+#include "admin.h"
 #include "auth.h"
 #include "err.h"
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <yyjson.h>
 
 struct fx {
@@ -322,6 +329,397 @@ static void records_are_stored_once_and_old_ones_still_read(void **state)
     free(old);
 }
 
+/* --- The map: growth and its maximum ------------------------------------------------------- */
+
+static void reopen(struct fx *f, size_t map, size_t max)
+{
+    store_close(f->st);
+    struct store_opts o = {map, max};
+    assert_int_equal(store_open_opts(f->dir, &o, &f->st), 0);
+}
+
+static size_t map_size(struct store *st)
+{
+    struct store_txn *txn;
+    struct store_stats s;
+    assert_int_equal(store_txn_begin(st, 0, &txn), 0);
+    assert_int_equal(store_stats(txn, &s), 0);
+    store_txn_abort(txn);
+    return s.map;
+}
+
+/* A valid declaration of about 2 KB whose product name names n (caller frees). */
+static char *big_decl(unsigned n)
+{
+    char name[2100];
+    int k = snprintf(name, sizeof name, "\"Acme device %u:", n);
+    while (k < 1950)
+        k += snprintf(name + k, sizeof name - (size_t)k, " secure boot, signed updates;");
+    snprintf(name + k, sizeof name - (size_t)k, "\"");
+    return json_with_field(DECL_OK, "product_name", name);
+}
+
+#define BATCH 20 /* declarations per transaction */
+
+/* Products first..first+n-1 (big_decl) in one transaction, as POST /v1/batch writes them. */
+static int put_bigs(struct store *st, unsigned first, unsigned n)
+{
+    struct store_txn *txn;
+    struct mfr m = {0};
+    int rc = store_txn_begin(st, 1, &txn);
+    if (!rc) rc = mfr_get(txn, "acme", &m);
+    for (unsigned i = first; !rc && i < first + n; i++) {
+        char id[32], *d = big_decl(i);
+        snprintf(id, sizeof id, "acme-dev-%u", i);
+        yyjson_doc *doc = yyjson_read(d, strlen(d), 0);
+        struct decl_errors errs;
+        struct product_result res;
+        rc = product_put_in(txn, &m, id, yyjson_doc_get_root(doc), PRODUCT_NO_PRECONDITION, &errs,
+                            NULL, &res);
+        yyjson_doc_free(doc);
+        free(d);
+    }
+    mfr_release(&m);
+    if (rc) {
+        store_txn_abort(txn);
+        return rc;
+    }
+    return store_txn_commit(txn);
+}
+
+/* Products 0..n-1 of put_bigs are there, each with its own name, and nothing else; the
+ * database verifies. */
+static void assert_big_products(struct fx *f, unsigned n)
+{
+    assert_int_equal(count(f, STORE_PRODUCTS), n);
+    for (unsigned i = 0; i < n; i++) {
+        char id[32], *want = big_decl(i);
+        snprintf(id, sizeof id, "acme-dev-%u", i);
+        yyjson_doc *doc = current(f, id), *w = yyjson_read(want, strlen(want), 0);
+        assert_non_null(doc);
+        assert_string_equal(
+            yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "product_name")),
+            yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(w), "product_name")));
+        yyjson_doc_free(doc);
+        yyjson_doc_free(w);
+        free(want);
+    }
+    FILE *null = fopen("/dev/null", "w");
+    unsigned long problems = 1;
+    assert_int_equal(admin_verify(f->st, null, &problems), 0);
+    assert_int_equal(problems, 0);
+    fclose(null);
+}
+
+static void map_sizes_are_checked(void **state)
+{
+    struct fx *f = *state;
+    struct store *st;
+    struct store_opts tiny = {STORE_MAP_MIN / 2, 0}, upside_down = {4 << 20, 2 << 20},
+                      max_only = {0, 4 << 20};
+    assert_int_equal(store_open_opts(f->dir, &tiny, &st), -EINVAL);
+    assert_int_equal(store_open_opts(f->dir, &upside_down, &st), -EINVAL);
+    store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(store_open_opts(f->dir, &max_only, &f->st), 0);
+    assert_int_equal(map_size(f->st), 4 << 20); /* the default 16 GiB would be past the max */
+    store_close(f->st);
+    assert_int_equal(store_open(f->dir, &f->st), 0);
+    assert_int_equal(map_size(f->st), STORE_MAP_DEFAULT);
+}
+
+static void a_tiny_map_grows_as_writes_arrive(void **state)
+{
+    struct fx *f = *state;
+    reopen(f, STORE_MAP_MIN, 0);
+    assert_int_equal(map_size(f->st), STORE_MAP_MIN);
+    for (unsigned i = 0; i < 800; i += BATCH)
+        assert_int_equal(put_bigs(f->st, i, BATCH), 0);
+    assert_true(map_size(f->st) >= 2 * STORE_MAP_MIN);
+    assert_big_products(f, 800);
+}
+
+static void the_map_at_its_maximum_refuses_writes_and_keeps_the_data(void **state)
+{
+    struct fx *f = *state;
+    size_t max = 2 * STORE_MAP_MIN;
+    reopen(f, STORE_MAP_MIN, max);
+    unsigned n = 0;
+    int rc;
+    while ((rc = put_bigs(f->st, n, BATCH)) == 0)
+        assert_true((n += BATCH) < 5000);
+    assert_int_equal(rc, REG_ENOSPC);
+    assert_int_equal(map_size(f->st), max);
+    assert_true(n > 300); /* more than a 1 MiB map holds: it did grow */
+    assert_big_products(f, n);
+    assert_int_equal(put_bigs(f->st, n, BATCH), REG_ENOSPC);
+    /* Opened again with the same maximum: all there, and still full. */
+    reopen(f, STORE_MAP_MIN, max);
+    assert_big_products(f, n);
+    assert_int_equal(put_bigs(f->st, n, BATCH), REG_ENOSPC);
+    /* A larger maximum lets it go on. */
+    reopen(f, STORE_MAP_MIN, 2 * max);
+    assert_int_equal(put_bigs(f->st, n, BATCH), 0);
+    assert_big_products(f, n + BATCH);
+}
+
+static void fill_value(char *v, size_t len, unsigned n)
+{
+    for (size_t i = 0; i < len; i++)
+        v[i] = (char)('a' + (n + i) % 26);
+}
+
+/* One transaction of 3 MB in a 1 MiB map: every put that finds the map full has it grown and
+ * the transaction so far redone, refused puts and deletes included, with the same answers. */
+static void one_transaction_larger_than_the_map_is_redone_whole(void **state)
+{
+    struct fx *f = *state;
+    reopen(f, STORE_MAP_MIN, 0);
+    char key[32], val[2000], got[2000];
+    struct store_txn *txn;
+    struct store_val v;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    assert_int_equal(store_put(txn, STORE_CHANGES, "dup", 3, "first", 5, 0), 0);
+    assert_int_equal(store_put(txn, STORE_CHANGES, "dup", 3, "second", 6, STORE_NOOVERWRITE),
+                     REG_EEXIST);
+    assert_int_equal(store_del(txn, STORE_CHANGES, "none", 4), REG_ENOTFOUND);
+    assert_int_equal(store_put(txn, STORE_CHANGES, "gone", 4, "x", 1, 0), 0);
+    assert_int_equal(store_del(txn, STORE_CHANGES, "gone", 4), 0);
+    for (unsigned i = 0; i < 1500; i++) {
+        snprintf(key, sizeof key, "k%05u", i);
+        fill_value(val, sizeof val, i);
+        assert_int_equal(store_put(txn, STORE_CHANGES, key, strlen(key), val, sizeof val, 0), 0);
+        if (i == 700) /* reads inside the transaction see its own writes, redone or not */
+            assert_int_equal(store_get(txn, STORE_CHANGES, "k00000", 6, &v), 0);
+    }
+    assert_int_equal(store_txn_commit(txn), 0);
+    assert_true(map_size(f->st) >= 4 * STORE_MAP_MIN);
+
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    for (unsigned i = 0; i < 1500; i++) {
+        snprintf(key, sizeof key, "k%05u", i);
+        fill_value(got, sizeof got, i);
+        assert_int_equal(store_get(txn, STORE_CHANGES, key, strlen(key), &v), 0);
+        assert_int_equal(v.len, sizeof got);
+        assert_memory_equal(v.data, got, sizeof got);
+    }
+    assert_int_equal(store_get(txn, STORE_CHANGES, "dup", 3, &v), 0);
+    assert_int_equal(v.len, 5);
+    assert_memory_equal(v.data, "first", 5);
+    assert_int_equal(store_get(txn, STORE_CHANGES, "gone", 4, &v), REG_ENOTFOUND);
+    size_t n;
+    assert_int_equal(store_count(txn, STORE_CHANGES, &n), 0);
+    assert_int_equal(n, 1501);
+    store_txn_abort(txn);
+}
+
+struct scan_writer {
+    struct store_txn *txn;
+    unsigned puts;
+};
+
+static int write_much(void *ctx, struct store_val key, struct store_val val)
+{
+    struct scan_writer *w = ctx;
+    (void)key;
+    (void)val;
+    char k[32], v[4000];
+    for (unsigned i = 0; i < 400; i++) {
+        snprintf(k, sizeof k, "s%05u", i);
+        fill_value(v, sizeof v, i);
+        int rc = store_put(w->txn, STORE_VERSIONS, k, strlen(k), v, sizeof v, 0);
+        if (rc) return rc;
+        w->puts++;
+    }
+    return 0;
+}
+
+/* A put inside a scan cannot be redone under the scan's cursor: it fails with REG_ENOSPC, the
+ * map grows when the transaction is aborted, and the same transaction then succeeds. */
+static void a_write_inside_a_scan_grows_the_map_for_the_next_try(void **state)
+{
+    struct fx *f = *state;
+    reopen(f, STORE_MAP_MIN, 0);
+    struct scan_writer w = {0};
+    assert_int_equal(store_txn_begin(f->st, 1, &w.txn), 0);
+    assert_int_equal(store_scan(w.txn, STORE_MANUFACTURERS, NULL, 0, write_much, &w), REG_ENOSPC);
+    assert_true(w.puts > 0 && w.puts < 400);
+    store_txn_abort(w.txn);
+    assert_int_equal(map_size(f->st), 2 * STORE_MAP_MIN);
+    assert_int_equal(count(f, STORE_VERSIONS), 0);
+    w.puts = 0;
+    assert_int_equal(store_txn_begin(f->st, 1, &w.txn), 0);
+    assert_int_equal(store_scan(w.txn, STORE_MANUFACTURERS, NULL, 0, write_much, &w), 0);
+    assert_int_equal(store_txn_commit(w.txn), 0);
+    assert_int_equal(count(f, STORE_VERSIONS), 400);
+}
+
+/* A thread that has a read transaction open cannot wait for the map to change (it would wait
+ * for itself): its write fails with REG_ENOSPC instead of hanging, and succeeds once it has
+ * nothing else open. */
+static void a_thread_with_another_transaction_open_gets_enospc_not_a_hang(void **state)
+{
+    struct fx *f = *state;
+    reopen(f, STORE_MAP_MIN, 0);
+    struct store_txn *r, *w;
+    char key[32], val[4000];
+    int rc = 0;
+    unsigned i;
+    assert_int_equal(store_txn_begin(f->st, 0, &r), 0);
+    assert_int_equal(store_txn_begin(f->st, 1, &w), 0);
+    for (i = 0; i < 400 && !rc; i++) {
+        snprintf(key, sizeof key, "n%05u", i);
+        fill_value(val, sizeof val, i);
+        rc = store_put(w, STORE_VERSIONS, key, strlen(key), val, sizeof val, 0);
+    }
+    assert_int_equal(rc, REG_ENOSPC);
+    store_txn_abort(w);
+    store_txn_abort(r);
+    assert_int_equal(map_size(f->st), STORE_MAP_MIN);
+    assert_int_equal(store_txn_begin(f->st, 1, &w), 0);
+    for (i = 0; i < 400; i++) {
+        snprintf(key, sizeof key, "n%05u", i);
+        fill_value(val, sizeof val, i);
+        assert_int_equal(store_put(w, STORE_VERSIONS, key, strlen(key), val, sizeof val, 0), 0);
+    }
+    assert_int_equal(store_txn_commit(w), 0);
+    assert_int_equal(count(f, STORE_VERSIONS), 400);
+}
+
+/* `seclabel admin` in another process writes more than this process's map can show: the next
+ * transaction here, read or write, reader or not, maps the larger database and sees it all. */
+static void a_database_grown_by_another_process_is_adopted(void **state)
+{
+    struct fx *f = *state;
+    reopen(f, STORE_MAP_MIN, 0);
+    struct store_reader *rd;
+    assert_int_equal(store_reader_new(f->st, &rd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* never touches the parent's environment */
+        struct store *st;
+        struct store_opts big = {64 << 20, 0};
+        int ok = store_open_opts(f->dir, &big, &st) == 0;
+        for (unsigned i = 0; ok && i < 800; i += BATCH)
+            ok = put_bigs(st, i, BATCH) == 0;
+        if (ok) store_close(st);
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    struct store_txn *txn;
+    size_t n;
+    assert_int_equal(store_reader_begin(rd, &txn), 0);
+    assert_int_equal(store_count(txn, STORE_PRODUCTS, &n), 0);
+    assert_int_equal(n, 800);
+    store_reader_end(rd);
+    store_reader_free(rd);
+    assert_true(map_size(f->st) > STORE_MAP_MIN);
+    assert_big_products(f, 800);
+    assert_int_equal(put_bigs(f->st, 800, 1), 0);
+    assert_big_products(f, 801);
+}
+
+/* Writers on several threads while readers read: the map grows several times under them, no
+ * write is lost, no read sees a torn value. */
+#define RACE_WRITERS 3
+#define RACE_READERS 2
+#define RACE_PUTS 40
+#define RACE_VALUE 16000
+
+struct race {
+    struct store *st;
+    unsigned id;
+    volatile int *writing;
+    int errors;
+    unsigned reads;
+};
+
+static void *race_writer(void *arg)
+{
+    struct race *r = arg;
+    char key[32], val[RACE_VALUE];
+    for (unsigned i = 0; i < RACE_PUTS; i++) {
+        struct store_txn *txn;
+        snprintf(key, sizeof key, "w%u-%05u", r->id, i);
+        fill_value(val, sizeof val, r->id * 1000 + i);
+        int rc = store_txn_begin(r->st, 1, &txn);
+        if (!rc && (rc = store_put(txn, STORE_VERSIONS, key, strlen(key), val, sizeof val, 0)))
+            store_txn_abort(txn);
+        else if (!rc)
+            rc = store_txn_commit(txn);
+        if (rc) {
+            fprintf(stderr, "writer %u: %s\n", r->id, reg_strerror(rc));
+            r->errors++;
+        }
+    }
+    return NULL;
+}
+
+static int check_race_value(void *ctx, struct store_val key, struct store_val val)
+{
+    struct race *r = ctx;
+    unsigned w, i;
+    char want[RACE_VALUE];
+    if (sscanf(key.data, "w%u-%5u", &w, &i) != 2 || val.len != sizeof want) return -EINVAL;
+    fill_value(want, sizeof want, w * 1000 + i);
+    r->reads++;
+    return memcmp(val.data, want, sizeof want) ? -EINVAL : 0;
+}
+
+static void *race_reader(void *arg)
+{
+    struct race *r = arg;
+    struct store_reader *rd;
+    if (store_reader_new(r->st, &rd)) {
+        r->errors++;
+        return NULL;
+    }
+    while (*r->writing) {
+        struct store_txn *txn;
+        int rc = store_reader_begin(rd, &txn);
+        if (!rc) rc = store_scan(txn, STORE_VERSIONS, NULL, 0, check_race_value, r);
+        store_reader_end(rd);
+        if (rc) {
+            fprintf(stderr, "reader %u: %s\n", r->id, reg_strerror(rc));
+            r->errors++;
+        }
+    }
+    store_reader_free(rd);
+    return NULL;
+}
+
+static void writers_and_readers_on_threads_while_the_map_grows(void **state)
+{
+    struct fx *f = *state;
+    reopen(f, STORE_MAP_MIN, 0);
+    volatile int writing = 1;
+    pthread_t tw[RACE_WRITERS], tr[RACE_READERS];
+    struct race w[RACE_WRITERS], r[RACE_READERS];
+    for (unsigned i = 0; i < RACE_READERS; i++) {
+        r[i] = (struct race){f->st, i, &writing, 0, 0};
+        assert_int_equal(pthread_create(&tr[i], NULL, race_reader, &r[i]), 0);
+    }
+    for (unsigned i = 0; i < RACE_WRITERS; i++) {
+        w[i] = (struct race){f->st, i, &writing, 0, 0};
+        assert_int_equal(pthread_create(&tw[i], NULL, race_writer, &w[i]), 0);
+    }
+    for (unsigned i = 0; i < RACE_WRITERS; i++) {
+        pthread_join(tw[i], NULL);
+        assert_int_equal(w[i].errors, 0);
+    }
+    writing = 0;
+    for (unsigned i = 0; i < RACE_READERS; i++) {
+        pthread_join(tr[i], NULL);
+        assert_int_equal(r[i].errors, 0);
+        assert_true(r[i].reads > 0);
+    }
+    assert_int_equal(count(f, STORE_VERSIONS), RACE_WRITERS * RACE_PUTS);
+    assert_true(map_size(f->st) >= 2 * STORE_MAP_MIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +735,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(duplicate_manufacturer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_sees_new_snapshot_each_begin, setup, teardown),
         cmocka_unit_test_setup_teardown(records_are_stored_once_and_old_ones_still_read, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(map_sizes_are_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_tiny_map_grows_as_writes_arrive, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_map_at_its_maximum_refuses_writes_and_keeps_the_data,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(one_transaction_larger_than_the_map_is_redone_whole, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_write_inside_a_scan_grows_the_map_for_the_next_try, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            a_thread_with_another_transaction_open_gets_enospc_not_a_hang, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_database_grown_by_another_process_is_adopted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(writers_and_readers_on_threads_while_the_map_grows, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
