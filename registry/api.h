@@ -32,10 +32,14 @@ struct app_metrics {
  * copy: a few slots replaced in turn; keyed by a hash of record version and options. */
 #define APP_LABEL_SLOTS 64
 #define APP_LABEL_MAX_BYTES (1 << 20)
+/* Labels being rendered on the thread pool at once, per loop: more get 503 (the pool also runs
+ * the writes, which must not wait behind a queue of renderings any client can ask for). */
+#define APP_LABEL_JOBS 8
 struct app_label_cache {
     uint64_t key[APP_LABEL_SLOTS]; /* 0: empty */
     struct buf body[APP_LABEL_SLOTS];
     unsigned next;
+    unsigned jobs; /* renderings in flight (loop thread only) */
     unsigned long long hits, misses;
 };
 

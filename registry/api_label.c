@@ -96,22 +96,64 @@ static void cache_put(struct app_label_cache *c, uint64_t key, const struct buf 
     buf_append(&c->body[i], body->data, body->len);
 }
 
-static int render(struct app *app, yyjson_val *rec, const struct label_opts *o,
-                  struct http_resp *resp)
+/* Rendering a label takes milliseconds to a tenth of a second (a large label at 1200 dpi), and
+ * any client may ask for sizes no cache holds: it runs on libuv's thread pool, never on the
+ * event loop (label.c's libraries, cairo, libpng and libqrencode, keep no shared state between
+ * renderings). The job owns the parsed record and everything the rendering needs. */
+struct label_job {
+    struct api_job job; /* first */
+    yyjson_doc *doc;    /* the record */
+    struct label_opts o;
+    struct buf url; /* what the QR code carries */
+    uint64_t key;
+    char etag[24];
+    int rc;
+    char why[512];
+    struct buf body;
+};
+
+static void render_run(struct api_job *job)
 {
-    char why[512] = "";
+    struct label_job *l = (struct label_job *)job;
     struct labeldata d;
     struct label_info info;
-    struct buf url = BUF_INIT;
-    api_qr_url(app, rec, &url);
-    int rc = labeldata_from_record(rec, buf_cstr(&url), &d, &info, why, sizeof why);
-    if (!rc) rc = label_render(&info, o, &resp->body, why, sizeof why);
-    buf_free(&url);
-    if (rc == REG_ENOLABEL) return api_error_fmt(resp, rc, "%s", why);
-    /* -EINVAL: the stored record or the options cannot make a label; say why. */
-    if (rc == -EINVAL)
-        return api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", why);
-    return rc ? http_resp_error(resp, rc, NULL) : 0;
+    l->rc = labeldata_from_record(yyjson_doc_get_root(l->doc), buf_cstr(&l->url), &d, &info, l->why,
+                                  sizeof l->why);
+    if (!l->rc) l->rc = label_render(&info, &l->o, &l->body, l->why, sizeof l->why);
+}
+
+/* The headers of a label answer (200 or 304). */
+static void label_headers(struct http_resp *resp, const char *id, enum label_format f,
+                          const char *etag)
+{
+    resp->content_type = labeldata_media_type(f);
+    http_resp_header(resp, "ETag", "%s", etag);
+    http_resp_header(resp, "Cache-Control", "public, max-age=300");
+    http_resp_header(resp, "Content-Disposition", "inline; filename=\"%s-label.%s\"", id,
+                     labeldata_ext(f));
+}
+
+static void render_done(struct api_job *job)
+{
+    struct label_job *l = (struct label_job *)job;
+    struct http_resp *resp = job->resp;
+    const char *id = job->req->params[0];
+    job->app->labels.jobs--;
+    if (l->rc == REG_ENOLABEL)
+        api_error_fmt(resp, l->rc, "%s", l->why);
+    else if (l->rc == -EINVAL) /* the stored record or the options cannot make a label */
+        api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", l->why);
+    else if (l->rc)
+        http_resp_error(resp, l->rc, NULL);
+    else {
+        cache_put(&job->app->labels, l->key, &l->body);
+        buf_append(&resp->body, l->body.data, l->body.len);
+        resp->status = 200;
+        label_headers(resp, id, l->o.format, l->etag);
+    }
+    yyjson_doc_free(l->doc);
+    buf_free(&l->url);
+    buf_free(&l->body);
 }
 
 static int label(struct app *app, struct http_req *req, struct http_resp *resp, enum label_format f)
@@ -119,42 +161,47 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     const char *id = req->params[0], *json;
     size_t len;
     struct store_txn *txn;
-    struct label_opts o;
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    if (label_options(req, f, &o))
-        return http_resp_error(resp, REG_EBADREQ,
-                               "Label options: layout full, compact or qr, width_mm and height_mm "
-                               "10-400, dpi 72-1200, ec L, M, Q or H.");
-    int rc = api_read_record(app, id, &txn, &json, &len);
-    if (rc == REG_ENOTFOUND) return api_error_fmt(resp, rc, "No product with ID '%s'.", id);
-    if (rc) return http_resp_error(resp, rc, NULL);
-    yyjson_doc *doc = yyjson_read(json, len, 0);
+    struct label_job *l = xcalloc(1, sizeof *l);
+    int rc = 0;
+    if (!decl_id_valid(id, strlen(id)))
+        rc = http_resp_error(resp, REG_EBADID, NULL);
+    else if (label_options(req, f, &l->o))
+        rc = http_resp_error(resp, REG_EBADREQ,
+                             "Label options: layout full, compact or qr, width_mm and height_mm "
+                             "10-400, dpi 72-1200, ec L, M, Q or H.");
+    else if ((rc = api_read_record(app, id, &txn, &json, &len)) == REG_ENOTFOUND)
+        rc = api_error_fmt(resp, rc, "No product with ID '%s'.", id);
+    else if (rc)
+        rc = http_resp_error(resp, rc, NULL);
+    if (rc) {
+        free(l);
+        return rc;
+    }
+    l->doc = yyjson_read(json, len, 0);
     store_reader_end(app->rd);
-    yyjson_val *rec = yyjson_doc_get_root(doc);
-    uint64_t key =
-        label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &o, app->public_url);
-    char etag[24];
-    snprintf(etag, sizeof etag, "\"L%016llx\"", (unsigned long long)key);
-    if (api_etag_matches(req, etag)) {
-        resp->status = 304;
-    } else if (cache_get(&app->labels, key, &resp->body)) {
-        resp->status = 200;
-    } else if (!yyjson_is_obj(rec)) {
+    yyjson_val *rec = yyjson_doc_get_root(l->doc);
+    l->key = label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &l->o, app->public_url);
+    snprintf(l->etag, sizeof l->etag, "\"L%016llx\"", (unsigned long long)l->key);
+    if (!yyjson_is_obj(rec)) {
         http_resp_error(resp, REG_ESTORE, NULL);
-    } else if (render(app, rec, &o, resp) == 0) {
-        cache_put(&app->labels, key, &resp->body);
+    } else if (api_etag_matches(req, l->etag)) {
+        resp->status = 304;
+    } else if (cache_get(&app->labels, l->key, &resp->body)) {
         resp->status = 200;
-    }
-    yyjson_doc_free(doc);
-    if (resp->status == 200 || resp->status == 304) {
-        resp->content_type = labeldata_media_type(f);
-        http_resp_header(resp, "ETag", "%s", etag);
-        http_resp_header(resp, "Cache-Control", "public, max-age=300");
-        http_resp_header(resp, "Content-Disposition", "inline; filename=\"%s-label.%s\"", id,
-                         labeldata_ext(f));
-        resp->cacheable = resp->status == 200;
+        resp->cacheable = 1; /* a cached label may go to the response cache too */
         resp->cache_scope = id;
+    } else if (app->labels.jobs >= APP_LABEL_JOBS) {
+        http_resp_header(resp, "Retry-After", "1");
+        http_resp_error(resp, REG_EUNAVAIL,
+                        "Too many labels are being drawn right now; try again in a second.");
+    } else {
+        app->labels.jobs++;
+        api_qr_url(app, rec, &l->url);
+        return api_defer(app, req, resp, &l->job, render_run, render_done);
     }
+    if (resp->status == 200 || resp->status == 304) label_headers(resp, id, f, l->etag);
+    yyjson_doc_free(l->doc);
+    free(l);
     return resp->status;
 }
 
