@@ -174,8 +174,11 @@ static int manufacturer_show(int argc, char **argv, const char *list)
     if (list) { /* one prefix per line */
         size_t i, max;
         yyjson_val *p;
-        yyjson_arr_foreach(!strcmp(list, "gs1") ? m.gs1_prefixes : m.id_prefixes, i, max, p)
+        yyjson_val *which = !strcmp(list, "gs1") ? m.gs1_prefixes : m.id_prefixes;
+        yyjson_arr_foreach(which, i, max, p)
+        {
             printf("%s\n", yyjson_get_str(p));
+        }
     } else {
         yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
         yyjson_mut_val *o = yyjson_mut_obj(doc);

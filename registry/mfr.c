@@ -71,9 +71,12 @@ int mfr_owns_id(const struct mfr *m, const char *id)
     size_t sl = strlen(m->slug), i, max;
     if (starts(id, m->slug, sl) && id[sl] == '-' && id[sl + 1]) return 1;
     yyjson_val *p;
-    yyjson_arr_foreach(m->id_prefixes, i, max,
-                       p) if (yyjson_is_str(p) && strlen(id) > yyjson_get_len(p) &&
-                              starts(id, yyjson_get_str(p), yyjson_get_len(p))) return 1;
+    yyjson_arr_foreach(m->id_prefixes, i, max, p)
+    {
+        if (yyjson_is_str(p) && strlen(id) > yyjson_get_len(p) &&
+            starts(id, yyjson_get_str(p), yyjson_get_len(p)))
+            return 1;
+    }
     return 0;
 }
 
@@ -82,9 +85,10 @@ int mfr_owns_gtin(const struct mfr *m, const char *gtin14)
     size_t i, max;
     yyjson_val *p;
     /* The company prefix starts after the GTIN-14's indicator digit (GS1 General Specs 3.3.2). */
-    yyjson_arr_foreach(m->gs1_prefixes, i, max,
-                       p) if (yyjson_is_str(p) &&
-                              starts(gtin14 + 1, yyjson_get_str(p), yyjson_get_len(p))) return 1;
+    yyjson_arr_foreach(m->gs1_prefixes, i, max, p)
+    {
+        if (yyjson_is_str(p) && starts(gtin14 + 1, yyjson_get_str(p), yyjson_get_len(p))) return 1;
+    }
     return 0;
 }
 
@@ -160,8 +164,10 @@ static int check_overlap(void *ctx, struct store_val key, struct store_val val)
         int n = snprintf(ns, sizeof ns, "%s-", slug);
         hit = clash(o, slug, ns, (size_t)n);
     }
-    yyjson_arr_foreach(list, i, max, p) if (!hit && yyjson_is_str(p)) hit =
-        clash(o, slug, yyjson_get_str(p), yyjson_get_len(p));
+    yyjson_arr_foreach(list, i, max, p)
+    {
+        if (!hit && yyjson_is_str(p)) hit = clash(o, slug, yyjson_get_str(p), yyjson_get_len(p));
+    }
     yyjson_doc_free(doc);
     o->hit = hit;
     return hit; /* 1 stops the scan */
@@ -349,7 +355,10 @@ static yyjson_mut_val *list_of(yyjson_mut_doc *doc, yyjson_mut_val *root, const 
     *at = -1;
     size_t i, max;
     yyjson_mut_val *v;
-    yyjson_mut_arr_foreach(a, i, max, v) if (yyjson_mut_equals_str(v, value)) *at = (long)i;
+    yyjson_mut_arr_foreach(a, i, max, v)
+    {
+        if (yyjson_mut_equals_str(v, value)) *at = (long)i;
+    }
     return a;
 }
 
@@ -528,13 +537,17 @@ void mfr_public_json(const struct mfr *m, yyjson_mut_doc *doc, yyjson_mut_val *o
     size_t i, max;
     yyjson_val *v;
     yyjson_arr_foreach(m->gs1_prefixes, i, max, v)
+    {
         yyjson_mut_arr_add_val(p, yyjson_val_mut_copy(doc, v));
+    }
     yyjson_mut_val *ns = yyjson_mut_obj_add_arr(doc, o, "id_namespaces");
     char own[AUTH_SLUG_MAX + 2];
     snprintf(own, sizeof own, "%s-", m->slug);
     yyjson_mut_arr_add_strcpy(doc, ns, own);
     yyjson_arr_foreach(m->id_prefixes, i, max, v)
+    {
         yyjson_mut_arr_add_val(ns, yyjson_val_mut_copy(doc, v));
+    }
     yyjson_mut_val *ver = yyjson_mut_obj_add_obj(doc, o, "verification");
     yyjson_mut_obj_add_bool(doc, ver, "verified", m->verification != NULL);
     if (m->verification) {
