@@ -161,9 +161,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     http_parser_init(&hp, app_handle, &app, 1);
     hp.date = date;
     hp.body_limit = api_body_limit;
-    /* As a connection does: feed, and stop when the parser asks to close. Nothing defers:
-     * without a loop, writes answer at once. */
-    http_parser_feed(&hp, in.data ? in.data : "", in.len, &out);
+    /* As a connection does: feed what arrives, here in two reads split in the middle (so
+     * requests also end and resume at arbitrary bytes), and stop when the parser asks to
+     * close. Nothing defers: without a loop, writes answer at once. */
+    const char *bytes = in.data ? in.data : "";
+    size_t half = in.len / 2;
+    if (http_parser_feed(&hp, bytes, half, &out) == 0 && !hp.waiting)
+        http_parser_feed(&hp, bytes + half, in.len - half, &out);
     if (hp.waiting) die("a deferred response without a loop", 0);
     if (show) fwrite(out.data ? out.data : "", 1, out.len, stderr);
     http_parser_free(&hp);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tests/fuzz/seeds.py: writes the handwritten seeds of tests/fuzz/corpus/request/ (HTTP
-requests: every route, both tokens, chunked bodies, pipelining, odd targets), of corpus/csv/
-(CSV edge cases) and of corpus/cta/ (variants of export-acme-cam-2.json, which is what
+requests: every route, both tokens, chunked bodies, pipelining, odd targets), of corpus/decl/
+(JSON edge cases the examples lack), of corpus/csv/ (CSV edge cases) and of corpus/cta/ (variants of export-acme-cam-2.json, which is what
 GET /v1/products/acme-cam-2/cta-2120 answers for the demo data). The declarations, schema/examples/ and its catalogue.csv are
 not copied: scripts/fuzz passes them to libFuzzer as extra seeds. Run it after changing a
 seed here; the files it writes are committed.
@@ -112,6 +112,16 @@ CSV = {
 }
 
 
+DECL = {
+    "duplicate-keys.json": '{"id":"acme-a","id":"acme-b","product_name":"x","product_name":"y"}',
+    "deep.json": '{"securing_this_product":' * 12 + '{}' + '}' * 12,
+    "escapes.json": '{"product_name":"\\u0000\\ud83d\\ude00\\ud800 \\u00e9","markets":["\\u0047B"],'
+                    '"support_date":"2031-02-29","security_contact":"mailto:a@b.c"}',
+    "numbers.json": '{"gtin":5012345678900,"support_date":20311231,"markets":[1e999,-0,0.1]}',
+    "not-object.json": '["product_name", null, true, {"id": "acme-x"}]',
+}
+
+
 def cta():
     doc = json.loads((HERE / "corpus" / "cta" / "export-acme-cam-2.json").read_text())
     page = dict(doc, QR_code_url="https://labels.example/p/acme-cam-2?x=1#y")
@@ -131,6 +141,8 @@ def main():
         (out / f"{name}.http").write_bytes(data)
     for name, text in CSV.items():
         (HERE / "corpus" / "csv" / f"{name}.csv").write_text(text)
+    for name, text in DECL.items():
+        (HERE / "corpus" / "decl" / name).write_text(text + "\n")
     for name, doc in cta().items():
         (HERE / "corpus" / "cta" / name).write_text(json.dumps(doc, indent=1) + "\n")
 
