@@ -4,6 +4,7 @@
 //!                           (installed under zig-out/bin and zig-out/tests)
 //!   zig build test          runs the C unit tests (cmocka)
 //!   zig build -Doptimize=ReleaseFast   an optimised build for running or benchmarking
+//!   zig build fuzz          the libFuzzer targets (tests/fuzz, Debian's clang) in zig-out/fuzz
 //!
 //! System libraries come from Debian's -dev packages (scripts/setup installs them) through
 //! pkg-config. liblmdb is linked, never compiled here: mdb.c trips UBSan in debug builds.
@@ -101,7 +102,8 @@ pub fn build(b: *std.Build) void {
 
     const core_mod = cModule(b, target, optimize, false);
     core_mod.addCSourceFiles(.{ .root = b.path("registry"), .files = &core_srcs, .flags = &cflags });
-    core_mod.addCSourceFile(.{ .file = embedWeb(b), .flags = &cflags });
+    const web_assets = embedWeb(b);
+    core_mod.addCSourceFile(.{ .file = web_assets, .flags = &cflags });
     const core = b.addLibrary(.{ .name = "seclabel_core", .linkage = .static, .root_module = core_mod });
 
     const server_mod = cModule(b, target, optimize, true);
@@ -129,6 +131,14 @@ pub fn build(b: *std.Build) void {
     const bench = b.addExecutable(.{ .name = "bench_label", .root_module = bench_mod });
     const bench_install = b.addInstallArtifact(bench, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
     b.getInstallStep().dependOn(&bench_install.step);
+
+    // libFuzzer targets (tests/fuzz): built by Debian's clang, which has libFuzzer's runtime.
+    const fuzz = b.addSystemCommand(&.{ "make", "--no-print-directory", "-j2", "-f" });
+    fuzz.addFileArg(b.path("tests/fuzz/Makefile"));
+    fuzz.addPrefixedFileArg("WEB_ASSETS=", web_assets);
+    fuzz.addArg(b.fmt("OUT={s}", .{b.getInstallPath(.prefix, "fuzz")}));
+    b.step("fuzz", "Build the libFuzzer targets into zig-out/fuzz (scripts/fuzz runs them)")
+        .dependOn(&fuzz.step);
 
     const test_step = b.step("test", "Run the C unit tests");
     for (unit_tests) |name| {

@@ -1,0 +1,107 @@
+/* fuzz_csv.c: libFuzzer target for the CSV catalogue reader (cli/csvdecl.c) as `seclabel
+ * import FILE.csv` uses it: every row's declaration must be JSON (it is checked as
+ * import checks it); a valid declaration is written back as CSV by the export writer and read
+ * again, which must give one row and the same declaration. The input is not
+ * NUL-terminated, as an mmap()ed file is not. With FUZZ_SHOW set, each row and its rewrite go
+ * to stderr. */
+#include "csvdecl.h"
+#include "decl.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rows {
+    int n;
+    const char *json; /* of the last row, when re-reading */
+    size_t len;
+    int same;
+};
+
+/* 1 if v is an empty list or an object of such (the writer leaves them out). */
+static int hollow(yyjson_val *v)
+{
+    if (yyjson_is_arr(v)) return yyjson_arr_size(v) == 0;
+    if (!yyjson_is_obj(v)) return 0;
+    size_t i, max;
+    yyjson_val *k, *m;
+    yyjson_obj_foreach(v, i, max, k, m) if (!hollow(m)) return 0;
+    return 1;
+}
+
+/* 1 if declaration `back` (read again) equals `orig`, except that an empty list in orig may be
+ * missing from back. KNOWN: a list cell holding only separators (";") reads as [], which the
+ * writer writes as an empty cell, which reads as no field (tests/fuzz/crashes/README.md:
+ * csv-empty-list-round-trip). Use yyjson_equals alone once that is fixed. */
+static int same_declaration(yyjson_val *orig, yyjson_val *back)
+{
+    if (!yyjson_is_obj(orig) || !yyjson_is_obj(back)) return yyjson_equals(orig, back);
+    size_t i, max;
+    yyjson_val *k, *v;
+    yyjson_obj_foreach(orig, i, max, k, v)
+    {
+        yyjson_val *w = yyjson_obj_getn(back, yyjson_get_str(k), yyjson_get_len(k));
+        if (w ? !same_declaration(v, w) : !hollow(v)) return 0;
+    }
+    yyjson_obj_foreach(back, i, max, k, v) if (!yyjson_obj_getn(orig, yyjson_get_str(k),
+                                                                yyjson_get_len(k))) return 0;
+    return 1;
+}
+
+static void reread_row(void *ctx, long line, const char *json, size_t len, const char *error)
+{
+    struct rows *r = ctx;
+    (void)line;
+    (void)error;
+    r->n++;
+    yyjson_doc *a = json ? yyjson_read(json, len, 0) : NULL;
+    yyjson_doc *b = yyjson_read(r->json, r->len, 0);
+    r->same = a && b && same_declaration(yyjson_doc_get_root(b), yyjson_doc_get_root(a));
+    yyjson_doc_free(a);
+    yyjson_doc_free(b);
+}
+
+/* Write the row back as CSV and read it again. */
+static void round_trip(yyjson_val *decl, const char *json, size_t len)
+{
+    struct buf csv = BUF_INIT;
+    csvdecl_write_header(&csv);
+    csvdecl_write_row(&csv, decl);
+    if (getenv("FUZZ_SHOW"))
+        fprintf(stderr, "row: %.*s\nwritten:\n%.*s", (int)len, json, (int)csv.len, csv.data);
+    struct rows again = {0, json, len, 0};
+    char why[256];
+    if (csvdecl_read(csv.data, csv.len, reread_row, &again, why, sizeof why) || again.n != 1 ||
+        !again.same)
+        __builtin_trap();
+    buf_free(&csv);
+}
+
+static void row(void *ctx, long line, const char *json, size_t len, const char *error)
+{
+    (void)ctx;
+    if (line < 1) __builtin_trap();
+    if (!json) {
+        if (!error) __builtin_trap();
+        return;
+    }
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    if (!doc) __builtin_trap(); /* the reader made something that is not JSON */
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    struct decl_errors errs;
+    const char *id = yyjson_get_str(yyjson_obj_get(root, "id"));
+    if (decl_validate(root, id, &errs) == 0) round_trip(root, json, len);
+    yyjson_doc_free(doc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* A copy of exactly `size` bytes, so that reading past the end is caught. */
+    char *text = malloc(size ? size : 1);
+    if (size) memcpy(text, data, size);
+    char why[256];
+    csvdecl_read(text, size, row, NULL, why, sizeof why);
+    free(text);
+    return 0;
+}
