@@ -23,7 +23,7 @@ static void entry(yyjson_val *doc, yyjson_val *cur, const char *default_pw)
     ctadecl_keys(doc, id, gtin);
     if (id[0] && !decl_id_valid(id, strlen(id))) __builtin_trap();
     if (gtin[0] && strlen(gtin) != 14) __builtin_trap();
-    if (!id[0]) ctadecl_model_id(doc, id);
+    if (!id[0]) ctadecl_model_id(doc, "acme-", id);
     if (!id[0]) return;
     if (!decl_id_valid(id, strlen(id))) __builtin_trap();
     struct buf decl = BUF_INIT, filled = BUF_INIT;
