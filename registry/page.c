@@ -182,7 +182,7 @@ void page_status_box(struct buf *out, const struct page_req *pr, const struct as
     static const enum i18n_key body[] = {I18N_status_active_body, I18N_status_soon_body,
                                          I18N_status_ended_body, I18N_status_unknown_body};
     buf_printf(out,
-               "<section class=\"status %s\"><p class=\"big\"><span aria-hidden=\"true\">%s"
+               "<div class=\"status %s\"><p class=\"big\"><span aria-hidden=\"true\">%s"
                "</span> ",
                cls[a->support], icon[a->support]);
     args[0] = a->support == ASSESS_ENDING_SOON ? buf_cstr(&span) : buf_cstr(&date);
@@ -190,7 +190,7 @@ void page_status_box(struct buf *out, const struct page_req *pr, const struct as
     buf_puts(out, "</p><p>");
     args[0] = a->support == ASSESS_ACTIVE ? buf_cstr(&span) : buf_cstr(&date);
     i18n_fmt(out, pr->lang, body[a->support], 1, args);
-    buf_puts(out, "</p></section>");
+    buf_puts(out, "</p></div>");
     buf_free(&date);
     buf_free(&span);
 }

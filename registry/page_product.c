@@ -72,12 +72,12 @@ static void withdrawn_box(struct buf *out, const struct page_req *pr, const stru
     int64_t day = stamp_day(get(p, "modified"));
     if (day >= 0) i18n_date(&date, pr->lang, day);
     const char *args[] = {buf_cstr(&date)};
-    buf_puts(out, "<section class=\"status ended\"><p class=\"big\"><span aria-hidden=\"true\">✖"
+    buf_puts(out, "<div class=\"status ended\"><p class=\"big\"><span aria-hidden=\"true\">✖"
                   "</span> ");
     i18n_put(out, pr->lang, I18N_withdrawn_title);
     buf_puts(out, "</p><p>");
     i18n_fmt(out, pr->lang, I18N_withdrawn_body, 1, args);
-    buf_puts(out, "</p></section>");
+    buf_puts(out, "</p></div>");
     buf_free(&date);
 }
 

@@ -39,6 +39,7 @@ PAGES = [
     *[Page("product-" + r, "/p/{%s}" % r.replace("-", "_")) for r in PRODUCT_ROLES],
     Page("details", "/p/{active}/details"),
     Page("manufacturer", "/m/acme"),
+    Page("manufacturer-unverified", "/m/nordlicht"),
     Page("not-found", "/p/no-such-product", status=404),
     Page("home", "/?lang=de", lang="de"),
     Page("home", "/?lang=zh", lang="zh"),
