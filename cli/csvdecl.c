@@ -162,6 +162,11 @@ int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, cha
             snprintf(why, whylen, "unknown column '%s' in the header", name);
             rc = -1;
         }
+        for (int j = 0; j < i && !rc; j++)
+            if (map[j] == map[i]) {
+                snprintf(why, whylen, "column '%s' appears twice in the header", name);
+                rc = -1;
+            }
         has_id |= map[i] == &columns[0];
     }
     if (!rc && !has_id) snprintf(why, whylen, "the header has no 'id' column"), rc = -1;
