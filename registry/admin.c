@@ -105,8 +105,7 @@ static int check_version(void *ctx, struct store_val key, struct store_val val)
     }
     memcpy(id, k, idlen);
     id[idlen] = '\0';
-    const unsigned char *b = (const unsigned char *)k + idlen + 1;
-    unsigned n = (unsigned)b[0] << 24 | (unsigned)b[1] << 16 | (unsigned)b[2] << 8 | b[3];
+    unsigned n = (unsigned)store_be_get(k + idlen + 1, 4);
     if (strcmp(id, v->id) != 0) {
         snprintf(v->id, sizeof v->id, "%s", id);
         v->expect = 1;

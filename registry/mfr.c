@@ -245,8 +245,7 @@ static int bump_generation(struct store_txn *txn)
     if (rc) return rc;
     gen++;
     unsigned char b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(gen >> (56 - 8 * i));
+    store_be_put(gen, b, 8);
     return store_put(txn, STORE_META, GEN_KEY, strlen(GEN_KEY), b, sizeof b, 0);
 }
 
@@ -258,8 +257,7 @@ int mfr_generation(struct store_txn *txn, uint64_t *gen)
     if (rc == REG_ENOTFOUND) return 0;
     if (rc) return rc;
     if (v.len != 8) return REG_ESTORE;
-    for (int i = 0; i < 8; i++)
-        *gen = *gen << 8 | ((const unsigned char *)v.data)[i];
+    *gen = store_be_get(v.data, 8);
     return 0;
 }
 

@@ -122,8 +122,7 @@ static void version_key(const char *id, unsigned version, char key[DECL_ID_MAX +
     size_t idlen = strlen(id);
     memcpy(key, id, idlen);
     key[idlen] = '\0';
-    for (int i = 0; i < 4; i++)
-        key[idlen + 1 + i] = (char)((version >> (24 - 8 * i)) & 0xff);
+    store_be_put(version, key + idlen + 1, 4);
     *klen = idlen + 5;
 }
 
@@ -136,8 +135,7 @@ static int append_change(struct store_txn *txn, const char *id, unsigned version
     if (rc) return rc;
     seq++;
     unsigned char key[8];
-    for (int i = 0; i < 8; i++)
-        key[i] = (unsigned char)(seq >> (56 - 8 * i));
+    store_be_put(seq, key, 8);
     char now[21], val[256];
     date_rfc3339(time(NULL), now);
     int n = snprintf(val, sizeof val,
@@ -157,8 +155,7 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     size_t klen;
     version_key(id, version, key, &klen);
     unsigned char current[4]; /* the products table points at the newest version */
-    for (int i = 0; i < 4; i++)
-        current[i] = (unsigned char)(version >> (24 - 8 * i));
+    store_be_put(version, current, 4);
     int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len, STORE_NOOVERWRITE);
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
     if (!rc) rc = append_change(txn, id, version, kind, owner);
@@ -469,11 +466,10 @@ int product_resolve(struct store_txn *txn, const void *id, size_t idlen, struct 
         return 0;
     }
     if (v.len != 4 || idlen > DECL_ID_MAX) return REG_ESTORE;
-    const unsigned char *b = v.data;
     char idz[DECL_ID_MAX + 1];
     memcpy(idz, id, idlen);
     idz[idlen] = '\0';
-    unsigned version = (unsigned)b[0] << 24 | (unsigned)b[1] << 16 | (unsigned)b[2] << 8 | b[3];
+    unsigned version = (unsigned)store_be_get(v.data, 4);
     int rc = product_get_version(txn, idz, version, json, len);
     return rc == REG_ENOTFOUND ? REG_ESTORE : rc; /* a pointer to nothing: damaged */
 }
@@ -563,8 +559,7 @@ int product_each_change(struct store_txn *txn, uint64_t since, product_version_f
 {
     unsigned char start[8];
     uint64_t from = since + 1;
-    for (int i = 0; i < 8; i++)
-        start[i] = (unsigned char)(from >> (56 - 8 * i));
+    store_be_put(from, start, 8);
     struct scan_ctx c = {.fn = fn, .ctx = ctx};
     return store_scan_from(txn, STORE_CHANGES, NULL, 0, start, sizeof start, scan_value, &c);
 }
@@ -577,9 +572,7 @@ int product_last_seq(struct store_txn *txn, uint64_t *seq)
     if (rc == REG_ENOTFOUND) return 0;
     if (rc) return rc;
     if (k.len != 8) return REG_ESTORE;
-    const unsigned char *b = k.data;
-    for (int i = 0; i < 8; i++)
-        *seq = (*seq << 8) | b[i];
+    *seq = store_be_get(k.data, 8);
     return 0;
 }
 

@@ -685,3 +685,19 @@ void store_reader_end(struct store_reader *rd)
     release(rd->t.st);
     rd->active = 0;
 }
+
+void store_be_put(uint64_t v, void *out, int n)
+{
+    unsigned char *b = out;
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        b[i] = (unsigned char)(v & 0xff);
+}
+
+uint64_t store_be_get(const void *in, int n)
+{
+    const unsigned char *b = in;
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | b[i];
+    return v;
+}

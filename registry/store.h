@@ -130,6 +130,11 @@ int store_stats(struct store_txn *t, struct store_stats *out);
 /* The table's name ("products", ...). */
 const char *store_table_name(enum store_table tab);
 
+/* Keys and small values hold numbers big-endian, so that LMDB's byte order is their order: n
+ * bytes (at most 8) of v into out; the number in n bytes of in. */
+void store_be_put(uint64_t v, void *out, int n);
+uint64_t store_be_get(const void *in, int n);
+
 /* Number of entries in a table. */
 int store_count(struct store_txn *t, enum store_table tab, size_t *out);
 
