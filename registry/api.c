@@ -27,35 +27,41 @@
 #include <time.h>
 #include <uv.h>
 
+/* The label options (api_label.c reads them). */
+#define LABEL_QUERY "layout ec width_mm height_mm dpi"
+
+/* Every address, its handler, and the query parameters it takes (router.h): the JSON API under
+ * /v1/, the labels and the operators' endpoints refuse any other; the pages and files for
+ * people and for other tools (the GS1 resolver, well-known files) ignore what they do not know. */
 static const struct route routes[] = {
-    {HTTP_M_GET, "/", api_home},
-    {HTTP_M_GET, "/healthz", api_health},
-    {HTTP_M_GET, "/metrics", api_metrics},
-    {HTTP_M_GET, "/.well-known/security.txt", api_security_txt},
-    {HTTP_M_GET, "/.well-known/gs1resolver", api_gs1_description},
-    {HTTP_M_GET, "/v1/products", api_search},
-    {HTTP_M_GET, "/v1/products/{}", api_get_product},
-    {HTTP_M_PUT, "/v1/products/{}", api_put_product},
-    {HTTP_M_POST, "/v1/products/{}/withdraw", api_withdraw},
-    {HTTP_M_GET, "/v1/products/{}/versions", api_versions},
-    {HTTP_M_GET, "/v1/products/{}/versions/{}", api_version},
-    {HTTP_M_GET, "/v1/products/{}/cta-2120", api_cta},
-    {HTTP_M_POST, "/v1/lookup", api_lookup},
-    {HTTP_M_POST, "/v1/batch", api_batch},
-    {HTTP_M_GET, "/v1/whoami", api_whoami},
-    {HTTP_M_GET, "/v1/changes", api_changes},
-    {HTTP_M_GET, "/v1/changes.atom", api_changes_atom},
-    {HTTP_M_GET, "/v1/manufacturers/{}", api_manufacturer},
-    {HTTP_M_GET, "/01/{}", api_gs1_resolve},
-    {HTTP_M_GET, "/p/{}", api_page},
-    {HTTP_M_GET, "/p/{}/details", api_details},
-    {HTTP_M_GET, "/p/{}/label.png", api_label_png},
-    {HTTP_M_GET, "/p/{}/label.svg", api_label_svg},
-    {HTTP_M_GET, "/p/{}/label.pdf", api_label_pdf},
-    {HTTP_M_GET, "/p/{}/label.zpl", api_label_zpl},
-    {HTTP_M_GET, "/m/{}", api_maker_page},
-    {HTTP_M_GET, "/products.csv", api_csv},
-    {HTTP_M_GET, "/static/style.css", api_style},
+    {HTTP_M_GET, "/", api_home, NULL},
+    {HTTP_M_GET, "/healthz", api_health, ""},
+    {HTTP_M_GET, "/metrics", api_metrics, ""},
+    {HTTP_M_GET, "/.well-known/security.txt", api_security_txt, NULL},
+    {HTTP_M_GET, "/.well-known/gs1resolver", api_gs1_description, NULL},
+    {HTTP_M_GET, "/v1/products", api_search, SEARCH_QUERY_PARAMS},
+    {HTTP_M_GET, "/v1/products/{}", api_get_product, ""},
+    {HTTP_M_PUT, "/v1/products/{}", api_put_product, ""},
+    {HTTP_M_POST, "/v1/products/{}/withdraw", api_withdraw, ""},
+    {HTTP_M_GET, "/v1/products/{}/versions", api_versions, ""},
+    {HTTP_M_GET, "/v1/products/{}/versions/{}", api_version, ""},
+    {HTTP_M_GET, "/v1/products/{}/cta-2120", api_cta, ""},
+    {HTTP_M_POST, "/v1/lookup", api_lookup, ""},
+    {HTTP_M_POST, "/v1/batch", api_batch, ""},
+    {HTTP_M_GET, "/v1/whoami", api_whoami, ""},
+    {HTTP_M_GET, "/v1/changes", api_changes, "since limit"},
+    {HTTP_M_GET, "/v1/changes.atom", api_changes_atom, ""},
+    {HTTP_M_GET, "/v1/manufacturers/{}", api_manufacturer, ""},
+    {HTTP_M_GET, "/01/{}", api_gs1_resolve, NULL},
+    {HTTP_M_GET, "/p/{}", api_page, NULL},
+    {HTTP_M_GET, "/p/{}/details", api_details, NULL},
+    {HTTP_M_GET, "/p/{}/label.png", api_label_png, LABEL_QUERY},
+    {HTTP_M_GET, "/p/{}/label.svg", api_label_svg, LABEL_QUERY},
+    {HTTP_M_GET, "/p/{}/label.pdf", api_label_pdf, LABEL_QUERY},
+    {HTTP_M_GET, "/p/{}/label.zpl", api_label_zpl, LABEL_QUERY},
+    {HTTP_M_GET, "/m/{}", api_maker_page, NULL},
+    {HTTP_M_GET, "/products.csv", api_csv, NULL},
+    {HTTP_M_GET, "/static/style.css", api_style, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 _Static_assert(NROUTES <= APP_MAX_ROUTES, "raise APP_MAX_ROUTES");
@@ -199,11 +205,11 @@ int api_authenticate(struct app *app, struct http_req *req, struct http_resp *re
     return rc ? http_resp_error(resp, rc, NULL) : 0;
 }
 
-int api_search_query(const struct http_req *req, struct search_query *sq,
+int api_search_query(const struct http_req *req, enum search_status status, struct search_query *sq,
                      struct search_params_store *st, struct http_resp *resp)
 {
     const char *why;
-    if (search_params(req, sq, st, &why) == 0) return 0;
+    if (search_params(req, status, sq, st, &why) == 0) return 0;
     http_resp_error(resp, REG_EBADREQ, why);
     return -1;
 }
@@ -381,6 +387,83 @@ int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, str
     return resp->status;
 }
 
+/* The strict query check of a route that lists its parameters (router.h). */
+struct query_check {
+    const char *takes; /* the route's list */
+    unsigned seen;     /* bit i: the list's i-th name was given */
+    char why[200];
+};
+
+/* The position of name[0..len) in the space-separated list, or -1. */
+static int query_index(const char *list, const char *name, size_t len)
+{
+    int i = 0;
+    for (const char *w = list; *w; i++) {
+        size_t wl = strcspn(w, " ");
+        if (wl == len && memcmp(w, name, len) == 0) return i;
+        w += wl;
+        w += *w == ' ';
+    }
+    return -1;
+}
+
+/* The parameter's name for a message: printable ASCII as it is, other bytes as %XX, at most
+ * about 40 characters (names are raw request bytes). */
+static void query_name(const struct http_query_param *p, char *out, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < p->name_len && o + 4 < n; i++) {
+        unsigned char c = (unsigned char)p->name[i];
+        if (o > 40) {
+            memcpy(out + o, "...", 3), o += 3;
+            break;
+        }
+        o += (size_t)snprintf(out + o, n - o, c > 0x20 && c < 0x7f ? "%c" : "%%%02X", c);
+    }
+    out[o] = '\0';
+}
+
+static int query_param_ok(void *ctx, const struct http_query_param *p)
+{
+    struct query_check *qc = ctx;
+    char name[64];
+    int i = query_index(qc->takes, p->name, p->name_len);
+    query_name(p, name, sizeof name);
+    if (i < 0 && !*qc->takes)
+        snprintf(qc->why, sizeof qc->why,
+                 "Unknown query parameter '%s': this address takes no query parameters.", name);
+    else if (i < 0) {
+        char list[120];
+        size_t o = 0;
+        for (const char *t = qc->takes; *t && o + 3 < sizeof list; t++) {
+            if (*t == ' ') list[o++] = ','; /* "since limit": "since, limit" */
+            list[o++] = *t;
+        }
+        list[o] = '\0';
+        snprintf(qc->why, sizeof qc->why, "Unknown query parameter '%s': this address takes %s.",
+                 name, list);
+    } else if (qc->seen & 1u << i)
+        snprintf(qc->why, sizeof qc->why, "Query parameter '%s' is given twice.", name);
+    else if (!p->value_len)
+        snprintf(qc->why, sizeof qc->why,
+                 "Query parameter '%s' is empty: give it a value, or leave it out.", name);
+    else {
+        qc->seen |= 1u << i;
+        return 0;
+    }
+    return 1;
+}
+
+/* Answer 400 (and return 1) if the query holds a parameter route r does not take, one given
+ * twice, or one without a value. */
+static int query_refused(const struct route *r, const struct http_req *req, struct http_resp *resp)
+{
+    struct query_check qc = {.takes = r->query};
+    if (!http_req_query_each(req, query_param_ok, &qc)) return 0;
+    http_resp_error(resp, REG_EBADREQ, qc.why);
+    return 1;
+}
+
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
@@ -401,7 +484,9 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     int allow;
     const struct route *r = router_match(routes, NROUTES, req, &allow);
     resp->route = r ? (int)(r - routes) : (int)NROUTES;
-    if (r)
+    if (r && r->query && query_refused(r, req, resp))
+        ; /* answered 400 */
+    else if (r)
         r->fn(app, req, resp);
     else if (allow) {
         allow_header(resp, allow);

@@ -29,12 +29,14 @@ struct batch_counts {
     size_t nscopes;
 };
 
-/* The whole-request checks: a JSON object whose "products" is an array of 1..API_BATCH_MAX.
- * 0, or an error code with the message in msg. */
+/* The whole-request checks (the shape schema/openapi.yaml gives BatchRequest): a JSON object
+ * whose only member "products" is an array of at most API_BATCH_MAX objects, each with a
+ * string "id". What the declarations say is each one's own result. 0, or an error code with
+ * the message in msg. */
 static int batch_shape(yyjson_val *root, char *msg, size_t n)
 {
-    yyjson_val *list = yyjson_obj_get(root, "products");
-    if (!yyjson_is_arr(list)) {
+    yyjson_val *list = yyjson_obj_get(root, "products"), *decl;
+    if (!yyjson_is_arr(list) || yyjson_obj_size(root) != 1) {
         snprintf(msg, n, "The body must be {\"products\": [declaration, ...]}.");
         return REG_EBADREQ;
     }
@@ -42,6 +44,15 @@ static int batch_shape(yyjson_val *root, char *msg, size_t n)
         snprintf(msg, n, "At most %d declarations per batch; this one has %zu.", API_BATCH_MAX,
                  yyjson_arr_size(list));
         return REG_ETOOMANY;
+    }
+    size_t i, max;
+    yyjson_arr_foreach(list, i, max, decl)
+    {
+        if (!yyjson_is_obj(decl) || !yyjson_is_str(yyjson_obj_get(decl, "id"))) {
+            snprintf(msg, n,
+                     "products[%zu] must be a declaration object with its \"id\" (a string).", i);
+            return REG_EBADREQ;
+        }
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "router.h"
+#include "search.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,11 +41,9 @@ int api_token_owner(struct app *app, const struct http_req *req, char *slug);
 /* The manufacturer behind the request's Bearer token into slug, or an error response (whose
  * status is returned). */
 int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug);
-/* The search query of a request (search.h); answers 400 and returns -1 if it is bad. The
- * caller frees st with search_params_free() either way. */
-struct search_query;
-struct search_params_store;
-int api_search_query(const struct http_req *req, struct search_query *sq,
+/* The search query of a request (search.h), with this default status; answers 400 and returns
+ * -1 if it is bad. The caller frees st with search_params_free() either way. */
+int api_search_query(const struct http_req *req, enum search_status status, struct search_query *sq,
                      struct search_params_store *st, struct http_resp *resp);
 /* 1 if the request body is declared as JSON. */
 int api_is_json(const struct http_req *req);

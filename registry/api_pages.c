@@ -93,7 +93,7 @@ int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct store_txn *txn;
-    if (api_search_query(req, &sq, &st, resp)) goto out;
+    if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
     call_begin(app, req, &c);
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = page_home(txn, &sq, &c.pr, &resp->body);
@@ -154,7 +154,7 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct store_txn *txn;
-    if (api_search_query(req, &sq, &st, resp)) goto out;
+    if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
     sq.manufacturer = slug;
     call_begin(app, req, &c);
     int rc =
@@ -183,9 +183,9 @@ out:
  * appears as it was when its row was written.
  *
  * A download ends after app->csv_max_rows records examined, with a `Link: rel="next"` header
- * naming the last one. Headers go before the rows, so when the table holds more than that,
- * slices of CSV_SLICE_KEYS keys first find that last record (the cut), and the rows stop
- * there. */
+ * that repeats the search with the last one as the cursor. Headers go before the rows, so when
+ * the table holds more than that, slices of CSV_SLICE_KEYS keys first find that last record
+ * (the cut), and the rows stop there. */
 #define CSV_SLICE 32
 #define CSV_SLICE_KEYS 4096
 
@@ -249,7 +249,11 @@ static int csv_find_cut(struct csv_stream *cs, struct store_txn *txn, struct htt
     if (w.more && cs->counted < cs->app->csv_max_rows) return 0; /* more to count */
     if (w.more) { /* more than that: this download ends at the cut */
         memcpy(cs->cut, cs->after, sizeof cs->cut);
-        http_resp_header(resp, "Link", "</products.csv?cursor=%s>; rel=\"next\"", cs->cut);
+        struct buf filters = BUF_INIT; /* the part that follows repeats the search */
+        search_query_string(&cs->sq, 1, &filters);
+        http_resp_header(resp, "Link", "</products.csv?cursor=%s%s>; rel=\"next\"", cs->cut,
+                         buf_cstr(&filters));
+        buf_free(&filters);
     }
     cs->finding_cut = 0;
     cs->after[0] = '\0';
@@ -295,7 +299,7 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
     struct csv_stream *cs = xcalloc(1, sizeof *cs);
     struct store_txn *txn;
     size_t products = 0;
-    if (api_search_query(req, &cs->sq, &cs->st, resp)) {
+    if (api_search_query(req, SEARCH_ACTIVE, &cs->sq, &cs->st, resp)) {
         search_params_free(&cs->st);
         free(cs);
         return resp->status;

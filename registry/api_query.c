@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOOKUP_MAX_KEYS 1000
+#define LOOKUP_MAX_KEYS 1000 /* in each of "ids" and "gtins" */
 #define CHANGES_DEFAULT_LIMIT 100
 #define CHANGES_MAX_LIMIT 1000
 #define ATOM_ENTRIES 50
@@ -58,7 +58,7 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct search_result res;
-    if (api_search_query(req, &sq, &st, resp)) {
+    if (api_search_query(req, SEARCH_ACTIVE, &sq, &st, resp)) {
         search_params_free(&st);
         return resp->status;
     }
@@ -120,13 +120,16 @@ static int lookup_one(struct app *app, struct mfr_memo *mm, int64_t today, int i
     return 0;
 }
 
-/* The body must be {"ids":[strings], "gtins":[strings]} with at most 1000 keys. */
+/* The body must be {"ids":[strings], "gtins":[strings]} with at most LOOKUP_MAX_KEYS in each
+ * array (the limit the schema states per array). NULL if it is, "" if an array is too long,
+ * else what is wrong. */
 static const char *lookup_shape(yyjson_val *root)
 {
     if (!yyjson_is_obj(root))
         return "The body must be a JSON object with \"ids\" and/or \"gtins\".";
-    size_t total = 0, i, max;
+    size_t i, max;
     yyjson_val *k, *v;
+    const char *too_many = NULL;
     yyjson_obj_foreach(root, i, max, k, v)
     {
         if (!yyjson_equals_str(k, "ids") && !yyjson_equals_str(k, "gtins"))
@@ -134,12 +137,13 @@ static const char *lookup_shape(yyjson_val *root)
         if (!yyjson_is_arr(v)) return "\"ids\" and \"gtins\" must be arrays of strings.";
         size_t j, jmax;
         yyjson_val *item;
-        yyjson_arr_foreach(v, j, jmax, item) if (!yyjson_is_str(item)) return "\"ids\" and "
-                                                                              "\"gtins\" must be "
-                                                                              "arrays of strings.";
-        total += yyjson_arr_size(v);
+        yyjson_arr_foreach(v, j, jmax, item)
+        {
+            if (!yyjson_is_str(item)) return "\"ids\" and \"gtins\" must be arrays of strings.";
+        }
+        if (yyjson_arr_size(v) > LOOKUP_MAX_KEYS) too_many = "";
     }
-    return total > LOOKUP_MAX_KEYS ? "" : NULL;
+    return too_many;
 }
 
 int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)

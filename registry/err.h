@@ -37,7 +37,7 @@
        "The product changed since you read it (If-Match does not match).")                         \
     XX(ECTAINCOMPLETE, -20025, 422, "cta_incomplete",                                              \
        "The record lacks fields that CTA-2120 requires.")                                          \
-    XX(ETOOMANY, -20026, 400, "too_many_keys", "At most 1000 IDs and GTINs per lookup.")           \
+    XX(ETOOMANY, -20026, 400, "too_many_keys", "At most 1000 IDs and 1000 GTINs per lookup.")      \
     XX(ENAMESPACE, -20027, 403, "id_outside_namespace",                                            \
        "Product IDs must begin with one of your manufacturer's namespaces.")                       \
     XX(EGTINPREFIX, -20028, 403, "gtin_outside_prefixes",                                          \

@@ -580,25 +580,51 @@ int http_pct_decode(const char *s, size_t len, int plus, struct buf *out)
     return 0;
 }
 
-int http_req_query(const struct http_req *req, const char *name, struct buf *out)
+int http_req_query_each(const struct http_req *req,
+                        int (*fn)(void *ctx, const struct http_query_param *p), void *ctx)
 {
-    if (!req->query) return -1; /* (NULL + 0 would be undefined behaviour) */
-    size_t nlen = strlen(name);
+    if (!req->query) return 0;
     const char *q = req->query, *end = req->query + req->query_len;
-    while (q && q < end) {
+    while (q < end) {
         const char *amp = memchr(q, '&', (size_t)(end - q));
         const char *pe = amp ? amp : end;
         const char *eq = memchr(q, '=', (size_t)(pe - q));
-        const char *ke = eq ? eq : pe;
-        if ((size_t)(ke - q) == nlen && memcmp(q, name, nlen) == 0) {
-            buf_reset(out);
-            if (eq) return http_pct_decode(eq + 1, (size_t)(pe - eq - 1), 1, out);
-            buf_cstr(out);
-            return 0;
+        if (pe > q) {
+            struct http_query_param p = {
+                .name = q,
+                .name_len = (size_t)((eq ? eq : pe) - q),
+                .value = eq ? eq + 1 : pe,
+                .value_len = eq ? (size_t)(pe - eq - 1) : 0,
+                .has_value = eq != NULL,
+            };
+            int rc = fn(ctx, &p);
+            if (rc) return rc;
         }
-        q = amp ? amp + 1 : NULL;
+        if (!amp) break;
+        q = amp + 1;
     }
-    return -1;
+    return 0;
+}
+
+struct query_find {
+    const char *name;
+    size_t len;
+    struct buf *out;
+};
+
+static int query_find(void *ctx, const struct http_query_param *p)
+{
+    struct query_find *f = ctx;
+    if (p->name_len != f->len || memcmp(p->name, f->name, f->len) != 0) return 0;
+    buf_reset(f->out);
+    if (http_pct_decode(p->value, p->value_len, 1, f->out)) return -1;
+    return 1;
+}
+
+int http_req_query(const struct http_req *req, const char *name, struct buf *out)
+{
+    struct query_find f = {name, strlen(name), out};
+    return http_req_query_each(req, query_find, &f) == 1 ? 0 : -1;
 }
 
 const char *http_method_name(int method)

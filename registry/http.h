@@ -111,6 +111,17 @@ struct http_resp {
 const char *http_req_header(const struct http_req *req, const char *name, size_t *len);
 /* Value of query parameter `name` decoded into out (NUL-terminated); 0, or -1 if absent. */
 int http_req_query(const struct http_req *req, const char *name, struct buf *out);
+/* One parameter of a query string as the target has it: name and value still percent-encoded
+ * (borrowed from the request); has_value is 0 for a bare name ("?flag"). */
+struct http_query_param {
+    const char *name, *value;
+    size_t name_len, value_len;
+    int has_value;
+};
+/* Call fn for each parameter of req's query string in order (empty pieces, as between "&&",
+ * are skipped). Returns the first non-zero value fn returns, which stops the walk, or 0. */
+int http_req_query_each(const struct http_req *req,
+                        int (*fn)(void *ctx, const struct http_query_param *p), void *ctx);
 const char *http_method_name(int method);
 /* Percent-decode s[0..len) into out (NUL-terminated); plus: "+" means space. -1 if malformed. */
 int http_pct_decode(const char *s, size_t len, int plus, struct buf *out);

@@ -35,19 +35,7 @@ static int row(void *ctx, yyjson_val *rec, const char *json, size_t len)
 static void query_of(struct buf *out, const struct search_query *sq, const struct page_req *pr,
                      int with_mfr)
 {
-    static const char *const support[] = {"active", "ending_soon", "ended"};
-    if (sq->q) {
-        buf_puts(out, "&q=");
-        for (const unsigned char *s = (const unsigned char *)sq->q; *s; s++)
-            if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                strchr("-._~", *s))
-                buf_putc(out, (char)*s);
-            else
-                buf_printf(out, "%%%02X", *s);
-    }
-    if (sq->support >= 0) buf_printf(out, "&support=%s", support[sq->support]);
-    if (sq->compliant >= 0) buf_printf(out, "&compliant=%s", sq->compliant ? "true" : "false");
-    if (with_mfr && sq->manufacturer) buf_printf(out, "&manufacturer=%s", sq->manufacturer);
+    search_query_string(sq, with_mfr, out);
     buf_puts(out, page_lang_param(pr, 0));
 }
 

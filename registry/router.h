@@ -16,6 +16,11 @@ struct route {
     int methods; /* HTTP_M_* mask */
     const char *pattern;
     route_fn fn;
+    /* The query parameters the route takes, space-separated ("" for none; at most 32): one it
+     * does not take, one given twice or one with an empty value is refused before fn runs
+     * (api.c says how). NULL: fn reads the query itself and ignores what it does not know (the
+     * pages). */
+    const char *query;
 };
 
 /* The route for req, with its captures in req->params; NULL if none. *allow gets the methods

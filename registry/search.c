@@ -28,10 +28,24 @@ static int field_has(yyjson_val *rec, const char *name, const char *q)
     return s && strcasestr(s, q) != NULL;
 }
 
+static const char *const status_names[] = {"active", "withdrawn", "any"};
+
+const char *search_status_name(enum search_status s)
+{
+    return status_names[s];
+}
+
 static int matches(const struct walk *w, yyjson_val *rec)
 {
     const struct search_query *sq = w->sq;
     struct assess a;
+    if (sq->status != SEARCH_ANY &&
+        !yyjson_equals_str(yyjson_obj_get(rec, "status"), status_names[sq->status]))
+        return 0;
+    if (sq->manufacturer &&
+        !yyjson_equals_str(yyjson_obj_get(rec, "manufacturer"), sq->manufacturer))
+        return 0;
+    if (sq->gtin && !yyjson_equals_str(yyjson_obj_get(rec, "gtin"), sq->gtin)) return 0;
     assess_record(rec, sq->today, &a);
     if (sq->support >= 0 && (int)a.support != sq->support) return 0;
     if (sq->compliant >= 0 && a.compliant != sq->compliant) return 0;
@@ -88,12 +102,27 @@ static int on_owned(void *ctx, const char *id, size_t len)
     return rc ? rc : examine(w, id, len, json, jlen);
 }
 
+/* A search for one GTIN: the product that holds it, through the GTIN index, if it comes after
+ * the cursor (and matches the other filters). */
+static int search_gtin(struct walk *w)
+{
+    char id[DECL_ID_MAX + 1];
+    const char *json;
+    size_t len;
+    int rc = product_by_gtin(w->txn, w->sq->gtin, id);
+    if (!rc && w->sq->cursor && strcmp(id, w->sq->cursor) <= 0) return 0;
+    if (!rc) rc = product_get(w->txn, id, &json, &len);
+    if (!rc) rc = examine(w, id, strlen(id), json, len);
+    return rc == REG_ENOTFOUND || rc == 1 ? 0 : rc;
+}
+
 int search_run(struct store_txn *txn, const struct search_query *sq, search_fn fn, void *ctx,
                struct search_result *res)
 {
     struct walk w = {.sq = sq, .txn = txn, .fn = fn, .ctx = ctx, .res = res};
     memset(res, 0, sizeof *res);
     if (!sq->q || decl_gtin_normalize(sq->q, strlen(sq->q), w.q_gtin) != 0) w.q_gtin[0] = '\0';
+    if (sq->gtin) return search_gtin(&w);
     if (sq->manufacturer)
         return product_each_of_owner(txn, sq->manufacturer, sq->cursor, on_owned, &w);
     /* The key just after the cursor: the cursor's bytes plus its NUL. */
@@ -108,50 +137,105 @@ static int enum_value(const char *v, const char *const *names, int n)
     return -2;
 }
 
-int search_params(const struct http_req *req, struct search_query *sq,
+/* The support filter's value: a name assess_support_name gives (not "unknown"), or -2. */
+static int support_value(const char *v)
+{
+    for (int s = 0; s < ASSESS_UNKNOWN; s++)
+        if (!strcmp(v, assess_support_name((enum assess_support)s))) return s;
+    return -2;
+}
+
+/* The length of b in characters (UTF-8 code points; a stray continuation byte counts as none),
+ * as the schema's maxLength counts. */
+static size_t characters(const struct buf *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->len; i++)
+        n += ((unsigned char)b->data[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Parameter `name`, if given with a value: 1 (value in v), else 0. */
+static int given(const struct http_req *req, const char *name, struct buf *v)
+{
+    return http_req_query(req, name, v) == 0 && v->len > 0;
+}
+
+int search_params(const struct http_req *req, enum search_status status, struct search_query *sq,
                   struct search_params_store *st, const char **why)
 {
-    static const char *const support[] = {"active", "ending_soon", "ended"};
     static const char *const yes_no[] = {"false", "true"};
     struct buf v = BUF_INIT;
     memset(st, 0, sizeof *st);
-    sq->q = sq->manufacturer = sq->cursor = NULL;
+    sq->q = sq->manufacturer = sq->gtin = sq->cursor = NULL;
+    sq->status = status;
     sq->support = sq->compliant = -1;
     sq->limit = SEARCH_DEFAULT_LIMIT;
     sq->budget = SEARCH_BUDGET;
     sq->today = assess_today();
     *why = NULL;
-    if (http_req_query(req, "q", &st->q) == 0 && st->q.len) {
-        if (st->q.len > SEARCH_MAX_QUERY || memchr(st->q.data, '\0', st->q.len))
-            *why = "q: at most 256 characters.";
+    if (given(req, "q", &st->q)) {
+        if (characters(&st->q) > SEARCH_MAX_QUERY || memchr(st->q.data, '\0', st->q.len))
+            *why = "q: at most 256 characters, none of them NUL.";
         sq->q = buf_cstr(&st->q);
     }
-    /* An empty value (a form's "any") means no filter. */
-    if (http_req_query(req, "support", &v) == 0 && v.len &&
-        (sq->support = enum_value(buf_cstr(&v), support, 3)) == -2)
+    if (given(req, "status", &v)) {
+        int s = enum_value(buf_cstr(&v), status_names, 3);
+        if (s < 0)
+            *why = "status: one of active, withdrawn, any.";
+        else
+            sq->status = (enum search_status)s;
+    }
+    if (given(req, "support", &v) && (sq->support = support_value(buf_cstr(&v))) == -2)
         *why = "support: one of active, ending_soon, ended.";
-    if (http_req_query(req, "compliant", &v) == 0 && v.len &&
-        (sq->compliant = enum_value(buf_cstr(&v), yes_no, 2)) == -2)
+    if (given(req, "compliant", &v) && (sq->compliant = enum_value(buf_cstr(&v), yes_no, 2)) == -2)
         *why = "compliant: true or false.";
-    if (http_req_query(req, "limit", &v) == 0) {
+    if (given(req, "limit", &v)) {
         char *end;
         long n = strtol(buf_cstr(&v), &end, 10);
-        if (!v.len || v.data[0] < '0' || v.data[0] > '9' || *end || n < 1 || n > SEARCH_MAX_LIMIT)
+        if (v.data[0] < '0' || v.data[0] > '9' || *end || n < 1 || n > SEARCH_MAX_LIMIT)
             *why = "limit: a number from 1 to 100.";
         else
             sq->limit = n;
     }
-    if (http_req_query(req, "manufacturer", &st->mfr) == 0 && st->mfr.len) {
+    if (given(req, "gtin", &v)) {
+        if (decl_gtin_normalize(v.data, v.len, st->gtin) != 0)
+            *why = "gtin: a GTIN-8, -12, -13 or -14 with a valid check digit.";
+        else
+            sq->gtin = st->gtin;
+    }
+    if (given(req, "manufacturer", &st->mfr)) {
         if (!decl_slug_valid(st->mfr.data, st->mfr.len))
-            *why = "manufacturer must be a manufacturer's slug.";
+            *why = "manufacturer: a manufacturer's slug.";
         sq->manufacturer = buf_cstr(&st->mfr);
     }
-    if (http_req_query(req, "cursor", &st->cursor) == 0 && st->cursor.len) {
-        if (!decl_id_valid(st->cursor.data, st->cursor.len)) *why = "cursor must be a product ID.";
+    if (given(req, "cursor", &st->cursor)) {
+        if (!decl_id_valid(st->cursor.data, st->cursor.len)) *why = "cursor: a product ID.";
         sq->cursor = buf_cstr(&st->cursor);
     }
     buf_free(&v);
     return *why ? -1 : 0;
+}
+
+void search_query_string(const struct search_query *sq, int with_mfr, struct buf *out)
+{
+    if (sq->q) { /* RFC 3986 unreserved characters as they are, every other byte %XX */
+        buf_puts(out, "&q=");
+        for (const unsigned char *s = (const unsigned char *)sq->q; *s; s++)
+            if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                strchr("-._~", *s))
+                buf_putc(out, (char)*s);
+            else
+                buf_printf(out, "%%%02X", *s);
+    }
+    /* Slugs, GTINs and the names are URL-safe as they are. */
+    buf_printf(out, "&status=%s", status_names[sq->status]);
+    if (sq->gtin) buf_printf(out, "&gtin=%s", sq->gtin);
+    if (sq->support >= 0)
+        buf_printf(out, "&support=%s", assess_support_name((enum assess_support)sq->support));
+    if (sq->compliant >= 0) buf_printf(out, "&compliant=%s", sq->compliant ? "true" : "false");
+    if (sq->limit != SEARCH_DEFAULT_LIMIT) buf_printf(out, "&limit=%ld", sq->limit);
+    if (with_mfr && sq->manufacturer) buf_printf(out, "&manufacturer=%s", sq->manufacturer);
 }
 
 void search_params_free(struct search_params_store *st)

@@ -21,18 +21,30 @@ struct http_req;
 #define SEARCH_DEFAULT_LIMIT 20
 #define SEARCH_MAX_LIMIT 100
 #define SEARCH_BUDGET 10000
-#define SEARCH_MAX_QUERY 256
+#define SEARCH_MAX_QUERY 256 /* characters */
+
+/* Which records, by their stored `status`. A search that does not say takes its caller's
+ * default: the JSON API and the CSV download list the products on sale (SEARCH_ACTIVE), what a
+ * retailer expects; the pages list every product (SEARCH_ANY), withdrawn ones marked, so a
+ * shopper finds the one in their hand. A record asked for by ID or GTIN is answered whatever
+ * its status (lookup, the product pages, the resolver). */
+enum search_status { SEARCH_ACTIVE, SEARCH_WITHDRAWN, SEARCH_ANY };
 
 struct search_query {
     const char *q;            /* case-insensitive substring of id, name, model, maker, GTIN */
     const char *manufacturer; /* slug, or NULL */
+    const char *gtin;         /* only the product holding this GTIN-14, or NULL */
     const char *cursor;       /* continue after this ID, or NULL */
-    int support;              /* enum assess_support, or -1 for any */
-    int compliant;            /* 0 or 1, or -1 for any */
-    long limit;               /* results wanted */
-    long budget;              /* records examined at most */
+    enum search_status status;
+    int support;   /* enum assess_support, or -1 for any */
+    int compliant; /* 0 or 1, or -1 for any */
+    long limit;    /* results wanted */
+    long budget;   /* records examined at most */
     int64_t today;
 };
+
+/* "active", "withdrawn" or "any": the `status` parameter's values. */
+const char *search_status_name(enum search_status s);
 
 /* Called for each matching record; rec is parsed, json/len its stored form. Non-zero stops. */
 typedef int (*search_fn)(void *ctx, yyjson_val *rec, const char *json, size_t len);
@@ -42,15 +54,26 @@ struct search_result {
     char next[DECL_ID_MAX + 1]; /* "" when there is nothing more */
 };
 
-/* Read q, manufacturer, cursor, support, compliant and limit from the request's query string
- * (and today's date) into sq (strings kept in `store`, which the caller frees with
- * search_params_free). Returns 0, or -1 with a message for a 400 in *why. */
+/* The query parameters search_params reads (the route table lists them for /v1/products). */
+#define SEARCH_QUERY_PARAMS "q manufacturer gtin status support compliant limit cursor"
+
+/* Read the SEARCH_QUERY_PARAMS from the request's query string (and today's date) into sq
+ * (strings kept in `store`, which the caller frees with search_params_free); without a
+ * `status`, sq->status is `status`. A parameter with an empty value counts as not given (a
+ * form's "any"); any other parameter is not looked at. Returns 0, or -1 with a message for a
+ * 400 naming the parameter in *why. */
 struct search_params_store {
     struct buf q, mfr, cursor;
+    char gtin[15];
 };
-int search_params(const struct http_req *req, struct search_query *sq,
+int search_params(const struct http_req *req, enum search_status status, struct search_query *sq,
                   struct search_params_store *store, const char **why);
 void search_params_free(struct search_params_store *store);
+
+/* Append sq's filters as query parameters for a link that repeats the search, each as
+ * "&name=value" (URL-encoded): `status` always (the pages and the CSV download differ in their
+ * default), the others when set, `manufacturer` only if with_mfr; never the cursor. */
+void search_query_string(const struct search_query *sq, int with_mfr, struct buf *out);
 
 int search_run(struct store_txn *txn, const struct search_query *sq, search_fn fn, void *ctx,
                struct search_result *res);

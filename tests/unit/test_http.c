@@ -16,6 +16,7 @@ struct fx {
     struct http_parser hp;
     struct buf out;
     char token[AUTH_TOKEN_LEN + 1];
+    char link[256]; /* csv_part: the Link header's target */
 };
 
 static int setup(void **state)
@@ -539,7 +540,8 @@ static void csv_head_and_http_1_0(void **state)
     assert_int_equal(csv_ids(strstr(o, "\r\n\r\n") + 4, ids, 64), 40);
 }
 
-/* GET target as a stream; its rows' IDs into ids, its Link header's cursor into next. */
+/* GET target as a stream; its rows' IDs into ids, its Link header's cursor into next and the
+ * link's whole target into f->link. */
 static int csv_part(struct fx *f, const char *target, char ids[][16], char *next)
 {
     char req[256];
@@ -551,8 +553,11 @@ static int csv_part(struct fx *f, const char *target, char ids[][16], char *next
     const char *o = buf_cstr(&f->out), *end;
     const char *link = strstr(o, "Link: </products.csv?cursor=");
     next[0] = '\0';
-    if (link && link < strstr(o, "\r\n\r\n"))
-        sscanf(link, "Link: </products.csv?cursor=%15[^>]>", next);
+    f->link[0] = '\0';
+    if (link && link < strstr(o, "\r\n\r\n")) {
+        sscanf(link, "Link: </products.csv?cursor=%15[^&>]", next);
+        sscanf(link, "Link: <%255[^>]>", f->link);
+    }
     struct buf body = BUF_INIT;
     assert_int_equal(dechunk(o, &body, &end), 0);
     int n = csv_ids(buf_cstr(&body), ids, 200);
@@ -575,9 +580,14 @@ static void csv_download_is_cut_with_a_link(void **state)
     assert_int_equal(csv_part(f, "/products.csv?cursor=acme-p-079", ids, next), 20);
     assert_string_equal(ids[19], "acme-p-099");
     assert_string_equal(next, "");
-    /* the same through the manufacturer's index, with a filter that skips records */
+    /* the same through the manufacturer's index, with a filter that skips records; the next
+     * part repeats the search (it once named only the cursor: the rest listed everything) */
     assert_int_equal(csv_part(f, "/products.csv?manufacturer=acme&q=p-01", ids, next), 10);
     assert_string_equal(next, "acme-p-039");
+    assert_string_equal(f->link,
+                        "/products.csv?cursor=acme-p-039&q=p-01&status=active&manufacturer=acme");
+    assert_int_equal(csv_part(f, f->link, ids, next), 0);
+    assert_string_equal(next, "acme-p-079");
     /* exactly the limit left: complete, no link */
     f->app.csv_max_rows = 50;
     assert_int_equal(csv_part(f, "/products.csv?cursor=acme-p-049", ids, next), 50);
