@@ -6,11 +6,13 @@
  *   versions       id "\0" u32be(version)   -> record of that version (JSON, immutable)
  *   manufacturers  slug                     -> manufacturer (JSON)
  *   tokens         32-byte token hash       -> {"manufacturer":slug,"created":...} (JSON)
- *   gtins          GTIN-14                  -> id (unique across the registry)
+ *   gtins          GTIN-14                  -> id that carries or carried it (never removed:
+ *                                              see product.h)
  *   owners         slug "\0" id             -> "" (a manufacturer's products, in id order)
  *   changes        u64be(seq)               -> {"seq","id","version","kind","time"} (JSON)
  *   meta           name                     -> value: "manufacturers" -> u64be(generation),
- *                                              bumped by every change to a manufacturer
+ *                                              bumped by every change to a manufacturer;
+ *                                              "gtins_kept" -> "" (product_reindex)
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
  * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),

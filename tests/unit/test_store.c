@@ -287,6 +287,105 @@ static void reindex_restores_lost_indexes(void **state)
     store_txn_abort(txn);
 }
 
+/* A declaration with GTIN `gtin` (NULL: none) and support_date `until`, into out. */
+static const char *decl_gtin(char out[512], const char *gtin, const char *until)
+{
+    snprintf(out, 512,
+             "{\"product_name\":\"P\",\"product_model\":\"M\",\"support_date\":\"%s\","
+             "\"security_contact\":\"security@acme.example\","
+             "\"default_password\":\"unique_per_device\"%s%s%s}",
+             until, gtin ? ",\"gtin\":\"" : "", gtin ? gtin : "", gtin ? "\"" : "");
+    return out;
+}
+
+static void assert_gtin_leads_to(struct fx *f, const char *gtin14, const char *want)
+{
+    struct store_txn *txn;
+    char id[DECL_ID_MAX + 1];
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(product_by_gtin(txn, gtin14, id), 0);
+    assert_string_equal(id, want);
+    store_txn_abort(txn);
+}
+
+/* admin_verify's problems, and its report in out (caller frees). */
+static unsigned long verify(struct fx *f, char **out)
+{
+    size_t len;
+    unsigned long problems = 99;
+    FILE *m = open_memstream(out, &len);
+    assert_int_equal(admin_verify(f->st, m, &problems), 0);
+    fclose(m);
+    return problems;
+}
+
+static void index_gtin(struct fx *f, const char *gtin14, const char *id)
+{
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    if (id)
+        assert_int_equal(store_put(txn, STORE_GTINS, gtin14, 14, id, strlen(id), 0), 0);
+    else
+        assert_int_equal(store_del(txn, STORE_GTINS, gtin14, 14), 0);
+    assert_int_equal(store_txn_commit(txn), 0);
+}
+
+/* GTINs persist (product.h): a GTIN keeps leading to its product after the product moves to
+ * another or drops it; no other product may take it; admin_verify checks the rule both ways;
+ * product_reindex indexes a lost former GTIN again, once per data directory. */
+static void gtins_persist_and_verify_checks_them(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    char d[512], *report = NULL;
+    const char *a = "05012345678900", *b = "05012345678917";
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, "5012345678900", "2031-01-01"), &res),
+                     0);
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, b, "2031-01-01"), &res), 0);
+    assert_gtin_leads_to(f, a, "acme-cam");
+    assert_gtin_leads_to(f, b, "acme-cam");
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, NULL, "2031-01-01"), &res), 0);
+    assert_int_equal(res.version, 3);
+    assert_gtin_leads_to(f, a, "acme-cam");
+    assert_gtin_leads_to(f, b, "acme-cam");
+    assert_int_equal(put(f, "acme", "acme-hub", decl_gtin(d, a, "2031-01-01"), &res),
+                     REG_EGTINTAKEN);
+    assert_non_null(strstr(res.why, "'acme-cam'"));
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, a, "2031-01-01"), &res), 0);
+    assert_int_equal(count(f, STORE_GTINS), 2);
+    assert_int_equal(verify(f, &report), 0);
+    free(report);
+
+    /* A former GTIN lost from the index, and one the product never carried. */
+    index_gtin(f, b, NULL);
+    index_gtin(f, "00000012345670", "acme-cam");
+    assert_int_equal(verify(f, &report), 2);
+    assert_non_null(strstr(report, "product acme-cam: its GTIN 05012345678917 leads nowhere"));
+    assert_non_null(
+        strstr(report, "GTIN 00000012345670 leads to product acme-cam, which never carried it"));
+    free(report);
+    index_gtin(f, "00000012345670", NULL);
+    /* Moved to another product before GTINs persisted: a notice, not a problem. */
+    assert_int_equal(put(f, "acme", "acme-hub", decl_gtin(d, NULL, "2031-01-01"), &res), 0);
+    index_gtin(f, b, "acme-hub");
+    assert_int_equal(verify(f, &report), 1); /* acme-hub never carried b */
+    assert_non_null(strstr(report, "notice: product acme-cam: its former GTIN 05012345678917 "
+                                   "leads to product acme-hub"));
+    free(report);
+    index_gtin(f, b, NULL);
+
+    /* Lost former GTINs are indexed again by the first product_reindex, and only by it. */
+    size_t n = 99;
+    assert_int_equal(product_reindex(f->st, &n), 0);
+    assert_int_equal(n, 0); /* no product needed indexing */
+    assert_gtin_leads_to(f, b, "acme-cam");
+    assert_int_equal(verify(f, &report), 0);
+    free(report);
+    index_gtin(f, b, NULL);
+    assert_int_equal(product_reindex(f->st, &n), 0);
+    assert_int_equal(count(f, STORE_GTINS), 1);
+}
+
 /* Each record is stored once: the products table holds the newest version's number. A data
  * directory from before (the record itself in the products table) is still read, and its next
  * write moves the product to the new form. */
@@ -731,6 +830,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(invalid_input_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(gtin_is_stored_normalised, setup, teardown),
+        cmocka_unit_test_setup_teardown(gtins_persist_and_verify_checks_them, setup, teardown),
         cmocka_unit_test_setup_teardown(tokens_are_hashed_and_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_manufacturer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_sees_new_snapshot_each_begin, setup, teardown),
