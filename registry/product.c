@@ -395,9 +395,10 @@ int product_put_refusal(int rc)
     return 0;
 }
 
-int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
-                long if_match, struct decl_errors *errs, struct buf *record,
-                struct product_result *res)
+/* product_put, or with `dry` its dry run: the same work, never committed. */
+static int put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+               long if_match, int dry, struct decl_errors *errs, struct buf *record,
+               struct product_result *res)
 {
     yyjson_doc *doc = NULL;
     struct store_txn *txn = NULL;
@@ -412,7 +413,7 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
         if (!rc)
             rc = product_put_in(txn, &m, id, yyjson_doc_get_root(doc), if_match, errs, record, res);
         mfr_release(&m);
-        if (rc == 0 && !res->unchanged)
+        if (rc == 0 && !res->unchanged && !dry)
             rc = store_txn_commit(txn);
         else
             store_txn_abort(txn);
@@ -420,6 +421,20 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
     if (rc && record) buf_reset(record);
     yyjson_doc_free(doc);
     return rc;
+}
+
+int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+                long if_match, struct decl_errors *errs, struct buf *record,
+                struct product_result *res)
+{
+    return put(st, owner, id, body, len, if_match, 0, errs, record, res);
+}
+
+int product_put_dry(struct store *st, const char *owner, const char *id, const char *body,
+                    size_t len, long if_match, struct decl_errors *errs, struct buf *record,
+                    struct product_result *res)
+{
+    return put(st, owner, id, body, len, if_match, 1, errs, record, res);
 }
 
 int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,

@@ -56,6 +56,14 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
                 long if_match, struct decl_errors *errs, struct buf *record,
                 struct product_result *res);
 
+/* product_put's dry run: every check of product_put, in a write transaction that is always
+ * aborted, so nothing is ever written; the return value, res and record are what product_put
+ * would give now (the record that would be stored). It holds the write lock while it runs, as
+ * product_put does. */
+int product_put_dry(struct store *st, const char *owner, const char *id, const char *body,
+                    size_t len, long if_match, struct decl_errors *errs, struct buf *record,
+                    struct product_result *res);
+
 /* product_put inside the caller's write transaction, for many writes in one commit (a batch):
  * `owner` is the manufacturer as read in txn (mfr_get), `decl` the parsed declaration (both
  * borrowed). `record` may be NULL. A refusal of this one declaration (see

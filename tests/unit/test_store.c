@@ -386,6 +386,43 @@ static void gtins_persist_and_verify_checks_them(void **state)
     assert_int_equal(count(f, STORE_GTINS), 1);
 }
 
+/* A dry run (product_put_dry) answers what product_put then does, and writes nothing. */
+static void a_dry_run_answers_as_the_write_and_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct product_result dry, real;
+    struct decl_errors errs;
+    char d[512];
+    static const char *const until[] = {"2031-01-01", "2031-01-01", "2032-01-01", "2030-01-01"};
+    static const enum store_table tables[] = {STORE_PRODUCTS, STORE_VERSIONS, STORE_GTINS,
+                                              STORE_OWNERS, STORE_CHANGES};
+    static const int want[] = {0, 0, 0, REG_ESHORTEN}; /* created, unchanged, updated, shorter */
+    for (size_t i = 0; i < sizeof until / sizeof until[0]; i++) {
+        size_t before[5];
+        struct buf rd = BUF_INIT, rr = BUF_INIT;
+        decl_gtin(d, "5012345678900", until[i]);
+        for (int t = 0; t < 5; t++)
+            before[t] = count(f, tables[t]);
+        int rc = product_put_dry(f->st, "acme", "acme-cam", d, strlen(d), PRODUCT_NO_PRECONDITION,
+                                 &errs, &rd, &dry);
+        assert_int_equal(rc, want[i]);
+        for (int t = 0; t < 5; t++)
+            assert_int_equal(count(f, tables[t]), before[t]);
+        assert_int_equal(product_put(f->st, "acme", "acme-cam", d, strlen(d),
+                                     PRODUCT_NO_PRECONDITION, &errs, &rr, &real),
+                         rc);
+        assert_int_equal(dry.created, real.created);
+        assert_int_equal(dry.unchanged, real.unchanged);
+        assert_int_equal(dry.version, real.version);
+        assert_string_equal(dry.why, real.why);
+        assert_int_equal(rd.len, rr.len); /* the same record, but for `modified` maybe */
+        buf_free(&rd);
+        buf_free(&rr);
+    }
+    assert_non_null(strstr(real.why, "earlier than the published 2032-01-01"));
+    assert_int_equal(count(f, STORE_VERSIONS), 2);
+}
+
 /* Each record is stored once: the products table holds the newest version's number. A data
  * directory from before (the record itself in the products table) is still read, and its next
  * write moves the product to the new form. */
@@ -831,6 +868,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(invalid_input_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(gtin_is_stored_normalised, setup, teardown),
         cmocka_unit_test_setup_teardown(gtins_persist_and_verify_checks_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dry_run_answers_as_the_write_and_writes_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(tokens_are_hashed_and_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_manufacturer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_sees_new_snapshot_each_begin, setup, teardown),
