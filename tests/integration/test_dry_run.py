@@ -1,13 +1,16 @@
 """Dry runs (issue 12): PUT /v1/products/{id}?dry_run=true and POST /v1/batch?dry_run=true run
 every check of the real write and answer what it would answer, but store nothing (the data file
-stays byte for byte the same, the changes feed does not move) and leave cached answers cached."""
+stays byte for byte the same, the changes feed does not move) and leave cached answers cached;
+`seclabel register --dry-run` asks the server and shows its verdict."""
 import hashlib
+import http.server
 import json
 import re
+import threading
 
 import pytest
 
-from conftest import add_manufacturer, declaration
+from conftest import add_manufacturer, cli, declaration
 
 
 def db_bytes(server):
@@ -135,3 +138,70 @@ def test_batch_dry_run_answers_as_the_real_batch_and_stores_nothing(server, acme
     assert [r["result"] for r in real.json()["results"]] == [
         "created", "unchanged", "failed", "failed", "failed", "failed"]
     assert server.get("/v1/products/acme-new").status_code == 200
+
+
+# --- seclabel register --dry-run ------------------------------------------------------------
+
+
+def test_register_dry_run_predicts_what_the_server_will_do(server, acme, write_decl):
+    f = write_decl(declaration(id="acme-cam", gtin="05012345678900"))
+    assert cli("register", f, server=server, token=acme).returncode == 0
+    before = snapshot(server)
+    # A shortened support period: the real run is refused, so the dry run says so.
+    short = write_decl(declaration(id="acme-cam", support_date="2030-01-01"), "short.json")
+    r = cli("register", short, "--dry-run", server=server, token=acme)
+    assert r.returncode == 1, r.stdout
+    assert "would refuse" in r.stdout and "would update" not in r.stdout
+    assert "support_period_shortened" in r.stderr and "2030-01-01" in r.stderr
+    assert cli("register", short, server=server, token=acme).returncode == 1
+    # The GTIN written short is the stored one: no change to report for it.
+    longer = write_decl(declaration(id="acme-cam", gtin="5012345678900",
+                                    support_date="2034-05-31"), "longer.json")
+    r = cli("register", longer, "--dry-run", server=server, token=acme)
+    assert r.returncode == 0, r.stderr
+    assert "would update acme-cam to version 2" in r.stdout
+    assert 'support_date: "2031-12-31" -> "2034-05-31"' in r.stdout
+    assert "gtin" not in r.stdout
+    # Another maker's GTIN: refused by the server's rule, which no local diff knew.
+    theirs = write_decl(declaration(id="acme-cam", gtin="4006381333931"), "theirs.json")
+    r = cli("register", theirs, "--dry-run", server=server, token=acme)
+    assert r.returncode == 4 and "gtin_outside_prefixes" in r.stderr  # as the real run's
+    assert cli("register", theirs, server=server, token=acme).returncode == 4
+    # --json prints the record the server would store.
+    r = cli("register", longer, "--dry-run", "--json", server=server, token=acme)
+    rec = json.loads(r.stdout)
+    assert rec["version"] == 2 and rec["gtin"] == "05012345678900"
+    assert snapshot(server) == before
+    # Without a token there is nothing to ask the server.
+    r = cli("register", longer, "--dry-run", server=server)
+    assert r.returncode == 4 and "token" in r.stderr
+
+
+class Unaware(http.server.BaseHTTPRequestHandler):
+    """A registry from before dry runs: it takes ?dry_run=true for an ordinary PUT."""
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        raw = json.dumps(dict(declaration(id="acme-cam"), version=1)).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Seclabel-Change", "created")
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_register_dry_run_says_so_when_the_server_did_not_dry_run(write_decl):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unaware)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        env = {"SECLABEL_SERVER": "http://127.0.0.1:%d" % httpd.server_address[1]}
+        r = cli("register", write_decl(declaration(id="acme-cam")), "--dry-run", token="t",
+                env_extra=env)
+        assert r.returncode == 1 and "would register" not in r.stdout
+        assert "did not answer as a dry run" in r.stderr and "may have stored" in r.stderr
+    finally:
+        httpd.shutdown()
