@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yyjson.h>
@@ -856,6 +857,71 @@ static void writers_and_readers_on_threads_while_the_map_grows(void **state)
     assert_true(map_size(f->st) >= 2 * STORE_MAP_MIN);
 }
 
+/* path dir/name into out (4096 bytes). */
+static const char *in_dir(char *out, const char *dir, const char *name)
+{
+    snprintf(out, 4096, "%s/%s", dir, name);
+    return out;
+}
+
+static void opening_an_existing_database_creates_nothing(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4096], sub[4096];
+    struct store *st = NULL;
+    /* no directory; an empty one; an empty data.mdb: none is a database, none is made one */
+    in_dir(sub, dir, "none");
+    assert_int_equal(store_open_existing(sub, 0, &st), -ENOENT);
+    assert_int_equal(store_open_existing(sub, 1, &st), -ENOENT);
+    assert_int_equal(access(sub, F_OK), -1);
+    assert_int_equal(store_open_existing(dir, 0, &st), -ENOENT);
+    assert_int_equal(store_open_existing(dir, 1, &st), -ENOENT);
+    FILE *f = fopen(in_dir(path, dir, "data.mdb"), "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(store_open_existing(dir, 0, &st), -ENOENT);
+    assert_int_equal(store_open_existing(dir, 1, &st), -ENOENT);
+    assert_int_equal(access(in_dir(path, dir, "lock.mdb"), F_OK), -1);
+    struct stat s;
+    assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &s), 0);
+    assert_int_equal(s.st_size, 0);
+    rm_tree(dir);
+}
+
+/* A backup is 0600; reading it read-only writes nothing into its directory (no lock.mdb, the
+ * file unchanged) and cannot write; the live database, which has its lock.mdb, reads alike. */
+static void a_backup_is_private_and_reading_it_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    char *dir = temp_dir(), path[4096];
+    assert_int_equal(store_backup(f->st, dir), 0);
+    assert_int_equal(store_backup(f->st, dir), REG_EEXIST);
+    struct stat before, after;
+    assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &before), 0);
+    assert_int_equal(before.st_mode & 0777, 0600);
+    const char *dirs[] = {dir, f->dir};
+    for (int i = 0; i < 2; i++) {
+        struct store *st;
+        struct store_txn *txn;
+        size_t n = 0;
+        assert_int_equal(store_open_existing(dirs[i], 0, &st), 0);
+        assert_int_equal(store_txn_begin(st, 0, &txn), 0);
+        assert_int_equal(store_count(txn, STORE_PRODUCTS, &n), 0);
+        store_txn_abort(txn);
+        assert_int_equal(n, 1);
+        assert_int_not_equal(store_txn_begin(st, 1, &txn), 0);
+        store_close(st);
+    }
+    assert_int_equal(access(in_dir(path, dir, "lock.mdb"), F_OK), -1);
+    assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    assert_true(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+                after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -888,6 +954,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_database_grown_by_another_process_is_adopted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(writers_and_readers_on_threads_while_the_map_grows, setup,
+                                        teardown),
+        cmocka_unit_test(opening_an_existing_database_creates_nothing),
+        cmocka_unit_test_setup_teardown(a_backup_is_private_and_reading_it_writes_nothing, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
