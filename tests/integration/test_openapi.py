@@ -196,7 +196,8 @@ def route_table():
     assert table, "routes[] not found in registry/api.c"
     routes = set()
     for methods, pattern, _fn in re.findall(
-            r'\{\s*(HTTP_M_[A-Z]+(?:\s*\|\s*HTTP_M_[A-Z]+)*)\s*,\s*"([^"]*)"\s*,\s*(\w+)\s*\}',
+            r'\{\s*(HTTP_M_[A-Z]+(?:\s*\|\s*HTTP_M_[A-Z]+)*)\s*,\s*"([^"]*)"\s*,\s*(\w+)\s*,'
+            r'\s*(?:NULL|"[^"]*"|[A-Z_]+)\s*\}',
             table.group(1)):
         for m in re.findall(r"HTTP_M_([A-Z]+)", methods):
             routes.add((m.lower(), pattern))
@@ -234,6 +235,44 @@ def test_path_parameters_are_declared():
                       for p in item.get("parameters", []) + item[m].get("parameters", [])]
             declared = {p["name"] for p in params if p["in"] == "path"}
             assert declared == names, (m, path)
+
+
+def route_queries():
+    """{(method, pattern): set of query parameter names, or None} from api.c's routes[]: the
+    parameters a route takes (its fourth member, macros resolved from api.c and search.h), or
+    None where the route ignores parameters it does not know."""
+    src = API_C.read_text(encoding="utf-8")
+    macros = dict(re.findall(r'^#define ([A-Z_]+) "([^"]*)"', src + "\n" + (
+        ROOT / "registry" / "search.h").read_text(encoding="utf-8"), re.M))
+    out = {}
+    for methods, pattern, query in re.findall(
+            r'\{\s*(HTTP_M_[A-Z]+(?:\s*\|\s*HTTP_M_[A-Z]+)*)\s*,\s*"([^"]*)"\s*,\s*\w+\s*,'
+            r'\s*(NULL|"[^"]*"|[A-Z_]+)\s*\}', src):
+        names = None if query == "NULL" else set(macros.get(query, query.strip('"')).split())
+        for m in re.findall(r"HTTP_M_([A-Z]+)", methods):
+            out[(m.lower(), pattern)] = names
+    return out
+
+
+def test_query_parameters_are_those_the_route_table_takes():
+    """Where the server refuses query parameters it does not take, the document lists exactly
+    the ones it takes; where it ignores them, the document says so (x-unknown-query-parameters,
+    which the Schemathesis run reads), and lists only parameters it uses."""
+    queries = route_queries()
+    for path, item in DOC["paths"].items():
+        for m in METHODS:
+            if m not in item:
+                continue
+            params = [resolve_local(p["$ref"]) if "$ref" in p else p
+                      for p in item.get("parameters", []) + item[m].get("parameters", [])]
+            declared = {p["name"] for p in params if p["in"] == "query"}
+            takes = queries[(m, re.sub(r"\{[^}/]+\}", "{}", path))]
+            ignored = item[m].get("x-unknown-query-parameters") == "ignored"
+            if takes is None:
+                assert ignored, (m, path, "ignores unknown parameters: say so")
+            else:
+                assert not ignored, (m, path, "refuses unknown parameters")
+                assert declared == takes, (m, path, sorted(declared), sorted(takes))
 
 
 # --- (c) every error code, with its status ----------------------------------------------------
