@@ -103,6 +103,7 @@ static int add_param(struct buf *q, const char *name, const char *value)
 int cmd_search(int argc, char **argv, struct client *c)
 {
     static const char *const opts[] = {"--support",   "support",   "--manufacturer", "manufacturer",
+                                       "--gtin",      "gtin",      "--status",       "status",
                                        "--compliant", "compliant", "--limit",        "limit",
                                        "--cursor",    "cursor"};
     struct buf q = BUF_INIT;

@@ -30,7 +30,8 @@ static const struct command commands[] = {
      "  seclabel history acme-cam-2"},
     {"search", cmd_search,
      "search [QUERY] [--support active|ending_soon|ended] [--manufacturer SLUG]\n"
-     "      [--compliant true|false] [--limit N] [--cursor ID] [--json]   find products",
+     "      [--gtin GTIN] [--status active|withdrawn|any] [--compliant true|false]\n"
+     "      [--limit N] [--cursor ID] [--json]   find products (on sale, unless --status)",
      "  seclabel search camera\n  seclabel search --manufacturer acme --support ending_soon\n  "
      "seclabel search --compliant false --json"},
     {"import", cmd_import,

@@ -238,7 +238,9 @@ def test_csv_download_for_spreadsheets(shop, acme):
     ended = list(csv.DictReader(io.StringIO(
         shop.get("/products.csv?support=ended").content.decode("utf-8-sig"))))
     assert [x["id"] for x in ended] == ["acme-hub"]
-    assert 'href="/products.csv?support=ended"' in shop.get("/?support=ended").text
+    # The page's link repeats its search, its default `status=any` included (the download's
+    # own default is the products on sale).
+    assert 'href="/products.csv?status=any&support=ended"' in shop.get("/?support=ended").text
 
 
 # --- not found --------------------------------------------------------------------------------

@@ -3,11 +3,12 @@ lists, each once and with a value, and refuses anything else with 400 naming it;
 `status` are real search filters (the API lists products on sale unless asked otherwise); the
 pages ignore parameters they do not know but never show a list that looks filtered and is not;
 and bodies the schema allows or refuses are answered as schema/openapi.yaml says."""
+import json
 import re
 
 import pytest
 
-from conftest import add_manufacturer, declaration
+from conftest import add_manufacturer, cli, declaration
 
 GTIN_CAM = "5012345678900"  # acme-cam
 GTIN_PLUG = "5012345000015"  # acme-plug (withdrawn)
@@ -177,3 +178,15 @@ def test_batch_items_must_be_declarations_with_an_id(server, shop):
     r = server.post("/v1/batch", shop, json={"products": [], "extra": 1})
     assert r.status_code == 400
     assert server.get("/v1/products/acme-x").status_code == 404
+
+
+def test_cli_search_takes_status_and_gtin(server, shop):
+    r = cli("search", server=server)
+    assert r.returncode == 0 and "acme-plug" not in r.stdout and "acme-cam" in r.stdout
+    r = cli("search", "--status", "withdrawn", server=server)
+    assert r.returncode == 0 and r.stdout.split()[0] == "acme-plug", r.stdout
+    r = cli("search", "--gtin", GTIN_HUB, "--json", server=server)
+    assert r.returncode == 0 and [p["id"] for p in json.loads(r.stdout)["items"]] == [
+        "nordlicht-hub"]
+    r = cli("search", "--status", "gone", server=server)
+    assert r.returncode != 0 and "status" in r.stderr and len(r.stderr.splitlines()) == 1
