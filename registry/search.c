@@ -28,12 +28,8 @@ static int field_has(yyjson_val *rec, const char *name, const char *q)
     return s && strcasestr(s, q) != NULL;
 }
 
+/* The `status` parameter's values, in enum search_status order. */
 static const char *const status_names[] = {"active", "withdrawn", "any"};
-
-const char *search_status_name(enum search_status s)
-{
-    return status_names[s];
-}
 
 static int matches(const struct walk *w, yyjson_val *rec)
 {

@@ -43,9 +43,6 @@ struct search_query {
     int64_t today;
 };
 
-/* "active", "withdrawn" or "any": the `status` parameter's values. */
-const char *search_status_name(enum search_status s);
-
 /* Called for each matching record; rec is parsed, json/len its stored form. Non-zero stops. */
 typedef int (*search_fn)(void *ctx, yyjson_val *rec, const char *json, size_t len);
 
