@@ -5,6 +5,7 @@ cannot act on by itself. Loaded by Schemathesis (its config's `hooks`), not coll
   check digit, so that requests the schema allows carry GTINs the registry accepts. Some are the
   demo products' own GTINs and some lie in the demo makers' GS1 Company Prefixes, so that the
   resolver, the `gtin` filter and writes also reach the products, not only "not found".
+- Product IDs in paths are drawn from the demo products as often as from the pattern.
 - Check `business_refusal_is_documented`: a schema-valid request may be refused only by a rule
   OpenAPI cannot state, and the response that says so lists its error codes in
   `x-business-rules` (with, for `invalid_declaration`, the `details` rules it may name). The
@@ -62,6 +63,21 @@ schemathesis.openapi.format("gtin", st.one_of(
     st.sampled_from(demo_gtins()),
     st.one_of(*[in_prefix(p) for p in demo_prefixes()]),
     any_gtin()))
+
+
+def demo_ids():
+    return sorted(json.loads(f.read_text(encoding="utf-8"))["id"]
+                  for f in DEMO.glob("*/*.json"))
+
+
+@schemathesis.hook
+def flatmap_path_parameters(ctx, params):
+    """A product ID in a path is, as often as not, one of the demo products', so that labels,
+    CTA-2120 documents, histories and writes reach a product (random IDs only find none)."""
+    if not params or "id" not in params:
+        return st.just(params)
+    return st.one_of(st.just(params),
+                     st.sampled_from(demo_ids()).map(lambda i: dict(params, id=i)))
 
 
 def business_rules():
