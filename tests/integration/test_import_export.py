@@ -426,7 +426,7 @@ def test_every_valid_declaration_survives_export_and_import(server, acme, tmp_pa
     # CTA-2120 carries only what CTA-2120 has: back into the same registry, the rest is kept.
     # Except default_password, which CTA-2120 lacks and the importer infers from access_control
     # when it can (cli/ctadecl.c), even against the stored one: that and what follows from it
-    # (version, compliance) may change.
+    # (version, compliance, state) may change.
     out = tmp_path / "export.json"
     r = cli("export", "--manufacturer", "acme", "--format", "cta-2120", "-o", out, server=server)
     n = len(json.loads(out.read_text()))
@@ -435,7 +435,7 @@ def test_every_valid_declaration_survives_export_and_import(server, acme, tmp_pa
     created, updated, unchanged, failed = map(int, re.findall(r"(\d+) (?:created|updated|"
                                                              r"unchanged|failed)", r.stdout))
     assert (created, updated + unchanged, failed) == (0, n, 0), (seed, r.stdout)
-    inferred = ("default_password", "version", "compliance")
+    inferred = ("default_password", "version", "compliance", "state")
     after = {pid: stored(server, pid) for pid in ids}
     differ = [{k: (want[p].get(k), after[p].get(k)) for k in set(want[p]) | set(after[p])
                if want[p].get(k) != after[p].get(k)} for p in ids
