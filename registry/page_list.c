@@ -35,7 +35,6 @@ static int row(void *ctx, yyjson_val *rec, const char *json, size_t len)
 static void query_of(struct buf *out, const struct search_query *sq, const struct page_req *pr,
                      int with_mfr)
 {
-    static const char *const support[] = {"active", "ending_soon", "ended"};
     if (sq->q) {
         buf_puts(out, "&q=");
         for (const unsigned char *s = (const unsigned char *)sq->q; *s; s++)
@@ -45,7 +44,8 @@ static void query_of(struct buf *out, const struct search_query *sq, const struc
             else
                 buf_printf(out, "%%%02X", *s);
     }
-    if (sq->support >= 0) buf_printf(out, "&support=%s", support[sq->support]);
+    if (sq->support >= 0)
+        buf_printf(out, "&support=%s", assess_support_name((enum assess_support)sq->support));
     if (sq->compliant >= 0) buf_printf(out, "&compliant=%s", sq->compliant ? "true" : "false");
     if (with_mfr && sq->manufacturer) buf_printf(out, "&manufacturer=%s", sq->manufacturer);
     buf_puts(out, page_lang_param(pr, 0));
@@ -141,7 +141,7 @@ static void maker_trust(struct buf *out, const struct page_req *pr, const struct
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_m_verification);
     buf_puts(out, "</dt><dd>");
-    page_verification(out, pr, m);
+    page_verification(out, pr, m, 1);
     yyjson_val *ev = yyjson_obj_get(m->verification, "evidence");
     if (yyjson_is_str(ev)) {
         buf_puts(out, "<br>");
@@ -270,7 +270,9 @@ static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
     csv_str(c->out, yyjson_obj_get(rec, "status"), 0);
     n = snprintf(url, sizeof url, "%s/p/%s", c->public_url,
                  yyjson_get_str(yyjson_obj_get(rec, "id")));
-    csv_field(c->out, url, n > 0 && (size_t)n < sizeof url ? (size_t)n : 0, 1);
+    csv_field(c->out, url, n > 0 && (size_t)n < sizeof url ? (size_t)n : 0, 0);
+    st = assess_state_name(a.state);
+    csv_field(c->out, st, strlen(st), 1);
     return 0;
 }
 
@@ -279,7 +281,7 @@ void page_csv_head(struct buf *out)
     buf_puts(out, "\xEF\xBB\xBF" /* UTF-8 BOM: spreadsheets then read the text right */
                   "id,product_name,product_model,manufacturer,manufacturer_name,gtin,"
                   "support_date,support_status,days_left,compliant,default_password,"
-                  "security_contact,status,page_url\r\n");
+                  "security_contact,status,page_url,state\r\n");
 }
 
 struct csv_part {
