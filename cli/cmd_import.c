@@ -234,6 +234,8 @@ static yyjson_val *current(yyjson_doc *answer, const char *id)
 static void count_result(struct summary *s, const struct row *r, yyjson_val *res)
 {
     const char *what = yyjson_get_str(yyjson_obj_get(res, "result"));
+    if (what && (!strcmp(what, "created") || !strcmp(what, "updated")))
+        cli_warn_state(stderr, yyjson_doc_get_root(r->doc), "%s %ld (%s)", r->unit, r->line, r->id);
     if (what && !strcmp(what, "created"))
         s->created++;
     else if (what && !strcmp(what, "updated"))
