@@ -42,20 +42,29 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-/* Keeps the one response header the CLI reads: Seclabel-Change. */
+/* The lower-case word that is the value of header `name` (with its ':') in line p[0..len),
+ * into out (n bytes): 1, or 0 if the line is another header. */
+static int header_word(const char *p, size_t len, const char *name, char *out, size_t n)
+{
+    size_t i = strlen(name), j = 0;
+    if (len <= i || strncasecmp(p, name, i) != 0) return 0;
+    while (i < len && p[i] == ' ')
+        i++;
+    while (i < len && p[i] >= 'a' && p[i] <= 'z' && j + 1 < n)
+        out[j++] = p[i++];
+    out[j] = '\0';
+    return 1;
+}
+
+/* Keeps the response headers the CLI reads: Seclabel-Change and Seclabel-Dry-Run. */
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct client_resp *out = ud;
-    static const char name[] = "seclabel-change:";
-    size_t len = size * n, nl = sizeof name - 1;
-    if (len > nl && strncasecmp(p, name, nl) == 0) {
-        size_t i = nl, j = 0;
-        while (i < len && p[i] == ' ')
-            i++;
-        while (i < len && p[i] >= 'a' && p[i] <= 'z' && j + 1 < sizeof out->change)
-            out->change[j++] = p[i++];
-        out->change[j] = '\0';
-    }
+    size_t len = size * n;
+    char dry[8];
+    if (!header_word(p, len, "seclabel-change:", out->change, sizeof out->change) &&
+        header_word(p, len, "seclabel-dry-run:", dry, sizeof dry))
+        out->dry_run = strcmp(dry, "true") == 0;
     return len;
 }
 
@@ -97,6 +106,7 @@ static CURLcode perform_with_retries(CURL *h, const char *method, struct client_
         long status = 0;
         buf_reset(&out->body);
         out->change[0] = '\0';
+        out->dry_run = 0;
         CURLcode rc = curl_easy_perform(h);
         if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (!idempotent || attempt >= CLIENT_ATTEMPTS || !transient(rc, status)) return rc;
@@ -127,6 +137,7 @@ int client_request(struct client *c, const char *method, const char *path, const
     char errbuf[CURL_ERROR_SIZE] = "";
     buf_init(&out->body);
     out->change[0] = '\0';
+    out->dry_run = 0;
     curl_easy_setopt(h, CURLOPT_URL, buf_cstr(&url));
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);

@@ -29,6 +29,7 @@ struct client_resp {
     long status;
     struct buf body; /* owned: buf_free when done */
     char change[16]; /* the Seclabel-Change header of a write ("created", ...), or "" */
+    int dry_run;     /* 1 if the server marked its answer Seclabel-Dry-Run: true */
 };
 
 /* The defaults: http://127.0.0.1:8080, no token. */

@@ -1,5 +1,11 @@
 /* cmd_admin.c: the registry operator's commands, working on the data directory directly
- * (LMDB allows this while seclabeld runs). */
+ * (LMDB allows this while seclabeld runs).
+ *
+ * Only `manufacturer add` creates a database (that is how a registry starts, and it says so).
+ * Every other command needs one there already and names the directory when there is none: a
+ * mistyped --data must not leave a new empty registry behind. The commands that only read
+ * (list, show, stats, verify, token list, backup, and restore's source) open it read-only and
+ * write nothing into the directory, so a backup stays exactly as it was made. */
 #include "cli.h"
 
 #include "admin.h"
@@ -8,14 +14,85 @@
 #include "mfr.h"
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int open_failed(const char *data, int rc)
 {
-    fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
+    struct stat s;
+    const char *why = NULL;
+    if (rc == REG_ENOTFOUND)
+        why = "its data.mdb is not a seclabel database";
+    else if (rc == -ENOENT || rc == -ENOTDIR) {
+        struct buf file = BUF_INIT;
+        buf_printf(&file, "%s/data.mdb", data);
+        why = stat(data, &s) != 0              ? "no such directory"
+              : !S_ISDIR(s.st_mode)            ? "not a directory"
+              : stat(buf_cstr(&file), &s) != 0 ? "it holds no data.mdb"
+                                               : "its data.mdb is empty";
+        buf_free(&file);
+    }
+    if (why)
+        fprintf(stderr,
+                "seclabel: no database in %s (%s; name the data directory with --data DIR)\n", data,
+                why);
+    else
+        fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
+    return CLI_FAILED;
+}
+
+/* The database that must exist in data, read-only unless write; prints why not. */
+static int open_existing(const char *data, int write, struct store **st)
+{
+    int rc = store_open_existing(data, write, st);
+    return rc ? open_failed(data, rc) : 0;
+}
+
+/* The database in data for manufacturer add, the one command that may start a registry:
+ * *fresh says it did (and *made_dir that it made the directory too). Prints why not. */
+static int open_or_start(const char *data, struct store **st, int *fresh, int *made_dir)
+{
+    struct stat s;
+    *made_dir = stat(data, &s) != 0;
+    int rc = store_open_existing(data, 1, st);
+    *fresh = rc == -ENOENT || rc == -ENOTDIR;
+    if (*fresh && (rc = store_open(data, st))) {
+        fprintf(stderr, "seclabel: cannot create a database in %s: %s\n", data, reg_strerror(rc));
+        return CLI_FAILED;
+    }
+    return rc ? open_failed(data, rc) : 0;
+}
+
+/* Remove the database open_or_start started, after a refused add: nothing is left behind. */
+static void unstart(const char *data, int made_dir)
+{
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    struct buf path = BUF_INIT;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        buf_reset(&path);
+        buf_printf(&path, "%s/%s", data, files[i]);
+        unlink(buf_cstr(&path));
+    }
+    buf_free(&path);
+    if (made_dir) rmdir(data);
+}
+
+static int add_failed(int rc, const char *slug, const char *why)
+{
+    if (rc == REG_EBADSLUG)
+        return cli_usage_error("'%s' is not a slug: 1-63 lower-case letters, digits and '-'", slug);
+    if (rc == REG_EINVALID) return cli_usage_error("manufacturer add: %s", why);
+    if (rc == REG_EEXIST)
+        fprintf(stderr, "seclabel: manufacturer '%s' already exists\n", slug);
+    else
+        fprintf(stderr, "seclabel: cannot add manufacturer '%s': %s\n", slug,
+                rc == REG_EOVERLAP ? why : reg_strerror(rc));
     return CLI_FAILED;
 }
 
@@ -45,27 +122,16 @@ static int manufacturer_add(int argc, char **argv)
     }
     if (!m.slug || !m.name) return cli_usage_error("usage: manufacturer add SLUG --name NAME");
     struct store *st;
-    int rc = store_open(data, &st);
-    if (rc) return open_failed(data, rc);
+    int fresh, made_dir;
+    if (open_or_start(data, &st, &fresh, &made_dir)) return CLI_FAILED;
     char token[AUTH_TOKEN_LEN + 1], why[256] = "";
-    rc = mfr_add(st, &m, token, why, sizeof why);
+    int rc = mfr_add(st, &m, token, why, sizeof why);
     store_close(st);
-    if (rc == REG_EBADSLUG)
-        return cli_usage_error("'%s' is not a slug: 1-63 lower-case letters, digits and '-'",
-                               m.slug);
-    if (rc == REG_EINVALID) return cli_usage_error("manufacturer add: %s", why);
-    if (rc == REG_EEXIST) {
-        fprintf(stderr, "seclabel: manufacturer '%s' already exists\n", m.slug);
-        return CLI_FAILED;
-    }
-    if (rc == REG_EOVERLAP) {
-        fprintf(stderr, "seclabel: cannot add manufacturer '%s': %s\n", m.slug, why);
-        return CLI_FAILED;
-    }
     if (rc) {
-        fprintf(stderr, "seclabel: cannot add manufacturer '%s': %s\n", m.slug, reg_strerror(rc));
-        return CLI_FAILED;
+        if (fresh) unstart(data, made_dir);
+        return add_failed(rc, m.slug, why);
     }
+    if (fresh) printf("Started a new registry database in %s.\n", data);
     printf("Created manufacturer '%s' (%s). Its API token, shown only this once:\n%s\n", m.slug,
            m.name, token);
     return CLI_OK;
@@ -123,8 +189,8 @@ static int manufacturer_change(const struct change_cmd *cc, int argc, char **arg
     const char *slug = NULL, *arg = NULL, *data = "./data";
     if (change_args(cc, argc, argv, &slug, &arg, &data)) return CLI_USAGE;
     struct store *st;
-    int rc = store_open(data, &st), changed = 0;
-    if (rc) return open_failed(data, rc);
+    int rc, changed = 0;
+    if (open_existing(data, 1, &st)) return CLI_FAILED;
     char why[512] = "";
     rc = mfr_change(st, slug, cc->what, arg, &changed, why, sizeof why);
     store_close(st);
@@ -159,8 +225,8 @@ static int manufacturer_show(int argc, char **argv, const char *list)
     struct store *st;
     struct store_txn *txn;
     struct mfr m;
-    int rc = store_open(data, &st);
-    if (rc) return open_failed(data, rc);
+    int rc;
+    if (open_existing(data, 0, &st)) return CLI_FAILED;
     if (!(rc = store_txn_begin(st, 0, &txn))) {
         rc = mfr_get(txn, slug, &m);
         store_txn_abort(txn);
@@ -228,11 +294,13 @@ static int token_args(int argc, char **argv, const char **arg, const char **data
 
 static int open_store(const char *data, int write, struct store **st, struct store_txn **txn)
 {
-    int rc = store_open(data, st);
-    if (!rc && (rc = store_txn_begin(*st, write, txn))) store_close(*st);
-    if (rc)
-        fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
-    return rc ? CLI_FAILED : 0;
+    if (open_existing(data, write, st)) return CLI_FAILED;
+    int rc = store_txn_begin(*st, write, txn);
+    if (rc) {
+        store_close(*st);
+        return open_failed(data, rc);
+    }
+    return 0;
 }
 
 static int print_token(void *ctx, const struct auth_token_info *t)
@@ -279,17 +347,12 @@ static int token_cmd(const char *verb, int argc, char **argv)
     return CLI_OK;
 }
 
-/* "[ARG] [--data DIR]" for commands that take at most one argument. */
+/* "[ARG] [--data DIR]" for the commands that only read and take at most one argument. */
 static int open_data(int argc, char **argv, const char **arg, struct store **st)
 {
     const char *data;
     if (token_args(argc, argv, arg, &data)) return CLI_USAGE;
-    int rc = store_open(data, st);
-    if (rc) {
-        fprintf(stderr, "seclabel: cannot open the database in %s: %s\n", data, reg_strerror(rc));
-        return CLI_FAILED;
-    }
-    return 0;
+    return open_existing(data, 0, st) ? CLI_FAILED : 0;
 }
 
 static int report(int rc, const char *what)
@@ -331,25 +394,131 @@ static int stats_or_verify(const char *verb, int argc, char **argv)
 
 static int backup(int argc, char **argv)
 {
-    const char *dest = NULL;
+    const char *dest = NULL, *data;
     struct store *st;
-    int rc = open_data(argc, argv, &dest, &st);
-    if (rc) return rc;
-    if (!dest) {
-        store_close(st);
-        return cli_usage_error("backup needs a DEST directory");
-    }
-    int r = store_backup(st, dest);
+    if (token_args(argc, argv, &dest, &data)) return CLI_USAGE;
+    if (!dest) return cli_usage_error("backup needs a DEST directory");
+    if (open_existing(data, 0, &st)) return CLI_FAILED;
+    int rc = store_backup(st, dest);
     store_close(st);
-    if (r == REG_EEXIST) {
+    if (rc == REG_EEXIST) {
         fprintf(stderr, "seclabel: %s already holds a database; choose a new directory\n", dest);
         return CLI_FAILED;
     }
-    if (!(rc = report(r, "backup"))) printf("backed up to %s\n", dest);
+    if (!(rc = report(rc, "backup"))) printf("backed up to %s\n", dest);
     return rc;
 }
 
-/* Replace the data directory's database by the one in SRC, which must pass verify first. */
+/* Verify the database in dir (read-only; nothing is written there), problems on stderr:
+ * 0 if it is sound, else CLI_FAILED having said why, naming `what`. */
+static int verify_copy(const char *dir, const char *what)
+{
+    struct store *st;
+    unsigned long problems = 0;
+    int rc = store_open_existing(dir, 0, &st);
+    if (!rc) {
+        rc = admin_verify(st, stderr, &problems);
+        store_close(st);
+    }
+    if (!rc && !problems) return 0;
+    fprintf(stderr, "seclabel: %s is not a sound backup (%s); nothing was changed\n", what,
+            rc ? reg_strerror(rc) : "verify found problems");
+    return CLI_FAILED;
+}
+
+/* Keep the database in data/data.mdb under a second name, data.mdb.before-restore-<UTC
+ * time>[-n] (a hard link: never over another file), in *aside; aside stays empty if there is
+ * none. 0 or -errno. */
+static int keep_aside(const char *data, struct buf *aside)
+{
+    struct buf live = BUF_INIT;
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+    buf_printf(&live, "%s/data.mdb", data);
+    int rc = 0;
+    if (access(buf_cstr(&live), F_OK) == 0)
+        for (int n = 1; n < 100; n++) {
+            buf_reset(aside);
+            buf_printf(aside, "%s/data.mdb.before-restore-%s", data, when);
+            if (n > 1) buf_printf(aside, "-%d", n);
+            rc = link(buf_cstr(&live), buf_cstr(aside)) == 0 ? 0 : -errno;
+            if (rc != -EEXIST) break;
+        }
+    if (rc) buf_reset(aside);
+    buf_free(&live);
+    return rc;
+}
+
+/* Remove dir/data.mdb and then dir, a copy that was not (or could not be) put in place. */
+static void remove_copy(const char *dir)
+{
+    struct buf path = BUF_INIT;
+    buf_printf(&path, "%s/data.mdb", dir);
+    unlink(buf_cstr(&path));
+    rmdir(dir);
+    buf_free(&path);
+}
+
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (fsync(fd) != 0) fprintf(stderr, "seclabel: warning: fsync %s: %s\n", dir, strerror(errno));
+    close(fd);
+}
+
+/* Put the verified copy staged/data.mdb in the place of data/data.mdb in one rename, after
+ * keeping the database it replaces under another name (in *aside). */
+static int swap_in(const char *staged, const char *data, struct buf *aside)
+{
+    struct buf from = BUF_INIT, to = BUF_INIT;
+    buf_printf(&from, "%s/data.mdb", staged);
+    buf_printf(&to, "%s/data.mdb", data);
+    int rc = keep_aside(data, aside);
+    if (rc)
+        fprintf(stderr, "seclabel: cannot keep a copy of %s: %s; nothing was changed\n",
+                buf_cstr(&to), strerror(-rc));
+    else if (rename(buf_cstr(&from), buf_cstr(&to)) != 0) {
+        rc = -errno;
+        fprintf(stderr,
+                "seclabel: cannot put the restored database in place: %s; nothing was "
+                "changed\n",
+                strerror(-rc));
+        if (aside->len) unlink(buf_cstr(aside));
+        buf_reset(aside);
+    } else {
+        buf_reset(&from);
+        buf_printf(&from, "%s/lock.mdb", data);
+        unlink(buf_cstr(&from)); /* the reader table of the replaced database */
+        fsync_dir(data);
+    }
+    buf_free(&from);
+    buf_free(&to);
+    return rc;
+}
+
+/* Copy the database of src (open, read-only) into a new directory data/.restore-XXXXXX, named
+ * in *staged, and verify the copy. 0, or CLI_FAILED having said why (the directory is then
+ * removed). */
+static int stage_copy(struct store *src, const char *src_dir, const char *data, struct buf *staged)
+{
+    buf_printf(staged, "%s/.restore-XXXXXX", data);
+    buf_cstr(staged);
+    if (!mkdtemp(staged->data)) {
+        fprintf(stderr, "seclabel: cannot restore into %s: %s\n", data, strerror(errno));
+        return CLI_FAILED;
+    }
+    int rc = store_backup(src, buf_cstr(staged));
+    rc = rc ? report(rc, "restore: copying") : verify_copy(buf_cstr(staged), src_dir);
+    if (rc) remove_copy(buf_cstr(staged));
+    return rc;
+}
+
+/* Replace the data directory's database (the directory is created, mode 0700, if missing) by a
+ * copy of the one in SRC. The copy is made beside it (mode 0600) and verified before anything
+ * is replaced; the database it replaces is kept, named in the output; SRC is only read. */
 static int restore(int argc, char **argv)
 {
     const char *src = NULL, *data;
@@ -360,32 +529,30 @@ static int restore(int argc, char **argv)
         return CLI_FAILED;
     }
     struct store *st;
-    unsigned long problems = 0;
-    int rc = store_open(src, &st);
-    if (!rc) {
-        rc = admin_verify(st, stderr, &problems);
+    if (open_existing(src, 0, &st)) return CLI_FAILED;
+    int made = mkdir(data, 0700) == 0;
+    if (!made && errno != EEXIST) {
+        fprintf(stderr, "seclabel: cannot create %s: %s\n", data, strerror(errno));
         store_close(st);
-    }
-    if (rc || problems) {
-        fprintf(stderr, "seclabel: %s is not a sound backup (%s); nothing was changed\n", src,
-                rc ? reg_strerror(rc) : "verify found problems");
         return CLI_FAILED;
     }
-    struct buf from = BUF_INIT, to = BUF_INIT, lock = BUF_INIT;
-    buf_printf(&from, "%s/data.mdb", src);
-    buf_printf(&to, "%s/data.mdb", data);
-    buf_printf(&lock, "%s/lock.mdb", data);
-    struct buf bytes = BUF_INIT;
-    rc = cli_read_file(buf_cstr(&from), (size_t)16 << 30, &bytes);
-    if (!rc) rc = cli_write_file(buf_cstr(&to), bytes.data, bytes.len);
+    struct buf staged = BUF_INIT, aside = BUF_INIT;
+    int rc = stage_copy(st, src, data, &staged);
+    store_close(st);
     if (!rc) {
-        unlink(buf_cstr(&lock)); /* stale reader slots of the old database */
-        printf("restored %s from %s\n", data, src);
+        rc = swap_in(buf_cstr(&staged), data, &aside) ? CLI_FAILED : CLI_OK;
+        remove_copy(buf_cstr(&staged)); /* empty now, unless the swap failed */
     }
-    buf_free(&bytes);
-    buf_free(&from);
-    buf_free(&to);
-    buf_free(&lock);
+    if (rc && made) rmdir(data);
+    if (!rc) {
+        printf("restored %s from %s (verified)\n", data, src);
+        if (aside.len)
+            printf("the database it replaced is kept as %s: delete it once you no longer need "
+                   "it\n",
+                   buf_cstr(&aside));
+    }
+    buf_free(&staged);
+    buf_free(&aside);
     return rc;
 }
 

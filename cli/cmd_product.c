@@ -4,7 +4,6 @@
 #include "assess.h"
 #include "decl.h"
 #include "http.h"
-#include "product.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,48 +59,91 @@ static void print_value(yyjson_val *v)
     free(s);
 }
 
-/* --dry-run: what a PUT of decl would change in the current record; sends nothing. */
-static int dry_run(struct client *c, const char *id, const struct buf *body)
+/* A field of a record that the declaration does not set: the registry's own and computed
+ * fields, the ID, and what /v1/products/{id}/versions/{n} adds ("kind", "changes"). */
+static int not_declared(const char *name)
 {
-    char path[DECL_ID_MAX + 16];
-    struct client_resp r = {0};
-    snprintf(path, sizeof path, "/v1/products/%s", id);
-    int rc = client_request(c, "GET", path, NULL, 0, NULL, &r);
-    yyjson_doc *decl = yyjson_read(body->data, body->len, 0);
-    if (!rc && r.status == 404) {
-        printf("dry run: would register %s (nothing was sent)\n", id);
-    } else if (!rc && r.status == 200) {
-        yyjson_doc *cur = yyjson_read(r.body.data, r.body.len, 0);
-        yyjson_val *old = yyjson_doc_get_root(cur), *nv = yyjson_doc_get_root(decl);
-        if (product_same_declaration(old, nv)) {
-            printf("dry run: %s is unchanged (nothing was sent)\n", id);
-        } else {
-            printf("dry run: would update %s (nothing was sent):\n", id);
-            for (int pass = 0; pass < 2; pass++) {
-                yyjson_obj_iter it = yyjson_obj_iter_with(pass ? old : nv);
-                yyjson_val *k;
-                while ((k = yyjson_obj_iter_next(&it))) {
-                    const char *name = yyjson_get_str(k);
-                    yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
-                    if (decl_is_registry_field(name) || !strcmp(name, "id")) continue;
-                    /* Left out, the account's name is kept: no change to show. */
-                    if (decl_is_account_field(name) && !b) continue;
-                    if ((pass && b) || (a && b && yyjson_equals(a, b))) continue;
-                    fputs("  ", stdout);
-                    cli_put(stdout, name);
-                    fputs(": ", stdout);
-                    print_value(a);
-                    printf(" -> ");
-                    print_value(b);
-                    putchar('\n');
-                }
-            }
+    return decl_is_registry_field(name) || !strcmp(name, "id") || !strcmp(name, "kind") ||
+           !strcmp(name, "changes");
+}
+
+/* One line per declared field that differs between records old and nv: "  name: a -> b". */
+static void print_changes(yyjson_val *old, yyjson_val *nv)
+{
+    for (int pass = 0; pass < 2; pass++) { /* pass 1: the fields nv no longer has */
+        yyjson_obj_iter it = yyjson_obj_iter_with(pass ? old : nv);
+        yyjson_val *k;
+        while ((k = yyjson_obj_iter_next(&it))) {
+            const char *name = yyjson_get_str(k);
+            yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
+            if (not_declared(name) || (pass && b) || (a && b && yyjson_equals(a, b))) continue;
+            fputs("  ", stdout);
+            cli_put(stdout, name);
+            fputs(": ", stdout);
+            print_value(a);
+            printf(" -> ");
+            print_value(b);
+            putchar('\n');
         }
-        yyjson_doc_free(cur);
+    }
+}
+
+/* The fields an update of `id` to record `nv` would change: against version n-1, the exact
+ * record the server compared with (the current one may have moved on since). */
+static int print_update(struct client *c, const char *id, yyjson_val *nv)
+{
+    unsigned long long n = yyjson_get_uint(yyjson_obj_get(nv, "version"));
+    char path[DECL_ID_MAX + 48];
+    struct client_resp r = {0};
+    snprintf(path, sizeof path, "/v1/products/%s/versions/%llu", id, n - 1);
+    int rc = n > 1 ? client_request(c, "GET", path, NULL, 0, NULL, &r) : CLI_FAILED;
+    if (!rc && r.status != 200) rc = client_report_error(&r);
+    yyjson_doc *old = rc ? NULL : yyjson_read(r.body.data, r.body.len, 0);
+    if (!rc && !old) {
+        fprintf(stderr, "seclabel: the server sent version %llu of %s unreadable\n", n - 1, id);
+        rc = CLI_FAILED;
+    }
+    if (!rc) {
+        printf("dry run: would update %s to version %llu (nothing was stored):\n", id, n);
+        print_changes(yyjson_doc_get_root(old), nv);
+    }
+    yyjson_doc_free(old);
+    buf_free(&r.body);
+    return rc;
+}
+
+/* --dry-run: the server runs every check of the real PUT and stores nothing (?dry_run=true);
+ * its verdict is printed, and for an update the fields the record it would store changes. */
+static int dry_run(struct client *c, const char *id, const struct buf *body, int json)
+{
+    char path[DECL_ID_MAX + 32];
+    struct client_resp r = {0};
+    snprintf(path, sizeof path, "/v1/products/%s?dry_run=true", id);
+    int rc = client_request(c, "PUT", path, body->data, body->len, "application/json", &r);
+    int ok = !rc && (r.status == 200 || r.status == 201);
+    if (ok && !r.dry_run) {
+        /* A registry that does not know dry runs took this as a real write. */
+        fprintf(stderr,
+                "seclabel: the server did not answer as a dry run (is it older than this "
+                "seclabel?): it may have stored the declaration; see seclabel show %s\n",
+                id);
+        rc = CLI_FAILED;
+    } else if (ok && json) {
+        fwrite(r.body.data, 1, r.body.len, stdout); /* the record the server would store */
+    } else if (ok) {
+        yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
+        yyjson_val *nv = yyjson_doc_get_root(doc);
+        if (r.status == 201)
+            printf("dry run: would register %s as version 1 (nothing was stored)\n", id);
+        else if (strcmp(r.change, "unchanged") == 0)
+            printf("dry run: %s is unchanged (nothing was stored)\n", id);
+        else
+            rc = print_update(c, id, nv);
+        yyjson_doc_free(doc);
     } else if (!rc) {
+        printf("dry run: the registry would refuse this declaration (nothing was stored)\n");
         rc = client_report_error(&r);
     }
-    yyjson_doc_free(decl);
     buf_free(&r.body);
     return rc;
 }
@@ -131,14 +173,16 @@ int cmd_register(int argc, char **argv, struct client *c)
     int rc = cli_read_file(file, HTTP_MAX_BODY, &body);
     if (!rc) rc = find_id(&body, idflag, id);
     if (!rc) rc = validate_local(&body, file, idflag ? id : NULL);
+    if (!rc && !c->token) {
+        fputs("seclabel: register needs an API token, a dry run too: set SECLABEL_TOKEN (or "
+              "--token)\n",
+              stderr);
+        rc = CLI_UNAUTHORISED;
+    }
     if (!rc && dry) {
-        rc = dry_run(c, id, &body);
+        rc = dry_run(c, id, &body, json);
         buf_free(&body);
         return rc;
-    }
-    if (!rc && !c->token) {
-        fputs("seclabel: register needs an API token: set SECLABEL_TOKEN (or --token)\n", stderr);
-        rc = CLI_UNAUTHORISED;
     }
     if (!rc) {
         char path[DECL_ID_MAX + 16];

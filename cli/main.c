@@ -20,7 +20,8 @@ struct command {
 
 static const struct command commands[] = {
     {"register", cmd_register,
-     "register FILE|- [--id ID] [--dry-run] [--json]   send a declaration (dry run: show changes)",
+     "register FILE|- [--id ID] [--dry-run] [--json]   send a declaration (dry run: the server's "
+     "verdict)",
      "  seclabel register camera.json\n  seclabel register camera.json --dry-run\n"
      "  seclabel register - --id acme-cam-2 < camera.json"},
     {"show", cmd_show, "show ID [--json]             show a product's record",

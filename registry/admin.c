@@ -18,9 +18,11 @@ struct verify {
     FILE *out;
     unsigned long problems, notices;
     struct mfr_memo makers;
-    /* the versions walk: the product being walked and the next expected number */
+    /* the versions walk: the product being walked, the next expected number and the GTIN of
+     * the version before (each GTIN is checked once per product) */
     char id[DECL_ID_MAX + 1];
     unsigned expect;
+    char gtin[15];
 };
 
 static void problem(struct verify *v, const char *fmt, const char *a, const char *b)
@@ -93,6 +95,26 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
     return 0;
 }
 
+/* GTINs persist (product.h): the GTIN of every version of `id` leads to it. One lost before
+ * that rule (moved to another product) is a notice; one that leads nowhere is a problem (it
+ * should not happen: seclabeld indexes former GTINs when it starts). */
+static void check_version_gtin(struct verify *v, const char *id, const char *gtin)
+{
+    char holder[DECL_ID_MAX + 1];
+    if (!gtin || strcmp(gtin, v->gtin) == 0 || strlen(gtin) != 14) return;
+    snprintf(v->gtin, sizeof v->gtin, "%s", gtin);
+    int rc = product_by_gtin(v->txn, gtin, holder);
+    if (rc == 0 && strcmp(holder, id) != 0) {
+        fprintf(v->out,
+                "notice: product %s: its former GTIN %s leads to product %s (moved there "
+                "before GTINs persisted)\n",
+                id, gtin, holder);
+        v->notices++;
+    } else if (rc) {
+        problem(v, "product %s: its GTIN %s leads nowhere", id, gtin);
+    }
+}
+
 static int check_version(void *ctx, struct store_val key, struct store_val val)
 {
     struct verify *v = ctx;
@@ -115,10 +137,14 @@ static int check_version(void *ctx, struct store_val key, struct store_val val)
             problem(v, "versions of %s exist but the product does not%s", id, NULL);
     }
     if (n != v->expect) problem(v, "product %s: a gap in its versions before %s", id, "");
+    if (n == 1) v->gtin[0] = '\0';
     v->expect = n + 1;
     yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
-    if (!yyjson_is_obj(yyjson_doc_get_root(doc)))
+    yyjson_val *rec = yyjson_doc_get_root(doc);
+    if (!yyjson_is_obj(rec))
         problem(v, "product %s: a version does not parse%s", id, NULL);
+    else
+        check_version_gtin(v, id, yyjson_get_str(yyjson_obj_get(rec, "gtin")));
     yyjson_doc_free(doc);
     return 0;
 }
@@ -142,6 +168,37 @@ static int check_index(void *ctx, struct store_val key, struct store_val val)
     if (product_get(v->txn, id, &json, &len) != 0)
         problem(v, "an index names product %s, which does not exist%s", id, NULL);
     return 0;
+}
+
+struct carried {
+    const char *gtin;
+    int found;
+};
+
+static int carried_in(void *ctx, const char *json, size_t len)
+{
+    struct carried *c = ctx;
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    c->found = yyjson_equals_str(yyjson_obj_get(yyjson_doc_get_root(doc), "gtin"), c->gtin);
+    yyjson_doc_free(doc);
+    return c->found;
+}
+
+/* gtins: GTIN-14 -> id of a product that exists and carries it or carried it before. */
+static int check_gtin(void *ctx, struct store_val key, struct store_val val)
+{
+    struct verify *v = ctx;
+    char id[DECL_ID_MAX + 1], gtin[15];
+    snprintf(id, sizeof id, "%.*s", (int)(val.len > DECL_ID_MAX ? DECL_ID_MAX : val.len),
+             (const char *)val.data);
+    snprintf(gtin, sizeof gtin, "%.*s", (int)(key.len > 14 ? 14 : key.len), (const char *)key.data);
+    struct carried c = {.gtin = gtin};
+    int rc = product_each_version(v->txn, id, carried_in, &c);
+    if (rc == REG_ENOTFOUND || (rc == 0 && !c.found)) {
+        check_index(ctx, key, val); /* a product that does not exist */
+        if (rc == 0) problem(v, "GTIN %s leads to product %s, which never carried it", gtin, id);
+    }
+    return rc == REG_ENOTFOUND ? 0 : rc;
 }
 
 static int check_change(void *ctx, const char *json, size_t len)
@@ -168,14 +225,14 @@ int admin_verify(struct store *st, FILE *out, unsigned long *problems)
     rc = store_scan(v.txn, STORE_PRODUCTS, NULL, 0, check_product, &v);
     if (!rc) rc = store_scan(v.txn, STORE_VERSIONS, NULL, 0, check_version, &v);
     if (!rc) rc = store_scan(v.txn, STORE_OWNERS, NULL, 0, check_index, &v);
-    if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_index, &v);
+    if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_gtin, &v);
     if (!rc) rc = product_each_change(v.txn, 0, check_change, &v);
     mfr_memo_free(&v.makers);
     store_txn_abort(v.txn);
     if (v.notices)
         fprintf(out,
-                "verify: %lu notice%s: records the identity rules would refuse today (written "
-                "before them, or since a prefix was removed)\n",
+                "verify: %lu notice%s: what today's rules would refuse, written before them "
+                "(or since a prefix was removed)\n",
                 v.notices, v.notices == 1 ? "" : "s");
     *problems = v.problems;
     return rc;

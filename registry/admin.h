@@ -11,10 +11,12 @@ struct store;
 
 /* Check the whole database: every record parses; each product's current record equals its
  * newest version; versions are numbered 1..n without gaps; the owners and GTIN indexes and the
- * products agree both ways; every change names an existing version. Each problem is printed on
- * `out`; *problems gets their count. Records that the identity rules (mfr.h) would refuse today
- * are printed as notices, not counted as problems. Returns 0 (even with problems) or a storage
- * error. */
+ * products agree both ways (a GTIN leads to a product that carries it or carried it before, and
+ * every GTIN any version carried still leads to its product: GTINs persist, product.h); every
+ * change names an existing version. Each problem is printed on `out`; *problems gets their
+ * count. Records that the identity rules (mfr.h) would refuse today, and former GTINs moved to
+ * another product before GTINs persisted, are printed as notices, not counted as problems.
+ * Returns 0 (even with problems) or a storage error. */
 int admin_verify(struct store *st, FILE *out, unsigned long *problems);
 
 /* Record counts and size, one "name value" line each. */

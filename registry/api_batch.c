@@ -10,7 +10,11 @@
  * The answer (200) counts what happened and has one result per declaration, in order:
  *   {"created":n,"updated":n,"unchanged":n,"failed":n,"results":[
  *     {"index":0,"id":"a","result":"created","version":1},
- *     {"index":1,"id":"b","result":"failed","error":"invalid_declaration","message":...}]} */
+ *     {"index":1,"id":"b","result":"failed","error":"invalid_declaration","message":...}]}
+ *
+ * With ?dry_run=true the batch is checked and answered exactly so, and its transaction is
+ * aborted: nothing is stored, no cached answer goes stale, and the answer carries
+ * Seclabel-Dry-Run: true. */
 #include "api_int.h"
 
 #include "auth.h"
@@ -99,9 +103,10 @@ static int batch_one(struct store_txn *txn, const struct mfr *owner, yyjson_val 
     return 0;
 }
 
-/* All declarations of list in one transaction; results appended to arr. */
-static int batch_write(struct app *app, const char *owner, yyjson_val *list, yyjson_mut_doc *doc,
-                       yyjson_mut_val *arr, struct batch_counts *n)
+/* All declarations of list in one transaction, committed unless `dry`; results appended to
+ * arr. */
+static int batch_write(struct app *app, const char *owner, yyjson_val *list, int dry,
+                       yyjson_mut_doc *doc, yyjson_mut_val *arr, struct batch_counts *n)
 {
     struct store_txn *txn;
     struct mfr m;
@@ -124,8 +129,9 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, yyj
         store_txn_abort(txn);
         return rc;
     }
-    if (n->created + n->updated == 0) {
+    if (dry || n->created + n->updated == 0) {
         store_txn_abort(txn); /* nothing to make durable */
+        n->nscopes = 0;       /* nor any answer made stale */
         return 0;
     }
     return store_txn_commit(txn);
@@ -136,6 +142,7 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, yyj
 struct batch_job {
     struct api_job job; /* first */
     char owner[AUTH_SLUG_MAX];
+    int dry;               /* ?dry_run=true */
     int code;              /* the answer: 0 for 200 with body, else an error code with message */
     char message[128];     /* "" for the code's default */
     struct batch_counts n; /* what was written: answers made from it are stale */
@@ -160,7 +167,7 @@ static void batch_run(struct api_job *job)
     yyjson_mut_val *o = yyjson_mut_obj(doc), *arr = yyjson_mut_arr(doc);
     yyjson_mut_doc_set_root(doc, o);
     struct batch_counts *n = &b->n;
-    int rc = batch_write(job->app, b->owner, list, doc, arr, n);
+    int rc = batch_write(job->app, b->owner, list, b->dry, doc, arr, n);
     yyjson_doc_free(in);
     if (rc) {
         yyjson_mut_doc_free(doc);
@@ -198,6 +205,7 @@ static void batch_done(struct api_job *job)
         job->resp->content_type = JSON_TYPE;
         buf_append(&job->resp->body, b->body.data, b->body.len);
     }
+    if (b->dry) http_resp_header(job->resp, "Seclabel-Dry-Run", "true");
     buf_free(&b->body);
 }
 
@@ -207,7 +215,7 @@ int api_batch(void *ctx, struct http_req *req, struct http_resp *resp)
     struct batch_job *b = xcalloc(1, sizeof *b);
     int rc = api_authenticate(app, req, resp, b->owner) ? resp->status
              : !api_is_json(req)                        ? http_resp_error(resp, REG_EMEDIA, NULL)
-                                                        : 0;
+                                                        : api_dry_run(req, resp, &b->dry);
     if (rc) {
         free(b);
         return rc;

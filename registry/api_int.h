@@ -48,6 +48,9 @@ int api_search_query(const struct http_req *req, struct search_query *sq,
                      struct search_params_store *st, struct http_resp *resp);
 /* 1 if the request body is declared as JSON. */
 int api_is_json(const struct http_req *req);
+/* The dry_run query parameter of a write (api_products.c): *dry 1 for "true", 0 for "false" or
+ * absent; anything else answers 400 and returns its status. */
+int api_dry_run(const struct http_req *req, struct http_resp *resp, int *dry);
 /* Query parameter as an integer in [lo, hi]: 0 (value in *v, untouched if absent) or -1. */
 int api_query_long(struct http_req *req, const char *name, long lo, long hi, long *v);
 /* Finish a JSON response from a yyjson document (freed here). */

@@ -2,7 +2,11 @@
  * version history and its CTA-2120 export.
  *
  * ETags are "<version>.<day>": the record's computed support_status changes with the date, so
- * the day is part of the representation. If-Match on a write compares only the version. */
+ * the day is part of the representation. If-Match on a write compares only the version.
+ *
+ * A PUT with ?dry_run=true is checked and answered exactly as the real PUT would be, and its
+ * write transaction is aborted: nothing is stored and no cached answer goes stale. Its answers
+ * carry Seclabel-Dry-Run: true, and no ETag or Location (no such version exists). */
 #include "api_int.h"
 
 #include "assess.h"
@@ -108,9 +112,25 @@ static long if_match(const struct http_req *req)
     return v;
 }
 
-/* The response to a successful write: the record, its ETag and what the write did. */
+int api_dry_run(const struct http_req *req, struct http_resp *resp, int *dry)
+{
+    struct buf v = BUF_INIT;
+    int rc = 0;
+    *dry = 0;
+    if (http_req_query(req, "dry_run", &v) == 0) {
+        if (strcmp(buf_cstr(&v), "true") == 0)
+            *dry = 1;
+        else if (strcmp(buf_cstr(&v), "false") != 0)
+            rc = http_resp_error(resp, REG_EBADREQ, "dry_run: true or false.");
+    }
+    buf_free(&v);
+    return rc;
+}
+
+/* The response to a successful write: the record, its ETag and what the write did (for a dry
+ * run, what it would do: no ETag or Location, since nothing was stored). */
 static int write_reply(struct app *app, const char *id, struct buf *rec,
-                       const struct product_result *res, struct http_resp *resp)
+                       const struct product_result *res, int dry, struct http_resp *resp)
 {
     int64_t today = assess_today();
     unsigned version;
@@ -126,8 +146,8 @@ static int write_reply(struct app *app, const char *id, struct buf *rec,
     char tag[40];
     etag(version, today, tag);
     resp->content_type = JSON_TYPE;
-    http_resp_header(resp, "ETag", "%s", tag);
-    if (res->created) http_resp_header(resp, "Location", "/v1/products/%s", id);
+    if (!dry) http_resp_header(resp, "ETag", "%s", tag);
+    if (res->created && !dry) http_resp_header(resp, "Location", "/v1/products/%s", id);
     /* Tells tools (the CLI, importers) what the write did without a second request. */
     http_resp_header(resp, "Seclabel-Change", "%s",
                      res->created     ? "created"
@@ -173,6 +193,7 @@ struct write_job {
     char owner[AUTH_SLUG_MAX];
     long if_match;
     int withdraw;
+    int dry; /* ?dry_run=true: check and answer, never commit */
     int rc;
     struct decl_errors errs;
     struct product_result res;
@@ -187,22 +208,24 @@ static void write_run(struct api_job *job)
     if (w->withdraw)
         w->rc = product_withdraw(job->app->st, w->owner, id, w->if_match, &w->rec, &w->res);
     else
-        w->rc = product_put(job->app->st, w->owner, id, req->body.data ? req->body.data : "",
-                            req->body.len, w->if_match, &w->errs, &w->rec, &w->res);
+        w->rc = (w->dry ? product_put_dry : product_put)(
+            job->app->st, w->owner, id, req->body.data ? req->body.data : "", req->body.len,
+            w->if_match, &w->errs, &w->rec, &w->res);
 }
 
 static void write_done(struct api_job *job)
 {
     struct write_job *w = (struct write_job *)job;
     const char *id = job->req->params[0];
-    if (!w->rc && !w->res.unchanged) /* answers made from the old record are stale */
+    if (!w->rc && !w->res.unchanged && !w->dry) /* answers made from the old record are stale */
         rcache_invalidate(&job->app->responses, rcache_scope(id));
     if (w->rc == REG_EINVALID || w->rc == REG_EBADJSON)
         decl_error_body(job->resp, w->rc, &w->errs);
     else if (w->rc)
         write_error(job->resp, w->rc, id, &w->res);
     else
-        write_reply(job->app, id, &w->rec, &w->res, job->resp);
+        write_reply(job->app, id, &w->rec, &w->res, w->dry, job->resp);
+    if (w->dry) http_resp_header(job->resp, "Seclabel-Dry-Run", "true");
     buf_free(&w->rec);
 }
 
@@ -212,8 +235,9 @@ static int start_write(struct app *app, struct http_req *req, struct http_resp *
     const char *id = req->params[0];
     int rc = api_authenticate(app, req, resp, w->owner) ? resp->status
              : !decl_id_valid(id, strlen(id))           ? http_resp_error(resp, REG_EBADID, NULL)
-             : !withdraw && !api_is_json(req)           ? http_resp_error(resp, REG_EMEDIA, NULL)
-                                                        : 0;
+             : withdraw                                 ? 0
+             : !api_is_json(req)                        ? http_resp_error(resp, REG_EMEDIA, NULL)
+                                                        : api_dry_run(req, resp, &w->dry);
     if (rc) {
         free(w);
         return rc;

@@ -194,7 +194,8 @@ static void decl_gtin(yyjson_val *decl, char gtin[15])
     if (g && decl_gtin_normalize(yyjson_get_str(g), yyjson_get_len(g), gtin) != 0) gtin[0] = '\0';
 }
 
-/* REG_EGTINTAKEN (res->why says who holds it) if another product holds the declaration's GTIN. */
+/* REG_EGTINTAKEN (res->why says who holds it) if another product carries the declaration's
+ * GTIN or carried it before (GTINs persist: product.h). */
 static int gtin_free(struct store_txn *txn, const char *id, const char *old_gtin, yyjson_val *decl,
                      struct product_result *res)
 {
@@ -205,26 +206,23 @@ static int gtin_free(struct store_txn *txn, const char *id, const char *old_gtin
     if (rc == REG_ENOTFOUND || (rc == 0 && strcmp(holder, id) == 0)) return 0;
     if (rc == 0) {
         snprintf(res->why, sizeof res->why,
-                 "GTIN %s already belongs to product '%s'; each GTIN names one product.", gtin,
-                 holder);
+                 "GTIN %s belongs to product '%s': each GTIN names one product, and a GTIN once "
+                 "registered keeps leading to its product even after that product moves to "
+                 "another.",
+                 gtin, holder);
         return REG_EGTINTAKEN;
     }
     return rc;
 }
 
-/* Move the GTIN index from the current record's GTIN to the declaration's (gtin_free first). */
+/* Index the declaration's GTIN for id (gtin_free first). The entry of the current record's
+ * GTIN stays: GTINs persist (product.h). */
 static int index_gtin(struct store_txn *txn, const char *id, const char *old_gtin, yyjson_val *decl)
 {
     char gtin[15];
     decl_gtin(decl, gtin);
-    if (old_gtin && strcmp(old_gtin, gtin) == 0) return 0;
-    int rc;
-    if (gtin[0] && (rc = store_put(txn, STORE_GTINS, gtin, 14, id, strlen(id), 0))) return rc;
-    if (old_gtin && strlen(old_gtin) == 14) {
-        rc = store_del(txn, STORE_GTINS, old_gtin, 14);
-        if (rc && rc != REG_ENOTFOUND) return rc;
-    }
-    return 0;
+    if (!gtin[0] || (old_gtin && strcmp(old_gtin, gtin) == 0)) return 0;
+    return store_put(txn, STORE_GTINS, gtin, 14, id, strlen(id), 0);
 }
 
 /* REG_ESHORTEN if the declaration's support_date is earlier than the published one. */
@@ -397,9 +395,10 @@ int product_put_refusal(int rc)
     return 0;
 }
 
-int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
-                long if_match, struct decl_errors *errs, struct buf *record,
-                struct product_result *res)
+/* product_put, or with `dry` its dry run: the same work, never committed. */
+static int put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+               long if_match, int dry, struct decl_errors *errs, struct buf *record,
+               struct product_result *res)
 {
     yyjson_doc *doc = NULL;
     struct store_txn *txn = NULL;
@@ -414,7 +413,7 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
         if (!rc)
             rc = product_put_in(txn, &m, id, yyjson_doc_get_root(doc), if_match, errs, record, res);
         mfr_release(&m);
-        if (rc == 0 && !res->unchanged)
+        if (rc == 0 && !res->unchanged && !dry)
             rc = store_txn_commit(txn);
         else
             store_txn_abort(txn);
@@ -422,6 +421,20 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
     if (rc && record) buf_reset(record);
     yyjson_doc_free(doc);
     return rc;
+}
+
+int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
+                long if_match, struct decl_errors *errs, struct buf *record,
+                struct product_result *res)
+{
+    return put(st, owner, id, body, len, if_match, 0, errs, record, res);
+}
+
+int product_put_dry(struct store *st, const char *owner, const char *id, const char *body,
+                    size_t len, long if_match, struct decl_errors *errs, struct buf *record,
+                    struct product_result *res)
+{
+    return put(st, owner, id, body, len, if_match, 1, errs, record, res);
 }
 
 int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
@@ -578,8 +591,26 @@ int product_last_seq(struct store_txn *txn, uint64_t *seq)
 
 struct reindex {
     struct store_txn *txn;
-    size_t n;
+    size_t n;      /* products indexed */
+    size_t former; /* former GTINs indexed */
 };
+
+/* meta "gtins_kept" -> "": present once the GTINs of every version have been indexed, so that
+ * product_reindex looks for former GTINs once per data directory. */
+#define GTINS_KEPT "gtins_kept"
+
+/* Index GTIN `gtin` (as a record holds it; NULL: none) for product id[0..idlen) unless some
+ * product holds it already; *added counts the GTINs indexed. */
+static int index_gtin_if_free(struct store_txn *txn, const char *gtin, const void *id, size_t idlen,
+                              size_t *added)
+{
+    char g[15], holder[DECL_ID_MAX + 1];
+    if (!gtin || decl_gtin_normalize(gtin, strlen(gtin), g) != 0) return 0;
+    int rc = product_by_gtin(txn, g, holder);
+    if (rc != REG_ENOTFOUND) return rc;
+    ++*added;
+    return store_put(txn, STORE_GTINS, g, 14, id, idlen, 0);
+}
 
 static int reindex_one(void *ctx, struct store_val key, struct store_val val)
 {
@@ -589,7 +620,7 @@ static int reindex_one(void *ctx, struct store_val key, struct store_val val)
     memcpy(id, key.data, key.len);
     id[key.len] = '\0';
     const char *json;
-    size_t len;
+    size_t len, added = 0;
     int found = product_resolve(r->txn, key.data, key.len, val, &json, &len);
     if (found) return found;
     yyjson_doc *doc = yyjson_read(json, len, 0);
@@ -598,13 +629,22 @@ static int reindex_one(void *ctx, struct store_val key, struct store_val val)
     const char *gtin = yyjson_get_str(yyjson_obj_get(root, "gtin"));
     int rc = owner && decl_slug_valid(owner, strlen(owner)) ? index_owner(r->txn, owner, id)
                                                             : REG_ESTORE;
-    if (!rc && gtin && strlen(gtin) == 14) {
-        char holder[DECL_ID_MAX + 1];
-        rc = product_by_gtin(r->txn, gtin, holder);
-        if (rc == REG_ENOTFOUND) rc = store_put(r->txn, STORE_GTINS, gtin, 14, id, strlen(id), 0);
-    }
+    if (!rc) rc = index_gtin_if_free(r->txn, gtin, id, strlen(id), &added);
     yyjson_doc_free(doc);
     r->n++;
+    return rc;
+}
+
+/* One version (key id "\0" u32be(version)): its GTIN for its product, if nobody holds it. */
+static int reindex_former(void *ctx, struct store_val key, struct store_val val)
+{
+    struct reindex *r = ctx;
+    size_t idlen = strnlen(key.data, key.len);
+    if (idlen == 0 || idlen > DECL_ID_MAX || key.len != idlen + 5) return REG_ESTORE;
+    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    const char *gtin = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "gtin"));
+    int rc = index_gtin_if_free(r->txn, gtin, key.data, idlen, &r->former);
+    yyjson_doc_free(doc);
     return rc;
 }
 
@@ -612,16 +652,29 @@ int product_reindex(struct store *st, size_t *rebuilt)
 {
     struct reindex r = {0};
     size_t products, owners;
+    struct store_val v;
     *rebuilt = 0;
     int rc = store_txn_begin(st, 1, &r.txn);
     if (rc) return rc;
     if (!(rc = store_count(r.txn, STORE_PRODUCTS, &products)) &&
         !(rc = store_count(r.txn, STORE_OWNERS, &owners)) && owners < products)
         rc = store_scan(r.txn, STORE_PRODUCTS, NULL, 0, reindex_one, &r);
-    if (rc || r.n == 0) {
+    /* The current GTINs first (above): a former one never displaces the product carrying it. */
+    int kept = rc ? rc : store_get(r.txn, STORE_META, GTINS_KEPT, strlen(GTINS_KEPT), &v);
+    if (kept == REG_ENOTFOUND) {
+        rc = store_scan(r.txn, STORE_VERSIONS, NULL, 0, reindex_former, &r);
+        if (!rc) rc = store_put(r.txn, STORE_META, GTINS_KEPT, strlen(GTINS_KEPT), "", 0, 0);
+    } else if (kept) {
+        rc = kept;
+    }
+    if (rc || (r.n == 0 && kept == 0)) {
         store_txn_abort(r.txn);
         return rc;
     }
+    if ((rc = store_txn_commit(r.txn))) return rc;
+    if (r.former)
+        fprintf(stderr, "seclabel: %zu former GTIN%s indexed: each leads to its product again\n",
+                r.former, r.former == 1 ? "" : "s");
     *rebuilt = r.n;
-    return store_txn_commit(r.txn);
+    return 0;
 }

@@ -6,7 +6,15 @@
  * Every accepted change is written in one transaction: as version N in the versions table
  * (never changed again), as the current version's number in the products table, and as one
  * entry of the changes feed; the gtins and owners indexes follow in the same transaction. Nothing
- * is ever deleted except a GTIN index entry the product no longer carries. */
+ * is ever deleted.
+ *
+ * GTINs persist. A GTIN, once registered for a product, is printed on its boxes and labels and
+ * scanned for years; so it keeps leading to that product for ever: when the product moves to
+ * another GTIN, drops its GTIN or is withdrawn, the gtins index keeps the old entry (/01/<old>
+ * still resolves to the product, whose history shows the change), and no other product may
+ * take it (REG_EGTINTAKEN). The other rule, refusing to change a published GTIN, would leave a
+ * maker no way to correct a wrong one; this one lets them, and loses no label. The product
+ * itself may go back to a GTIN it carried before. */
 #ifndef SECLABEL_PRODUCT_H
 #define SECLABEL_PRODUCT_H
 
@@ -48,6 +56,14 @@ int product_put(struct store *st, const char *owner, const char *id, const char 
                 long if_match, struct decl_errors *errs, struct buf *record,
                 struct product_result *res);
 
+/* product_put's dry run: every check of product_put, in a write transaction that is always
+ * aborted, so nothing is ever written; the return value, res and record are what product_put
+ * would give now (the record that would be stored). It holds the write lock while it runs, as
+ * product_put does. */
+int product_put_dry(struct store *st, const char *owner, const char *id, const char *body,
+                    size_t len, long if_match, struct decl_errors *errs, struct buf *record,
+                    struct product_result *res);
+
 /* product_put inside the caller's write transaction, for many writes in one commit (a batch):
  * `owner` is the manufacturer as read in txn (mfr_get), `decl` the parsed declaration (both
  * borrowed). `record` may be NULL. A refusal of this one declaration (see
@@ -83,7 +99,8 @@ int product_get(struct store_txn *txn, const char *id, const char **json, size_t
 /* Version `version` of `id`, borrowed: REG_ENOTFOUND if absent. */
 int product_get_version(struct store_txn *txn, const char *id, unsigned version, const char **json,
                         size_t *len);
-/* The product that holds GTIN `gtin14` (14 digits): its ID copied into id_out. */
+/* The product that carries GTIN `gtin14` (14 digits) or carried it before (see the file
+ * comment): its ID copied into id_out. REG_ENOTFOUND if no product ever carried it. */
 int product_by_gtin(struct store_txn *txn, const char *gtin14, char id_out[DECL_ID_MAX + 1]);
 
 /* Each version of `id` in order, oldest first: fn gets the record JSON (borrowed for the call);
@@ -97,7 +114,9 @@ int product_each_of_owner(struct store_txn *txn, const char *slug, const char *a
                           product_id_fn fn, void *ctx);
 
 /* Rebuild the owners and gtins indexes from the products table when they lag behind it (a data
- * directory written before the indexes existed). *rebuilt gets the number of products indexed
+ * directory written before the indexes existed), then, once per data directory, index the
+ * GTINs of every older version that no product holds (GTINs dropped before they persisted:
+ * their labels resolve again). *rebuilt gets the number of products and former GTINs indexed
  * (0 when nothing was needed). */
 int product_reindex(struct store *st, size_t *rebuilt);
 

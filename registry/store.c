@@ -290,13 +290,16 @@ static int begin(struct store *st, unsigned flags, int renew, MDB_txn **txn)
 
 /* --- Environment ---------------------------------------------------------------------------- */
 
-static int open_tables(struct store *st)
+/* Open every table, creating those missing unless the environment is read-only (then a missing
+ * table is REG_ENOTFOUND). Committing, even a read-only transaction, keeps the handles. */
+static int open_tables(struct store *st, unsigned env_flags)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    unsigned rdonly = env_flags & MDB_RDONLY;
+    int rc = mdb_txn_begin(st->env, NULL, rdonly, &txn);
     if (rc) return map_err(rc);
     for (int i = 0; i < STORE__TABLES; i++) {
-        rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &st->dbi[i]);
+        rc = mdb_dbi_open(txn, table_names[i], rdonly ? 0 : MDB_CREATE, &st->dbi[i]);
         if (rc) {
             mdb_txn_abort(txn);
             return map_err(rc);
@@ -317,6 +320,8 @@ static void lock_init(pthread_rwlock_t *l)
     pthread_rwlockattr_destroy(&a);
 }
 
+static int open_env(const char *dir, size_t map, size_t max, unsigned flags, struct store **out);
+
 int store_open_opts(const char *dir, const struct store_opts *opts, struct store **out)
 {
     size_t max = opts ? opts->map_size_max : 0;
@@ -324,6 +329,12 @@ int store_open_opts(const char *dir, const struct store_opts *opts, struct store
     if (max && map > max && !(opts && opts->map_size)) map = max;
     if (map < STORE_MAP_MIN || (max && max < map)) return -EINVAL;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -errno;
+    return open_env(dir, map, max, 0, out);
+}
+
+/* The environment in dir with the map sizes given and LMDB flags `flags` besides MDB_NOTLS. */
+static int open_env(const char *dir, size_t map, size_t max, unsigned flags, struct store **out)
+{
     struct store *st = xcalloc(1, sizeof *st);
     st->map_max = max;
     int rc = map_err(mdb_env_create(&st->env));
@@ -331,7 +342,8 @@ int store_open_opts(const char *dir, const struct store_opts *opts, struct store
     if ((rc = map_err(mdb_env_set_maxdbs(st->env, STORE__TABLES))) ||
         (rc = map_err(mdb_env_set_mapsize(st->env, map))) ||
         (rc = map_err(mdb_env_set_maxreaders(st->env, 256))) ||
-        (rc = st_err(st, mdb_env_open(st->env, dir, MDB_NOTLS, 0600))) || (rc = open_tables(st)))
+        (rc = st_err(st, mdb_env_open(st->env, dir, MDB_NOTLS | flags, 0600))) ||
+        (rc = open_tables(st, flags)))
         goto fail_env;
     int dead = 0;
     mdb_reader_check(st->env, &dead); /* free slots left by crashed readers */
@@ -349,6 +361,25 @@ fail_free:
 int store_open(const char *dir, struct store **out)
 {
     return store_open_opts(dir, NULL, out);
+}
+
+/* Reading only: MDB_RDONLY maps the file read-only and never writes it. LMDB would still create
+ * lock.mdb (its reader table) beside it, so a directory without one is read with MDB_NOLOCK:
+ * every process that opens an environment with locking creates lock.mdb first, so none has
+ * this one open (it is a copy: a backup, or a restore's new copy), and no writer can reuse the
+ * pages being read. Should a server start on it meanwhile, the read may see pages change: a
+ * wrong report at worst, never damage, as nothing is written. */
+int store_open_existing(const char *dir, int write, struct store **out)
+{
+    char path[4096];
+    struct stat s;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &s) != 0) return -errno;
+    if (!S_ISREG(s.st_mode) || s.st_size == 0) return -ENOENT;
+    if (write) return store_open(dir, out);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unsigned flags = MDB_RDONLY | (access(path, F_OK) != 0 && errno == ENOENT ? MDB_NOLOCK : 0);
+    return open_env(dir, STORE_MAP_DEFAULT, 0, flags, out);
 }
 
 void store_close(struct store *st)
@@ -570,16 +601,34 @@ int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *
     return 0;
 }
 
+/* fsync a directory, so that the names created in it last. */
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int rc = fsync(fd) == 0 ? 0 : map_err(errno);
+    close(fd);
+    return rc;
+}
+
+/* Not mdb_env_copy2(): it creates the file with mode 0666 less the umask, where the database is
+ * 0600 (it holds the token hashes), and does not sync it. */
 int store_backup(struct store *st, const char *dest)
 {
     if (mkdir(dest, 0700) != 0 && errno != EEXIST) return -errno;
     char path[4096];
     snprintf(path, sizeof path, "%s/data.mdb", dest);
-    if (access(path, F_OK) == 0) return REG_EEXIST;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return errno == EEXIST ? REG_EEXIST : -errno;
     int rc = hold(st); /* the copy reads the map */
-    if (rc) return rc;
-    rc = map_err(mdb_env_copy2(st->env, dest, MDB_CP_COMPACT));
-    release(st);
+    if (!rc) {
+        rc = map_err(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+        release(st);
+    }
+    if (!rc && fsync(fd) != 0) rc = map_err(errno);
+    if (close(fd) != 0 && !rc) rc = map_err(errno);
+    if (!rc) rc = sync_dir(dest);
+    if (rc) unlink(path);
     return rc;
 }
 

@@ -6,11 +6,13 @@
  *   versions       id "\0" u32be(version)   -> record of that version (JSON, immutable)
  *   manufacturers  slug                     -> manufacturer (JSON)
  *   tokens         32-byte token hash       -> {"manufacturer":slug,"created":...} (JSON)
- *   gtins          GTIN-14                  -> id (unique across the registry)
+ *   gtins          GTIN-14                  -> id that carries or carried it (never removed:
+ *                                              see product.h)
  *   owners         slug "\0" id             -> "" (a manufacturer's products, in id order)
  *   changes        u64be(seq)               -> {"seq","id","version","kind","time"} (JSON)
  *   meta           name                     -> value: "manufacturers" -> u64be(generation),
- *                                              bumped by every change to a manufacturer
+ *                                              bumped by every change to a manufacturer;
+ *                                              "gtins_kept" -> "" (product_reindex)
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
  * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),
@@ -80,6 +82,13 @@ int store_open_opts(const char *dir, const struct store_opts *opts, struct store
 int store_open(const char *dir, struct store **out);
 void store_close(struct store *st);
 
+/* Open the database that exists already in directory `dir`, creating nothing: -ENOENT (or
+ * -ENOTDIR) when dir has no data.mdb or an empty one. With `write`, as store_open. Without it,
+ * for reading only: nothing in dir is written or created (no lock.mdb where there is none:
+ * see store.c), a write transaction fails (-EACCES), and a database that lacks one of the
+ * tables is REG_ENOTFOUND (not a seclabel database). */
+int store_open_existing(const char *dir, int write, struct store **out);
+
 /* Begin a transaction; write transactions serialise across threads and processes. A write
  * that fails with REG_ENOSPC, REG_EUNAVAIL (another process wrote while the map grew: try
  * again) or any other error leaves the transaction good only for store_txn_abort(). */
@@ -109,8 +118,10 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
 /* The last (greatest) key of a table, borrowed: REG_ENOTFOUND if the table is empty. */
 int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key);
 
-/* A consistent copy of the whole database into directory `dest` (created; must not hold a
- * database already), safe while other processes read and write: LMDB copies one snapshot. */
+/* A consistent copy of the whole database into directory `dest` (created, mode 0700, if
+ * missing; REG_EEXIST if it holds a data.mdb already), safe while other processes read and
+ * write: LMDB copies one snapshot, compacted, into dest/data.mdb (mode 0600, synced to disk).
+ * A copy that failed is removed. */
 int store_backup(struct store *st, const char *dest);
 
 /* The data directory's server lock: seclabeld holds it while it runs, so tools that must not

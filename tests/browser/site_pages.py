@@ -40,6 +40,7 @@ PAGES = [
     Page("details", "/p/{active}/details"),
     Page("manufacturer", "/m/acme"),
     Page("manufacturer-unverified", "/m/nordlicht"),
+    Page("manufacturer-bare", "/m/paging"),  # no contact, website or GS1 prefixes; unverified
     Page("not-found", "/p/no-such-product", status=404),
     Page("home", "/?lang=de", lang="de"),
     Page("home", "/?lang=zh", lang="zh"),

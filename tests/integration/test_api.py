@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import Server, add_manufacturer, declaration
+from conftest import Server, add_manufacturer, cli, declaration
 
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
 
@@ -137,13 +137,52 @@ def test_gtin_is_unique_and_normalised(server, acme, nordlicht):
     r = put(server, nordlicht, "nordlicht-thermo", gtin="5012345678900",
             manufacturer_name=None)
     assert r.status_code == 403 and r.json()["error"] == "gtin_outside_prefixes"
-    # Moving the GTIN off 'acme-cam' frees it.
-    assert put(server, acme, "acme-cam", gtin="036000291452").status_code == 200
-    assert put(server, acme, "acme-thermo", gtin="5012345678900").status_code == 201
-    assert server.get("/01/00036000291452", allow_redirects=False).headers["Location"].endswith(
-        "/p/acme-cam")
-    assert server.get("/01/05012345678900", allow_redirects=False).headers["Location"].endswith(
-        "/p/acme-thermo")
+
+
+def resolves_to(server, gtin, headers=None):
+    """Where /01/{gtin} sends a scanner: the path of its 307, or the status otherwise."""
+    r = server.get("/01/" + gtin, allow_redirects=False, headers=headers or {})
+    return r.headers["Location"][len(server.url):] if r.status_code == 307 else r.status_code
+
+
+def test_a_gtin_keeps_leading_to_its_product(server, acme):
+    """GTINs persist: printed labels keep resolving after the product moves to another GTIN,
+    drops its GTIN or is withdrawn, and no other product can take a GTIN once registered."""
+    old, new = "05012345678900", "00036000291452"
+    put(server, acme, "acme-cam", gtin="5012345678900")
+    # Moving to another GTIN: both lead to the product.
+    r = put(server, acme, "acme-cam", gtin="036000291452")
+    assert r.status_code == 200 and r.json()["gtin"] == new
+    assert resolves_to(server, old) == resolves_to(server, new) == "/p/acme-cam"
+    assert resolves_to(server, old, {"Accept": "text/html"}) == "/p/acme-cam"
+    ls = server.get("/01/" + old + "?linkType=linkset").json()["linkset"][0]
+    assert ls["anchor"] == server.url + "/01/" + old
+    assert ls["https://gs1.org/voc/pip"][0]["href"] == server.url + "/p/acme-cam"
+    # No other product may take the old GTIN, alone or in a batch.
+    before = db_bytes(server)
+    r = put(server, acme, "acme-thermo", gtin="5012345678900")
+    assert r.status_code == 409 and r.json()["error"] == "gtin_taken"
+    assert "'acme-cam'" in r.json()["message"]
+    r = server.post("/v1/batch", acme,
+                    json={"products": [declaration(id="acme-thermo", gtin="5012345678900")]})
+    assert r.json()["results"][0]["error"] == "gtin_taken"
+    assert db_bytes(server) == before
+    # Dropping the GTIN keeps both; bulk lookup finds the product by either.
+    assert put(server, acme, "acme-cam", gtin=None).status_code == 200
+    assert resolves_to(server, old) == resolves_to(server, new) == "/p/acme-cam"
+    found = server.post("/v1/lookup", json={"gtins": [old, new]}).json()["results"]
+    assert [x["record"]["id"] for x in found] == ["acme-cam", "acme-cam"]
+    # The product itself may go back to a GTIN it carried.
+    assert put(server, acme, "acme-cam", gtin=old).status_code == 200
+    # Withdrawn: its GTINs still lead to its (withdrawn) page, never to a 404.
+    assert server.post("/v1/products/acme-cam/withdraw", acme).status_code == 200
+    assert resolves_to(server, old) == resolves_to(server, new) == "/p/acme-cam"
+    page = server.get("/p/acme-cam")
+    assert page.status_code == 200 and "withdrawn" in page.text.lower()
+    assert put(server, acme, "acme-thermo", gtin=new).status_code == 409
+    r = cli("admin", "verify", "--data", server.data)
+    assert r.returncode == 0 and "verify: 0 problems" in r.stdout, r.stdout
+    assert "notice" not in r.stdout
 
 
 # --- withdrawal and history -------------------------------------------------------------------

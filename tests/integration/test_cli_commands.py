@@ -156,7 +156,7 @@ def test_register_dry_run_shows_the_difference_and_changes_nothing(server, acme,
     assert server.get("/v1/products/acme-cam").status_code == 404
     assert cli("register", f, server=server, token=acme).returncode == 0
     before = server.get("/v1/changes").json()
-    r = cli("register", f, "--dry-run", server=server)
+    r = cli("register", f, "--dry-run", server=server, token=acme)
     assert "acme-cam is unchanged" in r.stdout
     f2 = write_decl(declaration(id="acme-cam", support_date="2034-05-31", markets=["GB"]),
                     "d2.json")
@@ -166,10 +166,11 @@ def test_register_dry_run_shows_the_difference_and_changes_nothing(server, acme,
     assert 'markets: (none) -> ["GB"]' in r.stdout
     # manufacturer_name left out: the registry keeps the account's, which is no change.
     f3 = write_decl(declaration(id="acme-cam", manufacturer_name=None), "d3.json")
-    assert "acme-cam is unchanged" in cli("register", f3, "--dry-run", server=server).stdout
+    assert "acme-cam is unchanged" in cli("register", f3, "--dry-run", server=server,
+                                          token=acme).stdout
     f4 = write_decl(declaration(id="acme-cam", manufacturer_name=None, support_date="2034-05-31"),
                     "d4.json")
-    r = cli("register", f4, "--dry-run", server=server)
+    r = cli("register", f4, "--dry-run", server=server, token=acme)
     assert "would update acme-cam" in r.stdout and "support_date" in r.stdout
     assert "manufacturer_name" not in r.stdout
     assert server.get("/v1/changes").json() == before  # nothing was sent

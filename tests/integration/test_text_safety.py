@@ -155,7 +155,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 
     def answer(self):
         path = self.path.split("?")[0]
-        status = 200
+        status, headers = 200, {}
         if path == "/v1/whoami":
             body = {"manufacturer": EVIL, "token_id": EVIL}
         elif path.endswith("/versions"):
@@ -166,6 +166,10 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         elif path.endswith("/cta-2120") or path.startswith("/v1/products/acme-bad"):
             status, body = 422, {"error": EVIL, "message": EVIL,
                                  "details": [{"path": "/" + EVIL, "rule": EVIL, "message": EVIL}]}
+        elif self.command == "PUT" and "dry_run=true" in self.path:
+            # What it would store: version 4, another name (printed against version 3).
+            body = dict(evil_record(path.rsplit("/", 1)[1]), version=4, product_name=EVIL + "2")
+            headers = {"Seclabel-Dry-Run": "true", "Seclabel-Change": "updated"}
         elif path.startswith("/v1/products/"):
             body = evil_record(path.rsplit("/", 1)[1])
             status = 201 if self.command == "PUT" else 200
@@ -177,6 +181,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(raw)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(raw)
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yyjson.h>
@@ -285,6 +286,142 @@ static void reindex_restores_lost_indexes(void **state)
     assert_int_equal(product_each_of_owner(txn, "acme", "acme-a", count_id, &owned), 0);
     assert_int_equal(owned, 1); /* after "acme-a": only "acme-b" */
     store_txn_abort(txn);
+}
+
+/* A declaration with GTIN `gtin` (NULL: none) and support_date `until`, into out. */
+static const char *decl_gtin(char out[512], const char *gtin, const char *until)
+{
+    snprintf(out, 512,
+             "{\"product_name\":\"P\",\"product_model\":\"M\",\"support_date\":\"%s\","
+             "\"security_contact\":\"security@acme.example\","
+             "\"default_password\":\"unique_per_device\"%s%s%s}",
+             until, gtin ? ",\"gtin\":\"" : "", gtin ? gtin : "", gtin ? "\"" : "");
+    return out;
+}
+
+static void assert_gtin_leads_to(struct fx *f, const char *gtin14, const char *want)
+{
+    struct store_txn *txn;
+    char id[DECL_ID_MAX + 1];
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(product_by_gtin(txn, gtin14, id), 0);
+    assert_string_equal(id, want);
+    store_txn_abort(txn);
+}
+
+/* admin_verify's problems, and its report in out (caller frees). */
+static unsigned long verify(struct fx *f, char **out)
+{
+    size_t len;
+    unsigned long problems = 99;
+    FILE *m = open_memstream(out, &len);
+    assert_int_equal(admin_verify(f->st, m, &problems), 0);
+    fclose(m);
+    return problems;
+}
+
+static void index_gtin(struct fx *f, const char *gtin14, const char *id)
+{
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    if (id)
+        assert_int_equal(store_put(txn, STORE_GTINS, gtin14, 14, id, strlen(id), 0), 0);
+    else
+        assert_int_equal(store_del(txn, STORE_GTINS, gtin14, 14), 0);
+    assert_int_equal(store_txn_commit(txn), 0);
+}
+
+/* GTINs persist (product.h): a GTIN keeps leading to its product after the product moves to
+ * another or drops it; no other product may take it; admin_verify checks the rule both ways;
+ * product_reindex indexes a lost former GTIN again, once per data directory. */
+static void gtins_persist_and_verify_checks_them(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    char d[512], *report = NULL;
+    const char *a = "05012345678900", *b = "05012345678917";
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, "5012345678900", "2031-01-01"), &res),
+                     0);
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, b, "2031-01-01"), &res), 0);
+    assert_gtin_leads_to(f, a, "acme-cam");
+    assert_gtin_leads_to(f, b, "acme-cam");
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, NULL, "2031-01-01"), &res), 0);
+    assert_int_equal(res.version, 3);
+    assert_gtin_leads_to(f, a, "acme-cam");
+    assert_gtin_leads_to(f, b, "acme-cam");
+    assert_int_equal(put(f, "acme", "acme-hub", decl_gtin(d, a, "2031-01-01"), &res),
+                     REG_EGTINTAKEN);
+    assert_non_null(strstr(res.why, "'acme-cam'"));
+    assert_int_equal(put(f, "acme", "acme-cam", decl_gtin(d, a, "2031-01-01"), &res), 0);
+    assert_int_equal(count(f, STORE_GTINS), 2);
+    assert_int_equal(verify(f, &report), 0);
+    free(report);
+
+    /* A former GTIN lost from the index, and one the product never carried. */
+    index_gtin(f, b, NULL);
+    index_gtin(f, "00000012345670", "acme-cam");
+    assert_int_equal(verify(f, &report), 2);
+    assert_non_null(strstr(report, "product acme-cam: its GTIN 05012345678917 leads nowhere"));
+    assert_non_null(
+        strstr(report, "GTIN 00000012345670 leads to product acme-cam, which never carried it"));
+    free(report);
+    index_gtin(f, "00000012345670", NULL);
+    /* Moved to another product before GTINs persisted: a notice, not a problem. */
+    assert_int_equal(put(f, "acme", "acme-hub", decl_gtin(d, NULL, "2031-01-01"), &res), 0);
+    index_gtin(f, b, "acme-hub");
+    assert_int_equal(verify(f, &report), 1); /* acme-hub never carried b */
+    assert_non_null(strstr(report, "notice: product acme-cam: its former GTIN 05012345678917 "
+                                   "leads to product acme-hub"));
+    free(report);
+    index_gtin(f, b, NULL);
+
+    /* Lost former GTINs are indexed again by the first product_reindex, and only by it. */
+    size_t n = 99;
+    assert_int_equal(product_reindex(f->st, &n), 0);
+    assert_int_equal(n, 0); /* no product needed indexing */
+    assert_gtin_leads_to(f, b, "acme-cam");
+    assert_int_equal(verify(f, &report), 0);
+    free(report);
+    index_gtin(f, b, NULL);
+    assert_int_equal(product_reindex(f->st, &n), 0);
+    assert_int_equal(count(f, STORE_GTINS), 1);
+}
+
+/* A dry run (product_put_dry) answers what product_put then does, and writes nothing. */
+static void a_dry_run_answers_as_the_write_and_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct product_result dry, real;
+    struct decl_errors errs;
+    char d[512];
+    static const char *const until[] = {"2031-01-01", "2031-01-01", "2032-01-01", "2030-01-01"};
+    static const enum store_table tables[] = {STORE_PRODUCTS, STORE_VERSIONS, STORE_GTINS,
+                                              STORE_OWNERS, STORE_CHANGES};
+    static const int want[] = {0, 0, 0, REG_ESHORTEN}; /* created, unchanged, updated, shorter */
+    for (size_t i = 0; i < sizeof until / sizeof until[0]; i++) {
+        size_t before[5];
+        struct buf rd = BUF_INIT, rr = BUF_INIT;
+        decl_gtin(d, "5012345678900", until[i]);
+        for (int t = 0; t < 5; t++)
+            before[t] = count(f, tables[t]);
+        int rc = product_put_dry(f->st, "acme", "acme-cam", d, strlen(d), PRODUCT_NO_PRECONDITION,
+                                 &errs, &rd, &dry);
+        assert_int_equal(rc, want[i]);
+        for (int t = 0; t < 5; t++)
+            assert_int_equal(count(f, tables[t]), before[t]);
+        assert_int_equal(product_put(f->st, "acme", "acme-cam", d, strlen(d),
+                                     PRODUCT_NO_PRECONDITION, &errs, &rr, &real),
+                         rc);
+        assert_int_equal(dry.created, real.created);
+        assert_int_equal(dry.unchanged, real.unchanged);
+        assert_int_equal(dry.version, real.version);
+        assert_string_equal(dry.why, real.why);
+        assert_int_equal(rd.len, rr.len); /* the same record, but for `modified` maybe */
+        buf_free(&rd);
+        buf_free(&rr);
+    }
+    assert_non_null(strstr(real.why, "earlier than the published 2032-01-01"));
+    assert_int_equal(count(f, STORE_VERSIONS), 2);
 }
 
 /* Each record is stored once: the products table holds the newest version's number. A data
@@ -720,6 +857,71 @@ static void writers_and_readers_on_threads_while_the_map_grows(void **state)
     assert_true(map_size(f->st) >= 2 * STORE_MAP_MIN);
 }
 
+/* path dir/name into out (4096 bytes). */
+static const char *in_dir(char *out, const char *dir, const char *name)
+{
+    snprintf(out, 4096, "%s/%s", dir, name);
+    return out;
+}
+
+static void opening_an_existing_database_creates_nothing(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4096], sub[4096];
+    struct store *st = NULL;
+    /* no directory; an empty one; an empty data.mdb: none is a database, none is made one */
+    in_dir(sub, dir, "none");
+    assert_int_equal(store_open_existing(sub, 0, &st), -ENOENT);
+    assert_int_equal(store_open_existing(sub, 1, &st), -ENOENT);
+    assert_int_equal(access(sub, F_OK), -1);
+    assert_int_equal(store_open_existing(dir, 0, &st), -ENOENT);
+    assert_int_equal(store_open_existing(dir, 1, &st), -ENOENT);
+    FILE *f = fopen(in_dir(path, dir, "data.mdb"), "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(store_open_existing(dir, 0, &st), -ENOENT);
+    assert_int_equal(store_open_existing(dir, 1, &st), -ENOENT);
+    assert_int_equal(access(in_dir(path, dir, "lock.mdb"), F_OK), -1);
+    struct stat s;
+    assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &s), 0);
+    assert_int_equal(s.st_size, 0);
+    rm_tree(dir);
+}
+
+/* A backup is 0600; reading it read-only writes nothing into its directory (no lock.mdb, the
+ * file unchanged) and cannot write; the live database, which has its lock.mdb, reads alike. */
+static void a_backup_is_private_and_reading_it_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct product_result res;
+    assert_int_equal(put(f, "acme", "acme-cam", DECL_OK, &res), 0);
+    char *dir = temp_dir(), path[4096];
+    assert_int_equal(store_backup(f->st, dir), 0);
+    assert_int_equal(store_backup(f->st, dir), REG_EEXIST);
+    struct stat before, after;
+    assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &before), 0);
+    assert_int_equal(before.st_mode & 0777, 0600);
+    const char *dirs[] = {dir, f->dir};
+    for (int i = 0; i < 2; i++) {
+        struct store *st;
+        struct store_txn *txn;
+        size_t n = 0;
+        assert_int_equal(store_open_existing(dirs[i], 0, &st), 0);
+        assert_int_equal(store_txn_begin(st, 0, &txn), 0);
+        assert_int_equal(store_count(txn, STORE_PRODUCTS, &n), 0);
+        store_txn_abort(txn);
+        assert_int_equal(n, 1);
+        assert_int_not_equal(store_txn_begin(st, 1, &txn), 0);
+        store_close(st);
+    }
+    assert_int_equal(access(in_dir(path, dir, "lock.mdb"), F_OK), -1);
+    assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    assert_true(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+                after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +933,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(invalid_input_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(gtin_is_stored_normalised, setup, teardown),
+        cmocka_unit_test_setup_teardown(gtins_persist_and_verify_checks_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dry_run_answers_as_the_write_and_writes_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(tokens_are_hashed_and_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_manufacturer_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_sees_new_snapshot_each_begin, setup, teardown),
@@ -749,6 +954,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_database_grown_by_another_process_is_adopted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(writers_and_readers_on_threads_while_the_map_grows, setup,
+                                        teardown),
+        cmocka_unit_test(opening_an_existing_database_creates_nothing),
+        cmocka_unit_test_setup_teardown(a_backup_is_private_and_reading_it_writes_nothing, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
