@@ -128,17 +128,18 @@ static int dry_run(struct client *c, const char *id, const struct buf *body, int
                 "seclabel?): it may have stored the declaration; see seclabel show %s\n",
                 id);
         rc = CLI_FAILED;
-    } else if (ok && json) {
-        fwrite(r.body.data, 1, r.body.len, stdout); /* the record the server would store */
     } else if (ok) {
         yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
         yyjson_val *nv = yyjson_doc_get_root(doc);
-        if (r.status == 201)
+        if (json)
+            fwrite(r.body.data, 1, r.body.len, stdout); /* the record the server would store */
+        else if (r.status == 201)
             printf("dry run: would register %s as version 1 (nothing was stored)\n", id);
         else if (strcmp(r.change, "unchanged") == 0)
             printf("dry run: %s is unchanged (nothing was stored)\n", id);
         else
             rc = print_update(c, id, nv);
+        if (nv) cli_warn_state(stderr, nv, "%s", id); /* what the real run would warn */
         yyjson_doc_free(doc);
     } else if (!rc) {
         printf("dry run: the registry would refuse this declaration (nothing was stored)\n");

@@ -211,7 +211,8 @@ def test_register_import_and_validate_say_which_promise_is_broken(server, acme, 
     said = ("warning: %s: It breaks a baseline security promise: a universal default password "
             "(ETSI EN 303 645 5.1-1; UK PSTI Schedule 1 paragraph 1). It gets no label, and its "
             "page shows the broken promise in red.")
-    for args in (["validate", bad], ["register", bad], ["register", bad, "--json"]):
+    for args in (["validate", bad], ["register", bad, "--dry-run"], ["register", bad],
+                 ["register", bad, "--json"]):
         r = cli(*args, server=server, token=acme)
         assert r.returncode == 0, r.stderr
         assert said % (bad if args[0] == "validate" else "acme-pw") in r.stderr, r.stderr
