@@ -10,7 +10,8 @@
  * (label.c) from the records the server returns, with a progress bar on a terminal. A product
  * nobody should rely on but that still gets a label (its security updates ended: labeldata.h)
  * comes with a warning on stderr; a sheet lists at its end the labels it skipped or warned
- * about. */
+ * about. `labels` exits 1 when a product it was asked for gets no label (a listed ID, or a
+ * current product of the maker: not one the maker withdrew), or none does. */
 #include "cli.h"
 
 #include "decl.h"
@@ -362,9 +363,10 @@ static int fetch_ids(struct client *c, const char *file, struct records *r)
     return rc;
 }
 
-/* The IDs a sheet left out or printed with a warning, listed when it is done. */
+/* The IDs a sheet left out or printed with a warning, listed when it is done; `withdrawn` of
+ * the refused were withdrawn by their maker. */
 struct sheet_report {
-    size_t refused, warned;
+    size_t refused, warned, withdrawn;
     struct buf refused_ids, warned_ids; /* "id, id, ..." */
 };
 
@@ -410,11 +412,16 @@ static int draw_sheet(const struct label_args *a, const struct label_opts *o, st
             cli_put(stderr, why);
             fputc('\n', stderr);
             report_add(&rep->refused_ids, &rep->refused, rec);
+            rep->withdrawn += yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn");
         } else if (lrc) {
             rc = CLI_FAILED;
         }
         pg.done++;
         progress_show(&pg, pg.done == pg.total);
+    }
+    if (!rc && rep->refused == r->n) {
+        fprintf(stderr, "seclabel: none of the products gets a label: nothing was written\n");
+        rc = CLI_FAILED;
     }
     if (rc) {
         label_sheet_abort(sheet);
@@ -456,9 +463,12 @@ int cmd_labels(int argc, char **argv, struct client *c)
                 buf_cstr(&rep.warned_ids));
     if (!rc && rep.refused)
         fprintf(stderr, "seclabel: skipped (they get no label): %s\n", buf_cstr(&rep.refused_ids));
-    size_t refused = rep.refused;
+    /* Exit 1 when a product asked for got no label: each listed ID, or each of the maker's
+     * current products. A maker's withdrawn products are not asked for by --manufacturer:
+     * withdrawing is how a maker retires a product, and its sheet must still succeed. */
+    size_t failed = rep.refused - (a.manufacturer ? rep.withdrawn : 0);
     buf_free(&rep.warned_ids);
     buf_free(&rep.refused_ids);
     records_free(&r);
-    return rc ? rc : refused || r.missing ? CLI_FAILED : CLI_OK;
+    return rc ? rc : failed || r.missing ? CLI_FAILED : CLI_OK;
 }

@@ -246,3 +246,23 @@ def test_labels_for_an_ended_product_come_with_a_warning(shop, tmp_path):
         in r.stdout
     assert "printed with a warning (nobody should rely on them): acme-ended\n" in r.stderr
     assert "skipped (they get no label): acme-broken, acme-gone, acme-worst\n" in r.stderr
+
+
+def test_a_makers_sheet_leaves_out_its_withdrawn_products_without_failing(server, acme, tmp_path):
+    for pid in ("acme-fine", "acme-gone"):
+        assert server.put("/v1/products/" + pid, acme,
+                          json=declaration(id=pid)).status_code == 201
+    assert server.post("/v1/products/acme-gone/withdraw", acme).status_code == 200
+    sheet = tmp_path / "s.pdf"
+    r = cli("labels", "--manufacturer", "acme", "-o", sheet, server=server)
+    assert r.returncode == 0, r.stderr  # withdrawing is how a maker retires a product
+    assert "1 labels (0 with a warning, 1 skipped, 0 not found)" in r.stdout
+    assert "skipped (they get no label): acme-gone\n" in r.stderr and sheet.exists()
+    ids = tmp_path / "ids.txt"  # named in a list, it was asked for: the sheet fails
+    ids.write_text("acme-fine\nacme-gone\n")
+    r = cli("labels", "--ids", ids, "-o", tmp_path / "t.pdf", server=server)
+    assert r.returncode == 1 and "skipped acme-gone" in r.stderr
+    ids.write_text("acme-gone\n")  # nothing to print: nothing written
+    r = cli("labels", "--ids", ids, "-o", tmp_path / "u.pdf", server=server)
+    assert r.returncode == 1 and "none of the products gets a label" in r.stderr
+    assert not (tmp_path / "u.pdf").exists()
