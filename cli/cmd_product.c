@@ -261,9 +261,10 @@ static void print_record(yyjson_val *rec)
                buf_cstr(&broken));
     else if (a.withdrawn)
         puts("no longer promised: the record is withdrawn");
-    else /* green only when the product may be relied on */
-        printf("%sall met%s\n", assess_reliable(&a) ? cli_colour(stdout, CLI_GREEN) : "",
-               assess_reliable(&a) ? cli_colour(stdout, CLI_RESET) : "");
+    else if (!assess_reliable(&a)) /* kept as declared, but the support period is over */
+        puts("kept as declared, but its support period is over");
+    else
+        printf("%sall met%s\n", cli_colour(stdout, CLI_GREEN), cli_colour(stdout, CLI_RESET));
     buf_free(&broken);
     print_field(rec, "Page:", "qr_url");
 }
