@@ -35,6 +35,7 @@ static int row(void *ctx, yyjson_val *rec, const char *json, size_t len)
 static void query_of(struct buf *out, const struct search_query *sq, const struct page_req *pr,
                      int with_mfr)
 {
+    static const char *const support[] = {"active", "ending_soon", "ended"};
     if (sq->q) {
         buf_puts(out, "&q=");
         for (const unsigned char *s = (const unsigned char *)sq->q; *s; s++)
@@ -44,8 +45,7 @@ static void query_of(struct buf *out, const struct search_query *sq, const struc
             else
                 buf_printf(out, "%%%02X", *s);
     }
-    if (sq->support >= 0)
-        buf_printf(out, "&support=%s", assess_support_name((enum assess_support)sq->support));
+    if (sq->support >= 0) buf_printf(out, "&support=%s", support[sq->support]);
     if (sq->compliant >= 0) buf_printf(out, "&compliant=%s", sq->compliant ? "true" : "false");
     if (with_mfr && sq->manufacturer) buf_printf(out, "&manufacturer=%s", sq->manufacturer);
     buf_puts(out, page_lang_param(pr, 0));
