@@ -115,6 +115,8 @@ pub fn build(b: *std.Build) void {
     const cli_mod = cModule(b, target, optimize, true);
     cli_mod.addCSourceFiles(.{ .root = b.path("cli"), .files = &cli_srcs, .flags = &cflags });
     cli_mod.linkSystemLibrary("libcurl", .{});
+    cli_mod.linkSystemLibrary("icu-i18n", .{}); // cli/ctadecl.c: IDs transliterated to ASCII
+    cli_mod.linkSystemLibrary("icu-uc", .{});
     cli_mod.linkLibrary(core);
     const cli = b.addExecutable(.{ .name = "seclabel", .root_module = cli_mod });
     b.installArtifact(cli);

@@ -180,7 +180,8 @@ def test_json_output_for_scripts(server, acme, tmp_path):
     f = tmp_path / "one.jsonl"
     f.write_text(json.dumps(declaration(id="acme-cam")) + "\n")
     r = cli("import", f, "--json", server=server, token=acme)
-    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0,
+                                    "removed": []}  # updates that removed fields, named
     assert json.loads(cli("whoami", "--json", server=server, token=acme).stdout)[
         "manufacturer"] == "acme"
     d = tmp_path / "d.json"

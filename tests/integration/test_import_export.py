@@ -100,9 +100,9 @@ def test_export_then_import_into_a_fresh_registry(server, acme, tmp_path):
     finally:
         other.stop()
     r = cli("export", "--format", "cta-2120", "-o", tmp_path / "cta.json", server=server)
-    assert r.returncode == 0
     assert json.loads((tmp_path / "cta.json").read_text()) == []  # none is CTA-complete
-    assert "skipped acme-rich" in r.stderr
+    assert r.returncode == 1 and "skipped acme-rich" in r.stderr  # nothing could be exported
+    assert "exported 0 products" in r.stderr
 
 
 def test_import_usage_and_auth(server, tmp_path):
