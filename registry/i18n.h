@@ -140,6 +140,7 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(row_ended)                                                                                   \
     X(row_none)                                                                                    \
     X(row_void)                                                                                    \
+    X(row_kept_over)                                                                               \
     X(met)                                                                                         \
     X(not_met)                                                                                     \
     X(no_results)                                                                                  \

@@ -365,7 +365,13 @@ void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec, const
     buf_free(&date);
     buf_puts(out, "</td>");
     cell_open(out, pr, I18N_col_promises);
-    i18n_put(out, pr->lang, !a.promises_ok ? I18N_not_met : a.withdrawn ? I18N_row_void : I18N_met);
+    /* "All met" only for a product a shopper may rely on: an ended one kept its promises, but
+     * the third (updates) no longer protects anyone, as `seclabel show` says too. */
+    enum i18n_key promises = !a.promises_ok         ? I18N_not_met
+                             : a.withdrawn          ? I18N_row_void
+                             : !assess_reliable(&a) ? I18N_row_kept_over
+                                                    : I18N_met;
+    i18n_put(out, pr->lang, promises);
     buf_puts(out, "</td></tr>");
 }
 
