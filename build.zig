@@ -23,7 +23,7 @@ const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "
 const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c", "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "cmd_import.c", "ctadecl.c", "csvdecl.c", "config.c", "display.c" };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess" };
 
 /// The files under web/ that the server serves or reads, compiled into the binary so it needs
 /// no asset directory at run time and never reads files per request. Written to the build cache
@@ -115,6 +115,8 @@ pub fn build(b: *std.Build) void {
     const cli_mod = cModule(b, target, optimize, true);
     cli_mod.addCSourceFiles(.{ .root = b.path("cli"), .files = &cli_srcs, .flags = &cflags });
     cli_mod.linkSystemLibrary("libcurl", .{});
+    cli_mod.linkSystemLibrary("icu-i18n", .{}); // cli/ctadecl.c: IDs transliterated to ASCII
+    cli_mod.linkSystemLibrary("icu-uc", .{});
     cli_mod.linkLibrary(core);
     const cli = b.addExecutable(.{ .name = "seclabel", .root_module = cli_mod });
     b.installArtifact(cli);

@@ -3,6 +3,7 @@
 #ifndef SECLABEL_CLI_H
 #define SECLABEL_CLI_H
 
+#include "assess.h"
 #include "client.h"
 
 #include <stdio.h>
@@ -40,6 +41,18 @@ enum cli_colour { CLI_GREEN, CLI_YELLOW, CLI_RED, CLI_RESET };
 /* The escape sequence for colour c on stream f, or "" unless f is a terminal, NO_COLOR is unset
  * or empty (no-color.org) and TERM is not "dumb". */
 const char *cli_colour(FILE *f, enum cli_colour c);
+
+/* ---- a product's state (assess.h: one order of severity for every output) ---- */
+
+/* The colour of state s's tone: green only for a product a shopper may rely on. */
+enum cli_colour cli_state_colour(enum assess_state s);
+/* Print on f "<state>: <the state in words>" (the state's name in its colour) and a newline. */
+void cli_print_state(FILE *f, const struct assess *a);
+/* If rec (a record or a declaration) is in a state nobody should rely on, say so on f, with
+ * what follows: "seclabel: warning: <who>: <why> <what follows>" (who from fmt, made safe).
+ * Returns 1 if it warned, else 0. */
+int cli_warn_state(FILE *f, yyjson_val *rec, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- printing text that came from elsewhere (display.c) ----
  *

@@ -7,12 +7,19 @@
  * POST /v1/batch (which the registry writes in one commit), over one kept-alive connection.
  * Running it again after an interruption sends only what is missing. Good rows land even when
  * others fail; a summary ends the run (created, updated, unchanged, failed - each failure with
- * its line number and reason) and the exit code is 1 if any row failed.
+ * its line number and every reason - and every field an update removed) and the exit code is 1
+ * if any row failed.
+ *
+ * Rows of a CSV file and CTA-2120 entries are completed from the product's current record
+ * before they are checked: a CSV column the file leaves out keeps the field as it is
+ * (csvdecl_keep), CTA-2120 lacks some of our fields (ctadecl_fill), and an ID made from a
+ * CTA-2120 model must name the same product (ctadecl_same_product).
  *
  * The file is mapped, not read, and rows are parsed a chunk at a time, so memory stays small
  * whatever the file's size (a million rows: the IDs seen so far, to refuse repeats). */
 #include "cli.h"
 
+#include "api.h"
 #include "csvdecl.h"
 #include "ctadecl.h"
 #include "decl.h"
@@ -31,14 +38,24 @@
 #include <unistd.h>
 #include <yyjson.h>
 
-#define IMPORT_BATCH 1000            /* rows looked up at once; the registry's batch limit */
-#define SEND_MAX_BYTES (1024 * 1024) /* per POST /v1/batch; the registry takes up to 2 MiB */
-#define ROW_MAX_BYTES (64 * 1024)    /* one declaration: the registry's limit for a PUT body */
-#define IMPORT_MAX_CTA (256 << 20)   /* a CTA-2120 file is one JSON document, parsed whole */
+#define IMPORT_BATCH API_BATCH_MAX   /* rows looked up at once: the registry's batch limit */
+#define SEND_MAX_BYTES (1024 * 1024) /* per POST /v1/batch, unless one row is larger */
+#define BATCH_HEAD "{\"products\":["
+#define BATCH_TAIL "]}"
+/* One declaration: as much as one POST /v1/batch may carry. Every declaration our rules allow
+ * fits (decl.h: 64 items of 2048 characters in version_and_model_numbers, the largest field, is
+ * at most 512 KiB; all fields together stay under 1 MiB), so it is the schema that limits a
+ * row, never this. */
+#define ROW_MAX_BYTES (API_BATCH_MAX_BODY - sizeof BATCH_HEAD - sizeof BATCH_TAIL + 2)
+#define IMPORT_MAX_CTA (256 << 20) /* a CTA-2120 file is one JSON document, parsed whole */
 
 struct summary {
     size_t created, updated, unchanged, failed;
+    yyjson_mut_doc *removed; /* [{"line"|"entry": n, "id", "fields": [dotted names]}] */
 };
+
+/* What a row needs from the product's current record before it is checked (fill_row). */
+enum fill { FILL_NONE, FILL_CTA, FILL_CSV };
 
 struct row {
     long line;        /* of the file; for a CTA-2120 file, the entry's number */
@@ -47,8 +64,11 @@ struct row {
     yyjson_doc *doc; /* the declaration; NULL once the row has failed */
     const char *text;
     size_t len;
-    char *owned; /* text, when the row was converted (CSV, CTA-2120); else NULL */
-    int cta;     /* from a CTA-2120 document: not checked until fill_cta_row */
+    char *owned;         /* text, when the row was converted (CSV, CTA-2120); else NULL */
+    enum fill fill;      /* not checked until fill_row has completed it */
+    const char *derived; /* CTA-2120: the field the ID was made from (static), or NULL */
+    char *removed;       /* the fields this update removes, each NUL-terminated (owned), or NULL */
+    size_t removed_len;
 };
 
 /* IDs seen so far in the file, with where: an open-addressing hash set (no library for it in
@@ -120,6 +140,7 @@ struct rows {
     size_t done, total; /* rows handled, and the estimate for the progress bar */
     struct timespec t0;
     struct seen seen;
+    struct csvdecl_header hdr; /* a CSV file's columns */
 };
 
 static void rows_flush(struct rows *r);
@@ -133,7 +154,8 @@ static struct row *rows_add(struct rows *r, long line, const char *text, size_t 
     return &r->v[r->n++];
 }
 
-static void fail(struct summary *s, const struct row *r, const char *fmt, const char *detail)
+/* One line on stderr about row r: "seclabel: line 3 (acme-x): " and the reason. */
+static void report(const struct row *r, const char *fmt, const char *detail)
 {
     struct buf why = BUF_INIT;
     buf_printf(&why, fmt, detail);
@@ -142,6 +164,25 @@ static void fail(struct summary *s, const struct row *r, const char *fmt, const 
     cli_put(stderr, buf_cstr(&why)); /* the registry's words, or the file's: made safe */
     fputc('\n', stderr);
     buf_free(&why);
+}
+
+static void fail(struct summary *s, const struct row *r, const char *fmt, const char *detail)
+{
+    report(r, fmt, detail);
+    s->failed++;
+}
+
+/* Every problem the checks found in row r, one line each; the row fails. */
+static void fail_problems(struct summary *s, const struct row *r, const struct decl_errors *errs)
+{
+    char why[512];
+    for (int i = 0; i < errs->n; i++) {
+        const struct decl_error *e = &errs->e[i];
+        snprintf(why, sizeof why, "%s %s (%s)", e->path[0] ? e->path : "document", e->message,
+                 e->rule);
+        report(r, "%s", why);
+    }
+    if (errs->more) report(r, "%s", "more problems than these; fix them and import again");
     s->failed++;
 }
 
@@ -154,48 +195,101 @@ static int check_row(struct row *r, struct summary *s)
     yyjson_val *root = yyjson_doc_get_root(r->doc);
     const char *id = yyjson_get_str(yyjson_obj_get(root, "id"));
     if (id && decl_id_valid(id, strlen(id))) snprintf(r->id, sizeof r->id, "%s", id);
+    char limit[32];
+    snprintf(limit, sizeof limit, "%zu", (size_t)ROW_MAX_BYTES);
     if (r->len > ROW_MAX_BYTES)
-        fail(s, r, "%s", "longer than 64 KiB, the registry's limit for one declaration");
+        fail(s, r, "longer than %s bytes, the most one request to the registry carries", limit);
     else if (!r->doc)
         fail(s, r, "not JSON: %s", err.msg);
     else if (!r->id[0])
         fail(s, r, "%s", "needs an \"id\" (1-64 letters, digits, '.', '_', '-')");
-    else if (r->cta) /* checked once the registry's current record has filled it in */
+    else if (r->fill) /* checked once the registry's current record has completed it */
         return 0;
-    else if (decl_validate(root, r->id, &errs)) {
-        char why[512];
-        snprintf(why, sizeof why, "%s %s (%s)", errs.e[0].path[0] ? errs.e[0].path : "document",
-                 errs.e[0].message, errs.e[0].rule);
-        fail(s, r, "%s", why);
-    } else
+    else if (decl_validate(root, r->id, &errs))
+        fail_problems(s, r, &errs);
+    else
         return 0;
     yyjson_doc_free(r->doc);
     r->doc = NULL;
     return -1;
 }
 
-/* A row from a CTA-2120 document: fill in, from the product's current record `cur` (may be
- * NULL), what CTA-2120 cannot say, then check it as any row is checked. */
-static int fill_cta_row(struct row *r, yyjson_val *cur, struct summary *s)
+/* A CTA-2120 entry or a CSV row: complete it from the product's current record `cur` (may be
+ * NULL) - what CTA-2120 cannot say, the columns the CSV file leaves out - then check it as any
+ * row is checked. 0 if it may be sent. */
+static int fill_row(struct row *r, yyjson_val *cur, const struct csvdecl_header *hdr,
+                    struct summary *s)
 {
     yyjson_val *decl = yyjson_doc_get_root(r->doc);
-    int open =
-        !yyjson_obj_get(decl, "default_password") && !yyjson_obj_get(cur, "default_password");
+    char why[512];
+    int open = 0;
     struct buf text = BUF_INIT;
-    ctadecl_fill(decl, cur, &text);
+    if (r->fill == FILL_CTA && r->derived && cur &&
+        ctadecl_same_product(decl, cur, r->derived, why, sizeof why)) {
+        fail(s, r, "%s", why);
+        yyjson_doc_free(r->doc);
+        r->doc = NULL;
+        return -1;
+    }
+    if (r->fill == FILL_CTA) {
+        open =
+            !yyjson_obj_get(decl, "default_password") && !yyjson_obj_get(cur, "default_password");
+        ctadecl_fill(decl, cur, &text);
+    } else {
+        csvdecl_keep(decl, cur, hdr, &text);
+    }
     yyjson_doc_free(r->doc);
     r->doc = NULL;
     free(r->owned);
-    r->owned = xstrndup(text.data, text.len);
+    r->owned = xstrndup(text.data ? text.data : "", text.len);
     r->text = r->owned;
     r->len = text.len;
-    r->cta = 0;
+    r->fill = FILL_NONE;
     buf_free(&text);
     if (open) { /* a new product whose password rule CTA-2120 left open */
         fail(s, r, "%s", CTADECL_PASSWORD_OPEN);
         return -1;
     }
     return check_row(r, s);
+}
+
+/* Append to out, each NUL-terminated, the dotted name of every field record cur has and
+ * declaration decl lacks (the registry's own fields aside): what writing decl removes. */
+static void removed_fields(yyjson_val *cur, yyjson_val *decl, const char *prefix, struct buf *out)
+{
+    yyjson_val *k, *v;
+    size_t i, max;
+    yyjson_obj_foreach(cur, i, max, k, v)
+    {
+        const char *name = yyjson_get_str(k);
+        yyjson_val *w = yyjson_obj_get(decl, name);
+        if (!*prefix && (decl_is_registry_field(name) || decl_is_account_field(name))) continue;
+        if (!w) {
+            buf_printf(out, "%s%s", prefix, name);
+            buf_putc(out, '\0');
+        } else if (yyjson_is_obj(v) && yyjson_is_obj(w)) {
+            char inner[256];
+            snprintf(inner, sizeof inner, "%s%s.", prefix, name);
+            removed_fields(v, w, inner, out);
+        }
+    }
+}
+
+/* Note in the summary that row r's update removed its fields r->removed. */
+static void note_removed(struct summary *s, const struct row *r)
+{
+    if (!s->removed) {
+        s->removed = yyjson_mut_doc_new(NULL);
+        yyjson_mut_doc_set_root(s->removed, yyjson_mut_arr(s->removed));
+    }
+    yyjson_mut_doc *d = s->removed;
+    yyjson_mut_val *o = yyjson_mut_arr_add_obj(d, yyjson_mut_doc_get_root(d));
+    yyjson_mut_val *fields = yyjson_mut_arr(d);
+    yyjson_mut_obj_add_int(d, o, r->unit, r->line);
+    yyjson_mut_obj_add_strcpy(d, o, "id", r->id);
+    yyjson_mut_obj_add_val(d, o, "fields", fields);
+    for (const char *p = r->removed; p < r->removed + r->removed_len; p += strlen(p) + 1)
+        yyjson_mut_arr_add_strcpy(d, fields, p);
 }
 
 /* The registry's current records of rows[0..n) by ID, as a lookup answer (caller frees). */
@@ -234,11 +328,14 @@ static yyjson_val *current(yyjson_doc *answer, const char *id)
 static void count_result(struct summary *s, const struct row *r, yyjson_val *res)
 {
     const char *what = yyjson_get_str(yyjson_obj_get(res, "result"));
+    if (what && (!strcmp(what, "created") || !strcmp(what, "updated")))
+        cli_warn_state(stderr, yyjson_doc_get_root(r->doc), "%s %ld (%s)", r->unit, r->line, r->id);
     if (what && !strcmp(what, "created"))
         s->created++;
-    else if (what && !strcmp(what, "updated"))
+    else if (what && !strcmp(what, "updated")) {
         s->updated++;
-    else if (what && !strcmp(what, "unchanged"))
+        if (r->removed) note_removed(s, r);
+    } else if (what && !strcmp(what, "unchanged"))
         s->unchanged++;
     else {
         const char *msg = yyjson_get_str(yyjson_obj_get(res, "message"));
@@ -251,12 +348,12 @@ static void count_result(struct summary *s, const struct row *r, yyjson_val *res
 static int send_batch(struct client *c, struct row **send, size_t n, struct summary *s)
 {
     struct buf body = BUF_INIT;
-    buf_puts(&body, "{\"products\":[");
+    buf_puts(&body, BATCH_HEAD);
     for (size_t i = 0; i < n; i++) {
         if (i) buf_putc(&body, ',');
         buf_append(&body, send[i]->text, send[i]->len); /* parsed already: valid JSON */
     }
-    buf_puts(&body, "]}");
+    buf_puts(&body, BATCH_TAIL);
     struct client_resp resp = {0};
     int rc = client_request(c, "POST", "/v1/batch", body.data, body.len, "application/json", &resp);
     buf_free(&body);
@@ -343,9 +440,9 @@ static int row_is_ours(struct row *r, yyjson_val *cur, const struct me *me, stru
 }
 
 /* One batch: look up, compare, send what is new or changed in batches of at most
- * SEND_MAX_BYTES. */
-static int import_batch(struct client *c, const struct me *me, struct row *rows, size_t n,
-                        struct summary *s)
+ * SEND_MAX_BYTES (a larger row alone), noting what each update removes. */
+static int import_batch(struct client *c, const struct me *me, const struct csvdecl_header *hdr,
+                        struct row *rows, size_t n, struct summary *s)
 {
     yyjson_doc *answer = NULL;
     size_t live = 0, k = 0, bytes = 0;
@@ -356,12 +453,15 @@ static int import_batch(struct client *c, const struct me *me, struct row *rows,
     for (size_t i = 0; i < n && !rc; i++) {
         if (!rows[i].doc) continue;
         yyjson_val *cur = current(answer, rows[i].id);
-        if (rows[i].cta && fill_cta_row(&rows[i], cur, s)) continue;
+        if (rows[i].fill && fill_row(&rows[i], cur, hdr, s)) continue;
         if (row_is_ours(&rows[i], cur, me, s)) continue;
         if (cur && product_same_declaration(cur, yyjson_doc_get_root(rows[i].doc))) {
             s->unchanged++;
             continue;
         }
+        struct buf removed = BUF_INIT;
+        if (cur) removed_fields(cur, yyjson_doc_get_root(rows[i].doc), "", &removed);
+        if (removed.len) rows[i].removed = buf_steal(&removed, &rows[i].removed_len);
         if (k && bytes + rows[i].len > SEND_MAX_BYTES) {
             rc = send_batch(c, send, k, s);
             k = bytes = 0;
@@ -387,6 +487,7 @@ static void csv_row(void *ctx, long line, const char *json, size_t len, const ch
     row->owned = xstrndup(json, len);
     row->text = row->owned;
     row->len = len;
+    row->fill = FILL_CSV;
     check_row(row, r->s);
 }
 
@@ -465,23 +566,27 @@ static int cta_rows(struct client *c, const char *text, size_t len, const char *
     for (size_t i = 0; i < n && !rc; i++) {
         yyjson_val *entry = yyjson_is_arr(root) ? yyjson_arr_get(root, i) : root;
         struct key *k = &keys[i];
+        char reason[256] = "";
+        const char *derived = NULL;
         if (k->lookup >= 0 && found[k->lookup])
             snprintf(k->id, sizeof k->id, "%s", found[k->lookup]);
-        if (!k->id[0]) ctadecl_model_id(entry, ns, k->id);
+        if (!k->id[0]) derived = ctadecl_model_id(entry, ns, k->id, reason, sizeof reason);
         struct row *row = rows_add(r, (long)i + 1, NULL, 0);
         row->unit = "entry";
+        row->derived = derived;
         struct buf decl = BUF_INIT;
-        char reason[256];
         if (!k->id[0])
-            fail(r->s, row, "%s",
-                 "no ID: the QR_code_url names none and there is no product_model to make one");
+            fail(r->s, row, "no ID: %s",
+                 reason[0] ? reason
+                           : "the QR_code_url names none and there is neither a product_model "
+                             "nor a product_name to make one from");
         else if (ctadecl_to_decl(entry, k->id, k->gtin, default_pw, &decl, reason, sizeof reason))
             fail(r->s, row, "%s", reason);
         else {
             row->owned = xstrndup(decl.data, decl.len);
             row->text = row->owned;
             row->len = decl.len;
-            row->cta = 1;
+            row->fill = FILL_CTA;
             check_row(row, r->s);
         }
         buf_free(&decl);
@@ -503,8 +608,9 @@ static void refuse_repeats(struct rows *r)
         struct row *row = &r->v[i];
         long first = row->doc ? seen_add(&r->seen, row->id, row->line) : 0;
         if (!first) continue;
-        char where[64];
-        snprintf(where, sizeof where, "%s %ld", row->unit, first);
+        char where[160];
+        snprintf(where, sizeof where, "%s %ld%s%s", row->unit, first,
+                 row->derived ? ", made from its " : "", row->derived ? row->derived : "");
         fail(r->s, row, "the same ID as %s; each product once per file", where);
         yyjson_doc_free(row->doc);
         row->doc = NULL;
@@ -516,13 +622,14 @@ static void rows_flush(struct rows *r)
 {
     if (!r->rc) {
         refuse_repeats(r);
-        r->rc = import_batch(r->c, r->me, r->v, r->n, r->s);
+        r->rc = import_batch(r->c, r->me, &r->hdr, r->v, r->n, r->s);
     }
     r->done += r->n;
     if (!r->rc && r->n) progress(r->done, r->total > r->done ? r->total : r->done, &r->t0, 0);
     for (size_t i = 0; i < r->n; i++) {
         yyjson_doc_free(r->v[i].doc);
         free(r->v[i].owned);
+        free(r->v[i].removed);
     }
     r->n = 0;
 }
@@ -567,6 +674,40 @@ static size_t count_lines(const char *text, size_t len)
         n++;
     }
     return n + (len && text[len - 1] != '\n');
+}
+
+/* The run's summary on stdout: the counts, then each update that removed fields, naming them. */
+static void print_summary(const char *file, const struct summary *s, int json)
+{
+    yyjson_mut_val *removed = s->removed ? yyjson_mut_doc_get_root(s->removed) : NULL;
+    if (json) {
+        char *list = removed ? yyjson_mut_val_write(removed, 0, NULL) : NULL;
+        printf("{\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"failed\":%zu,"
+               "\"removed\":%s}\n",
+               s->created, s->updated, s->unchanged, s->failed, list ? list : "[]");
+        free(list);
+        return;
+    }
+    printf("import %s: %zu created, %zu updated, %zu unchanged, %s%zu failed%s\n", file, s->created,
+           s->updated, s->unchanged, cli_colour(stdout, s->failed ? CLI_RED : CLI_GREEN), s->failed,
+           cli_colour(stdout, CLI_RESET));
+    size_t i, max, j, jmax;
+    yyjson_mut_val *o, *f;
+    yyjson_mut_arr_foreach(removed, i, max, o)
+    {
+        yyjson_mut_val *line = yyjson_mut_obj_get(o, "line"),
+                       *entry = yyjson_mut_obj_get(o, "entry");
+        printf("  %s %lld (", line ? "line" : "entry",
+               (long long)yyjson_mut_get_sint(line ? line : entry));
+        cli_put(stdout, yyjson_mut_get_str(yyjson_mut_obj_get(o, "id")));
+        fputs(") removed ", stdout);
+        yyjson_mut_arr_foreach(yyjson_mut_obj_get(o, "fields"), j, jmax, f)
+        {
+            if (j) fputs(", ", stdout);
+            cli_put(stdout, yyjson_mut_get_str(f));
+        }
+        fputc('\n', stdout);
+    }
 }
 
 static int has_suffix(const char *s, const char *suffix)
@@ -614,7 +755,7 @@ int cmd_import(int argc, char **argv, struct client *c)
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.total = count_lines(text, len) - (csv && len);
     char why[256];
-    if (csv && csvdecl_read(text, len, csv_row, &r, why, sizeof why)) {
+    if (csv && csvdecl_read(text, len, &r.hdr, csv_row, &r, why, sizeof why)) {
         fprintf(stderr, "seclabel: %s: ", file);
         cli_put(stderr, why); /* may quote the file's header */
         fputc('\n', stderr);
@@ -635,14 +776,8 @@ int cmd_import(int argc, char **argv, struct client *c)
     seen_free(&r.seen);
     map_free(text, len);
     free(me.name);
+    if (!rc) print_summary(file, &s, json);
+    yyjson_mut_doc_free(s.removed);
     if (rc) return rc;
-    if (json)
-        printf("{\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"failed\":%zu}\n", s.created,
-               s.updated, s.unchanged, s.failed);
-    else
-        printf("import %s: %zu created, %zu updated, %zu unchanged, %s%zu failed%s\n", file,
-               s.created, s.updated, s.unchanged,
-               cli_colour(stdout, s.failed ? CLI_RED : CLI_GREEN), s.failed,
-               cli_colour(stdout, CLI_RESET));
     return s.failed ? CLI_FAILED : CLI_OK;
 }

@@ -7,7 +7,11 @@
  *
  * One label is rendered by the server (GET /p/ID/label.FORMAT); `term` prints the QR code in
  * the terminal with UTF-8 half blocks. Sheets are drawn here with the same rendering module
- * (label.c) from the records the server returns, with a progress bar on a terminal. */
+ * (label.c) from the records the server returns, with a progress bar on a terminal. A product
+ * nobody should rely on but that still gets a label (its security updates ended: labeldata.h)
+ * comes with a warning on stderr; a sheet lists at its end the labels it skipped or warned
+ * about. `labels` exits 1 when a product it was asked for gets no label (a listed ID, or a
+ * current product of the maker: not one the maker withdrew), or none does. */
 #include "cli.h"
 
 #include "decl.h"
@@ -107,6 +111,29 @@ static int get_json(struct client *c, const char *path, const char *body, yyjson
     return rc;
 }
 
+/* "seclabel: warning: <id>: <why>" on stderr. */
+static void print_warning(yyjson_val *rec, const char *why)
+{
+    fprintf(stderr, "seclabel: %swarning%s: ", cli_colour(stderr, CLI_RED),
+            cli_colour(stderr, CLI_RESET));
+    cli_put(stderr, yyjson_get_str(yyjson_obj_get(rec, "id")));
+    fputs(": ", stderr);
+    cli_put(stderr, why);
+    fputc('\n', stderr);
+}
+
+/* Say on stderr when record rec's label comes with a warning (labeldata.h: a product nobody
+ * should rely on that still gets a label, e.g. one whose security updates ended). */
+static void warn_label(yyjson_val *rec)
+{
+    struct labeldata d;
+    struct label_info info;
+    char why[512];
+    const char *url = yyjson_get_str(yyjson_obj_get(rec, "qr_url"));
+    if (url && !labeldata_from_record(rec, url, &d, &info, why, sizeof why) && why[0])
+        print_warning(rec, why);
+}
+
 /* The QR code in the terminal: two module rows per text line, light modules drawn, so it scans
  * from a dark terminal as from paper; a 2-module quiet zone. */
 static void print_qr(const struct qr *q)
@@ -133,6 +160,7 @@ static int label_term(struct client *c, const struct label_args *a, const struct
     if (rc) return rc;
     yyjson_val *rec = yyjson_doc_get_root(doc);
     const char *url = yyjson_get_str(yyjson_obj_get(rec, "qr_url"));
+    warn_label(rec);
     struct qr q = {0};
     if (!url || qr_encode(url, o->ec_level, &q)) {
         fprintf(stderr, "seclabel: cannot make a QR code for %s\n", a->id);
@@ -173,7 +201,14 @@ int cmd_label(int argc, char **argv, struct client *c)
     buf_printf(&def, "%s.%s", a.id, labeldata_ext(f));
     const char *out = a.out ? a.out : buf_cstr(&def);
     struct client_resp r = {0};
-    int rc = client_request(c, "GET", buf_cstr(&path), NULL, 0, NULL, &r);
+    /* The record first: a label nobody should rely on comes with a warning. */
+    char rpath[DECL_ID_MAX + 16];
+    yyjson_doc *rec = NULL;
+    snprintf(rpath, sizeof rpath, "/v1/products/%s", a.id);
+    int rc = get_json(c, rpath, NULL, &rec);
+    if (!rc) warn_label(yyjson_doc_get_root(rec));
+    yyjson_doc_free(rec);
+    if (!rc) rc = client_request(c, "GET", buf_cstr(&path), NULL, 0, NULL, &r);
     if (!rc && r.status == 200) {
         if (!strcmp(out, "-")) {
             rc = fwrite(r.body.data, 1, r.body.len, stdout) == r.body.len ? CLI_OK : CLI_FAILED;
@@ -328,8 +363,22 @@ static int fetch_ids(struct client *c, const char *file, struct records *r)
     return rc;
 }
 
+/* The IDs a sheet left out or printed with a warning, listed when it is done; `withdrawn` of
+ * the refused were withdrawn by their maker. */
+struct sheet_report {
+    size_t refused, warned, withdrawn;
+    struct buf refused_ids, warned_ids; /* "id, id, ..." */
+};
+
+static void report_add(struct buf *ids, size_t *n, yyjson_val *rec)
+{
+    const char *id = yyjson_get_str(yyjson_obj_get(rec, "id"));
+    if ((*n)++) buf_puts(ids, ", ");
+    cli_safe(ids, id ? id : "?", id ? strlen(id) : 1);
+}
+
 static int draw_sheet(const struct label_args *a, const struct label_opts *o, struct records *r,
-                      size_t *refused)
+                      struct sheet_report *rep)
 {
     enum label_paper paper = a->sheet && !strcmp(a->sheet, "letter") ? LABEL_LETTER : LABEL_A4;
     char why[512] = "";
@@ -348,17 +397,31 @@ static int draw_sheet(const struct label_args *a, const struct label_opts *o, st
         yyjson_val *rec = r->items[i];
         const char *url = yyjson_get_str(yyjson_obj_get(rec, "qr_url"));
         int lrc = url ? labeldata_from_record(rec, url, &d, &info, why, sizeof why) : -EINVAL;
+        if (!url) snprintf(why, sizeof why, "the registry's record has no qr_url");
+        if (!lrc && why[0]) { /* printed, but nobody should rely on the product */
+            if (pg.tty) fputc('\n', stderr);
+            print_warning(rec, why);
+            report_add(&rep->warned_ids, &rep->warned, rec);
+        }
         if (!lrc) lrc = label_sheet_add(sheet, &info, why, sizeof why);
         if (lrc == REG_ENOLABEL || lrc == -EINVAL) {
             if (pg.tty) fputc('\n', stderr);
-            fprintf(stderr, "seclabel: skipped %s: %s\n", yyjson_get_str(yyjson_obj_get(rec, "id")),
-                    why);
-            ++*refused;
+            fputs("seclabel: skipped ", stderr);
+            cli_put(stderr, yyjson_get_str(yyjson_obj_get(rec, "id")));
+            fputs(": ", stderr);
+            cli_put(stderr, why);
+            fputc('\n', stderr);
+            report_add(&rep->refused_ids, &rep->refused, rec);
+            rep->withdrawn += yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn");
         } else if (lrc) {
             rc = CLI_FAILED;
         }
         pg.done++;
         progress_show(&pg, pg.done == pg.total);
+    }
+    if (!rc && rep->refused == r->n) {
+        fprintf(stderr, "seclabel: none of the products gets a label: nothing was written\n");
+        rc = CLI_FAILED;
     }
     if (rc) {
         label_sheet_abort(sheet);
@@ -377,7 +440,7 @@ int cmd_labels(int argc, char **argv, struct client *c)
     struct label_args a;
     struct label_opts o;
     struct records r = {0};
-    size_t refused = 0;
+    struct sheet_report rep = {0};
     if (parse(argc, argv, &a, 1) || options(&a, &o)) return CLI_USAGE;
     if (!a.manufacturer == !a.ids)
         return cli_usage_error("labels needs --manufacturer SLUG or --ids FILE (one of them)");
@@ -390,11 +453,22 @@ int cmd_labels(int argc, char **argv, struct client *c)
         fprintf(stderr, "seclabel: no products to print\n");
         rc = CLI_FAILED;
     }
-    if (!rc) rc = draw_sheet(&a, &o, &r, &refused);
+    if (!rc) rc = draw_sheet(&a, &o, &r, &rep);
     if (!rc)
-        printf("wrote %s: %zu labels%s", a.out, r.n - refused, refused || r.missing ? "" : "\n");
-    if (!rc && (refused || r.missing))
-        printf(" (%zu skipped, %zu not found)\n", refused, r.missing);
+        printf("wrote %s: %zu labels (%zu with a warning, %zu skipped, %zu not found)\n", a.out,
+               r.n - rep.refused, rep.warned, rep.refused, r.missing);
+    /* The sheet's exceptions, listed together at the end. */
+    if (!rc && rep.warned)
+        fprintf(stderr, "seclabel: printed with a warning (nobody should rely on them): %s\n",
+                buf_cstr(&rep.warned_ids));
+    if (!rc && rep.refused)
+        fprintf(stderr, "seclabel: skipped (they get no label): %s\n", buf_cstr(&rep.refused_ids));
+    /* Exit 1 when a product asked for got no label: each listed ID, or each of the maker's
+     * current products. A maker's withdrawn products are not asked for by --manufacturer:
+     * withdrawing is how a maker retires a product, and its sheet must still succeed. */
+    size_t failed = rep.refused - (a.manufacturer ? rep.withdrawn : 0);
+    buf_free(&rep.warned_ids);
+    buf_free(&rep.refused_ids);
     records_free(&r);
-    return rc ? rc : refused || r.missing ? CLI_FAILED : CLI_OK;
+    return rc ? rc : failed || r.missing ? CLI_FAILED : CLI_OK;
 }

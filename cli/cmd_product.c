@@ -128,17 +128,18 @@ static int dry_run(struct client *c, const char *id, const struct buf *body, int
                 "seclabel?): it may have stored the declaration; see seclabel show %s\n",
                 id);
         rc = CLI_FAILED;
-    } else if (ok && json) {
-        fwrite(r.body.data, 1, r.body.len, stdout); /* the record the server would store */
     } else if (ok) {
         yyjson_doc *doc = yyjson_read(r.body.data, r.body.len, 0);
         yyjson_val *nv = yyjson_doc_get_root(doc);
-        if (r.status == 201)
+        if (json)
+            fwrite(r.body.data, 1, r.body.len, stdout); /* the record the server would store */
+        else if (r.status == 201)
             printf("dry run: would register %s as version 1 (nothing was stored)\n", id);
         else if (strcmp(r.change, "unchanged") == 0)
             printf("dry run: %s is unchanged (nothing was stored)\n", id);
         else
             rc = print_update(c, id, nv);
+        if (nv) cli_warn_state(stderr, nv, "%s", id); /* what the real run would warn */
         yyjson_doc_free(doc);
     } else if (!rc) {
         printf("dry run: the registry would refuse this declaration (nothing was stored)\n");
@@ -189,19 +190,21 @@ int cmd_register(int argc, char **argv, struct client *c)
         snprintf(path, sizeof path, "/v1/products/%s", id);
         rc = client_request(c, "PUT", path, body.data, body.len, "application/json", &r);
     }
-    if (!rc && (r.status == 200 || r.status == 201) && json) {
-        fwrite(r.body.data, 1, r.body.len, stdout); /* the stored record, as the server said */
-    } else if (!rc && (r.status == 200 || r.status == 201)) {
+    if (!rc && (r.status == 200 || r.status == 201)) {
         yyjson_doc *doc = cli_read_safe(r.body.data, r.body.len);
         yyjson_val *root = yyjson_doc_get_root(doc);
         const char *what = r.status == 201                      ? "registered"
                            : strcmp(r.change, "unchanged") == 0 ? "unchanged"
                                                                 : "updated";
-        printf("%s %s (version %llu): %s\n", what, id,
-               (unsigned long long)yyjson_get_uint(yyjson_obj_get(root, "version")),
-               yyjson_get_str(yyjson_obj_get(root, "qr_url"))
-                   ? yyjson_get_str(yyjson_obj_get(root, "qr_url"))
-                   : "");
+        if (json)
+            fwrite(r.body.data, 1, r.body.len, stdout); /* the stored record, as the server said */
+        else
+            printf("%s %s (version %llu): %s\n", what, id,
+                   (unsigned long long)yyjson_get_uint(yyjson_obj_get(root, "version")),
+                   yyjson_get_str(yyjson_obj_get(root, "qr_url"))
+                       ? yyjson_get_str(yyjson_obj_get(root, "qr_url"))
+                       : "");
+        cli_warn_state(stderr, root, "%s", id); /* e.g. a universal default password */
         yyjson_doc_free(doc);
     } else if (!rc) {
         rc = client_report_error(&r);
@@ -217,10 +220,14 @@ static void print_field(yyjson_val *rec, const char *label, const char *name)
     if (yyjson_is_str(v)) printf("%-24s %s\n", label, yyjson_get_str(v));
 }
 
+/* The record as people read it, leading with its state (assess.h): nothing a shopper should
+ * not rely on is called active or shown in green. */
 static void print_record(yyjson_val *rec)
 {
     struct assess a;
     assess_record(rec, assess_today(), &a);
+    printf("%-24s ", "State:");
+    cli_print_state(stdout, &a);
     print_field(rec, "Product:", "product_name");
     print_field(rec, "Model:", "product_model");
     /* The maker as the registry vouches for it: the account's name and its verification. */
@@ -234,19 +241,31 @@ static void print_record(yyjson_val *rec)
         print_field(rec, "Manufacturer:", "manufacturer_name");
     }
     print_field(rec, "GTIN:", "gtin");
-    print_field(rec, "Security updates until:", "support_date");
-    enum cli_colour sc = a.support == ASSESS_ACTIVE        ? CLI_GREEN
-                         : a.support == ASSESS_ENDING_SOON ? CLI_YELLOW
-                                                           : CLI_RED;
-    printf("%-24s %s%s%s (%lld days %s)\n", "Support status:", cli_colour(stdout, sc),
-           assess_support_name(a.support), cli_colour(stdout, CLI_RESET),
-           (long long)(a.days_left < 0 ? -a.days_left : a.days_left),
-           a.days_left < 0 ? "ago" : "left");
+    const char *sd = yyjson_get_str(yyjson_obj_get(rec, "support_date"));
+    if (sd && a.withdrawn) {
+        printf("%-24s %s (promised before the record was withdrawn)\n",
+               "Security updates until:", sd);
+    } else if (sd && a.period_ok) {
+        long long n = a.days_left < 0 ? -a.days_left : a.days_left;
+        printf("%-24s %s (%s%lld day%s %s)\n", "Security updates until:", sd,
+               a.days_left < 0 ? "ended " : "", n, n == 1 ? "" : "s",
+               a.days_left < 0 ? "ago" : "left");
+    }
     print_field(rec, "Report problems to:", "security_contact");
     print_field(rec, "Default password:", "default_password");
-    printf("%-24s %s%s%s\n",
-           "Baseline promises:", cli_colour(stdout, a.compliant ? CLI_GREEN : CLI_RED),
-           a.compliant ? "all met" : "NOT all met", cli_colour(stdout, CLI_RESET));
+    struct buf broken = BUF_INIT;
+    assess_broken(&a, 0, &broken);
+    printf("%-24s ", "Baseline promises:");
+    if (!a.promises_ok)
+        printf("%sNOT all met%s: %s\n", cli_colour(stdout, CLI_RED), cli_colour(stdout, CLI_RESET),
+               buf_cstr(&broken));
+    else if (a.withdrawn)
+        puts("no longer promised: the record is withdrawn");
+    else if (!assess_reliable(&a)) /* kept as declared, but the support period is over */
+        puts("kept as declared, but its support period is over");
+    else
+        printf("%sall met%s\n", cli_colour(stdout, CLI_GREEN), cli_colour(stdout, CLI_RESET));
+    buf_free(&broken);
     print_field(rec, "Page:", "qr_url");
 }
 

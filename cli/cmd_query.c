@@ -1,12 +1,14 @@
 /* cmd_query.c: the manufacturer's everyday commands beyond register and show:
  *
- *   seclabel history ID [--json]     every version and what it changed
+ *   seclabel history ID [--json]     the product's state, then every version and what it changed
  *   seclabel search [QUERY] [--support active|ending_soon|ended] [--manufacturer SLUG]
  *                   [--compliant true|false] [--limit N] [--cursor ID] [--json]
  *   seclabel withdraw ID             mark a product withdrawn (needs its owner's token)
  *   seclabel whoami                  the manufacturer the token acts for
  *
- * Human-readable output by default; --json prints the server's JSON unchanged for scripts. */
+ * Human-readable output by default, leading with each product's state (assess.h: withdrawn,
+ * not_compliant, ended, ending_soon or active); --json prints the server's JSON unchanged for
+ * scripts. */
 #include "cli.h"
 
 #include "decl.h"
@@ -68,9 +70,15 @@ int cmd_history(int argc, char **argv, struct client *c)
     int rc = call(c, "GET", path, &doc, &raw);
     if (!rc && json) fwrite(raw.data, 1, raw.len, stdout);
     if (!rc && !json) {
-        yyjson_val *v;
+        yyjson_val *v, *root = yyjson_doc_get_root(doc);
         size_t i, max;
-        yyjson_arr_foreach(yyjson_obj_get(yyjson_doc_get_root(doc), "versions"), i, max, v)
+        /* The product's state today leads (the registry's words, assess.h). */
+        yyjson_val *state = yyjson_obj_get(root, "state");
+        int st = assess_state_parse(s(state, "name"));
+        if (st >= 0)
+            printf("%s%s%s: %s\n", cli_colour(stdout, cli_state_colour((enum assess_state)st)),
+                   s(state, "name"), cli_colour(stdout, CLI_RESET), s(state, "reason"));
+        yyjson_arr_foreach(yyjson_obj_get(root, "versions"), i, max, v)
         {
             printf("version %-3llu %s  %-9s support until %s",
                    (unsigned long long)yyjson_get_uint(yyjson_obj_get(v, "version")),
@@ -136,13 +144,12 @@ int cmd_search(int argc, char **argv, struct client *c)
         size_t i, max;
         yyjson_arr_foreach(yyjson_obj_get(root, "items"), i, max, p)
         {
-            yyjson_val *st = yyjson_obj_get(p, "support_status");
-            printf("%-28s %-11s until %s  %s  %s\n", s(p, "id"), s(st, "status"),
-                   s(p, "support_date"),
-                   yyjson_get_bool(yyjson_obj_get(yyjson_obj_get(p, "compliance"), "compliant"))
-                       ? "promises met    "
-                       : "PROMISES NOT MET",
-                   s(p, "product_name"));
+            /* Each line leads with the product's state (assess.h), in its tone's colour. */
+            struct assess a;
+            assess_record(p, assess_today(), &a);
+            printf("%s%-13s%s %-28s until %s  %s\n", cli_colour(stdout, cli_state_colour(a.state)),
+                   assess_state_name(a.state), cli_colour(stdout, CLI_RESET), s(p, "id"),
+                   s(p, "support_date"), s(p, "product_name"));
         }
         const char *next = yyjson_get_str(yyjson_obj_get(root, "next_cursor"));
         if (next) printf("(more results: add --cursor %s)\n", next);

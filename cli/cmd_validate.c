@@ -1,6 +1,8 @@
 /* cmd_validate.c: seclabel validate FILE...: check declarations offline, with the registry's
  * own rules (decl_validate, the C twin of schema/declaration.schema.json). No server, no token.
- * An "id" in a file is checked by its pattern only: there is no URL to compare it with. */
+ * An "id" in a file is checked by its pattern only: there is no URL to compare it with. A valid
+ * declaration nobody should rely on (one that breaks a baseline promise, or whose support has
+ * ended) is still valid, with a warning on stderr saying why and what follows. */
 #include "cli.h"
 
 #include "decl.h"
@@ -16,6 +18,7 @@ static int report(const char *name, yyjson_val *root)
     struct decl_errors errs;
     if (decl_validate(root, NULL, &errs) == 0) {
         printf("%s: ok\n", name);
+        cli_warn_state(stderr, root, "%s", name); /* valid, but e.g. a universal password */
         return 1;
     }
     printf("%s: %d problem%s%s\n", name, errs.n, errs.n == 1 ? "" : "s",

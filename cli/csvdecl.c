@@ -58,6 +58,7 @@ static const struct column {
     {"authorization_date", C_WORD},
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
+_Static_assert(NCOLS <= 64, "struct csvdecl_header has a bit per column");
 
 /* ---- reading ---- */
 
@@ -75,20 +76,21 @@ static void trim(char **s)
         *--e = '\0';
 }
 
-/* The object at dotted path's parent inside root, created as needed; *leaf gets the last name. */
+/* The object at dotted path's parent inside root, created as needed (NULL if a value that is
+ * not an object stands in the way); *leaf gets the last name. */
 static yyjson_mut_val *parent_of(yyjson_mut_doc *doc, yyjson_mut_val *root, const char *path,
                                  char *leaf, size_t leaflen)
 {
     char part[128];
     const char *dot;
-    while ((dot = strchr(path, '.'))) {
+    while (root && (dot = strchr(path, '.'))) {
         snprintf(part, sizeof part, "%.*s", (int)(dot - path), path);
         yyjson_mut_val *child = yyjson_mut_obj_get(root, part);
         if (!child) {
             child = yyjson_mut_obj(doc);
             yyjson_mut_obj_add(root, yyjson_mut_strcpy(doc, part), child);
         }
-        root = child;
+        root = yyjson_mut_is_obj(child) ? child : NULL;
         path = dot + 1;
     }
     snprintf(leaf, leaflen, "%s", path);
@@ -137,8 +139,8 @@ static yyjson_mut_val *cell_value(yyjson_mut_doc *doc, const struct column *c, c
     return NULL;
 }
 
-int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, char *why,
-                 size_t whylen)
+int csvdecl_read(const char *text, size_t len, struct csvdecl_header *hdr, csvdecl_row_fn fn,
+                 void *ctx, char *why, size_t whylen)
 {
     static struct csv_record f; /* large; one at a time */
     const struct column *map[CSV_MAX_CELLS];
@@ -170,6 +172,9 @@ int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, cha
         has_id |= map[i] == &columns[0];
     }
     if (!rc && !has_id) snprintf(why, whylen, "the header has no 'id' column"), rc = -1;
+    if (hdr) hdr->named = 0;
+    for (int i = 0; i < ncols && !rc && hdr; i++)
+        hdr->named |= 1ull << (map[i] - columns);
     line += lines;
     while (!rc) {
         long start = line;
@@ -200,7 +205,7 @@ int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, cha
                 break;
             }
             yyjson_mut_val *parent = parent_of(doc, root, map[i]->name, leaf, sizeof leaf);
-            yyjson_mut_obj_add(parent, yyjson_mut_strcpy(doc, leaf), val);
+            yyjson_mut_obj_add(parent, yyjson_mut_strcpy(doc, leaf), val); /* made: an object */
         }
         size_t jlen = 0;
         char *json = error ? NULL : yyjson_mut_write(doc, 0, &jlen);
@@ -280,4 +285,27 @@ void csvdecl_write_row(struct buf *out, yyjson_val *rec)
     }
     buf_puts(out, "\r\n");
     buf_free(&cell);
+}
+
+/* ---- columns a file leaves out ---- */
+
+void csvdecl_keep(yyjson_val *decl, yyjson_val *cur, const struct csvdecl_header *hdr,
+                  struct buf *out)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *root = yyjson_val_mut_copy(doc, decl);
+    yyjson_mut_doc_set_root(doc, root);
+    for (size_t k = 0; k < NCOLS && cur && yyjson_mut_is_obj(root); k++) {
+        yyjson_val *v = at_path(cur, columns[k].name);
+        if (!v || (hdr->named >> k & 1)) continue;
+        char leaf[128];
+        yyjson_mut_val *parent = parent_of(doc, root, columns[k].name, leaf, sizeof leaf);
+        if (parent && !yyjson_mut_obj_get(parent, leaf))
+            yyjson_mut_obj_add(parent, yyjson_mut_strcpy(doc, leaf), yyjson_val_mut_copy(doc, v));
+    }
+    size_t len = 0;
+    char *json = yyjson_mut_write(doc, 0, &len);
+    yyjson_mut_doc_free(doc);
+    if (json) buf_append(out, json, len);
+    free(json);
 }

@@ -1,7 +1,13 @@
 /* csvdecl.h: declarations as CSV rows, for `seclabel import` and `export`. One column per
  * field; nested fields by dotted name (security_update_information.update_default); booleans
  * true/false (yes/no read too); sensor_data_collection as JSON text. The columns are listed in
- * schema/examples/catalogue.csv's header and in seclabel(1). An empty cell is an absent field.
+ * schema/examples/catalogue.csv's header and in seclabel(1); a file names those it has, in any
+ * order, each once, "id" among them.
+ *
+ * What a row says: a column present with a cell is that field's value; a column present with an
+ * empty cell is an absent field (for a product the registry has, the field is removed); a
+ * column the header leaves out says nothing (csvdecl_keep: the product keeps that field as it
+ * is). So a file with only id and product_name renames products and changes nothing else.
  *
  * Lists: "a; b; c" (items trimmed, empty ones skipped) when that reads back exactly; otherwise
  * - an empty list, an item with ';' or a blank at either end, a first item starting with '[' -
@@ -13,7 +19,7 @@
  * reading, so export then import gives back every valid declaration exactly.
  *
  * Ownership: csvdecl_read() hands each row's declaration JSON to the callback, borrowed for the
- * call only; csvdecl_write_*() append to the caller's buf. */
+ * call only; csvdecl_keep() and csvdecl_write_*() append to the caller's buf. */
 #ifndef SECLABEL_CSVDECL_H
 #define SECLABEL_CSVDECL_H
 
@@ -27,8 +33,20 @@
  * the reason in why (a bad header: unknown column, missing id). */
 typedef void (*csvdecl_row_fn)(void *ctx, long line, const char *json, size_t len,
                                const char *error);
-int csvdecl_read(const char *text, size_t len, csvdecl_row_fn fn, void *ctx, char *why,
-                 size_t whylen);
+
+/* The columns a file's header names (filled by csvdecl_read before the first row). */
+struct csvdecl_header {
+    unsigned long long named; /* bit k: the k-th column of csvdecl.c's table */
+};
+
+/* hdr may be NULL. */
+int csvdecl_read(const char *text, size_t len, struct csvdecl_header *hdr, csvdecl_row_fn fn,
+                 void *ctx, char *why, size_t whylen);
+
+/* Append declaration decl, a row of a file with header hdr, with the value record cur (NULL:
+ * none) has for each column hdr leaves out: that field stays as it is. */
+void csvdecl_keep(yyjson_val *decl, yyjson_val *cur, const struct csvdecl_header *hdr,
+                  struct buf *out);
 
 /* The header line, then one line per record (registry fields left out). */
 void csvdecl_write_header(struct buf *out);

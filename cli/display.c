@@ -2,11 +2,13 @@
  * place the CLI's human-readable output goes through (see cli.h). A record stored before the
  * registry refused control characters, or a hostile server, must not be able to retitle,
  * clear or write the clipboard of the terminal (OSC 52) that shows it, nor reorder what it
- * shows with bidirectional controls. */
+ * shows with bidirectional controls. Also a product's state as the CLI says it: assess.h's
+ * names, order and words, in its tone's colour. */
 #include "cli.h"
 
 #include "decl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,4 +103,42 @@ void cli_print_problems(FILE *f, const struct decl_errors *errs)
         cli_put(f, errs->e[i].message);
         fprintf(f, " (%s)\n", errs->e[i].rule);
     }
+}
+
+enum cli_colour cli_state_colour(enum assess_state s)
+{
+    static const enum cli_colour colours[] = {[ASSESS_TONE_GOOD] = CLI_GREEN,
+                                              [ASSESS_TONE_WARN] = CLI_YELLOW,
+                                              [ASSESS_TONE_BAD] = CLI_RED};
+    return colours[assess_state_tone(s)];
+}
+
+void cli_print_state(FILE *f, const struct assess *a)
+{
+    struct buf why = BUF_INIT;
+    assess_reason(a, &why);
+    fprintf(f, "%s%s%s: %s\n", cli_colour(f, cli_state_colour(a->state)),
+            assess_state_name(a->state), cli_colour(f, CLI_RESET), buf_cstr(&why));
+    buf_free(&why);
+}
+
+int cli_warn_state(FILE *f, yyjson_val *rec, const char *fmt, ...)
+{
+    struct assess a;
+    assess_record(rec, assess_today(), &a);
+    if (assess_reliable(&a)) return 0;
+    struct buf who = BUF_INIT, why = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&who, fmt, ap);
+    va_end(ap);
+    assess_reason(&a, &why);
+    buf_putc(&why, ' ');
+    assess_follows(&a, &why);
+    fprintf(f, "seclabel: %swarning%s: ", cli_colour(f, CLI_RED), cli_colour(f, CLI_RESET));
+    cli_put(f, buf_cstr(&who));
+    fprintf(f, ": %s\n", buf_cstr(&why));
+    buf_free(&who);
+    buf_free(&why);
+    return 1;
 }

@@ -119,19 +119,23 @@ int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char 
     return http_resp_error(resp, code, msg);
 }
 
-/* The stored record is a JSON object: its closing brace is replaced by the registry's URL and
- * the computed members, rather than rewriting the whole record. */
+/* The stored record is a JSON object: the computed state is put before its first member (a
+ * record leads with its state) and its closing brace is replaced by the registry's URL and the
+ * other computed members, rather than rewriting the whole record. */
 int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_val *rec,
                            const char *json, size_t len, int64_t today, struct buf *out,
                            unsigned *version)
 {
     if (!yyjson_is_obj(rec) || !yyjson_is_str(yyjson_obj_get(rec, "id")) || len < 2 ||
-        json[len - 1] != '}')
+        json[0] != '{' || json[len - 1] != '}')
         return -EINVAL;
     struct assess a;
     assess_record(rec, today, &a);
     if (version) *version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
-    buf_append(out, json, len - 1);
+    buf_putc(out, '{');
+    assess_state_json(&a, out);
+    buf_putc(out, ',');
+    buf_append(out, json + 1, len - 2);
     buf_puts(out, ",\"qr_url\":\"");
     api_qr_url(app, rec, out);
     buf_putc(out, '"');

@@ -347,12 +347,22 @@ int api_versions(void *ctx, struct http_req *req, struct http_resp *resp)
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = product_each_version(txn, id, history_item, &h);
     store_reader_end(app->rd);
-    yyjson_doc_free(h.prev);
     if (!rc && h.bad) rc = REG_ESTORE;
     if (rc) {
+        yyjson_doc_free(h.prev);
         yyjson_mut_doc_free(h.doc);
         return rc == REG_ENOTFOUND ? not_found(resp, id) : http_resp_error(resp, rc, NULL);
     }
+    /* The product's state today leads the history, as it leads the record (assess.h). */
+    struct assess a;
+    struct buf state = BUF_INIT;
+    assess_record(yyjson_doc_get_root(h.prev), assess_today(), &a);
+    assess_reason(&a, &state);
+    yyjson_mut_val *st = yyjson_mut_obj_add_obj(h.doc, root, "state");
+    yyjson_mut_obj_add_str(h.doc, st, "name", assess_state_name(a.state));
+    yyjson_mut_obj_add_strncpy(h.doc, st, "reason", state.data, state.len);
+    buf_free(&state);
+    yyjson_doc_free(h.prev);
     yyjson_mut_obj_add_val(h.doc, root, "versions", h.list);
     http_resp_header(resp, "Cache-Control", "public, max-age=60");
     return api_json_doc(resp, 200, h.doc);

@@ -1,4 +1,4 @@
-/* assess.c: support status and baseline-promise checks (see assess.h). */
+/* assess.c: a record's state, support status and baseline-promise checks (see assess.h). */
 #include "assess.h"
 
 #include "buf.h"
@@ -7,15 +7,78 @@
 #include <string.h>
 #include <time.h>
 
+static const char *const state_names[] = {
+#define X(e, name, tone) #name,
+    ASSESS_STATES(X)
+#undef X
+};
+
+static const enum assess_tone state_tones[] = {
+#define X(e, name, tone) tone,
+    ASSESS_STATES(X)
+#undef X
+};
+
+static const char *const support_names[] = {
+#define X(e, name) #name,
+    ASSESS_SUPPORTS(X)
+#undef X
+};
+
+/* The three baseline promises: the compliance member, the requirement it answers, what a pass
+ * and a failure mean, and a failure in a few words. */
+static const struct promise {
+    const char *name, *requirement, *yes, *no, *broken;
+} promises[] = {
+    {"passwords", "ETSI EN 303 645 5.1-1; UK PSTI Schedule 1 paragraph 1",
+     "No universal default password: each device's password is unique or set by its user.",
+     "The product uses a universal default password, shared by every device.",
+     "a universal default password"},
+    {"vulnerability_reporting", "ETSI EN 303 645 5.2-1; UK PSTI Schedule 1 paragraph 2",
+     "A contact for reporting security problems is published.",
+     "No contact for reporting security problems is published.", "no security contact"},
+    {"support_period", "ETSI EN 303 645 5.3-13; UK PSTI Schedule 1 paragraph 3",
+     "The end date of security updates is published.",
+     "No end date for security updates is published.", "no support end date"},
+};
+#define NPROMISES (sizeof promises / sizeof promises[0])
+
+static int kept(const struct assess *a, size_t i)
+{
+    const int ok[NPROMISES] = {a->password_ok, a->contact_ok, a->period_ok};
+    return ok[i];
+}
+
 int64_t assess_today(void)
 {
     return (int64_t)(time(NULL) / 86400);
 }
 
+const char *assess_state_name(enum assess_state s)
+{
+    return state_names[s];
+}
+
+enum assess_tone assess_state_tone(enum assess_state s)
+{
+    return state_tones[s];
+}
+
+int assess_state_parse(const char *name)
+{
+    for (int s = 0; s < ASSESS__STATES; s++)
+        if (name && !strcmp(name, state_names[s])) return s;
+    return -1;
+}
+
+int assess_reliable(const struct assess *a)
+{
+    return state_tones[a->state] != ASSESS_TONE_BAD;
+}
+
 const char *assess_support_name(enum assess_support s)
 {
-    static const char *const names[] = {"active", "ending_soon", "ended", "unknown"};
-    return names[s];
+    return support_names[s];
 }
 
 /* The day `years` calendar years after `day` (29 February becomes 28 February). */
@@ -30,46 +93,148 @@ static int64_t add_years(int64_t day, int years)
     return date_days_from_civil(y, m, d);
 }
 
+/* The day of a registry timestamp ("2026-11-24T02:42:53Z"), or -1. */
+static int64_t stamp_day(yyjson_val *v)
+{
+    int64_t day;
+    const char *s = yyjson_get_str(v);
+    return s && yyjson_get_len(v) >= 10 && date_parse(s, 10, &day) == 0 ? day : -1;
+}
+
 static void assess_cra(yyjson_val *rec, struct assess *a)
 {
     yyjson_val *start = yyjson_obj_get(rec, "support_start");
-    yyjson_val *created = yyjson_obj_get(rec, "created");
     a->cra_from_day = -1;
     if (yyjson_is_str(start))
         date_parse(yyjson_get_str(start), yyjson_get_len(start), &a->cra_from_day);
-    else if (yyjson_is_str(created) && yyjson_get_len(created) >= 10)
-        date_parse(yyjson_get_str(created), 10, &a->cra_from_day);
+    else
+        a->cra_from_day = stamp_day(yyjson_obj_get(rec, "created"));
     a->cra_ok = a->period_ok && a->cra_from_day >= 0 &&
                 a->support_day >= add_years(a->cra_from_day, ASSESS_CRA_YEARS);
 }
 
-static void promise(struct buf *out, const char *name, int pass, const char *requirement,
-                    const char *yes, const char *no)
+void assess_record(yyjson_val *rec, int64_t today, struct assess *a)
 {
-    buf_printf(out, "\"%s\":{\"pass\":%s,\"requirement\":\"%s\",\"reason\":\"%s\"},", name,
-               pass ? "true" : "false", requirement, pass ? yes : no);
+    memset(a, 0, sizeof *a);
+    yyjson_val *sd = yyjson_obj_get(rec, "support_date");
+    yyjson_val *pw = yyjson_obj_get(rec, "default_password");
+    yyjson_val *sc = yyjson_obj_get(rec, "security_contact");
+    a->period_ok = yyjson_is_str(sd) &&
+                   date_parse(yyjson_get_str(sd), yyjson_get_len(sd), &a->support_day) == 0;
+    a->password_ok = yyjson_is_str(pw) && !yyjson_equals_str(pw, "universal");
+    a->contact_ok = yyjson_is_str(sc) && yyjson_get_len(sc) > 0;
+    a->promises_ok = a->period_ok && a->password_ok && a->contact_ok;
+    /* A withdrawn record never changes again: its last "modified" is the day of withdrawal. */
+    a->withdrawn = yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn");
+    a->withdrawn_day = a->withdrawn ? stamp_day(yyjson_obj_get(rec, "modified")) : -1;
+    a->compliant = a->promises_ok && !a->withdrawn;
+    assess_cra(rec, a);
+    if (a->period_ok) {
+        a->days_left = a->support_day - today;
+        a->by_date = a->days_left < 0                          ? ASSESS_ENDED
+                     : a->days_left <= ASSESS_ENDING_SOON_DAYS ? ASSESS_ENDING_SOON
+                                                               : ASSESS_ACTIVE;
+    } else {
+        a->by_date = ASSESS_UNKNOWN;
+    }
+    a->support = a->withdrawn ? ASSESS_WITHDRAWN : a->by_date;
+    a->state = a->withdrawn                       ? ASSESS_STATE_WITHDRAWN
+               : !a->promises_ok                  ? ASSESS_STATE_NOT_COMPLIANT
+               : a->by_date == ASSESS_ENDED       ? ASSESS_STATE_ENDED
+               : a->by_date == ASSESS_ENDING_SOON ? ASSESS_STATE_ENDING_SOON
+                                                  : ASSESS_STATE_ACTIVE;
+}
+
+void assess_broken(const struct assess *a, int cite, struct buf *out)
+{
+    int n = 0;
+    for (size_t i = 0; i < NPROMISES; i++) {
+        if (kept(a, i)) continue;
+        buf_printf(out, "%s%s", n++ ? "; " : "", promises[i].broken);
+        if (cite) buf_printf(out, " (%s)", promises[i].requirement);
+    }
+}
+
+static const char *plural(int64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+void assess_reason(const struct assess *a, struct buf *out)
+{
+    char day[11] = "";
+    int64_t n = a->days_left < 0 ? -a->days_left : a->days_left;
+    if (a->period_ok) date_format_day(a->support_day, day);
+    switch (a->state) {
+    case ASSESS_STATE_WITHDRAWN:
+        if (a->withdrawn_day >= 0) {
+            char w[11];
+            date_format_day(a->withdrawn_day, w);
+            buf_printf(out, "The maker withdrew this record on %s: do not rely on it.", w);
+        } else {
+            buf_puts(out, "The maker withdrew this record: do not rely on it.");
+        }
+        break;
+    case ASSESS_STATE_NOT_COMPLIANT:
+        buf_puts(out, a->password_ok + a->contact_ok + a->period_ok == 2
+                          ? "It breaks a baseline security promise: "
+                          : "It breaks baseline security promises: ");
+        assess_broken(a, 1, out);
+        buf_putc(out, '.');
+        break;
+    case ASSESS_STATE_ENDED:
+        buf_printf(out,
+                   "Security updates ended on %s (%lld day%s ago): it no longer gets security "
+                   "fixes.",
+                   day, (long long)n, plural(n));
+        break;
+    case ASSESS_STATE_ENDING_SOON:
+        if (n == 0)
+            buf_printf(out, "Security updates end today, %s.", day);
+        else
+            buf_printf(out, "Security updates end soon: on %s, in %lld day%s.", day, (long long)n,
+                       plural(n));
+        break;
+    default:
+        buf_printf(out,
+                   "Security updates until %s (%lld day%s left), and all three baseline promises "
+                   "are kept.",
+                   day, (long long)n, plural(n));
+    }
+}
+
+void assess_follows(const struct assess *a, struct buf *out)
+{
+    static const char *const follows[] = {
+        [ASSESS_STATE_WITHDRAWN] = "It gets no label, and its page says it is withdrawn.",
+        [ASSESS_STATE_NOT_COMPLIANT] = "It gets no label, and its page shows the broken promise "
+                                       "in red.",
+        [ASSESS_STATE_ENDED] = "Its page says that its security updates ended, and its labels "
+                               "come with a warning.",
+    };
+    if ((size_t)a->state < sizeof follows / sizeof follows[0] && follows[a->state])
+        buf_puts(out, follows[a->state]);
+}
+
+void assess_state_json(const struct assess *a, struct buf *out)
+{
+    buf_printf(out, "\"state\":{\"name\":\"%s\",\"reason\":\"", state_names[a->state]);
+    assess_reason(a, out);
+    buf_puts(out, "\"}");
 }
 
 void assess_json(const struct assess *a, int64_t today, struct buf *out)
 {
     char day[11];
     date_format_day(today, day);
-    buf_printf(out, ",\"support_status\":{\"status\":\"%s\",", assess_support_name(a->support));
+    buf_printf(out, ",\"support_status\":{\"status\":\"%s\",", support_names[a->support]);
     if (a->period_ok) buf_printf(out, "\"days_left\":%lld,", (long long)a->days_left);
     buf_printf(out, "\"as_of\":\"%s\"},\"compliance\":{\"compliant\":%s,", day,
                a->compliant ? "true" : "false");
-    promise(out, "passwords", a->password_ok,
-            "ETSI EN 303 645 5.1-1; UK PSTI Schedule 1 paragraph 1",
-            "No universal default password: each device's password is unique or set by its user.",
-            "The product uses a universal default password, shared by every device.");
-    promise(out, "vulnerability_reporting", a->contact_ok,
-            "ETSI EN 303 645 5.2-1; UK PSTI Schedule 1 paragraph 2",
-            "A contact for reporting security problems is published.",
-            "No contact for reporting security problems is published.");
-    promise(out, "support_period", a->period_ok,
-            "ETSI EN 303 645 5.3-13; UK PSTI Schedule 1 paragraph 3",
-            "The end date of security updates is published.",
-            "No end date for security updates is published.");
+    for (size_t i = 0; i < NPROMISES; i++)
+        buf_printf(out, "\"%s\":{\"pass\":%s,\"requirement\":\"%s\",\"reason\":\"%s\"},",
+                   promises[i].name, kept(a, i) ? "true" : "false", promises[i].requirement,
+                   kept(a, i) ? promises[i].yes : promises[i].no);
     buf_printf(out, "\"eu_cra\":{\"meets_5_years\":%s", a->cra_ok ? "true" : "false");
     if (a->cra_from_day >= 0 && a->period_ok) {
         char from[11], sd[11];
@@ -84,26 +249,4 @@ void assess_json(const struct assess *a, int64_t today, struct buf *out)
         buf_puts(out, ",\"reason\":\"No support end date is published.\"");
     }
     buf_puts(out, "}}");
-}
-
-void assess_record(yyjson_val *rec, int64_t today, struct assess *a)
-{
-    memset(a, 0, sizeof *a);
-    yyjson_val *sd = yyjson_obj_get(rec, "support_date");
-    yyjson_val *pw = yyjson_obj_get(rec, "default_password");
-    yyjson_val *sc = yyjson_obj_get(rec, "security_contact");
-    a->period_ok = yyjson_is_str(sd) &&
-                   date_parse(yyjson_get_str(sd), yyjson_get_len(sd), &a->support_day) == 0;
-    a->password_ok = yyjson_is_str(pw) && !yyjson_equals_str(pw, "universal");
-    a->contact_ok = yyjson_is_str(sc) && yyjson_get_len(sc) > 0;
-    a->compliant = a->period_ok && a->password_ok && a->contact_ok;
-    assess_cra(rec, a);
-    if (!a->period_ok) {
-        a->support = ASSESS_UNKNOWN;
-        return;
-    }
-    a->days_left = a->support_day - today;
-    a->support = a->days_left < 0                          ? ASSESS_ENDED
-                 : a->days_left <= ASSESS_ENDING_SOON_DAYS ? ASSESS_ENDING_SOON
-                                                           : ASSESS_ACTIVE;
 }

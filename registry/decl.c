@@ -72,7 +72,8 @@ struct member {
 
 static const char *const registry_fields[] = {
     "version", "created",    "modified",       "manufacturer",         "status",
-    "qr_url",  "compliance", "support_status", "manufacturer_account", NULL};
+    "qr_url",  "compliance", "support_status", "manufacturer_account", "state",
+    NULL};
 static const char *const password_values[] = {"unique_per_device", "user_defined", "no_password",
                                               "universal", NULL};
 static const char *const update_values[] = {"Automatic - may opt out",

@@ -27,10 +27,9 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(status_soon_body)                                                                            \
     X(status_ended_title)                                                                          \
     X(status_ended_body)                                                                           \
-    X(status_unknown_title)                                                                        \
-    X(status_unknown_body)                                                                         \
     X(withdrawn_title)                                                                             \
     X(withdrawn_body)                                                                              \
+    X(withdrawn_period)                                                                            \
     X(broken_promise)                                                                              \
     X(by_line)                                                                                     \
     X(promises_heading)                                                                            \
@@ -48,6 +47,8 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(period_none_title)                                                                           \
     X(period_body)                                                                                 \
     X(period_none_body)                                                                            \
+    X(period_over_title)                                                                           \
+    X(period_over_body)                                                                            \
     X(use_heading)                                                                                 \
     X(updates_label)                                                                               \
     X(upd_auto_optout)                                                                             \
@@ -125,14 +126,21 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(search_button)                                                                               \
     X(results_heading)                                                                             \
     X(col_product)                                                                                 \
+    X(col_state)                                                                                   \
     X(col_maker)                                                                                   \
     X(col_updates)                                                                                 \
     X(col_promises)                                                                                \
+    X(state_active)                                                                                \
+    X(state_ending_soon)                                                                           \
+    X(state_ended)                                                                                 \
+    X(state_not_compliant)                                                                         \
+    X(state_withdrawn)                                                                             \
     X(row_until)                                                                                   \
     X(row_soon)                                                                                    \
     X(row_ended)                                                                                   \
     X(row_none)                                                                                    \
-    X(row_withdrawn)                                                                               \
+    X(row_void)                                                                                    \
+    X(row_kept_over)                                                                               \
     X(met)                                                                                         \
     X(not_met)                                                                                     \
     X(no_results)                                                                                  \

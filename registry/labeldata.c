@@ -2,6 +2,7 @@
 #include "labeldata.h"
 
 #include "assess.h"
+#include "buf.h"
 #include "err.h"
 
 #include <errno.h>
@@ -19,21 +20,26 @@ int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata 
 {
     const char *id = str(rec, "id");
     struct assess a;
+    struct buf words = BUF_INIT;
+    int rc = 0;
     assess_record(rec, assess_today(), &a);
     memset(info, 0, sizeof *info);
-    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn")) {
+    why[0] = '\0';
+    if (a.withdrawn) {
         snprintf(why, whylen, "Product '%s' is withdrawn: it gets no label.", id ? id : "?");
-        return REG_ENOLABEL;
-    }
-    if (!a.compliant) {
+        rc = REG_ENOLABEL;
+    } else if (!a.promises_ok) {
+        assess_broken(&a, 0, &words);
         snprintf(why, whylen,
                  "Product '%s' fails a baseline security requirement (%s): it gets no label.",
-                 id ? id : "?",
-                 !a.password_ok  ? "a universal default password"
-                 : !a.contact_ok ? "no security contact"
-                                 : "no support end date");
-        return REG_ENOLABEL;
+                 id ? id : "?", buf_cstr(&words));
+        rc = REG_ENOLABEL;
+    } else if (!assess_reliable(&a)) { /* made, but nobody should rely on the product */
+        assess_reason(&a, &words);
+        snprintf(why, whylen, "%s Shoppers should not rely on it.", buf_cstr(&words));
     }
+    buf_free(&words);
+    if (rc) return rc;
     /* The short URL: the QR URL's host, then /p/<id>. */
     const char *host = strstr(qr_url, "://");
     host = host ? host + 3 : qr_url;

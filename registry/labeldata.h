@@ -15,9 +15,10 @@ struct labeldata {
     char short_url[512]; /* "host/p/<id>": printed for people who cannot scan */
 };
 
-/* Fill info from product record rec whose QR code carries qr_url (see api_qr_url). Returns 0,
- * or REG_ENOLABEL with the reason in why when the product gets no label: withdrawn, or failing
- * a baseline promise. */
+/* Fill info from product record rec whose QR code carries qr_url (see api_qr_url). Returns
+ * REG_ENOLABEL with the reason in why when the product gets no label (withdrawn, or failing a
+ * baseline promise: assess.h's states); else 0, with why "" or, for a product nobody should
+ * rely on that still gets a label (its security updates ended), the warning to give. */
 int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata *d,
                           struct label_info *info, char *why, size_t whylen);
 

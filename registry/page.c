@@ -167,43 +167,114 @@ void page_foot(struct buf *out, const struct page_req *pr)
     buf_puts(out, "</p></footer></body></html>\n");
 }
 
-void page_status_box(struct buf *out, const struct page_req *pr, const struct assess *a)
+const char *page_tone_icon(enum assess_tone t)
+{
+    static const char *const icons[] = {
+        [ASSESS_TONE_GOOD] = "✔", [ASSESS_TONE_WARN] = "⚠", [ASSESS_TONE_BAD] = "✖"};
+    return icons[t];
+}
+
+/* Open a status box: the state's colour and icon (a neutral box without an icon for -1), and
+ * its title `key` with {1} = arg. */
+static void box_open(struct buf *out, const struct page_req *pr, int state, enum i18n_key key,
+                     const char *arg)
+{
+    const char *args[] = {arg};
+    if (state < 0)
+        buf_puts(out, "<div class=\"status plain\"><p class=\"big\">");
+    else
+        buf_printf(out,
+                   "<div class=\"status st-%s\"><p class=\"big\"><span aria-hidden=\"true\">%s"
+                   "</span> ",
+                   assess_state_name((enum assess_state)state),
+                   page_tone_icon(assess_state_tone((enum assess_state)state)));
+    i18n_fmt(out, pr->lang, key, 1, args);
+    buf_puts(out, "</p>");
+}
+
+static void box_para(struct buf *out, const struct page_req *pr, enum i18n_key key, const char *arg)
+{
+    const char *args[] = {arg};
+    buf_puts(out, "<p>");
+    i18n_fmt(out, pr->lang, key, 1, args);
+    buf_puts(out, "</p>");
+}
+
+static void withdrawn_box(struct buf *out, const struct page_req *pr, const struct assess *a)
+{
+    struct buf day = BUF_INIT;
+    if (a->withdrawn_day >= 0) i18n_date(&day, pr->lang, a->withdrawn_day);
+    box_open(out, pr, ASSESS_STATE_WITHDRAWN, I18N_withdrawn_title, "");
+    box_para(out, pr, I18N_withdrawn_body, buf_cstr(&day));
+    buf_puts(out, "</div>");
+    buf_free(&day);
+}
+
+static void broken_box(struct buf *out, const struct page_req *pr, const struct assess *a)
+{
+    box_open(out, pr, ASSESS_STATE_NOT_COMPLIANT, I18N_broken_promise, "");
+    if (!a->password_ok) box_para(out, pr, I18N_pw_bad_title, "");
+    if (!a->contact_ok) box_para(out, pr, I18N_report_none_title, "");
+    if (!a->period_ok) box_para(out, pr, I18N_period_none_title, "");
+    buf_puts(out, "</div>");
+}
+
+/* The support period: green only for a product a shopper may rely on; neutral for one still
+ * supported that breaks a promise; nothing for a withdrawn one that has not ended (its promise
+ * is void: the promises list says what it was) nor for one without a support date (the broken
+ * promise box says so). */
+static void support_box(struct buf *out, const struct page_req *pr, const struct assess *a,
+                        const char *date, const char *span)
+{
+    if (a->by_date == ASSESS_UNKNOWN || (a->withdrawn && a->by_date != ASSESS_ENDED)) return;
+    if (a->by_date == ASSESS_ENDED) {
+        box_open(out, pr, ASSESS_STATE_ENDED, I18N_status_ended_title, date);
+        box_para(out, pr, I18N_status_ended_body, "");
+    } else if (a->by_date == ASSESS_ENDING_SOON) {
+        box_open(out, pr, ASSESS_STATE_ENDING_SOON, I18N_status_soon_title, span);
+        box_para(out, pr, I18N_status_soon_body, date);
+    } else {
+        box_open(out, pr, assess_reliable(a) ? ASSESS_STATE_ACTIVE : -1, I18N_status_active_title,
+                 date);
+        box_para(out, pr, I18N_status_active_body, span);
+    }
+    buf_puts(out, "</div>");
+}
+
+void page_state_boxes(struct buf *out, const struct page_req *pr, const struct assess *a,
+                      enum page_boxes which)
 {
     struct buf date = BUF_INIT, span = BUF_INIT;
-    const char *args[1];
     if (a->period_ok) {
         i18n_date(&date, pr->lang, a->support_day);
         i18n_span(&span, pr->lang, a->days_left > 0 ? a->days_left : -a->days_left);
     }
-    static const char *const cls[] = {"ok", "soon", "ended", "fail"};
-    static const char *const icon[] = {"✔", "⚠", "✖", "✖"};
-    static const enum i18n_key title[] = {I18N_status_active_title, I18N_status_soon_title,
-                                          I18N_status_ended_title, I18N_status_unknown_title};
-    static const enum i18n_key body[] = {I18N_status_active_body, I18N_status_soon_body,
-                                         I18N_status_ended_body, I18N_status_unknown_body};
-    buf_printf(out,
-               "<div class=\"status %s\"><p class=\"big\"><span aria-hidden=\"true\">%s"
-               "</span> ",
-               cls[a->support], icon[a->support]);
-    args[0] = a->support == ASSESS_ENDING_SOON ? buf_cstr(&span) : buf_cstr(&date);
-    i18n_fmt(out, pr->lang, title[a->support], 1, args);
-    buf_puts(out, "</p><p>");
-    args[0] = a->support == ASSESS_ACTIVE ? buf_cstr(&span) : buf_cstr(&date);
-    i18n_fmt(out, pr->lang, body[a->support], 1, args);
-    buf_puts(out, "</p></div>");
+    /* Most severe first: the lead box is the first that applies; the rest follow the title. */
+    int lead = which == PAGE_BOXES_LEAD, first = 1;
+    if (a->withdrawn) {
+        if (lead == first) withdrawn_box(out, pr, a);
+        first = 0;
+    }
+    if (!a->promises_ok) {
+        if (lead == first) broken_box(out, pr, a);
+        first = 0;
+    }
+    if (lead == first) support_box(out, pr, a, buf_cstr(&date), buf_cstr(&span));
     buf_free(&date);
     buf_free(&span);
 }
 
 void page_rows_begin(struct buf *out, const struct page_req *pr)
 {
-    buf_puts(out, "<table><thead><tr><th scope=\"col\">");
-    i18n_put(out, pr->lang, I18N_col_product);
-    buf_puts(out, "</th><th scope=\"col\">");
-    i18n_put(out, pr->lang, I18N_col_updates);
-    buf_puts(out, "</th><th scope=\"col\">");
-    i18n_put(out, pr->lang, I18N_col_promises);
-    buf_puts(out, "</th></tr></thead><tbody>");
+    static const enum i18n_key heads[] = {I18N_col_product, I18N_col_state, I18N_col_updates,
+                                          I18N_col_promises};
+    buf_puts(out, "<table><thead><tr>");
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        buf_puts(out, "<th scope=\"col\">");
+        i18n_put(out, pr->lang, heads[i]);
+        buf_puts(out, "</th>");
+    }
+    buf_puts(out, "</tr></thead><tbody>");
 }
 
 void page_maker_name(struct buf *out, yyjson_val *rec, const struct mfr *maker)
@@ -214,11 +285,16 @@ void page_maker_name(struct buf *out, yyjson_val *rec, const struct mfr *maker)
         page_text(out, yyjson_obj_get(rec, "manufacturer_name"));
 }
 
-void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker)
+void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker,
+                       int tick)
 {
     int64_t day = maker ? mfr_verified_day(maker) : -1;
-    buf_printf(out, "<span class=\"%s\"><span aria-hidden=\"true\">%s</span> ",
-               day >= 0 ? "verified" : "unverified", day >= 0 ? "✔" : "!");
+    if (day >= 0 && !tick)
+        buf_puts(out, "<span>");
+    else
+        buf_printf(out, "<span class=\"%s\"><span aria-hidden=\"true\">%s</span> ",
+                   day >= 0 ? "verified" : "unverified",
+                   day >= 0 ? page_tone_icon(ASSESS_TONE_GOOD) : "!");
     if (day < 0) {
         i18n_put(out, pr->lang, I18N_maker_unverified);
         buf_puts(out, "</span>");
@@ -242,8 +318,27 @@ void page_verification(struct buf *out, const struct page_req *pr, const struct 
     buf_free(&what);
 }
 
+/* A cell under column `head`, which narrow screens show as the cell's label. */
+static void cell_open(struct buf *out, const struct page_req *pr, enum i18n_key head)
+{
+    buf_puts(out, "<td data-label=\"");
+    i18n_put(out, pr->lang, head);
+    buf_puts(out, "\">");
+}
+
 void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec, const struct mfr *maker)
 {
+    static const enum i18n_key state_words[] = {
+#define X(e, name, tone) I18N_state_##name,
+        ASSESS_STATES(X)
+#undef X
+    };
+    static const enum i18n_key date_words[] = {
+        [ASSESS_ACTIVE] = I18N_row_until,
+        [ASSESS_ENDING_SOON] = I18N_row_soon,
+        [ASSESS_ENDED] = I18N_row_ended,
+        [ASSESS_UNKNOWN] = I18N_row_none,
+        [ASSESS_WITHDRAWN] = I18N_row_none /* never: by_date is from the date alone */};
     struct assess a;
     assess_record(rec, pr->today, &a);
     buf_puts(out, "<tr><td><a href=\"/p/");
@@ -254,27 +349,29 @@ void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec, const
     page_text(out, yyjson_obj_get(rec, "product_model"));
     buf_puts(out, " · ");
     page_maker_name(out, rec, maker);
-    buf_puts(out, "</small></td><td data-label=\"");
-    i18n_put(out, pr->lang, I18N_col_updates);
-    buf_puts(out, "\">");
+    buf_puts(out, "</small></td>");
+    /* The state leads, in colour, icon and words; the other cells are plain words. */
+    cell_open(out, pr, I18N_col_state);
+    /* A no-break space keeps the icon with the first word in a narrow column. */
+    buf_printf(out, "<span class=\"badge st-%s\"><span aria-hidden=\"true\">%s</span>\u00a0",
+               assess_state_name(a.state), page_tone_icon(assess_state_tone(a.state)));
+    i18n_put(out, pr->lang, state_words[a.state]);
+    buf_puts(out, "</span></td>");
+    cell_open(out, pr, I18N_col_updates);
     struct buf date = BUF_INIT;
     if (a.period_ok) i18n_date(&date, pr->lang, a.support_day);
     const char *args[] = {buf_cstr(&date)};
-    static const char *const icon[] = {"✔", "⚠", "✖", "✖"};
-    static const enum i18n_key words[] = {I18N_row_until, I18N_row_soon, I18N_row_ended,
-                                          I18N_row_none};
-    buf_printf(out, "<span aria-hidden=\"true\">%s</span> ", icon[a.support]);
-    i18n_fmt(out, pr->lang, words[a.support], 1, args);
+    i18n_fmt(out, pr->lang, date_words[a.by_date], 1, args);
     buf_free(&date);
-    if (yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn")) {
-        buf_puts(out, "<br><strong>");
-        i18n_put(out, pr->lang, I18N_row_withdrawn);
-        buf_puts(out, "</strong>");
-    }
-    buf_puts(out, "</td><td data-label=\"");
-    i18n_put(out, pr->lang, I18N_col_promises);
-    buf_printf(out, "\"><span aria-hidden=\"true\">%s</span> ", a.compliant ? "✔" : "✖");
-    i18n_put(out, pr->lang, a.compliant ? I18N_met : I18N_not_met);
+    buf_puts(out, "</td>");
+    cell_open(out, pr, I18N_col_promises);
+    /* "All met" only for a product a shopper may rely on: an ended one kept its promises, but
+     * the third (updates) no longer protects anyone, as `seclabel show` says too. */
+    enum i18n_key promises = !a.promises_ok         ? I18N_not_met
+                             : a.withdrawn          ? I18N_row_void
+                             : !assess_reliable(&a) ? I18N_row_kept_over
+                                                    : I18N_met;
+    i18n_put(out, pr->lang, promises);
     buf_puts(out, "</td></tr>");
 }
 

@@ -23,9 +23,16 @@ void page_contact(struct buf *out, yyjson_val *contact);
 /* "?lang=de" or "&lang=de" (first: whether it starts the query) when the language came from
  * the query, else "". */
 const char *page_lang_param(const struct page_req *pr, int first);
-/* The support status headline box. */
-void page_status_box(struct buf *out, const struct page_req *pr, const struct assess *a);
-/* A table of products (one row per record) for lists; page_rows_begin/end wrap it. */
+/* "✔", "⚠" or "✖": a tone's icon, always beside words that say the same. */
+const char *page_tone_icon(enum assess_tone t);
+/* The boxes a product page leads with, most severe first (assess.h): withdrawn, the broken
+ * promises, the support period (green only for a product a shopper may rely on): the lead
+ * box (the first that applies), which goes before the page's title, or the rest. */
+enum page_boxes { PAGE_BOXES_LEAD, PAGE_BOXES_REST };
+void page_state_boxes(struct buf *out, const struct page_req *pr, const struct assess *a,
+                      enum page_boxes which);
+/* A table of products (one row per record) for lists; page_rows_begin/end wrap it. Each row
+ * leads with the record's state (colour, icon and words), then its dates and promises. */
 void page_rows_begin(struct buf *out, const struct page_req *pr);
 /* maker: the record's manufacturer account (its name is shown), or NULL if it has none. */
 struct mfr;
@@ -34,8 +41,10 @@ void page_row(struct buf *out, const struct page_req *pr, yyjson_val *rec, const
  * escaped. */
 void page_maker_name(struct buf *out, yyjson_val *rec, const struct mfr *maker);
 /* One line about the registry's verification of maker: when it verified it and what it
- * checked, or that it has not. */
-void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker);
+ * checked, or that it has not. With a green tick unless `tick` is 0 (on the page of a product
+ * nobody should rely on, which shows no green tick at all). */
+void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker,
+                       int tick);
 void page_rows_end(struct buf *out);
 /* The search form with the query's values filled in. */
 void page_search_form(struct buf *out, const struct page_req *pr, const struct search_query *sq);

@@ -129,7 +129,7 @@ static void maker_trust(struct buf *out, const struct page_req *pr, const struct
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_m_verification);
     buf_puts(out, "</dt><dd>");
-    page_verification(out, pr, m);
+    page_verification(out, pr, m, 1);
     yyjson_val *ev = yyjson_obj_get(m->verification, "evidence");
     if (yyjson_is_str(ev)) {
         buf_puts(out, "<br>");
@@ -258,7 +258,9 @@ static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
     csv_str(c->out, yyjson_obj_get(rec, "status"), 0);
     n = snprintf(url, sizeof url, "%s/p/%s", c->public_url,
                  yyjson_get_str(yyjson_obj_get(rec, "id")));
-    csv_field(c->out, url, n > 0 && (size_t)n < sizeof url ? (size_t)n : 0, 1);
+    csv_field(c->out, url, n > 0 && (size_t)n < sizeof url ? (size_t)n : 0, 0);
+    st = assess_state_name(a.state);
+    csv_field(c->out, st, strlen(st), 1);
     return 0;
 }
 
@@ -267,7 +269,7 @@ void page_csv_head(struct buf *out)
     buf_puts(out, "\xEF\xBB\xBF" /* UTF-8 BOM: spreadsheets then read the text right */
                   "id,product_name,product_model,manufacturer,manufacturer_name,gtin,"
                   "support_date,support_status,days_left,compliant,default_password,"
-                  "security_contact,status,page_url\r\n");
+                  "security_contact,status,page_url,state\r\n");
 }
 
 struct csv_part {

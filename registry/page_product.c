@@ -65,22 +65,6 @@ static int64_t stamp_day(yyjson_val *v)
     return s && yyjson_get_len(v) >= 10 && date_parse(s, 10, &day) == 0 ? day : -1;
 }
 
-static void withdrawn_box(struct buf *out, const struct page_req *pr, const struct product *p)
-{
-    if (!yyjson_equals_str(get(p, "status"), "withdrawn")) return;
-    struct buf date = BUF_INIT;
-    int64_t day = stamp_day(get(p, "modified"));
-    if (day >= 0) i18n_date(&date, pr->lang, day);
-    const char *args[] = {buf_cstr(&date)};
-    buf_puts(out, "<div class=\"status ended\"><p class=\"big\"><span aria-hidden=\"true\">✖"
-                  "</span> ");
-    i18n_put(out, pr->lang, I18N_withdrawn_title);
-    buf_puts(out, "</p><p>");
-    i18n_fmt(out, pr->lang, I18N_withdrawn_body, 1, args);
-    buf_puts(out, "</p></div>");
-    buf_free(&date);
-}
-
 static void title(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     buf_puts(out, "<h1>");
@@ -96,11 +80,19 @@ static void title(struct buf *out, const struct page_req *pr, const struct produ
     buf_free(&maker);
 }
 
-static void promise(struct buf *out, const struct page_req *pr, int ok, enum i18n_key yes,
-                    enum i18n_key no)
+/* One promise: a tick only when it is kept by a product a shopper may rely on (assess.h);
+ * kept by one nobody should rely on, a dash in grey; broken, a cross in red. */
+static void promise(struct buf *out, const struct page_req *pr, const struct assess *a, int ok,
+                    enum i18n_key yes, enum i18n_key no)
 {
+    int tick = ok && assess_reliable(a);
     buf_printf(out, "<li class=\"%s\"><strong><span aria-hidden=\"true\">%s</span> ",
-               ok ? "yes" : "no", ok ? "✔" : "✖");
+               tick ? "yes"
+               : ok ? "held"
+                    : "no",
+               tick ? page_tone_icon(ASSESS_TONE_GOOD)
+               : ok ? "–"
+                    : page_tone_icon(ASSESS_TONE_BAD));
     i18n_put(out, pr->lang, ok ? yes : no);
     buf_puts(out, "</strong> ");
 }
@@ -118,12 +110,12 @@ static void promises(struct buf *out, const struct page_req *pr, const struct pr
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_promises_heading);
     buf_puts(out, "</h2><ul class=\"checks\">");
-    promise(out, pr, a->password_ok, I18N_pw_ok_title, I18N_pw_bad_title);
+    promise(out, pr, a, a->password_ok, I18N_pw_ok_title, I18N_pw_bad_title);
     for (size_t i = 0; i < sizeof pw / sizeof pw[0]; i++)
         if (yyjson_equals_str(get(p, "default_password"), pw[i].value))
             i18n_put(out, pr->lang, pw[i].text);
     buf_puts(out, "</li>");
-    promise(out, pr, a->contact_ok, I18N_report_title, I18N_report_none_title);
+    promise(out, pr, a, a->contact_ok, I18N_report_title, I18N_report_none_title);
     struct buf contact = BUF_INIT;
     page_contact(&contact, get(p, "security_contact"));
     yyjson_val *vdp = get(p, "vulnerability_disclosure_policy");
@@ -137,11 +129,24 @@ static void promises(struct buf *out, const struct page_req *pr, const struct pr
     if (a->contact_ok) i18n_fmt(out, pr->lang, I18N_report_body, 1, args);
     buf_free(&contact);
     buf_puts(out, "</li>");
-    promise(out, pr, a->period_ok, I18N_period_title, I18N_period_none_title);
+    /* A support period that is over was published, but promises nothing any more. */
     struct buf date = BUF_INIT;
     if (a->period_ok) i18n_date(&date, pr->lang, a->support_day);
     args[0] = buf_cstr(&date);
-    i18n_fmt(out, pr->lang, a->period_ok ? I18N_period_body : I18N_period_none_body, 1, args);
+    if (a->by_date == ASSESS_ENDED) {
+        buf_printf(out, "<li class=\"over\"><strong><span aria-hidden=\"true\">%s</span> ",
+                   page_tone_icon(ASSESS_TONE_BAD));
+        i18n_put(out, pr->lang, I18N_period_over_title);
+        buf_puts(out, "</strong> ");
+        i18n_fmt(out, pr->lang, I18N_period_over_body, 1, args);
+    } else {
+        promise(out, pr, a, a->period_ok, I18N_period_title, I18N_period_none_title);
+        i18n_fmt(out, pr->lang,
+                 !a->period_ok  ? I18N_period_none_body
+                 : a->withdrawn ? I18N_withdrawn_period /* a promise no longer in force */
+                                : I18N_period_body,
+                 1, args);
+    }
     buf_free(&date);
     buf_puts(out, "</li></ul>");
 }
@@ -293,7 +298,7 @@ static void maker_fact(struct buf *out, const struct page_req *pr, const struct 
         buf_puts(out, ")");
     }
     buf_puts(out, "<br>");
-    page_verification(out, pr, account(p));
+    page_verification(out, pr, account(p), assess_reliable(&p->a));
     struct buf name = BUF_INIT;
     page_maker_name(&name, p->rec, account(p));
     const char *args[] = {buf_cstr(&name)};
@@ -416,14 +421,9 @@ int page_product(struct store_txn *txn, const char *id, const struct page_req *p
     if (rc) return rc;
     yyjson_val *name = get(&p, "product_name");
     page_head(out, pr, yyjson_get_str(name), yyjson_get_len(name));
-    withdrawn_box(out, pr, &p);
+    page_state_boxes(out, pr, &p.a, PAGE_BOXES_LEAD);
     title(out, pr, &p);
-    page_status_box(out, pr, &p.a);
-    if (!p.a.compliant) {
-        buf_puts(out, "<p class=\"status fail big\"><span aria-hidden=\"true\">✖</span> ");
-        i18n_put(out, pr->lang, I18N_broken_promise);
-        buf_puts(out, "</p>");
-    }
+    page_state_boxes(out, pr, &p.a, PAGE_BOXES_REST);
     promises(out, pr, &p);
     use_safely(out, pr, &p);
     sensors(out, pr, &p);
@@ -495,7 +495,7 @@ int page_details(struct store_txn *txn, const char *id, const struct page_req *p
         buf_puts(&t, fmt);
     }
     page_head(out, pr, t.data, t.len);
-    withdrawn_box(out, pr, &p);
+    page_state_boxes(out, pr, &p.a, PAGE_BOXES_LEAD);
     buf_puts(out, "<h1>");
     i18n_fmt(out, pr->lang, I18N_l2_title, 1, args);
     buf_puts(out, "</h1><p>");

@@ -1,7 +1,9 @@
 /* fuzz_csv.c: libFuzzer target for the CSV catalogue reader (cli/csvdecl.c) as `seclabel
  * import FILE.csv` uses it: every row's declaration must be JSON (it is checked as
  * import checks it); a valid declaration is written back as CSV by the export writer and read
- * again, which must give one row and the same declaration. The input is not
+ * again, which must give one row and the same declaration; each row filled, for the columns
+ * the header leaves out, from the previous row standing in for the registry's record
+ * (csvdecl_keep) must be JSON that still has every field the row gave. The input is not
  * NUL-terminated, as an mmap()ed file is not. With FUZZ_SHOW set, each row and its rewrite go
  * to stderr. */
 #include "csvdecl.h"
@@ -42,15 +44,38 @@ static void round_trip(yyjson_val *decl, const char *json, size_t len)
         fprintf(stderr, "row: %.*s\nwritten:\n%.*s", (int)len, json, (int)csv.len, csv.data);
     struct rows again = {0, json, len, 0};
     char why[256];
-    if (csvdecl_read(csv.data, csv.len, reread_row, &again, why, sizeof why) || again.n != 1 ||
-        !again.same)
+    if (csvdecl_read(csv.data, csv.len, NULL, reread_row, &again, why, sizeof why) ||
+        again.n != 1 || !again.same)
         __builtin_trap();
     buf_free(&csv);
 }
 
+struct file {
+    struct csvdecl_header hdr;
+    yyjson_doc *prev; /* the previous row's declaration */
+};
+
+/* Fill decl from cur as an import fills it: JSON, and every member decl had is still there. */
+static void keep(yyjson_val *decl, yyjson_val *cur, const struct csvdecl_header *hdr)
+{
+    struct buf out = BUF_INIT;
+    csvdecl_keep(decl, cur, hdr, &out);
+    yyjson_doc *d = yyjson_read(out.data ? out.data : "", out.len, 0);
+    yyjson_val *k, *v, *filled = yyjson_doc_get_root(d);
+    size_t i, max;
+    if (!d) __builtin_trap();
+    yyjson_obj_foreach(decl, i, max, k, v)
+    {
+        yyjson_val *w = yyjson_obj_get(filled, yyjson_get_str(k));
+        if (!w || (!yyjson_is_obj(v) && !yyjson_equals(v, w))) __builtin_trap();
+    }
+    yyjson_doc_free(d);
+    buf_free(&out);
+}
+
 static void row(void *ctx, long line, const char *json, size_t len, const char *error)
 {
-    (void)ctx;
+    struct file *f = ctx;
     if (line < 1) __builtin_trap();
     if (!json) {
         if (!error) __builtin_trap();
@@ -62,7 +87,9 @@ static void row(void *ctx, long line, const char *json, size_t len, const char *
     struct decl_errors errs;
     const char *id = yyjson_get_str(yyjson_obj_get(root, "id"));
     if (decl_validate(root, id, &errs) == 0) round_trip(root, json, len);
-    yyjson_doc_free(doc);
+    keep(root, yyjson_doc_get_root(f->prev), &f->hdr);
+    yyjson_doc_free(f->prev);
+    f->prev = doc;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size ? size : 1);
     if (size) memcpy(text, data, size);
     char why[256];
-    csvdecl_read(text, size, row, NULL, why, sizeof why);
+    struct file f = {0};
+    csvdecl_read(text, size, &f.hdr, row, &f, why, sizeof why);
+    yyjson_doc_free(f.prev);
     free(text);
     return 0;
 }

@@ -1,9 +1,10 @@
 /* fuzz_cta.c: libFuzzer target for the CTA-2120 reader (cli/ctadecl.c) as `seclabel import
  * FILE.json` uses it: one document or an array of them; each entry's keys from its
- * QR_code_url, an ID from its model when the URL gives none, the declaration it becomes (with
- * and without --default-password), that declaration filled from a current record (the next
- * entry of the array stands in for it), and the result checked by the validator. Every
- * declaration made must be JSON. */
+ * QR_code_url, an ID from its model when the URL gives none (a valid ID in the namespace,
+ * made again the same), the declaration it becomes (with and without --default-password),
+ * that declaration compared with and filled from a current record (the next entry of the array
+ * stands in for it), and the result checked by the validator. Every declaration made must be
+ * JSON, and one made from an entry is never "another product" than itself. */
 #include "ctadecl.h"
 #include "decl.h"
 
@@ -19,16 +20,26 @@ static yyjson_doc *must_parse(const struct buf *b)
 
 static void entry(yyjson_val *doc, yyjson_val *cur, const char *default_pw)
 {
-    char id[DECL_ID_MAX + 1], gtin[15], why[256];
+    char id[DECL_ID_MAX + 1], again[DECL_ID_MAX + 1], gtin[15], why[256];
+    const char *from = NULL;
     ctadecl_keys(doc, id, gtin);
     if (id[0] && !decl_id_valid(id, strlen(id))) __builtin_trap();
     if (gtin[0] && strlen(gtin) != 14) __builtin_trap();
-    if (!id[0]) ctadecl_model_id(doc, "acme-", id);
+    if (!id[0]) {
+        from = ctadecl_model_id(doc, "acme-", id, why, sizeof why);
+        if (from && (!decl_id_valid(id, strlen(id)) || strncmp(id, "acme-", 5))) __builtin_trap();
+        if (ctadecl_model_id(doc, "acme-", again, why, sizeof why) != from || strcmp(id, again))
+            __builtin_trap(); /* not stable */
+    }
     if (!id[0]) return;
-    if (!decl_id_valid(id, strlen(id))) __builtin_trap();
     struct buf decl = BUF_INIT, filled = BUF_INIT;
     if (ctadecl_to_decl(doc, id, gtin, default_pw, &decl, why, sizeof why) == 0) {
         yyjson_doc *d = must_parse(&decl);
+        /* The entry as its own current record: the same product. */
+        if (from && ctadecl_same_product(yyjson_doc_get_root(d), yyjson_doc_get_root(d), from, why,
+                                         sizeof why))
+            __builtin_trap();
+        if (from) ctadecl_same_product(yyjson_doc_get_root(d), cur, from, why, sizeof why);
         ctadecl_fill(yyjson_doc_get_root(d), cur, &filled);
         yyjson_doc *f = must_parse(&filled);
         struct decl_errors errs;

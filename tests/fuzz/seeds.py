@@ -109,6 +109,9 @@ CSV = {
     "short_row": 'id,product_name,support_date\nacme-s,Only name\n"acme-t\n',
     "bools": 'id,sbom_hbom_maintained.sbom_maintained,access_control.user_changeable\n'
              'acme-b,true,maybe\n',
+    # A file with a few columns: the rest is kept from the record (csvdecl_keep).
+    "few_columns": 'id,product_name,access_control.user_changeable,tested_by.name\n'
+                   'acme-a,A,true,Lab\nacme-b,,,\nacme-c,C,false,\n',
 }
 
 
@@ -131,8 +134,19 @@ def cta():
     gs1 = dict(bare, QR_code_url="https://id.example/01/5012345678900/21/x",
                sbom_hbom_available=doc.get("sbom_hbom_maintained"))
     gs1.pop("sbom_hbom_maintained", None)
+    # Models an ID is made from: transliterated, hashed, too long; and the empty lists and
+    # objects CTA-2120 allows (issue 12).
+    scripts = [dict(bare, product_model=m) for m in (
+        "Türklingel Ⅱ 智能", "Türklingel Ⅲ", "智能门铃", "Straße Øresund Łódź ﬁ Ａ", "!!!", "",
+        "Acme Outdoor Floodlight Camera with Siren and Two-Way Audio, Model A")]
+    empty = dict(bare, version_and_model_numbers=[], security_update_information={
+        "update_options": []}, security_update_information_other="", access_control={
+        "password_options": [], "password_change": {}}, sensor_data_collection=[
+        {"sensing": "audio", "icons": {"16": "https://acme.example/i.png"}}],
+        delete_data={}, tested_by={"name": ""})
     return {"page-url.json": page, "model-id.json": bare, "gs1-url.json": gs1,
-            "array.json": [doc, page, bare, 7, {"product_name": "---"}]}
+            "array.json": [doc, page, bare, 7, {"product_name": "---"}],
+            "model-scripts.json": scripts, "empty-lists.json": [empty, doc]}
 
 
 def main():

@@ -13,9 +13,10 @@ def test_history_lists_versions_and_changes(server, acme):
                json=declaration(id="acme-cam", support_date="2033-01-31"))
     r = cli("history", "acme-cam", server=server)
     assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
-    assert len(lines) == 2 and "created" in lines[0]
-    assert "updated" in lines[1] and "2033-01-31" in lines[1] and "changed: support_date" in lines[1]
+    lines = r.stdout.splitlines()  # the product's state first, then each version
+    assert len(lines) == 3 and lines[0].startswith("active: Security updates until 2033-01-31")
+    assert "created" in lines[1]
+    assert "updated" in lines[2] and "2033-01-31" in lines[2] and "changed: support_date" in lines[2]
     r = cli("history", "acme-cam", "--json", server=server)
     assert json.loads(r.stdout)["id"] == "acme-cam"
     assert cli("history", "nope", server=server).returncode == 1
@@ -27,11 +28,11 @@ def test_search_filters_and_pages(server, acme):
                    json=declaration(id="acme-cam-%d" % i))
     server.put("/v1/products/acme-old", acme,
                json=declaration(id="acme-old", support_date="2020-01-31"))
-    r = cli("search", "acme-cam-", server=server)
-    assert r.returncode == 0 and [l.split()[0] for l in r.stdout.splitlines()] == [
-        "acme-cam-0", "acme-cam-1", "acme-cam-2"]
+    r = cli("search", "acme-cam-", server=server)  # each line: state, ID, date, name
+    assert r.returncode == 0 and [l.split()[:2] for l in r.stdout.splitlines()] == [
+        ["active", "acme-cam-0"], ["active", "acme-cam-1"], ["active", "acme-cam-2"]]
     r = cli("search", "--support", "ended", server=server)
-    assert r.stdout.split()[0] == "acme-old" and "ended" in r.stdout
+    assert r.stdout.split()[:2] == ["ended", "acme-old"]
     r = cli("search", "--limit", "2", server=server)
     assert "--cursor acme-cam-1" in r.stdout
     r = cli("search", "--limit", "2", "--cursor", "acme-cam-1", "--json", server=server)
@@ -179,7 +180,8 @@ def test_json_output_for_scripts(server, acme, tmp_path):
     f = tmp_path / "one.jsonl"
     f.write_text(json.dumps(declaration(id="acme-cam")) + "\n")
     r = cli("import", f, "--json", server=server, token=acme)
-    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0,
+                                    "removed": []}  # updates that removed fields, named
     assert json.loads(cli("whoami", "--json", server=server, token=acme).stdout)[
         "manufacturer"] == "acme"
     d = tmp_path / "d.json"
@@ -219,10 +221,13 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(server, acme):
     assert server.put("/v1/products/acme-old", acme,
                       json=declaration(id="acme-old",
                                        support_date="2020-01-01")).status_code == 201
+    assert server.put("/v1/products/acme-new", acme,
+                      json=declaration(id="acme-new")).status_code == 201
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SECLABEL_TOKEN")}
     env.update(SECLABEL_SERVER=server.url, TERM="xterm", XDG_CONFIG_HOME="/nonexistent/x")
     coloured = on_terminal(["show", "acme-old"], env)
-    assert "\033[31mended\033[0m" in coloured and "\033[32mall met\033[0m" in coloured
+    assert "\033[31mended\033[0m" in coloured and "\033[32m" not in coloured  # never green
+    assert "\033[32mactive\033[0m" in on_terminal(["show", "acme-new"], env)
     for extra in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
         plain = on_terminal(["show", "acme-old"], dict(env, **extra))
         assert "\033[" not in plain and "ended" in plain

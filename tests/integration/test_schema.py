@@ -25,7 +25,7 @@ VALID = sorted((EXAMPLES / "valid").glob("*.json"))
 INVALID = sorted((EXAMPLES / "invalid").glob("*.json"))
 DEMOS = sorted((EXAMPLES / "demo").glob("*/*.json"))
 REGISTRY_FIELDS = ["version", "created", "modified", "manufacturer", "status", "qr_url",
-                   "compliance", "support_status", "manufacturer_account"]
+                   "compliance", "support_status", "manufacturer_account", "state"]
 # CTA-2120's required fields, less those the registry or the export supplies (schema_version,
 # QR_code_url, created, modified) and with sbom_hbom_available under the name of its property.
 CTA_CONCEPTS = ["sensor_data_collection", "product_name", "manufacturer_name", "authorization_date",
