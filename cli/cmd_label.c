@@ -288,7 +288,8 @@ static int fetch_mfr(struct client *c, const char *slug, struct records *r)
         return cli_usage_error("'%s' is not a manufacturer slug", slug);
     for (;;) {
         struct buf path = BUF_INIT;
-        buf_printf(&path, "/v1/products?manufacturer=%s&limit=100%s%s", slug,
+        /* status=any: the withdrawn ones too, so that the sheet says it skipped them */
+        buf_printf(&path, "/v1/products?manufacturer=%s&status=any&limit=100%s%s", slug,
                    cursor[0] ? "&cursor=" : "", cursor);
         yyjson_doc *doc = NULL;
         int rc = get_json(c, buf_cstr(&path), NULL, &doc);

@@ -119,7 +119,8 @@ int cmd_export(int argc, char **argv, struct client *c)
     do {
         struct buf path = BUF_INIT;
         struct client_resp r = {0};
-        buf_printf(&path, "/v1/products?limit=100%s%s%s%s", mfr ? "&manufacturer=" : "",
+        /* status=any: everything, withdrawn products too (the API lists those on sale) */
+        buf_printf(&path, "/v1/products?status=any&limit=100%s%s%s%s", mfr ? "&manufacturer=" : "",
                    mfr ? mfr : "", cursor[0] ? "&cursor=" : "", cursor);
         rc = client_request(c, "GET", buf_cstr(&path), NULL, 0, NULL, &r);
         buf_free(&path);

@@ -54,7 +54,8 @@ def product_ids(driver):
 
 
 def api_ids(registry, query):
-    r = requests.get(registry.url + "/v1/products?limit=100&" + query, timeout=10)
+    """What the API finds for the query, withdrawn products included, as the pages list them."""
+    r = requests.get(registry.url + "/v1/products?limit=100&status=any&" + query, timeout=10)
     assert r.status_code == 200, r.text
     return [it["id"] for it in r.json()["items"]]
 

@@ -184,9 +184,20 @@ def test_cli_search_takes_status_and_gtin(server, shop):
     r = cli("search", server=server)
     assert r.returncode == 0 and "acme-plug" not in r.stdout and "acme-cam" in r.stdout
     r = cli("search", "--status", "withdrawn", server=server)
-    assert r.returncode == 0 and r.stdout.split()[0] == "acme-plug", r.stdout
+    assert r.returncode == 0 and [l.split()[1] for l in r.stdout.splitlines()] == [
+        "acme-plug"], r.stdout
     r = cli("search", "--gtin", GTIN_HUB, "--json", server=server)
     assert r.returncode == 0 and [p["id"] for p in json.loads(r.stdout)["items"]] == [
         "nordlicht-hub"]
     r = cli("search", "--status", "gone", server=server)
     assert r.returncode != 0 and "status" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_export_still_holds_withdrawn_products(server, shop, tmp_path):
+    """The CLI's own listings ask for every status: the API's default (products on sale) must
+    not silently drop a maker's withdrawn products from an export."""
+    out = tmp_path / "acme.jsonl"
+    r = cli("export", "--manufacturer", "acme", "--format", "jsonl", "-o", out, server=server)
+    assert r.returncode == 0, r.stderr
+    assert sorted(json.loads(l)["id"] for l in out.read_text().splitlines()) == [
+        "acme-cam", "acme-plug"]
