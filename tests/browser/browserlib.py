@@ -348,8 +348,9 @@ class Site:
 # Words that tell a shopper a product's support status and its compliance (English pages).
 SUPPORT_WORDS = re.compile(r"\buntil\b|\bends? soon\b|\bending soon\b|\bended\b|\bno longer\b",
                            re.I)
+# ("Kept, but support is over": an ended product's promises, web/i18n row_kept_over.)
 COMPLIANCE_WORDS = re.compile(
-    r"\bmet\b|\bmeets\b|promise|compliant|breaks|fails|baseline", re.I)
+    r"\bmet\b|\bmeets\b|\bkept\b|promise|compliant|breaks|fails|baseline", re.I)
 
 # A translation key left in the visible text, snake_case like web/i18n/*.txt's keys
 # ("status_active_title") or dotted ("status.active"), or a placeholder ("{1}", "{date}", "%s").
