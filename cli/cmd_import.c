@@ -24,6 +24,7 @@
 #include "ctadecl.h"
 #include "decl.h"
 #include "err.h"
+#include "hash.h"
 #include "product.h"
 
 #include <errno.h>
@@ -83,10 +84,7 @@ struct seen {
 
 static uint64_t seen_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return hash_fnv1a(s, strlen(s));
 }
 
 /* Add id (first seen at line); the line it was first seen at if it was there already, else 0. */

@@ -7,6 +7,7 @@
 
 #include "decl.h"
 #include "err.h"
+#include "hash.h"
 #include "label.h"
 #include "labeldata.h"
 #include "store.h"
@@ -59,7 +60,7 @@ static int label_options(struct http_req *req, enum label_format f, struct label
     return rc;
 }
 
-/* FNV-1a over everything the label's bytes depend on. */
+/* A hash (hash.h) of everything the label's bytes depend on; never 0 (an empty cache slot). */
 static uint64_t label_key(const char *id, uint64_t version, const struct label_opts *o,
                           const char *public_url)
 {
@@ -67,11 +68,8 @@ static uint64_t label_key(const char *id, uint64_t version, const struct label_o
     int n = snprintf(opts, sizeof opts, "%s|%llu|%d|%d|%.3f|%.3f|%d|%c|", id,
                      (unsigned long long)version, (int)o->format, (int)o->layout, o->width_mm,
                      o->height_mm, o->dpi, o->ec_level);
-    uint64_t h = 1469598103934665603ull;
-    for (int i = 0; i < n && i < (int)sizeof opts; i++)
-        h = (h ^ (unsigned char)opts[i]) * 1099511628211ull;
-    for (const char *p = public_url; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof opts ? (size_t)n : sizeof opts - 1;
+    uint64_t h = hash_fnv1a_more(hash_fnv1a(opts, len), public_url, strlen(public_url));
     return h ? h : 1;
 }
 

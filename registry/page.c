@@ -2,6 +2,7 @@
  * safe links, the language menu, the support status box, product rows and the search form. */
 #include "page_int.h"
 
+#include "hash.h"
 #include "mfr.h"
 #include "search.h"
 #include "web_assets.h"
@@ -13,12 +14,10 @@ static char style_path[64] = "/static/style.css";
 
 void page_init(void)
 {
-    /* FNV-1a of the stylesheet: a new build with new CSS gets a new URL, so the file can be
+    /* A hash of the stylesheet: a new build with new CSS gets a new URL, so the file can be
      * cached for a year. */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < web_style_css_len; i++)
-        h = (h ^ (unsigned char)web_style_css[i]) * 16777619u;
-    snprintf(style_path, sizeof style_path, "/static/style.css?v=%08x", h);
+    snprintf(style_path, sizeof style_path, "/static/style.css?v=%016llx",
+             (unsigned long long)hash_fnv1a(web_style_css, web_style_css_len));
 }
 
 const char *page_style(size_t *len)

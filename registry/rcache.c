@@ -1,17 +1,15 @@
 /* rcache.c: the response cache (see rcache.h). */
 #include "rcache.h"
 
+#include "hash.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* FNV-1a, 64 bits; never 0 (0 marks an empty slot). */
+/* hash.h's hash; never 0 (0 marks an empty slot). */
 static uint64_t hash_key(const char *key, size_t len)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = hash_fnv1a(key, len);
     return h ? h : 1;
 }
 
