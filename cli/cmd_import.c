@@ -2,9 +2,9 @@
  *
  * A header row + one product per row (csvdecl.h), or one declaration (with its "id") per line,
  * or CTA-2120 documents (ctadecl.h). Every row is checked locally first (the server's own
- * rules); rows go in chunks of 1000: the registry's current records are looked up
- * (POST /v1/lookup) and only rows that are new or changed are sent, up to 1 MiB at a time in one
- * POST /v1/batch (which the registry writes in one commit), over one kept-alive connection.
+ * rules); rows go in chunks of REG_MAX_BATCH (reg_limits.h): the registry's current records are
+ * looked up (POST /v1/lookup) and only rows that are new or changed are sent, up to 1 MiB at a time
+ * in one POST /v1/batch (which the registry writes in one commit), over one kept-alive connection.
  * Running it again after an interruption sends only what is missing. Good rows land even when
  * others fail; a summary ends the run (created, updated, unchanged, failed - each failure with
  * its line number and every reason - and every field an update removed) and the exit code is 1
@@ -19,13 +19,13 @@
  * whatever the file's size (a million rows: the IDs seen so far, to refuse repeats). */
 #include "cli.h"
 
-#include "api.h"
 #include "csvdecl.h"
 #include "ctadecl.h"
 #include "decl.h"
 #include "err.h"
 #include "hash.h"
 #include "product.h"
+#include "reg_limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +39,8 @@
 #include <unistd.h>
 #include <yyjson.h>
 
-#define IMPORT_BATCH API_BATCH_MAX   /* rows looked up at once: the registry's batch limit */
+#define IMPORT_BATCH REG_MAX_BATCH /* rows looked up and sent at once: the registry's limits */
+_Static_assert(IMPORT_BATCH <= REG_MAX_LOOKUP_KEYS, "a chunk is looked up in one request");
 #define SEND_MAX_BYTES (1024 * 1024) /* per POST /v1/batch, unless one row is larger */
 #define BATCH_HEAD "{\"products\":["
 #define BATCH_TAIL "]}"
@@ -47,7 +48,7 @@
  * fits (decl.h: 64 items of 2048 characters in version_and_model_numbers, the largest field, is
  * at most 512 KiB; all fields together stay under 1 MiB), so it is the schema that limits a
  * row, never this. */
-#define ROW_MAX_BYTES (API_BATCH_MAX_BODY - sizeof BATCH_HEAD - sizeof BATCH_TAIL + 2)
+#define ROW_MAX_BYTES (REG_MAX_BATCH_BODY - sizeof BATCH_HEAD - sizeof BATCH_TAIL + 2)
 #define IMPORT_MAX_CTA (256 << 20) /* a CTA-2120 file is one JSON document, parsed whole */
 
 struct summary {

@@ -19,6 +19,7 @@
 #include "label.h"
 #include "labeldata.h"
 #include "qr.h"
+#include "reg_limits.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -320,7 +321,7 @@ static int fetch_ids(struct client *c, const char *file, struct records *r)
         yyjson_mut_val *root = yyjson_mut_obj(req), *ids = yyjson_mut_arr(req);
         yyjson_mut_doc_set_root(req, root);
         yyjson_mut_obj_add_val(req, root, "ids", ids);
-        for (int n = 0; n < 1000 && p < end;) {
+        for (int n = 0; n < REG_MAX_LOOKUP_KEYS && p < end;) {
             size_t len = strcspn(p, "\r\n");
             while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
                 len--;

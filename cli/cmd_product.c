@@ -3,7 +3,7 @@
 
 #include "assess.h"
 #include "decl.h"
-#include "http.h"
+#include "reg_limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +171,7 @@ int cmd_register(int argc, char **argv, struct client *c)
     struct buf body = BUF_INIT;
     char id[DECL_ID_MAX + 1];
     struct client_resp r = {0};
-    int rc = cli_read_file(file, HTTP_MAX_BODY, &body);
+    int rc = cli_read_file(file, REG_MAX_BODY, &body);
     if (!rc) rc = find_id(&body, idflag, id);
     if (!rc) rc = validate_local(&body, file, idflag ? id : NULL);
     if (!rc && !c->token) {

@@ -6,7 +6,7 @@
 #include "cli.h"
 
 #include "decl.h"
-#include "http.h"
+#include "reg_limits.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +33,7 @@ static int validate_file(const char *file)
     const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
     struct buf body = BUF_INIT;
     int ok = 0;
-    if (cli_read_file(file, HTTP_MAX_BODY, &body) == CLI_OK) {
+    if (cli_read_file(file, REG_MAX_BODY, &body) == CLI_OK) {
         yyjson_read_err err;
         yyjson_doc *doc = yyjson_read_opts(body.data, body.len, 0, NULL, &err);
         if (doc)

@@ -81,7 +81,7 @@ int app_init(struct app *app, struct store *st, const char *public_url, int log_
     app->st = st;
     app->public_url = public_url;
     app->log_requests = log_requests;
-    app->csv_max_rows = API_CSV_MAX_ROWS;
+    app->csv_max_rows = REG_MAX_CSV_ROWS;
     int rc = i18n_init();
     if (rc) return rc;
     page_init();

@@ -57,7 +57,7 @@ struct app {
     void *loop;       /* the server's uv_loop_t, to run writes on libuv's thread pool; NULL: writes
                          run in the request callback (tools and tests without a loop) */
     int log_requests; /* one access-log line per request on stderr */
-    /* records one CSV download examines at most: API_CSV_MAX_ROWS (tests lower it) */
+    /* records one CSV download examines at most: REG_MAX_CSV_ROWS (tests lower it) */
     long csv_max_rows;
     struct app_metrics metrics;
     struct app_label_cache labels;
@@ -74,13 +74,7 @@ void app_close(struct app *app);
  * commands write the database directly, from another process): the server calls it every
  * second on each loop. */
 void app_watch_makers(struct app *app);
-/* The CSV download (GET /products.csv) examines at most this many records, then says where to
- * continue (Link: rel="next"). */
-#define API_CSV_MAX_ROWS 100000
-/* Batches (POST /v1/batch): at most this many declarations, and this many body bytes. */
-#define API_BATCH_MAX 1000
-#define API_BATCH_MAX_BODY (2 * 1024 * 1024)
-/* The http_body_limit_cb: HTTP_MAX_BODY, or API_BATCH_MAX_BODY for a batch sent with a valid
+/* The http_body_limit_cb: REG_MAX_BODY, or REG_MAX_BATCH_BODY for a batch sent with a valid
  * token (only writers may send large bodies). ctx is a struct app. */
 size_t api_body_limit(void *ctx, const struct http_req *req);
 /* The http_request_cb: route the request and fill the response. ctx is a struct app. */

@@ -1,6 +1,6 @@
 /* api_batch.c: POST /v1/batch, many declarations in one request and one durable commit.
  *
- * The body is {"products": [declaration, ...]} with at most API_BATCH_MAX declarations, each
+ * The body is {"products": [declaration, ...]} with at most REG_MAX_BATCH declarations, each
  * carrying its "id". Every declaration is checked and written exactly as a PUT of it would be
  * (product_put_in), inside one write transaction: a refused declaration is reported in its
  * result and changes nothing, the others land together when the transaction commits. One
@@ -22,6 +22,7 @@
 #include "err.h"
 #include "mfr.h"
 #include "product.h"
+#include "reg_limits.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -29,12 +30,12 @@
 
 struct batch_counts {
     size_t created, updated, unchanged, failed;
-    unsigned scope[API_BATCH_MAX]; /* rcache scopes of the products written */
+    unsigned scope[REG_MAX_BATCH]; /* rcache scopes of the products written */
     size_t nscopes;
 };
 
 /* The whole-request checks (the shape schema/openapi.yaml gives BatchRequest): a JSON object
- * whose only member "products" is an array of at most API_BATCH_MAX objects, each with a
+ * whose only member "products" is an array of at most REG_MAX_BATCH objects, each with a
  * string "id". What the declarations say is each one's own result. 0, or an error code with
  * the message in msg. */
 static int batch_shape(yyjson_val *root, char *msg, size_t n)
@@ -44,8 +45,8 @@ static int batch_shape(yyjson_val *root, char *msg, size_t n)
         snprintf(msg, n, "The body must be {\"products\": [declaration, ...]}.");
         return REG_EBADREQ;
     }
-    if (yyjson_arr_size(list) > API_BATCH_MAX) {
-        snprintf(msg, n, "At most %d declarations per batch; this one has %zu.", API_BATCH_MAX,
+    if (yyjson_arr_size(list) > REG_MAX_BATCH) {
+        snprintf(msg, n, "At most %d declarations per batch; this one has %zu.", REG_MAX_BATCH,
                  yyjson_arr_size(list));
         return REG_ETOOMANY;
     }
@@ -108,7 +109,7 @@ static int batch_one(struct store_txn *txn, const struct mfr *owner, yyjson_val 
     n->created += res.created;
     n->unchanged += res.unchanged;
     n->updated += !res.created && !res.unchanged;
-    if (!res.unchanged && n->nscopes < API_BATCH_MAX) n->scope[n->nscopes++] = rcache_scope(id);
+    if (!res.unchanged && n->nscopes < REG_MAX_BATCH) n->scope[n->nscopes++] = rcache_scope(id);
     yyjson_mut_obj_add_str(doc, r, "result", what);
     yyjson_mut_obj_add_uint(doc, r, "version", res.version);
     return 0;
@@ -241,7 +242,7 @@ size_t api_body_limit(void *ctx, const struct http_req *req)
     char owner[AUTH_SLUG_MAX];
     if (req->method != HTTP_M_POST || req->path_len != sizeof path - 1 ||
         memcmp(req->path, path, sizeof path - 1) != 0)
-        return HTTP_MAX_BODY;
+        return REG_MAX_BODY;
     /* Only a writer with a valid token may send a large body. */
-    return api_token_owner(app, req, owner) == 0 ? API_BATCH_MAX_BODY : HTTP_MAX_BODY;
+    return api_token_owner(app, req, owner) == 0 ? REG_MAX_BATCH_BODY : REG_MAX_BODY;
 }

@@ -8,6 +8,7 @@
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
+#include "reg_limits.h"
 #include "search.h"
 #include "store.h"
 
@@ -15,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOOKUP_MAX_KEYS 1000 /* in each of "ids" and "gtins" */
-#define CHANGES_DEFAULT_LIMIT 100
-#define CHANGES_MAX_LIMIT 1000
 #define ATOM_ENTRIES 50
 
 /* Append s[0..len) as a JSON string (quotes included); s is valid UTF-8. */
@@ -120,7 +118,7 @@ static int lookup_one(struct app *app, struct mfr_memo *mm, int64_t today, int i
     return 0;
 }
 
-/* The body must be {"ids":[strings], "gtins":[strings]} with at most LOOKUP_MAX_KEYS in each
+/* The body must be {"ids":[strings], "gtins":[strings]} with at most REG_MAX_LOOKUP_KEYS in each
  * array (the limit the schema states per array). NULL if it is, "" if an array is too long,
  * else what is wrong. */
 static const char *lookup_shape(yyjson_val *root)
@@ -141,7 +139,7 @@ static const char *lookup_shape(yyjson_val *root)
         {
             if (!yyjson_is_str(item)) return "\"ids\" and \"gtins\" must be arrays of strings.";
         }
-        if (yyjson_arr_size(v) > LOOKUP_MAX_KEYS) too_many = "";
+        if (yyjson_arr_size(v) > REG_MAX_LOOKUP_KEYS) too_many = "";
     }
     return too_many;
 }
@@ -212,9 +210,9 @@ int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
     long since = 0;
-    struct feed f = {.out = &resp->body, .limit = CHANGES_DEFAULT_LIMIT};
+    struct feed f = {.out = &resp->body, .limit = REG_CHANGES_DEFAULT};
     if (api_query_long(req, "since", 0, 0x7fffffffffffffffL, &since) ||
-        api_query_long(req, "limit", 1, CHANGES_MAX_LIMIT, &f.limit))
+        api_query_long(req, "limit", 1, REG_MAX_CHANGES, &f.limit))
         return http_resp_error(resp, REG_EBADREQ,
                                "since: a change sequence number (0 for all); limit: 1-1000.");
     f.last = (uint64_t)since;

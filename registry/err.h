@@ -7,6 +7,13 @@
 #ifndef SECLABEL_ERR_H
 #define SECLABEL_ERR_H
 
+#include "reg_limits.h"
+
+/* Numbers from reg_limits.h that messages state, as string literals. */
+#define REG_ERR_STR_(x) #x
+#define REG_ERR_STR(x) REG_ERR_STR_(x)
+#define REG_ERR_KEYS REG_ERR_STR(REG_MAX_LOOKUP_KEYS)
+
 /* XX(symbol, value, http_status, stable_name, default_message) */
 #define REG_ERR_MAP(XX)                                                                            \
     XX(EBADREQ, -20001, 400, "bad_request", "The request is malformed.")                           \
@@ -37,7 +44,8 @@
        "The product changed since you read it (If-Match does not match).")                         \
     XX(ECTAINCOMPLETE, -20025, 422, "cta_incomplete",                                              \
        "The record lacks fields that CTA-2120 requires.")                                          \
-    XX(ETOOMANY, -20026, 400, "too_many_keys", "At most 1000 IDs and 1000 GTINs per lookup.")      \
+    XX(ETOOMANY, -20026, 400, "too_many_keys",                                                     \
+       "At most " REG_ERR_KEYS " IDs and " REG_ERR_KEYS " GTINs per lookup.")                      \
     XX(ENAMESPACE, -20027, 403, "id_outside_namespace",                                            \
        "Product IDs must begin with one of your manufacturer's namespaces.")                       \
     XX(EGTINPREFIX, -20028, 403, "gtin_outside_prefixes",                                          \

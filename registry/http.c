@@ -237,7 +237,7 @@ static int on_headers_complete(llhttp_t *ll)
     r->method = method_of(llhttp_get_method(ll));
     if (check_head(p, ll, r)) return -1;
     split_target(r);
-    p->max_body = p->body_limit ? p->body_limit(p->ctx, r) : HTTP_MAX_BODY;
+    p->max_body = p->body_limit ? p->body_limit(p->ctx, r) : REG_MAX_BODY;
     if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->max_body)
         return fail(p, REG_ETOOBIG);
     size_t len;

@@ -25,6 +25,7 @@
 #define SECLABEL_HTTP_H
 
 #include "buf.h"
+#include "reg_limits.h"
 
 #include <llhttp.h>
 #include <stddef.h>
@@ -32,7 +33,6 @@
 #define HTTP_MAX_URL 4096
 #define HTTP_MAX_HEADER_BYTES 16384
 #define HTTP_MAX_HEADERS 64
-#define HTTP_MAX_BODY (64 * 1024)
 #define HTTP_MAX_PARAMS 4
 #define HTTP_KEEP_BYTES (16 * 1024) /* a request's or response's buffer kept for the next */
 
@@ -142,7 +142,7 @@ struct http_parser;
 /* Called once per complete request; fill resp (status, type, headers, body). */
 typedef void (*http_request_cb)(void *ctx, struct http_req *req, struct http_resp *resp);
 /* Called when a request's headers are complete (path, query and headers set): the largest body
- * it may have. Unset: HTTP_MAX_BODY for every request. */
+ * it may have. Unset: REG_MAX_BODY for every request. */
 typedef size_t (*http_body_limit_cb)(void *ctx, const struct http_req *req);
 
 struct http_parser {
