@@ -67,9 +67,13 @@ static const struct route routes[] = {
 _Static_assert(NROUTES <= APP_MAX_ROUTES, "raise APP_MAX_ROUTES");
 
 /* The status codes /metrics counts one by one; anything else is counted as the last. */
-static const int statuses[APP_STATUSES] = {200, 201, 204, 301, 302, 303, 304, 307, 400,
-                                           401, 403, 404, 405, 408, 409, 412, 413, 414,
-                                           415, 422, 431, 500, 503, 507, 0};
+#define COUNTED_0(code)
+#define COUNTED_1(code) code,
+static const int statuses[APP_STATUSES] = {
+#define X(code, reason, counted) COUNTED_##counted(code)
+    HTTP_STATUSES(X)
+#undef X
+        0};
 /* Latency histogram bounds in seconds (Prometheus "le"). */
 static const double latency_le[APP_LATENCY_BUCKETS] = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};

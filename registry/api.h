@@ -17,7 +17,7 @@ struct store;
 struct store_reader;
 
 #define APP_MAX_ROUTES 32
-#define APP_STATUSES 25 /* distinct status codes counted, see api.c */
+#define APP_STATUSES (HTTP_STATUSES_COUNTED + 1) /* http_status.h's counted ones, then "other" */
 #define APP_LATENCY_BUCKETS 14
 
 /* Counters for GET /metrics, kept by the loop thread that owns the app. */

@@ -1,6 +1,8 @@
 /* err.c: lookups over the REG_ERR_MAP table (see err.h). */
 #include "err.h"
 
+#include "http_status.h"
+
 #include <string.h>
 
 const char *reg_err_name(int code)
@@ -33,7 +35,7 @@ int reg_err_status(int code)
     switch (code) {
 #define XX(sym, val, status, name, msg)                                                            \
     case REG_##sym:                                                                                \
-        return status;
+        return HTTP_STATUS_KNOWN_##status; /* a status missing from http_status.h fails here */
         REG_ERR_MAP(XX)
 #undef XX
     }

@@ -243,7 +243,7 @@ static int on_headers_complete(llhttp_t *ll)
     size_t len;
     const char *expect = http_req_header(r, "expect", &len);
     if (expect && len == 12 && strncasecmp(expect, "100-continue", 12) == 0)
-        buf_puts(p->out, "HTTP/1.1 100 Continue\r\n\r\n");
+        buf_printf(p->out, "HTTP/1.1 100 %s\r\n\r\n", http_status_text(100));
     return 0;
 }
 
@@ -677,56 +677,11 @@ int http_resp_error(struct http_resp *resp, int code, const char *message)
 const char *http_status_text(int status)
 {
     switch (status) {
-    case 100:
-        return "Continue";
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 204:
-        return "No Content";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 303:
-        return "See Other";
-    case 307:
-        return "Temporary Redirect";
-    case 304:
-        return "Not Modified";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 409:
-        return "Conflict";
-    case 412:
-        return "Precondition Failed";
-    case 413:
-        return "Content Too Large";
-    case 414:
-        return "URI Too Long";
-    case 415:
-        return "Unsupported Media Type";
-    case 422:
-        return "Unprocessable Content";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    case 507:
-        return "Insufficient Storage";
+#define X(code, reason, counted)                                                                   \
+    case code:                                                                                     \
+        return reason;
+        HTTP_STATUSES(X)
+#undef X
     }
     return "Unknown";
 }

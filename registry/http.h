@@ -25,6 +25,7 @@
 #define SECLABEL_HTTP_H
 
 #include "buf.h"
+#include "http_status.h"
 #include "reg_limits.h"
 
 #include <llhttp.h>
