@@ -39,7 +39,9 @@ enum assess_state {
 };
 
 /* support_status.status: the support period as of a day (ASSESS_WITHDRAWN for a withdrawn
- * record, whose maker no longer promises anything): X(ENUM, name). */
+ * record, whose maker no longer promises anything): X(ENUM, name). The names' one home:
+ * everything else asks assess_support_name(). A search's `support` filter takes those before
+ * UNKNOWN. */
 #define ASSESS_SUPPORTS(X)                                                                         \
     X(ACTIVE, active)                                                                              \
     X(ENDING_SOON, ending_soon)                                                                    \

@@ -399,9 +399,13 @@ void page_search_form(struct buf *out, const struct page_req *pr, const struct s
     buf_puts(out, "</label><select id=\"support\" name=\"support\">");
     int s = sq ? sq->support : -1, c = sq ? sq->compliant : -1;
     option(out, pr, "", s < 0, I18N_any);
-    option(out, pr, "active", s == ASSESS_ACTIVE, I18N_opt_active);
-    option(out, pr, "ending_soon", s == ASSESS_ENDING_SOON, I18N_opt_soon);
-    option(out, pr, "ended", s == ASSESS_ENDED, I18N_opt_ended);
+    static const enum i18n_key support_words[ASSESS_UNKNOWN] = {
+        [ASSESS_ACTIVE] = I18N_opt_active,
+        [ASSESS_ENDING_SOON] = I18N_opt_soon,
+        [ASSESS_ENDED] = I18N_opt_ended,
+    };
+    for (int k = 0; k < ASSESS_UNKNOWN; k++) /* the values a search filters by (search.h) */
+        option(out, pr, assess_support_name((enum assess_support)k), s == k, support_words[k]);
     buf_puts(out, "</select></p><p><label for=\"compliant\">");
     i18n_put(out, pr->lang, I18N_filter_compliant);
     buf_puts(out, "</label><select id=\"compliant\" name=\"compliant\">");

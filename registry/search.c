@@ -141,6 +141,16 @@ static int support_value(const char *v)
     return -2;
 }
 
+/* "support: one of active, ending_soon, ended.", the names from assess.h, written into out. */
+static const char *support_why(struct buf *out)
+{
+    buf_puts(out, "support: one of ");
+    for (int s = 0; s < ASSESS_UNKNOWN; s++)
+        buf_printf(out, "%s%s", s ? ", " : "", assess_support_name((enum assess_support)s));
+    buf_putc(out, '.');
+    return buf_cstr(out);
+}
+
 /* The length of b in characters (UTF-8 code points; a stray continuation byte counts as none),
  * as the schema's maxLength counts. */
 static size_t characters(const struct buf *b)
@@ -183,7 +193,7 @@ int search_params(const struct http_req *req, enum search_status status, struct 
             sq->status = (enum search_status)s;
     }
     if (given(req, "support", &v) && (sq->support = support_value(buf_cstr(&v))) == -2)
-        *why = "support: one of active, ending_soon, ended.";
+        *why = support_why(&st->why);
     if (given(req, "compliant", &v) && (sq->compliant = enum_value(buf_cstr(&v), yes_no, 2)) == -2)
         *why = "compliant: true or false.";
     if (given(req, "limit", &v)) {
@@ -239,4 +249,5 @@ void search_params_free(struct search_params_store *st)
     buf_free(&st->q);
     buf_free(&st->mfr);
     buf_free(&st->cursor);
+    buf_free(&st->why);
 }

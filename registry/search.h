@@ -60,7 +60,7 @@ struct search_result {
  * form's "any"); any other parameter is not looked at. Returns 0, or -1 with a message for a
  * 400 naming the parameter in *why. */
 struct search_params_store {
-    struct buf q, mfr, cursor;
+    struct buf q, mfr, cursor, why;
     char gtin[15];
 };
 int search_params(const struct http_req *req, enum search_status status, struct search_query *sq,
