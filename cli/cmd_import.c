@@ -246,7 +246,7 @@ static int fill_row(struct row *r, yyjson_val *cur, const struct csvdecl_header 
     r->fill = FILL_NONE;
     buf_free(&text);
     if (open) { /* a new product whose password rule CTA-2120 left open */
-        fail(s, r, "%s", CTADECL_PASSWORD_OPEN);
+        fail(s, r, CTADECL_PASSWORD_OPEN, DECL_PASSWORD_CHOICES);
         return -1;
     }
     return check_row(r, s);

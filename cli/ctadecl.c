@@ -254,9 +254,9 @@ static const char *default_password(yyjson_val *doc, const char *given)
     yyjson_val *ac = yyjson_obj_get(doc, "access_control");
     yyjson_val *fd = yyjson_obj_get(ac, "password_factory_default");
     if (yyjson_equals_str(yyjson_obj_get(ac, "password_type"), "user_generated"))
-        return "user_defined";
+        return decl_password_name(DECL_PW_USER_DEFINED);
     if (yyjson_equals_str(fd, "no_control") || yyjson_equals_str(fd, "no_account"))
-        return "no_password";
+        return decl_password_name(DECL_PW_NO_PASSWORD);
     return given;
 }
 

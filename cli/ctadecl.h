@@ -63,9 +63,10 @@ const char *ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MA
 int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, char *why,
                          size_t whylen);
 
+/* A format for one %s: DECL_PASSWORD_CHOICES. */
 #define CTADECL_PASSWORD_OPEN                                                                      \
     "CTA-2120 does not say whether the factory password is unique to each unit; say so with "      \
-    "--default-password unique_per_device|universal|user_defined|no_password"
+    "--default-password %s"
 
 /* Append the declaration for entry `doc` with ID `id` (and GTIN gtin14 unless "") as JSON.
  * default_password may be NULL (then it is left out unless access_control decides it). Returns

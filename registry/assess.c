@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "date.h"
+#include "decl.h"
 
 #include <string.h>
 #include <time.h>
@@ -121,7 +122,8 @@ void assess_record(yyjson_val *rec, int64_t today, struct assess *a)
     yyjson_val *sc = yyjson_obj_get(rec, "security_contact");
     a->period_ok = yyjson_is_str(sd) &&
                    date_parse(yyjson_get_str(sd), yyjson_get_len(sd), &a->support_day) == 0;
-    a->password_ok = yyjson_is_str(pw) && !yyjson_equals_str(pw, "universal");
+    a->password_ok =
+        yyjson_is_str(pw) && decl_password_parse(yyjson_get_str(pw)) != DECL_PW_UNIVERSAL;
     a->contact_ok = yyjson_is_str(sc) && yyjson_get_len(sc) > 0;
     a->promises_ok = a->period_ok && a->password_ok && a->contact_ok;
     /* A withdrawn record never changes again: its last "modified" is the day of withdrawal. */

@@ -74,8 +74,11 @@ static const char *const registry_fields[] = {
     "version", "created",    "modified",       "manufacturer",         "status",
     "qr_url",  "compliance", "support_status", "manufacturer_account", "state",
     NULL};
-static const char *const password_values[] = {"unique_per_device", "user_defined", "no_password",
-                                              "universal", NULL};
+static const char *const password_values[] = {
+#define X(e, name) #name,
+    DECL_PASSWORDS(X)
+#undef X
+        NULL};
 static const char *const update_values[] = {"Automatic - may opt out",
                                             "Automatic - may not opt out",
                                             "Manual",
@@ -354,6 +357,18 @@ int decl_gtin_normalize(const char *s, size_t len, char out[15])
     for (int i = 0; i < 13; i++)
         sum += (out[i] - '0') * (i % 2 == 0 ? 3 : 1);
     return (10 - sum % 10) % 10 == out[13] - '0' ? 0 : -EINVAL;
+}
+
+const char *decl_password_name(enum decl_password p)
+{
+    return password_values[p];
+}
+
+int decl_password_parse(const char *s)
+{
+    for (int p = 0; s && p < DECL__PASSWORDS; p++)
+        if (!strcmp(s, password_values[p])) return p;
+    return -1;
 }
 
 int decl_is_registry_field(const char *name)

@@ -38,6 +38,30 @@ int decl_gtin_normalize(const char *s, size_t len, char out[15]);
  * must equal it. Fills errs (always reset first); returns 0 if valid, REG_EINVALID if not. */
 int decl_validate(yyjson_val *root, const char *url_id, struct decl_errors *errs);
 
+/* default_password's values, the one home of their names: X(ENUM, name). Only UNIVERSAL, one
+ * password shared by every device, breaks the baseline promise (ETSI EN 303 645 5.1-1; UK PSTI
+ * Schedule 1 paragraph 1): such a product is valid but not compliant, and gets no label. */
+#define DECL_PASSWORDS(X)                                                                          \
+    X(UNIQUE_PER_DEVICE, unique_per_device)                                                        \
+    X(USER_DEFINED, user_defined)                                                                  \
+    X(NO_PASSWORD, no_password)                                                                    \
+    X(UNIVERSAL, universal)
+
+enum decl_password {
+#define X(e, name) DECL_PW_##e,
+    DECL_PASSWORDS(X)
+#undef X
+        DECL__PASSWORDS
+};
+
+/* The value's name ("unique_per_device", ...: static). */
+const char *decl_password_name(enum decl_password p);
+/* The value named s (NULL allowed), or -1. */
+int decl_password_parse(const char *s);
+/* "unique_per_device|user_defined|no_password|universal" (a const char *), for usage lines. */
+#define DECL_PW_BAR_(e, name) "|" #name
+#define DECL_PASSWORD_CHOICES (&(DECL_PASSWORDS(DECL_PW_BAR_))[1]) /* the first "|" skipped */
+
 /* 1 if `name` is a field the registry sets itself (version, created, ...). */
 int decl_is_registry_field(const char *name);
 /* 1 if `name` is a field the registry fills in from the manufacturer's account

@@ -22,6 +22,7 @@
  * address may also break a word too long for a line: after / ? & # = @ - _, else anywhere. */
 #include "label_int.h"
 
+#include "decl.h"
 #include "err.h"
 
 #include <errno.h>
@@ -192,10 +193,29 @@ static int label_check_text(const char *s, const char *what, int required, struc
 /* The default-password promise in a few words; NULL for a value that gets no label. */
 static const char *label_password_words(const char *v)
 {
-    if (!strcmp(v, "unique_per_device")) return "Unique password per device";
-    if (!strcmp(v, "user_defined")) return "You set the password";
-    if (!strcmp(v, "no_password")) return "No password";
-    return NULL;
+    static const char *const words[DECL__PASSWORDS] = {
+        [DECL_PW_UNIQUE_PER_DEVICE] = "Unique password per device",
+        [DECL_PW_USER_DEFINED] = "You set the password",
+        [DECL_PW_NO_PASSWORD] = "No password",
+    }; /* DECL_PW_UNIVERSAL: no label */
+    int p = decl_password_parse(v);
+    return p < 0 ? NULL : words[p];
+}
+
+/* "the default password must be a, b or c": the values that get a label. */
+static void label_password_choices(struct buf *why)
+{
+    int n = 0, last = -1;
+    for (int p = 0; p < DECL__PASSWORDS; p++)
+        if (label_password_words(decl_password_name((enum decl_password)p))) last = p;
+    buf_puts(why, "the default password must be ");
+    for (int p = 0; p <= last; p++)
+        if (label_password_words(decl_password_name((enum decl_password)p)))
+            buf_printf(why, "%s%s",
+                       n++ == 0    ? ""
+                       : p == last ? " or "
+                                   : ", ",
+                       decl_password_name((enum decl_password)p));
 }
 
 static int label_check_info(const struct label_info *info, const struct label_opts *o,
@@ -213,11 +233,11 @@ static int label_check_info(const struct label_info *info, const struct label_op
         return -EINVAL;
     }
     if (info->password && *info->password && !label_password_words(info->password)) {
-        if (!strcmp(info->password, "universal"))
+        if (decl_password_parse(info->password) == DECL_PW_UNIVERSAL) {
             buf_puts(why, "a product with a universal default password gets no label");
-        else
-            buf_puts(why, "the default password must be unique_per_device, user_defined or "
-                          "no_password");
+            return -EINVAL;
+        }
+        label_password_choices(why);
         return -EINVAL;
     }
     if (o->format == LABEL_ZPL) {

@@ -99,21 +99,18 @@ static void promise(struct buf *out, const struct page_req *pr, const struct ass
 
 static void promises(struct buf *out, const struct page_req *pr, const struct product *p)
 {
-    static const struct {
-        const char *value;
-        enum i18n_key text;
-    } pw[] = {{"unique_per_device", I18N_pw_unique_per_device},
-              {"user_defined", I18N_pw_user_defined},
-              {"no_password", I18N_pw_no_password},
-              {"universal", I18N_pw_universal}};
+    static const enum i18n_key pw[DECL__PASSWORDS] = {
+#define X(e, name) [DECL_PW_##e] = I18N_pw_##name,
+        DECL_PASSWORDS(X)
+#undef X
+    };
     const struct assess *a = &p->a;
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_promises_heading);
     buf_puts(out, "</h2><ul class=\"checks\">");
     promise(out, pr, a, a->password_ok, I18N_pw_ok_title, I18N_pw_bad_title);
-    for (size_t i = 0; i < sizeof pw / sizeof pw[0]; i++)
-        if (yyjson_equals_str(get(p, "default_password"), pw[i].value))
-            i18n_put(out, pr->lang, pw[i].text);
+    int k = decl_password_parse(yyjson_get_str(get(p, "default_password")));
+    if (k >= 0) i18n_put(out, pr->lang, pw[k]);
     buf_puts(out, "</li>");
     promise(out, pr, a, a->contact_ok, I18N_report_title, I18N_report_none_title);
     struct buf contact = BUF_INIT;

@@ -527,6 +527,25 @@ static void text_rule_pieces(void **state)
     assert_string_equal(why, "has byte 0xFF, which is not UTF-8, at character 2");
 }
 
+/* default_password's values: one table (decl.h) gives the names, parses them and lists them. */
+static void password_values(void **state)
+{
+    (void)state;
+    for (int p = 0; p < DECL__PASSWORDS; p++)
+        assert_int_equal(decl_password_parse(decl_password_name((enum decl_password)p)), p);
+    assert_string_equal(decl_password_name(DECL_PW_UNIVERSAL), "universal");
+    assert_int_equal(decl_password_parse("Universal"), -1);
+    assert_int_equal(decl_password_parse(NULL), -1);
+    assert_string_equal(DECL_PASSWORD_CHOICES,
+                        "unique_per_device|user_defined|no_password|universal");
+    char *bad = json_with_field(DECL_OK, "default_password", "\"shared\"");
+    yyjson_doc *doc = yyjson_read(bad, strlen(bad), 0);
+    struct decl_errors errs;
+    assert_int_not_equal(decl_validate(yyjson_doc_get_root(doc), NULL, &errs), 0);
+    yyjson_doc_free(doc);
+    free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +567,7 @@ int main(void)
         cmocka_unit_test(ids_slugs_gtins_dates),
         cmocka_unit_test(text_rule),
         cmocka_unit_test(text_rule_pieces),
+        cmocka_unit_test(password_values),
     };
     return cmocka_run_group_tests_name("decl", tests, NULL, NULL);
 }
