@@ -59,33 +59,17 @@ static void print_value(yyjson_val *v)
     free(s);
 }
 
-/* A field of a record that the declaration does not set: the registry's own and computed
- * fields, the ID, and what /v1/products/{id}/versions/{n} adds ("kind", "changes"). */
-static int not_declared(const char *name)
+/* One declared field that differs (decl_diff): "  name: a -> b". */
+static void print_change(void *ctx, const char *name, yyjson_val *a, yyjson_val *b)
 {
-    return decl_is_registry_field(name) || !strcmp(name, "id") || !strcmp(name, "kind") ||
-           !strcmp(name, "changes");
-}
-
-/* One line per declared field that differs between records old and nv: "  name: a -> b". */
-static void print_changes(yyjson_val *old, yyjson_val *nv)
-{
-    for (int pass = 0; pass < 2; pass++) { /* pass 1: the fields nv no longer has */
-        yyjson_obj_iter it = yyjson_obj_iter_with(pass ? old : nv);
-        yyjson_val *k;
-        while ((k = yyjson_obj_iter_next(&it))) {
-            const char *name = yyjson_get_str(k);
-            yyjson_val *a = yyjson_obj_get(old, name), *b = yyjson_obj_get(nv, name);
-            if (not_declared(name) || (pass && b) || (a && b && yyjson_equals(a, b))) continue;
-            fputs("  ", stdout);
-            cli_put(stdout, name);
-            fputs(": ", stdout);
-            print_value(a);
-            printf(" -> ");
-            print_value(b);
-            putchar('\n');
-        }
-    }
+    (void)ctx;
+    fputs("  ", stdout);
+    cli_put(stdout, name);
+    fputs(": ", stdout);
+    print_value(a);
+    printf(" -> ");
+    print_value(b);
+    putchar('\n');
 }
 
 /* The fields an update of `id` to record `nv` would change: against version n-1, the exact
@@ -105,7 +89,7 @@ static int print_update(struct client *c, const char *id, yyjson_val *nv)
     }
     if (!rc) {
         printf("dry run: would update %s to version %llu (nothing was stored):\n", id, n);
-        print_changes(yyjson_doc_get_root(old), nv);
+        decl_diff(yyjson_doc_get_root(old), nv, DECL_DIFF_DECLARED, print_change, NULL);
     }
     yyjson_doc_free(old);
     buf_free(&r.body);

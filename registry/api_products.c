@@ -257,40 +257,34 @@ int api_withdraw(void *ctx, struct http_req *req, struct http_resp *resp)
     return start_write(ctx, req, resp, 1);
 }
 
-/* Fields that every version rewrites: not "changes". */
-static int bookkeeping(const char *name)
+/* Where decl_diff's findings go: field names, or with `values` objects
+ * {"field","from","to"} (from/to absent when the field was absent). */
+struct changes {
+    yyjson_mut_doc *doc;
+    yyjson_mut_val *arr;
+    int values;
+};
+
+static void add_change(void *ctx, const char *name, yyjson_val *from, yyjson_val *to)
 {
-    return !strcmp(name, "version") || !strcmp(name, "created") || !strcmp(name, "modified") ||
-           !strcmp(name, "manufacturer") || !strcmp(name, "id");
+    struct changes *c = ctx;
+    if (!c->values) {
+        yyjson_mut_arr_add_strcpy(c->doc, c->arr, name);
+        return;
+    }
+    yyjson_mut_val *o = yyjson_mut_arr_add_obj(c->doc, c->arr);
+    yyjson_mut_obj_add_strcpy(c->doc, o, "field", name);
+    if (from) yyjson_mut_obj_add_val(c->doc, o, "from", yyjson_val_mut_copy(c->doc, from));
+    if (to) yyjson_mut_obj_add_val(c->doc, o, "to", yyjson_val_mut_copy(c->doc, to));
 }
 
-/* Add to arr what changed from old (NULL for the first version) to cur: field names, or with
- * `values` objects {"field","from","to"} (from/to absent when the field was absent). */
+/* Add to arr what changed from old (NULL for the first version) to cur (decl_diff's
+ * DECL_DIFF_RECORD: a withdrawal's status counts). */
 static void diff(yyjson_val *old, yyjson_val *cur, int values, yyjson_mut_doc *doc,
                  yyjson_mut_val *arr)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        yyjson_val *a = pass ? old : cur, *b = pass ? cur : old;
-        yyjson_obj_iter it = yyjson_obj_iter_with(a);
-        yyjson_val *k;
-        while ((k = yyjson_obj_iter_next(&it))) {
-            const char *name = yyjson_get_str(k);
-            yyjson_val *other = yyjson_obj_get(b, name);
-            if (bookkeeping(name) || (pass && other)) continue; /* pass 1: removed fields */
-            if (other && yyjson_equals(other, yyjson_obj_iter_get_val(k))) continue;
-            if (!old) continue;
-            if (!values) {
-                yyjson_mut_arr_add_strcpy(doc, arr, name);
-                continue;
-            }
-            yyjson_mut_val *o = yyjson_mut_arr_add_obj(doc, arr);
-            yyjson_mut_obj_add_strcpy(doc, o, "field", name);
-            yyjson_val *from = pass ? yyjson_obj_iter_get_val(k) : other;
-            yyjson_val *to = pass ? NULL : yyjson_obj_iter_get_val(k);
-            if (from) yyjson_mut_obj_add_val(doc, o, "from", yyjson_val_mut_copy(doc, from));
-            if (to) yyjson_mut_obj_add_val(doc, o, "to", yyjson_val_mut_copy(doc, to));
-        }
-    }
+    struct changes c = {doc, arr, values};
+    decl_diff(old, cur, DECL_DIFF_RECORD, add_change, &c);
 }
 
 static const char *version_kind(yyjson_val *old, yyjson_val *cur)

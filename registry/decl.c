@@ -58,7 +58,7 @@ struct spec {
     const struct spec *items;                   /* K_ARRAY */
     int unique;                                 /* K_ARRAY: uniqueItems */
     const struct member *members;               /* K_OBJECT: ends with a NULL name */
-    const char *const *read_only;               /* K_OBJECT: names refused as registry-managed */
+    int read_only;                              /* K_OBJECT: refuses registry-managed fields */
     void (*rule)(yyjson_val *v, struct ctx *c); /* a rule across items or members */
 };
 
@@ -70,10 +70,30 @@ struct member {
 
 /* ---- the declaration, leaves first ---- */
 
-static const char *const registry_fields[] = {
-    "version", "created",    "modified",       "manufacturer",         "status",
-    "qr_url",  "compliance", "support_status", "manufacturer_account", "state",
-    NULL};
+static const struct {
+    const char *name;
+    enum decl_field_kind kind;
+} registry_fields[] = {
+#define X(name, kind) {#name, DECL_FIELD_##kind},
+    DECL_REGISTRY_FIELDS(X)
+#undef X
+};
+
+/* The kind of field s[0..len) (which may hold a NUL) is. */
+static enum decl_field_kind field_kind(const char *s, size_t len)
+{
+    for (size_t i = 0; s && i < sizeof registry_fields / sizeof registry_fields[0]; i++)
+        if (strlen(registry_fields[i].name) == len && !memcmp(s, registry_fields[i].name, len))
+            return registry_fields[i].kind;
+    return DECL_FIELD_DECLARED;
+}
+
+/* 1 for the kinds a declaration may not set. */
+static int registry_managed(enum decl_field_kind k)
+{
+    return k == DECL_FIELD_BOOKKEEPING || k == DECL_FIELD_STATE;
+}
+
 static const char *const password_values[] = {
 #define X(e, name) #name,
     DECL_PASSWORDS(X)
@@ -206,7 +226,7 @@ static const struct member declaration_members[] = {
 };
 static const struct spec declaration = {.kind = K_OBJECT,
                                         .members = declaration_members,
-                                        .read_only = registry_fields,
+                                        .read_only = 1,
                                         .rule = rule_other_is_explained};
 
 /* ---- errors and paths ---- */
@@ -371,11 +391,14 @@ int decl_password_parse(const char *s)
     return -1;
 }
 
+enum decl_field_kind decl_field_kind(const char *name)
+{
+    return name ? field_kind(name, strlen(name)) : DECL_FIELD_DECLARED;
+}
+
 int decl_is_registry_field(const char *name)
 {
-    for (const char *const *p = registry_fields; *p; p++)
-        if (strcmp(name, *p) == 0) return 1;
-    return 0;
+    return registry_managed(decl_field_kind(name));
 }
 
 static size_t utf8_chars(const char *s, size_t len)
@@ -687,13 +710,6 @@ static const struct member *find_member(const struct member *m, yyjson_val *key)
     return NULL;
 }
 
-static int in_list(const char *const *names, yyjson_val *key)
-{
-    for (; names && *names; names++)
-        if (yyjson_equals_str(key, *names)) return 1;
-    return 0;
-}
-
 /* additionalProperties; below the top level the message lists what is allowed there. */
 static void unknown_member(const struct spec *sp, int top, struct ctx *c)
 {
@@ -715,7 +731,8 @@ static void check_members(const struct spec *sp, yyjson_val *obj, struct ctx *c)
         const struct member *m = find_member(sp->members, key);
         if (m)
             check_value(m->spec, yyjson_obj_iter_get_val(key), c);
-        else if (in_list(sp->read_only, key))
+        else if (sp->read_only &&
+                 registry_managed(field_kind(yyjson_get_str(key), yyjson_get_len(key))))
             fail(c, "readOnly", "is set by the registry and cannot be submitted");
         else
             unknown_member(sp, mark == 0, c);
@@ -804,6 +821,30 @@ int decl_validate(yyjson_val *root, const char *url_id, struct decl_errors *errs
     walk(root, 0, &c);
     check_value(&declaration, root, &c);
     return errs->n ? REG_EINVALID : 0;
+}
+
+static int diff_skips(enum decl_diff_scope scope, const char *name)
+{
+    enum decl_field_kind k = decl_field_kind(name);
+    if (!strcmp(name, "id") || k == DECL_FIELD_BOOKKEEPING) return 1;
+    return scope == DECL_DIFF_DECLARED && k != DECL_FIELD_DECLARED;
+}
+
+void decl_diff(yyjson_val *old, yyjson_val *cur, enum decl_diff_scope scope, decl_diff_fn fn,
+               void *ctx)
+{
+    if (!old) return;
+    for (int pass = 0; pass < 2; pass++) { /* pass 1: the fields cur no longer has */
+        yyjson_obj_iter it = yyjson_obj_iter_with(pass ? old : cur);
+        yyjson_val *k;
+        while ((k = yyjson_obj_iter_next(&it))) {
+            const char *name = yyjson_get_str(k);
+            yyjson_val *from = yyjson_obj_get(old, name), *to = yyjson_obj_get(cur, name);
+            if (diff_skips(scope, name) || (pass && to) || (from && to && yyjson_equals(from, to)))
+                continue;
+            fn(ctx, name, from, to);
+        }
+    }
 }
 
 int decl_is_account_field(const char *name)

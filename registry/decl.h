@@ -62,12 +62,57 @@ int decl_password_parse(const char *s);
 #define DECL_PW_BAR_(e, name) "|" #name
 #define DECL_PASSWORD_CHOICES (&(DECL_PASSWORDS(DECL_PW_BAR_))[1]) /* the first "|" skipped */
 
-/* 1 if `name` is a field the registry sets itself (version, created, ...). */
+/* The fields of a record that the registry writes, never a declaration: the one list of them.
+ * X(name, kind):
+ *   BOOKKEEPING  the record's owner and bookkeeping, rewritten with every version: a version
+ *                never counts them as a change;
+ *   STATE        what the registry stores or serves as its own verdict on the record;
+ *   VIEW         what a view adds to a record (/v1/products/{id}/versions/{n}: its kind and
+ *                its changes against the version before).
+ * A declaration that sets a BOOKKEEPING or STATE field is refused as registry-managed (rule
+ * "readOnly"); a VIEW field is merely unknown to it. */
+#define DECL_REGISTRY_FIELDS(X)                                                                    \
+    X(version, BOOKKEEPING)                                                                        \
+    X(created, BOOKKEEPING)                                                                        \
+    X(modified, BOOKKEEPING)                                                                       \
+    X(manufacturer, BOOKKEEPING)                                                                   \
+    X(status, STATE)                                                                               \
+    X(qr_url, STATE)                                                                               \
+    X(compliance, STATE)                                                                           \
+    X(support_status, STATE)                                                                       \
+    X(manufacturer_account, STATE)                                                                 \
+    X(state, STATE)                                                                                \
+    X(kind, VIEW)                                                                                  \
+    X(changes, VIEW)
+
+enum decl_field_kind {
+    DECL_FIELD_DECLARED,
+    DECL_FIELD_BOOKKEEPING,
+    DECL_FIELD_STATE,
+    DECL_FIELD_VIEW
+};
+
+/* Which kind of field `name` is (DECL_FIELD_DECLARED for any other name, "id" too). */
+enum decl_field_kind decl_field_kind(const char *name);
+/* 1 if `name` is a field the registry sets itself (a BOOKKEEPING or STATE one). */
 int decl_is_registry_field(const char *name);
 /* 1 if `name` is a field the registry fills in from the manufacturer's account
  * (manufacturer_name): a declaration may carry it, but only with the account's own value, and
  * the stored record always holds the account's. */
 int decl_is_account_field(const char *name);
+
+/* What decl_diff compares: DECL_DIFF_RECORD every field but the ID and the bookkeeping
+ * ones (DECL_FIELD_BOOKKEEPING: every version rewrites them), so the registry's own
+ * changes (a withdrawal's status) count; DECL_DIFF_DECLARED only the fields a declaration
+ * sets (no ID, no DECL_REGISTRY_FIELDS), what the manufacturer changed. */
+enum decl_diff_scope { DECL_DIFF_RECORD, DECL_DIFF_DECLARED };
+/* One field that differs: from (in old) or to (in cur) is NULL where the field is absent. */
+typedef void (*decl_diff_fn)(void *ctx, const char *name, yyjson_val *from, yyjson_val *to);
+/* Call fn for each field in scope that differs from record old to record cur: cur's fields
+ * first, in cur's order (changed or added), then those only old has (removed). Nothing when
+ * old is NULL (a first version changes nothing). Values are compared as JSON (yyjson_equals). */
+void decl_diff(yyjson_val *old, yyjson_val *cur, enum decl_diff_scope scope, decl_diff_fn fn,
+               void *ctx);
 
 /* The rules of a declaration's security_contact (e-mail address or https URL of at least 15
  * characters) and of its https URLs, for values given elsewhere (a manufacturer's account). */

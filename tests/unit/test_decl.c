@@ -4,6 +4,7 @@
  * tests/integration/test_schema.py checks the rest against schema/declaration.schema.json. */
 #include "harness.h"
 
+#include "buf.h"
 #include "date.h"
 #include "decl.h"
 #include "err.h"
@@ -546,6 +547,55 @@ static void password_values(void **state)
     free(bad);
 }
 
+/* decl_diff's findings as "name:from>to;" (a missing side as -). */
+static void note_change(void *ctx, const char *name, yyjson_val *from, yyjson_val *to)
+{
+    char *a = from ? yyjson_val_write(from, 0, NULL) : NULL,
+         *b = to ? yyjson_val_write(to, 0, NULL) : NULL;
+    buf_printf(ctx, "%s:%s>%s;", name, a ? a : "-", b ? b : "-");
+    free(a);
+    free(b);
+}
+
+static const char *diff_of(const char *old, const char *cur, enum decl_diff_scope scope)
+{
+    static struct buf out;
+    buf_reset(&out);
+    yyjson_doc *o = old ? yyjson_read(old, strlen(old), 0) : NULL,
+               *c = yyjson_read(cur, strlen(cur), 0);
+    decl_diff(yyjson_doc_get_root(o), yyjson_doc_get_root(c), scope, note_change, &out);
+    yyjson_doc_free(o);
+    yyjson_doc_free(c);
+    return buf_cstr(&out);
+}
+
+/* The one record diff: the registry's history counts its own changes (status), a dry run shows
+ * only what the declaration changed; bookkeeping never counts. */
+static void record_diff(void **state)
+{
+    (void)state;
+    const char *v1 = "{\"id\":\"a\",\"version\":1,\"status\":\"active\",\"modified\":\"x\","
+                     "\"manufacturer_name\":\"A\",\"product_name\":\"P\",\"gone\":[1]}";
+    const char *v2 = "{\"id\":\"a\",\"version\":2,\"status\":\"withdrawn\",\"modified\":\"y\","
+                     "\"manufacturer_name\":\"B\",\"product_name\":\"P\",\"new\":true,"
+                     "\"kind\":\"updated\",\"qr_url\":\"u\"}";
+    assert_string_equal(diff_of(v1, v2, DECL_DIFF_RECORD),
+                        "status:\"active\">\"withdrawn\";manufacturer_name:\"A\">\"B\";new:->true;"
+                        "kind:->\"updated\";qr_url:->\"u\";gone:[1]>-;");
+    assert_string_equal(diff_of(v1, v2, DECL_DIFF_DECLARED),
+                        "manufacturer_name:\"A\">\"B\";new:->true;gone:[1]>-;");
+    assert_string_equal(diff_of(NULL, v2, DECL_DIFF_RECORD), ""); /* a first version */
+    assert_string_equal(diff_of(v1, v1, DECL_DIFF_RECORD), "");
+    /* One list: the validator refuses exactly the registry-managed fields, not the views'. */
+    assert_int_equal(decl_field_kind("version"), DECL_FIELD_BOOKKEEPING);
+    assert_int_equal(decl_field_kind("state"), DECL_FIELD_STATE);
+    assert_int_equal(decl_field_kind("kind"), DECL_FIELD_VIEW);
+    assert_int_equal(decl_field_kind("product_name"), DECL_FIELD_DECLARED);
+    assert_false(decl_is_registry_field("kind"));
+    expect_only("kind", "\"x\"", "/kind", "additionalProperties");
+    expect_only("state", "{}", "/state", "readOnly");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +618,7 @@ int main(void)
         cmocka_unit_test(text_rule),
         cmocka_unit_test(text_rule_pieces),
         cmocka_unit_test(password_values),
+        cmocka_unit_test(record_diff),
     };
     return cmocka_run_group_tests_name("decl", tests, NULL, NULL);
 }
