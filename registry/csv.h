@@ -1,9 +1,11 @@
 /* csv.h: CSV (RFC 4180) as seclabel writes and reads it: the one cell writer for the server's
  * /products.csv and the CLI's `export --format csv`, and the reader `seclabel import` uses.
  *
- * Formula guard. A spreadsheet runs a cell that starts like a formula (=HYPERLINK(...),
- * +cmd|' /C calc'!A0, @SUM(...), -2+3, or a TAB or line break ahead of one), so the writer puts
- * one apostrophe in front of every cell that, after any leading spaces, starts with
+ * Formula guard (why: CSV injection, https://owasp.org/www-community/attacks/CSV_Injection; a
+ * record's text is the manufacturer's, the file is opened by someone else). A spreadsheet runs a
+ * cell that starts like a formula (=HYPERLINK(...), +cmd|' /C calc'!A0, @SUM(...), -2+3, or a
+ * TAB or line break ahead of one), so the writer puts one apostrophe in front of every cell
+ * that, after any leading spaces, starts with
  *     = + - @ TAB CR LF, their fullwidth forms U+FF1D U+FF0B U+FF0D U+FF20, or '
  * (OWASP's list, the fullwidth forms some spreadsheets also take, and the apostrophe itself so
  * that the guard can always be undone), unless the whole cell is a plain decimal number such as
