@@ -4,8 +4,6 @@
 
 #include "csv.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* s written as one cell, then read back and unguarded. */
 static void round_trip(const char *s, size_t len)
 {
