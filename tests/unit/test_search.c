@@ -21,13 +21,15 @@ struct fx {
 
 static void add_mfr(struct fx *f, const char *slug, const char *name, const char *gs1)
 {
-    char token[AUTH_TOKEN_LEN + 1], why[256];
-    int changed;
+    char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info m = {slug, name, NULL, NULL};
     assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), 0);
-    if (gs1)
+    if (gs1) {
+        char why[256];
+        int changed;
         assert_int_equal(mfr_change(f->st, slug, MFR_PREFIX_ADD, gs1, &changed, why, sizeof why),
                          0);
+    }
 }
 
 static void put(struct fx *f, const char *owner, const char *id, const char *name,
