@@ -10,7 +10,7 @@
  * status, manufacturer) would still validate; they are left out to keep the document to what
  * CTA-2120 defines.
  *
- * Bugs in usctm-schema-1-0-0.json this module works around (see DOMAIN.md section 1):
+ * Bugs in usctm-schema-1-0-0.json this module works around (listed in schema/cta-2120/README.md):
  *   - `sbom_hbom_available` is required but only `sbom_hbom_maintained` is defined: both are
  *     written, with the same object (the record's sbom_hbom_maintained).
  *   - `version_and_model_numbers` is required but not defined: ours (an array of strings).

@@ -149,11 +149,9 @@ def test_slow_request_times_out_with_408(tmp_path):
     try:
         c = socket.create_connection((s.host, s.port), timeout=5)
         c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
-        t0 = time.monotonic()
-        data = c.recv(65536)
+        data = c.recv(65536)  # the socket's 5 s timeout: a generous bound, not a measurement
         assert data.startswith(b"HTTP/1.1 408 ")
         assert c.recv(100) == b""  # closed
-        assert time.monotonic() - t0 < 4
         c.close()
     finally:
         s.stop()
@@ -173,18 +171,19 @@ def test_idle_keep_alive_connection_is_closed(tmp_path):
 
 
 def test_a_busy_keep_alive_connection_outlives_the_idle_timeout(tmp_path):
-    """The idle timeout counts from the last request, not from the first."""
-    s = Server(tmp_path / "data", "--idle-timeout-ms", "300")
+    """The idle timeout counts from the last request, not from the first: a connection that
+    asks every 50 ms is still served after three idle timeouts have passed since it opened,
+    and is closed once it falls silent. The clock only paces the requests; nothing asserts how
+    long anything took (the socket's 5 s timeout bounds the wait for the close)."""
+    s = Server(tmp_path / "data", "--idle-timeout-ms", "500")
     try:
         c = socket.create_connection((s.host, s.port), timeout=5)
-        start = time.time()
-        while time.time() - start < 1.2:  # four idle timeouts
-            time.sleep(0.1)
-            last = time.time()
+        start = time.monotonic()
+        while time.monotonic() - start < 1.5:  # three idle timeouts
+            time.sleep(0.05)
             c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             assert c.recv(65536).startswith(b"HTTP/1.1 200 ")
-        assert c.recv(100) == b""
-        assert 0.25 < time.time() - last < 2.0
+        assert c.recv(100) == b""  # silent now: closed by the idle timer, without a response
         c.close()
     finally:
         s.stop()

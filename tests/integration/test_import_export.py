@@ -138,6 +138,17 @@ def test_import_1000_csv_rows_with_10_bad_ones(server, acme, tmp_path):
     assert rec["access_control"] == {"user_changeable": True}
 
 
+def test_a_spreadsheets_csv_with_a_bom_and_crlf_imports(server, acme, tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte order mark and ends lines with CRLF."""
+    f = tmp_path / "excel.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + csv_rows(3, set()).replace("\n", "\r\n").encode())
+    r = cli("import", f, server=server, token=acme)
+    assert r.returncode == 0 and "3 created" in r.stdout, r.stderr
+    rec = server.get("/v1/products/acme-item-00002").json()
+    assert rec["product_name"] == 'Item 2, the "best"' and rec["access_control"] == {
+        "user_changeable": True}
+
+
 def test_csv_export_imports_back_identically(server, acme, tmp_path):
     from conftest import EXAMPLES
     r = cli("import", EXAMPLES / "catalogue.csv", server=server, token=acme)

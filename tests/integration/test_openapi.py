@@ -3,9 +3,9 @@
 route table, it and the docs name every error code of registry/err.h with its status, and real
 responses of a running seclabeld validate against the response schemas it declares.
 
-The document refers to schema/declaration.schema.json (maintained separately) with relative
-$refs. Where that file is missing or does not resolve, the checks that need it are skipped
-(document validity with the file) or run with a permissive stand-in for it (everything else)."""
+The document refers to schema/declaration.schema.json with relative $refs. Every one of them
+must resolve: a missing file or a broken $ref fails the checks that use the schemas, it never
+turns them into a skip or a permissive stand-in."""
 import copy
 import json
 import pathlib
@@ -64,17 +64,6 @@ def declaration_refs(node, found=None):
     return found
 
 
-def stand_in_declaration():
-    """A permissive stand-in for the declaration schema: every pointer the document uses exists
-    and accepts anything."""
-    props = {}
-    for ref in declaration_refs(DOC):
-        m = re.fullmatch(re.escape(DECL_REF) + r"#/properties/([^/]+)", ref)
-        if m:
-            props[m.group(1)] = {}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "properties": props}
-
-
 def registry_for(decl):
     return Registry().with_resources([
         (OPENAPI.as_uri(), DRAFT202012.create_resource(DOC)),
@@ -94,18 +83,36 @@ def validator(registry, fragment):
         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
+def checked_registry(decl):
+    """The schemas, with every $ref into the declaration schema resolved, or an AssertionError
+    naming the first that does not resolve."""
+    assert decl is not None, "cannot resolve the declaration $refs: " + declaration_schema()[1]
+    reg = registry_for(decl)
+    for ref in sorted(declaration_refs(DOC)):
+        try:
+            reg.resolver(OPENAPI.as_uri()).lookup(ref)
+        except referencing.exceptions.Unresolvable as e:
+            raise AssertionError("%s does not resolve in %s: %s"
+                                 % (ref, DECLARATION.relative_to(ROOT), e)) from e
+    return reg
+
+
 @pytest.fixture(scope="module")
 def registry():
+    return checked_registry(declaration_schema()[0])
+
+
+def test_a_broken_declaration_ref_fails():
+    """The check itself: a declaration schema without a property the document points at."""
     decl, _ = declaration_schema()
-    try:
-        if decl is not None:
-            reg = registry_for(decl)
-            for ref in declaration_refs(DOC):  # every pointer must resolve
-                reg.resolver(OPENAPI.as_uri()).lookup(ref)
-            return reg
-    except referencing.exceptions.Unresolvable:
-        pass
-    return registry_for(stand_in_declaration())
+    broken = copy.deepcopy(decl)
+    refs = sorted(declaration_refs(DOC))
+    name = next(re.fullmatch(re.escape(DECL_REF) + r"#/properties/([^/]+)", r).group(1)
+                for r in refs if "#/properties/" in r)
+    del broken["properties"][name]
+    with pytest.raises(AssertionError, match="#/properties/" + name):
+        checked_registry(broken)
+    checked_registry(decl)
 
 
 # --- (a) the document is valid OpenAPI 3.1 ----------------------------------------------------

@@ -1,5 +1,6 @@
-/* harness.h: helpers shared by the cmocka unit tests: fresh temporary LMDB directories and
- * a declaration fixture. Each test file includes it once. */
+/* harness.h: helpers shared by the cmocka unit tests: cmocka and the C headers it needs,
+ * fresh temporary LMDB directories and a declaration fixture. Every test file includes it
+ * first and runs its tests with cmocka_run_group_tests_name("<module>", ...). */
 #ifndef SECLABEL_TEST_HARNESS_H
 #define SECLABEL_TEST_HARNESS_H
 
@@ -12,6 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <yyjson.h>
+
+/* The number of elements of array a. */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Make a new empty directory under $TMPDIR (or /tmp); the caller removes it with rm_tree. */
 static inline char *temp_dir(void)

@@ -184,5 +184,5 @@ int main(void)
         cmocka_unit_test(every_broken_promise_is_named),
         cmocka_unit_test(every_state_has_words_in_every_language),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests_name("assess", tests, setup, NULL);
 }

@@ -1,10 +1,9 @@
 /* test_csv.c: the shared CSV cell writer and reader (csv.h): formulas never reach a
- * spreadsheet, and whatever is written reads back exactly, the guard undone. */
+ * spreadsheet, whatever is written reads back exactly, the guard undone, and the reader takes
+ * quotes, CRLF, line breaks inside cells, a BOM and malformed text as csv.h says. */
 #include "harness.h"
 
 #include "csv.h"
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* s written as one cell, then read back and unguarded. */
 static void round_trip(const char *s, size_t len)
@@ -154,12 +153,67 @@ static void records_and_line_numbers(void **state)
     csv_record_free(&rec);
 }
 
+/* Every record of text[0..len) as "[cell|cell]", one after the other, and the line count. */
+static const char *records(const char *text, size_t len, long *lines)
+{
+    static struct buf out;
+    struct csv_record rec = {0};
+    const char *p = text, *end = text + len;
+    buf_reset(&out);
+    *lines = 0;
+    while (csv_read(&p, end, &rec, lines)) {
+        buf_putc(&out, '[');
+        for (int i = 0; i < rec.n; i++) {
+            if (i) buf_putc(&out, '|');
+            buf_append(&out, rec.cell[i].data, rec.cell[i].len);
+        }
+        buf_putc(&out, ']');
+        assert_true(p <= end);
+    }
+    assert_ptr_equal(p, end);
+    csv_record_free(&rec);
+    return buf_cstr(&out);
+}
+
+#define RECORDS(text, lines) records(text, sizeof text - 1, lines)
+
+static void the_reader(void **state)
+{
+    (void)state;
+    long lines;
+    /* Quotes: "" inside them is one ", separators and line breaks inside them are text. */
+    assert_string_equal(RECORDS("\"a,b\",\"say \"\"hi\"\"\",\"\"\n", &lines), "[a,b|say \"hi\"|]");
+    assert_int_equal(lines, 1);
+    /* CRLF or LF end a record; a CR outside quotes is dropped, inside quotes it is kept. */
+    assert_string_equal(RECORDS("a,b\r\nc,d\ne\r\n", &lines), "[a|b][c|d][e]");
+    assert_int_equal(lines, 3);
+    assert_string_equal(RECORDS("a\rb,\"x\r\ny\"\r\n", &lines), "[ab|x\r\ny]");
+    assert_int_equal(lines, 2);
+    /* The last record needs no line break; empty cells count, at either end. */
+    assert_string_equal(RECORDS(",a,,", &lines), "[|a||]");
+    assert_int_equal(lines, 1);
+    assert_string_equal(RECORDS("", &lines), "");
+    assert_int_equal(lines, 0);
+    /* A byte order mark is the first cell's text: the reader keeps every byte, and the one
+     * caller that reads spreadsheets' files (cli/csvdecl.c) skips it before the header. */
+    assert_string_equal(RECORDS("\xef\xbb\xbfid,name\n", &lines), "[\xef\xbb\xbfid|name]");
+    /* Bad input is read as text, never past the end: a quote inside an unquoted cell, text after
+     * a closing quote, a quote left open at the end, a NUL. */
+    assert_string_equal(RECORDS("a\"b,\"c\"d,\"e", &lines), "[a\"b|cd|e]");
+    assert_string_equal(RECORDS("\"open\n,still\"\"", &lines), "[open\n,still\"]");
+    assert_int_equal(lines, 2);
+    static const char nul[] = {'a', '\0', 'b', ',', 'c'};
+    assert_int_equal(records(nul, sizeof nul, &lines)[2], '\0');
+    assert_memory_equal(records(nul, sizeof nul, &lines), "[a\0b|c]", 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formulas_are_guarded),
         cmocka_unit_test(every_value_reads_back_exactly),
         cmocka_unit_test(records_and_line_numbers),
+        cmocka_unit_test(the_reader),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }

@@ -1,9 +1,8 @@
 /* test_cta.c: CTA-2120 export: a complete record becomes a document with every field the schema
  * requires, in a fixed order, without our own fields; an incomplete one is refused with the
- * exact list of what it lacks and nothing written.
- *
- * With CTA_EXPORT_OUT set, the complete record's document is also written to that file, so it
- * can be checked against usctm-schema-1-0-0.json by a real JSON Schema validator. */
+ * exact list of what it lacks and nothing written. That the document validates against
+ * schema/cta-2120/usctm-schema-1-0-0.json is checked by a JSON Schema validator in
+ * tests/integration/test_cta2120.py. */
 #include "harness.h"
 
 #include "buf.h"
@@ -115,8 +114,6 @@ static const char *const full_order[] = {
 };
 #define N_REQUIRED 21 /* the first 21 of full_order: usctm-schema-1-0-0.json's `required` */
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Export record JSON `rec`; the result is appended to out. */
 static int export(const char *rec, const char *qr_url, struct buf *out, struct cta_missing *m)
 {
@@ -143,16 +140,6 @@ static void expect_missing(const char *rec, const char *qr_url, const char *cons
     buf_free(&out);
 }
 
-static void write_export_file(const char *json, size_t len)
-{
-    const char *path = getenv("CTA_EXPORT_OUT");
-    if (!path || !*path) return;
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(json, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void complete_record_exports(void **state)
 {
     (void)state;
@@ -164,7 +151,6 @@ static void complete_record_exports(void **state)
     assert_memory_equal(out.data, "prefix:", 7);
     const char *json = out.data + 7;
     size_t len = out.len - 7;
-    write_export_file(json, len);
 
     yyjson_doc *doc = yyjson_read(json, len, 0);
     assert_non_null(doc);

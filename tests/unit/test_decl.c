@@ -9,8 +9,6 @@
 #include "decl.h"
 #include "err.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* A declaration with every field, all valid. */
 #define LINK "{\"text\":\"How to\",\"url\":\"https://acme.example/how-to\"}"
 #define DECL_FULL                                                                                  \

@@ -90,5 +90,5 @@ int main(void)
         cmocka_unit_test(placeholders_are_filled_and_text_escaped),
         cmocka_unit_test(language_choice),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests_name("i18n", tests, setup, NULL);
 }

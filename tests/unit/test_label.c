@@ -2,22 +2,16 @@
  * whole (PNG, SVG, PDF, ZPL), byte-for-byte repeatable, at the size the label was ordered at,
  * with a crisp QR code of exactly the URL and every promise in words; labels that cannot be
  * printed are refused with a size that does work; sheets put many labels on A4 pages. */
+#include "harness.h"
+
 #include "buf.h"
 #include "err.h"
 #include "label.h"
 #include "qr.h"
 
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <cairo.h>
-#include <cmocka.h>
 
 #define URL "http://127.0.0.1:8080/p/acme-cam-2"
 #define LONG_NAME "Acme SmartHome Indoor Security Camera Pro 2 with Night Vision"
@@ -34,7 +28,7 @@ static const struct label_info cam = {
 };
 
 static const enum label_format formats[] = {LABEL_PNG, LABEL_SVG, LABEL_PDF, LABEL_ZPL};
-#define NFORMATS (sizeof formats / sizeof formats[0])
+#define NFORMATS COUNT(formats)
 
 static uint32_t be32(const char *p)
 {
@@ -516,7 +510,7 @@ static void test_refusals_name_a_size_that_fits(void **state)
         {LABEL_PNG, LABEL_COMPACT, 18, 30, 300, "below the QR code"},
     };
     struct buf b = BUF_INIT;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t i = 0; i < COUNT(cases); i++) {
         struct label_opts o = opts(cases[i].f, cases[i].l, cases[i].w, cases[i].h, cases[i].dpi);
         char why[256] = "";
         assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
@@ -864,5 +858,5 @@ int main(void)
         cmocka_unit_test(test_qr_encode_width),
         cmocka_unit_test(test_qr_encode_failures),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name("label", tests, NULL, NULL);
 }

@@ -48,11 +48,12 @@ static void test_kept_answers_come_back_until_stale(void **state)
     assert_memory_equal(b + e->resp.id_off, "0123456789abcdef", 16);
     assert_memory_equal(b + e->resp.bytes.len - 10, "xxxxxxxxxx", 10);
     /* Another language is another key; a write to product a makes its answer stale and leaves
-     * b's (unless they share a scope); so does midnight. */
+     * b's (a and b lie in different scopes); so does midnight. */
+    assert_int_not_equal(rcache_scope("a"), rcache_scope("b"));
     assert_null(rcache_get(&c, "/v1/products/a\0de", 17, 100));
     rcache_invalidate(&c, rcache_scope("a"));
     assert_null(rcache_get(&c, "/v1/products/a\0", 15, 100));
-    if (rcache_scope("a") != rcache_scope("b")) assert_non_null(rcache_get(&c, "/p/b\0", 5, 100));
+    assert_non_null(rcache_get(&c, "/p/b\0", 5, 100));
     put(&c, "/v1/products/a\0", "a", 100, 10, 'y');
     assert_non_null(rcache_get(&c, "/v1/products/a\0", 15, 100));
     assert_null(rcache_get(&c, "/v1/products/a\0", 15, 101));
@@ -77,6 +78,33 @@ static void test_the_byte_budget_holds(void **state)
     assert_non_null(rcache_get(&c, key, strlen(key) + 1, 100)); /* the newest stays */
     put(&c, "/too-big", "x", 100, RCACHE_MAX_RESPONSE + 1, 'q');
     assert_null(rcache_get(&c, "/too-big", 9, 100));
+    rcache_free(&c);
+}
+
+/* A product whose ID shares a's scope: the first of "a-0", "a-1", ... that does. */
+static void scope_sharer(char *id, size_t size)
+{
+    for (int i = 0;; i++) {
+        snprintf(id, size, "a-%d", i);
+        if (rcache_scope(id) == rcache_scope("a")) return;
+    }
+}
+
+/* Scopes are coarse: a write to a makes stale the answers of the products sharing its scope,
+ * and only theirs. */
+static void test_a_write_stales_its_whole_scope(void **state)
+{
+    (void)state;
+    struct rcache c;
+    char other[32];
+    scope_sharer(other, sizeof other);
+    rcache_init(&c, NULL);
+    put(&c, "/p/sharer", other, 100, 10, 's');
+    put(&c, "/p/b", "b", 100, 10, 'b');
+    assert_non_null(rcache_get(&c, "/p/sharer", 10, 100));
+    rcache_invalidate(&c, rcache_scope("a"));
+    assert_null(rcache_get(&c, "/p/sharer", 10, 100));
+    assert_non_null(rcache_get(&c, "/p/b", 5, 100));
     rcache_free(&c);
 }
 
@@ -128,9 +156,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kept_answers_come_back_until_stale),
+        cmocka_unit_test(test_a_write_stales_its_whole_scope),
         cmocka_unit_test(test_the_byte_budget_holds),
         cmocka_unit_test(test_an_answer_read_before_a_write_is_not_kept),
         cmocka_unit_test(test_invalidate_all),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name("rcache", tests, NULL, NULL);
 }

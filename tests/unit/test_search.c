@@ -1,0 +1,279 @@
+/* test_search.c: search_run over a small temporary store: the text query (any of the named
+ * fields, any case, a GTIN in any length), the manufacturer, GTIN, status, support and
+ * compliance filters, and paging: a cursor continues after the last ID of a page, a budget cuts
+ * a walk short and says where to go on, and pages joined are the whole list once, in ID order.
+ * Also the link search_query_string writes to repeat a search. */
+#include "harness.h"
+
+#include "assess.h"
+#include "auth.h"
+#include "date.h"
+#include "err.h"
+#include "mfr.h"
+#include "product.h"
+#include "search.h"
+#include "store.h"
+
+struct fx {
+    char *dir;
+    struct store *st;
+};
+
+static void add_mfr(struct fx *f, const char *slug, const char *name, const char *gs1)
+{
+    char token[AUTH_TOKEN_LEN + 1];
+    struct mfr_info m = {slug, name, NULL, NULL};
+    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), 0);
+    if (gs1) {
+        char why[256];
+        int changed;
+        assert_int_equal(mfr_change(f->st, slug, MFR_PREFIX_ADD, gs1, &changed, why, sizeof why),
+                         0);
+    }
+}
+
+static void put(struct fx *f, const char *owner, const char *id, const char *name,
+                const char *until, const char *extra)
+{
+    char json[512];
+    struct decl_errors errs;
+    struct product_result res;
+    snprintf(json, sizeof json,
+             "{\"product_name\":\"%s\",\"product_model\":\"M-%s\",\"support_date\":\"%s\","
+             "\"security_contact\":\"security@example.com\",\"default_password\":\"%s\"%s}",
+             name, id, until, strstr(id, "-weak") ? "universal" : "unique_per_device", extra);
+    assert_int_equal(product_put(f->st, owner, id, json, strlen(json), PRODUCT_NO_PRECONDITION,
+                                 &errs, NULL, &res),
+                     0);
+}
+
+/* Today is 2030-01-01: 2035 is far, 2030-03-01 ends soon, 2029 has ended. */
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct buf rec = BUF_INIT;
+    struct product_result res;
+    f->dir = temp_dir();
+    assert_int_equal(auth_init(), 0);
+    assert_int_equal(store_open(f->dir, &f->st), 0);
+    add_mfr(f, "acme", "Acme Devices Ltd", "5012345");
+    add_mfr(f, "bright", "Brightbulb Inc", NULL);
+    put(f, "acme", "acme-cam", "Indoor Camera", "2035-01-01", ",\"gtin\":\"5012345678900\"");
+    put(f, "acme", "acme-hub", "Smart Hub", "2030-03-01", "");
+    put(f, "acme", "acme-old", "Old Camera", "2029-01-01", "");
+    put(f, "acme", "acme-gone", "Gone Plug", "2035-01-01", "");
+    put(f, "acme", "acme-weak", "Weak Plug", "2035-01-01", "");
+    put(f, "bright", "bright-bulb", "Bulb", "2035-01-01", "");
+    assert_int_equal(
+        product_withdraw(f->st, "acme", "acme-gone", PRODUCT_NO_PRECONDITION, &rec, &res), 0);
+    buf_free(&rec);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    rm_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Every filter off: all statuses, no limit to speak of. */
+static struct search_query any(void)
+{
+    struct search_query sq = {
+        .status = SEARCH_ANY,
+        .support = -1,
+        .compliant = -1,
+        .limit = SEARCH_MAX_LIMIT,
+        .budget = SEARCH_BUDGET,
+        .today = date_days_from_civil(2030, 1, 1),
+    };
+    return sq;
+}
+
+static int add_id(void *ctx, yyjson_val *rec, const char *json, size_t len)
+{
+    struct buf *ids = ctx;
+    (void)json;
+    (void)len;
+    if (ids->len) buf_putc(ids, ' ');
+    buf_puts(ids, yyjson_get_str(yyjson_obj_get(rec, "id")));
+    return 0;
+}
+
+/* The IDs sq finds, space-separated; the cursor for the next page in next (may be NULL). */
+static const char *run(struct fx *f, const struct search_query *sq, char *next)
+{
+    static struct buf ids;
+    struct search_result res;
+    struct store_txn *txn;
+    buf_reset(&ids);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(search_run(txn, sq, add_id, &ids, &res), 0);
+    store_txn_abort(txn);
+    size_t found = 0;
+    for (size_t i = 0; i < ids.len; i++)
+        found += ids.data[i] == ' ';
+    assert_int_equal(res.found, ids.len ? found + 1 : 0);
+    if (next) strcpy(next, res.next);
+    return buf_cstr(&ids);
+}
+
+static void the_text_query(void **state)
+{
+    struct fx *f = *state;
+    struct search_query sq = any();
+    assert_string_equal(run(f, &sq, NULL),
+                        "acme-cam acme-gone acme-hub acme-old acme-weak bright-bulb");
+    sq.q = "CAMERA"; /* product_name, any case */
+    assert_string_equal(run(f, &sq, NULL), "acme-cam acme-old");
+    sq.q = "m-acme-h"; /* product_model */
+    assert_string_equal(run(f, &sq, NULL), "acme-hub");
+    sq.q = "brightbulb"; /* manufacturer_name */
+    assert_string_equal(run(f, &sq, NULL), "bright-bulb");
+    sq.q = "5012345678900"; /* a GTIN-13 finds the GTIN-14 it stands for */
+    assert_string_equal(run(f, &sq, NULL), "acme-cam");
+    sq.q = "05012345678900";
+    assert_string_equal(run(f, &sq, NULL), "acme-cam");
+    sq.q = "2345678"; /* part of the stored GTIN */
+    assert_string_equal(run(f, &sq, NULL), "acme-cam");
+    sq.q = "nothing like it";
+    assert_string_equal(run(f, &sq, NULL), "");
+    sq.q = ""; /* an empty query is no filter */
+    assert_string_equal(run(f, &sq, NULL),
+                        "acme-cam acme-gone acme-hub acme-old acme-weak bright-bulb");
+}
+
+static void the_filters(void **state)
+{
+    struct fx *f = *state;
+    struct search_query sq = any();
+    sq.manufacturer = "bright";
+    assert_string_equal(run(f, &sq, NULL), "bright-bulb");
+    sq.manufacturer = "acme";
+    sq.q = "plug";
+    assert_string_equal(run(f, &sq, NULL), "acme-gone acme-weak");
+    sq.status = SEARCH_ACTIVE;
+    assert_string_equal(run(f, &sq, NULL), "acme-weak");
+    sq.status = SEARCH_WITHDRAWN;
+    assert_string_equal(run(f, &sq, NULL), "acme-gone");
+    sq.manufacturer = "nobody";
+    sq.q = NULL;
+    sq.status = SEARCH_ANY;
+    assert_string_equal(run(f, &sq, NULL), "");
+
+    sq = any();
+    sq.gtin = "05012345678900";
+    assert_string_equal(run(f, &sq, NULL), "acme-cam");
+    sq.manufacturer = "bright"; /* the other filters still apply */
+    assert_string_equal(run(f, &sq, NULL), "");
+    sq.manufacturer = NULL;
+    sq.cursor = "acme-cam"; /* and the cursor: nothing after it holds the GTIN */
+    assert_string_equal(run(f, &sq, NULL), "");
+    sq.cursor = NULL;
+    sq.gtin = "04006381333931";
+    assert_string_equal(run(f, &sq, NULL), "");
+
+    sq = any();
+    sq.support = ASSESS_ENDING_SOON;
+    assert_string_equal(run(f, &sq, NULL), "acme-hub");
+    sq.support = ASSESS_ENDED;
+    assert_string_equal(run(f, &sq, NULL), "acme-old");
+    sq.support = ASSESS_WITHDRAWN;
+    assert_string_equal(run(f, &sq, NULL), "acme-gone");
+    sq.support = ASSESS_ACTIVE;
+    assert_string_equal(run(f, &sq, NULL), "acme-cam acme-weak bright-bulb");
+    sq.today = date_days_from_civil(2036, 1, 1); /* the day counts */
+    assert_string_equal(run(f, &sq, NULL), "");
+    sq = any();
+    sq.compliant = 0; /* a broken promise or withdrawn; an ended period kept its promises */
+    assert_string_equal(run(f, &sq, NULL), "acme-gone acme-weak");
+    sq.compliant = 1;
+    assert_string_equal(run(f, &sq, NULL), "acme-cam acme-hub acme-old bright-bulb");
+}
+
+/* Pages of `limit` (or a budget of `budget` records) joined: the IDs, "|" between pages. */
+static const char *pages(struct fx *f, struct search_query sq)
+{
+    static char all[512];
+    char next[DECL_ID_MAX + 1] = "", cursor[DECL_ID_MAX + 1];
+    all[0] = '\0';
+    for (int page = 0; page < 20; page++) {
+        const char *ids = run(f, &sq, next);
+        size_t at = strlen(all);
+        snprintf(all + at, sizeof all - at, "%s%s", page ? "|" : "", ids);
+        if (!next[0]) return all;
+        strcpy(cursor, next);
+        sq.cursor = cursor;
+    }
+    fail_msg("paging does not end: %s", all);
+    return NULL;
+}
+
+static void paging(void **state)
+{
+    struct fx *f = *state;
+    struct search_query sq = any();
+    sq.limit = 2;
+    assert_string_equal(pages(f, sq), "acme-cam acme-gone|acme-hub acme-old|acme-weak bright-bulb");
+    sq.limit = 3;
+    assert_string_equal(pages(f, sq), "acme-cam acme-gone acme-hub|acme-old acme-weak bright-bulb");
+    sq.cursor = "acme-hub"; /* after it, not from it */
+    assert_string_equal(pages(f, sq), "acme-old acme-weak bright-bulb");
+    sq.cursor = "acme-h"; /* any string: the IDs after it */
+    assert_string_equal(pages(f, sq), "acme-hub acme-old acme-weak|bright-bulb");
+    /* One manufacturer's products page through its owners index the same way. */
+    sq = any();
+    sq.manufacturer = "acme";
+    sq.limit = 2;
+    assert_string_equal(pages(f, sq), "acme-cam acme-gone|acme-hub acme-old|acme-weak");
+    /* A budget of two records a call: pages of what matched among them, some empty; the walk
+     * that reaches the end says so. */
+    sq = any();
+    sq.q = "plug";
+    sq.budget = 2;
+    assert_string_equal(pages(f, sq), "acme-gone||acme-weak");
+    char next[DECL_ID_MAX + 1];
+    assert_string_equal(run(f, &sq, next), "acme-gone");
+    assert_string_equal(next, "acme-gone");
+}
+
+static void a_link_repeats_the_search(void **state)
+{
+    (void)state;
+    struct search_query sq = any();
+    struct buf out = BUF_INIT;
+    search_query_string(&sq, 1, &out);
+    assert_string_equal(buf_cstr(&out), "&status=any&limit=100");
+    buf_reset(&out);
+    sq.q = "Café & co/x~";
+    sq.manufacturer = "acme";
+    sq.gtin = "05012345678900";
+    sq.support = ASSESS_ENDING_SOON;
+    sq.compliant = 0;
+    sq.limit = SEARCH_DEFAULT_LIMIT;
+    sq.status = SEARCH_ACTIVE;
+    sq.cursor = "acme-cam"; /* never repeated */
+    search_query_string(&sq, 1, &out);
+    assert_string_equal(buf_cstr(&out), "&q=Caf%C3%A9%20%26%20co%2Fx~&status=active"
+                                        "&gtin=05012345678900&support=ending_soon"
+                                        "&compliant=false&manufacturer=acme");
+    buf_reset(&out);
+    search_query_string(&sq, 0, &out);
+    assert_null(strstr(buf_cstr(&out), "manufacturer"));
+    buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(the_text_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(paging, setup, teardown),
+        cmocka_unit_test(a_link_repeats_the_search),
+    };
+    return cmocka_run_group_tests_name("search", tests, NULL, NULL);
+}
