@@ -238,13 +238,9 @@ static int manufacturer_show(int argc, char **argv, const char *list)
         return CLI_FAILED;
     }
     if (list) { /* one prefix per line */
-        size_t i, max;
-        yyjson_val *p;
-        yyjson_val *which = !strcmp(list, "gs1") ? m.gs1_prefixes : m.id_prefixes;
-        yyjson_arr_foreach(which, i, max, p)
-        {
-            printf("%s\n", yyjson_get_str(p));
-        }
+        const struct mfr_list *which = !strcmp(list, "gs1") ? &m.gs1_prefixes : &m.id_prefixes;
+        for (size_t i = 0; i < which->n; i++)
+            printf("%s\n", which->v[i]);
     } else {
         yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
         yyjson_mut_val *o = yyjson_mut_obj(doc);
@@ -255,7 +251,7 @@ static int manufacturer_show(int argc, char **argv, const char *list)
         free(s);
         yyjson_mut_doc_free(doc);
     }
-    mfr_release(&m);
+    mfr_free(&m);
     return CLI_OK;
 }
 
@@ -324,7 +320,7 @@ static int token_cmd(const char *verb, int argc, char **argv)
         return cli_usage_error("admin token: expected issue, list or revoke");
     if (open_store(data, !list, &st, &txn)) return CLI_FAILED;
     int rc = list                     ? auth_token_list(txn, arg, print_token, NULL)
-             : !strcmp(verb, "issue") ? auth_token_issue_for(txn, arg, token)
+             : !strcmp(verb, "issue") ? mfr_token_issue(txn, arg, token)
                                       : auth_token_revoke(txn, arg);
     if (rc || list)
         store_txn_abort(txn);

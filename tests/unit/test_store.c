@@ -516,7 +516,7 @@ static int put_bigs(struct store *st, unsigned first, unsigned n)
         yyjson_doc_free(doc);
         free(d);
     }
-    mfr_release(&m);
+    mfr_free(&m);
     if (rc) {
         store_txn_abort(txn);
         return rc;
