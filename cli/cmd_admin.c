@@ -13,6 +13,7 @@
 #include "err.h"
 #include "mfr.h"
 #include "store.h"
+#include "why.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,12 +125,13 @@ static int manufacturer_add(int argc, char **argv)
     struct store *st;
     int fresh, made_dir;
     if (open_or_start(data, &st, &fresh, &made_dir)) return CLI_FAILED;
-    char token[AUTH_TOKEN_LEN + 1], why[256] = "";
-    int rc = mfr_add(st, &m, token, why, sizeof why);
+    char token[AUTH_TOKEN_LEN + 1];
+    struct reg_why why = {""};
+    int rc = mfr_add(st, &m, token, &why);
     store_close(st);
     if (rc) {
         if (fresh) unstart(data, made_dir);
-        return add_failed(rc, m.slug, why);
+        return add_failed(rc, m.slug, why.text);
     }
     if (fresh) printf("Started a new registry database in %s.\n", data);
     printf("Created manufacturer '%s' (%s). Its API token, shown only this once:\n%s\n", m.slug,
@@ -191,17 +193,17 @@ static int manufacturer_change(const struct change_cmd *cc, int argc, char **arg
     struct store *st;
     int rc, changed = 0;
     if (open_existing(data, 1, &st)) return CLI_FAILED;
-    char why[512] = "";
-    rc = mfr_change(st, slug, cc->what, arg, &changed, why, sizeof why);
+    struct reg_why why = {""};
+    rc = mfr_change(st, slug, cc->what, arg, &changed, &why);
     store_close(st);
     if (rc == REG_ENOTFOUND) {
         fprintf(stderr, "seclabel: no manufacturer '%s'\n", slug);
         return CLI_FAILED;
     }
-    if (rc == REG_EINVALID) return cli_usage_error("manufacturer %s: %s", cc->words, why);
+    if (rc == REG_EINVALID) return cli_usage_error("manufacturer %s: %s", cc->words, why.text);
     if (rc) {
         fprintf(stderr, "seclabel: manufacturer %s %s: %s\n", cc->words, slug,
-                rc == REG_EOVERLAP ? why : reg_strerror(rc));
+                rc == REG_EOVERLAP ? why.text : reg_strerror(rc));
         return CLI_FAILED;
     }
     printf(cc->done, slug, arg ? arg : "");

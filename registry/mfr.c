@@ -6,9 +6,9 @@
 #include "decl.h"
 #include "err.h"
 #include "store.h"
+#include "why.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,17 +224,16 @@ struct overlap {
     const char *self;  /* the maker being changed (its own entries never clash) */
     const char *value; /* the namespace or prefix asked for */
     int gs1;           /* 1: GS1 prefixes, 0: ID namespaces */
-    char *why;
-    size_t whylen;
+    struct reg_why *why;
 };
 
 static int clash(struct overlap *o, const char *slug, const char *theirs, size_t len)
 {
     if (!overlaps(o->value, strlen(o->value), theirs, len)) return 0;
-    snprintf(o->why, o->whylen,
-             o->gs1 ? "GS1 Company Prefix %s overlaps prefix %.*s of manufacturer '%s'."
-                    : "the product-ID namespace '%s' overlaps '%.*s' of manufacturer '%s'.",
-             o->value, (int)len, theirs, slug);
+    reg_why_set(o->why, 0,
+                o->gs1 ? "GS1 Company Prefix %s overlaps prefix %.*s of manufacturer '%s'."
+                       : "the product-ID namespace '%s' overlaps '%.*s' of manufacturer '%s'.",
+                o->value, (int)len, theirs, slug);
     return 1;
 }
 
@@ -259,25 +258,14 @@ static int check_overlap(void *ctx, const char *slug, const struct mfr *m)
 /* REG_EOVERLAP (why says with whom) if value overlaps another maker's namespaces (gs1 = 0) or
  * GS1 prefixes (gs1 = 1). */
 static int no_overlap(struct store_txn *txn, const char *self, const char *value, int gs1,
-                      char *why, size_t whylen)
+                      struct reg_why *why)
 {
-    struct overlap o = {0, self, value, gs1, why, whylen};
+    struct overlap o = {0, self, value, gs1, why};
     int rc = mfr_each(txn, check_overlap, &o);
     return rc ? rc : o.hit ? REG_EOVERLAP : 0;
 }
 
 /* ---- creating and changing ---- */
-
-static int invalid(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int invalid(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return REG_EINVALID;
-}
 
 /* 1..max characters of one-line text under the declarations' text rule (decl.h). */
 static int text_ok(const char *s, size_t max)
@@ -290,20 +278,21 @@ static int text_ok(const char *s, size_t max)
     return chars <= max;
 }
 
-static int check_info(const struct mfr_info *m, char *why, size_t whylen)
+static int check_info(const struct mfr_info *m, struct reg_why *why)
 {
     if (!text_ok(m->name, MFR_NAME_MAX))
-        return invalid(why, whylen,
-                       "the name must be 1-%d characters of one-line text (no control, invisible "
-                       "or bidirectional-control characters)",
-                       MFR_NAME_MAX);
+        return reg_why_set(
+            why, REG_EINVALID,
+            "the name must be 1-%d characters of one-line text (no control, invisible "
+            "or bidirectional-control characters)",
+            MFR_NAME_MAX);
     if (m->contact && !decl_contact_valid(m->contact, strlen(m->contact)))
-        return invalid(why, whylen,
-                       "the contact must be an e-mail address or an https:// URL, as a "
-                       "declaration's security_contact");
+        return reg_why_set(why, REG_EINVALID,
+                           "the contact must be an e-mail address or an https:// URL, as a "
+                           "declaration's security_contact");
     if (m->website && !decl_https_url_valid(m->website, strlen(m->website)))
-        return invalid(why, whylen,
-                       "the website must be an https:// URL of at least 15 characters");
+        return reg_why_set(why, REG_EINVALID,
+                           "the website must be an https:// URL of at least 15 characters");
     return 0;
 }
 
@@ -382,11 +371,11 @@ static int commit_or_abort(struct store_txn *txn, int rc)
 }
 
 int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
-            char *why, size_t whylen)
+            struct reg_why *why)
 {
     char now[21], ns[AUTH_SLUG_MAX + 2];
     if (!m->slug || !decl_slug_valid(m->slug, strlen(m->slug))) return REG_EBADSLUG;
-    int rc = check_info(m, why, whylen);
+    int rc = check_info(m, why);
     if (rc) return rc;
     struct store_txn *txn;
     if ((rc = store_txn_begin(st, 1, &txn))) return rc;
@@ -395,7 +384,7 @@ int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKE
     struct store_val v;
     rc = store_get(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), &v);
     if (rc == 0) rc = REG_EEXIST;
-    if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why, whylen);
+    if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why);
     yyjson_mut_doc *doc = rc ? NULL : new_record(m, now);
     if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE);
     yyjson_mut_doc_free(doc);
@@ -450,27 +439,26 @@ struct change {
     yyjson_mut_val *root;
     const char *arg, *now;
     int changed;
-    char *why;
-    size_t whylen;
+    struct reg_why *why;
 };
 
 static int check_gs1_prefix(struct change *c)
 {
     size_t n = strlen(c->arg);
     if (n < MFR_PREFIX_MIN || n > MFR_PREFIX_MAX || !digits_only(c->arg))
-        return invalid(c->why, c->whylen,
-                       "a GS1 Company Prefix is %d-%d digits, as in the GTIN-13 (for a UPC "
-                       "company prefix, put a 0 before it)",
-                       MFR_PREFIX_MIN, MFR_PREFIX_MAX);
+        return reg_why_set(c->why, REG_EINVALID,
+                           "a GS1 Company Prefix is %d-%d digits, as in the GTIN-13 (for a UPC "
+                           "company prefix, put a 0 before it)",
+                           MFR_PREFIX_MIN, MFR_PREFIX_MAX);
     /* GS1 General Specifications 1.4.2: these ranges are never allocated to companies. */
     if (c->arg[0] == '2' || !strncmp(c->arg, "02", 2) || !strncmp(c->arg, "04", 2))
-        return invalid(c->why, c->whylen,
-                       "GS1 prefixes 02, 04 and 20-29 are for restricted circulation (in-store "
-                       "and internal numbers), never a company's");
+        return reg_why_set(c->why, REG_EINVALID,
+                           "GS1 prefixes 02, 04 and 20-29 are for restricted circulation (in-store "
+                           "and internal numbers), never a company's");
     if (!strncmp(c->arg, "00000", 5) && n != MFR_PREFIX_MAX)
-        return invalid(c->why, c->whylen,
-                       "GTIN-8s are allocated one by one: record one as 00000 and its first "
-                       "seven digits (12 digits)");
+        return reg_why_set(c->why, REG_EINVALID,
+                           "GTIN-8s are allocated one by one: record one as 00000 and its first "
+                           "seven digits (12 digits)");
     return 0;
 }
 
@@ -478,9 +466,9 @@ static int check_id_prefix(struct change *c)
 {
     size_t n = strlen(c->arg);
     if (n < 2 || n >= DECL_ID_MAX || !decl_id_valid(c->arg, n))
-        return invalid(c->why, c->whylen,
-                       "an ID prefix is 2-63 characters that may begin a product ID (letters, "
-                       "digits, '.', '_', '-'; starting with a letter or digit)");
+        return reg_why_set(c->why, REG_EINVALID,
+                           "an ID prefix is 2-63 characters that may begin a product ID (letters, "
+                           "digits, '.', '_', '-'; starting with a letter or digit)");
     return 0;
 }
 
@@ -495,7 +483,7 @@ static int change_list(struct change *c, const char *name, int gs1, int add)
     if (!add) {
         yyjson_mut_arr_remove(a, (size_t)at);
     } else {
-        if ((rc = no_overlap(c->txn, c->slug, c->arg, gs1, c->why, c->whylen))) return rc;
+        if ((rc = no_overlap(c->txn, c->slug, c->arg, gs1, c->why))) return rc;
         yyjson_mut_arr_add_strcpy(c->doc, a, c->arg);
     }
     c->changed = 1;
@@ -506,9 +494,9 @@ static int change_list(struct change *c, const char *name, int gs1, int add)
 static int verify(struct change *c)
 {
     if (!c->arg || !text_ok(c->arg, MFR_TEXT_MAX))
-        return invalid(c->why, c->whylen,
-                       "--evidence must say what was checked: 1-%d characters of plain text",
-                       MFR_TEXT_MAX);
+        return reg_why_set(c->why, REG_EINVALID,
+                           "--evidence must say what was checked: 1-%d characters of plain text",
+                           MFR_TEXT_MAX);
     yyjson_mut_obj_remove_key(c->root, "verification");
     yyjson_mut_val *v = yyjson_mut_obj_add_obj(c->doc, c->root, "verification");
     yyjson_mut_obj_add_strcpy(c->doc, v, "time", c->now);
@@ -527,8 +515,8 @@ static int verify(struct change *c)
 static int unverify(struct change *c)
 {
     if (!c->arg || !text_ok(c->arg, MFR_TEXT_MAX))
-        return invalid(c->why, c->whylen, "--reason must say why: 1-%d characters of plain text",
-                       MFR_TEXT_MAX);
+        return reg_why_set(c->why, REG_EINVALID,
+                           "--reason must say why: 1-%d characters of plain text", MFR_TEXT_MAX);
     c->changed = yyjson_mut_obj_remove_key(c->root, "verification") != NULL;
     return 0;
 }
@@ -563,13 +551,13 @@ static int apply(struct change *c, enum mfr_change what)
 }
 
 int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
-               int *changed, char *why, size_t whylen)
+               int *changed, struct reg_why *why)
 {
     char now[21];
-    struct change c = {.slug = slug, .arg = arg, .now = now, .why = why, .whylen = whylen};
+    struct change c = {.slug = slug, .arg = arg, .now = now, .why = why};
     struct store_val v;
     *changed = 0;
-    if (!arg && what != MFR_DISABLE) return invalid(why, whylen, "a value is needed");
+    if (!arg && what != MFR_DISABLE) return reg_why_set(why, REG_EINVALID, "a value is needed");
     date_rfc3339(time(NULL), now);
     int rc = store_txn_begin(st, 1, &c.txn);
     if (rc) return rc;

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <yyjson.h>
 
+struct reg_why;
 struct store;
 struct store_txn;
 
@@ -114,10 +115,10 @@ void mfr_prefixes_text(const struct mfr *m, struct buf *out);
 /* Create manufacturer m and its first API token (copied to token_out), in one transaction.
  * REG_EBADSLUG for a bad slug; REG_EINVALID for a bad name, contact (an e-mail address or an
  * https URL, as a declaration's security_contact) or website (an https URL), with the reason in
- * why (which may be NULL); REG_EEXIST if the slug is taken; REG_EOVERLAP if its namespace "<slug>-"
- * overlaps another maker's (why names it). */
+ * why (why.h; it may be NULL); REG_EEXIST if the slug is taken; REG_EOVERLAP if its namespace
+ * "<slug>-" overlaps another maker's (why names it). */
 int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
-            char *why, size_t whylen);
+            struct reg_why *why);
 
 /* The operator's changes to a manufacturer. XX(symbol, event name in the history, argument) */
 #define MFR_CHANGE_MAP(XX)                                                                         \
@@ -141,7 +142,7 @@ enum mfr_change {
  * maker): nothing is written then. Errors: REG_ENOTFOUND; REG_EINVALID (why says why: not a
  * prefix, empty evidence, ...); REG_EOVERLAP (why names the other maker). */
 int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
-               int *changed, char *why, size_t whylen);
+               int *changed, struct reg_why *why);
 
 /* The history's name of an event (as stored), e.g. "verified". */
 const char *mfr_change_event(enum mfr_change what);

@@ -9,26 +9,27 @@
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
+#include "why.h"
 
 #include <yyjson.h>
 
 struct fx {
     char *dir;
     struct store *st;
-    char why[512];
+    struct reg_why why;
 };
 
 static int add(struct fx *f, const char *slug, const char *name)
 {
     char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info m = {slug, name, NULL, NULL};
-    return mfr_add(f->st, &m, token, f->why, sizeof f->why);
+    return mfr_add(f->st, &m, token, &f->why);
 }
 
 static int change(struct fx *f, const char *slug, enum mfr_change what, const char *arg)
 {
     int changed = 0;
-    int rc = mfr_change(f->st, slug, what, arg, &changed, f->why, sizeof f->why);
+    int rc = mfr_change(f->st, slug, what, arg, &changed, &f->why);
     return rc ? rc : changed;
 }
 
@@ -91,7 +92,7 @@ static void namespaces(void **state)
     assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "AC200-"), 1);
     assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "AC200-"), 0); /* already */
     assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "bright-x"), REG_EOVERLAP);
-    assert_non_null(strstr(f->why, "'bright'"));
+    assert_non_null(strstr(f->why.text, "'bright'"));
     assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "BR"), REG_EOVERLAP); /* any case */
     assert_int_equal(change(f, "acme", MFR_ID_PREFIX_ADD, "-x"), REG_EINVALID);
     get(f, "acme", &m);
@@ -115,6 +116,7 @@ static void gs1_prefixes(void **state)
     mfr_free(&m);
     /* Prefixes are digits, 6-12 of them, and never overlap another maker's. */
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123"), REG_EINVALID);
+    assert_non_null(strstr(reg_why_text(&f->why), "is 6-12 digits")); /* the reason, in words */
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123x6"), REG_EINVALID);
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "50123456"), REG_EOVERLAP);
     assert_int_equal(change(f, "bright", MFR_PREFIX_ADD, "501234"), REG_EOVERLAP);
@@ -222,7 +224,7 @@ static void get_reads_the_whole_account(void **state)
     char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info full = {"nordlicht", "Nordlicht GmbH", "security@nordlicht.example",
                             "https://nordlicht.example"};
-    assert_int_equal(mfr_add(f->st, &full, token, f->why, sizeof f->why), 0);
+    assert_int_equal(mfr_add(f->st, &full, token, &f->why), 0);
     assert_int_equal(change(f, "nordlicht", MFR_PREFIX_ADD, "4006381"), 1);
     assert_int_equal(change(f, "nordlicht", MFR_ID_PREFIX_ADD, "NL-"), 1);
     assert_int_equal(change(f, "nordlicht", MFR_VERIFY, "Handelsregister HRB 1234"), 1);
@@ -315,7 +317,7 @@ static void a_disabled_makers_tokens_stop_working(void **state)
     struct mfr m;
     char token[AUTH_TOKEN_LEN + 1], slug[AUTH_SLUG_MAX];
     struct mfr_info n = {"nordlicht", "Nordlicht GmbH", NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &n, token, f->why, sizeof f->why), 0);
+    assert_int_equal(mfr_add(f->st, &n, token, &f->why), 0);
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
     assert_int_equal(mfr_find_by_token(txn, token, strlen(token), slug), 0);
     assert_string_equal(slug, "nordlicht");
@@ -350,16 +352,18 @@ static void account_details_are_validated(void **state)
     struct mfr_info bad_name = {"nordlicht", "Nord\033]0;owned\007licht", NULL, NULL};
     struct mfr_info good = {"nordlicht", "Nordlicht GmbH", "https://nordlicht.example/security",
                             "https://nordlicht.example"};
-    assert_int_equal(mfr_add(f->st, &bad_contact, token, f->why, sizeof f->why), REG_EINVALID);
-    assert_non_null(strstr(f->why, "contact"));
-    assert_int_equal(mfr_add(f->st, &bad_site, token, f->why, sizeof f->why), REG_EINVALID);
-    assert_int_equal(mfr_add(f->st, &bad_name, token, f->why, sizeof f->why), REG_EINVALID);
+    assert_int_equal(mfr_add(f->st, &bad_contact, token, &f->why), REG_EINVALID);
+    assert_non_null(strstr(f->why.text, "contact"));
+    assert_int_equal(mfr_add(f->st, &bad_site, token, &f->why), REG_EINVALID);
+    assert_non_null(strstr(f->why.text, "website"));
+    assert_int_equal(mfr_add(f->st, &bad_site, token, NULL), REG_EINVALID); /* no reason wanted */
+    assert_int_equal(mfr_add(f->st, &bad_name, token, &f->why), REG_EINVALID);
     struct mfr_info bidi = {"nordlicht",
                             "Nordlicht \xe2\x80\xae"
                             "HbmG",
                             NULL, NULL}; /* U+202E */
-    assert_int_equal(mfr_add(f->st, &bidi, token, f->why, sizeof f->why), REG_EINVALID);
-    assert_int_equal(mfr_add(f->st, &good, token, f->why, sizeof f->why), 0);
+    assert_int_equal(mfr_add(f->st, &bidi, token, &f->why), REG_EINVALID);
+    assert_int_equal(mfr_add(f->st, &good, token, &f->why), 0);
 }
 
 int main(void)
