@@ -13,6 +13,7 @@
 #include "err.h"
 #include "mfr.h"
 #include "store.h"
+#include "why.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,12 +125,13 @@ static int manufacturer_add(int argc, char **argv)
     struct store *st;
     int fresh, made_dir;
     if (open_or_start(data, &st, &fresh, &made_dir)) return CLI_FAILED;
-    char token[AUTH_TOKEN_LEN + 1], why[256] = "";
-    int rc = mfr_add(st, &m, token, why, sizeof why);
+    char token[AUTH_TOKEN_LEN + 1];
+    struct reg_why why = {""};
+    int rc = mfr_add(st, &m, token, &why);
     store_close(st);
     if (rc) {
         if (fresh) unstart(data, made_dir);
-        return add_failed(rc, m.slug, why);
+        return add_failed(rc, m.slug, why.text);
     }
     if (fresh) printf("Started a new registry database in %s.\n", data);
     printf("Created manufacturer '%s' (%s). Its API token, shown only this once:\n%s\n", m.slug,
@@ -191,17 +193,17 @@ static int manufacturer_change(const struct change_cmd *cc, int argc, char **arg
     struct store *st;
     int rc, changed = 0;
     if (open_existing(data, 1, &st)) return CLI_FAILED;
-    char why[512] = "";
-    rc = mfr_change(st, slug, cc->what, arg, &changed, why, sizeof why);
+    struct reg_why why = {""};
+    rc = mfr_change(st, slug, cc->what, arg, &changed, &why);
     store_close(st);
     if (rc == REG_ENOTFOUND) {
         fprintf(stderr, "seclabel: no manufacturer '%s'\n", slug);
         return CLI_FAILED;
     }
-    if (rc == REG_EINVALID) return cli_usage_error("manufacturer %s: %s", cc->words, why);
+    if (rc == REG_EINVALID) return cli_usage_error("manufacturer %s: %s", cc->words, why.text);
     if (rc) {
         fprintf(stderr, "seclabel: manufacturer %s %s: %s\n", cc->words, slug,
-                rc == REG_EOVERLAP ? why : reg_strerror(rc));
+                rc == REG_EOVERLAP ? why.text : reg_strerror(rc));
         return CLI_FAILED;
     }
     printf(cc->done, slug, arg ? arg : "");
@@ -238,13 +240,9 @@ static int manufacturer_show(int argc, char **argv, const char *list)
         return CLI_FAILED;
     }
     if (list) { /* one prefix per line */
-        size_t i, max;
-        yyjson_val *p;
-        yyjson_val *which = !strcmp(list, "gs1") ? m.gs1_prefixes : m.id_prefixes;
-        yyjson_arr_foreach(which, i, max, p)
-        {
-            printf("%s\n", yyjson_get_str(p));
-        }
+        const struct mfr_list *which = !strcmp(list, "gs1") ? &m.gs1_prefixes : &m.id_prefixes;
+        for (size_t i = 0; i < which->n; i++)
+            printf("%s\n", which->v[i]);
     } else {
         yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
         yyjson_mut_val *o = yyjson_mut_obj(doc);
@@ -255,7 +253,7 @@ static int manufacturer_show(int argc, char **argv, const char *list)
         free(s);
         yyjson_mut_doc_free(doc);
     }
-    mfr_release(&m);
+    mfr_free(&m);
     return CLI_OK;
 }
 
@@ -324,7 +322,7 @@ static int token_cmd(const char *verb, int argc, char **argv)
         return cli_usage_error("admin token: expected issue, list or revoke");
     if (open_store(data, !list, &st, &txn)) return CLI_FAILED;
     int rc = list                     ? auth_token_list(txn, arg, print_token, NULL)
-             : !strcmp(verb, "issue") ? auth_token_issue_for(txn, arg, token)
+             : !strcmp(verb, "issue") ? mfr_token_issue(txn, arg, token)
                                       : auth_token_revoke(txn, arg);
     if (rc || list)
         store_txn_abort(txn);

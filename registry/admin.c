@@ -265,24 +265,18 @@ static int count_one(void *ctx, const char *id, size_t len)
     return 0;
 }
 
-static int list_one(void *ctx, struct store_val key, struct store_val val)
+static int list_one(void *ctx, const char *slug, const struct mfr *m)
 {
     struct lister *l = ctx;
-    char slug[AUTH_SLUG_MAX];
     size_t n = 0;
-    snprintf(slug, sizeof slug, "%.*s", (int)(key.len < sizeof slug ? key.len : 0),
-             (const char *)key.data);
-    (void)val;
-    struct mfr m;
-    if (mfr_get(l->txn, slug, &m) != 0) {
+    if (!m) {
         fprintf(l->out, "%-24s (damaged record)\n", slug);
         return 0;
     }
     product_each_of_owner(l->txn, slug, NULL, count_one, &n);
     char day[11] = "unverified";
-    if (mfr_verified_day(&m) >= 0) date_format_day(mfr_verified_day(&m), day);
-    fprintf(l->out, "%-24s %-9s %-10s %6zu products  %s\n", slug, m.status, day, n, m.name);
-    mfr_release(&m);
+    if (m->verification.day >= 0) date_format_day(m->verification.day, day);
+    fprintf(l->out, "%-24s %-9s %-10s %6zu products  %s\n", slug, m->status, day, n, m->name);
     return 0;
 }
 
@@ -291,7 +285,7 @@ int admin_list_manufacturers(struct store *st, FILE *out)
     struct lister l = {.out = out};
     int rc = store_txn_begin(st, 0, &l.txn);
     if (rc) return rc;
-    rc = store_scan(l.txn, STORE_MANUFACTURERS, NULL, 0, list_one, &l);
+    rc = mfr_each(l.txn, list_one, &l);
     store_txn_abort(l.txn);
     return rc;
 }

@@ -192,7 +192,7 @@ int api_token_owner(struct app *app, const struct http_req *req, char *slug)
     if (!h || len < 8 || strncasecmp(h, "Bearer ", 7) != 0) return REG_EBADREQ;
     struct store_txn *txn;
     int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = auth_token_check(txn, h + 7, len - 7, slug);
+    if (!rc) rc = mfr_find_by_token(txn, h + 7, len - 7, slug);
     store_reader_end(app->rd);
     return rc;
 }

@@ -136,7 +136,7 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, int
         yyjson_mut_obj_add_uint(doc, r, "index", i);
         if ((rc = batch_one(txn, &m, decl, doc, r, n))) break;
     }
-    mfr_release(&m);
+    mfr_free(&m);
     if (rc) {
         store_txn_abort(txn);
         return rc;

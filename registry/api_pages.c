@@ -7,6 +7,7 @@
 #include "assess.h"
 #include "decl.h"
 #include "err.h"
+#include "mfr.h"
 #include "page.h"
 #include "product.h"
 #include "search.h"
@@ -160,8 +161,11 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
     int rc =
         decl_slug_valid(slug, strlen(slug)) ? store_reader_begin(app->rd, &txn) : REG_ENOTFOUND;
     if (!rc) {
-        rc = page_maker(txn, &sq, &c.pr, &resp->body);
+        struct mfr m;
+        rc = mfr_get(txn, slug, &m);
+        if (!rc) rc = page_maker(txn, &m, &sq, &c.pr, &resp->body);
         store_reader_end(app->rd);
+        mfr_free(&m);
     }
     if (rc == REG_ENOTFOUND)
         not_found(resp, &c, PAGE_NO_MAKER, slug);

@@ -57,7 +57,7 @@ int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!rc) rc = product_each_of_owner(txn, slug, NULL, count_owned, &n);
     store_reader_end(app->rd);
     if (rc) {
-        mfr_release(&m);
+        mfr_free(&m);
         return rc == REG_ENOTFOUND ? api_error_fmt(resp, rc, "No manufacturer '%s'.", slug)
                                    : http_resp_error(resp, rc, NULL);
     }
@@ -67,7 +67,7 @@ int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
     yyjson_mut_doc_set_root(out, o);
     mfr_public_json(&m, out, o);
     yyjson_mut_obj_add_uint(out, o, "products", n);
-    mfr_release(&m);
+    mfr_free(&m);
     http_resp_header(resp, "Cache-Control", "public, max-age=60");
     return api_json_doc(resp, 200, out);
 }
@@ -155,7 +155,7 @@ int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp)
         yyjson_mut_val *acct = yyjson_mut_obj_add_obj(doc, o, "account");
         mfr_public_json(&m, doc, acct);
         yyjson_mut_obj_remove_key(acct, "history");
-        mfr_release(&m);
+        mfr_free(&m);
     }
     store_reader_end(app->rd);
     http_resp_header(resp, "Cache-Control", "no-store");

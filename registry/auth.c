@@ -45,13 +45,6 @@ int auth_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKE
     return store_put(txn, STORE_TOKENS, hash, sizeof hash, val, (size_t)n, STORE_NOOVERWRITE);
 }
 
-int auth_token_issue_for(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1])
-{
-    struct store_val v;
-    int rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
-    return rc ? rc : auth_token_issue(txn, slug, out);
-}
-
 void auth_token_id(const uint8_t hash[AUTH_HASH_LEN], char id[AUTH_ID_LEN + 1])
 {
     sodium_bin2hex(id, AUTH_ID_LEN + 1, hash, AUTH_ID_LEN / 2);
@@ -148,12 +141,5 @@ int auth_token_check(struct store_txn *txn, const char *token, size_t len,
         rc = 0;
     }
     yyjson_doc_free(doc);
-    /* A disabled manufacturer's tokens no longer work. */
-    if (!rc && (rc = store_get(txn, STORE_MANUFACTURERS, slug_out, strlen(slug_out), &val)) == 0) {
-        yyjson_doc *m = yyjson_read(val.data, val.len, 0);
-        if (yyjson_equals_str(yyjson_obj_get(yyjson_doc_get_root(m), "status"), "disabled"))
-            rc = REG_EAUTH;
-        yyjson_doc_free(m);
-    }
-    return rc == REG_ENOTFOUND ? REG_EAUTH : rc;
+    return rc;
 }

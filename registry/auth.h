@@ -26,7 +26,9 @@ void auth_token_new(char out[AUTH_TOKEN_LEN + 1]);
 void auth_token_hash(const char *token, size_t len, uint8_t out[AUTH_HASH_LEN]);
 /* Make a token for manufacturer `slug`, store its hash in txn, copy the token to out. */
 int auth_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1]);
-/* Find the manufacturer a token belongs to: 0 and the slug in slug_out, or REG_EAUTH. */
+/* Find the manufacturer a token was issued to: 0 and the slug in slug_out, or REG_EAUTH if the
+ * token is unknown or revoked. Whether that maker may still use it is mfr_find_by_token's
+ * (mfr.h), which requests go through. */
 int auth_token_check(struct store_txn *txn, const char *token, size_t len,
                      char slug_out[AUTH_SLUG_MAX]);
 
@@ -35,8 +37,6 @@ int auth_token_check(struct store_txn *txn, const char *token, size_t len,
 #define AUTH_ID_LEN 12
 /* The public identifier of the token whose hash is `hash`. */
 void auth_token_id(const uint8_t hash[AUTH_HASH_LEN], char id[AUTH_ID_LEN + 1]);
-/* Issue a further token for an existing manufacturer: REG_ENOTFOUND if there is none. */
-int auth_token_issue_for(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1]);
 struct auth_token_info {
     char id[AUTH_ID_LEN + 1];
     const char *manufacturer; /* borrowed for the callback only */

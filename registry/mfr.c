@@ -6,9 +6,9 @@
 #include "decl.h"
 #include "err.h"
 #include "store.h"
+#include "why.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,36 +28,140 @@ static yyjson_val *arr(yyjson_val *o, const char *name)
     return yyjson_is_arr(v) ? v : NULL;
 }
 
+/* The strings of array member `name` of o into l (non-strings are skipped). */
+static int read_list(yyjson_val *o, const char *name, struct mfr_list *l)
+{
+    yyjson_val *a = arr(o, name), *v;
+    size_t i, max;
+    l->n = 0;
+    l->v = yyjson_arr_size(a) ? calloc(yyjson_arr_size(a), sizeof *l->v) : NULL;
+    if (yyjson_arr_size(a) && !l->v) return REG_EINTERNAL;
+    yyjson_arr_foreach(a, i, max, v)
+    {
+        if (yyjson_is_str(v)) l->v[l->n++] = yyjson_get_str(v);
+    }
+    return 0;
+}
+
+static int history(yyjson_val *r, struct mfr *m)
+{
+    yyjson_val *a = arr(r, "history"), *e;
+    size_t i, max;
+    m->history = yyjson_arr_size(a) ? calloc(yyjson_arr_size(a), sizeof *m->history) : NULL;
+    if (yyjson_arr_size(a) && !m->history) return REG_EINTERNAL;
+    yyjson_arr_foreach(a, i, max, e)
+    {
+        struct mfr_event ev = {str(e, "time"), str(e, "event"), str(e, "detail")};
+        if (ev.time && ev.event) m->history[m->history_len++] = ev;
+    }
+    return 0;
+}
+
+static int verification(yyjson_val *r, struct mfr *m)
+{
+    yyjson_val *v = yyjson_obj_get(r, "verification");
+    struct mfr_verification *ver = &m->verification;
+    int64_t day;
+    ver->day = -1;
+    if (!yyjson_is_obj(v)) return 0;
+    m->verified = 1;
+    ver->time = str(v, "time");
+    ver->evidence = str(v, "evidence");
+    ver->contact = str(v, "contact");
+    if (ver->time && strlen(ver->time) >= 10 && date_parse(ver->time, 10, &day) == 0)
+        ver->day = day;
+    return read_list(v, "gs1_prefixes", &ver->gs1_prefixes);
+}
+
+/* Parse stored record data[0..len) into out: 0, REG_ESTORE if damaged, REG_EINTERNAL. */
+static int parse(const void *data, size_t len, struct mfr *out)
+{
+    memset(out, 0, sizeof *out);
+    yyjson_doc *doc = yyjson_read(data, len, 0); /* a copy: valid after the transaction */
+    yyjson_val *r = yyjson_doc_get_root(doc);
+    out->priv = doc;
+    out->slug = str(r, "slug");
+    out->name = str(r, "name");
+    out->status = str(r, "status");
+    if (!out->slug || !out->name || !out->status) {
+        mfr_free(out);
+        return REG_ESTORE;
+    }
+    out->contact = str(r, "contact");
+    out->website = str(r, "website");
+    out->created = str(r, "created");
+    out->disabled = strcmp(out->status, "disabled") == 0;
+    int rc = read_list(r, "gs1_prefixes", &out->gs1_prefixes);
+    if (!rc) rc = read_list(r, "id_prefixes", &out->id_prefixes);
+    if (!rc) rc = verification(r, out);
+    if (!rc) rc = history(r, out);
+    if (rc) mfr_free(out);
+    return rc;
+}
+
 int mfr_get(struct store_txn *txn, const char *slug, struct mfr *out)
 {
     struct store_val v;
     memset(out, 0, sizeof *out);
     int rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
     if (rc) return rc;
-    out->doc = yyjson_read(v.data, v.len, 0); /* a copy: valid after the transaction */
-    yyjson_val *r = yyjson_doc_get_root(out->doc);
-    out->slug = str(r, "slug");
-    out->name = str(r, "name");
-    out->status = str(r, "status");
-    if (!out->slug || !out->name || !out->status) {
-        mfr_release(out);
+    if ((rc = parse(v.data, v.len, out)) == REG_ESTORE)
         fprintf(stderr, "seclabel: manufacturer %s: stored record is damaged\n", slug);
-        return REG_ESTORE;
-    }
-    out->contact = str(r, "contact");
-    out->website = str(r, "website");
-    out->gs1_prefixes = arr(r, "gs1_prefixes");
-    out->id_prefixes = arr(r, "id_prefixes");
-    out->verification =
-        yyjson_is_obj(yyjson_obj_get(r, "verification")) ? yyjson_obj_get(r, "verification") : NULL;
-    out->history = arr(r, "history");
-    return 0;
+    return rc;
 }
 
-void mfr_release(struct mfr *m)
+void mfr_free(struct mfr *m)
 {
-    yyjson_doc_free(m->doc);
+    yyjson_doc_free(m->priv);
+    free(m->gs1_prefixes.v);
+    free(m->id_prefixes.v);
+    free(m->verification.gs1_prefixes.v);
+    free(m->history);
     memset(m, 0, sizeof *m);
+}
+
+struct each {
+    mfr_each_fn fn;
+    void *ctx;
+};
+
+static int each_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct each *e = ctx;
+    char slug[AUTH_SLUG_MAX];
+    struct mfr m;
+    if (key.len >= sizeof slug) return 0; /* no slug is that long */
+    memcpy(slug, key.data, key.len);
+    slug[key.len] = '\0';
+    int rc = parse(val.data, val.len, &m);
+    if (rc == REG_EINTERNAL) return rc;
+    rc = e->fn(e->ctx, slug, rc ? NULL : &m);
+    mfr_free(&m);
+    return rc;
+}
+
+int mfr_each(struct store_txn *txn, mfr_each_fn fn, void *ctx)
+{
+    struct each e = {fn, ctx};
+    return store_scan(txn, STORE_MANUFACTURERS, NULL, 0, each_one, &e);
+}
+
+int mfr_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1])
+{
+    struct store_val v;
+    int rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    return rc ? rc : auth_token_issue(txn, slug, out);
+}
+
+int mfr_find_by_token(struct store_txn *txn, const char *token, size_t len,
+                      char slug_out[AUTH_SLUG_MAX])
+{
+    struct mfr m = {0};
+    int rc = auth_token_check(txn, token, len, slug_out);
+    if (!rc) rc = mfr_get(txn, slug_out, &m);
+    if (!rc && m.disabled) rc = REG_EAUTH; /* a disabled manufacturer's tokens no longer work */
+    mfr_free(&m);
+    return rc == REG_ENOTFOUND ? REG_EAUTH : rc;
 }
 
 /* 1 if s starts with the n-byte prefix p. */
@@ -68,45 +172,33 @@ static int starts(const char *s, const char *p, size_t n)
 
 int mfr_owns_id(const struct mfr *m, const char *id)
 {
-    size_t sl = strlen(m->slug), i, max;
+    size_t sl = strlen(m->slug);
     if (starts(id, m->slug, sl) && id[sl] == '-' && id[sl + 1]) return 1;
-    yyjson_val *p;
-    yyjson_arr_foreach(m->id_prefixes, i, max, p)
-    {
-        if (yyjson_is_str(p) && strlen(id) > yyjson_get_len(p) &&
-            starts(id, yyjson_get_str(p), yyjson_get_len(p)))
-            return 1;
+    for (size_t i = 0; i < m->id_prefixes.n; i++) {
+        const char *p = m->id_prefixes.v[i];
+        if (strlen(id) > strlen(p) && starts(id, p, strlen(p))) return 1;
     }
     return 0;
 }
 
 int mfr_owns_gtin(const struct mfr *m, const char *gtin14)
 {
-    size_t i, max;
-    yyjson_val *p;
     /* The company prefix starts after the GTIN-14's indicator digit (GS1 General Specs 3.3.2). */
-    yyjson_arr_foreach(m->gs1_prefixes, i, max, p)
-    {
-        if (yyjson_is_str(p) && starts(gtin14 + 1, yyjson_get_str(p), yyjson_get_len(p))) return 1;
-    }
+    for (size_t i = 0; i < m->gs1_prefixes.n; i++)
+        if (starts(gtin14 + 1, m->gs1_prefixes.v[i], strlen(m->gs1_prefixes.v[i]))) return 1;
     return 0;
 }
 
-static void join(yyjson_val *list, const char *quote, struct buf *out)
+static void join(const struct mfr_list *l, const char *quote, struct buf *out)
 {
-    size_t i, max;
-    yyjson_val *p;
-    yyjson_arr_foreach(list, i, max, p)
-    {
-        if (!yyjson_is_str(p)) continue;
-        buf_printf(out, "%s%s%s%s", out->len ? ", " : "", quote, yyjson_get_str(p), quote);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        buf_printf(out, "%s%s%s%s", out->len ? ", " : "", quote, l->v[i], quote);
 }
 
 void mfr_namespaces_text(const struct mfr *m, struct buf *out)
 {
     struct buf rest = BUF_INIT;
-    join(m->id_prefixes, "'", &rest);
+    join(&m->id_prefixes, "'", &rest);
     buf_printf(out, "'%s-'%s%s", m->slug, rest.len ? ", " : "", rest.len ? buf_cstr(&rest) : "");
     buf_free(&rest);
 }
@@ -114,7 +206,7 @@ void mfr_namespaces_text(const struct mfr *m, struct buf *out)
 void mfr_prefixes_text(const struct mfr *m, struct buf *out)
 {
     struct buf list = BUF_INIT;
-    join(m->gs1_prefixes, "", &list);
+    join(&m->gs1_prefixes, "", &list);
     buf_puts(out, list.len ? buf_cstr(&list) : "none recorded");
     buf_free(&list);
 }
@@ -132,43 +224,33 @@ struct overlap {
     const char *self;  /* the maker being changed (its own entries never clash) */
     const char *value; /* the namespace or prefix asked for */
     int gs1;           /* 1: GS1 prefixes, 0: ID namespaces */
-    char *why;
-    size_t whylen;
+    struct reg_why *why;
 };
 
 static int clash(struct overlap *o, const char *slug, const char *theirs, size_t len)
 {
     if (!overlaps(o->value, strlen(o->value), theirs, len)) return 0;
-    snprintf(o->why, o->whylen,
-             o->gs1 ? "GS1 Company Prefix %s overlaps prefix %.*s of manufacturer '%s'."
-                    : "the product-ID namespace '%s' overlaps '%.*s' of manufacturer '%s'.",
-             o->value, (int)len, theirs, slug);
+    reg_why_set(o->why, 0,
+                o->gs1 ? "GS1 Company Prefix %s overlaps prefix %.*s of manufacturer '%s'."
+                       : "the product-ID namespace '%s' overlaps '%.*s' of manufacturer '%s'.",
+                o->value, (int)len, theirs, slug);
     return 1;
 }
 
-static int check_overlap(void *ctx, struct store_val key, struct store_val val)
+static int check_overlap(void *ctx, const char *slug, const struct mfr *m)
 {
     struct overlap *o = ctx;
-    char slug[AUTH_SLUG_MAX + 1];
-    if (key.len >= sizeof slug) return 0;
-    memcpy(slug, key.data, key.len);
-    slug[key.len] = '\0';
+    static const struct mfr_list none = {NULL, 0};
     if (o->self && strcmp(slug, o->self) == 0) return 0;
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
-    yyjson_val *r = yyjson_doc_get_root(doc),
-               *list = arr(r, o->gs1 ? "gs1_prefixes" : "id_prefixes"), *p;
-    size_t i, max;
+    const struct mfr_list *l = !m ? &none : o->gs1 ? &m->gs1_prefixes : &m->id_prefixes;
     int hit = 0;
     if (!o->gs1) {
         char ns[AUTH_SLUG_MAX + 2];
         int n = snprintf(ns, sizeof ns, "%s-", slug);
         hit = clash(o, slug, ns, (size_t)n);
     }
-    yyjson_arr_foreach(list, i, max, p)
-    {
-        if (!hit && yyjson_is_str(p)) hit = clash(o, slug, yyjson_get_str(p), yyjson_get_len(p));
-    }
-    yyjson_doc_free(doc);
+    for (size_t i = 0; !hit && i < l->n; i++)
+        hit = clash(o, slug, l->v[i], strlen(l->v[i]));
     o->hit = hit;
     return hit; /* 1 stops the scan */
 }
@@ -176,25 +258,14 @@ static int check_overlap(void *ctx, struct store_val key, struct store_val val)
 /* REG_EOVERLAP (why says with whom) if value overlaps another maker's namespaces (gs1 = 0) or
  * GS1 prefixes (gs1 = 1). */
 static int no_overlap(struct store_txn *txn, const char *self, const char *value, int gs1,
-                      char *why, size_t whylen)
+                      struct reg_why *why)
 {
-    struct overlap o = {0, self, value, gs1, why, whylen};
-    int rc = store_scan(txn, STORE_MANUFACTURERS, NULL, 0, check_overlap, &o);
+    struct overlap o = {0, self, value, gs1, why};
+    int rc = mfr_each(txn, check_overlap, &o);
     return rc ? rc : o.hit ? REG_EOVERLAP : 0;
 }
 
 /* ---- creating and changing ---- */
-
-static int invalid(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int invalid(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return REG_EINVALID;
-}
 
 /* 1..max characters of one-line text under the declarations' text rule (decl.h). */
 static int text_ok(const char *s, size_t max)
@@ -207,20 +278,21 @@ static int text_ok(const char *s, size_t max)
     return chars <= max;
 }
 
-static int check_info(const struct mfr_info *m, char *why, size_t whylen)
+static int check_info(const struct mfr_info *m, struct reg_why *why)
 {
     if (!text_ok(m->name, MFR_NAME_MAX))
-        return invalid(why, whylen,
-                       "the name must be 1-%d characters of one-line text (no control, invisible "
-                       "or bidirectional-control characters)",
-                       MFR_NAME_MAX);
+        return reg_why_set(
+            why, REG_EINVALID,
+            "the name must be 1-%d characters of one-line text (no control, invisible "
+            "or bidirectional-control characters)",
+            MFR_NAME_MAX);
     if (m->contact && !decl_contact_valid(m->contact, strlen(m->contact)))
-        return invalid(why, whylen,
-                       "the contact must be an e-mail address or an https:// URL, as a "
-                       "declaration's security_contact");
+        return reg_why_set(why, REG_EINVALID,
+                           "the contact must be an e-mail address or an https:// URL, as a "
+                           "declaration's security_contact");
     if (m->website && !decl_https_url_valid(m->website, strlen(m->website)))
-        return invalid(why, whylen,
-                       "the website must be an https:// URL of at least 15 characters");
+        return reg_why_set(why, REG_EINVALID,
+                           "the website must be an https:// URL of at least 15 characters");
     return 0;
 }
 
@@ -299,11 +371,11 @@ static int commit_or_abort(struct store_txn *txn, int rc)
 }
 
 int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
-            char *why, size_t whylen)
+            struct reg_why *why)
 {
     char now[21], ns[AUTH_SLUG_MAX + 2];
     if (!m->slug || !decl_slug_valid(m->slug, strlen(m->slug))) return REG_EBADSLUG;
-    int rc = check_info(m, why, whylen);
+    int rc = check_info(m, why);
     if (rc) return rc;
     struct store_txn *txn;
     if ((rc = store_txn_begin(st, 1, &txn))) return rc;
@@ -312,7 +384,7 @@ int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKE
     struct store_val v;
     rc = store_get(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), &v);
     if (rc == 0) rc = REG_EEXIST;
-    if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why, whylen);
+    if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why);
     yyjson_mut_doc *doc = rc ? NULL : new_record(m, now);
     if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE);
     yyjson_mut_doc_free(doc);
@@ -367,27 +439,26 @@ struct change {
     yyjson_mut_val *root;
     const char *arg, *now;
     int changed;
-    char *why;
-    size_t whylen;
+    struct reg_why *why;
 };
 
 static int check_gs1_prefix(struct change *c)
 {
     size_t n = strlen(c->arg);
     if (n < MFR_PREFIX_MIN || n > MFR_PREFIX_MAX || !digits_only(c->arg))
-        return invalid(c->why, c->whylen,
-                       "a GS1 Company Prefix is %d-%d digits, as in the GTIN-13 (for a UPC "
-                       "company prefix, put a 0 before it)",
-                       MFR_PREFIX_MIN, MFR_PREFIX_MAX);
+        return reg_why_set(c->why, REG_EINVALID,
+                           "a GS1 Company Prefix is %d-%d digits, as in the GTIN-13 (for a UPC "
+                           "company prefix, put a 0 before it)",
+                           MFR_PREFIX_MIN, MFR_PREFIX_MAX);
     /* GS1 General Specifications 1.4.2: these ranges are never allocated to companies. */
     if (c->arg[0] == '2' || !strncmp(c->arg, "02", 2) || !strncmp(c->arg, "04", 2))
-        return invalid(c->why, c->whylen,
-                       "GS1 prefixes 02, 04 and 20-29 are for restricted circulation (in-store "
-                       "and internal numbers), never a company's");
+        return reg_why_set(c->why, REG_EINVALID,
+                           "GS1 prefixes 02, 04 and 20-29 are for restricted circulation (in-store "
+                           "and internal numbers), never a company's");
     if (!strncmp(c->arg, "00000", 5) && n != MFR_PREFIX_MAX)
-        return invalid(c->why, c->whylen,
-                       "GTIN-8s are allocated one by one: record one as 00000 and its first "
-                       "seven digits (12 digits)");
+        return reg_why_set(c->why, REG_EINVALID,
+                           "GTIN-8s are allocated one by one: record one as 00000 and its first "
+                           "seven digits (12 digits)");
     return 0;
 }
 
@@ -395,9 +466,9 @@ static int check_id_prefix(struct change *c)
 {
     size_t n = strlen(c->arg);
     if (n < 2 || n >= DECL_ID_MAX || !decl_id_valid(c->arg, n))
-        return invalid(c->why, c->whylen,
-                       "an ID prefix is 2-63 characters that may begin a product ID (letters, "
-                       "digits, '.', '_', '-'; starting with a letter or digit)");
+        return reg_why_set(c->why, REG_EINVALID,
+                           "an ID prefix is 2-63 characters that may begin a product ID (letters, "
+                           "digits, '.', '_', '-'; starting with a letter or digit)");
     return 0;
 }
 
@@ -412,7 +483,7 @@ static int change_list(struct change *c, const char *name, int gs1, int add)
     if (!add) {
         yyjson_mut_arr_remove(a, (size_t)at);
     } else {
-        if ((rc = no_overlap(c->txn, c->slug, c->arg, gs1, c->why, c->whylen))) return rc;
+        if ((rc = no_overlap(c->txn, c->slug, c->arg, gs1, c->why))) return rc;
         yyjson_mut_arr_add_strcpy(c->doc, a, c->arg);
     }
     c->changed = 1;
@@ -423,9 +494,9 @@ static int change_list(struct change *c, const char *name, int gs1, int add)
 static int verify(struct change *c)
 {
     if (!c->arg || !text_ok(c->arg, MFR_TEXT_MAX))
-        return invalid(c->why, c->whylen,
-                       "--evidence must say what was checked: 1-%d characters of plain text",
-                       MFR_TEXT_MAX);
+        return reg_why_set(c->why, REG_EINVALID,
+                           "--evidence must say what was checked: 1-%d characters of plain text",
+                           MFR_TEXT_MAX);
     yyjson_mut_obj_remove_key(c->root, "verification");
     yyjson_mut_val *v = yyjson_mut_obj_add_obj(c->doc, c->root, "verification");
     yyjson_mut_obj_add_strcpy(c->doc, v, "time", c->now);
@@ -444,8 +515,8 @@ static int verify(struct change *c)
 static int unverify(struct change *c)
 {
     if (!c->arg || !text_ok(c->arg, MFR_TEXT_MAX))
-        return invalid(c->why, c->whylen, "--reason must say why: 1-%d characters of plain text",
-                       MFR_TEXT_MAX);
+        return reg_why_set(c->why, REG_EINVALID,
+                           "--reason must say why: 1-%d characters of plain text", MFR_TEXT_MAX);
     c->changed = yyjson_mut_obj_remove_key(c->root, "verification") != NULL;
     return 0;
 }
@@ -480,13 +551,13 @@ static int apply(struct change *c, enum mfr_change what)
 }
 
 int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
-               int *changed, char *why, size_t whylen)
+               int *changed, struct reg_why *why)
 {
     char now[21];
-    struct change c = {.slug = slug, .arg = arg, .now = now, .why = why, .whylen = whylen};
+    struct change c = {.slug = slug, .arg = arg, .now = now, .why = why};
     struct store_val v;
     *changed = 0;
-    if (!arg && what != MFR_DISABLE) return invalid(why, whylen, "a value is needed");
+    if (!arg && what != MFR_DISABLE) return reg_why_set(why, REG_EINVALID, "a value is needed");
     date_rfc3339(time(NULL), now);
     int rc = store_txn_begin(st, 1, &c.txn);
     if (rc) return rc;
@@ -512,13 +583,6 @@ int mfr_change(struct store *st, const char *slug, enum mfr_change what, const c
 
 /* ---- what is published ---- */
 
-int64_t mfr_verified_day(const struct mfr *m)
-{
-    int64_t day;
-    const char *t = str(m->verification, "time");
-    return t && strlen(t) >= 10 && date_parse(t, 10, &day) == 0 ? day : -1;
-}
-
 static void copy_member(yyjson_mut_doc *doc, yyjson_mut_val *o, yyjson_val *from, const char *name)
 {
     yyjson_val *v = yyjson_obj_get(from, name);
@@ -528,30 +592,25 @@ static void copy_member(yyjson_mut_doc *doc, yyjson_mut_val *o, yyjson_val *from
 void mfr_public_json(const struct mfr *m, yyjson_mut_doc *doc, yyjson_mut_val *o)
 {
     static const char *const plain[] = {"slug", "name", "contact", "website", "status", "created"};
-    yyjson_val *r = yyjson_doc_get_root(m->doc);
+    /* Members are copied from the stored record as they are (m->priv). */
+    yyjson_val *r = yyjson_doc_get_root(m->priv);
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         copy_member(doc, o, r, plain[i]);
     yyjson_mut_val *p = yyjson_mut_obj_add_arr(doc, o, "gs1_prefixes");
-    size_t i, max;
-    yyjson_val *v;
-    yyjson_arr_foreach(m->gs1_prefixes, i, max, v)
-    {
-        yyjson_mut_arr_add_val(p, yyjson_val_mut_copy(doc, v));
-    }
+    for (size_t i = 0; i < m->gs1_prefixes.n; i++)
+        yyjson_mut_arr_add_strcpy(doc, p, m->gs1_prefixes.v[i]);
     yyjson_mut_val *ns = yyjson_mut_obj_add_arr(doc, o, "id_namespaces");
     char own[AUTH_SLUG_MAX + 2];
     snprintf(own, sizeof own, "%s-", m->slug);
     yyjson_mut_arr_add_strcpy(doc, ns, own);
-    yyjson_arr_foreach(m->id_prefixes, i, max, v)
-    {
-        yyjson_mut_arr_add_val(ns, yyjson_val_mut_copy(doc, v));
-    }
+    for (size_t i = 0; i < m->id_prefixes.n; i++)
+        yyjson_mut_arr_add_strcpy(doc, ns, m->id_prefixes.v[i]);
     yyjson_mut_val *ver = yyjson_mut_obj_add_obj(doc, o, "verification");
-    yyjson_mut_obj_add_bool(doc, ver, "verified", m->verification != NULL);
-    if (m->verification) {
+    yyjson_mut_obj_add_bool(doc, ver, "verified", m->verified);
+    if (m->verified) {
         static const char *const parts[] = {"time", "evidence", "gs1_prefixes", "contact"};
         for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
-            copy_member(doc, ver, m->verification, parts[k]);
+            copy_member(doc, ver, yyjson_obj_get(r, "verification"), parts[k]);
     }
     copy_member(doc, o, r, "history");
 }
@@ -563,7 +622,7 @@ void mfr_account_json(const struct mfr *m, struct buf *out)
     yyjson_mut_doc_set_root(doc, o);
     yyjson_mut_obj_add_str(doc, o, "slug", m->slug);
     yyjson_mut_obj_add_str(doc, o, "name", m->name);
-    int64_t day = m->verification ? mfr_verified_day(m) : -1;
+    int64_t day = m->verification.day;
     yyjson_mut_obj_add_bool(doc, o, "verified", day >= 0);
     if (day >= 0) {
         char date[11];
@@ -571,10 +630,8 @@ void mfr_account_json(const struct mfr *m, struct buf *out)
         yyjson_mut_obj_add_strcpy(doc, o, "verified_on", date);
         yyjson_mut_val *c = yyjson_mut_obj_add_arr(doc, o, "checked");
         yyjson_mut_arr_add_str(doc, c, "identity");
-        if (yyjson_arr_size(yyjson_obj_get(m->verification, "gs1_prefixes")))
-            yyjson_mut_arr_add_str(doc, c, "gs1_prefixes");
-        if (yyjson_is_str(yyjson_obj_get(m->verification, "contact")))
-            yyjson_mut_arr_add_str(doc, c, "security_contact");
+        if (m->verification.gs1_prefixes.n) yyjson_mut_arr_add_str(doc, c, "gs1_prefixes");
+        if (m->verification.contact) yyjson_mut_arr_add_str(doc, c, "security_contact");
     }
     size_t len;
     char *json = yyjson_mut_write(doc, 0, &len);
@@ -593,7 +650,7 @@ const struct mfr *mfr_memo_get(struct mfr_memo *mm, const char *slug)
 {
     if (!slug || strlen(slug) >= sizeof mm->slug) return NULL;
     if (strcmp(mm->slug, slug) == 0 && mm->slug[0]) return mm->ok ? &mm->m : NULL;
-    mfr_release(&mm->m);
+    mfr_free(&mm->m);
     memcpy(mm->slug, slug, strlen(slug) + 1);
     mm->ok = mfr_get(mm->txn, slug, &mm->m) == 0;
     return mm->ok ? &mm->m : NULL;
@@ -601,7 +658,7 @@ const struct mfr *mfr_memo_get(struct mfr_memo *mm, const char *slug)
 
 void mfr_memo_free(struct mfr_memo *mm)
 {
-    mfr_release(&mm->m);
+    mfr_free(&mm->m);
     mm->ok = 0;
     mm->slug[0] = '\0';
 }

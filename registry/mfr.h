@@ -20,8 +20,10 @@
  * Every change also bumps the meta table's "manufacturers" generation, which a running server
  * watches to drop answers it cached (pages show the maker's name and verification).
  *
- * Ownership: struct mfr owns its parsed document (mfr_release frees it); its strings and values
- * are valid until then. Nothing here keeps a pointer into the database. */
+ * Ownership: a struct mfr filled by mfr_get owns everything it points to (mfr_free frees it
+ * all); its strings are valid until then. mfr_each lends one to its callback for the call.
+ * Nothing here keeps a pointer into the database, and nothing outside mfr.c reads the
+ * manufacturers table or its JSON. */
 #ifndef SECLABEL_MFR_H
 #define SECLABEL_MFR_H
 
@@ -32,6 +34,7 @@
 #include <stdint.h>
 #include <yyjson.h>
 
+struct reg_why;
 struct store;
 struct store_txn;
 
@@ -47,20 +50,58 @@ struct mfr_info { /* borrowed strings; contact and website may be NULL */
     const char *website;
 };
 
+/* Strings in stored order: v[0..n) (v is NULL when n is 0). */
+struct mfr_list {
+    const char **v;
+    size_t n;
+};
+
+/* The operator's verification, and what it covered. */
+struct mfr_verification {
+    int64_t day;                  /* the day it was made (days since 1970-01-01), or -1 */
+    const char *time, *evidence;  /* as recorded; NULL if absent */
+    const char *contact;          /* the security contact it covered, or NULL */
+    struct mfr_list gs1_prefixes; /* the GS1 Company Prefixes it covered */
+};
+
+/* One dated entry of the maker's history. */
+struct mfr_event {
+    const char *time, *event; /* never NULL; event as in MFR_CHANGE_MAP, or "added" */
+    const char *detail;       /* the change's argument, or NULL */
+};
+
 /* A manufacturer as stored. */
 struct mfr {
-    yyjson_doc *doc;
-    const char *slug, *name, *status; /* never NULL after mfr_get */
-    const char *contact, *website;    /* NULL if not recorded */
-    yyjson_val *gs1_prefixes;         /* array of strings, or NULL */
-    yyjson_val *id_prefixes;          /* array of strings, or NULL */
-    yyjson_val *verification;         /* object, or NULL while unverified */
-    yyjson_val *history;              /* array, or NULL */
+    const char *slug, *name, *status;        /* never NULL after mfr_get */
+    const char *contact, *website, *created; /* NULL if not recorded */
+    int disabled;                            /* status is "disabled": its tokens do not work */
+    struct mfr_list gs1_prefixes;            /* its GS1 Company Prefixes */
+    struct mfr_list id_prefixes;             /* product-ID prefixes granted beyond "<slug>-" */
+    int verified;                            /* 1: verification holds the operator's check */
+    struct mfr_verification verification;    /* day -1 and all empty while unverified */
+    struct mfr_event *history;               /* oldest first */
+    size_t history_len;
+    void *priv; /* mfr.c's: the parsed record the strings point into */
 };
 
 /* Read manufacturer slug: 0, REG_ENOTFOUND, or REG_ESTORE if its record is damaged. */
 int mfr_get(struct store_txn *txn, const char *slug, struct mfr *out);
-void mfr_release(struct mfr *m);
+/* Free what m holds and zero it (a zeroed struct mfr may be freed too). */
+void mfr_free(struct mfr *m);
+
+/* Call fn for every manufacturer, in slug order; m is NULL when slug's stored record is
+ * damaged. fn returns 0 to go on, 1 to stop, or a negative REG_E* code, which mfr_each
+ * returns. */
+typedef int (*mfr_each_fn)(void *ctx, const char *slug, const struct mfr *m);
+int mfr_each(struct store_txn *txn, mfr_each_fn fn, void *ctx);
+
+/* Issue a further API token for manufacturer slug (copied to out): REG_ENOTFOUND if there is
+ * no such manufacturer. */
+int mfr_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1]);
+/* The manufacturer that API token token[0..len) speaks for, its slug copied to slug_out:
+ * REG_EAUTH if the token is unknown or revoked, or its maker is gone or disabled. */
+int mfr_find_by_token(struct store_txn *txn, const char *token, size_t len,
+                      char slug_out[AUTH_SLUG_MAX]);
 
 /* 1 if product ID id lies in one of m's namespaces. */
 int mfr_owns_id(const struct mfr *m, const char *id);
@@ -74,10 +115,10 @@ void mfr_prefixes_text(const struct mfr *m, struct buf *out);
 /* Create manufacturer m and its first API token (copied to token_out), in one transaction.
  * REG_EBADSLUG for a bad slug; REG_EINVALID for a bad name, contact (an e-mail address or an
  * https URL, as a declaration's security_contact) or website (an https URL), with the reason in
- * why (which may be NULL); REG_EEXIST if the slug is taken; REG_EOVERLAP if its namespace "<slug>-"
- * overlaps another maker's (why names it). */
+ * why (why.h; it may be NULL); REG_EEXIST if the slug is taken; REG_EOVERLAP if its namespace
+ * "<slug>-" overlaps another maker's (why names it). */
 int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
-            char *why, size_t whylen);
+            struct reg_why *why);
 
 /* The operator's changes to a manufacturer. XX(symbol, event name in the history, argument) */
 #define MFR_CHANGE_MAP(XX)                                                                         \
@@ -101,7 +142,7 @@ enum mfr_change {
  * maker): nothing is written then. Errors: REG_ENOTFOUND; REG_EINVALID (why says why: not a
  * prefix, empty evidence, ...); REG_EOVERLAP (why names the other maker). */
 int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
-               int *changed, char *why, size_t whylen);
+               int *changed, struct reg_why *why);
 
 /* The history's name of an event (as stored), e.g. "verified". */
 const char *mfr_change_event(enum mfr_change what);
@@ -114,8 +155,6 @@ void mfr_public_json(const struct mfr *m, yyjson_mut_doc *doc, yyjson_mut_val *o
  * {"slug","name","verified":false} or {"slug","name","verified":true,"verified_on":"YYYY-MM-DD",
  * "checked":["identity","gs1_prefixes"?,"security_contact"?]}. */
 void mfr_account_json(const struct mfr *m, struct buf *out);
-/* The verification's day (days since 1970-01-01), or -1 while unverified. */
-int64_t mfr_verified_day(const struct mfr *m);
 
 /* The manufacturers met by one request, each read once while records of the same maker follow
  * one another (lists, lookups). Borrows the request's read transaction. */

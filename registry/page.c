@@ -92,11 +92,10 @@ void page_link(struct buf *out, const char *url, size_t ulen, const char *text, 
     if (ok) buf_puts(out, "</a>");
 }
 
-void page_contact(struct buf *out, yyjson_val *contact)
+void page_contact(struct buf *out, const char *s)
 {
-    const char *s = yyjson_get_str(contact);
-    size_t len = yyjson_get_len(contact);
     if (!s) return;
+    size_t len = strlen(s);
     if (len > 8 && strncmp(s, "https://", 8) == 0) {
         page_link(out, s, len, s, len);
         return;
@@ -287,7 +286,7 @@ void page_maker_name(struct buf *out, yyjson_val *rec, const struct mfr *maker)
 void page_verification(struct buf *out, const struct page_req *pr, const struct mfr *maker,
                        int tick)
 {
-    int64_t day = maker ? mfr_verified_day(maker) : -1;
+    int64_t day = maker ? maker->verification.day : -1;
     if (day >= 0 && !tick)
         buf_puts(out, "<span>");
     else
@@ -302,11 +301,11 @@ void page_verification(struct buf *out, const struct page_req *pr, const struct 
     struct buf date = BUF_INIT, what = BUF_INIT;
     i18n_date(&date, pr->lang, day);
     i18n_put(&what, pr->lang, I18N_checked_identity);
-    if (yyjson_arr_size(yyjson_obj_get(maker->verification, "gs1_prefixes"))) {
+    if (maker->verification.gs1_prefixes.n) {
         buf_puts(&what, ", ");
         i18n_put(&what, pr->lang, I18N_checked_prefixes);
     }
-    if (yyjson_is_str(yyjson_obj_get(maker->verification, "contact"))) {
+    if (maker->verification.contact) {
         buf_puts(&what, ", ");
         i18n_put(&what, pr->lang, I18N_checked_contact);
     }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mfr;
 struct store_txn;
 struct search_query;
 
@@ -44,9 +45,9 @@ int page_details(struct store_txn *txn, const char *id, const struct page_req *p
 /* The home page: search form, results of sq, paging. */
 int page_home(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
               struct buf *out);
-/* A manufacturer's page with its products (sq carries the manufacturer and paging). */
-int page_maker(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
-               struct buf *out);
+/* Manufacturer m's page with its products (sq carries the manufacturer and paging). */
+int page_maker(struct store_txn *txn, const struct mfr *m, const struct search_query *sq,
+               const struct page_req *pr, struct buf *out);
 /* Search results as CSV (UTF-8 with BOM, RFC 4180, spreadsheet formulas neutralised), made in
  * parts so that a long download can be streamed: page_csv_head() writes the BOM and the header
  * line; page_csv_rows() the rows of the records sq finds (sq->limit rows and sq->budget records

@@ -18,8 +18,9 @@ void page_text(struct buf *out, yyjson_val *v);
 int page_url_ok(const char *s, size_t len);
 /* <a href="url">text</a> for a safe URL (text escaped); just the text otherwise. */
 void page_link(struct buf *out, const char *url, size_t ulen, const char *text, size_t tlen);
-/* A security contact: mailto: for an e-mail address, the URL itself for https. */
-void page_contact(struct buf *out, yyjson_val *contact);
+/* A security contact: mailto: for an e-mail address, the URL itself for https (nothing for
+ * NULL). */
+void page_contact(struct buf *out, const char *contact);
 /* "?lang=de" or "&lang=de" (first: whether it starts the query) when the language came from
  * the query, else "". */
 const char *page_lang_param(const struct page_req *pr, int first);

@@ -108,17 +108,16 @@ int page_home(struct store_txn *txn, const struct search_query *sq, const struct
 }
 
 static void maker_fact(struct buf *out, const struct page_req *pr, enum i18n_key label,
-                       yyjson_val *v, int contact)
+                       const char *v, int contact)
 {
-    if (!yyjson_is_str(v)) return;
+    if (!v) return;
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, label);
     buf_puts(out, "</dt><dd>");
-    if (contact && memchr(yyjson_get_str(v), '@', yyjson_get_len(v)) &&
-        !page_url_ok(yyjson_get_str(v), yyjson_get_len(v)))
+    if (contact && strchr(v, '@') && !page_url_ok(v, strlen(v)))
         page_contact(out, v);
     else
-        page_link(out, yyjson_get_str(v), yyjson_get_len(v), yyjson_get_str(v), yyjson_get_len(v));
+        page_link(out, v, strlen(v), v, strlen(v));
     buf_puts(out, "</dd>");
 }
 
@@ -130,40 +129,34 @@ static void maker_trust(struct buf *out, const struct page_req *pr, const struct
     i18n_put(out, pr->lang, I18N_m_verification);
     buf_puts(out, "</dt><dd>");
     page_verification(out, pr, m, 1);
-    yyjson_val *ev = yyjson_obj_get(m->verification, "evidence");
-    if (yyjson_is_str(ev)) {
+    const char *ev = m->verification.evidence;
+    if (ev) {
         buf_puts(out, "<br>");
         i18n_put(out, pr->lang, I18N_m_evidence);
         buf_puts(out, " ");
-        page_text(out, ev);
+        html_escape(out, ev, strlen(ev));
     }
     buf_puts(out, "</dd>");
-    if (!yyjson_arr_size(m->gs1_prefixes)) return;
+    if (!m->gs1_prefixes.n) return;
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_m_prefixes);
     buf_puts(out, "</dt><dd>");
-    size_t i, max;
-    yyjson_val *p;
-    yyjson_arr_foreach(m->gs1_prefixes, i, max, p)
-    {
+    for (size_t i = 0; i < m->gs1_prefixes.n; i++) {
         if (i) buf_puts(out, ", ");
-        page_text(out, p);
+        html_escape(out, m->gs1_prefixes.v[i], strlen(m->gs1_prefixes.v[i]));
     }
     buf_puts(out, "</dd>");
 }
 
-int page_maker(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
-               struct buf *out)
+int page_maker(struct store_txn *txn, const struct mfr *m, const struct search_query *sq,
+               const struct page_req *pr, struct buf *out)
 {
-    struct mfr m;
-    int rc = mfr_get(txn, sq->manufacturer, &m);
-    if (rc) return rc;
     struct buf title = BUF_INIT, esc = BUF_INIT, base = BUF_INIT;
     const char *fmt = i18n_get(pr->lang, I18N_m_title), *ph = strstr(fmt, "{1}");
     buf_append(&title, fmt, ph ? (size_t)(ph - fmt) : strlen(fmt));
-    html_escape(&esc, m.name, strlen(m.name));
+    html_escape(&esc, m->name, strlen(m->name));
     if (ph) { /* the title is plain text: page_head escapes it */
-        buf_puts(&title, m.name);
+        buf_puts(&title, m->name);
         buf_puts(&title, ph + 3);
     }
     page_head(out, pr, title.data, title.len);
@@ -171,19 +164,18 @@ int page_maker(struct store_txn *txn, const struct search_query *sq, const struc
     buf_puts(out, "<h1>");
     i18n_fmt(out, pr->lang, I18N_m_title, 1, args);
     buf_puts(out, "</h1><dl>");
-    maker_trust(out, pr, &m);
-    maker_fact(out, pr, I18N_m_website, yyjson_obj_get(yyjson_doc_get_root(m.doc), "website"), 0);
-    maker_fact(out, pr, I18N_m_contact, yyjson_obj_get(yyjson_doc_get_root(m.doc), "contact"), 1);
+    maker_trust(out, pr, m);
+    maker_fact(out, pr, I18N_m_website, m->website, 0);
+    maker_fact(out, pr, I18N_m_contact, m->contact, 1);
     buf_puts(out, "</dl><h2>");
     i18n_put(out, pr->lang, I18N_m_products);
     buf_puts(out, "</h2>");
     buf_printf(&base, "/m/%s", sq->manufacturer); /* a valid slug: safe in URLs */
-    rc = results(out, txn, sq, pr, buf_cstr(&base), 0);
+    int rc = results(out, txn, sq, pr, buf_cstr(&base), 0);
     page_foot(out, pr);
     buf_free(&title);
     buf_free(&esc);
     buf_free(&base);
-    mfr_release(&m);
     return rc;
 }
 

@@ -44,7 +44,7 @@ static int load(struct store_txn *txn, const char *id, const struct page_req *pr
 static void unload(struct product *p)
 {
     yyjson_doc_free(p->doc);
-    mfr_release(&p->maker);
+    mfr_free(&p->maker);
 }
 
 static yyjson_val *get(const struct product *p, const char *name)
@@ -114,7 +114,7 @@ static void promises(struct buf *out, const struct page_req *pr, const struct pr
     buf_puts(out, "</li>");
     promise(out, pr, a, a->contact_ok, I18N_report_title, I18N_report_none_title);
     struct buf contact = BUF_INIT;
-    page_contact(&contact, get(p, "security_contact"));
+    page_contact(&contact, yyjson_get_str(get(p, "security_contact")));
     yyjson_val *vdp = get(p, "vulnerability_disclosure_policy");
     if (yyjson_is_str(vdp)) {
         const char *word = i18n_get(pr->lang, I18N_report_policy);
@@ -457,7 +457,7 @@ static void party(struct buf *out, const struct page_req *pr, enum i18n_key labe
         buf_puts(out, "<br>");
         if (memchr(yyjson_get_str(c), '@', yyjson_get_len(c)) ||
             page_url_ok(yyjson_get_str(c), yyjson_get_len(c)))
-            page_contact(out, c);
+            page_contact(out, yyjson_get_str(c));
         else
             page_text(out, c);
     }
@@ -518,7 +518,7 @@ int page_details(struct store_txn *txn, const char *id, const struct page_req *p
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_contact_label);
     buf_puts(out, "</dt><dd>");
-    page_contact(out, get(&p, "security_contact"));
+    page_contact(out, yyjson_get_str(get(&p, "security_contact")));
     buf_puts(out, "</dd>");
     yyjson_val *vdp = get(&p, "vulnerability_disclosure_policy");
     if (yyjson_is_str(vdp)) {

@@ -412,7 +412,7 @@ static int put(struct store *st, const char *owner, const char *id, const char *
         rc = mfr_get(txn, owner, &m);
         if (!rc)
             rc = product_put_in(txn, &m, id, yyjson_doc_get_root(doc), if_match, errs, record, res);
-        mfr_release(&m);
+        mfr_free(&m);
         if (rc == 0 && !res->unchanged && !dry)
             rc = store_txn_commit(txn);
         else
@@ -466,7 +466,7 @@ out:
     store_txn_abort(txn);
     free(json);
     yyjson_doc_free(cur.doc);
-    mfr_release(&m);
+    mfr_free(&m);
     return rc;
 }
 

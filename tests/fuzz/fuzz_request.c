@@ -19,6 +19,7 @@
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
+#include "why.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -85,12 +86,11 @@ static void add_prefixes(const char *slug)
     struct buf path = BUF_INIT, text = BUF_INIT;
     buf_printf(&path, "%s/schema/examples/demo/%s/gs1-prefixes.txt", SECLABEL_ROOT, slug);
     read_file(buf_cstr(&path), &text);
-    char why[256];
+    struct reg_why why;
     int changed, rc;
     for (char *save = NULL, *p = strtok_r((char *)buf_cstr(&text), " \n", &save); p;
          p = strtok_r(NULL, " \n", &save))
-        if ((rc = mfr_change(st, slug, MFR_PREFIX_ADD, p, &changed, why, sizeof why)))
-            die(why, rc);
+        if ((rc = mfr_change(st, slug, MFR_PREFIX_ADD, p, &changed, &why))) die(why.text, rc);
     buf_free(&path);
     buf_free(&text);
 }
@@ -105,7 +105,7 @@ static void store_make(void)
     int rc = store_open(dir, &st);
     if (rc) die("store_open", rc);
     for (size_t m = 0; m < NDEMOS; m++) {
-        if ((rc = mfr_add(st, &demos[m].mfr, tokens[m], NULL, 0))) die("mfr_add", rc);
+        if ((rc = mfr_add(st, &demos[m].mfr, tokens[m], NULL))) die("mfr_add", rc);
         add_prefixes(demos[m].mfr.slug);
         for (int i = 0; i < 3 && demos[m].products[i]; i++) {
             struct buf path = BUF_INIT, body = BUF_INIT, record = BUF_INIT;

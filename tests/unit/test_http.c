@@ -26,7 +26,7 @@ static int setup(void **state)
     assert_int_equal(auth_init(), 0);
     assert_int_equal(store_open(f->dir, &f->st), 0);
     struct mfr_info m = {"acme", "Acme Devices Ltd", NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, f->token, NULL, 0), 0);
+    assert_int_equal(mfr_add(f->st, &m, f->token, NULL), 0);
     assert_int_equal(app_init(&f->app, f->st, "https://labels.example", 0, NULL), 0);
     http_parser_init(&f->hp, app_handle, &f->app, 1);
     *state = f;

@@ -11,6 +11,7 @@
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
+#include "why.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,13 +33,12 @@ static int setup(void **state)
     assert_int_equal(auth_init(), 0);
     assert_int_equal(store_open(f->dir, &f->st), 0);
     struct mfr_info m = {"acme", "Acme Devices Ltd", "security@acme.example", NULL};
-    assert_int_equal(mfr_add(f->st, &m, f->token, NULL, 0), 0);
+    assert_int_equal(mfr_add(f->st, &m, f->token, NULL), 0);
     int changed;
-    char why[256];
+    struct reg_why why;
     static const char *const prefixes[] = {"5012345", "000001234567"};
     for (size_t i = 0; i < 2; i++)
-        assert_int_equal(
-            mfr_change(f->st, "acme", MFR_PREFIX_ADD, prefixes[i], &changed, why, sizeof why), 0);
+        assert_int_equal(mfr_change(f->st, "acme", MFR_PREFIX_ADD, prefixes[i], &changed, &why), 0);
     *state = f;
     return 0;
 }
@@ -154,7 +154,7 @@ static void other_owner_is_forbidden_and_changes_nothing(void **state)
         "\"security_contact\":\"x@evil.example\",\"default_password\":\"universal\"}";
     struct mfr_info m = {"evil", "Evil", NULL, NULL};
     char token[AUTH_TOKEN_LEN + 1];
-    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), 0);
+    assert_int_equal(mfr_add(f->st, &m, token, NULL), 0);
     assert_int_equal(put(f, "evil", "acme-cam", evil, &res), REG_EFORBIDDEN);
     assert_non_null(strstr(res.why, "belongs to manufacturer 'acme'"));
     assert_string_equal(res.owner, "acme");
@@ -219,9 +219,9 @@ static void duplicate_manufacturer_is_refused(void **state)
     struct fx *f = *state;
     char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info m = {"acme", "Another Acme", NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), REG_EEXIST);
+    assert_int_equal(mfr_add(f->st, &m, token, NULL), REG_EEXIST);
     struct mfr_info bad = {"Not A Slug", "X", NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &bad, token, NULL, 0), REG_EBADSLUG);
+    assert_int_equal(mfr_add(f->st, &bad, token, NULL), REG_EBADSLUG);
     assert_int_equal(count(f, STORE_MANUFACTURERS), 1);
     assert_int_equal(count(f, STORE_TOKENS), 1);
 }
@@ -516,7 +516,7 @@ static int put_bigs(struct store *st, unsigned first, unsigned n)
         yyjson_doc_free(doc);
         free(d);
     }
-    mfr_release(&m);
+    mfr_free(&m);
     if (rc) {
         store_txn_abort(txn);
         return rc;
