@@ -21,7 +21,7 @@ static void add_mfr(struct fx *f, const char *slug, const char *name)
 {
     char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info m = {slug, name, NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), 0);
+    assert_int_equal(mfr_add(f->st, &m, token, NULL), 0);
 }
 
 static int setup(void **state)
@@ -340,7 +340,7 @@ static void a_refusal_inside_a_transaction_leaves_it_usable(void **state)
     assert_true(product_put_refusal(rc));
     assert_false(product_put_refusal(REG_ESTORE));
     assert_false(product_put_refusal(0));
-    mfr_release(&m);
+    mfr_free(&m);
     assert_int_equal(store_txn_commit(txn), 0);
     yyjson_doc_free(doc);
     assert_string_equal(versions(f, "acme-cam", "version", 0), "1");

@@ -23,12 +23,10 @@ static void add_mfr(struct fx *f, const char *slug, const char *name, const char
 {
     char token[AUTH_TOKEN_LEN + 1];
     struct mfr_info m = {slug, name, NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, token, NULL, 0), 0);
+    assert_int_equal(mfr_add(f->st, &m, token, NULL), 0);
     if (gs1) {
-        char why[256];
         int changed;
-        assert_int_equal(mfr_change(f->st, slug, MFR_PREFIX_ADD, gs1, &changed, why, sizeof why),
-                         0);
+        assert_int_equal(mfr_change(f->st, slug, MFR_PREFIX_ADD, gs1, &changed, NULL), 0);
     }
 }
 
