@@ -16,14 +16,14 @@ const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "
 const core_srcs = [_][]const u8{
     "buf.c",  "csv.c",  "err.c",  "date.c", "store.c",  "decl.c", "assess.c", "auth.c", "mfr.c",
     "product.c", "rcache.c", "qr.c", "label.c", "label_cairo.c", "label_svg.c", "label_zpl.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
-    "api_query.c", "api_batch.c", "api_gs1.c", "api_site.c", "api_label.c", "labeldata.c", "admin.c", "srv.c", "clients.c", "cta.c",
+    "api_query.c", "api_batch.c", "api_gs1.c", "api_site.c", "api_label.c", "labeldata.c", "admin.c", "srv.c", "clients.c", "cta.c", "metrics.c",
 };
 const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "png", "sodium" };
 
 const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c", "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "cmd_import.c", "ctadecl.c", "csvdecl.c", "config.c", "display.c" };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "metrics" };
 
 /// The files under web/ that the server serves or reads, compiled into the binary so it needs
 /// no asset directory at run time and never reads files per request. Written to the build cache

@@ -1,5 +1,6 @@
 /* api.c: the route table, request dispatch, access log and metrics, and the helpers every
- * handler file shares (see api.h, api_int.h).
+ * handler file shares (see api.h, api_int.h). The counting and the Prometheus text are
+ * metrics.c's; running deferred work is the server's (struct app_config's defer hook).
  *
  * Handlers live by concern: api_products.c (one product: record, write, withdraw, history,
  * CTA-2120), api_query.c (search, bulk lookup, changes feed), api_gs1.c (GS1 Digital Link
@@ -13,6 +14,7 @@
 #include "date.h"
 #include "err.h"
 #include "i18n.h"
+#include "metrics.h"
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
@@ -25,7 +27,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <uv.h>
 
 /* The label options (api_label.c reads them). */
 #define LABEL_QUERY "layout ec width_mm height_mm dpi"
@@ -64,33 +65,34 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/static/style.css", api_style, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
-_Static_assert(NROUTES <= APP_MAX_ROUTES, "raise APP_MAX_ROUTES");
+_Static_assert(NROUTES <= METRICS_MAX_ROUTES, "raise METRICS_MAX_ROUTES");
 
-/* The status codes /metrics counts one by one; anything else is counted as the last. */
-#define COUNTED_0(code)
-#define COUNTED_1(code) code,
-static const int statuses[APP_STATUSES] = {
-#define X(code, reason, counted) COUNTED_##counted(code)
-    HTTP_STATUSES(X)
-#undef X
-        0};
-/* Latency histogram bounds in seconds (Prometheus "le"). */
-static const double latency_le[APP_LATENCY_BUCKETS] = {
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+/* Set once by app_global_init, before any thread starts; read by app_init. */
+static int global_ready;
 
-int app_init(struct app *app, struct store *st, const char *public_url, int log_requests,
-             struct rcache_shared *shared)
+int app_global_init(void)
+{
+    if (global_ready) return 0;
+    int rc = auth_init();
+    if (rc) {
+        fputs("seclabel: cannot initialise libsodium\n", stderr);
+        return rc;
+    }
+    if ((rc = i18n_init())) return rc;
+    page_init();
+    global_ready = 1;
+    return 0;
+}
+
+int app_init(struct app *app, const struct app_config *cfg)
 {
     memset(app, 0, sizeof *app);
-    app->st = st;
-    app->public_url = public_url;
-    app->log_requests = log_requests;
-    app->csv_max_rows = REG_MAX_CSV_ROWS;
-    int rc = i18n_init();
+    if (!global_ready) return REG_EINTERNAL;
+    app->cfg = *cfg;
+    if (!app->cfg.csv_max_rows) app->cfg.csv_max_rows = REG_MAX_CSV_ROWS;
+    rcache_init(&app->responses, cfg->shared);
+    int rc = store_reader_new(cfg->st, &app->rd);
     if (rc) return rc;
-    page_init();
-    rcache_init(&app->responses, shared);
-    if ((rc = store_reader_new(st, &app->rd))) return rc;
     app_watch_makers(app);
     return 0;
 }
@@ -170,9 +172,9 @@ void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out)
      * without escaping, as is the public URL (checked by seclabeld's main.c). */
     yyjson_val *gtin = yyjson_obj_get(rec, "gtin");
     if (yyjson_is_str(gtin) && yyjson_get_len(gtin) == 14)
-        buf_printf(out, "%s/01/%s", app->public_url, yyjson_get_str(gtin));
+        buf_printf(out, "%s/01/%s", app->cfg.public_url, yyjson_get_str(gtin));
     else
-        buf_printf(out, "%s/p/%s", app->public_url, yyjson_get_str(yyjson_obj_get(rec, "id")));
+        buf_printf(out, "%s/p/%s", app->cfg.public_url, yyjson_get_str(yyjson_obj_get(rec, "id")));
 }
 
 int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
@@ -309,21 +311,6 @@ static void log_request(const struct http_req *req, int status, size_t body_len,
             clean, status, body_len, ms);
 }
 
-static void count_request(struct app_metrics *m, size_t route, int status, double seconds)
-{
-    int si = APP_STATUSES - 1;
-    for (int i = 0; i < APP_STATUSES - 1; i++)
-        if (statuses[i] == status) si = i;
-    /* Relaxed atomics: only this loop's thread counts, but /metrics on another loop reads. */
-    __atomic_fetch_add(&m->requests[route][si], 1, __ATOMIC_RELAXED);
-    int b = 0;
-    while (b < APP_LATENCY_BUCKETS && seconds > latency_le[b])
-        b++;
-    __atomic_fetch_add(&m->latency[b], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&m->latency_sum_ns, (unsigned long long)(seconds * 1e9), __ATOMIC_RELAXED);
-    __atomic_fetch_add(&m->latency_count, 1, __ATOMIC_RELAXED);
-}
-
 /* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
  * 0 if it may be answered from the cache (a keep-alive GET without conditions). */
 static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
@@ -352,22 +339,20 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
                  size_t body_len)
 {
     double s = monotonic() - resp->started;
-    count_request(&app->metrics, (size_t)resp->route, resp->status, s);
-    if (app->log_requests) log_request(req, resp->status, body_len, s * 1e3);
+    metrics_count(&app->metrics, (size_t)resp->route, resp->status, s);
+    if (app->cfg.log_requests) log_request(req, resp->status, body_len, s * 1e3);
 }
 
-_Static_assert(sizeof(uv_work_t) <= sizeof(((struct api_job *)0)->work), "api_job.work too small");
-
-static void job_work(uv_work_t *w)
+/* The defer hook's work and done (struct app_config) for an api_job. */
+static void job_work(void *arg)
 {
-    struct api_job *job = w->data;
+    struct api_job *job = arg;
     job->run(job);
 }
 
-static void job_after(uv_work_t *w, int status)
+static void job_done(void *arg)
 {
-    struct api_job *job = w->data;
-    (void)status; /* never cancelled: uv_cancel is not used */
+    struct api_job *job = arg;
     job->done(job);
     struct http_resp *resp = job->resp;
     api_account(job->app, job->req, resp, resp->body.len);
@@ -383,9 +368,8 @@ int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, str
     job->resp = resp;
     job->run = run;
     job->done = done;
-    uv_work_t *w = (uv_work_t *)job->work;
-    w->data = job;
-    if (app->loop && resp->parser && uv_queue_work(app->loop, w, job_work, job_after) == 0) {
+    const struct app_config *cfg = &app->cfg;
+    if (cfg->defer && resp->parser && cfg->defer(cfg->defer_ctx, job_work, job_done, job) == 0) {
         resp->deferred = 1;
         return 0;
     }
@@ -510,62 +494,25 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-/* The server's metrics: each loop's counters summed (app->peers: every loop's app). */
+/* The server's request metrics and response caches: each loop's summed (cfg.peers: every
+ * loop's app). */
 void api_metrics_text(const struct app *app, struct buf *out)
 {
-    const struct app *const *peers = app->npeers ? app->peers : &app;
-    int n = app->npeers ? app->npeers : 1;
-    buf_puts(out, "# HELP seclabel_http_requests_total HTTP requests by route and status.\n"
-                  "# TYPE seclabel_http_requests_total counter\n");
-    for (size_t r = 0; r <= NROUTES; r++)
-        for (int s = 0; s < APP_STATUSES; s++) {
-            unsigned long long count = 0;
-            for (int i = 0; i < n; i++)
-                count += LOAD(peers[i]->metrics.requests[r][s]);
-            if (!count) continue;
-            const char *pat = r < NROUTES ? routes[r].pattern : "(none)";
-            char status[8];
-            if (statuses[s])
-                snprintf(status, sizeof status, "%d", statuses[s]);
-            else
-                snprintf(status, sizeof status, "other");
-            const char *method = r < NROUTES ? http_method_name(routes[r].methods) : "";
-            buf_printf(out,
-                       "seclabel_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} "
-                       "%llu\n",
-                       method, pat, status, count);
-        }
-    buf_puts(out, "# HELP seclabel_http_request_duration_seconds Time to answer a request.\n"
-                  "# TYPE seclabel_http_request_duration_seconds histogram\n");
-    unsigned long long cum = 0, sum_ns = 0, count = 0, hits = 0, misses = 0;
-    size_t bytes = 0;
-    for (int b = 0; b <= APP_LATENCY_BUCKETS; b++) {
-        for (int i = 0; i < n; i++)
-            cum += LOAD(peers[i]->metrics.latency[b]);
-        if (b < APP_LATENCY_BUCKETS)
-            buf_printf(out, "seclabel_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                       latency_le[b], cum);
-    }
+    const struct app *const *peers = app->cfg.npeers ? app->cfg.peers : &app;
+    int n = app->cfg.npeers ? app->cfg.npeers : 1;
+    struct metrics sum = {0};
+    unsigned long long hits = 0, misses = 0, bytes = 0;
     for (int i = 0; i < n; i++) {
-        sum_ns += LOAD(peers[i]->metrics.latency_sum_ns);
-        count += LOAD(peers[i]->metrics.latency_count);
+        metrics_add(&sum, &peers[i]->metrics);
         hits += LOAD(peers[i]->responses.hits);
         misses += LOAD(peers[i]->responses.misses);
         bytes += LOAD(peers[i]->responses.bytes);
     }
-    buf_printf(out,
-               "seclabel_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-               "seclabel_http_request_duration_seconds_sum %.6f\n"
-               "seclabel_http_request_duration_seconds_count %llu\n",
-               cum, (double)sum_ns / 1e9, count);
-    buf_printf(out,
-               "# HELP seclabel_response_cache_hits_total GET answers sent from the response "
-               "cache.\n# TYPE seclabel_response_cache_hits_total counter\n"
-               "seclabel_response_cache_hits_total %llu\n"
-               "# HELP seclabel_response_cache_misses_total Cacheable GETs that were answered "
-               "afresh.\n# TYPE seclabel_response_cache_misses_total counter\n"
-               "seclabel_response_cache_misses_total %llu\n"
-               "# HELP seclabel_response_cache_bytes Memory held by the response caches.\n"
-               "# TYPE seclabel_response_cache_bytes gauge\nseclabel_response_cache_bytes %zu\n",
-               hits, misses, bytes);
+    metrics_text(&sum, routes, NROUTES, out);
+    metrics_sample(out, "seclabel_response_cache_hits_total", "counter",
+                   "GET answers sent from the response cache.", hits);
+    metrics_sample(out, "seclabel_response_cache_misses_total", "counter",
+                   "Cacheable GETs that were answered afresh.", misses);
+    metrics_sample(out, "seclabel_response_cache_bytes", "gauge",
+                   "Memory held by the response caches.", bytes);
 }

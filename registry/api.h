@@ -1,32 +1,23 @@
 /* api.h: the registry's HTTP surface: the route table and its handlers (JSON API, pages,
  * labels). Reads are answered at once, through the loop's reusable LMDB reader (and its
- * response cache); writes run on libuv's thread pool (api_defer) and are answered when they
- * have committed.
+ * response cache); writes and label renderings are handed to the server's defer hook (a
+ * thread pool) and answered when they are done. The app knows nothing of the event loop: the
+ * server configures it (struct app_config) and runs its deferred work.
  *
- * Ownership: struct app borrows the store and owns its reader; the caller creates it with
- * app_init() and frees it with app_close() on the thread that uses it. */
+ * Ownership: the process calls app_global_init() once, before any thread starts. An app
+ * borrows what its configuration points to and owns its reader and caches; the caller creates
+ * it with app_init() and frees it with app_close() on the thread that uses it. */
 #ifndef SECLABEL_API_H
 #define SECLABEL_API_H
 
 #include "http.h"
+#include "metrics.h"
 #include "rcache.h"
 
 #include <stdint.h>
 
 struct store;
 struct store_reader;
-
-#define APP_MAX_ROUTES 32
-#define APP_STATUSES (HTTP_STATUSES_COUNTED + 1) /* http_status.h's counted ones, then "other" */
-#define APP_LATENCY_BUCKETS 14
-
-/* Counters for GET /metrics, kept by the loop thread that owns the app. */
-struct app_metrics {
-    unsigned long long requests[APP_MAX_ROUTES + 1][APP_STATUSES]; /* last row: no route */
-    unsigned long long latency[APP_LATENCY_BUCKETS + 1];           /* last: +Inf */
-    unsigned long long latency_sum_ns;
-    unsigned long long latency_count;
-};
 
 /* Rendered labels, kept so a label printed again (or a sheet of the same product) costs a
  * copy: a few slots replaced in turn; keyed by a hash of record version and options. */
@@ -43,32 +34,47 @@ struct app_label_cache {
     unsigned long long hits, misses;
 };
 
-struct app {
-    struct store *st;             /* borrowed */
-    struct store_reader *rd;      /* owned; one per event-loop thread */
-    const char *public_url;       /* borrowed; base of URLs put in QR codes, no trailing '/' */
-    const char *security_contact; /* borrowed; the registry's own contact (security.txt), or NULL */
-    const unsigned *connections;  /* borrowed from the server: open connections, or NULL */
-    /* borrowed from the server: connections refused by the per-client limit, or NULL */
-    const unsigned long long *conns_refused;
-    const struct app *const *peers; /* every event loop's app (this one included), for
-                                       /metrics; or NULL when there is one loop */
-    int npeers;
-    void *loop;       /* the server's uv_loop_t, to run writes on libuv's thread pool; NULL: writes
-                         run in the request callback (tools and tests without a loop) */
-    int log_requests; /* one access-log line per request on stderr */
-    /* records one CSV download examines at most: REG_MAX_CSV_ROWS (tests lower it) */
+/* What the server gives an app. app_init copies it; the pointers are borrowed and must
+ * outlive the app. */
+struct app_config {
+    struct store *st;
+    const char *public_url;       /* base of URLs put in QR codes, no trailing '/' */
+    const char *security_contact; /* the registry's own contact (security.txt), or NULL */
+    int log_requests;             /* one access-log line per request on stderr */
+    /* records one CSV download examines at most; 0: REG_MAX_CSV_ROWS (tests lower it) */
     long csv_max_rows;
-    struct app_metrics metrics;
+    /* the response-cache generations every loop's app shares (rcache_init), or NULL when there
+     * is one loop */
+    struct rcache_shared *shared;
+    const unsigned *connections; /* the server's open connections, or NULL */
+    /* connections the server refused by the per-client limit, or NULL */
+    const unsigned long long *conns_refused;
+    /* every event loop's app (this one included), for /metrics; NULL: this one alone */
+    const struct app *const *peers;
+    int npeers;
+    /* Run work(arg) away from the event loop (on a thread pool), then done(arg) on the loop's
+     * thread; 0 if it will, else a negative code (the app then runs both at once). defer_ctx
+     * is its first argument. NULL: there is no loop and deferred work runs at once, in the
+     * request callback (tools and tests). */
+    int (*defer)(void *ctx, void (*work)(void *arg), void (*done)(void *arg), void *arg);
+    void *defer_ctx;
+};
+
+struct app {
+    struct app_config cfg;   /* as given to app_init (csv_max_rows made explicit) */
+    struct store_reader *rd; /* owned; one per event-loop thread */
+    struct metrics metrics;  /* this loop's counts */
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
     uint64_t makers_gen;     /* the manufacturers generation the cached answers were made at */
 };
 
-/* shared: the response-cache generations shared by every loop's app (rcache_init), or NULL
- * when there is one. */
-int app_init(struct app *app, struct store *st, const char *public_url, int log_requests,
-             struct rcache_shared *shared);
+/* What every app reads and none writes, built once per process: libsodium, the language
+ * tables (i18n.h), the stylesheet's versioned path (page.h). Call it before any app_init and
+ * before any thread starts; 0 or a negative code (the reason on stderr). */
+int app_global_init(void);
+/* 0, or a negative code (REG_EINTERNAL if app_global_init has not succeeded). */
+int app_init(struct app *app, const struct app_config *cfg);
 void app_close(struct app *app);
 /* Drop every cached answer if a manufacturer changed since the last call (the operator's
  * commands write the database directly, from another process): the server calls it every

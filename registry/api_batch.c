@@ -122,7 +122,7 @@ static int batch_write(struct app *app, const char *owner, yyjson_val *list, int
 {
     struct store_txn *txn;
     struct mfr m;
-    int rc = store_txn_begin(app->st, 1, &txn);
+    int rc = store_txn_begin(app->cfg.st, 1, &txn);
     if (rc) return rc;
     if ((rc = mfr_get(txn, owner, &m))) {
         store_txn_abort(txn);

@@ -42,15 +42,15 @@ static int wants_linkset(const struct http_req *req, const char *link_type)
 
 static void linkset(const struct app *app, const char *gtin, const char *id, struct buf *out)
 {
-    buf_printf(out, "{\"linkset\":[{\"anchor\":\"%s/01/%s\",", app->public_url, gtin);
+    buf_printf(out, "{\"linkset\":[{\"anchor\":\"%s/01/%s\",", app->cfg.public_url, gtin);
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-        buf_printf(out, "\"" GS1_VOC "%s\":[{\"href\":\"%s", links[i].type, app->public_url);
+        buf_printf(out, "\"" GS1_VOC "%s\":[{\"href\":\"%s", links[i].type, app->cfg.public_url);
         buf_printf(out, links[i].path, id);
         buf_printf(out, "\",\"title\":\"%s\",\"type\":\"%s\",\"hreflang\":[\"en\"]}],",
                    links[i].title, links[i].media);
     }
     buf_printf(out, "\"" GS1_VOC "defaultLink\":[{\"href\":\"%s/p/%s\",\"title\":\"%s\"}]}]}\n",
-               app->public_url, id, links[0].title);
+               app->cfg.public_url, id, links[0].title);
 }
 
 static void redirect(const struct app *app, const char *gtin, const char *id, const char *link_type,
@@ -62,11 +62,11 @@ static void redirect(const struct app *app, const char *gtin, const char *id, co
         if (strcmp(t, links[i].type) == 0) l = &links[i];
     char path[160];
     snprintf(path, sizeof path, l->path, id);
-    http_resp_header(resp, "Location", "%s%s", app->public_url, path);
+    http_resp_header(resp, "Location", "%s%s", app->cfg.public_url, path);
     http_resp_header(resp, "Link", "<%s/01/%s>; rel=\"linkset\"; type=\"" LINKSET_TYPE "\"",
-                     app->public_url, gtin);
+                     app->cfg.public_url, gtin);
     resp->content_type = JSON_TYPE;
-    buf_printf(&resp->body, "{\"location\":\"%s%s\"}\n", app->public_url, path);
+    buf_printf(&resp->body, "{\"location\":\"%s%s\"}\n", app->cfg.public_url, path);
     resp->status = 307;
 }
 
@@ -112,7 +112,7 @@ int api_gs1_description(void *ctx, struct http_req *req, struct http_resp *resp)
     buf_printf(&resp->body,
                "{\"name\":\"seclabel device security label registry\",\"resolverRoot\":\"%s\","
                "\"supportedPrimaryKeys\":[\"gtin\"],\"supportedLinkType\":[",
-               app->public_url);
+               app->cfg.public_url);
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
         buf_printf(&resp->body,
                    "%s{\"namespace\":\"" GS1_VOC "\",\"prefix\":\"gs1:\","

@@ -69,15 +69,14 @@ const char *api_write_message(int rc, const char *id, const struct product_resul
                               size_t n);
 
 /* Work that must not stall the event loop (a durable write waits for fsync): `run` goes to
- * libuv's thread pool and must touch only the store and the job's own state (the request is
- * valid and unchanging meanwhile); `done` then runs on the loop thread, fills job->resp, and
- * the response is sent. Without a loop (app->loop NULL) both run at once. The handler
- * allocates the job (with this struct first) and returns; done frees nothing: api_defer frees
- * the job after done with free(). */
+ * the server's thread pool (the defer hook of struct app_config) and must touch only the store
+ * and the job's own state (the request is valid and unchanging meanwhile); `done` then runs on
+ * the loop thread, fills job->resp, and the response is sent. Without a hook both run at once. The
+ * handler allocates the job (with this struct first) and returns; done frees nothing: api_defer
+ * frees the job after done with free(). */
 struct api_job;
 typedef void (*api_job_fn)(struct api_job *job);
 struct api_job {
-    unsigned char work[128]; /* a uv_work_t, kept opaque so handlers need not include uv.h */
     struct app *app;
     struct http_req *req;
     struct http_resp *resp;

@@ -95,9 +95,9 @@ static void cache_put(struct app_label_cache *c, uint64_t key, const struct buf 
 }
 
 /* Rendering a label takes milliseconds to a tenth of a second (a large label at 1200 dpi), and
- * any client may ask for sizes no cache holds: it runs on libuv's thread pool, never on the
- * event loop (label.c's libraries, cairo, libpng and libqrencode, keep no shared state between
- * renderings). The job owns the parsed record and everything the rendering needs. */
+ * any client may ask for sizes no cache holds: it runs on the server's thread pool (api_defer),
+ * never on the event loop (label.c's libraries, cairo, libpng and libqrencode, keep no shared state
+ * between renderings). The job owns the parsed record and everything the rendering needs. */
 struct label_job {
     struct api_job job; /* first */
     yyjson_doc *doc;    /* the record */
@@ -178,7 +178,8 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     l->doc = yyjson_read(json, len, 0);
     store_reader_end(app->rd);
     yyjson_val *rec = yyjson_doc_get_root(l->doc);
-    l->key = label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &l->o, app->public_url);
+    l->key =
+        label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &l->o, app->cfg.public_url);
     snprintf(l->etag, sizeof l->etag, "\"L%016llx\"", (unsigned long long)l->key);
     if (!yyjson_is_obj(rec)) {
         http_resp_error(resp, REG_ESTORE, NULL);

@@ -41,7 +41,7 @@ static void page_req_of(const struct app *app, const struct http_req *req, struc
     pr->lang = i18n_pick(has ? buf_cstr(&lang) : NULL, accept, alen);
     pr->lang_in_query = has && strcmp(buf_cstr(&lang), i18n_code(pr->lang)) == 0;
     pr->today = assess_today();
-    pr->public_url = app->public_url;
+    pr->public_url = app->cfg.public_url;
     /* The path for the language menu, and the query minus any lang=. Both are raw request
      * bytes; the page escapes them for the attribute they go into. */
     buf_append(path, req->path, req->path_len);
@@ -186,7 +186,7 @@ out:
  * the map). The rows are therefore not one snapshot: a product changed during the download
  * appears as it was when its row was written.
  *
- * A download ends after app->csv_max_rows records examined, with a `Link: rel="next"` header
+ * A download ends after app->cfg.csv_max_rows records examined, with a `Link: rel="next"` header
  * that repeats the search with the last one as the cursor. Headers go before the rows, so when
  * the table holds more than that, slices of CSV_SLICE_KEYS keys first find that last record
  * (the cut), and the rows stop there. */
@@ -241,7 +241,7 @@ static const char *csv_from(const struct csv_stream *cs)
 /* One slice of finding the cut (keys only: a few hundred microseconds). */
 static int csv_find_cut(struct csv_stream *cs, struct store_txn *txn, struct http_resp *resp)
 {
-    struct cut_walk w = {.quota = cs->app->csv_max_rows - cs->counted};
+    struct cut_walk w = {.quota = cs->app->cfg.csv_max_rows - cs->counted};
     const char *from = csv_from(cs);
     if (w.quota > CSV_SLICE_KEYS) w.quota = CSV_SLICE_KEYS;
     int rc = cs->sq.manufacturer ? product_each_of_owner(txn, cs->sq.manufacturer, from, cut_id, &w)
@@ -250,7 +250,7 @@ static int csv_find_cut(struct csv_stream *cs, struct store_txn *txn, struct htt
     if (rc) return rc;
     cs->counted += w.n;
     if (w.n) memcpy(cs->after, w.last, sizeof cs->after);
-    if (w.more && cs->counted < cs->app->csv_max_rows) return 0; /* more to count */
+    if (w.more && cs->counted < cs->app->cfg.csv_max_rows) return 0; /* more to count */
     if (w.more) { /* more than that: this download ends at the cut */
         memcpy(cs->cut, cs->after, sizeof cs->cut);
         struct buf filters = BUF_INIT; /* the part that follows repeats the search */
@@ -279,8 +279,8 @@ static int csv_next(struct http_stream *s, struct http_resp *resp, struct buf *o
     cs->started = 1;
     cs->sq.cursor = csv_from(cs);
     cs->sq.limit = cs->sq.budget = CSV_SLICE;
-    rc = page_csv_rows(txn, &cs->sq, cs->app->public_url, cs->cut[0] ? cs->cut : NULL, out, next,
-                       sizeof next);
+    rc = page_csv_rows(txn, &cs->sq, cs->app->cfg.public_url, cs->cut[0] ? cs->cut : NULL, out,
+                       next, sizeof next);
     memcpy(cs->after, next, sizeof cs->after);
 out:
     store_reader_end(cs->app->rd);
@@ -320,7 +320,7 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
     cs->s.free = csv_free;
     cs->app = app;
     cs->cursor = cs->sq.cursor;
-    cs->finding_cut = (long)products > app->csv_max_rows; /* else no walk can pass it */
+    cs->finding_cut = (long)products > app->cfg.csv_max_rows; /* else no walk can pass it */
     resp->stream = &cs->s;
     resp->status = 200;
     resp->content_type = "text/csv; charset=utf-8; header=present";

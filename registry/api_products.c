@@ -206,10 +206,10 @@ static void write_run(struct api_job *job)
     const struct http_req *req = job->req;
     const char *id = req->params[0];
     if (w->withdraw)
-        w->rc = product_withdraw(job->app->st, w->owner, id, w->if_match, &w->rec, &w->res);
+        w->rc = product_withdraw(job->app->cfg.st, w->owner, id, w->if_match, &w->rec, &w->res);
     else
         w->rc = (w->dry ? product_put_dry : product_put)(
-            job->app->st, w->owner, id, req->body.data ? req->body.data : "", req->body.len,
+            job->app->cfg.st, w->owner, id, req->body.data ? req->body.data : "", req->body.len,
             w->if_match, &w->errs, &w->rec, &w->res);
 }
 

@@ -263,12 +263,12 @@ static void atom_entry(const struct app *app, yyjson_val *c, struct buf *out)
      * the public URL is the operator's and is escaped. */
     unsigned long long seq = yyjson_get_uint(yyjson_obj_get(c, "seq"));
     buf_printf(out, "<entry><id>");
-    html_escape(out, app->public_url, strlen(app->public_url));
+    html_escape(out, app->cfg.public_url, strlen(app->cfg.public_url));
     buf_printf(out, "/v1/changes?since=%llu</id><title>%s %s (version %llu)</title>",
                seq ? seq - 1 : 0, str(c, "id"), str(c, "kind"),
                (unsigned long long)yyjson_get_uint(yyjson_obj_get(c, "version")));
     buf_printf(out, "<updated>%s</updated><link href=\"", str(c, "time"));
-    html_escape(out, app->public_url, strlen(app->public_url));
+    html_escape(out, app->cfg.public_url, strlen(app->cfg.public_url));
     buf_printf(out, "/p/%s\"/><author><name>%s</name></author></entry>", str(c, "id"),
                str(c, "manufacturer"));
 }
@@ -292,9 +292,9 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp)
         buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                       "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>seclabel registry: "
                       "changes</title><id>");
-        html_escape(out, app->public_url, strlen(app->public_url));
+        html_escape(out, app->cfg.public_url, strlen(app->cfg.public_url));
         buf_puts(out, "/v1/changes.atom</id><link rel=\"self\" href=\"");
-        html_escape(out, app->public_url, strlen(app->public_url));
+        html_escape(out, app->cfg.public_url, strlen(app->cfg.public_url));
         buf_printf(out, "/v1/changes.atom\"/><updated>%s</updated>",
                    newest ? str(newest, "time") : "1970-01-01T00:00:00Z");
         for (int i = a.n - 1; i >= 0; i--)

@@ -9,6 +9,7 @@
 #include "decl.h"
 #include "err.h"
 #include "label.h"
+#include "metrics.h"
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
@@ -82,25 +83,20 @@ int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!rc) rc = store_stats(txn, &st);
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, rc, NULL);
-    api_metrics_text(app, &resp->body);
-    buf_printf(&resp->body,
-               "# HELP seclabel_db_bytes Size of the LMDB data in use (pages x page size).\n"
-               "# TYPE seclabel_db_bytes gauge\nseclabel_db_bytes %zu\n"
-               "# HELP seclabel_records Records by table.\n# TYPE seclabel_records gauge\n",
-               st.bytes);
+    struct buf *out = &resp->body;
+    api_metrics_text(app, out);
+    metrics_sample(out, "seclabel_db_bytes", "gauge",
+                   "Size of the LMDB data in use (pages x page size).", st.bytes);
+    metrics_family(out, "seclabel_records", "gauge", "Records by table.");
     for (int i = 0; i < STORE__TABLES; i++)
-        buf_printf(&resp->body, "seclabel_records{table=\"%s\"} %zu\n", store_table_name(i),
-                   st.entries[i]);
-    buf_printf(&resp->body,
-               "# HELP seclabel_open_connections Client connections open now.\n"
-               "# TYPE seclabel_open_connections gauge\nseclabel_open_connections %u\n",
-               app->connections ? __atomic_load_n(app->connections, __ATOMIC_RELAXED) : 0);
-    buf_printf(&resp->body,
-               "# HELP seclabel_connections_refused_total Connections refused (503) because "
-               "their client held --max-conns-per-client already.\n"
-               "# TYPE seclabel_connections_refused_total counter\n"
-               "seclabel_connections_refused_total %llu\n",
-               app->conns_refused ? __atomic_load_n(app->conns_refused, __ATOMIC_RELAXED) : 0);
+        buf_printf(out, "seclabel_records{table=\"%s\"} %zu\n", store_table_name(i), st.entries[i]);
+    const struct app_config *cfg = &app->cfg;
+    metrics_sample(out, "seclabel_open_connections", "gauge", "Client connections open now.",
+                   cfg->connections ? __atomic_load_n(cfg->connections, __ATOMIC_RELAXED) : 0);
+    metrics_sample(out, "seclabel_connections_refused_total", "counter",
+                   "Connections refused (503) because their client held --max-conns-per-client "
+                   "already.",
+                   cfg->conns_refused ? __atomic_load_n(cfg->conns_refused, __ATOMIC_RELAXED) : 0);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     http_resp_header(resp, "Cache-Control", "no-store");
     return resp->status = 200;
@@ -110,22 +106,22 @@ int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
     (void)req;
-    if (!app->security_contact)
+    if (!app->cfg.security_contact)
         return http_resp_error(resp, REG_ENOTFOUND,
                                "The operator has not set a security contact "
                                "(seclabeld --security-contact).");
     /* Expires is required (RFC 9116 2.5.5) and should be less than a year ahead. */
     char expires[21];
     date_rfc3339(time(NULL) + 180L * 86400, expires);
-    const char *mailto = strchr(app->security_contact, '@') &&
-                                 !strstr(app->security_contact, "://") &&
-                                 strncmp(app->security_contact, "mailto:", 7) != 0
+    const char *mailto = strchr(app->cfg.security_contact, '@') &&
+                                 !strstr(app->cfg.security_contact, "://") &&
+                                 strncmp(app->cfg.security_contact, "mailto:", 7) != 0
                              ? "mailto:"
                              : "";
     buf_printf(&resp->body,
                "Contact: %s%s\nExpires: %s\nCanonical: %s/.well-known/security.txt\n"
                "Preferred-Languages: en\n",
-               mailto, app->security_contact, expires, app->public_url);
+               mailto, app->cfg.security_contact, expires, app->cfg.public_url);
     resp->content_type = "text/plain; charset=utf-8";
     http_resp_header(resp, "Cache-Control", "public, max-age=86400");
     return resp->status = 200;

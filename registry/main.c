@@ -1,5 +1,6 @@
-/* main.c: seclabeld's command line: options -> struct srv_config -> srv_run(). Nothing else. */
-#include "auth.h"
+/* main.c: seclabeld's command line: options -> struct srv_config -> app_global_init() once,
+ * then srv_run(). Nothing else. */
+#include "api.h"
 #include "srv.h"
 #include "store.h"
 
@@ -176,9 +177,7 @@ int main(int argc, char **argv)
     /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store
      * answers as storage_full; the default action of SIGXFSZ would kill the server instead. */
     signal(SIGXFSZ, SIG_IGN);
-    if (auth_init()) {
-        fputs("seclabeld: cannot initialise libsodium\n", stderr);
-        return 1;
-    }
+    /* Once, before srv_run starts any thread: what every event loop's app reads. */
+    if (app_global_init()) return 1;
     return srv_run(&cfg) == 0 ? 0 : 1;
 }

@@ -717,20 +717,59 @@ static void loop_thread(void *arg)
     uv_run(&s->loop, UV_RUN_DEFAULT);
 }
 
+/* The apps' defer hook (struct app_config): work on libuv's thread pool, done on the loop
+ * (ctx) that queued it. */
+struct defer_work {
+    uv_work_t w; /* first */
+    void (*work)(void *arg);
+    void (*done)(void *arg);
+    void *arg;
+};
+
+static void defer_run(uv_work_t *w)
+{
+    struct defer_work *d = (struct defer_work *)w;
+    d->work(d->arg);
+}
+
+static void defer_after(uv_work_t *w, int status)
+{
+    struct defer_work *d = (struct defer_work *)w;
+    (void)status; /* never cancelled: uv_cancel is not used */
+    d->done(d->arg);
+    free(d);
+}
+
+static int defer(void *ctx, void (*work)(void *arg), void (*done)(void *arg), void *arg)
+{
+    struct defer_work *d = malloc(sizeof *d);
+    if (!d) return -ENOMEM;
+    *d = (struct defer_work){.work = work, .done = done, .arg = arg};
+    int rc = uv_queue_work(ctx, &d->w, defer_run, defer_after);
+    if (rc) free(d);
+    return rc;
+}
+
 /* Each loop's app, its stop handle; every app sees the others for /metrics. */
 static int start_apps(struct shared *sh, const struct app **peers)
 {
     for (unsigned i = 0; i < sh->nloops; i++) {
         struct srv *s = &sh->loops[i];
-        int rc = app_init(&s->app, sh->st, sh->public_url, sh->cfg->log_requests,
-                          sh->nloops > 1 ? &sh->gens : NULL);
+        struct app_config ac = {
+            .st = sh->st,
+            .public_url = sh->public_url,
+            .security_contact = sh->cfg->security_contact,
+            .log_requests = sh->cfg->log_requests,
+            .shared = sh->nloops > 1 ? &sh->gens : NULL,
+            .connections = &sh->nconns,
+            .conns_refused = &sh->refused,
+            .peers = sh->nloops > 1 ? peers : NULL,
+            .npeers = sh->nloops > 1 ? (int)sh->nloops : 0,
+            .defer = defer,
+            .defer_ctx = &s->loop,
+        };
+        int rc = app_init(&s->app, &ac);
         if (rc) return rc;
-        s->app.security_contact = sh->cfg->security_contact;
-        s->app.connections = &sh->nconns;
-        s->app.conns_refused = &sh->refused;
-        s->app.loop = &s->loop;
-        s->app.peers = sh->nloops > 1 ? peers : NULL;
-        s->app.npeers = sh->nloops > 1 ? (int)sh->nloops : 0;
         peers[i] = &s->app;
         uv_async_init(&s->loop, &s->stop, on_stop);
         s->stop.data = s;

@@ -29,8 +29,9 @@ struct srv_config {
 };
 
 void srv_config_default(struct srv_config *cfg);
-/* Run until a stop signal. Prints "seclabeld: listening on http://HOST:PORT" on stdout once
- * ready. Returns 0 after a clean shutdown or a negative code (message on stderr). */
+/* Run until a stop signal (app_global_init(), api.h, must have succeeded first). Prints "seclabeld:
+ * listening on http://HOST:PORT" on stdout once ready. Returns 0 after a clean shutdown or a
+ * negative code (message on stderr). */
 int srv_run(const struct srv_config *cfg);
 
 #endif

@@ -1,7 +1,7 @@
 /* fuzz_request.c: libFuzzer target for the whole request path: the input is raw bytes from a
  * client, fed to the HTTP parser wired to the real app (router, handlers, pages, labels) over
- * an LMDB store in a temporary directory, as tests/unit/test_http.c drives it. app.loop is NULL,
- * so writes run inside the request callback.
+ * an LMDB store in a temporary directory, as tests/unit/test_http.c drives it. The app has no
+ * defer hook, so writes run inside the request callback.
  *
  * The store holds two manufacturers, acme and nordlicht, with the demo products of
  * schema/examples/demo/. Tokens are random, so the harness puts them into the input: every
@@ -142,8 +142,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    int rc = auth_init();
-    if (rc) die("auth_init", rc);
+    int rc = app_global_init();
+    if (rc) die("app_global_init", rc);
     store_make();
     atexit(store_drop);
     show = getenv("FUZZ_SHOW") != NULL;
@@ -172,7 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct buf in = BUF_INIT, out = BUF_INIT;
     substitute((const char *)data, size, &in);
     struct app app;
-    int rc = app_init(&app, st, "https://labels.example", 0, NULL);
+    struct app_config ac = {.st = st, .public_url = "https://labels.example"};
+    int rc = app_init(&app, &ac);
     if (rc) die("app_init", rc);
     struct http_parser hp;
     http_parser_init(&hp, app_handle, &app, 1);

@@ -5,9 +5,13 @@
 
 #include "api.h"
 #include "auth.h"
+#include "err.h"
 #include "http.h"
 #include "mfr.h"
+#include "product.h"
 #include "store.h"
+
+#include <errno.h>
 
 struct fx {
     char *dir;
@@ -17,17 +21,31 @@ struct fx {
     struct buf out;
     char token[AUTH_TOKEN_LEN + 1];
     char link[256]; /* csv_part: the Link header's target */
+    /* the work a defer hook was given (see defer_later), run when the test says */
+    void (*work)(void *arg);
+    void (*done)(void *arg);
+    void *arg;
+    int resumed; /* the parser's resume hook was called */
 };
+
+/* (Re)start f's app with this configuration (the store and the public URL filled in). */
+static void configure(struct fx *f, struct app_config ac)
+{
+    if (f->app.rd) app_close(&f->app);
+    ac.st = f->st;
+    ac.public_url = "https://labels.example";
+    assert_int_equal(app_init(&f->app, &ac), 0);
+}
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     f->dir = temp_dir();
-    assert_int_equal(auth_init(), 0);
+    assert_int_equal(app_global_init(), 0);
     assert_int_equal(store_open(f->dir, &f->st), 0);
     struct mfr_info m = {"acme", "Acme Devices Ltd", NULL, NULL};
     assert_int_equal(mfr_add(f->st, &m, f->token, NULL), 0);
-    assert_int_equal(app_init(&f->app, f->st, "https://labels.example", 0, NULL), 0);
+    configure(f, (struct app_config){0});
     http_parser_init(&f->hp, app_handle, &f->app, 1);
     *state = f;
     return 0;
@@ -59,13 +77,19 @@ static int count(const char *hay, const char *needle)
     return n;
 }
 
-static void put_demo(struct fx *f)
+/* Append acme's PUT of the demo declaration to req. */
+static void demo_put_request(const struct fx *f, struct buf *req)
 {
-    struct buf req = BUF_INIT;
-    buf_printf(&req,
+    buf_printf(req,
                "PUT /v1/products/acme-cam HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                f->token, strlen(DECL_OK), DECL_OK);
+}
+
+static void put_demo(struct fx *f)
+{
+    struct buf req = BUF_INIT;
+    demo_put_request(f, &req);
     assert_int_equal(feed(f, buf_cstr(&req)), 0);
     buf_free(&req);
     assert_non_null(strstr(buf_cstr(&f->out), "HTTP/1.1 201 Created\r\n"));
@@ -569,7 +593,7 @@ static void csv_download_is_cut_with_a_link(void **state)
 {
     struct fx *f = *state;
     add_products(f, 100);
-    f->app.csv_max_rows = 40; /* as the 100000 of a real registry */
+    configure(f, (struct app_config){.csv_max_rows = 40}); /* as the 100000 of a registry */
     char ids[200][16], next[16];
     assert_int_equal(csv_part(f, "/products.csv", ids, next), 40);
     assert_string_equal(ids[39], "acme-p-039");
@@ -589,13 +613,96 @@ static void csv_download_is_cut_with_a_link(void **state)
     assert_int_equal(csv_part(f, f->link, ids, next), 0);
     assert_string_equal(next, "acme-p-079");
     /* exactly the limit left: complete, no link */
-    f->app.csv_max_rows = 50;
+    configure(f, (struct app_config){.csv_max_rows = 50});
     assert_int_equal(csv_part(f, "/products.csv?cursor=acme-p-049", ids, next), 50);
     assert_string_equal(next, "");
 }
 
+/* A defer hook that keeps the work for the test to run (as the server's thread pool would,
+ * later); ctx is the fixture. */
+static int defer_later(void *ctx, void (*work)(void *), void (*done)(void *), void *arg)
+{
+    struct fx *f = ctx;
+    assert_null(f->work);
+    f->work = work;
+    f->done = done;
+    f->arg = arg;
+    return 0;
+}
+
+/* A defer hook that cannot queue anything (a full or failing pool). */
+static int defer_refused(void *ctx, void (*work)(void *), void (*done)(void *), void *arg)
+{
+    (void)ctx, (void)work, (void)done, (void)arg;
+    return -ENOMEM;
+}
+
+static void note_resumed(struct http_parser *p)
+{
+    struct fx *f = p->conn;
+    f->resumed++;
+}
+
+static void writes_go_to_the_defer_hook(void **state)
+{
+    struct fx *f = *state;
+    configure(f, (struct app_config){.defer = defer_later, .defer_ctx = f});
+    f->hp.resume = note_resumed;
+    f->hp.conn = f;
+    struct buf req = BUF_INIT;
+    demo_put_request(f, &req);
+    buf_puts(&req, "GET /v1/products/acme-cam HTTP/1.1\r\nHost: x\r\n\r\n");
+    /* the write is handed over, unanswered, and the pipelined read waits behind it */
+    assert_int_equal(http_parser_feed(&f->hp, req.data, req.len, &f->out), 0);
+    assert_non_null(f->work);
+    assert_int_equal(f->hp.waiting, 1);
+    assert_int_equal(f->out.len, 0);
+    size_t used = f->hp.used;
+    assert_true(used < req.len);
+    /* not yet written: the store has no such product */
+    struct store_txn *txn;
+    const char *json;
+    size_t len;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(product_get(txn, "acme-cam", &json, &len), REG_ENOTFOUND);
+    store_txn_abort(txn);
+    f->work(f->arg); /* on the pool */
+    assert_int_equal(f->resumed, 0);
+    f->done(f->arg); /* back on the loop */
+    assert_int_equal(f->resumed, 1);
+    assert_int_equal(http_parser_complete(&f->hp, &f->out), 0);
+    assert_non_null(strstr(buf_cstr(&f->out), "HTTP/1.1 201 Created\r\n"));
+    assert_int_equal(http_parser_feed(&f->hp, req.data + used, req.len - used, &f->out), 0);
+    assert_int_equal(count(buf_cstr(&f->out), "HTTP/1.1 200 OK\r\n"), 1);
+    buf_free(&req);
+}
+
+static void a_refused_defer_runs_at_once(void **state)
+{
+    struct fx *f = *state;
+    configure(f, (struct app_config){.defer = defer_refused});
+    put_demo(f); /* answered 201 within the feed */
+}
+
+/* Apart from the others, before anything initialises the process: app_init refuses until
+ * app_global_init has run (else pages would render without their language tables). */
+static void app_init_needs_the_global_init(void **state)
+{
+    (void)state;
+    char *dir = temp_dir();
+    struct store *st;
+    assert_int_equal(store_open(dir, &st), 0);
+    struct app app;
+    struct app_config ac = {.st = st, .public_url = "https://labels.example"};
+    assert_int_equal(app_init(&app, &ac), REG_EINTERNAL);
+    store_close(st);
+    rm_tree(dir);
+}
+
 int main(void)
 {
+    const struct CMUnitTest first[] = {cmocka_unit_test(app_init_needs_the_global_init)};
+    if (cmocka_run_group_tests_name("http: before app_global_init", first, NULL, NULL)) return 1;
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(health_and_keep_alive),
@@ -621,6 +728,8 @@ int main(void)
         T(csv_is_streamed_in_slices),
         T(csv_head_and_http_1_0),
         T(csv_download_is_cut_with_a_link),
+        T(writes_go_to_the_defer_hook),
+        T(a_refused_defer_runs_at_once),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

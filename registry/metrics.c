@@ -1,0 +1,108 @@
+/* metrics.c: request counters, the latency histogram and their Prometheus text (see
+ * metrics.h). */
+#include "metrics.h"
+
+#include "router.h"
+
+#include <stdio.h>
+
+/* The status codes counted one by one (http_status.h); anything else is counted as the last. */
+#define COUNTED_0(code)
+#define COUNTED_1(code) code,
+static const int statuses[METRICS_STATUSES] = {
+#define X(code, reason, counted) COUNTED_##counted(code)
+    HTTP_STATUSES(X)
+#undef X
+        0};
+/* Latency histogram bounds in seconds (Prometheus "le"). */
+static const double latency_le[METRICS_LATENCY_BUCKETS] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+
+#define ADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+void metrics_count(struct metrics *m, size_t route, int status, double seconds)
+{
+    int si = METRICS_STATUSES - 1;
+    for (int i = 0; i < METRICS_STATUSES - 1; i++)
+        if (statuses[i] == status) si = i;
+    /* Relaxed atomics: only this loop's thread counts, but /metrics on another loop reads. */
+    ADD(m->requests[route][si], 1);
+    int b = 0;
+    while (b < METRICS_LATENCY_BUCKETS && seconds > latency_le[b])
+        b++;
+    ADD(m->latency[b], 1);
+    ADD(m->latency_sum_ns, (unsigned long long)(seconds * 1e9));
+    ADD(m->latency_count, 1);
+}
+
+void metrics_add(struct metrics *sum, const struct metrics *m)
+{
+    for (int r = 0; r <= METRICS_MAX_ROUTES; r++)
+        for (int s = 0; s < METRICS_STATUSES; s++)
+            sum->requests[r][s] += LOAD(m->requests[r][s]);
+    for (int b = 0; b <= METRICS_LATENCY_BUCKETS; b++)
+        sum->latency[b] += LOAD(m->latency[b]);
+    sum->latency_sum_ns += LOAD(m->latency_sum_ns);
+    sum->latency_count += LOAD(m->latency_count);
+}
+
+void metrics_family(struct buf *out, const char *name, const char *type, const char *help)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void metrics_sample(struct buf *out, const char *name, const char *type, const char *help,
+                    unsigned long long value)
+{
+    metrics_family(out, name, type, help);
+    buf_printf(out, "%s %llu\n", name, value);
+}
+
+static void requests_text(const struct metrics *m, const struct route *routes, size_t nroutes,
+                          struct buf *out)
+{
+    metrics_family(out, "seclabel_http_requests_total", "counter",
+                   "HTTP requests by route and status.");
+    for (size_t r = 0; r <= nroutes; r++)
+        for (int s = 0; s < METRICS_STATUSES; s++) {
+            unsigned long long count = m->requests[r][s];
+            if (!count) continue;
+            const char *pat = r < nroutes ? routes[r].pattern : "(none)";
+            char status[8];
+            if (statuses[s])
+                snprintf(status, sizeof status, "%d", statuses[s]);
+            else
+                snprintf(status, sizeof status, "other");
+            const char *method = r < nroutes ? http_method_name(routes[r].methods) : "";
+            buf_printf(out,
+                       "seclabel_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} "
+                       "%llu\n",
+                       method, pat, status, count);
+        }
+}
+
+static void latency_text(const struct metrics *m, struct buf *out)
+{
+    metrics_family(out, "seclabel_http_request_duration_seconds", "histogram",
+                   "Time to answer a request.");
+    unsigned long long cum = 0;
+    for (int b = 0; b <= METRICS_LATENCY_BUCKETS; b++) {
+        cum += m->latency[b];
+        if (b < METRICS_LATENCY_BUCKETS)
+            buf_printf(out, "seclabel_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                       latency_le[b], cum);
+    }
+    buf_printf(out,
+               "seclabel_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+               "seclabel_http_request_duration_seconds_sum %.6f\n"
+               "seclabel_http_request_duration_seconds_count %llu\n",
+               cum, (double)m->latency_sum_ns / 1e9, m->latency_count);
+}
+
+void metrics_text(const struct metrics *m, const struct route *routes, size_t nroutes,
+                  struct buf *out)
+{
+    requests_text(m, routes, nroutes, out);
+    latency_text(m, out);
+}

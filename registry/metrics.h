@@ -1,0 +1,48 @@
+/* metrics.h: the server's request metrics and the Prometheus text format GET /metrics answers
+ * in (exposition format 0.0.4): requests counted by route and status, a histogram of the time
+ * to answer, and the lines of the other families the app reports (gauges and counters it reads
+ * from the store, the caches and the server).
+ *
+ * Each event loop keeps its own struct metrics and is the only thread that counts into it; the
+ * counts are relaxed atomics, so /metrics, answered on any loop, may read every loop's
+ * (metrics_add sums them). Ownership: plain data, nothing allocated, nothing to free. */
+#ifndef SECLABEL_METRICS_H
+#define SECLABEL_METRICS_H
+
+#include "buf.h"
+#include "http_status.h"
+
+#include <stddef.h>
+
+struct route;
+
+#define METRICS_MAX_ROUTES 32
+#define METRICS_STATUSES (HTTP_STATUSES_COUNTED + 1) /* http_status.h's counted ones, "other" */
+#define METRICS_LATENCY_BUCKETS 14
+
+struct metrics {
+    unsigned long long requests[METRICS_MAX_ROUTES + 1][METRICS_STATUSES]; /* last row: no route */
+    unsigned long long latency[METRICS_LATENCY_BUCKETS + 1];               /* last: +Inf */
+    unsigned long long latency_sum_ns;
+    unsigned long long latency_count;
+};
+
+/* Count one answered request: route is its index in the route table (the table's length when
+ * none matched, at most METRICS_MAX_ROUTES), status the one sent, seconds the time taken. Only
+ * m's owner thread calls it. */
+void metrics_count(struct metrics *m, size_t route, int status, double seconds);
+/* Add m's counts to sum's (m may be counting on another thread meanwhile). */
+void metrics_add(struct metrics *sum, const struct metrics *m);
+/* Append seclabel_http_requests_total (its non-zero counts, labelled with the method and
+ * pattern of routes[i], or "(none)") and the seclabel_http_request_duration_seconds histogram
+ * of m. nroutes is at most METRICS_MAX_ROUTES. */
+void metrics_text(const struct metrics *m, const struct route *routes, size_t nroutes,
+                  struct buf *out);
+/* Append the "# HELP" and "# TYPE" lines of family name; type is "counter" or "gauge", help
+ * one line of plain text. */
+void metrics_family(struct buf *out, const char *name, const char *type, const char *help);
+/* Append a family of one unlabelled sample. */
+void metrics_sample(struct buf *out, const char *name, const char *type, const char *help,
+                    unsigned long long value);
+
+#endif
