@@ -89,8 +89,7 @@ static void add_prefixes(const char *slug)
     int changed, rc;
     for (char *save = NULL, *p = strtok_r((char *)buf_cstr(&text), " \n", &save); p;
          p = strtok_r(NULL, " \n", &save))
-        if ((rc = mfr_change(st, slug, MFR_PREFIX_ADD, p, &changed, why, sizeof why)))
-            die(why, rc);
+        if ((rc = mfr_change(st, slug, MFR_PREFIX_ADD, p, &changed, why, sizeof why))) die(why, rc);
     buf_free(&path);
     buf_free(&text);
 }
