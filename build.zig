@@ -69,9 +69,10 @@ const Config = struct {
     optimize: std.builtin.OptimizeMode,
     sanitize: ?Sanitize,
     flags: []const []const u8,
-    /// The AddressSanitizer runtime (with -Dsanitize=address): Zig ships none, so Debian's
-    /// clang's static one (libclang-rt-dev) is linked into each program.
-    asan_rt: ?[]const []const u8,
+    /// The sanitizer runtime (address, thread): Debian's clang's static one (libclang-rt-dev),
+    /// linked into each program. Zig ships no ASan runtime, and its TSan runtime starts after
+    /// the shared libraries' constructors (libX11's calls malloc), so crashes at start.
+    san_rt: ?[]const []const u8,
 };
 
 /// Append `bytes` as the body of a C string literal; CSS comments and line breaks dropped when
@@ -125,14 +126,18 @@ fn installMan(b: *std.Build, src: []const u8, dest: []const u8, version: []const
     b.getInstallStep().dependOn(&b.addInstallFileWithDir(page, .prefix, b.fmt("share/man/{s}", .{dest})).step);
 }
 
+/// Where Debian's clang has `file` (its sanitizer runtimes' place depends on its version).
+fn clangFile(b: *std.Build, file: []const u8) []const u8 {
+    return std.mem.trim(u8, b.run(&.{ "clang", b.fmt("-print-file-name={s}", .{file}) }), " \r\n");
+}
+
 /// A C module that sees registry/ and links the core's system libraries.
 fn cModule(b: *std.Build, cfg: Config) *std.Build.Module {
     const m = b.createModule(.{ .target = cfg.target, .optimize = cfg.optimize, .link_libc = true });
     m.addIncludePath(b.path("registry"));
     for (core_libs) |l| m.linkSystemLibrary(l, .{});
     if (cfg.sanitize) |s| switch (s) {
-        .undefined, .address => m.sanitize_c = .full,
-        .thread => m.sanitize_thread = true,
+        .undefined, .address, .thread => m.sanitize_c = .full,
     };
     return m;
 }
@@ -141,10 +146,12 @@ fn cModule(b: *std.Build, cfg: Config) *std.Build.Module {
 fn cProgram(b: *std.Build, cfg: Config, name: []const u8, mod: *std.Build.Module, core: *std.Build.Step.Compile) *std.Build.Step.Compile {
     mod.addObject(core);
     const exe = b.addExecutable(.{ .name = name, .root_module = mod });
-    if (cfg.asan_rt) |rt| {
+    if (cfg.san_rt) |rt| {
         for (rt) |a| mod.addObjectFile(.{ .cwd_relative = a });
         for ([_][]const u8{ "dl", "pthread", "rt", "m" }) |l| mod.linkSystemLibrary(l, .{ .use_pkg_config = .no });
         exe.rdynamic = true; // the runtime's malloc and friends must also serve the shared libraries
+        // Its .preinit_array entry, which starts it before any shared library's constructor.
+        exe.forceUndefinedSymbol(b.fmt("__local_{s}_preinit", .{if (cfg.sanitize == .thread) "tsan" else "asan"}));
     }
     return exe;
 }
@@ -180,24 +187,21 @@ pub fn build(b: *std.Build) void {
     var flags: std.ArrayList([]const u8) = .empty;
     flags.appendSlice(b.allocator, &cflags) catch @panic("OOM");
     flags.append(b.allocator, b.fmt("-DSECLABEL_VERSION=\"{s}\"", .{version})) catch @panic("OOM");
-    var asan_rt: ?[]const []const u8 = null;
-    if (sanitize == .address) {
-        flags.appendSlice(b.allocator, &.{ "-fsanitize=address", "-fno-omit-frame-pointer" }) catch @panic("OOM");
-        // Asked of clang only for this build: where its runtime is depends on its version.
+    var san_rt: ?[]const []const u8 = null;
+    if (sanitize == .address or sanitize == .thread) {
+        const asan = sanitize == .address;
+        flags.appendSlice(b.allocator, &.{ if (asan) "-fsanitize=address" else "-fsanitize=thread", "-fno-omit-frame-pointer" }) catch @panic("OOM");
+        // Zig's clang (LLVM 20) would call __tsan_memcpy and friends, which Debian 12's runtime
+        // (LLVM 14) lacks; plain memcpy calls, which the runtime intercepts, are checked instead.
+        if (!asan) flags.appendSlice(b.allocator, &.{ "-mllvm", "-tsan-instrument-memintrinsics=false" }) catch @panic("OOM");
         const arch = @tagName(target.result.cpu.arch);
         var rt: std.ArrayList([]const u8) = .empty;
-        const files = [_][]const u8{
-            b.fmt("libclang_rt.asan-preinit-{s}.a", .{arch}),
-            b.fmt("libclang_rt.asan-{s}.a", .{arch}),
-            "libgcc_s.so.1", // the unwinder the runtime's stack traces use
-        };
-        for (files) |file| {
-            const path = b.run(&.{ "clang", b.fmt("-print-file-name={s}", .{file}) });
-            rt.append(b.allocator, std.mem.trim(u8, path, " \r\n")) catch @panic("OOM");
-        }
-        asan_rt = rt.items;
+        const parts: []const []const u8 = if (asan) &.{ "asan-preinit", "asan" } else &.{"tsan"};
+        for (parts) |part| rt.append(b.allocator, clangFile(b, b.fmt("libclang_rt.{s}-{s}.a", .{ part, arch }))) catch @panic("OOM");
+        rt.append(b.allocator, clangFile(b, "libgcc_s.so.1")) catch @panic("OOM"); // the unwinder its stack traces use
+        san_rt = rt.items;
     }
-    const cfg: Config = .{ .target = target, .optimize = optimize, .sanitize = sanitize, .flags = flags.items, .asan_rt = asan_rt };
+    const cfg: Config = .{ .target = target, .optimize = optimize, .sanitize = sanitize, .flags = flags.items, .san_rt = san_rt };
 
     // The core: one relocatable object, compiled once and linked into every program. (Not a
     // static library: Zig 0.15 would put the system libraries' .so files into the archive,
