@@ -1,34 +1,79 @@
 //! build.zig: builds seclabel. The product is C11; Zig is only the build system.
 //!
-//!   zig build               core library, seclabeld, seclabel and the unit-test binaries
-//!                           (installed under zig-out/bin and zig-out/tests)
-//!   zig build test          runs the C unit tests (cmocka)
-//!   zig build -Doptimize=ReleaseFast   an optimised build for running or benchmarking
+//!   zig build               seclabeld and seclabel (zig-out/bin), their manual pages and the
+//!                           bash completion (zig-out/share); nothing else
+//!   zig build test          builds the C unit tests (cmocka) into zig-out/tests and runs them
+//!   zig build unit          only builds them (scripts/test runs them one by one)
+//!   zig build itest         the integration tests: .venv's pytest on tests/integration against
+//!                           the programs just built (`zig build itest -- -k label` passes
+//!                           arguments on to pytest)
+//!   zig build fmt           checks formatting: clang-format (.clang-format) on every C file,
+//!                           zig fmt on build.zig
+//!   zig build bench         the label benchmark, zig-out/bench/bench_label (bench/labels)
 //!   zig build fuzz          the libFuzzer targets (tests/fuzz, Debian's clang) in zig-out/fuzz
 //!
-//! System libraries come from Debian's -dev packages (scripts/setup installs them) through
-//! pkg-config. liblmdb is linked, never compiled here: mdb.c trips UBSan in debug builds.
+//! Options:
+//!   -Doptimize=ReleaseFast|ReleaseSafe   an optimised build for running or benchmarking
+//!   -Dsanitize=address|undefined|thread  address: AddressSanitizer and UBSan; undefined: UBSan;
+//!                           thread: ThreadSanitizer (for `seclabeld --loops N`) and UBSan.
+//!                           Default: Zig's own, which is UBSan in Debug builds.
+//!   -Dversion=X.Y.Z         the version the programs and manual pages show (default: .version
+//!                           in build.zig.zon, its one home); C code sees it as SECLABEL_VERSION
+//!
+//! System libraries come from Debian's -dev packages (scripts/setup installs them); each is
+//! named once below by its pkg-config name, and Zig runs pkg-config for it when it links.
+//! liblmdb is linked, never compiled here: mdb.c trips UBSan in debug builds.
 const std = @import("std");
+const zon = @import("build.zig.zon");
 
 const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror" };
 
 /// registry/ minus main.c: everything the server and the CLI share.
 const core_srcs = [_][]const u8{
-    "buf.c",  "csv.c",  "err.c",  "date.c", "store.c",  "decl.c", "assess.c", "auth.c", "mfr.c",
-    "product.c", "rcache.c", "qr.c", "label.c", "label_cairo.c", "label_svg.c", "label_zpl.c", "http.c", "router.c", "search.c", "i18n.c", "page.c", "page_product.c", "page_list.c", "api.c", "api_pages.c", "api_products.c",
-    "api_query.c", "api_batch.c", "api_gs1.c", "api_site.c", "api_label.c", "labeldata.c", "admin.c", "srv.c", "clients.c", "cta.c", "metrics.c",
+    "buf.c",          "csv.c",          "err.c",       "date.c",        "store.c",
+    "decl.c",         "assess.c",       "auth.c",      "mfr.c",         "product.c",
+    "rcache.c",       "qr.c",           "label.c",     "label_cairo.c", "label_svg.c",
+    "label_zpl.c",    "http.c",         "router.c",    "search.c",      "i18n.c",
+    "page.c",         "page_product.c", "page_list.c", "api.c",         "api_pages.c",
+    "api_products.c", "api_query.c",    "api_batch.c", "api_gs1.c",     "api_site.c",
+    "api_label.c",    "labeldata.c",    "admin.c",     "srv.c",         "clients.c",
+    "cta.c",          "metrics.c",
 };
-const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "cairo", "png", "sodium" };
+/// The system libraries the core uses, by pkg-config name (tests/fuzz/Makefile gets this list).
+const core_libs = [_][]const u8{ "libuv", "lmdb", "libllhttp", "libqrencode", "yyjson", "cairo", "libpng", "libsodium" };
+/// The CLI's own: libcurl for HTTP; ICU for cli/ctadecl.c, whose IDs are transliterated to ASCII.
+const cli_libs = [_][]const u8{ "libcurl", "icu-i18n", "icu-uc" };
 
-const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c", "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "cmd_import.c", "ctadecl.c", "csvdecl.c", "config.c", "display.c" };
+const cli_srcs = [_][]const u8{
+    "main.c",      "client.c",    "cmd_admin.c",    "cmd_product.c", "cmd_validate.c",
+    "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "cmd_import.c",  "ctadecl.c",
+    "csvdecl.c",   "config.c",    "display.c",
+};
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
 const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "metrics" };
+
+/// The C files `zig build fmt` checks with clang-format.
+const c_dirs = [_][]const u8{ "registry", "cli", "tests/unit", "tests/fuzz", "bench" };
 
 /// The files under web/ that the server serves or reads, compiled into the binary so it needs
 /// no asset directory at run time and never reads files per request. Written to the build cache
 /// as web_assets.c; see registry/web_assets.h.
 const web_texts = [_][]const u8{ "en", "de", "zh" };
+
+const Sanitize = enum { address, undefined, thread };
+
+/// What every C module is compiled with: target, optimisation, sanitizers, flags.
+const Config = struct {
+    target: std.Build.ResolvedTarget,
+    optimize: std.builtin.OptimizeMode,
+    sanitize: ?Sanitize,
+    flags: []const []const u8,
+    /// The sanitizer runtime (address, thread): Debian's clang's static one (libclang-rt-dev),
+    /// linked into each program. Zig ships no ASan runtime, and its TSan runtime starts after
+    /// the shared libraries' constructors (libX11's calls malloc), so crashes at start.
+    san_rt: ?[]const []const u8,
+};
 
 /// Append `bytes` as the body of a C string literal; CSS comments and line breaks dropped when
 /// `css`. Returns the number of bytes the literal holds.
@@ -54,7 +99,7 @@ fn cString(a: std.mem.Allocator, out: *std.ArrayList(u8), bytes: []const u8, css
     return n;
 }
 
-fn readWeb(b: *std.Build, path: []const u8) []const u8 {
+fn readSource(b: *std.Build, path: []const u8) []const u8 {
     return b.build_root.handle.readFileAlloc(b.allocator, path, 1 << 20) catch
         std.debug.panic("cannot read {s}", .{path});
 }
@@ -64,95 +109,177 @@ fn embedWeb(b: *std.Build) std.Build.LazyPath {
     var out: std.ArrayList(u8) = .empty;
     out.appendSlice(a, "/* Generated by build.zig from web/: do not edit. */\n" ++
         "#include \"web_assets.h\"\nconst char web_style_css[] = \"") catch @panic("OOM");
-    const n = cString(a, &out, readWeb(b, "web/style.css"), true);
+    const n = cString(a, &out, readSource(b, "web/style.css"), true);
     out.print(a, "\";\nconst size_t web_style_css_len = {d};\n", .{n}) catch @panic("OOM");
     for (web_texts) |lang| {
         out.print(a, "const char web_text_{s}[] = \"", .{lang}) catch @panic("OOM");
-        _ = cString(a, &out, readWeb(b, b.fmt("web/i18n/{s}.txt", .{lang})), false);
+        _ = cString(a, &out, readSource(b, b.fmt("web/i18n/{s}.txt", .{lang})), false);
         out.appendSlice(a, "\";\n") catch @panic("OOM");
     }
     return b.addWriteFiles().add("web_assets.c", out.items);
 }
 
-/// A C module that sees registry/ and the system libraries' headers. With `link`, it also
-/// links them; the static core library must not (Zig 0.15 would put the .so files into the
-/// archive, ziglang/zig#20476), so it only gets the header paths: the native system include
-/// directories Zig itself would use plus pkg-config's -I flags.
-fn cModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, link: bool) *std.Build.Module {
-    const m = b.createModule(.{ .target = target, .optimize = optimize, .link_libc = true });
+/// Install manual page `src` (docs/man/) as share/man/`dest` with @VERSION@ replaced.
+fn installMan(b: *std.Build, src: []const u8, dest: []const u8, version: []const u8) void {
+    const text = std.mem.replaceOwned(u8, b.allocator, readSource(b, src), "@VERSION@", version) catch @panic("OOM");
+    const page = b.addWriteFiles().add(std.fs.path.basename(src), text);
+    b.getInstallStep().dependOn(&b.addInstallFileWithDir(page, .prefix, b.fmt("share/man/{s}", .{dest})).step);
+}
+
+/// Where Debian's clang has `file` (its sanitizer runtimes' place depends on its version).
+fn clangFile(b: *std.Build, file: []const u8) []const u8 {
+    return std.mem.trim(u8, b.run(&.{ "clang", b.fmt("-print-file-name={s}", .{file}) }), " \r\n");
+}
+
+/// A C module that sees registry/ and links the core's system libraries.
+fn cModule(b: *std.Build, cfg: Config) *std.Build.Module {
+    const m = b.createModule(.{ .target = cfg.target, .optimize = cfg.optimize, .link_libc = true });
     m.addIncludePath(b.path("registry"));
-    if (link) {
-        for (core_libs) |l| m.linkSystemLibrary(l, .{});
-        return m;
-    }
-    const native = std.zig.system.NativePaths.detect(b.allocator, &target.result) catch
-        @panic("cannot detect the system include directories");
-    for (native.include_dirs.items) |dir| m.addSystemIncludePath(.{ .cwd_relative = dir });
-    const flags = b.run(&.{ "pkg-config", "--cflags-only-I", "libuv", "lmdb", "libllhttp", "libqrencode", "yyjson", "cairo", "libsodium" });
-    var it = std.mem.tokenizeAny(u8, flags, " \t\r\n");
-    while (it.next()) |f| {
-        if (std.mem.startsWith(u8, f, "-I")) m.addSystemIncludePath(.{ .cwd_relative = f[2..] });
-    }
+    for (core_libs) |l| m.linkSystemLibrary(l, .{});
+    if (cfg.sanitize) |s| switch (s) {
+        .undefined, .address, .thread => m.sanitize_c = .full,
+    };
     return m;
+}
+
+/// A program (or test) of `mod` plus the core object, with the sanitizer runtime if one is needed.
+fn cProgram(b: *std.Build, cfg: Config, name: []const u8, mod: *std.Build.Module, core: *std.Build.Step.Compile) *std.Build.Step.Compile {
+    mod.addObject(core);
+    const exe = b.addExecutable(.{ .name = name, .root_module = mod });
+    if (cfg.san_rt) |rt| {
+        for (rt) |a| mod.addObjectFile(.{ .cwd_relative = a });
+        for ([_][]const u8{ "dl", "pthread", "rt", "m" }) |l| mod.linkSystemLibrary(l, .{ .use_pkg_config = .no });
+        exe.rdynamic = true; // the runtime's malloc and friends must also serve the shared libraries
+        // Its .preinit_array entry, which starts it before any shared library's constructor.
+        exe.forceUndefinedSymbol(b.fmt("__local_{s}_preinit", .{if (cfg.sanitize == .thread) "tsan" else "asan"}));
+    }
+    return exe;
+}
+
+/// Every .c and .h file under `c_dirs`, for clang-format.
+fn cFiles(b: *std.Build) []const []const u8 {
+    var files: std.ArrayList([]const u8) = .empty;
+    for (c_dirs) |dir_name| {
+        var dir = b.build_root.handle.openDir(dir_name, .{ .iterate = true }) catch
+            std.debug.panic("cannot open {s}", .{dir_name});
+        defer dir.close();
+        var it = dir.iterate();
+        while (it.next() catch @panic("cannot list a directory")) |e| {
+            if (e.kind != .file) continue;
+            if (!std.mem.endsWith(u8, e.name, ".c") and !std.mem.endsWith(u8, e.name, ".h")) continue;
+            files.append(b.allocator, b.pathJoin(&.{ dir_name, e.name })) catch @panic("OOM");
+        }
+    }
+    std.mem.sort([]const u8, files.items, {}, struct {
+        fn lt(_: void, x: []const u8, y: []const u8) bool {
+            return std.mem.lessThan(u8, x, y);
+        }
+    }.lt);
+    return files.items;
 }
 
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
+    const sanitize = b.option(Sanitize, "sanitize", "address (ASan+UBSan), undefined (UBSan) or thread (TSan+UBSan); default: UBSan in Debug");
+    const version = b.option([]const u8, "version", "The version the programs report (default: build.zig.zon's)") orelse zon.version;
 
-    const core_mod = cModule(b, target, optimize, false);
-    core_mod.addCSourceFiles(.{ .root = b.path("registry"), .files = &core_srcs, .flags = &cflags });
+    var flags: std.ArrayList([]const u8) = .empty;
+    flags.appendSlice(b.allocator, &cflags) catch @panic("OOM");
+    flags.append(b.allocator, b.fmt("-DSECLABEL_VERSION=\"{s}\"", .{version})) catch @panic("OOM");
+    var san_rt: ?[]const []const u8 = null;
+    if (sanitize == .address or sanitize == .thread) {
+        const asan = sanitize == .address;
+        flags.appendSlice(b.allocator, &.{ if (asan) "-fsanitize=address" else "-fsanitize=thread", "-fno-omit-frame-pointer" }) catch @panic("OOM");
+        // Zig's clang (LLVM 20) would call __tsan_memcpy and friends, which Debian 12's runtime
+        // (LLVM 14) lacks; plain memcpy calls, which the runtime intercepts, are checked instead.
+        if (!asan) flags.appendSlice(b.allocator, &.{ "-mllvm", "-tsan-instrument-memintrinsics=false" }) catch @panic("OOM");
+        const arch = @tagName(target.result.cpu.arch);
+        var rt: std.ArrayList([]const u8) = .empty;
+        const parts: []const []const u8 = if (asan) &.{ "asan-preinit", "asan" } else &.{"tsan"};
+        for (parts) |part| rt.append(b.allocator, clangFile(b, b.fmt("libclang_rt.{s}-{s}.a", .{ part, arch }))) catch @panic("OOM");
+        rt.append(b.allocator, clangFile(b, "libgcc_s.so.1")) catch @panic("OOM"); // the unwinder its stack traces use
+        san_rt = rt.items;
+    }
+    const cfg: Config = .{ .target = target, .optimize = optimize, .sanitize = sanitize, .flags = flags.items, .san_rt = san_rt };
+
+    // The core: one relocatable object, compiled once and linked into every program. (Not a
+    // static library: Zig 0.15 would put the system libraries' .so files into the archive,
+    // ziglang/zig#20476.) Function and data sections let each program drop what it never calls.
+    const core_mod = cModule(b, cfg);
+    core_mod.addCSourceFiles(.{ .root = b.path("registry"), .files = &core_srcs, .flags = cfg.flags });
     const web_assets = embedWeb(b);
-    core_mod.addCSourceFile(.{ .file = web_assets, .flags = &cflags });
-    const core = b.addLibrary(.{ .name = "seclabel_core", .linkage = .static, .root_module = core_mod });
+    core_mod.addCSourceFile(.{ .file = web_assets, .flags = cfg.flags });
+    const core = b.addObject(.{ .name = "seclabel_core", .root_module = core_mod });
+    core.link_function_sections = true;
+    core.link_data_sections = true;
 
-    const server_mod = cModule(b, target, optimize, true);
-    server_mod.addCSourceFile(.{ .file = b.path("registry/main.c"), .flags = &cflags });
-    server_mod.linkLibrary(core);
-    const server = b.addExecutable(.{ .name = "seclabeld", .root_module = server_mod });
+    const server_mod = cModule(b, cfg);
+    server_mod.addCSourceFile(.{ .file = b.path("registry/main.c"), .flags = cfg.flags });
+    const server = cProgram(b, cfg, "seclabeld", server_mod, core);
+    server.link_gc_sections = true;
     b.installArtifact(server);
 
-    const cli_mod = cModule(b, target, optimize, true);
-    cli_mod.addCSourceFiles(.{ .root = b.path("cli"), .files = &cli_srcs, .flags = &cflags });
-    cli_mod.linkSystemLibrary("libcurl", .{});
-    cli_mod.linkSystemLibrary("icu-i18n", .{}); // cli/ctadecl.c: IDs transliterated to ASCII
-    cli_mod.linkSystemLibrary("icu-uc", .{});
-    cli_mod.linkLibrary(core);
-    const cli = b.addExecutable(.{ .name = "seclabel", .root_module = cli_mod });
+    const cli_mod = cModule(b, cfg);
+    cli_mod.addCSourceFiles(.{ .root = b.path("cli"), .files = &cli_srcs, .flags = cfg.flags });
+    for (cli_libs) |l| cli_mod.linkSystemLibrary(l, .{});
+    const cli = cProgram(b, cfg, "seclabel", cli_mod, core);
+    cli.link_gc_sections = true;
     b.installArtifact(cli);
 
     // Manual pages and bash completion.
-    b.installFile("docs/man/seclabel.1", "share/man/man1/seclabel.1");
-    b.installFile("docs/man/seclabeld.8", "share/man/man8/seclabeld.8");
+    installMan(b, "docs/man/seclabel.1", "man1/seclabel.1", version);
+    installMan(b, "docs/man/seclabeld.8", "man8/seclabeld.8", version);
     b.installFile("scripts/completion/seclabel.bash", "share/bash-completion/completions/seclabel");
 
-    // Benchmarks (bench/): built and installed under zig-out/bench, never run by the tests.
-    const bench_mod = cModule(b, target, optimize, true);
-    bench_mod.addCSourceFile(.{ .file = b.path("bench/bench_label.c"), .flags = &cflags });
-    bench_mod.linkLibrary(core);
-    const bench = b.addExecutable(.{ .name = "bench_label", .root_module = bench_mod });
+    // Benchmarks (bench/): built on request, never run by the tests.
+    const bench_mod = cModule(b, cfg);
+    bench_mod.addCSourceFile(.{ .file = b.path("bench/bench_label.c"), .flags = cfg.flags });
+    const bench = cProgram(b, cfg, "bench_label", bench_mod, core);
     const bench_install = b.addInstallArtifact(bench, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
-    b.getInstallStep().dependOn(&bench_install.step);
+    b.step("bench", "Build the label benchmark into zig-out/bench (bench/labels runs it)").dependOn(&bench_install.step);
 
     // libFuzzer targets (tests/fuzz): built by Debian's clang, which has libFuzzer's runtime.
     const fuzz = b.addSystemCommand(&.{ "make", "--no-print-directory", "-j2", "-f" });
     fuzz.addFileArg(b.path("tests/fuzz/Makefile"));
     fuzz.addPrefixedFileArg("WEB_ASSETS=", web_assets);
+    fuzz.addArg(b.fmt("LIBS={s} {s}", .{ std.mem.join(b.allocator, " ", &core_libs) catch @panic("OOM"), std.mem.join(b.allocator, " ", &cli_libs) catch @panic("OOM") }));
     fuzz.addArg(b.fmt("OUT={s}", .{b.getInstallPath(.prefix, "fuzz")}));
     b.step("fuzz", "Build the libFuzzer targets into zig-out/fuzz (scripts/fuzz runs them)")
         .dependOn(&fuzz.step);
 
-    const test_step = b.step("test", "Run the C unit tests");
+    const unit_step = b.step("unit", "Build the C unit tests into zig-out/tests");
+    const test_step = b.step("test", "Build and run the C unit tests");
     for (unit_tests) |name| {
-        const m = cModule(b, target, optimize, true);
-        m.addCSourceFile(.{ .file = b.path(b.fmt("tests/unit/test_{s}.c", .{name})), .flags = &cflags });
+        const m = cModule(b, cfg);
+        m.addCSourceFile(.{ .file = b.path(b.fmt("tests/unit/test_{s}.c", .{name})), .flags = cfg.flags });
         m.linkSystemLibrary("cmocka", .{});
-        m.linkLibrary(core);
-        const exe = b.addExecutable(.{ .name = b.fmt("test_{s}", .{name}), .root_module = m });
+        const exe = cProgram(b, cfg, b.fmt("test_{s}", .{name}), m, core);
         const install = b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests" } } });
-        b.getInstallStep().dependOn(&install.step);
+        unit_step.dependOn(&install.step);
+        test_step.dependOn(&install.step);
         const run = b.addRunArtifact(exe);
         run.expectExitCode(0);
         test_step.dependOn(&run.step);
     }
+
+    // Integration tests: pytest from the project's .venv (scripts/setup test makes it).
+    const itest = b.addSystemCommand(&.{ b.pathFromRoot(".venv/bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider" });
+    itest.setCwd(b.path("."));
+    itest.setEnvironmentVariable("SECLABEL_BIN", b.getInstallPath(.bin, ""));
+    itest.addArg("tests/integration");
+    if (b.args) |args| itest.addArgs(args);
+    itest.has_side_effects = true;
+    itest.stdio = .inherit;
+    itest.step.dependOn(b.getInstallStep());
+    b.step("itest", "Run the integration tests (pytest) against the programs just built").dependOn(&itest.step);
+
+    // Formatting: clang-format (Debian's, the repo's .clang-format) and zig fmt.
+    const fmt_step = b.step("fmt", "Check the formatting of the C files (clang-format) and build.zig (zig fmt)");
+    const clang_format = b.addSystemCommand(&.{ "clang-format", "--dry-run", "--Werror" });
+    clang_format.setCwd(b.path("."));
+    clang_format.addArgs(cFiles(b));
+    clang_format.has_side_effects = true;
+    fmt_step.dependOn(&clang_format.step);
+    fmt_step.dependOn(&b.addFmt(.{ .paths = &.{"build.zig"}, .check = true }).step);
 }

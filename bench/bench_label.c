@@ -2,7 +2,7 @@
  * CLI render them (a distinct URL per label so nothing is reused). Run by bench/labels, which
  * compares the QR-only row with the qrencode CLI.
  *
- *   zig-out/bench/bench_label [N]   (default 200 labels per row)
+ *   zig-out/bench/bench_label [N]   (built by `zig build bench`)   (default 200 labels per row)
  *
  * Rows: each format with the full layout at its default size (80 x 40 mm, 300 dpi); "qr-png",
  * the QR code alone as the qrencode CLI draws it by default (3 px modules, a 4-module margin,

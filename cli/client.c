@@ -141,7 +141,7 @@ int client_request(struct client *c, const char *method, const char *path, const
     curl_easy_setopt(h, CURLOPT_URL, buf_cstr(&url));
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "seclabel/0.1.0");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "seclabel/" SECLABEL_VERSION);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

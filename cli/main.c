@@ -216,7 +216,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        puts("seclabel 0.1.0");
+        puts("seclabel " SECLABEL_VERSION);
         return CLI_OK;
     }
     if (auth_init() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SECLABEL_VERSION "0.1.0"
-
 static const char usage[] =
     "usage: seclabeld [options]\n"
     "\n"

@@ -3,6 +3,8 @@
 Each test gets its own server on a free port (the server binds port 0 and prints the address it
 got) with its own temporary data directory, stopped with SIGTERM afterwards (as h2o's
 t/Util.pm spawn_h2o does). Binaries come from $SECLABEL_BIN (default: zig-out/bin).
+$SECLABEL_TEST_LOOPS=N starts every server with --loops N unless a test picks its own
+(scripts/test --sanitize thread runs the suite so, under ThreadSanitizer).
 """
 import json
 import os
@@ -18,6 +20,7 @@ import requests
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("SECLABEL_BIN", ROOT / "zig-out" / "bin"))
 EXAMPLES = ROOT / "schema" / "examples"
+LOOPS = os.environ.get("SECLABEL_TEST_LOOPS")
 
 
 class Server:
@@ -27,6 +30,8 @@ class Server:
         self.data = pathlib.Path(data_dir)
         self.args = [str(BIN / "seclabeld"), "--listen", "127.0.0.1:0", "--data", str(self.data),
                      *extra]
+        if LOOPS and "--loops" not in extra:
+            self.args += ["--loops", LOOPS]
         # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
         self.log_path = self.data.parent / (self.data.name + ".log")
         self.log_file = open(self.log_path, "w")

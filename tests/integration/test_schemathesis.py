@@ -1,5 +1,5 @@
 """schema/openapi.yaml against a live seclabeld, checked by an independent tool: Schemathesis
-(scripts/requirements.txt pins it) generates requests from the document, sends them to a server
+(scripts/requirements-test.txt pins it) generates requests from the document, sends them to a server
 holding the demo data (schema/examples/demo/) with a manufacturer's token, and runs every check
 it has (`--checks all`) on the answers. The run must report no failure.
 
