@@ -37,7 +37,10 @@ static void results(struct buf *out, const struct page_list *l, const struct pag
         buf_puts(out, "</p>");
     } else {
         page_rows_begin(out, pr);
-        yyjson_arr_foreach(l->recs, i, max, rec) page_row(out, pr, rec, maker_at(l, i));
+        yyjson_arr_foreach(l->recs, i, max, rec)
+        {
+            page_row(out, pr, rec, maker_at(l, i));
+        }
         page_rows_end(out);
     }
     query_of(&q, sq, pr, with_mfr);
@@ -239,5 +242,8 @@ void page_csv_rows(const struct page_list *l, const char *public_url, struct buf
     struct csv c = {out, l->sq->today, public_url};
     size_t i, max;
     yyjson_val *rec;
-    yyjson_arr_foreach(l->recs, i, max, rec) csv_row(&c, rec, maker_at(l, i));
+    yyjson_arr_foreach(l->recs, i, max, rec)
+    {
+        csv_row(&c, rec, maker_at(l, i));
+    }
 }

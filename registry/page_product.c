@@ -366,7 +366,10 @@ static void history(struct buf *out, const struct page_req *pr, const struct pro
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_history_heading);
     buf_puts(out, "</h2><ul class=\"history\">");
-    yyjson_arr_foreach(p->versions, i, max, rec) history_version(&h, rec);
+    yyjson_arr_foreach(p->versions, i, max, rec)
+    {
+        history_version(&h, rec);
+    }
     buf_puts(out, "</ul>");
 }
 
