@@ -29,13 +29,14 @@ static void results(struct buf *out, const struct page_list *l, const struct pag
 {
     const struct search_query *sq = l->sq;
     struct buf q = BUF_INIT;
-    size_t i, max, found = yyjson_arr_size(l->recs);
-    yyjson_val *rec;
+    size_t found = yyjson_arr_size(l->recs);
     if (found == 0) {
         buf_puts(out, "<p>");
         i18n_put(out, pr->lang, I18N_no_results);
         buf_puts(out, "</p>");
     } else {
+        size_t i, max;
+        yyjson_val *rec;
         page_rows_begin(out, pr);
         yyjson_arr_foreach(l->recs, i, max, rec)
         {
