@@ -23,7 +23,7 @@ const core_libs = [_][]const u8{ "uv", "lmdb", "llhttp", "qrencode", "yyjson", "
 const cli_srcs = [_][]const u8{ "main.c", "client.c", "cmd_admin.c", "cmd_product.c", "cmd_validate.c", "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "cmd_import.c", "ctadecl.c", "csvdecl.c", "config.c", "display.c" };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "page" };
 
 /// The files under web/ that the server serves or reads, compiled into the binary so it needs
 /// no asset directory at run time and never reads files per request. Written to the build cache
