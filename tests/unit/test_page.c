@@ -12,13 +12,6 @@
 
 #define SCRIPT_NAME "<script>alert(1)</script> Cam"
 
-static int setup(void **state)
-{
-    (void)state;
-    page_init();
-    return i18n_init();
-}
-
 /* Today is 2030-01-01, in English unless said otherwise. */
 static struct page_req req(enum i18n_lang lang)
 {
@@ -28,6 +21,36 @@ static struct page_req req(enum i18n_lang lang)
                           .query = "",
                           .public_url = "https://registry.example"};
     return pr;
+}
+
+/* The page a test renders into and its English request, kept by the group (so freed once):
+ * fresh() empties them for each test. */
+struct fx {
+    struct buf out;
+    struct page_req pr;
+};
+
+static struct fx *fresh(void **state)
+{
+    struct fx *f = *state;
+    buf_reset(&f->out);
+    f->pr = req(I18N_EN);
+    return f;
+}
+
+static int setup(void **state)
+{
+    *state = calloc(1, sizeof(struct fx));
+    page_init();
+    return i18n_init();
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    buf_free(&f->out);
+    free(f);
+    return 0;
 }
 
 /* A record of product id by maker acme: support until `until`, its default password, its
@@ -75,6 +98,13 @@ static const char *at(struct buf *hay, const char *needle)
     return p;
 }
 
+/* Each of the NULL-terminated needles occurs in hay. */
+static void all_in(struct buf *hay, const char *const *needles)
+{
+    for (size_t i = 0; needles[i]; i++)
+        at(hay, needles[i]);
+}
+
 static void absent(struct buf *hay, const char *needle)
 {
     if (strstr(buf_cstr(hay), needle)) fail_msg("'%s' is in the page", needle);
@@ -97,66 +127,66 @@ static void product_page_of(yyjson_doc *rec, const struct mfr *maker, const char
 
 static void product_page_leads_with_its_state(void **state)
 {
-    (void)state;
-    struct buf out = BUF_INIT;
+    struct fx *f = fresh(state);
     struct mfr m = acme();
     yyjson_doc *ok = record("acme-cam", "Cam", "2035-01-01", "unique_per_device", "active", "");
-    product_page_of(ok, &m, "active", "Security updates until 1 January 2035", &out);
-    at(&out, "<html lang=\"en\">");
-    at(&out, "<title>Cam</title>");
-    at(&out, "Verified by the registry on 1 May 2029");
-    at(&out, "Acme &amp; &lt;Sons&gt;"); /* the account's name, not the record's */
-    absent(&out, "Free Text Maker");
-    at(&out, "href=\"/m/acme\"");
+    product_page_of(ok, &m, "active", "Security updates until 1 January 2035", &f->out);
+    at(&f->out, "<html lang=\"en\">");
+    at(&f->out, "<title>Cam</title>");
+    at(&f->out, "Verified by the registry on 1 May 2029");
+    at(&f->out, "Acme &amp; &lt;Sons&gt;"); /* the account's name, not the record's */
+    absent(&f->out, "Free Text Maker");
+    at(&f->out, "href=\"/m/acme\"");
     yyjson_doc *soon = record("acme-hub", "Hub", "2030-03-01", "unique_per_device", "active", "");
-    product_page_of(soon, &m, "ending_soon", "Security updates end soon", &out);
+    product_page_of(soon, &m, "ending_soon", "Security updates end soon", &f->out);
     yyjson_doc *ended = record("acme-old", "Old", "2029-01-01", "unique_per_device", "active", "");
-    product_page_of(ended, &m, "ended", "Security updates ended on 1 January 2029", &out);
+    product_page_of(ended, &m, "ended", "Security updates ended on 1 January 2029", &f->out);
     yyjson_doc *weak = record("acme-weak", "Weak", "2035-01-01", "universal", "active", "");
-    product_page_of(weak, &m, "not_compliant", "This device breaks a basic security promise", &out);
-    at(&out, "Universal default password");
+    product_page_of(weak, &m, "not_compliant", "This device breaks a basic security promise",
+                    &f->out);
+    at(&f->out, "Universal default password");
     /* Withdrawn and broken: the withdrawal leads, the broken promise follows the title. */
     yyjson_doc *gone = record("acme-gone", "Gone", "2035-01-01", "universal", "withdrawn", "");
-    product_page_of(gone, NULL, "withdrawn", "Withdrawn", &out);
-    assert_true(at(&out, "<h1>") < at(&out, "This device breaks a basic security promise"));
-    at(&out, "Free Text Maker"); /* no account: the record's name, and no verification */
-    at(&out, "Not verified");
+    product_page_of(gone, NULL, "withdrawn", "Withdrawn", &f->out);
+    assert_true(at(&f->out, "<h1>") < at(&f->out, "This device breaks a basic security promise"));
+    at(&f->out, "Free Text Maker"); /* no account: the record's name, and no verification */
+    at(&f->out, "Not verified");
     yyjson_doc *docs[] = {ok, soon, ended, weak, gone};
     for (size_t i = 0; i < COUNT(docs); i++)
         yyjson_doc_free(docs[i]);
-    buf_free(&out);
+    buf_free(&f->out);
 }
 
 static void product_page_shows_history_and_escapes(void **state)
 {
-    (void)state;
-    struct buf out = BUF_INIT;
-    struct page_req pr = req(I18N_EN);
+    struct fx *f = fresh(state);
     yyjson_doc *rec =
         record("acme-cam", SCRIPT_NAME, "2035-01-01", "unique_per_device", "active", "");
     yyjson_doc *versions =
         json("[{\"support_date\":\"2034-01-01\",\"modified\":\"2029-01-01T10:00:00Z\"},"
              "{\"support_date\":\"2035-01-01\",\"modified\":\"2029-06-01T10:00:00Z\"}]");
     struct page_product_data d = {yyjson_doc_get_root(rec), NULL, yyjson_doc_get_root(versions)};
-    page_product(&d, &pr, &out);
-    at(&out, "1 January 2029: registered, security updates until 1 January 2034.");
-    at(&out, "1 June 2029: support period extended from 1 January 2034 to 1 January 2035.");
-    absent(&out, "<script>");
-    at(&out, "<title>&lt;script&gt;alert(1)&lt;/script&gt; Cam</title>");
-    at(&out, "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Cam</h1>");
+    page_product(&d, &f->pr, &f->out);
+    static const char *const shown[] = {
+        "1 January 2029: registered, security updates until 1 January 2034.",
+        "1 June 2029: support period extended from 1 January 2034 to 1 January 2035.",
+        "<title>&lt;script&gt;alert(1)&lt;/script&gt; Cam</title>",
+        "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Cam</h1>", NULL};
+    all_in(&f->out, shown);
+    absent(&f->out, "<script>");
     /* The technical page, in German. */
-    pr = req(I18N_DE);
-    buf_reset(&out);
+    f->pr = req(I18N_DE);
+    buf_reset(&f->out);
     d.versions = NULL;
-    page_details(&d, &pr, &out);
-    at(&out, "<html lang=\"de\">");
-    at(&out, "&lt;script&gt;alert(1)&lt;/script&gt; Cam");
-    absent(&out, "<script>");
-    assert_true(at(&out, "class=\"status st-active\"") < at(&out, "<h1>"));
-    at(&out, "href=\"/v1/products/acme-cam/cta-2120\"");
+    page_details(&d, &f->pr, &f->out);
+    at(&f->out, "<html lang=\"de\">");
+    at(&f->out, "&lt;script&gt;alert(1)&lt;/script&gt; Cam");
+    absent(&f->out, "<script>");
+    assert_true(at(&f->out, "class=\"status st-active\"") < at(&f->out, "<h1>"));
+    at(&f->out, "href=\"/v1/products/acme-cam/cta-2120\"");
     yyjson_doc_free(rec);
     yyjson_doc_free(versions);
-    buf_free(&out);
+    buf_free(&f->out);
 }
 
 static struct search_query any_search(void)
@@ -172,9 +202,7 @@ static struct search_query any_search(void)
 
 static void home_lists_results_with_paging(void **state)
 {
-    (void)state;
-    struct buf out = BUF_INIT;
-    struct page_req pr = req(I18N_EN);
+    struct fx *f = fresh(state);
     struct mfr m = acme();
     struct search_query sq = any_search();
     sq.q = "\"cam<";
@@ -187,39 +215,37 @@ static void home_lists_results_with_paging(void **state)
              "\"status\":\"active\"}]");
     const struct mfr *makers[] = {&m, NULL};
     struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "other-old"};
-    page_home(&l, &pr, &out);
-    at(&out, "<title>Device security labels</title>");
-    at(&out, "value=\"&quot;cam&lt;\""); /* the query, back in the form */
-    absent(&out, "<script>");
-    assert_true(at(&out, "href=\"/p/acme-cam\"") < at(&out, "href=\"/p/other-old\""));
-    at(&out, "Acme &amp; &lt;Sons&gt;");
-    at(&out, "Other Ltd");
-    at(&out, "badge st-active");
-    at(&out, "badge st-not_compliant"); /* no contact, no password stated */
-    at(&out, "href=\"/?cursor=other-old&q=%22cam%3C&status=any\"");
-    at(&out, "href=\"/products.csv?q=%22cam%3C&status=any\" download");
-    absent(&out, "First page");
+    page_home(&l, &f->pr, &f->out);
+    at(&f->out, "<title>Device security labels</title>");
+    at(&f->out, "value=\"&quot;cam&lt;\""); /* the query, back in the form */
+    absent(&f->out, "<script>");
+    assert_true(at(&f->out, "href=\"/p/acme-cam\"") < at(&f->out, "href=\"/p/other-old\""));
+    at(&f->out, "Acme &amp; &lt;Sons&gt;");
+    at(&f->out, "Other Ltd");
+    at(&f->out, "badge st-active");
+    at(&f->out, "badge st-not_compliant"); /* no contact, no password stated */
+    at(&f->out, "href=\"/?cursor=other-old&q=%22cam%3C&status=any\"");
+    at(&f->out, "href=\"/products.csv?q=%22cam%3C&status=any\" download");
+    absent(&f->out, "First page");
     /* A later page links back to the first; an empty one says so, with no table. */
     sq.cursor = "acme-cam";
     yyjson_doc *none = json("[]");
     struct page_list empty = {&sq, yyjson_doc_get_root(none), NULL, ""};
-    buf_reset(&out);
-    page_home(&empty, &pr, &out);
-    at(&out, "No products match your search.");
-    at(&out, "First page");
-    absent(&out, "<table>");
-    absent(&out, "Next page");
-    absent(&out, "products.csv");
+    buf_reset(&f->out);
+    page_home(&empty, &f->pr, &f->out);
+    static const char *const said[] = {"No products match your search.", "First page", NULL};
+    all_in(&f->out, said);
+    static const char *const not_said[] = {"<table>", "Next page", "products.csv", NULL};
+    for (size_t i = 0; not_said[i]; i++)
+        absent(&f->out, not_said[i]);
     yyjson_doc_free(recs);
     yyjson_doc_free(none);
-    buf_free(&out);
+    buf_free(&f->out);
 }
 
 static void maker_page_shows_the_account(void **state)
 {
-    (void)state;
-    struct buf out = BUF_INIT;
-    struct page_req pr = req(I18N_EN);
+    struct fx *f = fresh(state);
     struct mfr m = acme();
     const char *prefixes[] = {"5012345"};
     m.gs1_prefixes = (struct mfr_list){prefixes, 1};
@@ -230,37 +256,37 @@ static void maker_page_shows_the_account(void **state)
                             "\"acme\",\"support_date\":\"2035-01-01\",\"status\":\"active\"}]");
     const struct mfr *makers[] = {&m};
     struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "acme-cam"};
-    page_maker(&m, &l, &pr, &out);
-    at(&out, "<title>Products by Acme &amp; &lt;Sons&gt;</title>");
-    at(&out, "<h1>Products by Acme &amp; &lt;Sons&gt;</h1>");
-    at(&out, "Verified by the registry on 1 May 2029");
-    at(&out, "5012345");
-    at(&out, "href=\"mailto:security@acme.example\"");
-    at(&out, "href=\"https://acme.example\"");
-    at(&out, "href=\"/m/acme?cursor=acme-cam&status=any\"");
+    page_maker(&m, &l, &f->pr, &f->out);
+    static const char *const shown[] = {"<title>Products by Acme &amp; &lt;Sons&gt;</title>",
+                                        "<h1>Products by Acme &amp; &lt;Sons&gt;</h1>",
+                                        "Verified by the registry on 1 May 2029",
+                                        "5012345",
+                                        "href=\"mailto:security@acme.example\"",
+                                        "href=\"https://acme.example\"",
+                                        "href=\"/p/acme-cam\"",
+                                        "href=\"/m/acme?cursor=acme-cam&status=any\"",
+                                        NULL};
+    all_in(&f->out, shown);
     yyjson_doc_free(recs);
-    buf_free(&out);
+    buf_free(&f->out);
 }
 
 static void not_found_page_escapes_what_was_asked(void **state)
 {
-    (void)state;
-    struct buf out = BUF_INIT;
-    struct page_req pr = req(I18N_EN);
-    page_not_found(PAGE_NO_PRODUCT, "<b>acme-x", &pr, &out);
-    at(&out, "<title>Product not found</title>");
-    at(&out, "<strong>&lt;b&gt;acme-x</strong>");
-    at(&out, "role=\"search\"");
-    buf_reset(&out);
-    page_not_found(PAGE_NO_MAKER, "nobody", &pr, &out);
-    at(&out, "<h1>Manufacturer not found</h1>");
-    buf_free(&out);
+    struct fx *f = fresh(state);
+    page_not_found(PAGE_NO_PRODUCT, "<b>acme-x", &f->pr, &f->out);
+    at(&f->out, "<title>Product not found</title>");
+    at(&f->out, "<strong>&lt;b&gt;acme-x</strong>");
+    at(&f->out, "role=\"search\"");
+    buf_reset(&f->out);
+    page_not_found(PAGE_NO_MAKER, "nobody", &f->pr, &f->out);
+    at(&f->out, "<h1>Manufacturer not found</h1>");
+    buf_free(&f->out);
 }
 
 static void csv_rows_from_records(void **state)
 {
-    (void)state;
-    struct buf out = BUF_INIT;
+    struct fx *f = fresh(state);
     struct mfr m = acme();
     struct search_query sq = any_search();
     yyjson_doc *recs = json("[{\"id\":\"acme-cam\",\"product_name\":\"=1+2\",\"product_model\":"
@@ -269,15 +295,15 @@ static void csv_rows_from_records(void **state)
                             "\"unique_per_device\",\"status\":\"active\"}]");
     const struct mfr *makers[] = {&m};
     struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, ""};
-    page_csv_head(&out);
-    page_csv_rows(&l, "https://registry.example", &out);
-    at(&out, "\r\nacme-cam,");
-    absent(&out, ",=1+2"); /* a formula is neutralised */
-    at(&out, "Acme & <Sons>");
-    at(&out, ",ending_soon,59,yes,");
-    at(&out, ",https://registry.example/p/acme-cam,ending_soon\r\n");
+    page_csv_head(&f->out);
+    page_csv_rows(&l, "https://registry.example", &f->out);
+    static const char *const shown[] = {"\r\nacme-cam,", "Acme & <Sons>", ",ending_soon,59,yes,",
+                                        ",https://registry.example/p/acme-cam,ending_soon\r\n",
+                                        NULL};
+    all_in(&f->out, shown);
+    absent(&f->out, ",=1+2"); /* a formula is neutralised */
     yyjson_doc_free(recs);
-    buf_free(&out);
+    buf_free(&f->out);
 }
 
 int main(void)
@@ -290,5 +316,5 @@ int main(void)
         cmocka_unit_test(not_found_page_escapes_what_was_asked),
         cmocka_unit_test(csv_rows_from_records),
     };
-    return cmocka_run_group_tests_name("page", tests, setup, NULL);
+    return cmocka_run_group_tests_name("page", tests, setup, teardown);
 }
