@@ -5,46 +5,28 @@
 #include "page_int.h"
 
 #include "date.h"
-#include "err.h"
+#include "decl.h"
 #include "mfr.h"
-#include "product.h"
-#include "store.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 struct product {
-    yyjson_doc *doc;
     yyjson_val *rec;
-    struct mfr maker; /* the manufacturer's account */
+    yyjson_val *versions;
+    struct mfr maker; /* the manufacturer's account: a copy of the caller's, borrowed */
     int has_maker;
     struct assess a;
 };
 
-static int load(struct store_txn *txn, const char *id, const struct page_req *pr, struct product *p)
+static void load(const struct page_product_data *d, const struct page_req *pr, struct product *p)
 {
-    const char *json;
-    size_t len;
     memset(p, 0, sizeof *p);
-    int rc = product_get(txn, id, &json, &len);
-    if (rc) return rc;
-    p->doc = yyjson_read(json, len, 0);
-    p->rec = yyjson_doc_get_root(p->doc);
-    if (!yyjson_is_obj(p->rec)) {
-        yyjson_doc_free(p->doc);
-        return REG_ESTORE;
-    }
-    const char *slug = yyjson_get_str(yyjson_obj_get(p->rec, "manufacturer"));
-    p->has_maker = slug && mfr_get(txn, slug, &p->maker) == 0;
+    p->rec = d->rec;
+    p->versions = d->versions;
+    p->has_maker = d->maker != NULL;
+    if (d->maker) p->maker = *d->maker; /* nothing here frees it */
     assess_record(p->rec, pr->today, &p->a);
-    return 0;
-}
-
-static void unload(struct product *p)
-{
-    yyjson_doc_free(p->doc);
-    mfr_free(&p->maker);
 }
 
 static yyjson_val *get(const struct product *p, const char *name)
@@ -358,11 +340,8 @@ static void history_line(struct history *h, enum i18n_key key, int64_t day, cons
     buf_free(&b);
 }
 
-static int history_version(void *ctx, const char *json, size_t len)
+static void history_version(struct history *h, yyjson_val *rec)
 {
-    struct history *h = ctx;
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    yyjson_val *rec = yyjson_doc_get_root(doc);
     const char *sd = yyjson_get_str(yyjson_obj_get(rec, "support_date"));
     int64_t day = stamp_day(yyjson_obj_get(rec, "modified"));
     if (day >= 0 && sd) {
@@ -377,20 +356,21 @@ static int history_version(void *ctx, const char *json, size_t len)
         snprintf(h->prev_date, sizeof h->prev_date, "%s", sd);
     }
     h->n++;
-    yyjson_doc_free(doc);
-    return 0;
 }
 
-static int history(struct buf *out, struct store_txn *txn, const struct page_req *pr,
-                   const struct product *p)
+static void history(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     struct history h = {.out = out, .pr = pr};
+    size_t i, max;
+    yyjson_val *rec;
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_history_heading);
     buf_puts(out, "</h2><ul class=\"history\">");
-    int rc = product_each_version(txn, yyjson_get_str(get(p, "id")), history_version, &h);
+    yyjson_arr_foreach(p->versions, i, max, rec)
+    {
+        history_version(&h, rec);
+    }
     buf_puts(out, "</ul>");
-    return rc;
 }
 
 static void record_links(struct buf *out, const struct page_req *pr, const struct product *p,
@@ -411,11 +391,10 @@ static void record_links(struct buf *out, const struct page_req *pr, const struc
     buf_puts(out, "</a></li></ul>");
 }
 
-int page_product(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out)
+void page_product(const struct page_product_data *d, const struct page_req *pr, struct buf *out)
 {
     struct product p;
-    int rc = load(txn, id, pr, &p);
-    if (rc) return rc;
+    load(d, pr, &p);
     yyjson_val *name = get(&p, "product_name");
     page_head(out, pr, yyjson_get_str(name), yyjson_get_len(name));
     page_state_boxes(out, pr, &p.a, PAGE_BOXES_LEAD);
@@ -425,11 +404,9 @@ int page_product(struct store_txn *txn, const char *id, const struct page_req *p
     use_safely(out, pr, &p);
     sensors(out, pr, &p);
     identity(out, pr, &p);
-    rc = history(out, txn, pr, &p);
+    history(out, pr, &p);
     record_links(out, pr, &p, 0);
     page_foot(out, pr);
-    unload(&p);
-    return rc;
 }
 
 static void maintained(struct buf *out, const struct page_req *pr, enum i18n_key label,
@@ -471,11 +448,10 @@ static void heading(struct buf *out, const struct page_req *pr, enum i18n_key ke
     buf_puts(out, "</h2>");
 }
 
-int page_details(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out)
+void page_details(const struct page_product_data *d, const struct page_req *pr, struct buf *out)
 {
     struct product p;
-    int rc = load(txn, id, pr, &p);
-    if (rc) return rc;
+    load(d, pr, &p);
     struct buf t = BUF_INIT, name = BUF_INIT;
     page_text(&name, get(&p, "product_name"));
     const char *args[] = {buf_cstr(&name)};
@@ -535,6 +511,4 @@ int page_details(struct store_txn *txn, const char *id, const struct page_req *p
     page_foot(out, pr);
     buf_free(&t);
     buf_free(&name);
-    unload(&p);
-    return 0;
 }
