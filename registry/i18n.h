@@ -9,13 +9,15 @@
 #define SECLABEL_I18N_H
 
 #include "buf.h"
+#include "decl_fields.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
 
-/* Every key of web/i18n/en.txt, in its order. */
+/* Every key of web/i18n/en.txt: the pages' own words in the file's order, then the labels of
+ * the declaration's page rows (decl_fields.h's ROW keys; that macro expands X by name). */
 #define I18N_KEYS(X)                                                                               \
     X(lang_name)                                                                                   \
     X(site_tagline)                                                                                \
@@ -60,8 +62,6 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(upd_other)                                                                                   \
     X(upd_also)                                                                                    \
     X(password_change_label)                                                                       \
-    X(securing_label)                                                                              \
-    X(more_info_label)                                                                             \
     X(link_default)                                                                                \
     X(not_stated)                                                                                  \
     X(sensors_heading)                                                                             \
@@ -97,18 +97,12 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(l2_title)                                                                                    \
     X(l2_intro)                                                                                    \
     X(l2_data_heading)                                                                             \
-    X(delete_data_label)                                                                           \
-    X(account_deactivation_label)                                                                  \
-    X(encryption_label)                                                                            \
     X(l2_bom_heading)                                                                              \
     X(sbom_label)                                                                                  \
     X(hbom_label)                                                                                  \
     X(maintained_yes)                                                                              \
     X(maintained_no)                                                                               \
     X(l2_assurance_heading)                                                                        \
-    X(authorized_by_label)                                                                         \
-    X(tested_by_label)                                                                             \
-    X(authorization_date_label)                                                                    \
     X(contact_label)                                                                               \
     X(policy_label)                                                                                \
     X(l2_records_heading)                                                                          \
@@ -177,7 +171,8 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(months_one)                                                                                  \
     X(months_other)                                                                                \
     X(days_one)                                                                                    \
-    X(days_other)
+    X(days_other)                                                                                  \
+    DECL_FIELD_KEYS
 
 enum i18n_key {
 #define X(k) I18N_##k,
