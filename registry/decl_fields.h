@@ -60,11 +60,4 @@
 #define DECL_IN_CTA_CTA 1
 #define DECL_IN_CTA_NONE 0
 
-/* The page rows' i18n keys, for I18N_KEYS(X): X(key) for each field with a ROW. The macro the
- * caller passes to I18N_KEYS must be named X (it is expanded by name here). */
-#define DECL_FIELD_KEY_(name, spec, required, csv, cta, page) DECL_FIELD_KEY_##page
-#define DECL_FIELD_KEY_NO_ROW
-#define DECL_FIELD_KEY_ROW(section, how, key) X(key)
-#define DECL_FIELD_KEYS DECL_FIELDS(DECL_FIELD_KEY_)
-
 #endif

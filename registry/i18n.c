@@ -18,6 +18,13 @@ static const char *const key_names[I18N__KEYS] = {
 #define X(k) #k,
     I18N_KEYS(X)
 #undef X
+#define ROW(section, how, key) #key,
+#define NO_ROW
+#define X(name, spec, required, csv, cta, page) page
+        DECL_FIELDS(X)
+#undef X
+#undef NO_ROW
+#undef ROW
 };
 
 static const char *const codes[I18N__LANGS] = {"en", "de", "zh"};

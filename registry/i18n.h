@@ -16,8 +16,8 @@
 
 enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
 
-/* Every key of web/i18n/en.txt: the pages' own words in the file's order, then the labels of
- * the declaration's page rows (decl_fields.h's ROW keys; that macro expands X by name). */
+/* The pages' own words: every key of web/i18n/en.txt but the labels of the declaration's page
+ * rows, which come from decl_fields.h (see enum i18n_key). */
 #define I18N_KEYS(X)                                                                               \
     X(lang_name)                                                                                   \
     X(site_tagline)                                                                                \
@@ -171,14 +171,23 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(months_one)                                                                                  \
     X(months_other)                                                                                \
     X(days_one)                                                                                    \
-    X(days_other)                                                                                  \
-    DECL_FIELD_KEYS
+    X(days_other)
 
+/* The keys: I18N_KEYS, then I18N_<key> for each ROW of decl_fields.h, the label of a
+ * declaration field's page row (i18n.c names them the same way); every language file must have
+ * them as it has the others. */
 enum i18n_key {
 #define X(k) I18N_##k,
     I18N_KEYS(X)
 #undef X
-        I18N__KEYS
+#define ROW(section, how, key) I18N_##key,
+#define NO_ROW
+#define X(name, spec, required, csv, cta, page) page
+        DECL_FIELDS(X)
+#undef X
+#undef NO_ROW
+#undef ROW
+            I18N__KEYS
 };
 
 /* Parse the embedded files. 0, or -EINVAL with the reason on stderr (an unknown key, a line

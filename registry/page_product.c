@@ -487,35 +487,44 @@ static void rows(struct buf *out, const struct page_req *pr, const struct produc
                  enum row_section section)
 {
     enum how { LINK, PARTY, FACT, URL };
-    static const struct {
-        const char *name;
-        enum row_section section;
-        enum how how;
-        enum i18n_key label;
-    } table[] = {
-#define PAGE_NO_ROW ROW_NONE, FACT, I18N__KEYS
-#define PAGE_ROW(section, how, key) ROW_##section, how, I18N_##key
-#define X(name, spec, required, csv, cta, page) {#name, PAGE_##page},
+    /* decl_fields.h in three passes, as one with commas in ROW's expansion trips cppcheck. */
+    static const char *const names[] = {
+#define X(name, spec, required, csv, cta, page) #name,
         DECL_FIELDS(X)
 #undef X
-#undef PAGE_ROW
-#undef PAGE_NO_ROW
     };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        if (table[i].section != section) continue;
-        yyjson_val *v = get(p, table[i].name);
-        switch (table[i].how) {
+#define X(name, spec, required, csv, cta, page) page,
+    static const int where[] = {/* section << 2 | how */
+#define ROW(s, h, key) (ROW_##s << 2 | h)
+#define NO_ROW (ROW_NONE << 2)
+                                DECL_FIELDS(X)
+#undef ROW
+#undef NO_ROW
+    };
+    static const enum i18n_key labels[] = {
+#define ROW(s, h, key) I18N_##key
+#define NO_ROW I18N__KEYS
+        DECL_FIELDS(X)
+#undef ROW
+#undef NO_ROW
+    };
+#undef X
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (where[i] >> 2 != (int)section) continue;
+        yyjson_val *v = get(p, names[i]);
+        enum i18n_key label = labels[i];
+        switch ((enum how)(where[i] & 3)) {
         case LINK:
-            link_item(out, pr, table[i].label, v);
+            link_item(out, pr, label, v);
             break;
         case PARTY:
-            party(out, pr, table[i].label, v);
+            party(out, pr, label, v);
             break;
         case FACT:
-            fact(out, pr, table[i].label, v);
+            fact(out, pr, label, v);
             break;
         case URL:
-            url_item(out, pr, table[i].label, v);
+            url_item(out, pr, label, v);
             break;
         }
     }
