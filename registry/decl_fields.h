@@ -60,4 +60,8 @@
 #define DECL_IN_CTA_CTA 1
 #define DECL_IN_CTA_NONE 0
 
+/* The page column alone: DECL_FIELDS(DECL_PAGE_) expands to each row's ROW(...) or NO_ROW, for
+ * a caller that defines those two. */
+#define DECL_PAGE_(name, spec, required, csv, cta, page) page
+
 #endif

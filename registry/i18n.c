@@ -20,9 +20,7 @@ static const char *const key_names[I18N__KEYS] = {
 #undef X
 #define ROW(section, how, key) #key,
 #define NO_ROW
-#define X(name, spec, required, csv, cta, page) page
-        DECL_FIELDS(X)
-#undef X
+        DECL_FIELDS(DECL_PAGE_)
 #undef NO_ROW
 #undef ROW
 };

@@ -182,9 +182,7 @@ enum i18n_key {
 #undef X
 #define ROW(section, how, key) I18N_##key,
 #define NO_ROW
-#define X(name, spec, required, csv, cta, page) page
-        DECL_FIELDS(X)
-#undef X
+        DECL_FIELDS(DECL_PAGE_)
 #undef NO_ROW
 #undef ROW
             I18N__KEYS
