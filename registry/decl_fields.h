@@ -48,7 +48,9 @@
     X(sbom_hbom_maintained, bom, OPTIONAL, BOM, CTA, NO_ROW)                                       \
     X(authorized_by, party, OPTIONAL, PARTY, CTA, ROW(ASSURANCE, PARTY, authorized_by_label))      \
     X(tested_by, party, OPTIONAL, PARTY, CTA, ROW(ASSURANCE, PARTY, tested_by_label))              \
-    X(authorization_date, date, OPTIONAL, WORD, CTA, ROW(ASSURANCE, FACT, authorization_date_label))
+    X(authorization_date, date, OPTIONAL, WORD, CTA,                                               \
+      ROW(ASSURANCE, FACT, authorization_date_label))                                              \
+    X(support_url, url, OPTIONAL, WORD, NONE, ROW(ASSURANCE, URL, support_url_label))
 
 /* required as 0/1: DECL_REQUIRED_(REQUIRED) is 1. */
 #define DECL_REQUIRED_(r) DECL_REQUIRED_##r
