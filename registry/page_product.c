@@ -6,6 +6,7 @@
 
 #include "date.h"
 #include "decl.h"
+#include "decl_fields.h"
 #include "mfr.h"
 
 #include <stdio.h>
@@ -200,6 +201,11 @@ static void updates_item(struct buf *out, const struct page_req *pr, const struc
     buf_puts(out, "</dd>");
 }
 
+/* The sections of the pages that show declaration fields as decl_fields.h's rows say. */
+enum row_section { ROW_NONE, ROW_USE, ROW_DATA, ROW_ASSURANCE };
+static void rows(struct buf *out, const struct page_req *pr, const struct product *p,
+                 enum row_section section);
+
 static void use_safely(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     buf_puts(out, "<h2>");
@@ -208,8 +214,7 @@ static void use_safely(struct buf *out, const struct page_req *pr, const struct 
     updates_item(out, pr, p);
     link_item(out, pr, I18N_password_change_label,
               yyjson_obj_get(get(p, "access_control"), "password_change"));
-    link_item(out, pr, I18N_securing_label, get(p, "securing_this_product"));
-    link_item(out, pr, I18N_more_info_label, get(p, "general_user_information"));
+    rows(out, pr, p, ROW_USE);
     buf_puts(out, "</dl>");
 }
 
@@ -441,6 +446,67 @@ static void party(struct buf *out, const struct page_req *pr, enum i18n_key labe
     buf_puts(out, "</dd>");
 }
 
+/* A URL, linked by itself, under a label. */
+static void url_item(struct buf *out, const struct page_req *pr, enum i18n_key label,
+                     yyjson_val *url)
+{
+    if (!yyjson_is_str(url)) return;
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</dt><dd>");
+    page_link(out, yyjson_get_str(url), yyjson_get_len(url), yyjson_get_str(url),
+              yyjson_get_len(url));
+    buf_puts(out, "</dd>");
+}
+
+/* The rows of one section, in decl_fields.h's order; a field the record lacks shows nothing. */
+static void rows(struct buf *out, const struct page_req *pr, const struct product *p,
+                 enum row_section section)
+{
+    enum how { LINK, PARTY, FACT, URL };
+    /* decl_fields.h in three passes, as one with commas in ROW's expansion trips cppcheck. */
+    static const char *const names[] = {
+#define X(name, spec, required, csv, cta, page) #name,
+        DECL_FIELDS(X)
+#undef X
+    };
+#define X(name, spec, required, csv, cta, page) page,
+    static const int where[] = {/* section << 2 | how */
+#define ROW(s, h, key) (ROW_##s << 2 | h)
+#define NO_ROW (ROW_NONE << 2)
+                                DECL_FIELDS(X)
+#undef ROW
+#undef NO_ROW
+    };
+    static const enum i18n_key labels[] = {
+#define ROW(s, h, key) I18N_##key
+#define NO_ROW I18N__KEYS
+        DECL_FIELDS(X)
+#undef ROW
+#undef NO_ROW
+    };
+#undef X
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (where[i] >> 2 != (int)section) continue;
+        yyjson_val *v = get(p, names[i]);
+        enum i18n_key label = labels[i];
+        switch ((enum how)(where[i] & 3)) {
+        case LINK:
+            link_item(out, pr, label, v);
+            break;
+        case PARTY:
+            party(out, pr, label, v);
+            break;
+        case FACT:
+            fact(out, pr, label, v);
+            break;
+        case URL:
+            url_item(out, pr, label, v);
+            break;
+        }
+    }
+}
+
 static void heading(struct buf *out, const struct page_req *pr, enum i18n_key key)
 {
     buf_puts(out, "<h2>");
@@ -476,9 +542,7 @@ void page_details(const struct page_product_data *d, const struct page_req *pr, 
     buf_puts(out, "</p>");
     heading(out, pr, I18N_l2_data_heading);
     buf_puts(out, "<dl>");
-    link_item(out, pr, I18N_delete_data_label, get(&p, "delete_data"));
-    link_item(out, pr, I18N_account_deactivation_label, get(&p, "account_deactivation"));
-    link_item(out, pr, I18N_encryption_label, get(&p, "encryption_and_key_management"));
+    rows(out, pr, &p, ROW_DATA);
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_bom_heading);
     yyjson_val *bom = get(&p, "sbom_hbom_maintained");
@@ -488,23 +552,13 @@ void page_details(const struct page_product_data *d, const struct page_req *pr, 
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_assurance_heading);
     buf_puts(out, "<dl>");
-    party(out, pr, I18N_authorized_by_label, get(&p, "authorized_by"));
-    party(out, pr, I18N_tested_by_label, get(&p, "tested_by"));
-    fact(out, pr, I18N_authorization_date_label, get(&p, "authorization_date"));
+    rows(out, pr, &p, ROW_ASSURANCE);
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_contact_label);
     buf_puts(out, "</dt><dd>");
     page_contact(out, yyjson_get_str(get(&p, "security_contact")));
     buf_puts(out, "</dd>");
-    yyjson_val *vdp = get(&p, "vulnerability_disclosure_policy");
-    if (yyjson_is_str(vdp)) {
-        buf_puts(out, "<dt>");
-        i18n_put(out, pr->lang, I18N_policy_label);
-        buf_puts(out, "</dt><dd>");
-        page_link(out, yyjson_get_str(vdp), yyjson_get_len(vdp), yyjson_get_str(vdp),
-                  yyjson_get_len(vdp));
-        buf_puts(out, "</dd>");
-    }
+    url_item(out, pr, I18N_policy_label, get(&p, "vulnerability_disclosure_policy"));
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_records_heading);
     record_links(out, pr, &p, 1);
