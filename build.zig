@@ -51,7 +51,7 @@ const cli_srcs = [_][]const u8{
 };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "metrics" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "page", "metrics" };
 
 /// The C files `zig build fmt` checks with clang-format.
 const c_dirs = [_][]const u8{ "registry", "cli", "tests/unit", "tests/fuzz", "bench" };

@@ -3,6 +3,7 @@
 #include "csvdecl.h"
 
 #include "csv.h"
+#include "decl_fields.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,49 +14,29 @@
  * files; C_LIST, C_BOOL, C_JSON: see csvdecl.h. */
 enum kind { C_TEXT, C_WORD, C_LIST, C_BOOL, C_JSON };
 
+/* An object field's dotted columns, by its csv kind in decl_fields.h. */
+#define CSV_LINK(n) {#n ".text", C_TEXT}, {#n ".url", C_WORD},
+#define CSV_PARTY(n) {#n ".name", C_TEXT}, {#n ".contact", C_TEXT},
+#define CSV_UPDATE(n) {#n ".update_default", C_WORD}, {#n ".update_options", C_LIST},
+#define CSV_ACCESS(n)                                                                              \
+    {#n ".password_factory_default", C_WORD}, {#n ".password_options", C_LIST},                    \
+        {#n ".password_type", C_WORD}, {#n ".user_changeable", C_BOOL},                            \
+        {#n ".password_change.text", C_TEXT}, {#n ".password_change.url", C_WORD},
+#define CSV_BOM(n) {#n ".sbom_maintained", C_BOOL}, {#n ".hbom_maintained", C_BOOL},
+#define CSV_TEXT(n) {#n, C_TEXT},
+#define CSV_WORD(n) {#n, C_WORD},
+#define CSV_LIST(n) {#n, C_LIST},
+#define CSV_BOOL(n) {#n, C_BOOL},
+#define CSV_JSON(n) {#n, C_JSON},
+
+/* The columns: decl_fields.h's fields in its order, "id" first. */
 static const struct column {
     const char *name; /* dotted path */
     enum kind kind;
 } columns[] = {
-    {"id", C_WORD},
-    {"product_name", C_TEXT},
-    {"product_model", C_TEXT},
-    {"manufacturer_name", C_TEXT},
-    {"gtin", C_WORD},
-    {"support_date", C_WORD},
-    {"support_start", C_WORD},
-    {"security_contact", C_WORD},
-    {"vulnerability_disclosure_policy", C_WORD},
-    {"default_password", C_WORD},
-    {"markets", C_LIST},
-    {"version_and_model_numbers", C_LIST},
-    {"security_update_information.update_default", C_WORD},
-    {"security_update_information.update_options", C_LIST},
-    {"security_update_information_other", C_TEXT},
-    {"access_control.password_factory_default", C_WORD},
-    {"access_control.password_options", C_LIST},
-    {"access_control.password_type", C_WORD},
-    {"access_control.user_changeable", C_BOOL},
-    {"access_control.password_change.text", C_TEXT},
-    {"access_control.password_change.url", C_WORD},
-    {"sensor_data_collection", C_JSON},
-    {"securing_this_product.text", C_TEXT},
-    {"securing_this_product.url", C_WORD},
-    {"delete_data.text", C_TEXT},
-    {"delete_data.url", C_WORD},
-    {"account_deactivation.text", C_TEXT},
-    {"account_deactivation.url", C_WORD},
-    {"encryption_and_key_management.text", C_TEXT},
-    {"encryption_and_key_management.url", C_WORD},
-    {"general_user_information.text", C_TEXT},
-    {"general_user_information.url", C_WORD},
-    {"sbom_hbom_maintained.sbom_maintained", C_BOOL},
-    {"sbom_hbom_maintained.hbom_maintained", C_BOOL},
-    {"authorized_by.name", C_TEXT},
-    {"authorized_by.contact", C_TEXT},
-    {"tested_by.name", C_TEXT},
-    {"tested_by.contact", C_TEXT},
-    {"authorization_date", C_WORD},
+#define X(name, spec, required, csv, cta, page) CSV_##csv(name)
+    DECL_FIELDS(X)
+#undef X
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 _Static_assert(NCOLS <= 64, "struct csvdecl_header has a bit per column");

@@ -2,6 +2,8 @@
  * ICU (transliteration, NFC) and libsodium (the hash). */
 #include "ctadecl.h"
 
+#include "decl_fields.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,28 +12,20 @@
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
 
-/* Fields copied unchanged: the same name and meaning in CTA-2120 and our declaration. */
-static const char *const same_fields[] = {
-    "product_name",
-    "product_model",
-    "manufacturer_name",
-    "version_and_model_numbers",
-    "support_date",
-    "authorization_date",
-    "security_contact",
-    "security_update_information",
-    "security_update_information_other",
-    "access_control",
-    "sensor_data_collection",
-    "securing_this_product",
-    "delete_data",
-    "account_deactivation",
-    "encryption_and_key_management",
-    "general_user_information",
-    "sbom_hbom_maintained",
-    "authorized_by",
-    "tested_by",
+/* CTA-2120's name for each of our fields, NULL where it has none (decl_fields.h): the fields
+ * copied unchanged, the same name and meaning in both. */
+static const char *const cta_names[] = {
+#define X(name, spec, req, csv, cta, page) DECL_IN_CTA_(cta) ? #name : NULL,
+    DECL_FIELDS(X)
+#undef X
 };
+/* Ours too, in the same order. */
+static const char *const our_names[] = {
+#define X(name, spec, req, csv, cta, page) #name,
+    DECL_FIELDS(X)
+#undef X
+};
+#define NFIELDS (sizeof our_names / sizeof our_names[0])
 
 /* The path of an http(s) URL (from the first '/' after the host), or NULL. */
 static const char *url_path(const char *url)
@@ -314,11 +308,12 @@ int ctadecl_to_decl(yyjson_val *doc, const char *id, const char *gtin14, const c
     yyjson_mut_val *o = yyjson_mut_obj(d);
     yyjson_mut_doc_set_root(d, o);
     yyjson_mut_obj_add_strcpy(d, o, "id", id);
-    for (size_t i = 0; i < sizeof same_fields / sizeof same_fields[0]; i++) {
-        yyjson_val *v = yyjson_obj_get(doc, same_fields[i]);
-        if (!v && !strcmp(same_fields[i], "sbom_hbom_maintained"))
+    for (size_t i = 0; i < NFIELDS; i++) {
+        if (!cta_names[i]) continue;
+        yyjson_val *v = yyjson_obj_get(doc, cta_names[i]);
+        if (!v && !strcmp(cta_names[i], "sbom_hbom_maintained")) /* the name it requires */
             v = yyjson_obj_get(doc, "sbom_hbom_available");
-        if (v) yyjson_mut_obj_add_val(d, o, same_fields[i], yyjson_val_mut_copy(d, v));
+        if (v) yyjson_mut_obj_add_val(d, o, cta_names[i], yyjson_val_mut_copy(d, v));
     }
     sensor_items(d, yyjson_mut_obj_get(o, "sensor_data_collection"));
     if (gtin14 && gtin14[0]) yyjson_mut_obj_add_strcpy(d, o, "gtin", gtin14);
@@ -336,24 +331,23 @@ int ctadecl_to_decl(yyjson_val *doc, const char *id, const char *gtin14, const c
     return 0;
 }
 
-/* Kept from the current record where an entry lacks them: our fields that CTA-2120 has no place
- * for, and product_model, which it may leave out but we require. */
-static const char *const kept[] = {"gtin",
-                                   "markets",
-                                   "support_start",
-                                   "vulnerability_disclosure_policy",
-                                   "default_password",
-                                   "product_model"};
+/* 1 if a field is kept from the current record where an entry lacks it: ours that CTA-2120
+ * has no place for (but the ID, which the entry gives), and product_model, which CTA-2120 may
+ * leave out but we require. */
+static int kept(size_t i)
+{
+    return (!cta_names[i] && strcmp(our_names[i], "id")) || !strcmp(our_names[i], "product_model");
+}
 
 void ctadecl_fill(yyjson_val *decl, yyjson_val *cur, struct buf *out)
 {
     yyjson_mut_doc *d = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_val_mut_copy(d, decl);
     yyjson_mut_doc_set_root(d, o);
-    for (size_t i = 0; cur && i < sizeof kept / sizeof kept[0]; i++) {
-        yyjson_val *v = yyjson_obj_get(cur, kept[i]);
-        if (v && !yyjson_obj_get(decl, kept[i]))
-            yyjson_mut_obj_add_val(d, o, kept[i], yyjson_val_mut_copy(d, v));
+    for (size_t i = 0; cur && i < NFIELDS; i++) {
+        yyjson_val *v = kept(i) ? yyjson_obj_get(cur, our_names[i]) : NULL;
+        if (v && !yyjson_obj_get(decl, our_names[i]))
+            yyjson_mut_obj_add_val(d, o, our_names[i], yyjson_val_mut_copy(d, v));
     }
     size_t len = 0;
     char *json = yyjson_mut_write(d, 0, &len);

@@ -219,7 +219,14 @@ int api_search_query(const struct http_req *req, enum search_status status, stru
                      struct search_params_store *st, struct http_resp *resp)
 {
     const char *why;
-    if (search_params(req, status, sq, st, &why) == 0) return 0;
+    memset(st, 0, sizeof *st);
+    /* Each parameter's decoded value; one that cannot be decoded counts as not given, as an
+     * empty one does. */
+#define READ_PARAM(name)                                                                           \
+    if (http_req_query(req, #name, &st->name)) buf_reset(&st->name);
+    SEARCH_PARAMS(READ_PARAM)
+#undef READ_PARAM
+    if (search_params(st, status, assess_today(), sq, &why) == 0) return 0;
     http_resp_error(resp, REG_EBADREQ, why);
     return -1;
 }

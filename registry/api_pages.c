@@ -5,6 +5,7 @@
 #include "api_int.h"
 
 #include "assess.h"
+#include "auth.h"
 #include "decl.h"
 #include "err.h"
 #include "mfr.h"
@@ -87,6 +88,144 @@ static int not_found(struct http_resp *resp, const struct page_call *c, enum pag
     return 404;
 }
 
+/* The route handlers load what a page shows, and the pages (page.h) only render it. */
+
+/* A product's record, its maker's account and (for the consumer page) its versions. The docs
+ * copy what they read, so the read transaction may end before the page is rendered. */
+struct product_load {
+    yyjson_doc *doc, *versions;
+    struct mfr maker;
+    struct page_product_data d;
+};
+
+/* Gather a version into a JSON array "[v1,v2,...": the versions are parsed once, together. */
+static int add_version(void *ctx, const char *json, size_t len)
+{
+    struct buf *arr = ctx;
+    buf_putc(arr, arr->len ? ',' : '[');
+    buf_append(arr, json, len);
+    return 0;
+}
+
+static int product_versions(struct store_txn *txn, const char *id, struct product_load *pl)
+{
+    struct buf arr = BUF_INIT;
+    int rc = product_each_version(txn, id, add_version, &arr);
+    if (!rc) {
+        buf_putc(&arr, ']');
+        pl->versions = yyjson_read(arr.data, arr.len, 0);
+        pl->d.versions = yyjson_doc_get_root(pl->versions);
+        if (!yyjson_is_arr(pl->d.versions)) rc = REG_ESTORE;
+    }
+    buf_free(&arr);
+    return rc;
+}
+
+static int product_load(struct store_txn *txn, const char *id, int history, struct product_load *pl)
+{
+    const char *json;
+    size_t len;
+    memset(pl, 0, sizeof *pl);
+    int rc = product_get(txn, id, &json, &len);
+    if (rc) return rc;
+    pl->doc = yyjson_read(json, len, 0);
+    pl->d.rec = yyjson_doc_get_root(pl->doc);
+    if (!yyjson_is_obj(pl->d.rec)) return REG_ESTORE;
+    const char *slug = yyjson_get_str(yyjson_obj_get(pl->d.rec, "manufacturer"));
+    if (slug && mfr_get(txn, slug, &pl->maker) == 0) pl->d.maker = &pl->maker;
+    return history ? product_versions(txn, id, pl) : 0;
+}
+
+static void product_unload(struct product_load *pl)
+{
+    yyjson_doc_free(pl->doc);
+    yyjson_doc_free(pl->versions);
+    mfr_free(&pl->maker);
+}
+
+/* What a search found, gathered for a list page or a part of the CSV download: the records'
+ * JSON as one array, and each record's maker (each account read once). */
+struct maker_slot {
+    char slug[AUTH_SLUG_MAX];
+    int ok; /* m holds slug's account */
+    struct mfr m;
+};
+
+struct list_load {
+    struct store_txn *txn;
+    const char *last; /* no record after this ID, or NULL (the CSV download's cut) */
+    int past;         /* a record after `last` was reached */
+    struct buf json;
+    size_t n, nslots;
+    size_t *slot_of; /* record i's maker: slots[slot_of[i]], or none for SIZE_MAX */
+    struct maker_slot *slots;
+    const struct mfr **makers;
+    yyjson_doc *doc;
+    struct search_result res;
+    struct page_list l;
+};
+
+static size_t maker_slot(struct list_load *ll, const char *slug)
+{
+    if (!slug || strlen(slug) >= AUTH_SLUG_MAX) return SIZE_MAX;
+    for (size_t i = 0; i < ll->nslots; i++)
+        if (!strcmp(ll->slots[i].slug, slug)) return i;
+    ll->slots = xrealloc(ll->slots, (ll->nslots + 1) * sizeof *ll->slots);
+    struct maker_slot *s = &ll->slots[ll->nslots];
+    memset(s, 0, sizeof *s);
+    memcpy(s->slug, slug, strlen(slug) + 1);
+    s->ok = mfr_get(ll->txn, slug, &s->m) == 0;
+    return ll->nslots++;
+}
+
+static int gather(void *ctx, yyjson_val *rec, const char *json, size_t len)
+{
+    struct list_load *ll = ctx;
+    const char *id = yyjson_get_str(yyjson_obj_get(rec, "id"));
+    if (ll->last && id && strcmp(id, ll->last) > 0) {
+        ll->past = 1;
+        return 1;
+    }
+    buf_putc(&ll->json, ll->n ? ',' : '[');
+    buf_append(&ll->json, json, len);
+    ll->slot_of = xrealloc(ll->slot_of, (ll->n + 1) * sizeof *ll->slot_of);
+    ll->slot_of[ll->n++] = maker_slot(ll, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")));
+    return 0;
+}
+
+/* Run search sq (records up to `last` only, unless NULL) and fill ll->l for the page. */
+static int list_load(struct store_txn *txn, const struct search_query *sq, const char *last,
+                     struct list_load *ll)
+{
+    memset(ll, 0, sizeof *ll);
+    ll->txn = txn;
+    ll->last = last;
+    int rc = search_run(txn, sq, gather, ll, &ll->res);
+    if (rc) return rc;
+    if (!ll->n) buf_putc(&ll->json, '[');
+    buf_putc(&ll->json, ']');
+    ll->doc = yyjson_read(ll->json.data, ll->json.len, 0);
+    if (!yyjson_is_arr(yyjson_doc_get_root(ll->doc))) return REG_ESTORE;
+    ll->makers = xcalloc(ll->n ? ll->n : 1, sizeof *ll->makers);
+    for (size_t i = 0; i < ll->n; i++) {
+        size_t k = ll->slot_of[i];
+        ll->makers[i] = k != SIZE_MAX && ll->slots[k].ok ? &ll->slots[k].m : NULL;
+    }
+    ll->l = (struct page_list){sq, yyjson_doc_get_root(ll->doc), ll->makers, ll->res.next};
+    return 0;
+}
+
+static void list_unload(struct list_load *ll)
+{
+    for (size_t i = 0; i < ll->nslots; i++)
+        mfr_free(&ll->slots[i].m);
+    free(ll->slots);
+    free(ll->slot_of);
+    free(ll->makers);
+    buf_free(&ll->json);
+    yyjson_doc_free(ll->doc);
+}
+
 int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
@@ -96,9 +235,12 @@ int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
     struct store_txn *txn;
     if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
     call_begin(app, req, &c);
+    struct list_load ll = {0};
     int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = page_home(txn, &sq, &c.pr, &resp->body);
+    if (!rc) rc = list_load(txn, &sq, NULL, &ll);
     store_reader_end(app->rd);
+    if (!rc) page_home(&ll.l, &c.pr, &resp->body);
+    list_unload(&ll);
     call_end(&c);
     if (rc)
         http_resp_error(resp, rc, NULL);
@@ -109,21 +251,25 @@ out:
     return resp->status;
 }
 
-typedef int (*product_page_fn)(struct store_txn *, const char *, const struct page_req *,
-                               struct buf *);
+typedef void (*product_page_fn)(const struct page_product_data *, const struct page_req *,
+                                struct buf *);
 
 static int product_page(struct app *app, struct http_req *req, struct http_resp *resp,
-                        product_page_fn fn)
+                        product_page_fn fn, int history)
 {
     const char *id = req->params[0];
     struct page_call c;
     struct store_txn *txn;
+    struct product_load pl;
+    memset(&pl, 0, sizeof pl);
     call_begin(app, req, &c);
     int rc = decl_id_valid(id, strlen(id)) ? store_reader_begin(app->rd, &txn) : REG_ENOTFOUND;
     if (!rc) {
-        rc = fn(txn, id, &c.pr, &resp->body);
+        rc = product_load(txn, id, history, &pl);
         store_reader_end(app->rd);
     }
+    if (!rc) fn(&pl.d, &c.pr, &resp->body);
+    product_unload(&pl);
     if (rc == REG_ENOTFOUND)
         not_found(resp, &c, PAGE_NO_PRODUCT, id);
     else if (rc)
@@ -139,12 +285,12 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
 
 int api_page(void *ctx, struct http_req *req, struct http_resp *resp)
 {
-    return product_page(ctx, req, resp, page_product);
+    return product_page(ctx, req, resp, page_product, 1);
 }
 
 int api_details(void *ctx, struct http_req *req, struct http_resp *resp)
 {
-    return product_page(ctx, req, resp, page_details);
+    return product_page(ctx, req, resp, page_details, 0);
 }
 
 int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -162,9 +308,12 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
         decl_slug_valid(slug, strlen(slug)) ? store_reader_begin(app->rd, &txn) : REG_ENOTFOUND;
     if (!rc) {
         struct mfr m;
+        struct list_load ll = {0};
         rc = mfr_get(txn, slug, &m);
-        if (!rc) rc = page_maker(txn, &m, &sq, &c.pr, &resp->body);
+        if (!rc) rc = list_load(txn, &sq, NULL, &ll);
         store_reader_end(app->rd);
+        if (!rc) page_maker(&m, &ll.l, &c.pr, &resp->body);
+        list_unload(&ll);
         mfr_free(&m);
     }
     if (rc == REG_ENOTFOUND)
@@ -264,6 +413,22 @@ static int csv_find_cut(struct csv_stream *cs, struct store_txn *txn, struct htt
     return 0;
 }
 
+/* The rows of the next slice, but none for an ID after the cut; *next gets the ID to continue
+ * after ("" when the walk, or the part up to the cut, is complete). */
+static int csv_rows(struct csv_stream *cs, struct store_txn *txn, struct buf *out, char *next,
+                    size_t next_len)
+{
+    struct list_load ll;
+    const char *last = cs->cut[0] ? cs->cut : NULL;
+    int rc = list_load(txn, &cs->sq, last, &ll);
+    if (!rc) page_csv_rows(&ll.l, cs->app->cfg.public_url, out);
+    /* Past `last` (the part is complete), or the walk's own end. */
+    int done = ll.past || (last && strcmp(ll.res.next, last) >= 0);
+    snprintf(next, next_len, "%s", done ? "" : ll.res.next);
+    list_unload(&ll);
+    return rc;
+}
+
 static int csv_next(struct http_stream *s, struct http_resp *resp, struct buf *out)
 {
     struct csv_stream *cs = (struct csv_stream *)s;
@@ -279,8 +444,7 @@ static int csv_next(struct http_stream *s, struct http_resp *resp, struct buf *o
     cs->started = 1;
     cs->sq.cursor = csv_from(cs);
     cs->sq.limit = cs->sq.budget = CSV_SLICE;
-    rc = page_csv_rows(txn, &cs->sq, cs->app->cfg.public_url, cs->cut[0] ? cs->cut : NULL, out,
-                       next, sizeof next);
+    rc = csv_rows(cs, txn, out, next, sizeof next);
     memcpy(cs->after, next, sizeof cs->after);
 out:
     store_reader_end(cs->app->rd);

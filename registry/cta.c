@@ -1,9 +1,10 @@
 /* cta.c: product records as CTA-2120 v1.0.0 documents (see cta.h).
  *
- * One table drives both passes: the check for required fields and the writer. Its order is
- * the output order: the schema's `required` list as the schema gives it, then the optional
- * fields. Our declaration already uses CTA-2120's names, so most fields are copied unchanged;
- * the rest come from the call (QR_code_url), a constant (schema_version) or another field.
+ * CTA-2120's required list drives both passes: the check for required fields and the writer.
+ * The output order is that list as the schema gives it, then the optional fields, those of
+ * decl_fields.h marked CTA, in its order. Our declaration already uses CTA-2120's names, so
+ * most fields are copied unchanged; the rest come from the call (QR_code_url), a constant
+ * (schema_version) or another field.
  *
  * The schema has no additionalProperties:false, so our own fields (gtin, default_password,
  * vulnerability_disclosure_policy, support_start, markets) and the registry's (id, version,
@@ -21,6 +22,7 @@
  *     no "Other". other_required() follows the schema as written, so the output validates. */
 #include "cta.h"
 
+#include "decl_fields.h"
 #include "err.h"
 
 #include <errno.h>
@@ -40,37 +42,41 @@ struct cta_field {
     const char *name; /* key in the CTA-2120 document */
     const char *from; /* SRC_RECORD: key in the record; also the name reported as missing */
     enum source src;
-    int required;
 };
 
-static const struct cta_field fields[] = {
-    /* required, in the schema's order */
-    {"schema_version", "schema_version", SRC_VERSION, 1},
-    {"QR_code_url", "QR_code_url", SRC_QR, 1},
-    {"sensor_data_collection", "sensor_data_collection", SRC_RECORD, 1},
-    {"product_name", "product_name", SRC_RECORD, 1},
-    {"manufacturer_name", "manufacturer_name", SRC_RECORD, 1},
-    {"authorization_date", "authorization_date", SRC_RECORD, 1},
-    {"authorized_by", "authorized_by", SRC_RECORD, 1},
-    {"tested_by", "tested_by", SRC_RECORD, 1},
-    {"access_control", "access_control", SRC_RECORD, 1},
-    {"securing_this_product", "securing_this_product", SRC_RECORD, 1},
-    {"security_update_information", "security_update_information", SRC_RECORD, 1},
-    {"support_date", "support_date", SRC_RECORD, 1},
-    {"version_and_model_numbers", "version_and_model_numbers", SRC_RECORD, 1},
-    {"delete_data", "delete_data", SRC_RECORD, 1},
-    {"account_deactivation", "account_deactivation", SRC_RECORD, 1},
-    {"encryption_and_key_management", "encryption_and_key_management", SRC_RECORD, 1},
-    {"general_user_information", "general_user_information", SRC_RECORD, 1},
-    {"security_contact", "security_contact", SRC_RECORD, 1},
-    {"created", "created", SRC_RECORD, 1},
-    {"sbom_hbom_available", "sbom_hbom_maintained", SRC_RECORD, 1},
-    {"modified", "modified", SRC_RECORD, 1},
-    /* optional (security_update_information_other: see other_required) */
-    {"product_model", "product_model", SRC_RECORD, 0},
-    {"product_manufacturer", "product_manufacturer", SRC_RECORD, 0},
-    {"security_update_information_other", "security_update_information_other", SRC_RECORD, 0},
-    {"sbom_hbom_maintained", "sbom_hbom_maintained", SRC_RECORD, 0},
+/* CTA-2120's required fields, in its schema's order (a fact of CTA-2120's schema, not of our
+ * declaration's: decl_fields.h says which of our fields CTA-2120 has). */
+static const struct cta_field required[] = {
+    {"schema_version", "schema_version", SRC_VERSION},
+    {"QR_code_url", "QR_code_url", SRC_QR},
+    {"sensor_data_collection", "sensor_data_collection", SRC_RECORD},
+    {"product_name", "product_name", SRC_RECORD},
+    {"manufacturer_name", "manufacturer_name", SRC_RECORD},
+    {"authorization_date", "authorization_date", SRC_RECORD},
+    {"authorized_by", "authorized_by", SRC_RECORD},
+    {"tested_by", "tested_by", SRC_RECORD},
+    {"access_control", "access_control", SRC_RECORD},
+    {"securing_this_product", "securing_this_product", SRC_RECORD},
+    {"security_update_information", "security_update_information", SRC_RECORD},
+    {"support_date", "support_date", SRC_RECORD},
+    {"version_and_model_numbers", "version_and_model_numbers", SRC_RECORD},
+    {"delete_data", "delete_data", SRC_RECORD},
+    {"account_deactivation", "account_deactivation", SRC_RECORD},
+    {"encryption_and_key_management", "encryption_and_key_management", SRC_RECORD},
+    {"general_user_information", "general_user_information", SRC_RECORD},
+    {"security_contact", "security_contact", SRC_RECORD},
+    {"created", "created", SRC_RECORD},
+    {"sbom_hbom_available", "sbom_hbom_maintained", SRC_RECORD},
+    {"modified", "modified", SRC_RECORD},
+};
+
+/* The declaration's fields that CTA-2120 has under the same name, in decl_fields.h's order:
+ * those not in required[] follow them as optional fields (security_update_information_other:
+ * see other_required). */
+static const char *const same_fields[] = {
+#define X(name, spec, req, csv, cta, page) DECL_IN_CTA_(cta) ? #name : NULL,
+    DECL_FIELDS(X)
+#undef X
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -114,6 +120,14 @@ static int other_required(yyjson_val *sui)
     return 0;
 }
 
+/* 1 if CTA-2120 requires a field of this name (then required[] writes it). */
+static int is_required(const char *name)
+{
+    for (size_t i = 0; i < COUNT(required); i++)
+        if (!strcmp(required[i].name, name)) return 1;
+    return 0;
+}
+
 static void add_missing(struct cta_missing *m, const char *field)
 {
     if (m->n < CTA_MAX_MISSING) m->field[m->n++] = field;
@@ -121,9 +135,8 @@ static void add_missing(struct cta_missing *m, const char *field)
 
 static void find_missing(yyjson_val *rec, const char *qr_url, struct cta_missing *m)
 {
-    for (size_t i = 0; i < COUNT(fields); i++) {
-        const struct cta_field *f = &fields[i];
-        if (!f->required) continue;
+    for (size_t i = 0; i < COUNT(required); i++) {
+        const struct cta_field *f = &required[i];
         if ((f->src == SRC_QR && !qr_url_ok(qr_url)) ||
             (f->src == SRC_RECORD && !yyjson_obj_get(rec, f->from)))
             add_missing(m, f->from);
@@ -139,8 +152,8 @@ static int write_doc(yyjson_val *rec, const char *qr_url, struct buf *out)
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(doc);
     yyjson_mut_doc_set_root(doc, o);
-    for (size_t i = 0; i < COUNT(fields); i++) {
-        const struct cta_field *f = &fields[i];
+    for (size_t i = 0; i < COUNT(required); i++) {
+        const struct cta_field *f = &required[i];
         yyjson_mut_val *v;
         if (f->src == SRC_VERSION) {
             v = yyjson_mut_str(doc, CTA_SCHEMA_VERSION);
@@ -152,6 +165,11 @@ static int write_doc(yyjson_val *rec, const char *qr_url, struct buf *out)
             v = yyjson_val_mut_copy(doc, src);
         }
         yyjson_mut_obj_add_val(doc, o, f->name, v);
+    }
+    for (size_t i = 0; i < COUNT(same_fields); i++) {
+        yyjson_val *src = same_fields[i] ? yyjson_obj_get(rec, same_fields[i]) : NULL;
+        if (src && !is_required(same_fields[i]))
+            yyjson_mut_obj_add_val(doc, o, same_fields[i], yyjson_val_mut_copy(doc, src));
     }
     size_t len = 0;
     char *json = yyjson_mut_write(doc, 0, &len);

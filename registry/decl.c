@@ -17,6 +17,7 @@
 #include "decl.h"
 
 #include "date.h"
+#include "decl_fields.h"
 #include "err.h"
 
 #include <errno.h>
@@ -184,7 +185,7 @@ static const struct member access_members[] = {
     {"password_change", &link, 0},
     {NULL, 0, 0},
 };
-static const struct spec access_control = {.kind = K_OBJECT, .min = 1, .members = access_members};
+static const struct spec access = {.kind = K_OBJECT, .min = 1, .members = access_members};
 
 static const struct member sensor_members[] = {
     {"sensing", &sensing, 1}, {"has", &boolean, 1}, {"description", &any_text, 0}, {NULL, 0, 0}};
@@ -196,33 +197,13 @@ static const struct member bom_members[] = {
     {"sbom_maintained", &boolean, 0}, {"hbom_maintained", &boolean, 0}, {NULL, 0, 0}};
 static const struct spec bom = {.kind = K_OBJECT, .min = 1, .members = bom_members};
 
+/* The declaration's members: decl_fields.h's table (manufacturer_name is an account field: see
+ * decl_is_account_field). */
 static const struct member declaration_members[] = {
-    {"id", &id, 0},
-    {"product_name", &text, 1},
-    {"product_model", &text, 1},
-    {"manufacturer_name", &text, 0}, /* an account field: see decl_is_account_field */
-    {"version_and_model_numbers", &versions, 0},
-    {"gtin", &gtin, 0},
-    {"support_date", &date, 1},
-    {"support_start", &date, 0},
-    {"authorization_date", &date, 0},
-    {"security_contact", &contact, 1},
-    {"vulnerability_disclosure_policy", &url, 0},
-    {"default_password", &password, 1},
-    {"markets", &markets, 0},
-    {"security_update_information", &update_info, 0},
-    {"security_update_information_other", &text, 0},
-    {"access_control", &access_control, 0},
-    {"sensor_data_collection", &sensors, 0},
-    {"securing_this_product", &link, 0},
-    {"delete_data", &link, 0},
-    {"account_deactivation", &link, 0},
-    {"encryption_and_key_management", &link, 0},
-    {"general_user_information", &link, 0},
-    {"sbom_hbom_maintained", &bom, 0},
-    {"authorized_by", &party, 0},
-    {"tested_by", &party, 0},
-    {NULL, 0, 0},
+#define X(name, spec, required, csv, cta, page) {#name, &spec, DECL_REQUIRED_(required)},
+    DECL_FIELDS(X)
+#undef X
+        {NULL, 0, 0},
 };
 static const struct spec declaration = {.kind = K_OBJECT,
                                         .members = declaration_members,

@@ -18,6 +18,11 @@ static const char *const key_names[I18N__KEYS] = {
 #define X(k) #k,
     I18N_KEYS(X)
 #undef X
+#define ROW(section, how, key) #key,
+#define NO_ROW
+        DECL_FIELDS(DECL_PAGE_)
+#undef NO_ROW
+#undef ROW
 };
 
 static const char *const codes[I18N__LANGS] = {"en", "de", "zh"};

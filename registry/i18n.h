@@ -9,13 +9,15 @@
 #define SECLABEL_I18N_H
 
 #include "buf.h"
+#include "decl_fields.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
 
-/* Every key of web/i18n/en.txt, in its order. */
+/* The pages' own words: every key of web/i18n/en.txt but the labels of the declaration's page
+ * rows, which come from decl_fields.h (see enum i18n_key). */
 #define I18N_KEYS(X)                                                                               \
     X(lang_name)                                                                                   \
     X(site_tagline)                                                                                \
@@ -60,8 +62,6 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(upd_other)                                                                                   \
     X(upd_also)                                                                                    \
     X(password_change_label)                                                                       \
-    X(securing_label)                                                                              \
-    X(more_info_label)                                                                             \
     X(link_default)                                                                                \
     X(not_stated)                                                                                  \
     X(sensors_heading)                                                                             \
@@ -97,18 +97,12 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(l2_title)                                                                                    \
     X(l2_intro)                                                                                    \
     X(l2_data_heading)                                                                             \
-    X(delete_data_label)                                                                           \
-    X(account_deactivation_label)                                                                  \
-    X(encryption_label)                                                                            \
     X(l2_bom_heading)                                                                              \
     X(sbom_label)                                                                                  \
     X(hbom_label)                                                                                  \
     X(maintained_yes)                                                                              \
     X(maintained_no)                                                                               \
     X(l2_assurance_heading)                                                                        \
-    X(authorized_by_label)                                                                         \
-    X(tested_by_label)                                                                             \
-    X(authorization_date_label)                                                                    \
     X(contact_label)                                                                               \
     X(policy_label)                                                                                \
     X(l2_records_heading)                                                                          \
@@ -179,11 +173,19 @@ enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
     X(days_one)                                                                                    \
     X(days_other)
 
+/* The keys: I18N_KEYS, then I18N_<key> for each ROW of decl_fields.h, the label of a
+ * declaration field's page row (i18n.c names them the same way); every language file must have
+ * them as it has the others. */
 enum i18n_key {
 #define X(k) I18N_##k,
     I18N_KEYS(X)
 #undef X
-        I18N__KEYS
+#define ROW(section, how, key) I18N_##key,
+#define NO_ROW
+        DECL_FIELDS(DECL_PAGE_)
+#undef NO_ROW
+#undef ROW
+            I18N__KEYS
 };
 
 /* Parse the embedded files. 0, or -EINVAL with the reason on stderr (an unknown key, a line

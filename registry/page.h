@@ -6,8 +6,11 @@
  * http(s) and mailto URLs become links. Pages need no JavaScript; their one stylesheet is
  * served separately (page_style) with long-lived caching. Words come from web/i18n (i18n.h).
  *
- * Ownership: a page_req and its strings are borrowed for the call; output is appended to out.
- * Functions taking a txn read through it and keep nothing from it. */
+ * Pages only compute and render: the route handler loads what a page shows (records, accounts,
+ * search results) and hands it over as plain data; no page reads the store or sees a request.
+ *
+ * Ownership: a page_req, the data and their strings are borrowed for the call; output is
+ * appended to out. */
 #ifndef SECLABEL_PAGE_H
 #define SECLABEL_PAGE_H
 
@@ -16,9 +19,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <yyjson.h>
 
 struct mfr;
-struct store_txn;
 struct search_query;
 
 struct page_req {
@@ -39,23 +42,37 @@ const char *page_style_path(void);
 /* Compute the stylesheet's version; call once at start-up. */
 void page_init(void);
 
-/* The consumer page (L1) and the technical page (L2) of product id: REG_ENOTFOUND if absent. */
-int page_product(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out);
-int page_details(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out);
-/* The home page: search form, results of sq, paging. */
-int page_home(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
-              struct buf *out);
-/* Manufacturer m's page with its products (sq carries the manufacturer and paging). */
-int page_maker(struct store_txn *txn, const struct mfr *m, const struct search_query *sq,
-               const struct page_req *pr, struct buf *out);
+/* What a product's pages show. */
+struct page_product_data {
+    yyjson_val *rec;         /* the current record (an object) */
+    const struct mfr *maker; /* its manufacturer's account, or NULL if it has none */
+    yyjson_val *versions;    /* for the history: its stored versions, oldest first (an array of
+                                records), or NULL (page_details needs none) */
+};
+/* The consumer page (L1) and the technical page (L2) of a product. */
+void page_product(const struct page_product_data *d, const struct page_req *pr, struct buf *out);
+void page_details(const struct page_product_data *d, const struct page_req *pr, struct buf *out);
+
+/* What a search found, for the lists. */
+struct page_list {
+    const struct search_query *sq;   /* the search: its form and links repeat its filters; with
+                                        a cursor, this is not the first page */
+    yyjson_val *recs;                /* the records found, in order (an array) */
+    const struct mfr *const *makers; /* makers[i]: the account of recs[i]'s manufacturer, or
+                                        NULL if it has none; NULL: none has one */
+    const char *next;                /* the ID to continue after; "" or NULL at the end */
+};
+/* The home page: search form, the results, paging. */
+void page_home(const struct page_list *l, const struct page_req *pr, struct buf *out);
+/* Manufacturer m's page with its products (l->sq carries the manufacturer and paging). */
+void page_maker(const struct mfr *m, const struct page_list *l, const struct page_req *pr,
+                struct buf *out);
 /* Search results as CSV (UTF-8 with BOM, RFC 4180, spreadsheet formulas neutralised), made in
  * parts so that a long download can be streamed: page_csv_head() writes the BOM and the header
- * line; page_csv_rows() the rows of the records sq finds (sq->limit rows and sq->budget records
- * examined at most), but none for an ID after `last` (NULL: no such bound); *next gets the ID
- * to continue after ("" when the walk, or the part up to `last`, is complete). */
+ * line; page_csv_rows() a row for each record of l (support assessed on l->sq->today; page_url
+ * under public_url). */
 void page_csv_head(struct buf *out);
-int page_csv_rows(struct store_txn *txn, const struct search_query *sq, const char *public_url,
-                  const char *last, struct buf *out, char *next, size_t next_len);
+void page_csv_rows(const struct page_list *l, const char *public_url, struct buf *out);
 
 enum page_missing { PAGE_NO_PRODUCT, PAGE_NO_GTIN, PAGE_NO_MAKER };
 /* A helpful 404 page: what was not found, and a search box. */

@@ -3,32 +3,16 @@
 #include "page_int.h"
 
 #include "csv.h"
-#include "err.h"
 #include "mfr.h"
 #include "search.h"
-#include "store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-struct rows {
-    struct buf *out;
-    const struct page_req *pr;
-    struct mfr_memo makers;
-};
-
-static const struct mfr *maker_of(struct mfr_memo *mm, yyjson_val *rec)
+/* The account of the i-th record of l, or NULL. */
+static const struct mfr *maker_at(const struct page_list *l, size_t i)
 {
-    return mfr_memo_get(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")));
-}
-
-static int row(void *ctx, yyjson_val *rec, const char *json, size_t len)
-{
-    struct rows *r = ctx;
-    (void)json;
-    (void)len;
-    page_row(r->out, r->pr, rec, maker_of(&r->makers, rec));
-    return 0;
+    return l->makers ? l->makers[i] : NULL;
 }
 
 /* The query string of sq (without cursor), URL-encoded, for paging and CSV links. */
@@ -40,24 +24,24 @@ static void query_of(struct buf *out, const struct search_query *sq, const struc
 }
 
 /* Results table (or "no results"), paging links and the CSV link. `base` is the page's path. */
-static int results(struct buf *out, struct store_txn *txn, const struct search_query *sq,
-                   const struct page_req *pr, const char *base, int with_mfr)
+static void results(struct buf *out, const struct page_list *l, const struct page_req *pr,
+                    const char *base, int with_mfr)
 {
-    struct rows r = {out, pr, {0}};
-    struct search_result res;
+    const struct search_query *sq = l->sq;
     struct buf q = BUF_INIT;
-    size_t mark = out->len;
-    page_rows_begin(out, pr);
-    mfr_memo_init(&r.makers, txn);
-    int rc = search_run(txn, sq, row, &r, &res);
-    mfr_memo_free(&r.makers);
-    if (rc) return rc;
-    if (res.found == 0) {
-        out->len = mark;
+    size_t found = yyjson_arr_size(l->recs);
+    if (found == 0) {
         buf_puts(out, "<p>");
         i18n_put(out, pr->lang, I18N_no_results);
         buf_puts(out, "</p>");
     } else {
+        size_t i, max;
+        yyjson_val *rec;
+        page_rows_begin(out, pr);
+        yyjson_arr_foreach(l->recs, i, max, rec)
+        {
+            page_row(out, pr, rec, maker_at(l, i));
+        }
         page_rows_end(out);
     }
     query_of(&q, sq, pr, with_mfr);
@@ -68,13 +52,13 @@ static int results(struct buf *out, struct store_txn *txn, const struct search_q
         i18n_put(out, pr->lang, I18N_first_page);
         buf_puts(out, "</a></li>");
     }
-    if (res.next[0]) {
+    if (l->next && l->next[0]) {
         /* IDs are plain ASCII safe in URLs (decl_id_valid). */
-        buf_printf(out, "<li><a rel=\"next\" href=\"%s?cursor=%s%s\">", base, res.next, qs);
+        buf_printf(out, "<li><a rel=\"next\" href=\"%s?cursor=%s%s\">", base, l->next, qs);
         i18n_put(out, pr->lang, I18N_next_page);
         buf_puts(out, "</a></li>");
     }
-    if (res.found) {
+    if (found) {
         struct buf cq = BUF_INIT;
         query_of(&cq, sq, pr, 1);
         buf_printf(out, "<li><a href=\"/products.csv%s%s\" download>", cq.len ? "?" : "",
@@ -85,11 +69,9 @@ static int results(struct buf *out, struct store_txn *txn, const struct search_q
     }
     buf_puts(out, "</ul></nav>");
     buf_free(&q);
-    return 0;
 }
 
-int page_home(struct store_txn *txn, const struct search_query *sq, const struct page_req *pr,
-              struct buf *out)
+void page_home(const struct page_list *l, const struct page_req *pr, struct buf *out)
 {
     const char *title = i18n_get(pr->lang, I18N_home_title);
     page_head(out, pr, title, strlen(title));
@@ -98,13 +80,12 @@ int page_home(struct store_txn *txn, const struct search_query *sq, const struct
     buf_puts(out, "</h1><p>");
     i18n_put(out, pr->lang, I18N_home_intro);
     buf_puts(out, "</p>");
-    page_search_form(out, pr, sq);
+    page_search_form(out, pr, l->sq);
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_results_heading);
     buf_puts(out, "</h2>");
-    int rc = results(out, txn, sq, pr, "/", 1);
+    results(out, l, pr, "/", 1);
     page_foot(out, pr);
-    return rc;
 }
 
 static void maker_fact(struct buf *out, const struct page_req *pr, enum i18n_key label,
@@ -148,8 +129,8 @@ static void maker_trust(struct buf *out, const struct page_req *pr, const struct
     buf_puts(out, "</dd>");
 }
 
-int page_maker(struct store_txn *txn, const struct mfr *m, const struct search_query *sq,
-               const struct page_req *pr, struct buf *out)
+void page_maker(const struct mfr *m, const struct page_list *l, const struct page_req *pr,
+                struct buf *out)
 {
     struct buf title = BUF_INIT, esc = BUF_INIT, base = BUF_INIT;
     const char *fmt = i18n_get(pr->lang, I18N_m_title), *ph = strstr(fmt, "{1}");
@@ -170,13 +151,12 @@ int page_maker(struct store_txn *txn, const struct mfr *m, const struct search_q
     buf_puts(out, "</dl><h2>");
     i18n_put(out, pr->lang, I18N_m_products);
     buf_puts(out, "</h2>");
-    buf_printf(&base, "/m/%s", sq->manufacturer); /* a valid slug: safe in URLs */
-    int rc = results(out, txn, sq, pr, buf_cstr(&base), 0);
+    buf_printf(&base, "/m/%s", l->sq->manufacturer); /* a valid slug: safe in URLs */
+    results(out, l, pr, buf_cstr(&base), 0);
     page_foot(out, pr);
     buf_free(&title);
     buf_free(&esc);
     buf_free(&base);
-    return rc;
 }
 
 void page_not_found(enum page_missing what, const char *value, const struct page_req *pr,
@@ -220,21 +200,16 @@ struct csv {
     struct buf *out;
     int64_t today;
     const char *public_url;
-    struct mfr_memo makers;
 };
 
-static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
+static void csv_row(const struct csv *c, yyjson_val *rec, const struct mfr *maker)
 {
-    struct csv *c = ctx;
     struct assess a;
     char num[24], url[600];
-    (void)json;
-    (void)len;
     assess_record(rec, c->today, &a);
     static const char *const names[] = {"id",           "product_name",      "product_model",
                                         "manufacturer", "manufacturer_name", "gtin",
                                         "support_date"};
-    const struct mfr *maker = maker_of(&c->makers, rec);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (maker && !strcmp(names[i], "manufacturer_name")) /* the account's */
             csv_field(c->out, maker->name, strlen(maker->name), 0);
@@ -253,7 +228,6 @@ static int csv_row(void *ctx, yyjson_val *rec, const char *json, size_t len)
     csv_field(c->out, url, n > 0 && (size_t)n < sizeof url ? (size_t)n : 0, 0);
     st = assess_state_name(a.state);
     csv_field(c->out, st, strlen(st), 1);
-    return 0;
 }
 
 void page_csv_head(struct buf *out)
@@ -264,34 +238,13 @@ void page_csv_head(struct buf *out)
                   "security_contact,status,page_url,state\r\n");
 }
 
-struct csv_part {
-    struct csv c;
-    const char *last; /* no row for an ID after this, or NULL */
-    int past;         /* a record after `last` was reached */
-};
-
-/* csv_row for the records up to p->last: one after it stops the walk. */
-static int csv_row_upto(void *ctx, yyjson_val *rec, const char *json, size_t len)
+void page_csv_rows(const struct page_list *l, const char *public_url, struct buf *out)
 {
-    struct csv_part *p = ctx;
-    const char *id = yyjson_get_str(yyjson_obj_get(rec, "id"));
-    if (p->last && id && strcmp(id, p->last) > 0) {
-        p->past = 1;
-        return 1;
+    struct csv c = {out, l->sq->today, public_url};
+    size_t i, max;
+    yyjson_val *rec;
+    yyjson_arr_foreach(l->recs, i, max, rec)
+    {
+        csv_row(&c, rec, maker_at(l, i));
     }
-    return csv_row(&p->c, rec, json, len);
-}
-
-int page_csv_rows(struct store_txn *txn, const struct search_query *sq, const char *public_url,
-                  const char *last, struct buf *out, char *next, size_t next_len)
-{
-    struct csv_part p = {{out, sq->today, public_url, {0}}, last, 0};
-    struct search_result res;
-    mfr_memo_init(&p.c.makers, txn);
-    int rc = search_run(txn, sq, csv_row_upto, &p, &res);
-    mfr_memo_free(&p.c.makers);
-    /* Past `last` (the part is complete), or the walk's own end. */
-    int done = p.past || (last && strcmp(res.next, last) >= 0);
-    snprintf(next, next_len, "%s", done ? "" : res.next);
-    return rc;
 }

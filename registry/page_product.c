@@ -5,46 +5,29 @@
 #include "page_int.h"
 
 #include "date.h"
-#include "err.h"
+#include "decl.h"
+#include "decl_fields.h"
 #include "mfr.h"
-#include "product.h"
-#include "store.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 struct product {
-    yyjson_doc *doc;
     yyjson_val *rec;
-    struct mfr maker; /* the manufacturer's account */
+    yyjson_val *versions;
+    struct mfr maker; /* the manufacturer's account: a copy of the caller's, borrowed */
     int has_maker;
     struct assess a;
 };
 
-static int load(struct store_txn *txn, const char *id, const struct page_req *pr, struct product *p)
+static void load(const struct page_product_data *d, const struct page_req *pr, struct product *p)
 {
-    const char *json;
-    size_t len;
     memset(p, 0, sizeof *p);
-    int rc = product_get(txn, id, &json, &len);
-    if (rc) return rc;
-    p->doc = yyjson_read(json, len, 0);
-    p->rec = yyjson_doc_get_root(p->doc);
-    if (!yyjson_is_obj(p->rec)) {
-        yyjson_doc_free(p->doc);
-        return REG_ESTORE;
-    }
-    const char *slug = yyjson_get_str(yyjson_obj_get(p->rec, "manufacturer"));
-    p->has_maker = slug && mfr_get(txn, slug, &p->maker) == 0;
+    p->rec = d->rec;
+    p->versions = d->versions;
+    p->has_maker = d->maker != NULL;
+    if (d->maker) p->maker = *d->maker; /* nothing here frees it */
     assess_record(p->rec, pr->today, &p->a);
-    return 0;
-}
-
-static void unload(struct product *p)
-{
-    yyjson_doc_free(p->doc);
-    mfr_free(&p->maker);
 }
 
 static yyjson_val *get(const struct product *p, const char *name)
@@ -218,6 +201,11 @@ static void updates_item(struct buf *out, const struct page_req *pr, const struc
     buf_puts(out, "</dd>");
 }
 
+/* The sections of the pages that show declaration fields as decl_fields.h's rows say. */
+enum row_section { ROW_NONE, ROW_USE, ROW_DATA, ROW_ASSURANCE };
+static void rows(struct buf *out, const struct page_req *pr, const struct product *p,
+                 enum row_section section);
+
 static void use_safely(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     buf_puts(out, "<h2>");
@@ -226,8 +214,7 @@ static void use_safely(struct buf *out, const struct page_req *pr, const struct 
     updates_item(out, pr, p);
     link_item(out, pr, I18N_password_change_label,
               yyjson_obj_get(get(p, "access_control"), "password_change"));
-    link_item(out, pr, I18N_securing_label, get(p, "securing_this_product"));
-    link_item(out, pr, I18N_more_info_label, get(p, "general_user_information"));
+    rows(out, pr, p, ROW_USE);
     buf_puts(out, "</dl>");
 }
 
@@ -358,11 +345,8 @@ static void history_line(struct history *h, enum i18n_key key, int64_t day, cons
     buf_free(&b);
 }
 
-static int history_version(void *ctx, const char *json, size_t len)
+static void history_version(struct history *h, yyjson_val *rec)
 {
-    struct history *h = ctx;
-    yyjson_doc *doc = yyjson_read(json, len, 0);
-    yyjson_val *rec = yyjson_doc_get_root(doc);
     const char *sd = yyjson_get_str(yyjson_obj_get(rec, "support_date"));
     int64_t day = stamp_day(yyjson_obj_get(rec, "modified"));
     if (day >= 0 && sd) {
@@ -377,20 +361,21 @@ static int history_version(void *ctx, const char *json, size_t len)
         snprintf(h->prev_date, sizeof h->prev_date, "%s", sd);
     }
     h->n++;
-    yyjson_doc_free(doc);
-    return 0;
 }
 
-static int history(struct buf *out, struct store_txn *txn, const struct page_req *pr,
-                   const struct product *p)
+static void history(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     struct history h = {.out = out, .pr = pr};
+    size_t i, max;
+    yyjson_val *rec;
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_history_heading);
     buf_puts(out, "</h2><ul class=\"history\">");
-    int rc = product_each_version(txn, yyjson_get_str(get(p, "id")), history_version, &h);
+    yyjson_arr_foreach(p->versions, i, max, rec)
+    {
+        history_version(&h, rec);
+    }
     buf_puts(out, "</ul>");
-    return rc;
 }
 
 static void record_links(struct buf *out, const struct page_req *pr, const struct product *p,
@@ -411,11 +396,10 @@ static void record_links(struct buf *out, const struct page_req *pr, const struc
     buf_puts(out, "</a></li></ul>");
 }
 
-int page_product(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out)
+void page_product(const struct page_product_data *d, const struct page_req *pr, struct buf *out)
 {
     struct product p;
-    int rc = load(txn, id, pr, &p);
-    if (rc) return rc;
+    load(d, pr, &p);
     yyjson_val *name = get(&p, "product_name");
     page_head(out, pr, yyjson_get_str(name), yyjson_get_len(name));
     page_state_boxes(out, pr, &p.a, PAGE_BOXES_LEAD);
@@ -425,11 +409,9 @@ int page_product(struct store_txn *txn, const char *id, const struct page_req *p
     use_safely(out, pr, &p);
     sensors(out, pr, &p);
     identity(out, pr, &p);
-    rc = history(out, txn, pr, &p);
+    history(out, pr, &p);
     record_links(out, pr, &p, 0);
     page_foot(out, pr);
-    unload(&p);
-    return rc;
 }
 
 static void maintained(struct buf *out, const struct page_req *pr, enum i18n_key label,
@@ -464,6 +446,67 @@ static void party(struct buf *out, const struct page_req *pr, enum i18n_key labe
     buf_puts(out, "</dd>");
 }
 
+/* A URL, linked by itself, under a label. */
+static void url_item(struct buf *out, const struct page_req *pr, enum i18n_key label,
+                     yyjson_val *url)
+{
+    if (!yyjson_is_str(url)) return;
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, label);
+    buf_puts(out, "</dt><dd>");
+    page_link(out, yyjson_get_str(url), yyjson_get_len(url), yyjson_get_str(url),
+              yyjson_get_len(url));
+    buf_puts(out, "</dd>");
+}
+
+/* The rows of one section, in decl_fields.h's order; a field the record lacks shows nothing. */
+static void rows(struct buf *out, const struct page_req *pr, const struct product *p,
+                 enum row_section section)
+{
+    enum how { LINK, PARTY, FACT, URL };
+    /* decl_fields.h in three passes, as one with commas in ROW's expansion trips cppcheck. */
+    static const char *const names[] = {
+#define X(name, spec, required, csv, cta, page) #name,
+        DECL_FIELDS(X)
+#undef X
+    };
+#define X(name, spec, required, csv, cta, page) page,
+    static const int where[] = {/* section << 2 | how */
+#define ROW(s, h, key) (ROW_##s << 2 | h)
+#define NO_ROW (ROW_NONE << 2)
+                                DECL_FIELDS(X)
+#undef ROW
+#undef NO_ROW
+    };
+    static const enum i18n_key labels[] = {
+#define ROW(s, h, key) I18N_##key
+#define NO_ROW I18N__KEYS
+        DECL_FIELDS(X)
+#undef ROW
+#undef NO_ROW
+    };
+#undef X
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (where[i] >> 2 != (int)section) continue;
+        yyjson_val *v = get(p, names[i]);
+        enum i18n_key label = labels[i];
+        switch ((enum how)(where[i] & 3)) {
+        case LINK:
+            link_item(out, pr, label, v);
+            break;
+        case PARTY:
+            party(out, pr, label, v);
+            break;
+        case FACT:
+            fact(out, pr, label, v);
+            break;
+        case URL:
+            url_item(out, pr, label, v);
+            break;
+        }
+    }
+}
+
 static void heading(struct buf *out, const struct page_req *pr, enum i18n_key key)
 {
     buf_puts(out, "<h2>");
@@ -471,11 +514,10 @@ static void heading(struct buf *out, const struct page_req *pr, enum i18n_key ke
     buf_puts(out, "</h2>");
 }
 
-int page_details(struct store_txn *txn, const char *id, const struct page_req *pr, struct buf *out)
+void page_details(const struct page_product_data *d, const struct page_req *pr, struct buf *out)
 {
     struct product p;
-    int rc = load(txn, id, pr, &p);
-    if (rc) return rc;
+    load(d, pr, &p);
     struct buf t = BUF_INIT, name = BUF_INIT;
     page_text(&name, get(&p, "product_name"));
     const char *args[] = {buf_cstr(&name)};
@@ -500,9 +542,7 @@ int page_details(struct store_txn *txn, const char *id, const struct page_req *p
     buf_puts(out, "</p>");
     heading(out, pr, I18N_l2_data_heading);
     buf_puts(out, "<dl>");
-    link_item(out, pr, I18N_delete_data_label, get(&p, "delete_data"));
-    link_item(out, pr, I18N_account_deactivation_label, get(&p, "account_deactivation"));
-    link_item(out, pr, I18N_encryption_label, get(&p, "encryption_and_key_management"));
+    rows(out, pr, &p, ROW_DATA);
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_bom_heading);
     yyjson_val *bom = get(&p, "sbom_hbom_maintained");
@@ -512,29 +552,17 @@ int page_details(struct store_txn *txn, const char *id, const struct page_req *p
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_assurance_heading);
     buf_puts(out, "<dl>");
-    party(out, pr, I18N_authorized_by_label, get(&p, "authorized_by"));
-    party(out, pr, I18N_tested_by_label, get(&p, "tested_by"));
-    fact(out, pr, I18N_authorization_date_label, get(&p, "authorization_date"));
+    rows(out, pr, &p, ROW_ASSURANCE);
     buf_puts(out, "<dt>");
     i18n_put(out, pr->lang, I18N_contact_label);
     buf_puts(out, "</dt><dd>");
     page_contact(out, yyjson_get_str(get(&p, "security_contact")));
     buf_puts(out, "</dd>");
-    yyjson_val *vdp = get(&p, "vulnerability_disclosure_policy");
-    if (yyjson_is_str(vdp)) {
-        buf_puts(out, "<dt>");
-        i18n_put(out, pr->lang, I18N_policy_label);
-        buf_puts(out, "</dt><dd>");
-        page_link(out, yyjson_get_str(vdp), yyjson_get_len(vdp), yyjson_get_str(vdp),
-                  yyjson_get_len(vdp));
-        buf_puts(out, "</dd>");
-    }
+    url_item(out, pr, I18N_policy_label, get(&p, "vulnerability_disclosure_policy"));
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_records_heading);
     record_links(out, pr, &p, 1);
     page_foot(out, pr);
     buf_free(&t);
     buf_free(&name);
-    unload(&p);
-    return 0;
 }

@@ -3,7 +3,6 @@
 
 #include "assess.h"
 #include "err.h"
-#include "http.h"
 #include "product.h"
 #include "store.h"
 
@@ -161,65 +160,58 @@ static size_t characters(const struct buf *b)
     return n;
 }
 
-/* Parameter `name`, if given with a value: 1 (value in v), else 0. */
-static int given(const struct http_req *req, const char *name, struct buf *v)
-{
-    return http_req_query(req, name, v) == 0 && v->len > 0;
-}
-
-int search_params(const struct http_req *req, enum search_status status, struct search_query *sq,
-                  struct search_params_store *st, const char **why)
+int search_params(struct search_params_store *st, enum search_status status, int64_t today,
+                  struct search_query *sq, const char **why)
 {
     static const char *const yes_no[] = {"false", "true"};
-    struct buf v = BUF_INIT;
-    memset(st, 0, sizeof *st);
     sq->q = sq->manufacturer = sq->gtin = sq->cursor = NULL;
     sq->status = status;
     sq->support = sq->compliant = -1;
     sq->limit = SEARCH_DEFAULT_LIMIT;
     sq->budget = SEARCH_BUDGET;
-    sq->today = assess_today();
+    sq->today = today;
     *why = NULL;
-    if (given(req, "q", &st->q)) {
+    if (st->q.len) {
         if (characters(&st->q) > SEARCH_MAX_QUERY || memchr(st->q.data, '\0', st->q.len))
             *why = "q: at most 256 characters, none of them NUL.";
         sq->q = buf_cstr(&st->q);
     }
-    if (given(req, "status", &v)) {
-        int s = enum_value(buf_cstr(&v), status_names, 3);
+    if (st->status.len) {
+        int s = enum_value(buf_cstr(&st->status), status_names, 3);
         if (s < 0)
             *why = "status: one of active, withdrawn, any.";
         else
             sq->status = (enum search_status)s;
     }
-    if (given(req, "support", &v) && (sq->support = support_value(buf_cstr(&v))) == -2)
+    if (st->support.len && (sq->support = support_value(buf_cstr(&st->support))) == -2)
         *why = support_why(&st->why);
-    if (given(req, "compliant", &v) && (sq->compliant = enum_value(buf_cstr(&v), yes_no, 2)) == -2)
+    if (st->compliant.len &&
+        (sq->compliant = enum_value(buf_cstr(&st->compliant), yes_no, 2)) == -2)
         *why = "compliant: true or false.";
-    if (given(req, "limit", &v)) {
+    if (st->limit.len) {
         char *end;
-        long n = strtol(buf_cstr(&v), &end, 10);
-        if (v.data[0] < '0' || v.data[0] > '9' || *end || n < 1 || n > SEARCH_MAX_LIMIT)
+        const char *v = buf_cstr(&st->limit);
+        long n = strtol(v, &end, 10);
+        if (v[0] < '0' || v[0] > '9' || *end || n < 1 || n > SEARCH_MAX_LIMIT)
             *why = "limit: a number from 1 to 100.";
         else
             sq->limit = n;
     }
-    if (given(req, "gtin", &v)) {
-        if (decl_gtin_normalize(v.data, v.len, st->gtin) != 0)
+    if (st->gtin.len) {
+        if (decl_gtin_normalize(st->gtin.data, st->gtin.len, st->gtin14) != 0)
             *why = "gtin: a GTIN-8, -12, -13 or -14 with a valid check digit.";
         else
-            sq->gtin = st->gtin;
+            sq->gtin = st->gtin14;
     }
-    if (given(req, "manufacturer", &st->mfr)) {
-        if (!decl_slug_valid(st->mfr.data, st->mfr.len))
+    if (st->manufacturer.len) {
+        if (!decl_slug_valid(st->manufacturer.data, st->manufacturer.len))
             *why = "manufacturer: a manufacturer's slug.";
-        sq->manufacturer = buf_cstr(&st->mfr);
+        sq->manufacturer = buf_cstr(&st->manufacturer);
     }
-    if (given(req, "cursor", &st->cursor)) {
+    if (st->cursor.len) {
         if (!decl_id_valid(st->cursor.data, st->cursor.len)) *why = "cursor: a product ID.";
         sq->cursor = buf_cstr(&st->cursor);
     }
-    buf_free(&v);
     return *why ? -1 : 0;
 }
 
@@ -246,8 +238,8 @@ void search_query_string(const struct search_query *sq, int with_mfr, struct buf
 
 void search_params_free(struct search_params_store *st)
 {
-    buf_free(&st->q);
-    buf_free(&st->mfr);
-    buf_free(&st->cursor);
+#define FREE_TEXT(name) buf_free(&st->name);
+    SEARCH_PARAMS(FREE_TEXT)
+#undef FREE_TEXT
     buf_free(&st->why);
 }

@@ -16,7 +16,6 @@
 #include <yyjson.h>
 
 struct store_txn;
-struct http_req;
 
 #define SEARCH_DEFAULT_LIMIT 20
 #define SEARCH_MAX_LIMIT 100
@@ -51,21 +50,30 @@ struct search_result {
     char next[DECL_ID_MAX + 1]; /* "" when there is nothing more */
 };
 
-/* The query parameters search_params reads (the route table lists them for /v1/products). */
+/* A search's query parameters, X(name), in the order the route table lists them; the same
+ * names, space-separated, for the route table (test_search checks that the two agree). */
+#define SEARCH_PARAMS(X)                                                                           \
+    X(q) X(manufacturer) X(gtin) X(status) X(support) X(compliant) X(limit) X(cursor)
 #define SEARCH_QUERY_PARAMS "q manufacturer gtin status support compliant limit cursor"
 
-/* Read the SEARCH_QUERY_PARAMS from the request's query string (and today's date) into sq
- * (strings kept in `store`, which the caller frees with search_params_free); without a
- * `status`, sq->status is `status`. A parameter with an empty value counts as not given (a
- * form's "any"); any other parameter is not looked at. Returns 0, or -1 with a message for a
- * 400 naming the parameter in *why. */
+/* A search's parameters as text, one buffer each, as whoever asks gives them (the HTTP side
+ * fills them from the query string, percent-decoded); an empty buffer is a parameter not given
+ * (a form's "any"). Also the strings a search_query made from them points to. Zero it (or
+ * memset it to 0) before filling it; search_params_free frees it. */
 struct search_params_store {
-    struct buf q, mfr, cursor, why;
-    char gtin[15];
+#define SEARCH_TEXT_FIELD(name) struct buf name;
+    SEARCH_PARAMS(SEARCH_TEXT_FIELD)
+#undef SEARCH_TEXT_FIELD
+    struct buf why;
+    char gtin14[15];
 };
-int search_params(const struct http_req *req, enum search_status status, struct search_query *sq,
-                  struct search_params_store *store, const char **why);
-void search_params_free(struct search_params_store *store);
+
+/* Read the parameters in st into sq (its strings point into st), with `today` as the date of
+ * support periods; without a `status`, sq->status is `status`. Returns 0, or -1 with a message
+ * for a 400 naming the parameter in *why. */
+int search_params(struct search_params_store *st, enum search_status status, int64_t today,
+                  struct search_query *sq, const char **why);
+void search_params_free(struct search_params_store *st);
 
 /* Append sq's filters as query parameters for a link that repeats the search, each as
  * "&name=value" (URL-encoded): `status` always (the pages and the CSV download differ in their

@@ -295,11 +295,6 @@ def test_repeats_are_found_across_chunks_of_a_big_file(server, acme, tmp_path):
 
 # --- export then import is exact, for any valid declaration (a property test) ----------------
 
-COUNTRIES = ["GB", "DE", "US", "FR", "JP", "IE", "NL", "ZW", "AD", "BQ"]
-UPDATE = ["Automatic - may opt out", "Automatic - may not opt out", "Manual", "Consent based",
-          "No updates", "Not disclosed", "Other"]
-ACCESS = ["password", "biometric", "passkey", "MFA", "no_control", "multi_account",
-          "single_account", "optional_account", "no_account", "not_disclosed"]
 # What text is made of: CSV's and the list syntax's own characters, spreadsheet formula starts
 # (ASCII and fullwidth), apostrophes, JSON-looking brackets, numbers, and text in other scripts
 # (RTL, Persian with ZWNJ, emoji joined by ZWJ, combining marks, no-break spaces).
@@ -324,68 +319,91 @@ def gen_url(rnd):
     return "https://acme.example/" + path
 
 
-def gen_declaration(rnd, pid):
-    d = {"id": pid, "product_name": gen_text(rnd), "product_model": gen_text(rnd),
-         "manufacturer_name": "Acme Devices Ltd",
-         "support_date": "%04d-%02d-%02d" % (rnd.randint(2030, 2040), rnd.randint(1, 12),
-                                             rnd.randint(1, 28)),
-         "security_contact": rnd.choice(["security@acme.example", "sé+c'urité@acmé.example",
-                                         gen_url(rnd)]),
-         "default_password": rnd.choice(["unique_per_device", "user_defined", "no_password",
-                                         "universal"])}
-    cta = rnd.random() < 0.3  # every CTA-2120 concept, so the CTA-2120 export carries it
-    maybe = lambda p: cta or rnd.random() < p
-    link = lambda: rnd.choice([{"text": gen_text(rnd)}, {"url": gen_url(rnd)},
-                               {"text": gen_text(rnd), "url": gen_url(rnd)}])
-    if maybe(0.5):
-        d["version_and_model_numbers"] = [gen_text(rnd) for _ in range(rnd.randint(1, 4))]
-    if rnd.random() < 0.5:
-        d["support_start"] = "20%02d-0%d-1%d" % (rnd.randint(10, 29), rnd.randint(1, 9),
-                                                 rnd.randint(0, 9))
-    if maybe(0.5):
-        d["authorization_date"] = "2025-0%d-2%d" % (rnd.randint(1, 9), rnd.randint(0, 8))
-    if rnd.random() < 0.3:
-        d["vulnerability_disclosure_policy"] = gen_url(rnd)
-    if rnd.random() < 0.5:
-        d["markets"] = rnd.sample(COUNTRIES, rnd.randint(0, 4))  # [] too
-    if maybe(0.5):
-        sui = rnd.choice([{"update_default": rnd.choice(UPDATE)},
-                          {"update_options": rnd.sample(UPDATE, rnd.randint(0, 3))},
-                          {"update_default": rnd.choice(UPDATE),
-                           "update_options": rnd.sample(UPDATE, rnd.randint(1, 3))}])
-        d["security_update_information"] = sui
-        if sui.get("update_default") == "Other" or "Other" in sui.get("update_options", []):
-            d["security_update_information_other"] = gen_text(rnd)
-    if rnd.random() < 0.2:
-        d["security_update_information_other"] = gen_text(rnd)
-    if maybe(0.5):
-        ac = {"password_factory_default": rnd.choice(ACCESS),
-              "password_options": rnd.sample(ACCESS, rnd.randint(0, 3)),
-              "password_type": rnd.choice(["factory_default", "user_generated"]),
-              "user_changeable": rnd.random() < 0.5, "password_change": link()}
-        keys = rnd.sample(sorted(ac), rnd.randint(1, len(ac)))
-        d["access_control"] = {k: ac[k] for k in keys}
-    if maybe(0.5):
-        sensors = []
-        for s in rnd.sample(["audio", "images", "position"], rnd.randint(0, 3)):
-            item = {"sensing": s, "has": rnd.random() < 0.5}
-            if rnd.random() < 0.6:
-                item["description"] = gen_text(rnd, min_len=0)
-            sensors.append(item)
-        d["sensor_data_collection"] = sensors
-    for name in ("securing_this_product", "delete_data", "account_deactivation",
-                 "encryption_and_key_management", "general_user_information"):
-        if maybe(0.4):
-            d[name] = link()
-    if maybe(0.5):
-        d["sbom_hbom_maintained"] = rnd.choice([{"sbom_maintained": True},
-                                                {"hbom_maintained": False},
-                                                {"sbom_maintained": False,
-                                                 "hbom_maintained": True}])
-    for name in ("authorized_by", "tested_by"):
-        if maybe(0.5):
-            d[name] = rnd.choice([{"name": gen_text(rnd)}, {"contact": gen_text(rnd)},
-                                  {"name": gen_text(rnd), "contact": gen_text(rnd)}])
+# Declarations are made from schema/declaration.schema.json, so a field added there is made,
+# exported and imported here with nothing added by hand. What the schema cannot say: the ID is
+# the test's, manufacturer_name must be the account's, a GTIN inside acme's GS1 prefix.
+SCHEMA = json.loads((EXAMPLES.parent / "declaration.schema.json").read_text())
+EMAILS = ["security@acme.example", "sé+c'urité@acmé.example"]
+
+
+def resolve(node):
+    """node with its $ref's definition merged in (the node's own keys win)."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        node = {**SCHEMA["$defs"][ref.split("/")[-1]], **{k: v for k, v in node.items()
+                                                            if k != "$ref"}}
+        node.setdefault("$$def", ref.split("/")[-1])  # the outermost definition names it
+    return node
+
+
+def gen_string(rnd, node):
+    kind = node.get("$$def")
+    if "enum" in node:
+        return rnd.choice(node["enum"])
+    if kind == "date":
+        return "%04d-%02d-%02d" % (rnd.randint(2030, 2040), rnd.randint(1, 12), rnd.randint(1, 28))
+    if kind == "https_url":
+        return gen_url(rnd)
+    if kind == "email":
+        return rnd.choice(EMAILS)
+    return gen_text(rnd, node.get("minLength", 0))
+
+
+def gen_array(rnd, node, full):
+    items = resolve(node["items"])
+    n = rnd.randint(max(node.get("minItems", 0), 1 if full else 0), 4)
+    if "enum" in items and node.get("uniqueItems"):
+        return rnd.sample(items["enum"], min(n, len(items["enum"])))
+    out = [gen_value(rnd, items, full) for _ in range(n)]
+    # contains + maxContains 1: no two items share the value such a rule names
+    once = [k for rule in node.get("allOf", []) for k in resolve(rule["contains"])["properties"]]
+    seen = set()
+    return [x for x in out if not (tuple(x.get(k) for k in once) in seen
+                                   or seen.add(tuple(x.get(k) for k in once)))] if once else out
+
+
+def gen_object(rnd, node, full):
+    props = node["properties"]
+    keys = [k for k in props if full or k in node.get("required", ()) or rnd.random() < 0.5]
+    if not keys and node.get("minProperties"):
+        keys = [rnd.choice(sorted(props))]
+    return {k: gen_value(rnd, resolve(props[k]), full) for k in keys}
+
+
+def gen_value(rnd, node, full):
+    if "anyOf" in node:
+        return gen_value(rnd, resolve(rnd.choice(node["anyOf"])), full)
+    kind = node.get("type")
+    if kind == "array":
+        return gen_array(rnd, node, full)
+    if kind == "object":
+        return gen_object(rnd, node, full)
+    if kind == "boolean":
+        return rnd.random() < 0.5
+    return gen_string(rnd, node)
+
+
+def gen_gtin(i):
+    body = "5012345%05d" % i  # inside acme's GS1 Company Prefix (conftest.PREFIXES)
+    total = sum(int(d) * (3 if k % 2 == 0 else 1) for k, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def gen_declaration(rnd, pid, i, full=False):
+    """A valid declaration made from the schema: its required fields, and each other field with
+    probability 1/2 (every field, and every member of every object, when full)."""
+    from jsonschema import Draft202012Validator
+    special = {"id": pid, "manufacturer_name": "Acme Devices Ltd", "gtin": gen_gtin(i)}
+    d = {}
+    for name, prop in SCHEMA["properties"].items():
+        node = resolve(prop)
+        if node.get("readOnly") or not (full or name in ("id", *SCHEMA["required"])
+                                         or rnd.random() < 0.5):
+            continue
+        d[name] = special[name] if name in special else gen_value(rnd, node, full)
+    if Draft202012Validator({"$defs": SCHEMA["$defs"], **SCHEMA["if"]}).is_valid(d):  # the schema's if/then
+        for name in SCHEMA["then"]["required"]:
+            d.setdefault(name, gen_value(rnd, resolve(SCHEMA["properties"][name]), full))
     return d
 
 
@@ -410,7 +428,9 @@ def test_every_valid_declaration_survives_export_and_import(server, acme, tmp_pa
     seed = int(os.environ.get("SECLABEL_SEED") or random.SystemRandom().randrange(1 << 32))
     print("SECLABEL_SEED=%d" % seed)  # pytest shows it when the test fails
     rnd = random.Random(seed)
-    decls = [gen_declaration(rnd, "acme-%04d-%s" % (i, rnd.choice(["a", "b.c", "d_e", "f-g"])))
+    # about 30% with every field, so the CTA-2120 export carries them
+    decls = [gen_declaration(rnd, "acme-%04d-%s" % (i, rnd.choice(["a", "b.c", "d_e", "f-g"])), i,
+                             full=rnd.random() < 0.3)
              for i in range(300)]
     register_all(server, acme, decls)
     ids = [d["id"] for d in decls]
@@ -452,3 +472,49 @@ def test_every_valid_declaration_survives_export_and_import(server, acme, tmp_pa
                if want[p].get(k) != after[p].get(k)} for p in ids
               if any(after[p].get(k) != want[p].get(k) for k in set(want[p]) - set(inferred))]
     assert not differ, (seed, differ[:2])
+
+
+def every_member_set(value, node, path=""):
+    """The paths of schema members that value leaves out (none for a full declaration)."""
+    node = resolve(node)
+    if "anyOf" in node or node.get("type") not in ("object", "array"):
+        return []
+    if node["type"] == "array":
+        return [p for x in value for p in every_member_set(x, node["items"], path + "[]")]
+    return [q for k, sub in node["properties"].items() if not resolve(sub).get("readOnly")
+            for q in ([path + "/" + k] if k not in value else
+                      every_member_set(value[k], sub, path + "/" + k))]
+
+
+def test_a_declaration_with_every_field_set_round_trips(server, acme, tmp_path):
+    """One declaration with every field of the schema, and every member of every object, set:
+    CSV and JSON Lines bring it back whole into a fresh registry; CTA-2120 brings back every
+    field CTA-2120 has, and into the registry it came from changes nothing."""
+    import random
+    d = gen_declaration(random.Random(13), "acme-every-field", 1, full=True)
+    assert every_member_set(d, SCHEMA) == []
+    assert server.put("/v1/products/acme-every-field", acme, json=d).status_code == 201
+    want = stored(server, "acme-every-field")
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / ("every." + fmt)
+        assert cli("export", "--format", fmt, "-o", out, server=server).returncode == 0
+        fresh = Server(tmp_path / ("fresh-" + fmt))
+        try:
+            token = add_manufacturer(fresh.data, "acme", "Acme Devices Ltd")
+            r = cli("import", out, server=fresh, token=token)
+            assert "1 created" in r.stdout, r.stderr
+            assert stored(fresh, "acme-every-field") == want, fmt
+        finally:
+            fresh.stop()
+    out = tmp_path / "every.json"
+    assert cli("export", "--format", "cta-2120", "-o", out, server=server).returncode == 0
+    cta = json.loads(out.read_text())[0]
+    from test_cta2120 import cta_validator
+    shared = set(cta_validator().schema["properties"]) | set(cta_validator().schema["required"])
+    assert {k: cta[k] for k in d if k in shared} == {k: d[k] for k in d if k in shared}
+    r = cli("import", out, server=server, token=acme)
+    assert "1 unchanged" in r.stdout or "1 updated" in r.stdout, r.stderr
+    after = stored(server, "acme-every-field")
+    inferred = ("default_password", "version", "compliance", "state")  # as the test above says
+    assert {k: v for k, v in after.items() if k not in inferred} == \
+        {k: v for k, v in want.items() if k not in inferred}

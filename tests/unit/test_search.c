@@ -2,7 +2,8 @@
  * fields, any case, a GTIN in any length), the manufacturer, GTIN, status, support and
  * compliance filters, and paging: a cursor continues after the last ID of a page, a budget cuts
  * a walk short and says where to go on, and pages joined are the whole list once, in ID order.
- * Also the link search_query_string writes to repeat a search. */
+ * Also the link search_query_string writes to repeat a search, and search_params reading
+ * parameters given as text (no request involved). */
 #include "harness.h"
 
 #include "assess.h"
@@ -265,6 +266,87 @@ static void a_link_repeats_the_search(void **state)
     buf_free(&out);
 }
 
+/* Parse parameters given as text (name=value pairs, "" for none): search_params' answer. */
+static int parse(const char *const *pairs, enum search_status status, struct search_query *sq,
+                 struct search_params_store *st, const char **why)
+{
+    memset(st, 0, sizeof *st);
+    for (size_t i = 0; pairs[i]; i += 2) {
+        struct buf *b = NULL;
+#define PICK(name)                                                                                 \
+    if (!strcmp(pairs[i], #name)) b = &st->name;
+        SEARCH_PARAMS(PICK)
+#undef PICK
+        assert_non_null(b);
+        buf_puts(b, pairs[i + 1]);
+    }
+    return search_params(st, status, 12345, sq, why);
+}
+
+static void parameters_from_text(void **state)
+{
+    (void)state;
+    struct search_query sq;
+    struct search_params_store st;
+    const char *why;
+    /* The route table's list names the same parameters as the text fields. */
+    struct buf names = BUF_INIT;
+#define NAME(name) buf_printf(&names, "%s%s", names.len ? " " : "", #name);
+    SEARCH_PARAMS(NAME)
+#undef NAME
+    assert_string_equal(buf_cstr(&names), SEARCH_QUERY_PARAMS);
+    buf_free(&names);
+    /* Nothing given: the caller's default status, no filters, today as given. */
+    const char *const none[] = {NULL};
+    assert_int_equal(parse(none, SEARCH_ANY, &sq, &st, &why), 0);
+    assert_int_equal(sq.status, SEARCH_ANY);
+    assert_int_equal(sq.support, -1);
+    assert_int_equal(sq.compliant, -1);
+    assert_int_equal(sq.limit, SEARCH_DEFAULT_LIMIT);
+    assert_int_equal(sq.today, 12345);
+    assert_null(sq.q);
+    search_params_free(&st);
+    /* Every parameter, well formed; an empty one counts as not given. */
+    const char *const all[] = {
+        "q",      "Cam",       "manufacturer", "acme",     "gtin",      "5012345678900",
+        "status", "withdrawn", "support",      "ended",    "compliant", "true",
+        "limit",  "7",         "cursor",       "acme-cam", NULL};
+    assert_int_equal(parse(all, SEARCH_ACTIVE, &sq, &st, &why), 0);
+    assert_string_equal(sq.q, "Cam");
+    assert_string_equal(sq.manufacturer, "acme");
+    assert_string_equal(sq.gtin, "05012345678900");
+    assert_int_equal(sq.status, SEARCH_WITHDRAWN);
+    assert_int_equal(sq.support, ASSESS_ENDED);
+    assert_int_equal(sq.compliant, 1);
+    assert_int_equal(sq.limit, 7);
+    assert_string_equal(sq.cursor, "acme-cam");
+    search_params_free(&st);
+    const char *const empty[] = {"status", "", NULL};
+    assert_int_equal(parse(empty, SEARCH_ACTIVE, &sq, &st, &why), 0);
+    assert_int_equal(sq.status, SEARCH_ACTIVE);
+    search_params_free(&st);
+    /* A bad value is refused with a reason naming its parameter. */
+    static const char *const bad[][3] = {{"limit", "0", "limit: "},
+                                         {"limit", "+5", "limit: "},
+                                         {"status", "all", "status: "},
+                                         {"support", "unknown", "support: one of active"},
+                                         {"compliant", "yes", "compliant"},
+                                         {"gtin", "5012345678901", "gtin: "},
+                                         {"manufacturer", "Ac me", "manufacturer: "},
+                                         {"cursor", "a/b", "cursor: "}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *const pairs[] = {bad[i][0], bad[i][1], NULL};
+        assert_int_equal(parse(pairs, SEARCH_ACTIVE, &sq, &st, &why), -1);
+        assert_non_null(strstr(why, bad[i][2]));
+        search_params_free(&st);
+    }
+    struct search_params_store nul = {0};
+    buf_append(&nul.q, "a\0b", 3);
+    assert_int_equal(search_params(&nul, SEARCH_ACTIVE, 0, &sq, &why), -1);
+    assert_non_null(strstr(why, "q: "));
+    search_params_free(&nul);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(paging, setup, teardown),
         cmocka_unit_test(a_link_repeats_the_search),
+        cmocka_unit_test(parameters_from_text),
     };
     return cmocka_run_group_tests_name("search", tests, NULL, NULL);
 }
