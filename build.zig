@@ -37,7 +37,7 @@ const core_srcs = [_][]const u8{
     "page.c",         "page_product.c", "page_list.c", "api.c",         "api_pages.c",
     "api_products.c", "api_query.c",    "api_batch.c", "api_gs1.c",     "api_site.c",
     "api_label.c",    "labeldata.c",    "admin.c",     "srv.c",         "clients.c",
-    "cta.c",          "metrics.c",
+    "cta.c",          "metrics.c",      "log.c",
 };
 /// The system libraries the core uses, by pkg-config name (tests/fuzz/Makefile gets this list).
 const core_libs = [_][]const u8{ "libuv", "lmdb", "libllhttp", "libqrencode", "yyjson", "cairo", "libpng", "libsodium" };
@@ -51,7 +51,7 @@ const cli_srcs = [_][]const u8{
 };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "page", "metrics" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics" };
 
 /// The C files `zig build fmt` checks with clang-format.
 const c_dirs = [_][]const u8{ "registry", "cli", "tests/unit", "tests/fuzz", "bench" };

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "auth.h"
+#include "log.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -202,6 +203,7 @@ static int global_options(int argc, char **argv, struct client *c)
 int main(int argc, char **argv)
 {
     struct client c;
+    reg_log_set(reg_log_stderr, "seclabel"); /* where shared code's messages go */
     client_defaults(&c);
     config_load(&c);
     client_from_env(&c);

@@ -6,6 +6,7 @@
 
 #include "page.h"
 #include "web_assets.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -50,8 +51,7 @@ static int parse(enum i18n_lang lang, const char *text)
             const char *eq = memmem(p, len, " = ", 3);
             int k = eq ? find_key(p, (size_t)(eq - p)) : -1;
             if (k < 0) {
-                fprintf(stderr, "seclabel: web/i18n/%s.txt line %d: unknown key or no ' = '\n",
-                        codes[lang], lineno);
+                reg_logf("web/i18n/%s.txt line %d: unknown key or no ' = '", codes[lang], lineno);
                 return -EINVAL;
             }
             table[lang][k] = xstrndup(eq + 3, len - (size_t)(eq + 3 - p));
@@ -69,7 +69,7 @@ int i18n_init(void)
         if (parse((enum i18n_lang)l, texts[l])) return -EINVAL;
     for (int k = 0; k < I18N__KEYS; k++) {
         if (!table[I18N_EN][k]) {
-            fprintf(stderr, "seclabel: web/i18n/en.txt lacks %s\n", key_names[k]);
+            reg_logf("web/i18n/en.txt lacks %s", key_names[k]);
             return -EINVAL;
         }
         for (int l = 1; l < I18N__LANGS; l++)

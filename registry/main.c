@@ -1,6 +1,7 @@
 /* main.c: seclabeld's command line: options -> struct srv_config -> app_global_init() once,
  * then srv_run(). Nothing else. */
 #include "api.h"
+#include "log.h"
 #include "srv.h"
 #include "store.h"
 
@@ -170,6 +171,7 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
 int main(int argc, char **argv)
 {
     struct srv_config cfg;
+    reg_log_set(reg_log_stderr, "seclabeld"); /* where shared code's messages go */
     srv_config_default(&cfg);
     if (parse_args(argc, argv, &cfg)) return 2;
     /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store

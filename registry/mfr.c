@@ -7,6 +7,7 @@
 #include "err.h"
 #include "store.h"
 #include "why.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -106,7 +107,7 @@ int mfr_get(struct store_txn *txn, const char *slug, struct mfr *out)
     int rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
     if (rc) return rc;
     if ((rc = parse(v.data, v.len, out)) == REG_ESTORE)
-        fprintf(stderr, "seclabel: manufacturer %s: stored record is damaged\n", slug);
+        reg_logf("manufacturer %s: stored record is damaged", slug);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "mfr.h"
 #include "store.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -41,7 +42,7 @@ static int load_current(struct store_txn *txn, const char *id, struct current *c
     if (!cur->doc || !cur->version || !cur->created || !cur->manufacturer) {
         yyjson_doc_free(cur->doc);
         cur->doc = NULL;
-        fprintf(stderr, "seclabel: product %s: stored record is damaged\n", id);
+        reg_logf("product %s: stored record is damaged", id);
         return REG_ESTORE;
     }
     return 0;
@@ -673,8 +674,8 @@ int product_reindex(struct store *st, size_t *rebuilt)
     }
     if ((rc = store_txn_commit(r.txn))) return rc;
     if (r.former)
-        fprintf(stderr, "seclabel: %zu former GTIN%s indexed: each leads to its product again\n",
-                r.former, r.former == 1 ? "" : "s");
+        reg_logf("%zu former GTIN%s indexed: each leads to its product again", r.former,
+                 r.former == 1 ? "" : "s");
     *rebuilt = r.n;
     return 0;
 }

@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "log.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -99,7 +100,7 @@ static int map_err(int rc)
         return REG_ENOSPC;
     }
     if (rc > 0) return -rc; /* errno */
-    fprintf(stderr, "seclabel: lmdb: %s\n", mdb_strerror(rc));
+    reg_logf("lmdb: %s", mdb_strerror(rc));
     return REG_ESTORE;
 }
 
@@ -126,7 +127,7 @@ static int st_err(struct store *st, int rc)
 {
     if (rc != EIO) return map_err(rc);
     if (out_of_room(st)) return REG_ENOSPC;
-    fprintf(stderr, "seclabel: lmdb: a write to the database failed: %s\n", strerror(rc));
+    reg_logf("lmdb: a write to the database failed: %s", strerror(rc));
     return REG_ESTORE;
 }
 
@@ -204,18 +205,17 @@ static int set_map(struct store *st, size_t size)
 {
     void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
-        fprintf(stderr, "seclabel: no address space for a database map of %zu bytes\n", size);
+        reg_logf("no address space for a database map of %zu bytes", size);
         return REG_ENOSPC;
     }
     munmap(p, size);
     int rc = mdb_env_set_mapsize(st->env, size);
     if (rc) {
         st->broken = 1;
-        fprintf(stderr, "seclabel: cannot map %zu bytes of the database: %s\n", size,
-                mdb_strerror(rc));
+        reg_logf("cannot map %zu bytes of the database: %s", size, mdb_strerror(rc));
         return REG_ESTORE;
     }
-    fprintf(stderr, "seclabel: database map now %zu bytes\n", map_now(st));
+    reg_logf("database map now %zu bytes", map_now(st));
     return 0;
 }
 
@@ -428,7 +428,7 @@ static int replay(struct store_txn *t)
         int rc = apply(t, &op, key, key + op.klen);
         if (rc == MDB_MAP_FULL) return rc;
         if (rc != op.rc) {
-            fprintf(stderr, "seclabel: lmdb: a redone write answered %s\n", mdb_strerror(rc));
+            reg_logf("lmdb: a redone write answered %s", mdb_strerror(rc));
             return REG_ESTORE;
         }
         at += sizeof op + op.klen + op.vlen;
