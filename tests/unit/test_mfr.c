@@ -3,6 +3,7 @@
  * namespaces or prefixes overlap, the name on a record is the account's, a declaration naming
  * another maker is refused, and the operator's changes are dated in the maker's history. */
 #include "harness.h"
+#include "registry_fx.h"
 
 #include "auth.h"
 #include "err.h"
@@ -36,23 +37,14 @@ static int change(struct fx *f, const char *slug, enum mfr_change what, const ch
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    f->dir = temp_dir();
-    assert_int_equal(auth_init(), 0);
-    assert_int_equal(store_open(f->dir, &f->st), 0);
+    f->st = registry_fx_open(&f->dir);
     assert_int_equal(add(f, "acme", "Acme Devices Ltd"), 0);
     assert_int_equal(add(f, "bright", "Brightbulb Inc"), 0);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
-}
+REGISTRY_FX_TEARDOWN(struct fx)
 
 /* Read manufacturer slug (caller releases). */
 static void get(struct fx *f, const char *slug, struct mfr *m)

@@ -4,6 +4,7 @@
  * writes; the changes feed lists every version once, in order; a refusal inside a batch's
  * transaction leaves it usable. (Writes, owners and GTINs as such: test_store.c, test_mfr.c.) */
 #include "harness.h"
+#include "registry_fx.h"
 
 #include "auth.h"
 #include "err.h"
@@ -17,33 +18,17 @@ struct fx {
     struct product_result res;
 };
 
-static void add_mfr(struct fx *f, const char *slug, const char *name)
-{
-    char token[AUTH_TOKEN_LEN + 1];
-    struct mfr_info m = {slug, name, NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, token, NULL), 0);
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    f->dir = temp_dir();
-    assert_int_equal(auth_init(), 0);
-    assert_int_equal(store_open(f->dir, &f->st), 0);
-    add_mfr(f, "acme", "Acme Devices Ltd");
-    add_mfr(f, "bright", "Brightbulb Inc");
+    f->st = registry_fx_open(&f->dir);
+    registry_fx_maker(f->st, "acme", "Acme Devices Ltd", NULL, NULL, NULL);
+    registry_fx_maker(f->st, "bright", "Brightbulb Inc", NULL, NULL, NULL);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
-}
+REGISTRY_FX_TEARDOWN(struct fx)
 
 /* PUT a declaration named `name`, supported until `until`, for acme's `id`. */
 static int put(struct fx *f, const char *id, const char *name, const char *until, long if_match)

@@ -5,6 +5,7 @@
  * Also the link search_query_string writes to repeat a search, and search_params reading
  * parameters given as text (no request involved). */
 #include "harness.h"
+#include "registry_fx.h"
 
 #include "assess.h"
 #include "auth.h"
@@ -19,17 +20,6 @@ struct fx {
     char *dir;
     struct store *st;
 };
-
-static void add_mfr(struct fx *f, const char *slug, const char *name, const char *gs1)
-{
-    char token[AUTH_TOKEN_LEN + 1];
-    struct mfr_info m = {slug, name, NULL, NULL};
-    assert_int_equal(mfr_add(f->st, &m, token, NULL), 0);
-    if (gs1) {
-        int changed;
-        assert_int_equal(mfr_change(f->st, slug, MFR_PREFIX_ADD, gs1, &changed, NULL), 0);
-    }
-}
 
 static void put(struct fx *f, const char *owner, const char *id, const char *name,
                 const char *until, const char *extra)
@@ -52,11 +42,9 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     struct buf rec = BUF_INIT;
     struct product_result res;
-    f->dir = temp_dir();
-    assert_int_equal(auth_init(), 0);
-    assert_int_equal(store_open(f->dir, &f->st), 0);
-    add_mfr(f, "acme", "Acme Devices Ltd", "5012345");
-    add_mfr(f, "bright", "Brightbulb Inc", NULL);
+    f->st = registry_fx_open(&f->dir);
+    registry_fx_maker(f->st, "acme", "Acme Devices Ltd", NULL, "5012345", NULL);
+    registry_fx_maker(f->st, "bright", "Brightbulb Inc", NULL, NULL, NULL);
     put(f, "acme", "acme-cam", "Indoor Camera", "2035-01-01", ",\"gtin\":\"5012345678900\"");
     put(f, "acme", "acme-hub", "Smart Hub", "2030-03-01", "");
     put(f, "acme", "acme-old", "Old Camera", "2029-01-01", "");
@@ -70,14 +58,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
-}
+REGISTRY_FX_TEARDOWN(struct fx)
 
 /* Every filter off: all statuses, no limit to speak of. */
 static struct search_query any(void)
