@@ -28,37 +28,62 @@ const zon = @import("build.zig.zon");
 
 const cflags = [_][]const u8{ "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror" };
 
-/// registry/ minus main.c: everything the server and the CLI share.
-const core_srcs = [_][]const u8{
-    "buf.c",          "csv.c",          "err.c",       "date.c",        "store.c",
-    "decl.c",         "assess.c",       "auth.c",      "mfr.c",         "product.c",
-    "rcache.c",       "qr.c",           "label.c",     "label_cairo.c", "label_svg.c",
-    "label_zpl.c",    "http.c",         "router.c",    "search.c",      "i18n.c",
-    "page.c",         "page_product.c", "page_list.c", "api.c",         "api_pages.c",
-    "api_products.c", "api_query.c",    "api_batch.c", "api_gs1.c",     "api_site.c",
-    "api_label.c",    "labeldata.c",    "admin.c",     "srv.c",         "clients.c",
-    "cta.c",          "metrics.c",      "log.c",
+/// The layers of the C code, from the bottom up. Each directory's .c files are compiled with
+/// only the directories it `sees` on its include path, so a layer cannot include a header from
+/// a layer above it; headers a layer must not use although they sit on the system include path
+/// (libuv's, llhttp's) or in a layer it sees (store.h for the pages) are `banned`: an #error in
+/// their place, ahead of everything else on the path. README.md's ARCHITECTURE section draws it.
+const Layer = struct {
+    dir: []const u8,
+    sees: []const []const u8,
+    /// The system libraries it uses, by pkg-config name (tests/fuzz/Makefile gets them all).
+    libs: []const []const u8,
+    banned: []const []const u8,
 };
-/// The system libraries the core uses, by pkg-config name (tests/fuzz/Makefile gets this list).
-const core_libs = [_][]const u8{ "libuv", "lmdb", "libllhttp", "libqrencode", "yyjson", "cairo", "libpng", "libsodium" };
-/// The CLI's own: libcurl for HTTP; ICU for cli/ctadecl.c, whose IDs are transliterated to ASCII.
-const cli_libs = [_][]const u8{ "libcurl", "icu-i18n", "icu-uc" };
-
-const cli_srcs = [_][]const u8{
-    "main.c",      "client.c",    "cmd_admin.c",    "cmd_product.c", "cmd_validate.c",
-    "cmd_label.c", "cmd_query.c", "cmd_transfer.c", "cmd_import.c",  "ctadecl.c",
-    "csvdecl.c",   "config.c",    "display.c",
+/// What both programs use: declarations, products, manufacturers, the store, assessment,
+/// search, labels and QR codes, CSV and CTA-2120 conversion. (ICU: registry/core/ctadecl.c
+/// transliterates IDs to ASCII; seclabeld, which never calls it, does not load it.)
+const core = Layer{
+    .dir = "registry/core",
+    .sees = &.{"registry/core"},
+    .libs = &.{ "lmdb", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc" },
+    .banned = &.{ "uv.h", "llhttp.h" },
 };
+/// seclabeld's HTML pages: plain data in, bytes out (no storage, no transport).
+const pages = Layer{
+    .dir = "registry/pages",
+    .sees = &.{ "registry/pages", "registry/core" },
+    .libs = &.{},
+    .banned = &.{ "uv.h", "llhttp.h", "store.h" },
+};
+/// seclabeld: the event loop, HTTP, routes, caches, limits, metrics (main.c is its main).
+const server = Layer{
+    .dir = "registry/server",
+    .sees = &.{ "registry/server", "registry/pages", "registry/core" },
+    .libs = &.{ "libuv", "libllhttp" },
+    .banned = &.{},
+};
+/// seclabel, the CLI: the core and libcurl, never the server or the pages.
+const cli = Layer{
+    .dir = "cli",
+    .sees = &.{ "cli", "registry/core" },
+    .libs = &.{"libcurl"},
+    .banned = &.{ "uv.h", "llhttp.h" },
+};
+const layers = [_]Layer{ core, pages, server, cli };
+/// The unit tests see every layer of registry/; the label benchmark only the core.
+const unit_layer = Layer{ .dir = "tests/unit", .sees = server.sees, .libs = &.{"cmocka"}, .banned = &.{} };
+const bench_layer = Layer{ .dir = "bench", .sees = core.sees, .libs = &.{}, .banned = &.{} };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
 const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics" };
 
 /// The C files `zig build fmt` checks with clang-format.
-const c_dirs = [_][]const u8{ "registry", "cli", "tests/unit", "tests/fuzz", "bench" };
+const c_dirs = [_][]const u8{ "registry/core", "registry/pages", "registry/server", "cli", "tests/unit", "tests/fuzz", "bench" };
 
 /// The files under web/ that the server serves or reads, compiled into the binary so it needs
 /// no asset directory at run time and never reads files per request. Written to the build cache
-/// as web_assets.c; see registry/web_assets.h.
+/// as web_assets.c; see registry/pages/web_assets.h.
 const web_texts = [_][]const u8{ "en", "de", "zh" };
 
 const Sanitize = enum { address, undefined, thread };
@@ -131,21 +156,59 @@ fn clangFile(b: *std.Build, file: []const u8) []const u8 {
     return std.mem.trim(u8, b.run(&.{ "clang", b.fmt("-print-file-name={s}", .{file}) }), " \r\n");
 }
 
-/// A C module that sees registry/ and links the core's system libraries.
-fn cModule(b: *std.Build, cfg: Config) *std.Build.Module {
+/// Headers that stand in for `layer.banned` and stop the compilation with a message, or null.
+fn bannedHeaders(b: *std.Build, layer: Layer) ?std.Build.LazyPath {
+    if (layer.banned.len == 0) return null;
+    const files = b.addWriteFiles();
+    for (layer.banned) |h|
+        _ = files.add(h, b.fmt("#error \"{s} may not include {s}: see the layers in build.zig\"\n", .{ layer.dir, h }));
+    return files.getDirectory();
+}
+
+fn contains(list: []const []const u8, item: []const u8) bool {
+    for (list) |x| if (std.mem.eql(u8, x, item)) return true;
+    return false;
+}
+
+/// A C module for code in `layer`: its banned headers, then the directories it sees, on its
+/// include path; the system libraries of every layer it sees; the sanitizers.
+fn cModule(b: *std.Build, cfg: Config, layer: Layer) *std.Build.Module {
     const m = b.createModule(.{ .target = cfg.target, .optimize = cfg.optimize, .link_libc = true });
-    m.addIncludePath(b.path("registry"));
-    for (core_libs) |l| m.linkSystemLibrary(l, .{});
+    if (bannedHeaders(b, layer)) |dir| m.addIncludePath(dir);
+    for (layer.sees) |d| m.addIncludePath(b.path(d));
+    for (layers) |l| if (contains(layer.sees, l.dir)) for (l.libs) |lib| m.linkSystemLibrary(lib, .{});
+    // A layer outside `layers` (the unit tests, the benchmark) also links its own.
+    if (!contains(layer.sees, layer.dir)) for (layer.libs) |lib| m.linkSystemLibrary(lib, .{});
     if (cfg.sanitize) |s| switch (s) {
         .undefined, .address, .thread => m.sanitize_c = .full,
     };
     return m;
 }
 
-/// A program (or test) of `mod` plus the core object, with the sanitizer runtime if one is needed.
-fn cProgram(b: *std.Build, cfg: Config, name: []const u8, mod: *std.Build.Module, core: *std.Build.Step.Compile) *std.Build.Step.Compile {
-    mod.addObject(core);
+/// One relocatable object of a registry layer's .c files (but `except`), plus `extra`. Not a
+/// static library: Zig 0.15 would put the system libraries' .so files into the archive
+/// (ziglang/zig#20476). Function and data sections let each program drop what it never calls.
+fn layerObject(b: *std.Build, cfg: Config, layer: Layer, except: ?[]const u8, extra: ?std.Build.LazyPath) *std.Build.Step.Compile {
+    const m = cModule(b, cfg, layer);
+    var srcs: std.ArrayList([]const u8) = .empty;
+    for (listFiles(b, layer.dir, ".c")) |f| {
+        if (except == null or !std.mem.eql(u8, std.fs.path.basename(f), except.?))
+            srcs.append(b.allocator, std.fs.path.basename(f)) catch @panic("OOM");
+    }
+    m.addCSourceFiles(.{ .root = b.path(layer.dir), .files = srcs.items, .flags = cfg.flags });
+    if (extra) |file| m.addCSourceFile(.{ .file = file, .flags = cfg.flags });
+    const obj = b.addObject(.{ .name = std.fs.path.basename(layer.dir), .root_module = m });
+    obj.link_function_sections = true;
+    obj.link_data_sections = true;
+    return obj;
+}
+
+/// A program (or test) of `mod` plus `objs`, with the sanitizer runtime if one is needed; unused
+/// sections are dropped, and with them the libraries only they use.
+fn cProgram(b: *std.Build, cfg: Config, name: []const u8, mod: *std.Build.Module, objs: []const *std.Build.Step.Compile) *std.Build.Step.Compile {
+    for (objs) |o| mod.addObject(o);
     const exe = b.addExecutable(.{ .name = name, .root_module = mod });
+    exe.link_gc_sections = true;
     if (cfg.san_rt) |rt| {
         for (rt) |a| mod.addObjectFile(.{ .cwd_relative = a });
         for ([_][]const u8{ "dl", "pthread", "rt", "m" }) |l| mod.linkSystemLibrary(l, .{ .use_pkg_config = .no });
@@ -156,25 +219,32 @@ fn cProgram(b: *std.Build, cfg: Config, name: []const u8, mod: *std.Build.Module
     return exe;
 }
 
-/// Every .c and .h file under `c_dirs`, for clang-format.
-fn cFiles(b: *std.Build) []const []const u8 {
+/// The files in `dir_name` whose names end in `ext` (".c"; "" for .c and .h), as paths from the
+/// build root, sorted so that the build does not depend on the order the file system lists them.
+fn listFiles(b: *std.Build, dir_name: []const u8, ext: []const u8) []const []const u8 {
     var files: std.ArrayList([]const u8) = .empty;
-    for (c_dirs) |dir_name| {
-        var dir = b.build_root.handle.openDir(dir_name, .{ .iterate = true }) catch
-            std.debug.panic("cannot open {s}", .{dir_name});
-        defer dir.close();
-        var it = dir.iterate();
-        while (it.next() catch @panic("cannot list a directory")) |e| {
-            if (e.kind != .file) continue;
-            if (!std.mem.endsWith(u8, e.name, ".c") and !std.mem.endsWith(u8, e.name, ".h")) continue;
-            files.append(b.allocator, b.pathJoin(&.{ dir_name, e.name })) catch @panic("OOM");
-        }
+    var dir = b.build_root.handle.openDir(dir_name, .{ .iterate = true }) catch
+        std.debug.panic("cannot open {s}", .{dir_name});
+    defer dir.close();
+    var it = dir.iterate();
+    while (it.next() catch @panic("cannot list a directory")) |e| {
+        if (e.kind != .file) continue;
+        const c_or_h = std.mem.endsWith(u8, e.name, ".c") or std.mem.endsWith(u8, e.name, ".h");
+        if (!c_or_h or !std.mem.endsWith(u8, e.name, ext)) continue;
+        files.append(b.allocator, b.pathJoin(&.{ dir_name, e.name })) catch @panic("OOM");
     }
     std.mem.sort([]const u8, files.items, {}, struct {
         fn lt(_: void, x: []const u8, y: []const u8) bool {
             return std.mem.lessThan(u8, x, y);
         }
     }.lt);
+    return files.items;
+}
+
+/// Every .c and .h file under `c_dirs`, for clang-format.
+fn cFiles(b: *std.Build) []const []const u8 {
+    var files: std.ArrayList([]const u8) = .empty;
+    for (c_dirs) |d| files.appendSlice(b.allocator, listFiles(b, d, "")) catch @panic("OOM");
     return files.items;
 }
 
@@ -203,29 +273,20 @@ pub fn build(b: *std.Build) void {
     }
     const cfg: Config = .{ .target = target, .optimize = optimize, .sanitize = sanitize, .flags = flags.items, .san_rt = san_rt };
 
-    // The core: one relocatable object, compiled once and linked into every program. (Not a
-    // static library: Zig 0.15 would put the system libraries' .so files into the archive,
-    // ziglang/zig#20476.) Function and data sections let each program drop what it never calls.
-    const core_mod = cModule(b, cfg);
-    core_mod.addCSourceFiles(.{ .root = b.path("registry"), .files = &core_srcs, .flags = cfg.flags });
+    // The three layers of registry/, each one object, linked into the programs that use them.
     const web_assets = embedWeb(b);
-    core_mod.addCSourceFile(.{ .file = web_assets, .flags = cfg.flags });
-    const core = b.addObject(.{ .name = "seclabel_core", .root_module = core_mod });
-    core.link_function_sections = true;
-    core.link_data_sections = true;
+    const core_obj = layerObject(b, cfg, core, null, null);
+    const pages_obj = layerObject(b, cfg, pages, null, web_assets);
+    const server_obj = layerObject(b, cfg, server, "main.c", null);
+    const all_objs = [_]*std.Build.Step.Compile{ server_obj, pages_obj, core_obj };
 
-    const server_mod = cModule(b, cfg);
-    server_mod.addCSourceFile(.{ .file = b.path("registry/main.c"), .flags = cfg.flags });
-    const server = cProgram(b, cfg, "seclabeld", server_mod, core);
-    server.link_gc_sections = true;
-    b.installArtifact(server);
+    const server_mod = cModule(b, cfg, server);
+    server_mod.addCSourceFile(.{ .file = b.path("registry/server/main.c"), .flags = cfg.flags });
+    b.installArtifact(cProgram(b, cfg, "seclabeld", server_mod, &all_objs));
 
-    const cli_mod = cModule(b, cfg);
-    cli_mod.addCSourceFiles(.{ .root = b.path("cli"), .files = &cli_srcs, .flags = cfg.flags });
-    for (cli_libs) |l| cli_mod.linkSystemLibrary(l, .{});
-    const cli = cProgram(b, cfg, "seclabel", cli_mod, core);
-    cli.link_gc_sections = true;
-    b.installArtifact(cli);
+    const cli_mod = cModule(b, cfg, cli);
+    cli_mod.addCSourceFiles(.{ .files = listFiles(b, cli.dir, ".c"), .flags = cfg.flags });
+    b.installArtifact(cProgram(b, cfg, "seclabel", cli_mod, &.{core_obj}));
 
     // Manual pages and bash completion.
     installMan(b, "docs/man/seclabel.1", "man1/seclabel.1", version);
@@ -233,9 +294,9 @@ pub fn build(b: *std.Build) void {
     b.installFile("scripts/completion/seclabel.bash", "share/bash-completion/completions/seclabel");
 
     // Benchmarks (bench/): built on request, never run by the tests.
-    const bench_mod = cModule(b, cfg);
+    const bench_mod = cModule(b, cfg, bench_layer);
     bench_mod.addCSourceFile(.{ .file = b.path("bench/bench_label.c"), .flags = cfg.flags });
-    const bench = cProgram(b, cfg, "bench_label", bench_mod, core);
+    const bench = cProgram(b, cfg, "bench_label", bench_mod, &.{core_obj});
     const bench_install = b.addInstallArtifact(bench, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
     b.step("bench", "Build the label benchmark into zig-out/bench (bench/labels runs it)").dependOn(&bench_install.step);
 
@@ -243,7 +304,9 @@ pub fn build(b: *std.Build) void {
     const fuzz = b.addSystemCommand(&.{ "make", "--no-print-directory", "-j2", "-f" });
     fuzz.addFileArg(b.path("tests/fuzz/Makefile"));
     fuzz.addPrefixedFileArg("WEB_ASSETS=", web_assets);
-    fuzz.addArg(b.fmt("LIBS={s} {s}", .{ std.mem.join(b.allocator, " ", &core_libs) catch @panic("OOM"), std.mem.join(b.allocator, " ", &cli_libs) catch @panic("OOM") }));
+    var fuzz_libs: std.ArrayList([]const u8) = .empty;
+    for (layers) |l| fuzz_libs.appendSlice(b.allocator, l.libs) catch @panic("OOM");
+    fuzz.addArg(b.fmt("LIBS={s}", .{std.mem.join(b.allocator, " ", fuzz_libs.items) catch @panic("OOM")}));
     fuzz.addArg(b.fmt("OUT={s}", .{b.getInstallPath(.prefix, "fuzz")}));
     b.step("fuzz", "Build the libFuzzer targets into zig-out/fuzz (scripts/fuzz runs them)")
         .dependOn(&fuzz.step);
@@ -251,10 +314,9 @@ pub fn build(b: *std.Build) void {
     const unit_step = b.step("unit", "Build the C unit tests into zig-out/tests");
     const test_step = b.step("test", "Build and run the C unit tests");
     for (unit_tests) |name| {
-        const m = cModule(b, cfg);
+        const m = cModule(b, cfg, unit_layer);
         m.addCSourceFile(.{ .file = b.path(b.fmt("tests/unit/test_{s}.c", .{name})), .flags = cfg.flags });
-        m.linkSystemLibrary("cmocka", .{});
-        const exe = cProgram(b, cfg, b.fmt("test_{s}", .{name}), m, core);
+        const exe = cProgram(b, cfg, b.fmt("test_{s}", .{name}), m, &all_objs);
         const install = b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "tests" } } });
         unit_step.dependOn(&install.step);
         test_step.dependOn(&install.step);

@@ -1,4 +1,4 @@
-/* fuzz_csv.c: libFuzzer target for the CSV catalogue reader (cli/csvdecl.c) as `seclabel
+/* fuzz_csv.c: libFuzzer target for the CSV catalogue reader (registry/core/csvdecl.c) as `seclabel
  * import FILE.csv` uses it: every row's declaration must be JSON (it is checked as
  * import checks it); a valid declaration is written back as CSV by the export writer and read
  * again, which must give one row and the same declaration; each row filled, for the columns

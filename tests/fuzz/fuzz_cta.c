@@ -1,5 +1,5 @@
-/* fuzz_cta.c: libFuzzer target for the CTA-2120 reader (cli/ctadecl.c) as `seclabel import
- * FILE.json` uses it: one document or an array of them; each entry's keys from its
+/* fuzz_cta.c: libFuzzer target for the CTA-2120 reader (registry/core/ctadecl.c) as `seclabel
+ * import FILE.json` uses it: one document or an array of them; each entry's keys from its
  * QR_code_url, an ID from its model when the URL gives none (a valid ID in the namespace,
  * made again the same), the declaration it becomes (with and without --default-password),
  * that declaration compared with and filled from a current record (the next entry of the array

@@ -1,4 +1,4 @@
-/* fuzz_decl.c: libFuzzer target for the declaration validator (registry/decl.c). The input is
+/* fuzz_decl.c: libFuzzer target for the declaration validator (registry/core/decl.c). The input is
  * a request body as the server gets it: parsed by yyjson as the server parses it, then checked
  * with and without an ID from the URL; the ID, slug and GTIN checks also get the raw bytes. */
 #include "decl.h"

@@ -1,4 +1,4 @@
-"""The declaration's fields have one C home, registry/decl_fields.h (issue 13); the schema states
+"""The declaration's fields have one C home, registry/core/decl_fields.h (issue 13); the schema states
 them for JSON Schema tools. These tests keep the two from drifting: the same names, the same
 required ones, each C spec the twin of the schema's definition, the CSV columns every leaf of
 the schema, the CTA-2120 mapping exactly the names CTA-2120 defines, and the OpenAPI record
@@ -18,7 +18,7 @@ REGISTRY_MANAGED = {"$ref": "#/$defs/registry_managed"}
 
 def table():
     """decl_fields.h's rows: (name, spec, required, csv, cta, page), in its order."""
-    text = (ROOT / "registry" / "decl_fields.h").read_text()
+    text = (ROOT / "registry" / "core" / "decl_fields.h").read_text()
     body = text[text.index("#define DECL_FIELDS(X)"):]
     body = body[:body.index("\n\n")].replace("\\\n", " ")
     rows = re.findall(r"X\((\w+),\s*(\w+),\s*(\w+),\s*(\w+),\s*(\w+),\s*(NO_ROW|ROW\([^)]*\))\)",

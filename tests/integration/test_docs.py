@@ -1,4 +1,4 @@
-"""docs/API.md against the server: its route table lists exactly the routes of registry/api.c,
+"""docs/API.md against the server: its route table lists exactly the routes of registry/server/api.c,
 and the routes that send ETags are exactly those its ETag section names."""
 import json
 import re

@@ -456,7 +456,7 @@ def test_every_valid_declaration_survives_export_and_import(server, acme, tmp_pa
         assert "0 created, 0 updated, 300 unchanged, 0 failed" in r.stdout, (seed, fmt)
     # CTA-2120 carries only what CTA-2120 has: back into the same registry, the rest is kept.
     # Except default_password, which CTA-2120 lacks and the importer infers from access_control
-    # when it can (cli/ctadecl.c), even against the stored one: that and what follows from it
+    # when it can (registry/core/ctadecl.c), even against the stored one: that and what follows from it
     # (version, compliance, state) may change.
     out = tmp_path / "export.json"
     r = cli("export", "--manufacturer", "acme", "--format", "cta-2120", "-o", out, server=server)

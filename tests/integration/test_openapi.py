@@ -1,6 +1,6 @@
 """schema/openapi.yaml and docs/API.md against the code: the OpenAPI document is valid OpenAPI
-3.1 (with its examples matching its schemas), it lists exactly the routes of registry/api.c's
-route table, it and the docs name every error code of registry/err.h with its status, and real
+3.1 (with its examples matching its schemas), it lists exactly the routes of registry/server/api.c's
+route table, it and the docs name every error code of registry/core/err.h with its status, and real
 responses of a running seclabeld validate against the response schemas it declares.
 
 The document refers to schema/declaration.schema.json with relative $refs. Every one of them
@@ -25,8 +25,8 @@ from conftest import EXAMPLES, ROOT, declaration
 OPENAPI = ROOT / "schema" / "openapi.yaml"
 DECLARATION = ROOT / "schema" / "declaration.schema.json"
 API_MD = ROOT / "docs" / "API.md"
-API_C = ROOT / "registry" / "api.c"
-ERR_H = ROOT / "registry" / "err.h"
+API_C = ROOT / "registry" / "server" / "api.c"
+ERR_H = ROOT / "registry" / "core" / "err.h"
 
 DECL_REF = "./declaration.schema.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -197,10 +197,10 @@ def test_every_example_matches_its_schema(registry):
 # --- (b) no drift between the route table and the document ------------------------------------
 
 def route_table():
-    """{(method, pattern)} from registry/api.c's routes[], with "{}" for a parameter."""
+    """{(method, pattern)} from registry/server/api.c's routes[], with "{}" for a parameter."""
     src = API_C.read_text(encoding="utf-8")
     table = re.search(r"static const struct route routes\[\]\s*=\s*\{(.*?)\n\};", src, re.S)
-    assert table, "routes[] not found in registry/api.c"
+    assert table, "routes[] not found in registry/server/api.c"
     routes = set()
     for methods, pattern, _fn in re.findall(
             r'\{\s*(HTTP_M_[A-Z]+(?:\s*\|\s*HTTP_M_[A-Z]+)*)\s*,\s*"([^"]*)"\s*,\s*(\w+)\s*,'
@@ -250,7 +250,7 @@ def route_queries():
     None where the route ignores parameters it does not know."""
     src = API_C.read_text(encoding="utf-8")
     macros = dict(re.findall(r'^#define ([A-Z_]+) "([^"]*)"', src + "\n" + (
-        ROOT / "registry" / "search.h").read_text(encoding="utf-8"), re.M))
+        ROOT / "registry" / "core" / "search.h").read_text(encoding="utf-8"), re.M))
     out = {}
     for methods, pattern, query in re.findall(
             r'\{\s*(HTTP_M_[A-Z]+(?:\s*\|\s*HTTP_M_[A-Z]+)*)\s*,\s*"([^"]*)"\s*,\s*\w+\s*,'
@@ -285,7 +285,7 @@ def test_query_parameters_are_those_the_route_table_takes():
 # --- (c) every error code, with its status ----------------------------------------------------
 
 def error_table():
-    """{name: status} from registry/err.h's REG_ERR_MAP."""
+    """{name: status} from registry/core/err.h's REG_ERR_MAP."""
     src = ERR_H.read_text(encoding="utf-8")
     codes = dict((name, int(status)) for status, name in re.findall(
         r'XX\(\s*E\w+\s*,\s*-?\d+\s*,\s*(\d{3})\s*,\s*"([a-z_]+)"', src))

@@ -1,5 +1,5 @@
 """Text safety: the registry refuses control, invisible format and bidirectional characters in
-every string a manufacturer writes (registry/decl.h, the schema's $defs/plain_text), and the CLI
+every string a manufacturer writes (registry/core/decl.h, the schema's $defs/plain_text), and the CLI
 neutralises whatever it prints anyway, so a record stored before the rule, or a hostile server,
 cannot drive the terminal of whoever runs `seclabel show`."""
 import http.server

@@ -195,7 +195,8 @@ static void the_reader(void **state)
     assert_string_equal(RECORDS("", &lines), "");
     assert_int_equal(lines, 0);
     /* A byte order mark is the first cell's text: the reader keeps every byte, and the one
-     * caller that reads spreadsheets' files (cli/csvdecl.c) skips it before the header. */
+     * caller that reads spreadsheets' files (registry/core/csvdecl.c) skips it before the header.
+     */
     assert_string_equal(RECORDS("\xef\xbb\xbfid,name\n", &lines), "[\xef\xbb\xbfid|name]");
     /* Bad input is read as text, never past the end: a quote inside an unquoted cell, text after
      * a closing quote, a quote left open at the end, a NUL. */

@@ -2,7 +2,7 @@
  * CLI that stays inside them (so the CLI needs no transport header for a number). Raising one
  * here raises it on both sides; schema/openapi.yaml and docs/API.md state the same numbers.
  *
- * Not "limits.h": registry/ is on the include path, and a file of that name would hide the C
+ * Not "limits.h": registry/core is on every include path, and a file of that name would hide the C
  * library's <limits.h> from every source and library header. */
 #ifndef SECLABEL_REG_LIMITS_H
 #define SECLABEL_REG_LIMITS_H

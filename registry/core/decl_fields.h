@@ -1,5 +1,5 @@
 /* decl_fields.h: the declaration's fields, the one C home of them: an X-macro table that every
- * consumer iterates (decl.c's validator, cli/csvdecl.c's columns, cta.c and cli/ctadecl.c's
+ * consumer iterates (decl.c's validator, csvdecl.c's columns, cta.c and ctadecl.c's
  * CTA-2120 mapping both ways, page_product.c's rows, i18n.h's keys for those rows).
  * schema/declaration.schema.json states the same fields for JSON Schema tools;
  * tests/integration/test_decl_fields.py checks that the two agree (names, required, types).
@@ -9,7 +9,7 @@
  *   spec      what decl.c checks it against: the name of one of its specs (text, date, url,
  *             link, party, ...), each the twin of one of the schema's $defs or properties;
  *   required  REQUIRED or OPTIONAL (the schema's "required" list);
- *   csv       its CSV column(s) (cli/csvdecl.h): TEXT, WORD (trimmed), LIST, BOOL, JSON for one
+ *   csv       its CSV column(s) (csvdecl.h): TEXT, WORD (trimmed), LIST, BOOL, JSON for one
  *             column; LINK (.text, .url), PARTY (.name, .contact), UPDATE, ACCESS, BOM for an
  *             object's dotted columns;
  *   cta       CTA when CTA-2120 has the field under the same name and meaning (copied both
