@@ -15,10 +15,13 @@
  *   cta       CTA when CTA-2120 has the field under the same name and meaning (copied both
  *             ways), NONE when it is ours only (a CTA-2120 import keeps the stored value);
  *   page      NO_ROW, or ROW(section, how, i18n key): a row of a page section that renders the
- *             table (USE: the consumer page's "use it safely"; DATA, ASSURANCE: the details
- *             page's), shown as a LINK object, a PARTY, a FACT (text) or a URL; the key is one
- *             of i18n.h's, generated from here, so every language file must have it.
- * Adding an optional field: a row here, the schema's property, the page's words in web/i18n/. */
+ *             table (USE: the consumer page's "use it safely"; DATA, BOM (after the SBOM/HBOM
+ *             flags), ASSURANCE: the details page's), shown as a LINK object, a PARTY, a FACT
+ *             (text) or a URL; the key is one of i18n.h's, generated from here, so every
+ *             language file must have it.
+ * Adding an optional field: a row here, the schema's property, its line in schema/openapi.yaml's
+ * RecordFields (tests/integration/test_decl_fields.py prints it), the page's words in web/i18n/;
+ * the tests make a declaration with every field set from the schema and this table. */
 #ifndef SECLABEL_DECL_FIELDS_H
 #define SECLABEL_DECL_FIELDS_H
 

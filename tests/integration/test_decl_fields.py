@@ -114,7 +114,7 @@ def test_page_rows_name_their_words():
         if page == "NO_ROW":
             continue
         section, how, key = re.fullmatch(r"ROW\((\w+),\s*(\w+),\s*(\w+)\)", page).groups()
-        assert section in ("USE", "DATA", "ASSURANCE") and how in ("LINK", "PARTY", "FACT", "URL")
+        assert section in ("USE", "DATA", "BOM", "ASSURANCE") and how in ("LINK", "PARTY", "FACT", "URL")
         for lang in ("en", "de", "zh"):
             words = (ROOT / "web" / "i18n" / (lang + ".txt")).read_text()
             assert re.search(r"^%s = \S" % key, words, re.M), (name, lang, key)
