@@ -53,7 +53,8 @@
     X(tested_by, party, OPTIONAL, PARTY, CTA, ROW(ASSURANCE, PARTY, tested_by_label))              \
     X(authorization_date, date, OPTIONAL, WORD, CTA,                                               \
       ROW(ASSURANCE, FACT, authorization_date_label))                                              \
-    X(support_url, url, OPTIONAL, WORD, NONE, ROW(ASSURANCE, URL, support_url_label))
+    X(support_url, url, OPTIONAL, WORD, NONE, ROW(ASSURANCE, URL, support_url_label))              \
+    X(sbom_url, url, OPTIONAL, WORD, NONE, ROW(BOM, URL, sbom_url_label))
 
 /* required as 0/1: DECL_REQUIRED_(REQUIRED) is 1. */
 #define DECL_REQUIRED_(r) DECL_REQUIRED_##r
