@@ -6,8 +6,8 @@
  * most fields are copied unchanged; the rest come from the call (QR_code_url), a constant
  * (schema_version) or another field.
  *
- * The schema has no additionalProperties:false, so our own fields (gtin, default_password,
- * vulnerability_disclosure_policy, support_start, markets) and the registry's (id, version,
+ * The schema has no additionalProperties:false, so our own fields (decl_fields.h's rows marked
+ * NONE: gtin, default_password, markets, ...) and the registry's (id, version,
  * status, manufacturer) would still validate; they are left out to keep the document to what
  * CTA-2120 defines.
  *

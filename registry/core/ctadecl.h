@@ -14,8 +14,8 @@
  *     "no_password" when password_factory_default is "no_control" or "no_account"; otherwise
  *     the caller's --default-password, or the registry's current value; a new product with
  *     none of these is refused (CTADECL_PASSWORD_OPEN says why).
- * For a product the registry already has, our fields that CTA-2120 has no place for (gtin,
- * markets, support_start, vulnerability_disclosure_policy, default_password), and
+ * For a product the registry already has, our fields that CTA-2120 has no place for (those
+ * decl_fields.h marks NONE: gtin, markets, default_password, ...), and
  * product_model, which CTA-2120 may leave out but we require, are kept from its current record
  * (ctadecl_fill) where the entry lacks them.
  * Fields with the same name in both formats are copied; sbom_hbom_available stands in for a

@@ -15,10 +15,13 @@
  *   cta       CTA when CTA-2120 has the field under the same name and meaning (copied both
  *             ways), NONE when it is ours only (a CTA-2120 import keeps the stored value);
  *   page      NO_ROW, or ROW(section, how, i18n key): a row of a page section that renders the
- *             table (USE: the consumer page's "use it safely"; DATA, ASSURANCE: the details
- *             page's), shown as a LINK object, a PARTY, a FACT (text) or a URL; the key is one
- *             of i18n.h's, generated from here, so every language file must have it.
- * Adding an optional field: a row here, the schema's property, the page's words in web/i18n/. */
+ *             table (USE: the consumer page's "use it safely"; DATA, BOM (after the SBOM/HBOM
+ *             flags), ASSURANCE: the details page's), shown as a LINK object, a PARTY, a FACT
+ *             (text) or a URL; the key is one of i18n.h's, generated from here, so every
+ *             language file must have it.
+ * Adding an optional field: a row here, the schema's property, its line in schema/openapi.yaml's
+ * RecordFields (tests/integration/test_decl_fields.py prints it), the page's words in web/i18n/;
+ * the tests make a declaration with every field set from the schema and this table. */
 #ifndef SECLABEL_DECL_FIELDS_H
 #define SECLABEL_DECL_FIELDS_H
 
@@ -50,7 +53,8 @@
     X(tested_by, party, OPTIONAL, PARTY, CTA, ROW(ASSURANCE, PARTY, tested_by_label))              \
     X(authorization_date, date, OPTIONAL, WORD, CTA,                                               \
       ROW(ASSURANCE, FACT, authorization_date_label))                                              \
-    X(support_url, url, OPTIONAL, WORD, NONE, ROW(ASSURANCE, URL, support_url_label))
+    X(support_url, url, OPTIONAL, WORD, NONE, ROW(ASSURANCE, URL, support_url_label))              \
+    X(sbom_url, url, OPTIONAL, WORD, NONE, ROW(BOM, URL, sbom_url_label))
 
 /* required as 0/1: DECL_REQUIRED_(REQUIRED) is 1. */
 #define DECL_REQUIRED_(r) DECL_REQUIRED_##r

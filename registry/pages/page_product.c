@@ -202,7 +202,7 @@ static void updates_item(struct buf *out, const struct page_req *pr, const struc
 }
 
 /* The sections of the pages that show declaration fields as decl_fields.h's rows say. */
-enum row_section { ROW_NONE, ROW_USE, ROW_DATA, ROW_ASSURANCE };
+enum row_section { ROW_NONE, ROW_USE, ROW_DATA, ROW_BOM, ROW_ASSURANCE };
 static void rows(struct buf *out, const struct page_req *pr, const struct product *p,
                  enum row_section section);
 
@@ -549,6 +549,7 @@ void page_details(const struct page_product_data *d, const struct page_req *pr, 
     buf_puts(out, "<dl>");
     maintained(out, pr, I18N_sbom_label, yyjson_obj_get(bom, "sbom_maintained"));
     maintained(out, pr, I18N_hbom_label, yyjson_obj_get(bom, "hbom_maintained"));
+    rows(out, pr, &p, ROW_BOM);
     buf_puts(out, "</dl>");
     heading(out, pr, I18N_l2_assurance_heading);
     buf_puts(out, "<dl>");

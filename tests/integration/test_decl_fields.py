@@ -1,9 +1,16 @@
 """The declaration's fields have one C home, registry/core/decl_fields.h (issue 13); the schema states
 them for JSON Schema tools. These tests keep the two from drifting: the same names, the same
 required ones, each C spec the twin of the schema's definition, the CSV columns every leaf of
-the schema, the CTA-2120 mapping exactly the names CTA-2120 defines, and the OpenAPI record
-listing every field."""
+the schema, the CTA-2120 mapping exactly the names CTA-2120 defines, every page row shown, and
+the OpenAPI record listing every field.
+
+Nothing here or in the round trips names a field by hand: test_import_export.py's
+test_a_declaration_with_every_field_set_round_trips makes a declaration with every field of the
+schema set and takes it through CSV, JSON Lines and CTA-2120; the page test below shows the
+same declaration."""
+import html.parser
 import json
+import random
 import re
 
 import yaml
@@ -107,16 +114,79 @@ def test_page_rows_name_their_words():
         if page == "NO_ROW":
             continue
         section, how, key = re.fullmatch(r"ROW\((\w+),\s*(\w+),\s*(\w+)\)", page).groups()
-        assert section in ("USE", "DATA", "ASSURANCE") and how in ("LINK", "PARTY", "FACT", "URL")
+        assert section in ("USE", "DATA", "BOM", "ASSURANCE") and how in ("LINK", "PARTY", "FACT", "URL")
         for lang in ("en", "de", "zh"):
             words = (ROOT / "web" / "i18n" / (lang + ".txt")).read_text()
             assert re.search(r"^%s = \S" % key, words, re.M), (name, lang, key)
 
 
+class Terms(html.parser.HTMLParser):
+    """A page's <dt>/<dd> pairs: [(term, text of its description, [hrefs in it])]."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.pairs, self.into = [], None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "dt":
+            self.pairs.append(["", "", []])
+            self.into = 0
+        elif tag == "dd" and self.pairs:
+            self.into = 1
+        elif tag == "a" and self.into == 1:
+            self.pairs[-1][2].append(dict(attrs)["href"])
+
+    def handle_endtag(self, tag):
+        if tag in ("dt", "dd"):
+            self.into = None
+
+    def handle_data(self, data):
+        if self.into is not None:
+            self.pairs[-1][self.into] += data
+
+
+def english(key):
+    words = (ROOT / "web" / "i18n" / "en.txt").read_text()
+    return re.search(r"^%s = (.*)$" % key, words, re.M).group(1)
+
+
+def test_a_declaration_with_every_field_shows_every_row_on_its_page(server, acme):
+    """A declaration made from the schema with every field set (nothing here names a field):
+    each field decl_fields.h gives a page row is shown under its label, as its kind says."""
+    from test_import_export import gen_declaration
+    d = gen_declaration(random.Random(13), "acme-every-field", 1, full=True)
+    assert server.put("/v1/products/acme-every-field", acme, json=d).status_code == 201
+    terms = [t for path in ("/p/acme-every-field", "/p/acme-every-field/details")
+             for t in Terms(server.get(path, params={"lang": "en"}).text).pairs]
+    shown = 0
+    for name, _, _, _, _, page in table():
+        if page == "NO_ROW":
+            continue
+        _, how, key = re.fullmatch(r"ROW\((\w+),\s*(\w+),\s*(\w+)\)", page).groups()
+        v = d[name]
+        # (the description's text, its links): a party's contact may or may not be a link
+        want = {"LINK": lambda: (v["text"], [v["url"]]), "URL": lambda: (v, [v]),
+                "FACT": lambda: (v, []), "PARTY": lambda: (v["name"] + v["contact"], None)}[how]()
+        rows = [(text, hrefs) for term, text, hrefs in terms if term == english(key)]
+        assert len(rows) == 1, (name, key, rows)
+        assert rows[0][0] == want[0] and want[1] in (None, rows[0][1]), (name, rows[0], want)
+        shown += 1
+    assert shown >= 9
+
+
 def test_the_openapi_record_lists_every_field():
+    """RecordFields names each declaration field with a $ref to the schema's definition, as
+    JSON Schema cannot take another schema's properties without its additionalProperties: false
+    and its refusal of the registry's fields (see RecordFields' description). So the list is
+    checked here, and a missing line is given as it must be written."""
     api = yaml.safe_load((ROOT / "schema" / "openapi.yaml").read_text())
-    props = api["components"]["schemas"]["RecordFields"]["properties"]
-    for name in declared():
-        if name != "id":
-            assert props.get(name) == {"$ref": "./declaration.schema.json#/properties/" + name}, \
-                name
+    record = api["components"]["schemas"]["RecordFields"]
+    refs = {k: v for k, v in record["properties"].items()
+            if str(v.get("$ref", "")).startswith("./declaration.schema.json")}
+    want = {name: {"$ref": "./declaration.schema.json#/properties/" + name}
+            for name in declared() if name != "id"}
+    missing = ["        %s: {$ref: \"%s\"}" % (n, want[n]["$ref"]) for n in want if n not in refs]
+    assert not missing, "schema/openapi.yaml RecordFields lacks:\n" + "\n".join(missing)
+    assert list(refs.items()) == list(want.items())  # the same, in the schema's order
+    assert set(SCHEMA["required"]) <= set(record["required"])
