@@ -177,7 +177,7 @@ static void fail_problems(struct summary *s, const struct row *r, const struct d
     char why[512];
     for (int i = 0; i < errs->n; i++) {
         const struct decl_error *e = &errs->e[i];
-        snprintf(why, sizeof why, "%s %s (%s)", e->path[0] ? e->path : "document", e->message,
+        snprintf(why, sizeof why, "%s %s (%s)", e->path[0] ? e->path : "document", e->why.text,
                  e->rule);
         report(r, "%s", why);
     }

@@ -284,8 +284,7 @@ static int parse_body(const char *body, size_t len, struct decl_errors *errs, yy
         memset(errs, 0, sizeof *errs);
         errs->n = 1;
         errs->e[0].rule = "json";
-        snprintf(errs->e[0].message, sizeof errs->e[0].message, "%s at byte %zu", err.msg, err.pos);
-        return REG_EBADJSON;
+        return reg_why_set(&errs->e[0].why, REG_EBADJSON, "%s at byte %zu", err.msg, err.pos);
     }
     *out = doc;
     return 0;
