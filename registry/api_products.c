@@ -173,7 +173,7 @@ const char *api_write_message(int rc, const char *id, const struct product_resul
     case REG_ESHORTEN:
     case REG_EGTINTAKEN:
     case REG_EPRECOND:
-        return res->why[0] ? res->why : reg_strerror(rc);
+        return res->why.text[0] ? res->why.text : reg_strerror(rc);
     default:
         return reg_strerror(rc);
     }
