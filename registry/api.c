@@ -218,7 +218,7 @@ int api_authenticate(struct app *app, struct http_req *req, struct http_resp *re
 int api_search_query(const struct http_req *req, enum search_status status, struct search_query *sq,
                      struct search_params_store *st, struct http_resp *resp)
 {
-    const char *why;
+    struct reg_why why;
     memset(st, 0, sizeof *st);
     /* Each parameter's decoded value; one that cannot be decoded counts as not given, as an
      * empty one does. */
@@ -226,9 +226,9 @@ int api_search_query(const struct http_req *req, enum search_status status, stru
     if (http_req_query(req, #name, &st->name)) buf_reset(&st->name);
     SEARCH_PARAMS(READ_PARAM)
 #undef READ_PARAM
-    if (search_params(st, status, assess_today(), sq, &why) == 0) return 0;
-    http_resp_error(resp, REG_EBADREQ, why);
-    return -1;
+    int rc = search_params(st, status, assess_today(), sq, &why);
+    if (rc) http_resp_error(resp, rc, why.text);
+    return rc;
 }
 
 int api_is_json(const struct http_req *req)
