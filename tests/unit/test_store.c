@@ -301,11 +301,10 @@ static void assert_gtin_leads_to(struct fx *f, const char *gtin14, const char *w
 /* admin_verify's problems, and its report in out (caller frees). */
 static unsigned long verify(struct fx *f, char **out)
 {
-    size_t len;
     unsigned long problems = 99;
-    FILE *m = open_memstream(out, &len);
-    assert_int_equal(admin_verify(f->st, m, &problems), 0);
-    fclose(m);
+    struct buf b = BUF_INIT;
+    assert_int_equal(admin_verify(f->st, &b, &problems), 0);
+    *out = buf_steal(&b, NULL);
     return problems;
 }
 
@@ -530,11 +529,11 @@ static void assert_big_products(struct fx *f, unsigned n)
         yyjson_doc_free(w);
         free(want);
     }
-    FILE *null = fopen("/dev/null", "w");
+    struct buf report = BUF_INIT;
     unsigned long problems = 1;
-    assert_int_equal(admin_verify(f->st, null, &problems), 0);
+    assert_int_equal(admin_verify(f->st, &report, &problems), 0);
     assert_int_equal(problems, 0);
-    fclose(null);
+    buf_free(&report);
 }
 
 static void map_sizes_are_checked(void **state)
