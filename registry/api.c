@@ -319,14 +319,15 @@ static void log_request(const struct http_req *req, int status, size_t body_len,
 }
 
 /* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
- * 0 if it may be answered from the cache (a keep-alive GET without conditions). */
+ * 0 if it may be answered from the cache (a keep-alive GET without conditions), else
+ * REG_ENOTFOUND (no key). */
 static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
 {
     size_t al_len = 0;
     const char *al = http_req_header(req, "accept-language", &al_len);
     if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 1 + al_len > n ||
         http_req_header(req, "if-none-match", NULL))
-        return -1;
+        return REG_ENOTFOUND;
     memcpy(key, req->url.data, req->url.len);
     key[req->url.len] = '\0';
     if (al) memcpy(key + req->url.len + 1, al, al_len);
@@ -393,7 +394,7 @@ struct query_check {
     char why[200];
 };
 
-/* The position of name[0..len) in the space-separated list, or -1. */
+/* The position of name[0..len) in the space-separated list, or REG_ENOTFOUND. */
 static int query_index(const char *list, const char *name, size_t len)
 {
     int i = 0;
@@ -403,7 +404,7 @@ static int query_index(const char *list, const char *name, size_t len)
         w += wl;
         w += *w == ' ';
     }
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 /* The parameter's name for a message: printable ASCII as it is, other bytes as %XX, at most

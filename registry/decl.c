@@ -369,7 +369,7 @@ int decl_password_parse(const char *s)
 {
     for (int p = 0; s && p < DECL__PASSWORDS; p++)
         if (!strcmp(s, password_values[p])) return p;
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 enum decl_field_kind decl_field_kind(const char *name)

@@ -62,7 +62,7 @@ enum decl_password {
 
 /* The value's name ("unique_per_device", ...: static). */
 const char *decl_password_name(enum decl_password p);
-/* The value named s (NULL allowed), or -1. */
+/* The value named s (NULL allowed), or REG_ENOTFOUND (negative). */
 int decl_password_parse(const char *s);
 /* "unique_per_device|user_defined|no_password|universal" (a const char *), for usage lines. */
 #define DECL_PW_BAR_(e, name) "|" #name

@@ -386,17 +386,17 @@ static size_t label_line_end(const struct tblock *b, size_t p, double W, int any
     return best == p || e >= q + 4 ? e : best; /* no one- to three-letter scraps */
 }
 
-/* Greedy lines at most W em wide into br: 0, or -1 if more than max lines are needed or
- * something does not fit at all. */
+/* Greedy lines at most W em wide into br: 0, or REG_ENOLABEL if more than max lines are needed
+ * or something does not fit at all. */
 static int label_wrap(const struct tblock *b, double W, int max, int anywhere, struct breaking *br)
 {
     size_t p = 0;
     br->n = 0;
     br->w = 0;
     while (p < b->len) {
-        if (br->n == max) return -1;
+        if (br->n == max) return REG_ENOLABEL;
         size_t e = label_line_end(b, p, W, anywhere);
-        if (e == p) return -1;
+        if (e == p) return REG_ENOLABEL;
         double w = label_w(b, p, e);
         if (w > br->w) br->w = w;
         br->start[br->n] = p;
@@ -470,7 +470,7 @@ static int label_fit_block(struct job *j, struct tblock *b, double cap, double a
             return 0;
         }
     }
-    return -1;
+    return REG_ENOLABEL;
 }
 
 /* ---- layout ---- */
@@ -638,7 +638,7 @@ static int label_suggest(struct job *j, double *w_mm, double *h_mm)
         *h_mm = stacked ? len : side;
         return 0;
     }
-    return -1;
+    return REG_ENOLABEL;
 }
 
 static void label_say_suggestion(struct job *j, struct reg_why *why)

@@ -503,7 +503,7 @@ static int conn_admit(struct conn *c)
                      "Too many connections from your address; close some and try again.", &c->out);
     c->close_after_write = 1;
     conn_pump(c);
-    return -1;
+    return REG_EUNAVAIL;
 }
 
 static void on_connection(uv_stream_t *server, int status)

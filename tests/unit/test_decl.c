@@ -534,8 +534,8 @@ static void password_values(void **state)
     for (int p = 0; p < DECL__PASSWORDS; p++)
         assert_int_equal(decl_password_parse(decl_password_name((enum decl_password)p)), p);
     assert_string_equal(decl_password_name(DECL_PW_UNIVERSAL), "universal");
-    assert_int_equal(decl_password_parse("Universal"), -1);
-    assert_int_equal(decl_password_parse(NULL), -1);
+    assert_int_equal(decl_password_parse("Universal"), REG_ENOTFOUND);
+    assert_int_equal(decl_password_parse(NULL), REG_ENOTFOUND);
     assert_string_equal(DECL_PASSWORD_CHOICES,
                         "unique_per_device|user_defined|no_password|universal");
     char *bad = json_with_field(DECL_OK, "default_password", "\"shared\"");
