@@ -75,7 +75,7 @@ int app_global_init(void)
     if (global_ready) return 0;
     int rc = auth_init();
     if (rc) {
-        fputs("seclabel: cannot initialise libsodium\n", stderr);
+        reg_logf("cannot initialise libsodium");
         return rc;
     }
     if ((rc = i18n_init())) return rc;
@@ -304,7 +304,8 @@ static void allow_header(struct http_resp *resp, int allow)
     http_resp_header(resp, "Allow", "%s", list);
 }
 
-static void log_request(const struct http_req *req, int status, size_t body_len, double ms)
+static void log_request(reg_log_sink sink, const struct http_req *req, int status, size_t body_len,
+                        double ms)
 {
     char now[21];
     date_rfc3339(time(NULL), now);
@@ -314,8 +315,10 @@ static void log_request(const struct http_req *req, int status, size_t body_len,
     for (; n < req->path_len && n < sizeof clean - 1; n++)
         clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
     clean[n] = '\0';
-    fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", now, req->id, http_method_name(req->method),
-            clean, status, body_len, ms);
+    char line[512];
+    snprintf(line, sizeof line, "%s %s %s %s %d %zu %.2fms", now, req->id,
+             http_method_name(req->method), clean, status, body_len, ms);
+    sink(NULL, line);
 }
 
 /* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
@@ -348,7 +351,7 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
 {
     double s = monotonic() - resp->started;
     metrics_count(&app->metrics, (size_t)resp->route, resp->status, s);
-    if (app->cfg.log_requests) log_request(req, resp->status, body_len, s * 1e3);
+    if (app->cfg.access_log) log_request(app->cfg.access_log, req, resp->status, body_len, s * 1e3);
 }
 
 /* The defer hook's work and done (struct app_config) for an api_job. */

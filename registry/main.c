@@ -170,11 +170,28 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
     return 0;
 }
 
+/* The server's sinks (srv.h): the ready line on stdout, flushed (tests and scripts wait for
+ * it), and the access log on stderr. */
+static void say_ready(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("seclabeld: %s\n", line);
+    fflush(stdout);
+}
+
+static void access_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
 int main(int argc, char **argv)
 {
     struct srv_config cfg;
     reg_log_set(reg_log_stderr, "seclabeld"); /* where shared code's messages go */
     srv_config_default(&cfg);
+    cfg.ready = say_ready;
+    cfg.access_log = access_line;
     if (parse_args(argc, argv, &cfg)) return 2;
     /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store
      * answers as storage_full; the default action of SIGXFSZ would kill the server instead. */
