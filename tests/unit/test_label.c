@@ -543,10 +543,17 @@ static void test_too_small_label_is_refused(void **state)
     o.format = LABEL_PDF;
     render_ok(&cam, &o, &b);
 
-    /* NULL why is allowed */
+    /* NULL why is allowed; a reason said in pieces is cut, never overrun (why.h) */
     o = opts(LABEL_PNG, LABEL_FULL, 40, 20, 300);
     buf_reset(&b);
     assert_int_equal(label_render(&cam, &o, &b, NULL), REG_ENOLABEL);
+    struct reg_why w;
+    assert_int_equal(reg_why_set(&w, REG_ENOLABEL, "%s", "x"), REG_ENOLABEL);
+    for (int i = 0; i < REG_WHY_MAX; i++)
+        reg_why_add(&w, "%s", "0123456789");
+    assert_int_equal(strlen(w.text), REG_WHY_MAX - 1);
+    reg_why_clear(&w);
+    assert_string_equal(reg_why_text(&w), "");
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
