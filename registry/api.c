@@ -394,7 +394,7 @@ int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, str
 struct query_check {
     const char *takes; /* the route's list */
     unsigned seen;     /* bit i: the list's i-th name was given */
-    char why[200];
+    struct reg_why why;
 };
 
 /* The position of name[0..len) in the space-separated list, or REG_ENOTFOUND. */
@@ -433,8 +433,8 @@ static int query_param_ok(void *ctx, const struct http_query_param *p)
     int i = query_index(qc->takes, p->name, p->name_len);
     query_name(p, name, sizeof name);
     if (i < 0 && !*qc->takes)
-        snprintf(qc->why, sizeof qc->why,
-                 "Unknown query parameter '%s': this address takes no query parameters.", name);
+        reg_why_set(&qc->why, REG_EBADREQ,
+                    "Unknown query parameter '%s': this address takes no query parameters.", name);
     else if (i < 0) {
         char list[120];
         size_t o = 0;
@@ -443,13 +443,13 @@ static int query_param_ok(void *ctx, const struct http_query_param *p)
             list[o++] = *t;
         }
         list[o] = '\0';
-        snprintf(qc->why, sizeof qc->why, "Unknown query parameter '%s': this address takes %s.",
-                 name, list);
+        reg_why_set(&qc->why, REG_EBADREQ, "Unknown query parameter '%s': this address takes %s.",
+                    name, list);
     } else if (qc->seen & 1u << i)
-        snprintf(qc->why, sizeof qc->why, "Query parameter '%s' is given twice.", name);
+        reg_why_set(&qc->why, REG_EBADREQ, "Query parameter '%s' is given twice.", name);
     else if (!p->value_len)
-        snprintf(qc->why, sizeof qc->why,
-                 "Query parameter '%s' is empty: give it a value, or leave it out.", name);
+        reg_why_set(&qc->why, REG_EBADREQ,
+                    "Query parameter '%s' is empty: give it a value, or leave it out.", name);
     else {
         qc->seen |= 1u << i;
         return 0;
@@ -463,7 +463,7 @@ static int query_refused(const struct route *r, const struct http_req *req, stru
 {
     struct query_check qc = {.takes = r->query};
     if (!http_req_query_each(req, query_param_ok, &qc)) return 0;
-    http_resp_error(resp, REG_EBADREQ, qc.why);
+    http_resp_error(resp, REG_EBADREQ, qc.why.text);
     return 1;
 }
 
