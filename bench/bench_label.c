@@ -42,11 +42,12 @@ static int row(const char *name, const struct label_opts *o, int n)
     size_t bytes = 0;
     double t0 = now();
     for (int i = 0; i < n; i++) {
-        char url[96], id[32], why[256];
+        char url[96], id[32];
+        struct reg_why why;
         struct label_info info = info_for(i, url, id);
         struct buf out = BUF_INIT;
-        if (label_render(&info, o, &out, why, sizeof why)) {
-            fprintf(stderr, "bench_label: %s: %s\n", name, why);
+        if (label_render(&info, o, &out, &why)) {
+            fprintf(stderr, "bench_label: %s: %s\n", name, why.text);
             return 1;
         }
         bytes += out.len;
@@ -65,17 +66,17 @@ static int sheet(void)
     o.layout = LABEL_COMPACT;
     struct buf out = BUF_INIT;
     struct label_sheet *sh;
-    char why[256];
+    struct reg_why why;
     double t0 = now();
-    if (label_sheet_begin(LABEL_A4, &o, 1, &out, &sh, why, sizeof why)) {
-        fprintf(stderr, "bench_label: sheet: %s\n", why);
+    if (label_sheet_begin(LABEL_A4, &o, 1, &out, &sh, &why)) {
+        fprintf(stderr, "bench_label: sheet: %s\n", why.text);
         return 1;
     }
     for (int i = 0; i < 100; i++) {
         char url[96], id[32];
         struct label_info info = info_for(i, url, id);
-        if (label_sheet_add(sh, &info, why, sizeof why)) {
-            fprintf(stderr, "bench_label: sheet: %s\n", why);
+        if (label_sheet_add(sh, &info, &why)) {
+            fprintf(stderr, "bench_label: sheet: %s\n", why.text);
             label_sheet_abort(sh);
             return 1;
         }

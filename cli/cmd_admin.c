@@ -359,14 +359,24 @@ static int report(int rc, const char *what)
     return rc ? CLI_FAILED : CLI_OK;
 }
 
+/* Write an admin report (admin.h) to f and free it; returns rc. */
+static int print_report(int rc, struct buf *b, FILE *f)
+{
+    fwrite(b->data ? b->data : "", 1, b->len, f);
+    buf_free(b);
+    return rc;
+}
+
 static int manufacturer_list(int argc, char **argv)
 {
     const char *none = NULL;
     struct store *st;
     int rc = open_data(argc, argv, &none, &st);
     if (rc) return rc;
+    struct buf out = BUF_INIT;
     rc = none ? cli_usage_error("manufacturer list takes no argument")
-              : report(admin_list_manufacturers(st, stdout), "manufacturer list");
+              : report(print_report(admin_list_manufacturers(st, &out), &out, stdout),
+                       "manufacturer list");
     store_close(st);
     return rc;
 }
@@ -376,13 +386,15 @@ static int stats_or_verify(const char *verb, int argc, char **argv)
     const char *none = NULL;
     struct store *st;
     unsigned long problems = 0;
+    struct buf out = BUF_INIT;
     int rc = open_data(argc, argv, &none, &st);
     if (rc) return rc;
     if (none)
         rc = cli_usage_error("%s takes no argument", verb);
     else if (!strcmp(verb, "stats"))
-        rc = report(admin_stats(st, stdout), "stats");
-    else if (!(rc = report(admin_verify(st, stdout, &problems), "verify"))) {
+        rc = report(print_report(admin_stats(st, &out), &out, stdout), "stats");
+    else if (!(rc = report(print_report(admin_verify(st, &out, &problems), &out, stdout),
+                           "verify"))) {
         printf("verify: %lu problem%s\n", problems, problems == 1 ? "" : "s");
         rc = problems ? CLI_FAILED : CLI_OK;
     }
@@ -413,9 +425,10 @@ static int verify_copy(const char *dir, const char *what)
 {
     struct store *st;
     unsigned long problems = 0;
+    struct buf out = BUF_INIT;
     int rc = store_open_existing(dir, 0, &st);
     if (!rc) {
-        rc = admin_verify(st, stderr, &problems);
+        rc = print_report(admin_verify(st, &out, &problems), &out, stderr);
         store_close(st);
     }
     if (!rc && !problems) return 0;

@@ -177,7 +177,7 @@ static void fail_problems(struct summary *s, const struct row *r, const struct d
     char why[512];
     for (int i = 0; i < errs->n; i++) {
         const struct decl_error *e = &errs->e[i];
-        snprintf(why, sizeof why, "%s %s (%s)", e->path[0] ? e->path : "document", e->message,
+        snprintf(why, sizeof why, "%s %s (%s)", e->path[0] ? e->path : "document", e->why.text,
                  e->rule);
         report(r, "%s", why);
     }
@@ -220,12 +220,12 @@ static int fill_row(struct row *r, yyjson_val *cur, const struct csvdecl_header 
                     struct summary *s)
 {
     yyjson_val *decl = yyjson_doc_get_root(r->doc);
-    char why[512];
+    struct reg_why why;
     int open = 0;
     struct buf text = BUF_INIT;
     if (r->fill == FILL_CTA && r->derived && cur &&
-        ctadecl_same_product(decl, cur, r->derived, why, sizeof why)) {
-        fail(s, r, "%s", why);
+        ctadecl_same_product(decl, cur, r->derived, &why)) {
+        fail(s, r, "%s", why.text);
         yyjson_doc_free(r->doc);
         r->doc = NULL;
         return -1;
@@ -537,12 +537,12 @@ static int ids_for_gtins(struct client *c, char (*gtins)[15], size_t n, char **i
 /* A CTA-2120 file: one document or an array of them, each turned into a declaration
  * (ctadecl.h), the GTINs in QR_code_urls looked up in the registry to find their IDs. */
 static int cta_rows(struct client *c, const char *text, size_t len, const char *default_pw,
-                    struct rows *r, char *why, size_t whylen)
+                    struct rows *r, struct reg_why *why)
 {
     yyjson_read_err err;
     yyjson_doc *doc = yyjson_read_opts((char *)text, len, 0, NULL, &err);
     if (!doc) {
-        snprintf(why, whylen, "not valid JSON: %s at byte %zu", err.msg, err.pos);
+        reg_why_set(why, 0, "not valid JSON: %s at byte %zu", err.msg, err.pos);
         return CLI_FAILED;
     }
     yyjson_val *root = yyjson_doc_get_root(doc);
@@ -565,22 +565,22 @@ static int cta_rows(struct client *c, const char *text, size_t len, const char *
     for (size_t i = 0; i < n && !rc; i++) {
         yyjson_val *entry = yyjson_is_arr(root) ? yyjson_arr_get(root, i) : root;
         struct key *k = &keys[i];
-        char reason[256] = "";
+        struct reg_why reason = {""};
         const char *derived = NULL;
         if (k->lookup >= 0 && found[k->lookup])
             snprintf(k->id, sizeof k->id, "%s", found[k->lookup]);
-        if (!k->id[0]) derived = ctadecl_model_id(entry, ns, k->id, reason, sizeof reason);
+        if (!k->id[0]) derived = ctadecl_model_id(entry, ns, k->id, &reason);
         struct row *row = rows_add(r, (long)i + 1, NULL, 0);
         row->unit = "entry";
         row->derived = derived;
         struct buf decl = BUF_INIT;
         if (!k->id[0])
             fail(r->s, row, "no ID: %s",
-                 reason[0] ? reason
-                           : "the QR_code_url names none and there is neither a product_model "
-                             "nor a product_name to make one from");
-        else if (ctadecl_to_decl(entry, k->id, k->gtin, default_pw, &decl, reason, sizeof reason))
-            fail(r->s, row, "%s", reason);
+                 reason.text[0] ? reason.text
+                                : "the QR_code_url names none and there is neither a product_model "
+                                  "nor a product_name to make one from");
+        else if (ctadecl_to_decl(entry, k->id, k->gtin, default_pw, &decl, &reason))
+            fail(r->s, row, "%s", reason.text);
         else {
             row->owned = xstrndup(decl.data, decl.len);
             row->text = row->owned;
@@ -753,18 +753,18 @@ int cmd_import(int argc, char **argv, struct client *c)
     struct rows r = {.s = &s, .c = c, .me = &me};
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.total = count_lines(text, len) - (csv && len);
-    char why[256];
-    if (csv && csvdecl_read(text, len, &r.hdr, csv_row, &r, why, sizeof why)) {
+    struct reg_why why = {""};
+    if (csv && csvdecl_read(text, len, &r.hdr, csv_row, &r, &why)) {
         fprintf(stderr, "seclabel: %s: ", file);
-        cli_put(stderr, why); /* may quote the file's header */
+        cli_put(stderr, why.text); /* may quote the file's header */
         fputc('\n', stderr);
         rc = CLI_FAILED;
     } else if (cta && len > IMPORT_MAX_CTA) {
         fprintf(stderr, "seclabel: %s: a CTA-2120 file is read whole: at most %d MB\n", file,
                 IMPORT_MAX_CTA >> 20);
         rc = CLI_FAILED;
-    } else if (cta && (rc = cta_rows(c, text, len, default_pw, &r, why, sizeof why))) {
-        if (rc == CLI_FAILED) fprintf(stderr, "seclabel: %s: %s\n", file, why);
+    } else if (cta && (rc = cta_rows(c, text, len, default_pw, &r, &why))) {
+        if (rc == CLI_FAILED) fprintf(stderr, "seclabel: %s: %s\n", file, why.text);
     } else if (!csv && !cta) {
         jsonl_rows(text, text + len, &r);
     }

@@ -129,10 +129,10 @@ static void warn_label(yyjson_val *rec)
 {
     struct labeldata d;
     struct label_info info;
-    char why[512];
+    struct reg_why why;
     const char *url = yyjson_get_str(yyjson_obj_get(rec, "qr_url"));
-    if (url && !labeldata_from_record(rec, url, &d, &info, why, sizeof why) && why[0])
-        print_warning(rec, why);
+    if (url && !labeldata_from_record(rec, url, &d, &info, &why) && why.text[0])
+        print_warning(rec, why.text);
 }
 
 /* The QR code in the terminal: two module rows per text line, light modules drawn, so it scans
@@ -383,12 +383,12 @@ static int draw_sheet(const struct label_args *a, const struct label_opts *o, st
                       struct sheet_report *rep)
 {
     enum label_paper paper = a->sheet && !strcmp(a->sheet, "letter") ? LABEL_LETTER : LABEL_A4;
-    char why[512] = "";
+    struct reg_why why;
     struct buf pdf = BUF_INIT;
     struct label_sheet *sheet;
-    int rc = label_sheet_begin(paper, o, a->crop_marks, &pdf, &sheet, why, sizeof why);
+    int rc = label_sheet_begin(paper, o, a->crop_marks, &pdf, &sheet, &why);
     if (rc) {
-        fprintf(stderr, "seclabel: %s\n", why[0] ? why : reg_strerror(rc));
+        fprintf(stderr, "seclabel: %s\n", why.text[0] ? why.text : reg_strerror(rc));
         return rc == REG_ENOLABEL ? CLI_USAGE : CLI_FAILED;
     }
     struct progress pg = {.tty = isatty(2), .total = r->n};
@@ -398,20 +398,20 @@ static int draw_sheet(const struct label_args *a, const struct label_opts *o, st
         struct label_info info;
         yyjson_val *rec = r->items[i];
         const char *url = yyjson_get_str(yyjson_obj_get(rec, "qr_url"));
-        int lrc = url ? labeldata_from_record(rec, url, &d, &info, why, sizeof why) : -EINVAL;
-        if (!url) snprintf(why, sizeof why, "the registry's record has no qr_url");
-        if (!lrc && why[0]) { /* printed, but nobody should rely on the product */
+        int lrc = url ? labeldata_from_record(rec, url, &d, &info, &why)
+                      : reg_why_set(&why, -EINVAL, "the registry's record has no qr_url");
+        if (!lrc && why.text[0]) { /* printed, but nobody should rely on the product */
             if (pg.tty) fputc('\n', stderr);
-            print_warning(rec, why);
+            print_warning(rec, why.text);
             report_add(&rep->warned_ids, &rep->warned, rec);
         }
-        if (!lrc) lrc = label_sheet_add(sheet, &info, why, sizeof why);
+        if (!lrc) lrc = label_sheet_add(sheet, &info, &why);
         if (lrc == REG_ENOLABEL || lrc == -EINVAL) {
             if (pg.tty) fputc('\n', stderr);
             fputs("seclabel: skipped ", stderr);
             cli_put(stderr, yyjson_get_str(yyjson_obj_get(rec, "id")));
             fputs(": ", stderr);
-            cli_put(stderr, why);
+            cli_put(stderr, why.text);
             fputc('\n', stderr);
             report_add(&rep->refused_ids, &rep->refused, rec);
             rep->withdrawn += yyjson_equals_str(yyjson_obj_get(rec, "status"), "withdrawn");

@@ -100,7 +100,7 @@ void cli_print_problems(FILE *f, const struct decl_errors *errs)
         fputs("  ", f);
         cli_put(f, errs->e[i].path[0] ? errs->e[i].path : "/");
         fputs(": ", f);
-        cli_put(f, errs->e[i].message);
+        cli_put(f, errs->e[i].why.text);
         fprintf(f, " (%s)\n", errs->e[i].rule);
     }
 }

@@ -15,7 +15,7 @@
 
 struct verify {
     struct store_txn *txn;
-    FILE *out;
+    struct buf *out;
     unsigned long problems, notices;
     struct mfr_memo makers;
     /* the versions walk: the product being walked, the next expected number and the GTIN of
@@ -27,9 +27,9 @@ struct verify {
 
 static void problem(struct verify *v, const char *fmt, const char *a, const char *b)
 {
-    fprintf(v->out, "problem: ");
-    fprintf(v->out, fmt, a, b ? b : "");
-    fputc('\n', v->out);
+    buf_puts(v->out, "problem: ");
+    buf_printf(v->out, fmt, a, b ? b : "");
+    buf_putc(v->out, '\n');
     v->problems++;
 }
 
@@ -51,7 +51,7 @@ static void identity_notices(struct verify *v, const char *id, yyjson_val *rec)
         what[2] = "its manufacturer_name is not its owner's account name";
     for (int i = 0; i < 3; i++)
         if (what[i]) {
-            fprintf(v->out, "notice: product %s (owner %s): %s\n", id, owner, what[i]);
+            buf_printf(v->out, "notice: product %s (owner %s): %s\n", id, owner, what[i]);
             v->notices++;
         }
 }
@@ -105,10 +105,10 @@ static void check_version_gtin(struct verify *v, const char *id, const char *gti
     snprintf(v->gtin, sizeof v->gtin, "%s", gtin);
     int rc = product_by_gtin(v->txn, gtin, holder);
     if (rc == 0 && strcmp(holder, id) != 0) {
-        fprintf(v->out,
-                "notice: product %s: its former GTIN %s leads to product %s (moved there "
-                "before GTINs persisted)\n",
-                id, gtin, holder);
+        buf_printf(v->out,
+                   "notice: product %s: its former GTIN %s leads to product %s (moved there "
+                   "before GTINs persisted)\n",
+                   id, gtin, holder);
         v->notices++;
     } else if (rc) {
         problem(v, "product %s: its GTIN %s leads nowhere", id, gtin);
@@ -216,7 +216,7 @@ static int check_change(void *ctx, const char *json, size_t len)
     return 0;
 }
 
-int admin_verify(struct store *st, FILE *out, unsigned long *problems)
+int admin_verify(struct store *st, struct buf *out, unsigned long *problems)
 {
     struct verify v = {.out = out};
     int rc = store_txn_begin(st, 0, &v.txn);
@@ -230,15 +230,15 @@ int admin_verify(struct store *st, FILE *out, unsigned long *problems)
     mfr_memo_free(&v.makers);
     store_txn_abort(v.txn);
     if (v.notices)
-        fprintf(out,
-                "verify: %lu notice%s: what today's rules would refuse, written before them "
-                "(or since a prefix was removed)\n",
-                v.notices, v.notices == 1 ? "" : "s");
+        buf_printf(out,
+                   "verify: %lu notice%s: what today's rules would refuse, written before them "
+                   "(or since a prefix was removed)\n",
+                   v.notices, v.notices == 1 ? "" : "s");
     *problems = v.problems;
     return rc;
 }
 
-int admin_stats(struct store *st, FILE *out)
+int admin_stats(struct store *st, struct buf *out)
 {
     struct store_txn *txn;
     struct store_stats s;
@@ -247,14 +247,14 @@ int admin_stats(struct store *st, FILE *out)
     store_txn_abort(txn);
     if (rc) return rc;
     for (int i = 0; i < STORE__TABLES; i++)
-        fprintf(out, "%-14s %zu\n", store_table_name(i), s.entries[i]);
-    fprintf(out, "%-14s %zu\n", "bytes", s.bytes);
+        buf_printf(out, "%-14s %zu\n", store_table_name(i), s.entries[i]);
+    buf_printf(out, "%-14s %zu\n", "bytes", s.bytes);
     return 0;
 }
 
 struct lister {
     struct store_txn *txn;
-    FILE *out;
+    struct buf *out;
 };
 
 static int count_one(void *ctx, const char *id, size_t len)
@@ -270,17 +270,17 @@ static int list_one(void *ctx, const char *slug, const struct mfr *m)
     struct lister *l = ctx;
     size_t n = 0;
     if (!m) {
-        fprintf(l->out, "%-24s (damaged record)\n", slug);
+        buf_printf(l->out, "%-24s (damaged record)\n", slug);
         return 0;
     }
     product_each_of_owner(l->txn, slug, NULL, count_one, &n);
     char day[11] = "unverified";
     if (m->verification.day >= 0) date_format_day(m->verification.day, day);
-    fprintf(l->out, "%-24s %-9s %-10s %6zu products  %s\n", slug, m->status, day, n, m->name);
+    buf_printf(l->out, "%-24s %-9s %-10s %6zu products  %s\n", slug, m->status, day, n, m->name);
     return 0;
 }
 
-int admin_list_manufacturers(struct store *st, FILE *out)
+int admin_list_manufacturers(struct store *st, struct buf *out)
 {
     struct lister l = {.out = out};
     int rc = store_txn_begin(st, 0, &l.txn);

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "date.h"
 #include "decl.h"
+#include "err.h"
 
 #include <string.h>
 #include <time.h>
@@ -69,7 +70,7 @@ int assess_state_parse(const char *name)
 {
     for (int s = 0; s < ASSESS__STATES; s++)
         if (name && !strcmp(name, state_names[s])) return s;
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 int assess_reliable(const struct assess *a)

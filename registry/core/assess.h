@@ -87,6 +87,7 @@ int64_t assess_today(void);
 /* The state's name ("withdrawn", ...) and tone; a name back to its state, or -1. */
 const char *assess_state_name(enum assess_state s);
 enum assess_tone assess_state_tone(enum assess_state s);
+/* The state named `name`, or REG_ENOTFOUND (negative). */
 int assess_state_parse(const char *name);
 /* 1 if a shopper may rely on the product: its state's tone is not ASSESS_TONE_BAD. Only then
  * may an output show a green tick. */

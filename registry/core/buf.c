@@ -1,13 +1,15 @@
 /* buf.c: the growable byte buffer and the aborting allocators (see buf.h). */
 #include "buf.h"
 
+#include "log.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void oom(void)
 {
-    fputs("seclabel: out of memory\n", stderr);
+    reg_logf("out of memory"); /* the program's sink: a stack buffer, no allocation */
     abort();
 }
 

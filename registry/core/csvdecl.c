@@ -3,6 +3,7 @@
 #include "csvdecl.h"
 
 #include "csv.h"
+#include "err.h"
 #include "decl_fields.h"
 
 #include <stdio.h>
@@ -121,7 +122,7 @@ static yyjson_mut_val *cell_value(yyjson_mut_doc *doc, const struct column *c, c
 }
 
 int csvdecl_read(const char *text, size_t len, struct csvdecl_header *hdr, csvdecl_row_fn fn,
-                 void *ctx, char *why, size_t whylen)
+                 void *ctx, struct reg_why *why)
 {
     static struct csv_record f; /* large; one at a time */
     const struct column *map[CSV_MAX_CELLS];
@@ -129,10 +130,8 @@ int csvdecl_read(const char *text, size_t len, struct csvdecl_header *hdr, csvde
     long line = 1, lines = 0;
     int ncols, rc = 0;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a spreadsheet's BOM */
-    if (!csv_read(&p, end, &f, &lines)) {
-        snprintf(why, whylen, "the file is empty: it needs a header row");
-        return -1;
-    }
+    if (!csv_read(&p, end, &f, &lines))
+        return reg_why_set(why, REG_EBADREQ, "the file is empty: it needs a header row");
     ncols = f.n;
     int has_id = 0;
     for (int i = 0; i < ncols && !rc; i++) {
@@ -141,18 +140,13 @@ int csvdecl_read(const char *text, size_t len, struct csvdecl_header *hdr, csvde
         map[i] = NULL;
         for (size_t k = 0; k < NCOLS; k++)
             if (!strcmp(name, columns[k].name)) map[i] = &columns[k];
-        if (!map[i]) {
-            snprintf(why, whylen, "unknown column '%s' in the header", name);
-            rc = -1;
-        }
+        if (!map[i]) rc = reg_why_set(why, REG_EBADREQ, "unknown column '%s' in the header", name);
         for (int j = 0; j < i && !rc; j++)
-            if (map[j] == map[i]) {
-                snprintf(why, whylen, "column '%s' appears twice in the header", name);
-                rc = -1;
-            }
+            if (map[j] == map[i])
+                rc = reg_why_set(why, REG_EBADREQ, "column '%s' appears twice in the header", name);
         has_id |= map[i] == &columns[0];
     }
-    if (!rc && !has_id) snprintf(why, whylen, "the header has no 'id' column"), rc = -1;
+    if (!rc && !has_id) rc = reg_why_set(why, REG_EBADREQ, "the header has no 'id' column");
     if (hdr) hdr->named = 0;
     for (int i = 0; i < ncols && !rc && hdr; i++)
         hdr->named |= 1ull << (map[i] - columns);

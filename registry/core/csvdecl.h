@@ -24,13 +24,13 @@
 #define SECLABEL_CSVDECL_H
 
 #include "buf.h"
+#include "why.h"
 
 #include <stddef.h>
 #include <yyjson.h>
 
 /* fn gets each data row's 1-based line number (where the row starts) and its declaration as
- * JSON, or NULL and the reason when the row cannot be turned into one. Returns 0, or -1 with
- * the reason in why (a bad header: unknown column, missing id). */
+ * JSON, or NULL and the reason when the row cannot be turned into one. */
 typedef void (*csvdecl_row_fn)(void *ctx, long line, const char *json, size_t len,
                                const char *error);
 
@@ -39,9 +39,11 @@ struct csvdecl_header {
     unsigned long long named; /* bit k: the k-th column of csvdecl.c's table */
 };
 
-/* hdr may be NULL. */
+/* Read a file's rows, handing each to fn. hdr may be NULL. Returns 0, or REG_EBADREQ with the
+ * reason in why (NULL allowed) when the header is bad: missing, an unknown or repeated column
+ * (quoted as the file has it), no id column; no row is read then. */
 int csvdecl_read(const char *text, size_t len, struct csvdecl_header *hdr, csvdecl_row_fn fn,
-                 void *ctx, char *why, size_t whylen);
+                 void *ctx, struct reg_why *why);
 
 /* Append declaration decl, a row of a file with header hdr, with the value record cur (NULL:
  * none) has for each column hdr leaves out: that field stays as it is. */

@@ -3,6 +3,7 @@
 #include "ctadecl.h"
 
 #include "decl_fields.h"
+#include "err.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -59,7 +60,7 @@ void ctadecl_keys(yyjson_val *doc, char id[DECL_ID_MAX + 1], char gtin14[15])
 #define ID_TRANSFORM "NFKC; Latin-ASCII"
 #define ID_HASH_BYTES 4 /* written as 8 hex digits */
 
-static UTransliterator *transliterator(char *why, size_t whylen)
+static UTransliterator *transliterator(struct reg_why *why)
 {
     static UTransliterator *t;
     if (t) return t;
@@ -68,7 +69,8 @@ static UTransliterator *transliterator(char *why, size_t whylen)
     u_uastrcpy(name, ID_TRANSFORM);
     t = utrans_openU(name, -1, UTRANS_FORWARD, NULL, 0, NULL, &e);
     if (U_FAILURE(e)) {
-        snprintf(why, whylen, "cannot open ICU's %s transform: %s", ID_TRANSFORM, u_errorName(e));
+        reg_why_set(why, REG_EINTERNAL, "cannot open ICU's %s transform: %s", ID_TRANSFORM,
+                    u_errorName(e));
         t = NULL;
     }
     return t;
@@ -99,10 +101,10 @@ static void put_utf8(struct buf *out, const UChar *u, int32_t n)
 }
 
 /* s transliterated by ID_TRANSFORM, appended to out as UTF-8 (what it cannot write stays). */
-static int transliterate(const char *s, size_t len, struct buf *out, char *why, size_t whylen)
+static int transliterate(const char *s, size_t len, struct buf *out, struct reg_why *why)
 {
-    UTransliterator *t = transliterator(why, whylen);
-    if (!t) return -1;
+    UTransliterator *t = transliterator(why);
+    if (!t) return REG_EINTERNAL;
     int32_t n, cap, limit;
     UErrorCode e;
     for (int times = 4;; times *= 8) { /* NFKC can make one character 18 */
@@ -114,13 +116,14 @@ static int transliterate(const char *s, size_t len, struct buf *out, char *why, 
         free(u);
         if (e != U_BUFFER_OVERFLOW_ERROR || times > 256) break;
     }
-    if (U_FAILURE(e)) snprintf(why, whylen, "cannot transliterate: %s", u_errorName(e));
-    return U_FAILURE(e) ? -1 : 0;
+    if (U_FAILURE(e))
+        return reg_why_set(why, REG_EINTERNAL, "cannot transliterate: %s", u_errorName(e));
+    return 0;
 }
 
 /* The hash that ends a made ID: the first ID_HASH_BYTES of BLAKE2b (libsodium) of s's NFC
  * form, in hex, written to hex (2 * ID_HASH_BYTES + 1 bytes). */
-static int text_hash(const char *s, size_t len, char *hex, char *why, size_t whylen)
+static int text_hash(const char *s, size_t len, char *hex, struct reg_why *why)
 {
     UErrorCode e = U_ZERO_ERROR;
     const UNormalizer2 *nfc = unorm2_getNFCInstance(&e);
@@ -140,9 +143,8 @@ static int text_hash(const char *s, size_t len, char *hex, char *why, size_t why
     if (U_FAILURE(e) || sodium_init() < 0 ||
         crypto_generichash(h, sizeof h, (const unsigned char *)buf_cstr(&text), text.len, NULL,
                            0) != 0) {
-        snprintf(why, whylen, "cannot hash the model: %s", u_errorName(e));
         buf_free(&text);
-        return -1;
+        return reg_why_set(why, REG_EINTERNAL, "cannot hash the model: %s", u_errorName(e));
     }
     buf_free(&text);
     sodium_bin2hex(hex, 2 * ID_HASH_BYTES + 1, h, sizeof h);
@@ -171,22 +173,23 @@ static void readable(const char *t, size_t len, struct buf *out, int *lossy)
         out->len--;
 }
 
-const char *ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MAX + 1], char *why,
-                             size_t whylen)
+const char *ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MAX + 1],
+                             struct reg_why *why)
 {
     const char *from = "product_model";
     yyjson_val *v = yyjson_obj_get(doc, from);
     if (!yyjson_is_str(v) || !yyjson_get_len(v)) v = yyjson_obj_get(doc, from = "product_name");
     const char *s = yyjson_get_str(v);
     size_t n0 = strlen(ns), len = yyjson_get_len(v);
-    id[0] = why[0] = '\0';
+    id[0] = '\0';
+    reg_why_clear(why);
     if (!s || !len || n0 + 2 * ID_HASH_BYTES + 1 >= DECL_ID_MAX) return NULL;
     if (len > 4 * DECL_MAX_STRING) { /* refused anyway; and ICU counts in int32_t */
-        snprintf(why, whylen, "%s is longer than %d characters", from, DECL_MAX_STRING);
+        reg_why_set(why, REG_EINVALID, "%s is longer than %d characters", from, DECL_MAX_STRING);
         return NULL;
     }
     struct buf ascii = BUF_INIT, part = BUF_INIT;
-    int lossy = 0, rc = transliterate(s, len, &ascii, why, whylen);
+    int lossy = 0, rc = transliterate(s, len, &ascii, why);
     if (!rc) readable(ascii.data ? ascii.data : "", ascii.len, &part, &lossy);
     char hex[2 * ID_HASH_BYTES + 1] = "";
     if (!rc && (lossy || !part.len || n0 + part.len > DECL_ID_MAX)) {
@@ -194,15 +197,13 @@ const char *ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MA
         if (part.len > room) part.len = room;
         while (part.len && part.data[part.len - 1] == '-')
             part.len--;
-        rc = text_hash(s, len, hex, why, whylen);
+        rc = text_hash(s, len, hex, why);
     }
     if (!rc) {
         snprintf(id, DECL_ID_MAX + 1, "%s%.*s%s%s", ns, (int)part.len, part.data ? part.data : "",
                  part.len && hex[0] ? "-" : "", hex);
-        if (!decl_id_valid(id, strlen(id))) { /* a namespace that is no ID's start */
-            snprintf(why, whylen, "'%s' cannot begin a product ID", ns);
-            rc = -1;
-        }
+        if (!decl_id_valid(id, strlen(id))) /* a namespace that is no ID's start */
+            rc = reg_why_set(why, REG_EBADID, "'%s' cannot begin a product ID", ns);
     }
     buf_free(&ascii);
     buf_free(&part);
@@ -220,8 +221,7 @@ static int same_gtin(yyjson_val *a, yyjson_val *b)
            !decl_gtin_normalize(yyjson_get_str(b), yyjson_get_len(b), n2) && !strcmp(n1, n2);
 }
 
-int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, char *why,
-                         size_t whylen)
+int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, struct reg_why *why)
 {
     const char *what = from;
     yyjson_val *mine = yyjson_obj_get(decl, from), *theirs = yyjson_obj_get(cur, from);
@@ -234,12 +234,11 @@ int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, ch
     const char *id = yyjson_get_str(yyjson_obj_get(cur, "id"));
     const char *a = yyjson_get_str(mine), *b = yyjson_get_str(theirs);
     if (!id) id = "?";
-    snprintf(why, whylen,
-             "the ID made from %s, %s, is another product's: the registry's %s has %s '%.100s', "
-             "this entry '%.100s'; to update that product, give its ID in QR_code_url "
-             "(.../p/%s)",
-             from, id, id, what, b ? b : "(none)", a ? a : "(none)", id);
-    return -1;
+    return reg_why_set(why, REG_EEXIST,
+                       "the ID made from %s, %s, is another product's: the registry's %s has %s "
+                       "'%.100s', this entry '%.100s'; to update that product, give its ID in "
+                       "QR_code_url (.../p/%s)",
+                       from, id, id, what, b ? b : "(none)", a ? a : "(none)", id);
 }
 
 /* Our default_password from access_control, else the caller's; NULL if neither decides. */
@@ -297,12 +296,10 @@ static void drop_empty(yyjson_mut_doc *d, const char *id)
 }
 
 int ctadecl_to_decl(yyjson_val *doc, const char *id, const char *gtin14, const char *default_pw,
-                    struct buf *out, char *why, size_t whylen)
+                    struct buf *out, struct reg_why *why)
 {
-    if (!yyjson_is_obj(doc)) {
-        snprintf(why, whylen, "not a CTA-2120 document (a JSON object)");
-        return -1;
-    }
+    if (!yyjson_is_obj(doc))
+        return reg_why_set(why, REG_EBADREQ, "not a CTA-2120 document (a JSON object)");
     const char *pw = default_password(doc, default_pw);
     yyjson_mut_doc *d = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(d);
@@ -322,10 +319,7 @@ int ctadecl_to_decl(yyjson_val *doc, const char *id, const char *gtin14, const c
     size_t len = 0;
     char *json = yyjson_mut_write(d, 0, &len);
     yyjson_mut_doc_free(d);
-    if (!json) {
-        snprintf(why, whylen, "out of memory");
-        return -1;
-    }
+    if (!json) return reg_why_set(why, REG_EINTERNAL, "out of memory");
     buf_append(out, json, len);
     free(json);
     return 0;

@@ -35,6 +35,7 @@
 
 #include "buf.h"
 #include "decl.h"
+#include "why.h"
 
 #include <yyjson.h>
 
@@ -52,16 +53,17 @@ void ctadecl_keys(yyjson_val *doc, char id[DECL_ID_MAX + 1], char gtin14[15]);
  * the first 4 bytes of its BLAKE2b, in hex) end it: "Türklingel Ⅱ 智能" is
  * acme-turklingel-ii-<8 hex digits>, "智能门铃" acme-<8 hex digits>.
  * Returns the name of the field used ("product_model" or "product_name", static), or NULL
- * with id "" if there is neither (or it is too long, or ICU cannot be used: then why says so). */
-const char *ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MAX + 1], char *why,
-                             size_t whylen);
+ * with id "" if there is neither (why "") or it is too long, ns cannot begin an ID, or ICU
+ * cannot be used (then why, NULL allowed, says so). */
+const char *ctadecl_model_id(yyjson_val *doc, const char *ns, char id[DECL_ID_MAX + 1],
+                             struct reg_why *why);
 
 /* 0 if declaration decl, whose ID was made from its field `from` (ctadecl_model_id), may
  * update record cur, the product the registry has under that ID: cur has the same `from` text
- * and, if both have a GTIN, the same GTIN. Else -1, with why naming both values: a made ID
- * must never silently update another product. */
-int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, char *why,
-                         size_t whylen);
+ * and, if both have a GTIN, the same GTIN. Else REG_EEXIST (the made ID is another product's),
+ * with why (NULL allowed) naming both values: a made ID must never silently update another
+ * product. */
+int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, struct reg_why *why);
 
 /* A format for one %s: DECL_PASSWORD_CHOICES. */
 #define CTADECL_PASSWORD_OPEN                                                                      \
@@ -70,9 +72,10 @@ int ctadecl_same_product(yyjson_val *decl, yyjson_val *cur, const char *from, ch
 
 /* Append the declaration for entry `doc` with ID `id` (and GTIN gtin14 unless "") as JSON.
  * default_password may be NULL (then it is left out unless access_control decides it). Returns
- * 0, or -1 with the reason in why. */
+ * 0, or with the reason in why (NULL allowed) REG_EBADREQ (doc is not a JSON object) or
+ * REG_EINTERNAL (out of memory). */
 int ctadecl_to_decl(yyjson_val *doc, const char *id, const char *gtin14,
-                    const char *default_password, struct buf *out, char *why, size_t whylen);
+                    const char *default_password, struct buf *out, struct reg_why *why);
 
 /* Append declaration `decl` with the fields kept from record `cur` (NULL: none) added where
  * decl lacks them (see above). */

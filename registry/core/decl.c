@@ -227,7 +227,7 @@ static void fail(struct ctx *c, const char *rule, const char *fmt, ...)
     e->rule = rule;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    vsnprintf(e->why.text, sizeof e->why.text, fmt, ap);
     va_end(ap);
 }
 
@@ -369,7 +369,7 @@ int decl_password_parse(const char *s)
 {
     for (int p = 0; s && p < DECL__PASSWORDS; p++)
         if (!strcmp(s, password_values[p])) return p;
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 enum decl_field_kind decl_field_kind(const char *name)
@@ -489,7 +489,7 @@ unsigned decl_next_char(const char *s, size_t len, size_t *i)
     return cp;
 }
 
-int decl_text_check(const char *s, size_t len, char *why, size_t whylen)
+int decl_text_check(const char *s, size_t len, struct reg_why *why)
 {
     for (size_t i = 0, n = 1; i < len; n++) {
         if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII: nothing to decode or look up */
@@ -503,12 +503,11 @@ int decl_text_check(const char *s, size_t len, char *why, size_t whylen)
         for (size_t k = 0; k < COUNT(char_names) && !name; k++)
             if (char_names[k].cp == cp) name = char_names[k].name;
         if (cp >= 0x110000)
-            snprintf(why, whylen, "has byte 0x%02X, which is not UTF-8, at character %zu",
-                     cp - 0x110000, n);
-        else
-            snprintf(why, whylen, "has U+%04X%s%s, %s, at character %zu", cp, name ? " " : "",
-                     name ? name : "", what, n);
-        return -EINVAL;
+            return reg_why_set(why, REG_EINVALID,
+                               "has byte 0x%02X, which is not UTF-8, at character %zu",
+                               cp - 0x110000, n);
+        return reg_why_set(why, REG_EINVALID, "has U+%04X%s%s, %s, at character %zu", cp,
+                           name ? " " : "", name ? name : "", what, n);
     }
     return 0;
 }
@@ -580,14 +579,14 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
     size_t len = yyjson_get_len(v), chars = utf8_chars(s, len);
     char norm[15];
     int bounded = sp->kind == K_TEXT || sp->kind == K_URL || sp->kind == K_CONTACT;
-    char why[160];
+    struct reg_why why;
     if (bounded && chars > DECL_MAX_STRING) {
         fail(c, "maxLength", "is longer than %d characters", DECL_MAX_STRING);
         return;
     }
-    if (bounded && decl_text_check(s, len, why, sizeof why) != 0) {
+    if (bounded && decl_text_check(s, len, &why) != 0) {
         fail(c, "pattern", "%s: control, invisible format and bidirectional characters are refused",
-             why);
+             why.text);
         return;
     }
     switch (sp->kind) {

@@ -9,16 +9,22 @@
 #include <stddef.h>
 #include <yyjson.h>
 
+#include "why.h"
+
 #define DECL_MAX_ERRORS 32
 #define DECL_MAX_STRING 2048 /* characters, as CTA-2120 */
 #define DECL_MAX_ITEMS 64    /* array items or object members */
 #define DECL_MAX_DEPTH 8
 #define DECL_ID_MAX 64
 
+/* One problem: where (path), which rule, and why in words, in the one reason shape (why.h).
+ * A validator's refusal needs a list of them, not one struct reg_why: a manufacturer fixes a
+ * declaration in one go only if told every problem at once, each at its own path, and API
+ * clients read the path and rule of each (the JSON body's "details"). */
 struct decl_error {
-    char path[128];   /* JSON pointer, "" for the whole document */
-    const char *rule; /* static: "required", "type", "format", "enum", ... */
-    char message[256];
+    char path[128];     /* JSON pointer, "" for the whole document */
+    const char *rule;   /* static: "required", "type", "format", "enum", ... */
+    struct reg_why why; /* "must be a string", ...: the message, without the path */
 };
 
 struct decl_errors {
@@ -56,7 +62,7 @@ enum decl_password {
 
 /* The value's name ("unique_per_device", ...: static). */
 const char *decl_password_name(enum decl_password p);
-/* The value named s (NULL allowed), or -1. */
+/* The value named s (NULL allowed), or REG_ENOTFOUND (negative). */
 int decl_password_parse(const char *s);
 /* "unique_per_device|user_defined|no_password|universal" (a const char *), for usage lines. */
 #define DECL_PW_BAR_(e, name) "|" #name
@@ -149,8 +155,9 @@ const char *decl_char_refused(unsigned cp);
 /* The code point at s[*i] (UTF-8), advancing *i past it; a byte that does not start a valid
  * sequence is returned as 0x110000 + the byte's value, and *i advances by one. */
 unsigned decl_next_char(const char *s, size_t len, size_t *i);
-/* Check s[0..len) against the text rule: 0 if it passes; else -EINVAL with the first refused
- * code point in why ("U+202E RIGHT-TO-LEFT OVERRIDE, a bidirectional control, at character 3"). */
-int decl_text_check(const char *s, size_t len, char *why, size_t whylen);
+/* Check s[0..len) against the text rule: 0 if it passes; else REG_EINVALID with the first
+ * refused code point in why (NULL allowed): "has U+202E RIGHT-TO-LEFT OVERRIDE, a
+ * bidirectional control, at character 3". */
+int decl_text_check(const char *s, size_t len, struct reg_why *why);
 
 #endif

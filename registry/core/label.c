@@ -169,22 +169,17 @@ static int label_blank(const char *s)
     return *s == '\0';
 }
 
-void label__why(struct buf *reason, char *why, size_t whylen)
-{
-    if (why && whylen) snprintf(why, whylen, "%s", reason->len ? buf_cstr(reason) : "");
-}
-
 /* ---- checking the arguments ---- */
 
-static int label_check_text(const char *s, const char *what, int required, struct buf *why)
+static int label_check_text(const char *s, const char *what, int required, struct reg_why *why)
 {
     if (label_blank(s)) {
         if (!required) return 0;
-        buf_printf(why, "the %s is missing", what);
+        reg_why_add(why, "the %s is missing", what);
         return -EINVAL;
     }
     if (!label_utf8_clean(s)) {
-        buf_printf(why, "the %s is not valid UTF-8 or holds control characters", what);
+        reg_why_add(why, "the %s is not valid UTF-8 or holds control characters", what);
         return -EINVAL;
     }
     return 0;
@@ -203,23 +198,23 @@ static const char *label_password_words(const char *v)
 }
 
 /* "the default password must be a, b or c": the values that get a label. */
-static void label_password_choices(struct buf *why)
+static void label_password_choices(struct reg_why *why)
 {
     int n = 0, last = -1;
     for (int p = 0; p < DECL__PASSWORDS; p++)
         if (label_password_words(decl_password_name((enum decl_password)p))) last = p;
-    buf_puts(why, "the default password must be ");
+    reg_why_add(why, "the default password must be ");
     for (int p = 0; p <= last; p++)
         if (label_password_words(decl_password_name((enum decl_password)p)))
-            buf_printf(why, "%s%s",
-                       n++ == 0    ? ""
-                       : p == last ? " or "
-                                   : ", ",
-                       decl_password_name((enum decl_password)p));
+            reg_why_add(why, "%s%s",
+                        n++ == 0    ? ""
+                        : p == last ? " or "
+                                    : ", ",
+                        decl_password_name((enum decl_password)p));
 }
 
 static int label_check_info(const struct label_info *info, const struct label_opts *o,
-                            struct buf *why)
+                            struct reg_why *why)
 {
     int rc;
     if ((rc = label_check_text(info->url, "URL", 1, why))) return rc;
@@ -229,12 +224,12 @@ static int label_check_info(const struct label_info *info, const struct label_op
     if ((rc = label_check_text(info->contact, "security contact", 0, why))) return rc;
     if ((rc = label_check_text(info->short_url, "short URL", 0, why))) return rc;
     if (!info->support_date || !label_date_shaped(info->support_date)) {
-        buf_puts(why, "the support date must be YYYY-MM-DD");
+        reg_why_add(why, "the support date must be YYYY-MM-DD");
         return -EINVAL;
     }
     if (info->password && *info->password && !label_password_words(info->password)) {
         if (decl_password_parse(info->password) == DECL_PW_UNIVERSAL) {
-            buf_puts(why, "a product with a universal default password gets no label");
+            reg_why_add(why, "a product with a universal default password gets no label");
             return -EINVAL;
         }
         label_password_choices(why);
@@ -243,7 +238,8 @@ static int label_check_info(const struct label_info *info, const struct label_op
     if (o->format == LABEL_ZPL) {
         for (const unsigned char *p = (const unsigned char *)info->url; *p; p++) {
             if (*p >= 0x80) {
-                buf_puts(why, "a ZPL printer's QR code takes only ASCII URLs; percent-encode it");
+                reg_why_add(why,
+                            "a ZPL printer's QR code takes only ASCII URLs; percent-encode it");
                 return -EINVAL;
             }
         }
@@ -261,49 +257,49 @@ void label__resolve(const struct label_opts *o, struct label_opts *out)
     if (out->height_mm == 0) out->height_mm = h;
 }
 
-int label__check_opts(const struct label_opts *o, struct buf *why)
+int label__check_opts(const struct label_opts *o, struct reg_why *why)
 {
     if (!(o->width_mm > 0 && o->width_mm <= LABEL_MAX_MM && o->height_mm > 0 &&
           o->height_mm <= LABEL_MAX_MM)) {
-        buf_printf(why, "label sizes must be more than 0 and at most %g mm (0: the default)",
-                   LABEL_MAX_MM);
+        reg_why_add(why, "label sizes must be more than 0 and at most %g mm (0: the default)",
+                    LABEL_MAX_MM);
         return -EINVAL;
     }
     if (o->dpi < 72 || o->dpi > 2400) {
-        buf_puts(why, "dpi must be between 72 and 2400");
+        reg_why_add(why, "dpi must be between 72 and 2400");
         return -EINVAL;
     }
     if (o->ec_level != 'L' && o->ec_level != 'M' && o->ec_level != 'Q' && o->ec_level != 'H') {
-        buf_puts(why, "the error-correction level must be L, M, Q or H");
+        reg_why_add(why, "the error-correction level must be L, M, Q or H");
         return -EINVAL;
     }
     if (o->layout != LABEL_FULL && o->layout != LABEL_COMPACT && o->layout != LABEL_QR) {
-        buf_puts(why, "the layout must be full, compact or qr");
+        reg_why_add(why, "the layout must be full, compact or qr");
         return -EINVAL;
     }
     if (o->format != LABEL_PNG && o->format != LABEL_SVG && o->format != LABEL_PDF &&
         o->format != LABEL_ZPL) {
-        buf_puts(why, "the format must be PNG, SVG, PDF or ZPL");
+        reg_why_add(why, "the format must be PNG, SVG, PDF or ZPL");
         return -EINVAL;
     }
     return 0;
 }
 
 /* A label too big to hold in memory or to address in ZPL cannot be printed at this size. */
-static int label_check_dots(const struct label_opts *o, struct buf *why)
+static int label_check_dots(const struct label_opts *o, struct reg_why *why)
 {
     double w = o->width_mm * o->dpi / LABEL__MM_PER_INCH;
     double h = o->height_mm * o->dpi / LABEL__MM_PER_INCH;
     if (o->format == LABEL_PNG && w * h > LABEL_MAX_PIXELS) {
-        buf_printf(why,
-                   "at %d dpi a %gx%g mm label would have %.0f million pixels, more than %.0f "
-                   "million; use a lower dpi or a smaller label",
-                   o->dpi, o->width_mm, o->height_mm, w * h / 1e6, LABEL_MAX_PIXELS / 1e6);
+        reg_why_add(why,
+                    "at %d dpi a %gx%g mm label would have %.0f million pixels, more than %.0f "
+                    "million; use a lower dpi or a smaller label",
+                    o->dpi, o->width_mm, o->height_mm, w * h / 1e6, LABEL_MAX_PIXELS / 1e6);
         return REG_ENOLABEL;
     }
     if (o->format == LABEL_ZPL && (w > LABEL__ZPL_MAX_DOTS || h > LABEL__ZPL_MAX_DOTS)) {
-        buf_printf(why, "at %d dpi a %gx%g mm label is more than %d dots, beyond ZPL's reach",
-                   o->dpi, o->width_mm, o->height_mm, LABEL__ZPL_MAX_DOTS);
+        reg_why_add(why, "at %d dpi a %gx%g mm label is more than %d dots, beyond ZPL's reach",
+                    o->dpi, o->width_mm, o->height_mm, LABEL__ZPL_MAX_DOTS);
         return REG_ENOLABEL;
     }
     return 0;
@@ -390,17 +386,17 @@ static size_t label_line_end(const struct tblock *b, size_t p, double W, int any
     return best == p || e >= q + 4 ? e : best; /* no one- to three-letter scraps */
 }
 
-/* Greedy lines at most W em wide into br: 0, or -1 if more than max lines are needed or
- * something does not fit at all. */
+/* Greedy lines at most W em wide into br: 0, or REG_ENOLABEL if more than max lines are needed
+ * or something does not fit at all. */
 static int label_wrap(const struct tblock *b, double W, int max, int anywhere, struct breaking *br)
 {
     size_t p = 0;
     br->n = 0;
     br->w = 0;
     while (p < b->len) {
-        if (br->n == max) return -1;
+        if (br->n == max) return REG_ENOLABEL;
         size_t e = label_line_end(b, p, W, anywhere);
-        if (e == p) return -1;
+        if (e == p) return REG_ENOLABEL;
         double w = label_w(b, p, e);
         if (w > br->w) br->w = w;
         br->start[br->n] = p;
@@ -474,7 +470,7 @@ static int label_fit_block(struct job *j, struct tblock *b, double cap, double a
             return 0;
         }
     }
-    return -1;
+    return REG_ENOLABEL;
 }
 
 /* ---- layout ---- */
@@ -642,52 +638,53 @@ static int label_suggest(struct job *j, double *w_mm, double *h_mm)
         *h_mm = stacked ? len : side;
         return 0;
     }
-    return -1;
+    return REG_ENOLABEL;
 }
 
-static void label_say_suggestion(struct job *j, struct buf *why)
+static void label_say_suggestion(struct job *j, struct reg_why *why)
 {
     double w, h;
     if (label_suggest(j, &w, &h)) {
-        buf_printf(why, "; no label up to %d mm long fits it", LABEL_SUGGEST_MAX_MM);
+        reg_why_add(why, "; no label up to %d mm long fits it", LABEL_SUGGEST_MAX_MM);
         return;
     }
     int more_h = h > j->o->height_mm + 1e-9, more_w = w > j->o->width_mm + 1e-9;
     if (more_h && more_w)
-        buf_printf(why, "; use at least %g mm height and %g mm width", h, w);
+        reg_why_add(why, "; use at least %g mm height and %g mm width", h, w);
     else if (more_h)
-        buf_printf(why, "; use at least %g mm height", h);
+        reg_why_add(why, "; use at least %g mm height", h);
     else if (more_w)
-        buf_printf(why, "; use at least %g mm width", w);
+        reg_why_add(why, "; use at least %g mm width", w);
 }
 
-static void label_say_problem(struct job *j, const struct geom *g, int fit, struct buf *why)
+static void label_say_problem(struct job *j, const struct geom *g, int fit, struct reg_why *why)
 {
     const struct label_opts *o = j->o;
     double mm = LABEL__MM_PER_INCH / o->dpi;
     const char *where = g->stacked ? "below" : "beside";
     if (g->module < j->min_module && label_raster(o)) {
-        buf_printf(why,
-                   "at %d dpi a %gx%g mm label makes QR modules of %.2f mm (%d %s); they must "
-                   "be at least %g mm and %d %s",
-                   o->dpi, o->width_mm, o->height_mm, g->module * mm, g->module, label_unit(o),
-                   LABEL_MIN_MODULE_MM, LABEL_MIN_MODULE_DOTS, label_unit(o));
+        reg_why_add(why,
+                    "at %d dpi a %gx%g mm label makes QR modules of %.2f mm (%d %s); they must "
+                    "be at least %g mm and %d %s",
+                    o->dpi, o->width_mm, o->height_mm, g->module * mm, g->module, label_unit(o),
+                    LABEL_MIN_MODULE_MM, LABEL_MIN_MODULE_DOTS, label_unit(o));
     } else if (g->module < j->min_module) {
-        buf_printf(why, "a %gx%g mm label makes QR modules of %.2f mm; they must be at least %g mm",
-                   o->width_mm, o->height_mm, g->module * mm, LABEL_MIN_MODULE_MM);
+        reg_why_add(why,
+                    "a %gx%g mm label makes QR modules of %.2f mm; they must be at least %g mm",
+                    o->width_mm, o->height_mm, g->module * mm, LABEL_MIN_MODULE_MM);
     } else if (fit == FIT_WIDTH && g->col_w <= 0) {
-        buf_printf(why, "a %gx%g mm label leaves no room for text %s its QR code", o->width_mm,
-                   o->height_mm, where);
+        reg_why_add(why, "a %gx%g mm label leaves no room for text %s its QR code", o->width_mm,
+                    o->height_mm, where);
     } else if (fit == FIT_WIDTH) {
         const struct tblock *b = &j->b[j->fail_block];
-        buf_printf(why,
-                   "the %s does not fit on %d line%s of %g pt text in the %.1f mm %s the "
-                   "QR code",
-                   b->what, b->max_lines, b->max_lines > 1 ? "s" : "", LABEL_MIN_PT, g->col_w * mm,
-                   where);
+        reg_why_add(why,
+                    "the %s does not fit on %d line%s of %g pt text in the %.1f mm %s the "
+                    "QR code",
+                    b->what, b->max_lines, b->max_lines > 1 ? "s" : "", LABEL_MIN_PT, g->col_w * mm,
+                    where);
     } else {
-        buf_printf(why, "the text needs %.1f mm of height but %.1f mm is free %s the QR code",
-                   j->need_h * mm, j->have_h * mm, where);
+        reg_why_add(why, "the text needs %.1f mm of height but %.1f mm is free %s the QR code",
+                    j->need_h * mm, j->have_h * mm, where);
     }
 }
 
@@ -796,13 +793,13 @@ static void label_job_free(struct job *j)
         free(j->b[k].pre);
 }
 
-static int label_encode(struct job *j, struct buf *why)
+static int label_encode(struct job *j, struct reg_why *why)
 {
     int rc = qr_encode(j->p->url, j->o->ec_level, &j->p->qr);
     if (rc == -ERANGE) {
-        buf_printf(why,
-                   "the URL (%zu bytes) is too long for a QR code at error-correction level %c",
-                   strlen(j->p->url), j->o->ec_level);
+        reg_why_add(why,
+                    "the URL (%zu bytes) is too long for a QR code at error-correction level %c",
+                    strlen(j->p->url), j->o->ec_level);
         return REG_ENOLABEL;
     }
     return rc;
@@ -841,7 +838,7 @@ static void label_fill_plan(struct job *j, const struct geom *g)
     }
 }
 
-static int label_run(struct job *j, struct buf *why)
+static int label_run(struct job *j, struct reg_why *why)
 {
     int rc;
     if ((rc = label_encode(j, why))) return rc;
@@ -867,11 +864,11 @@ static int label_run(struct job *j, struct buf *why)
 }
 
 int label__plan_new(const struct label_info *info, const struct label_opts *o,
-                    struct label__meter *m, struct label__plan **plan, struct buf *why)
+                    struct label__meter *m, struct label__plan **plan, struct reg_why *why)
 {
     int rc;
     if (!info) {
-        buf_puts(why, "no label info");
+        reg_why_add(why, "no label info");
         return -EINVAL;
     }
     if ((rc = label_check_info(info, o, why)) || (rc = label_check_dots(o, why))) return rc;
@@ -927,10 +924,9 @@ static int label_write(const struct label__plan *p, enum label_format f, struct 
 }
 
 int label_render(const struct label_info *info, const struct label_opts *o, struct buf *out,
-                 char *why, size_t whylen)
+                 struct reg_why *why)
 {
     struct label_opts def, r;
-    struct buf reason = BUF_INIT;
     struct label__meter *m = NULL;
     struct label__plan *p = NULL;
     int rc;
@@ -939,20 +935,17 @@ int label_render(const struct label_info *info, const struct label_opts *o, stru
         o = &def;
     }
     label__resolve(o, &r);
+    reg_why_clear(why);
     size_t mark = out ? out->len : 0;
-    if (!info || !out) {
-        buf_puts(&reason, "no label info or output buffer");
-        rc = -EINVAL;
-    } else {
-        rc = label__check_opts(&r, &reason);
-    }
+    if (!info || !out)
+        rc = reg_why_set(why, -EINVAL, "no label info or output buffer");
+    else
+        rc = label__check_opts(&r, why);
     if (rc == 0) rc = label__meter_new(&m);
-    if (rc == 0) rc = label__plan_new(info, &r, m, &p, &reason);
+    if (rc == 0) rc = label__plan_new(info, &r, m, &p, why);
     if (rc == 0) rc = label_write(p, r.format, out);
     label__plan_free(p);
     label__meter_free(m);
     if (rc && out) out->len = mark;
-    label__why(&reason, why, whylen);
-    buf_free(&reason);
     return rc;
 }

@@ -27,6 +27,7 @@
 #define SECLABEL_LABEL_H
 
 #include "buf.h"
+#include "why.h"
 
 #include <stddef.h>
 
@@ -81,7 +82,7 @@ void label_opts_default(struct label_opts *o);
  *   ZPL  one ^XA..^XZ format for a thermal printer at dpi; the printer draws the QR code
  *        (^BQN, magnification = dots per module, 2..10) and the text (font 0). The URL must
  *        be printable ASCII, as the printer's automatic QR mode cannot take other bytes.
- * o may be NULL for the defaults; why may be NULL when whylen is 0.
+ * o may be NULL for the defaults; why may be NULL (the caller's, see why.h).
  * Returns 0 (why is ""), or on failure appends nothing and returns:
  *   REG_ENOLABEL  the label cannot be printed at this size (QR modules under 0.4 mm or, in PNG
  *                 and ZPL, 2 dots; text that does not fit at 6 pt; a URL beyond QR capacity; a
@@ -94,7 +95,7 @@ void label_opts_default(struct label_opts *o);
  *                 dpi, level, layout or format out of range (why says which);
  *   REG_EINTERNAL cairo or libqrencode failed. */
 int label_render(const struct label_info *info, const struct label_opts *o, struct buf *out,
-                 char *why, size_t whylen);
+                 struct reg_why *why);
 
 /* ---- sheets: many labels on A4 or US Letter pages (PDF) ----
  *
@@ -115,11 +116,11 @@ int label_sheet_capacity(enum label_paper paper, const struct label_opts *o, int
  * stay valid until then. Returns 0 and sets *sheet, or REG_ENOLABEL (the label does not fit on
  * the paper; why says what would), -EINVAL or REG_EINTERNAL; *sheet is set only on success. */
 int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int crop_marks,
-                      struct buf *out, struct label_sheet **sheet, char *why, size_t whylen);
+                      struct buf *out, struct label_sheet **sheet, struct reg_why *why);
 
 /* Add one label in the next free place. Returns as label_render() does; a refused label takes
  * no place and leaves the sheet usable. REG_EINTERNAL means the sheet is broken: abort it. */
-int label_sheet_add(struct label_sheet *s, const struct label_info *info, char *why, size_t whylen);
+int label_sheet_add(struct label_sheet *s, const struct label_info *info, struct reg_why *why);
 
 /* Finish the PDF, append it to out and free the sheet. Returns 0; REG_ENOLABEL if no label was
  * added (nothing is appended); REG_EINTERNAL if cairo failed (nothing is appended). */

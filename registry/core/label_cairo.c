@@ -344,12 +344,12 @@ static void label_sheet_axis(double paper, double size, double gap, int dpi, str
 
 static int label_sheet_check(enum label_paper paper, const struct label_opts *o, int crop_marks,
                              struct label_opts *r, struct label_axis *across,
-                             struct label_axis *down, struct buf *why)
+                             struct label_axis *down, struct reg_why *why)
 {
     struct label_opts def;
     int rc;
     if (paper != LABEL_A4 && paper != LABEL_LETTER) {
-        buf_puts(why, "the paper must be A4 or US Letter");
+        reg_why_add(why, "the paper must be A4 or US Letter");
         return -EINVAL;
     }
     if (!o) {
@@ -365,10 +365,10 @@ static int label_sheet_check(enum label_paper paper, const struct label_opts *o,
     label_sheet_axis(label_paper_mm[paper][0], r->width_mm, gap, r->dpi, across);
     label_sheet_axis(label_paper_mm[paper][1], r->height_mm, gap, r->dpi, down);
     if (across->n >= 1 && down->n >= 1) return 0;
-    buf_printf(why,
-               "a %gx%g mm label does not fit on %s paper: at most %gx%g mm fits inside the "
-               "%g mm margins",
-               r->width_mm, r->height_mm, label_paper_name[paper], aw, ah, LABEL_SHEET_MARGIN_MM);
+    reg_why_add(why,
+                "a %gx%g mm label does not fit on %s paper: at most %gx%g mm fits inside the "
+                "%g mm margins",
+                r->width_mm, r->height_mm, label_paper_name[paper], aw, ah, LABEL_SHEET_MARGIN_MM);
     return REG_ENOLABEL;
 }
 
@@ -377,9 +377,7 @@ int label_sheet_capacity(enum label_paper paper, const struct label_opts *o, int
 {
     struct label_opts r;
     struct label_axis across, down;
-    struct buf why = BUF_INIT;
-    int rc = label_sheet_check(paper, o, crop_marks, &r, &across, &down, &why);
-    buf_free(&why);
+    int rc = label_sheet_check(paper, o, crop_marks, &r, &across, &down, NULL);
     if (rc) return rc;
     if (cols) *cols = across.n;
     if (rows) *rows = down.n;
@@ -397,21 +395,18 @@ void label_sheet_abort(struct label_sheet *s)
 }
 
 int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int crop_marks,
-                      struct buf *out, struct label_sheet **sheet, char *why, size_t whylen)
+                      struct buf *out, struct label_sheet **sheet, struct reg_why *why)
 {
-    struct buf reason = BUF_INIT;
     struct label_sheet *s = NULL;
     int rc = 0;
-    if (!out || !sheet) {
-        buf_puts(&reason, "no output buffer or sheet pointer");
-        rc = -EINVAL;
-    }
+    reg_why_clear(why);
+    if (!out || !sheet) rc = reg_why_set(why, -EINVAL, "no output buffer or sheet pointer");
     if (rc == 0) {
         s = xcalloc(1, sizeof *s);
         buf_init(&s->pdf);
         s->out = out;
         s->crop = crop_marks != 0;
-        rc = label_sheet_check(paper, o, s->crop, &s->o, &s->across, &s->down, &reason);
+        rc = label_sheet_check(paper, o, s->crop, &s->o, &s->across, &s->down, why);
     }
     if (rc == 0) rc = label__meter_new(&s->m);
     if (rc == 0) {
@@ -425,8 +420,6 @@ int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int cr
     } else {
         label_sheet_abort(s);
     }
-    label__why(&reason, why, whylen);
-    buf_free(&reason);
     return rc;
 }
 
@@ -447,17 +440,15 @@ static void label_crop_marks(cairo_t *cr, double w, double h)
     cairo_stroke(cr);
 }
 
-int label_sheet_add(struct label_sheet *s, const struct label_info *info, char *why, size_t whylen)
+int label_sheet_add(struct label_sheet *s, const struct label_info *info, struct reg_why *why)
 {
-    struct buf reason = BUF_INIT;
     struct label__plan *p = NULL;
     int rc;
-    if (!s) {
-        buf_puts(&reason, "no sheet");
-        rc = -EINVAL;
-    } else {
-        rc = label__plan_new(info, &s->o, s->m, &p, &reason);
-    }
+    reg_why_clear(why);
+    if (!s)
+        rc = reg_why_set(why, -EINVAL, "no sheet");
+    else
+        rc = label__plan_new(info, &s->o, s->m, &p, why);
     if (rc == 0) {
         int slot = s->count % (s->across.n * s->down.n);
         if (s->count > 0 && slot == 0) cairo_show_page(s->cr);
@@ -472,8 +463,6 @@ int label_sheet_add(struct label_sheet *s, const struct label_info *info, char *
         if (rc == 0) s->count++;
     }
     label__plan_free(p);
-    label__why(&reason, why, whylen);
-    buf_free(&reason);
     return rc;
 }
 

@@ -56,19 +56,16 @@ struct label__plan { /* one laid-out label */
 
 /* ---- label.c ---- */
 
-/* Copy reason into why[whylen] ("" when empty); why may be NULL when whylen is 0. */
-void label__why(struct buf *reason, char *why, size_t whylen);
-
 /* o with 0 sizes replaced by the layout's defaults. */
 void label__resolve(const struct label_opts *o, struct label_opts *out);
 /* Check resolved options (sizes, dpi, level, layout, format): 0 or -EINVAL with why. */
-int label__check_opts(const struct label_opts *o, struct buf *why);
+int label__check_opts(const struct label_opts *o, struct reg_why *why);
 /* Lay out one label: 0 and *plan (free it with label__plan_free), or REG_ENOLABEL, -EINVAL or
  * REG_EINTERNAL with why. o must be resolved; o->format only picks the QR rules (2-dot
  * modules for PNG and ZPL, at most LABEL__ZPL_MAX_MODULE for ZPL) and the size limits. */
 struct label__meter;
 int label__plan_new(const struct label_info *info, const struct label_opts *o,
-                    struct label__meter *m, struct label__plan **plan, struct buf *why);
+                    struct label__meter *m, struct label__plan **plan, struct reg_why *why);
 void label__plan_free(struct label__plan *p);
 
 /* ---- label_cairo.c ---- */

@@ -16,7 +16,7 @@ static const char *str(yyjson_val *rec, const char *name)
 }
 
 int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata *d,
-                          struct label_info *info, char *why, size_t whylen)
+                          struct label_info *info, struct reg_why *why)
 {
     const char *id = str(rec, "id");
     struct assess a;
@@ -24,19 +24,19 @@ int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata 
     int rc = 0;
     assess_record(rec, assess_today(), &a);
     memset(info, 0, sizeof *info);
-    why[0] = '\0';
+    reg_why_clear(why);
     if (a.withdrawn) {
-        snprintf(why, whylen, "Product '%s' is withdrawn: it gets no label.", id ? id : "?");
-        rc = REG_ENOLABEL;
+        rc = reg_why_set(why, REG_ENOLABEL, "Product '%s' is withdrawn: it gets no label.",
+                         id ? id : "?");
     } else if (!a.promises_ok) {
         assess_broken(&a, 0, &words);
-        snprintf(why, whylen,
-                 "Product '%s' fails a baseline security requirement (%s): it gets no label.",
-                 id ? id : "?", buf_cstr(&words));
-        rc = REG_ENOLABEL;
+        rc = reg_why_set(why, REG_ENOLABEL,
+                         "Product '%s' fails a baseline security requirement (%s): it gets no "
+                         "label.",
+                         id ? id : "?", buf_cstr(&words));
     } else if (!assess_reliable(&a)) { /* made, but nobody should rely on the product */
         assess_reason(&a, &words);
-        snprintf(why, whylen, "%s Shoppers should not rely on it.", buf_cstr(&words));
+        reg_why_set(why, 0, "%s Shoppers should not rely on it.", buf_cstr(&words));
     }
     buf_free(&words);
     if (rc) return rc;

@@ -18,9 +18,10 @@ struct labeldata {
 /* Fill info from product record rec whose QR code carries qr_url (see api_qr_url). Returns
  * REG_ENOLABEL with the reason in why when the product gets no label (withdrawn, or failing a
  * baseline promise: assess.h's states); else 0, with why "" or, for a product nobody should
- * rely on that still gets a label (its security updates ended), the warning to give. */
+ * rely on that still gets a label (its security updates ended), the warning to give. why may
+ * be NULL (why.h). */
 int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata *d,
-                          struct label_info *info, char *why, size_t whylen);
+                          struct label_info *info, struct reg_why *why);
 
 /* Parse option values as the CLI and the query string give them. 0 or -EINVAL. */
 int labeldata_format(const char *s, enum label_format *f);

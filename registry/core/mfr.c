@@ -271,9 +271,8 @@ static int no_overlap(struct store_txn *txn, const char *self, const char *value
 /* 1..max characters of one-line text under the declarations' text rule (decl.h). */
 static int text_ok(const char *s, size_t max)
 {
-    char why[8];
     size_t chars = 0;
-    if (!s || !*s || decl_text_check(s, strlen(s), why, sizeof why) != 0) return 0;
+    if (!s || !*s || decl_text_check(s, strlen(s), NULL) != 0) return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         chars += (*p & 0xc0) != 0x80;
     return chars <= max;

@@ -205,14 +205,12 @@ static int gtin_free(struct store_txn *txn, const char *id, const char *old_gtin
     if (!gtin[0] || (old_gtin && strcmp(old_gtin, gtin) == 0)) return 0;
     int rc = product_by_gtin(txn, gtin, holder);
     if (rc == REG_ENOTFOUND || (rc == 0 && strcmp(holder, id) == 0)) return 0;
-    if (rc == 0) {
-        snprintf(res->why, sizeof res->why,
-                 "GTIN %s belongs to product '%s': each GTIN names one product, and a GTIN once "
-                 "registered keeps leading to its product even after that product moves to "
-                 "another.",
-                 gtin, holder);
-        return REG_EGTINTAKEN;
-    }
+    if (rc == 0)
+        return reg_why_set(&res->why, REG_EGTINTAKEN,
+                           "GTIN %s belongs to product '%s': each GTIN names one product, and a "
+                           "GTIN once registered keeps leading to its product even after that "
+                           "product moves to another.",
+                           gtin, holder);
     return rc;
 }
 
@@ -236,11 +234,10 @@ static int check_support_date(const struct current *cur, yyjson_val *decl,
         date_parse(cur->support_date, strlen(cur->support_date), &old_day) != 0 ||
         date_parse(yyjson_get_str(v), yyjson_get_len(v), &new_day) != 0 || new_day >= old_day)
         return 0;
-    snprintf(res->why, sizeof res->why,
-             "support_date %s is earlier than the published %s: a support period can only be "
-             "extended, never shortened.",
-             yyjson_get_str(v), cur->support_date);
-    return REG_ESHORTEN;
+    return reg_why_set(&res->why, REG_ESHORTEN,
+                       "support_date %s is earlier than the published %s: a support period can "
+                       "only be extended, never shortened.",
+                       yyjson_get_str(v), cur->support_date);
 }
 
 static int check_precondition(const struct current *cur, long if_match, struct product_result *res)
@@ -248,12 +245,12 @@ static int check_precondition(const struct current *cur, long if_match, struct p
     if (if_match == PRODUCT_NO_PRECONDITION) return 0;
     if (cur->doc && (if_match == PRODUCT_ANY_VERSION || if_match == (long)cur->version)) return 0;
     if (cur->doc)
-        snprintf(res->why, sizeof res->why,
-                 "The product is at version %u, not the one If-Match names; read it again.",
-                 cur->version);
-    else
-        snprintf(res->why, sizeof res->why, "If-Match was sent but the product does not exist.");
-    return REG_EPRECOND;
+        return reg_why_set(
+            &res->why, REG_EPRECOND,
+            "The product is at version %u, not the one If-Match names; read it again.",
+            cur->version);
+    return reg_why_set(&res->why, REG_EPRECOND,
+                       "If-Match was sent but the product does not exist.");
 }
 
 /* load_current, then the checks every write makes, in this order: REG_ENOTFOUND if the product
@@ -267,11 +264,11 @@ static int load_for_write(struct store_txn *txn, const char *id, const char *own
     if (rc) return rc;
     if (must_exist && !cur->doc) return REG_ENOTFOUND;
     if (cur->doc && strcmp(cur->manufacturer, owner) != 0) {
-        snprintf(res->why, sizeof res->why,
-                 "Product '%s' belongs to manufacturer '%s'; only its owner can change it.", id,
-                 cur->manufacturer);
         snprintf(res->owner, sizeof res->owner, "%s", cur->manufacturer);
-        return REG_EFORBIDDEN;
+        return reg_why_set(&res->why, REG_EFORBIDDEN,
+                           "Product '%s' belongs to manufacturer '%s'; only its owner can change "
+                           "it.",
+                           id, cur->manufacturer);
     }
     return check_precondition(cur, if_match, res);
 }
@@ -284,8 +281,7 @@ static int parse_body(const char *body, size_t len, struct decl_errors *errs, yy
         memset(errs, 0, sizeof *errs);
         errs->n = 1;
         errs->e[0].rule = "json";
-        snprintf(errs->e[0].message, sizeof errs->e[0].message, "%s at byte %zu", err.msg, err.pos);
-        return REG_EBADJSON;
+        return reg_why_set(&errs->e[0].why, REG_EBADJSON, "%s at byte %zu", err.msg, err.pos);
     }
     *out = doc;
     return 0;
@@ -300,18 +296,16 @@ static int check_identity(const struct mfr *owner, const char *id, yyjson_val *d
     struct buf b = BUF_INIT;
     int rc = 0;
     if (name && !yyjson_equals_str(name, owner->name)) {
-        snprintf(res->why, sizeof res->why,
-                 "manufacturer_name '%.80s' is not the name of your account, '%s': leave it out "
-                 "(the registry fills it in) or give exactly that name.",
-                 yyjson_get_str(name), owner->name);
-        rc = REG_EMFRNAME;
+        rc = reg_why_set(&res->why, REG_EMFRNAME,
+                         "manufacturer_name '%.80s' is not the name of your account, '%s': leave "
+                         "it out (the registry fills it in) or give exactly that name.",
+                         yyjson_get_str(name), owner->name);
     } else if (creating && !mfr_owns_id(owner, id)) {
         mfr_namespaces_text(owner, &b);
-        snprintf(res->why, sizeof res->why,
-                 "Product ID '%s' is outside your namespace: IDs of manufacturer '%s' begin with "
-                 "%s.",
-                 id, owner->slug, buf_cstr(&b));
-        rc = REG_ENAMESPACE;
+        rc = reg_why_set(&res->why, REG_ENAMESPACE,
+                         "Product ID '%s' is outside your namespace: IDs of manufacturer '%s' "
+                         "begin with %s.",
+                         id, owner->slug, buf_cstr(&b));
     }
     buf_free(&b);
     return rc;
@@ -325,12 +319,12 @@ static int check_gtin_prefix(const struct mfr *owner, yyjson_val *decl, struct p
     if (!gtin[0] || mfr_owns_gtin(owner, gtin)) return 0;
     struct buf b = BUF_INIT;
     mfr_prefixes_text(owner, &b);
-    snprintf(res->why, sizeof res->why,
-             "GTIN %s is outside the GS1 Company Prefixes of manufacturer '%s' (%s); the registry "
-             "operator records the prefixes GS1 allocated to you.",
-             gtin, owner->slug, buf_cstr(&b));
+    int rc = reg_why_set(&res->why, REG_EGTINPREFIX,
+                         "GTIN %s is outside the GS1 Company Prefixes of manufacturer '%s' (%s); "
+                         "the registry operator records the prefixes GS1 allocated to you.",
+                         gtin, owner->slug, buf_cstr(&b));
     buf_free(&b);
-    return REG_EGTINPREFIX;
+    return rc;
 }
 
 int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *id, yyjson_val *decl,

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "decl.h"
+#include "why.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,11 +29,11 @@ struct store;
 struct store_txn;
 
 struct product_result {
-    int created;      /* 1 if this call created the product */
-    int unchanged;    /* 1 if nothing changed (no new version) */
-    unsigned version; /* the current version after the call */
-    char why[256];    /* for REG_ESHORTEN, REG_EGTINTAKEN, ...: the conflict in words */
-    char owner[64];   /* for REG_EFORBIDDEN: the manufacturer that owns the product */
+    int created;        /* 1 if this call created the product */
+    int unchanged;      /* 1 if nothing changed (no new version) */
+    unsigned version;   /* the current version after the call */
+    struct reg_why why; /* for REG_ESHORTEN, REG_EGTINTAKEN, ...: the conflict in words */
+    char owner[64];     /* for REG_EFORBIDDEN: the manufacturer that owns the product */
 };
 
 /* If-Match for product_put: PRODUCT_ANY_VERSION ("*"), a version number, or: */

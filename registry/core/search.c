@@ -140,14 +140,15 @@ static int support_value(const char *v)
     return -2;
 }
 
-/* "support: one of active, ending_soon, ended.", the names from assess.h, written into out. */
-static const char *support_why(struct buf *out)
+/* "support: one of active, ending_soon, ended.", the names from assess.h, as why; returns
+ * REG_EBADREQ. */
+static int support_why(struct reg_why *why)
 {
-    buf_puts(out, "support: one of ");
+    reg_why_set(why, 0, "support: one of ");
     for (int s = 0; s < ASSESS_UNKNOWN; s++)
-        buf_printf(out, "%s%s", s ? ", " : "", assess_support_name((enum assess_support)s));
-    buf_putc(out, '.');
-    return buf_cstr(out);
+        reg_why_add(why, "%s%s", s ? ", " : "", assess_support_name((enum assess_support)s));
+    reg_why_add(why, ".");
+    return REG_EBADREQ;
 }
 
 /* The length of b in characters (UTF-8 code points; a stray continuation byte counts as none),
@@ -161,58 +162,61 @@ static size_t characters(const struct buf *b)
 }
 
 int search_params(struct search_params_store *st, enum search_status status, int64_t today,
-                  struct search_query *sq, const char **why)
+                  struct search_query *sq, struct reg_why *why)
 {
     static const char *const yes_no[] = {"false", "true"};
+    int rc = 0; /* the last bad parameter's reason stays in why */
     sq->q = sq->manufacturer = sq->gtin = sq->cursor = NULL;
     sq->status = status;
     sq->support = sq->compliant = -1;
     sq->limit = SEARCH_DEFAULT_LIMIT;
     sq->budget = SEARCH_BUDGET;
     sq->today = today;
-    *why = NULL;
+    reg_why_clear(why);
     if (st->q.len) {
         if (characters(&st->q) > SEARCH_MAX_QUERY || memchr(st->q.data, '\0', st->q.len))
-            *why = "q: at most 256 characters, none of them NUL.";
+            rc = reg_why_set(why, REG_EBADREQ, "q: at most 256 characters, none of them NUL.");
         sq->q = buf_cstr(&st->q);
     }
     if (st->status.len) {
         int s = enum_value(buf_cstr(&st->status), status_names, 3);
         if (s < 0)
-            *why = "status: one of active, withdrawn, any.";
+            rc = reg_why_set(why, REG_EBADREQ, "status: one of active, withdrawn, any.");
         else
             sq->status = (enum search_status)s;
     }
     if (st->support.len && (sq->support = support_value(buf_cstr(&st->support))) == -2)
-        *why = support_why(&st->why);
+        rc = support_why(why);
     if (st->compliant.len &&
         (sq->compliant = enum_value(buf_cstr(&st->compliant), yes_no, 2)) == -2)
-        *why = "compliant: true or false.";
+        rc = reg_why_set(why, REG_EBADREQ, "compliant: true or false.");
     if (st->limit.len) {
         char *end;
         const char *v = buf_cstr(&st->limit);
         long n = strtol(v, &end, 10);
         if (v[0] < '0' || v[0] > '9' || *end || n < 1 || n > SEARCH_MAX_LIMIT)
-            *why = "limit: a number from 1 to 100.";
+            rc = reg_why_set(why, REG_EBADREQ, "limit: a number from 1 to 100.");
         else
             sq->limit = n;
     }
     if (st->gtin.len) {
         if (decl_gtin_normalize(st->gtin.data, st->gtin.len, st->gtin14) != 0)
-            *why = "gtin: a GTIN-8, -12, -13 or -14 with a valid check digit.";
+            rc = reg_why_set(why, REG_EBADREQ,
+                             "gtin: a GTIN-8, -12, -13 or -14 with a valid check digit.");
         else
             sq->gtin = st->gtin14;
     }
     if (st->manufacturer.len) {
         if (!decl_slug_valid(st->manufacturer.data, st->manufacturer.len))
-            *why = "manufacturer: a manufacturer's slug.";
+            rc = reg_why_set(why, REG_EBADREQ, "manufacturer: a manufacturer's slug.");
         sq->manufacturer = buf_cstr(&st->manufacturer);
     }
     if (st->cursor.len) {
-        if (!decl_id_valid(st->cursor.data, st->cursor.len)) *why = "cursor: a product ID.";
+        if (!decl_id_valid(st->cursor.data, st->cursor.len))
+            rc = reg_why_set(why, REG_EBADREQ, "cursor: a product ID.");
         sq->cursor = buf_cstr(&st->cursor);
     }
-    return *why ? -1 : 0;
+    return rc;
 }
 
 void search_query_string(const struct search_query *sq, int with_mfr, struct buf *out)
@@ -241,5 +245,4 @@ void search_params_free(struct search_params_store *st)
 #define FREE_TEXT(name) buf_free(&st->name);
     SEARCH_PARAMS(FREE_TEXT)
 #undef FREE_TEXT
-    buf_free(&st->why);
 }

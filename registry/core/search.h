@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "decl.h"
+#include "why.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -64,15 +65,15 @@ struct search_params_store {
 #define SEARCH_TEXT_FIELD(name) struct buf name;
     SEARCH_PARAMS(SEARCH_TEXT_FIELD)
 #undef SEARCH_TEXT_FIELD
-    struct buf why;
     char gtin14[15];
 };
 
 /* Read the parameters in st into sq (its strings point into st), with `today` as the date of
- * support periods; without a `status`, sq->status is `status`. Returns 0, or -1 with a message
- * for a 400 naming the parameter in *why. */
+ * support periods; without a `status`, sq->status is `status`. Returns 0, or REG_EBADREQ with
+ * why (NULL allowed) naming the bad parameter and what it takes ("limit: a number from 1 to
+ * 100."; the last one if several are bad), the message of a 400. */
 int search_params(struct search_params_store *st, enum search_status status, int64_t today,
-                  struct search_query *sq, const char **why);
+                  struct search_query *sq, struct reg_why *why);
 void search_params_free(struct search_params_store *st);
 
 /* Append sq's filters as query parameters for a link that repeats the search, each as

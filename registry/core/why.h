@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #define REG_WHY_MAX 512 /* bytes of a reason, with its NUL; longer reasons are cut */
 
@@ -30,6 +31,25 @@ static inline int reg_why_set(struct reg_why *w, int rc, const char *fmt, ...)
     vsnprintf(w->text, sizeof w->text, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+/* Append to w's reason (w may be NULL), for a reason said in pieces ("...; use at least ..."). */
+static inline void reg_why_add(struct reg_why *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void reg_why_add(struct reg_why *w, const char *fmt, ...)
+{
+    if (!w) return;
+    size_t n = strnlen(w->text, sizeof w->text - 1);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->text + n, sizeof w->text - n, fmt, ap);
+    va_end(ap);
+}
+
+/* Forget w's reason (w may be NULL): a function that may set one starts so. */
+static inline void reg_why_clear(struct reg_why *w)
+{
+    if (w) w->text[0] = '\0';
 }
 
 /* w's reason, or "" (also for NULL). */

@@ -4,6 +4,7 @@
  * an enum so a lookup is one array access. */
 #include "i18n.h"
 
+#include "err.h"
 #include "page.h"
 #include "web_assets.h"
 #include "log.h"
@@ -36,7 +37,7 @@ static int find_key(const char *name, size_t len)
 {
     for (int k = 0; k < I18N__KEYS; k++)
         if (strlen(key_names[k]) == len && memcmp(key_names[k], name, len) == 0) return k;
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 /* Parse one file into table[lang]; the strings are copied and kept for the process's life. */
@@ -204,7 +205,7 @@ static int lang_of(const char *tag, size_t len)
         if (len >= cl && strncasecmp(tag, codes[l], cl) == 0 && (len == cl || tag[cl] == '-'))
             return l;
     }
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 enum i18n_lang i18n_pick(const char *query, const char *accept, size_t alen)

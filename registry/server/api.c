@@ -75,7 +75,7 @@ int app_global_init(void)
     if (global_ready) return 0;
     int rc = auth_init();
     if (rc) {
-        fputs("seclabel: cannot initialise libsodium\n", stderr);
+        reg_logf("cannot initialise libsodium");
         return rc;
     }
     if ((rc = i18n_init())) return rc;
@@ -218,7 +218,7 @@ int api_authenticate(struct app *app, struct http_req *req, struct http_resp *re
 int api_search_query(const struct http_req *req, enum search_status status, struct search_query *sq,
                      struct search_params_store *st, struct http_resp *resp)
 {
-    const char *why;
+    struct reg_why why;
     memset(st, 0, sizeof *st);
     /* Each parameter's decoded value; one that cannot be decoded counts as not given, as an
      * empty one does. */
@@ -226,9 +226,9 @@ int api_search_query(const struct http_req *req, enum search_status status, stru
     if (http_req_query(req, #name, &st->name)) buf_reset(&st->name);
     SEARCH_PARAMS(READ_PARAM)
 #undef READ_PARAM
-    if (search_params(st, status, assess_today(), sq, &why) == 0) return 0;
-    http_resp_error(resp, REG_EBADREQ, why);
-    return -1;
+    int rc = search_params(st, status, assess_today(), sq, &why);
+    if (rc) http_resp_error(resp, rc, why.text);
+    return rc;
 }
 
 int api_is_json(const struct http_req *req)
@@ -304,7 +304,8 @@ static void allow_header(struct http_resp *resp, int allow)
     http_resp_header(resp, "Allow", "%s", list);
 }
 
-static void log_request(const struct http_req *req, int status, size_t body_len, double ms)
+static void log_request(reg_log_sink sink, const struct http_req *req, int status, size_t body_len,
+                        double ms)
 {
     char now[21];
     date_rfc3339(time(NULL), now);
@@ -314,19 +315,22 @@ static void log_request(const struct http_req *req, int status, size_t body_len,
     for (; n < req->path_len && n < sizeof clean - 1; n++)
         clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
     clean[n] = '\0';
-    fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", now, req->id, http_method_name(req->method),
-            clean, status, body_len, ms);
+    char line[512];
+    snprintf(line, sizeof line, "%s %s %s %s %d %zu %.2fms", now, req->id,
+             http_method_name(req->method), clean, status, body_len, ms);
+    sink(NULL, line);
 }
 
 /* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
- * 0 if it may be answered from the cache (a keep-alive GET without conditions). */
+ * 0 if it may be answered from the cache (a keep-alive GET without conditions), else
+ * REG_ENOTFOUND (no key). */
 static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
 {
     size_t al_len = 0;
     const char *al = http_req_header(req, "accept-language", &al_len);
     if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 1 + al_len > n ||
         http_req_header(req, "if-none-match", NULL))
-        return -1;
+        return REG_ENOTFOUND;
     memcpy(key, req->url.data, req->url.len);
     key[req->url.len] = '\0';
     if (al) memcpy(key + req->url.len + 1, al, al_len);
@@ -347,7 +351,7 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
 {
     double s = monotonic() - resp->started;
     metrics_count(&app->metrics, (size_t)resp->route, resp->status, s);
-    if (app->cfg.log_requests) log_request(req, resp->status, body_len, s * 1e3);
+    if (app->cfg.access_log) log_request(app->cfg.access_log, req, resp->status, body_len, s * 1e3);
 }
 
 /* The defer hook's work and done (struct app_config) for an api_job. */
@@ -390,10 +394,10 @@ int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, str
 struct query_check {
     const char *takes; /* the route's list */
     unsigned seen;     /* bit i: the list's i-th name was given */
-    char why[200];
+    struct reg_why why;
 };
 
-/* The position of name[0..len) in the space-separated list, or -1. */
+/* The position of name[0..len) in the space-separated list, or REG_ENOTFOUND. */
 static int query_index(const char *list, const char *name, size_t len)
 {
     int i = 0;
@@ -403,7 +407,7 @@ static int query_index(const char *list, const char *name, size_t len)
         w += wl;
         w += *w == ' ';
     }
-    return -1;
+    return REG_ENOTFOUND;
 }
 
 /* The parameter's name for a message: printable ASCII as it is, other bytes as %XX, at most
@@ -429,8 +433,8 @@ static int query_param_ok(void *ctx, const struct http_query_param *p)
     int i = query_index(qc->takes, p->name, p->name_len);
     query_name(p, name, sizeof name);
     if (i < 0 && !*qc->takes)
-        snprintf(qc->why, sizeof qc->why,
-                 "Unknown query parameter '%s': this address takes no query parameters.", name);
+        reg_why_set(&qc->why, REG_EBADREQ,
+                    "Unknown query parameter '%s': this address takes no query parameters.", name);
     else if (i < 0) {
         char list[120];
         size_t o = 0;
@@ -439,13 +443,13 @@ static int query_param_ok(void *ctx, const struct http_query_param *p)
             list[o++] = *t;
         }
         list[o] = '\0';
-        snprintf(qc->why, sizeof qc->why, "Unknown query parameter '%s': this address takes %s.",
-                 name, list);
+        reg_why_set(&qc->why, REG_EBADREQ, "Unknown query parameter '%s': this address takes %s.",
+                    name, list);
     } else if (qc->seen & 1u << i)
-        snprintf(qc->why, sizeof qc->why, "Query parameter '%s' is given twice.", name);
+        reg_why_set(&qc->why, REG_EBADREQ, "Query parameter '%s' is given twice.", name);
     else if (!p->value_len)
-        snprintf(qc->why, sizeof qc->why,
-                 "Query parameter '%s' is empty: give it a value, or leave it out.", name);
+        reg_why_set(&qc->why, REG_EBADREQ,
+                    "Query parameter '%s' is empty: give it a value, or leave it out.", name);
     else {
         qc->seen |= 1u << i;
         return 0;
@@ -459,7 +463,7 @@ static int query_refused(const struct route *r, const struct http_req *req, stru
 {
     struct query_check qc = {.takes = r->query};
     if (!http_req_query_each(req, query_param_ok, &qc)) return 0;
-    http_resp_error(resp, REG_EBADREQ, qc.why);
+    http_resp_error(resp, REG_EBADREQ, qc.why.text);
     return 1;
 }
 

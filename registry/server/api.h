@@ -11,6 +11,7 @@
 #define SECLABEL_API_H
 
 #include "http.h"
+#include "log.h"
 #include "metrics.h"
 #include "rcache.h"
 
@@ -40,7 +41,7 @@ struct app_config {
     struct store *st;
     const char *public_url;       /* base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* the registry's own contact (security.txt), or NULL */
-    int log_requests;             /* one access-log line per request on stderr */
+    reg_log_sink access_log;      /* one access-log line per request (ctx NULL), or NULL */
     /* records one CSV download examines at most; 0: REG_MAX_CSV_ROWS (tests lower it) */
     long csv_max_rows;
     /* the response-cache generations every loop's app shares (rcache_init), or NULL when there

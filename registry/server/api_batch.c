@@ -37,27 +37,24 @@ struct batch_counts {
 /* The whole-request checks (the shape schema/openapi.yaml gives BatchRequest): a JSON object
  * whose only member "products" is an array of at most REG_MAX_BATCH objects, each with a
  * string "id". What the declarations say is each one's own result. 0, or an error code with
- * the message in msg. */
-static int batch_shape(yyjson_val *root, char *msg, size_t n)
+ * the message in why. */
+static int batch_shape(yyjson_val *root, struct reg_why *why)
 {
     yyjson_val *list = yyjson_obj_get(root, "products"), *decl;
-    if (!yyjson_is_arr(list) || yyjson_obj_size(root) != 1) {
-        snprintf(msg, n, "The body must be {\"products\": [declaration, ...]}.");
-        return REG_EBADREQ;
-    }
-    if (yyjson_arr_size(list) > REG_MAX_BATCH) {
-        snprintf(msg, n, "At most %d declarations per batch; this one has %zu.", REG_MAX_BATCH,
-                 yyjson_arr_size(list));
-        return REG_ETOOMANY;
-    }
+    if (!yyjson_is_arr(list) || yyjson_obj_size(root) != 1)
+        return reg_why_set(why, REG_EBADREQ,
+                           "The body must be {\"products\": [declaration, ...]}.");
+    if (yyjson_arr_size(list) > REG_MAX_BATCH)
+        return reg_why_set(why, REG_ETOOMANY,
+                           "At most %d declarations per batch; this one has %zu.", REG_MAX_BATCH,
+                           yyjson_arr_size(list));
     size_t i, max;
     yyjson_arr_foreach(list, i, max, decl)
     {
-        if (!yyjson_is_obj(decl) || !yyjson_is_str(yyjson_obj_get(decl, "id"))) {
-            snprintf(msg, n,
-                     "products[%zu] must be a declaration object with its \"id\" (a string).", i);
-            return REG_EBADREQ;
-        }
+        if (!yyjson_is_obj(decl) || !yyjson_is_str(yyjson_obj_get(decl, "id")))
+            return reg_why_set(
+                why, REG_EBADREQ,
+                "products[%zu] must be a declaration object with its \"id\" (a string).", i);
     }
     return 0;
 }
@@ -156,7 +153,7 @@ struct batch_job {
     char owner[AUTH_SLUG_MAX];
     int dry;               /* ?dry_run=true */
     int code;              /* the answer: 0 for 200 with body, else an error code with message */
-    char message[128];     /* "" for the code's default */
+    struct reg_why why;    /* "" for the code's default */
     struct batch_counts n; /* what was written: answers made from it are stale */
     struct buf body;
 };
@@ -171,7 +168,7 @@ static void batch_run(struct api_job *job)
         b->code = REG_EBADJSON;
         return;
     }
-    if ((b->code = batch_shape(yyjson_doc_get_root(in), b->message, sizeof b->message))) {
+    if ((b->code = batch_shape(yyjson_doc_get_root(in), &b->why))) {
         yyjson_doc_free(in);
         return;
     }
@@ -184,8 +181,7 @@ static void batch_run(struct api_job *job)
     if (rc) {
         yyjson_mut_doc_free(doc);
         b->code = rc;
-        snprintf(b->message, sizeof b->message,
-                 "Storage failed; nothing in this batch was written.");
+        reg_why_set(&b->why, rc, "Storage failed; nothing in this batch was written.");
         return;
     }
     yyjson_mut_obj_add_uint(doc, o, "created", n->created);
@@ -211,7 +207,7 @@ static void batch_done(struct api_job *job)
     for (size_t i = 0; i < b->n.nscopes; i++)
         rcache_invalidate(&job->app->responses, b->n.scope[i]);
     if (b->code) {
-        http_resp_error(job->resp, b->code, b->message[0] ? b->message : NULL);
+        http_resp_error(job->resp, b->code, b->why.text[0] ? b->why.text : NULL);
     } else {
         job->resp->status = 200;
         job->resp->content_type = JSON_TYPE;

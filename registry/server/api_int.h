@@ -42,7 +42,7 @@ int api_token_owner(struct app *app, const struct http_req *req, char *slug);
  * status is returned). */
 int api_authenticate(struct app *app, struct http_req *req, struct http_resp *resp, char *slug);
 /* The search query of a request (search.h), with this default status; answers 400 and returns
- * -1 if it is bad. The caller frees st with search_params_free() either way. */
+ * REG_EBADREQ if it is bad. The caller frees st with search_params_free() either way. */
 int api_search_query(const struct http_req *req, enum search_status status, struct search_query *sq,
                      struct search_params_store *st, struct http_resp *resp);
 /* 1 if the request body is declared as JSON. */

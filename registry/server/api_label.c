@@ -106,7 +106,7 @@ struct label_job {
     uint64_t key;
     char etag[24];
     int rc;
-    char why[512];
+    struct reg_why why;
     struct buf body;
 };
 
@@ -115,9 +115,9 @@ static void render_run(struct api_job *job)
     struct label_job *l = (struct label_job *)job;
     struct labeldata d;
     struct label_info info;
-    l->rc = labeldata_from_record(yyjson_doc_get_root(l->doc), buf_cstr(&l->url), &d, &info, l->why,
-                                  sizeof l->why);
-    if (!l->rc) l->rc = label_render(&info, &l->o, &l->body, l->why, sizeof l->why);
+    l->rc =
+        labeldata_from_record(yyjson_doc_get_root(l->doc), buf_cstr(&l->url), &d, &info, &l->why);
+    if (!l->rc) l->rc = label_render(&info, &l->o, &l->body, &l->why);
 }
 
 /* The headers of a label answer (200 or 304). */
@@ -138,9 +138,9 @@ static void render_done(struct api_job *job)
     const char *id = job->req->params[0];
     job->app->labels.jobs--;
     if (l->rc == REG_ENOLABEL)
-        api_error_fmt(resp, l->rc, "%s", l->why);
+        api_error_fmt(resp, l->rc, "%s", l->why.text);
     else if (l->rc == -EINVAL) /* the stored record or the options cannot make a label */
-        api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", l->why);
+        api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", l->why.text);
     else if (l->rc)
         http_resp_error(resp, l->rc, NULL);
     else {

@@ -70,11 +70,11 @@ void api_decl_errors(yyjson_mut_doc *doc, yyjson_mut_val *o, int code,
 {
     char msg[512];
     if (code == REG_EBADJSON)
-        snprintf(msg, sizeof msg, "The body is not valid JSON: %s.", errs->e[0].message);
+        snprintf(msg, sizeof msg, "The body is not valid JSON: %s.", errs->e[0].why.text);
     else
         snprintf(msg, sizeof msg, "The declaration has %d problem%s%s; first: %s %s.", errs->n,
                  errs->n == 1 ? "" : "s", errs->more ? " (and more not listed)" : "",
-                 errs->e[0].path[0] ? errs->e[0].path : "the document", errs->e[0].message);
+                 errs->e[0].path[0] ? errs->e[0].path : "the document", errs->e[0].why.text);
     yyjson_mut_obj_add_str(doc, o, "error", reg_err_name(code));
     yyjson_mut_obj_add_strcpy(doc, o, "message", msg);
     if (code != REG_EINVALID) return;
@@ -83,7 +83,7 @@ void api_decl_errors(yyjson_mut_doc *doc, yyjson_mut_val *o, int code,
         yyjson_mut_val *d = yyjson_mut_arr_add_obj(doc, details);
         yyjson_mut_obj_add_strcpy(doc, d, "path", errs->e[i].path);
         yyjson_mut_obj_add_str(doc, d, "rule", errs->e[i].rule);
-        yyjson_mut_obj_add_strcpy(doc, d, "message", errs->e[i].message);
+        yyjson_mut_obj_add_strcpy(doc, d, "message", errs->e[i].why.text);
     }
 }
 
@@ -173,7 +173,7 @@ const char *api_write_message(int rc, const char *id, const struct product_resul
     case REG_ESHORTEN:
     case REG_EGTINTAKEN:
     case REG_EPRECOND:
-        return res->why[0] ? res->why : reg_strerror(rc);
+        return res->why.text[0] ? res->why.text : reg_strerror(rc);
     default:
         return reg_strerror(rc);
     }

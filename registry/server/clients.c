@@ -39,7 +39,7 @@ int clients_key(const struct sockaddr *sa, struct client_key *key)
         memcpy(key->b + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
         return 0;
     }
-    if (sa->sa_family != AF_INET6) return -1;
+    if (sa->sa_family != AF_INET6) return REG_EBADREQ;
     const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
     if (memcmp(a, v4mapped, sizeof v4mapped) == 0) {
         key->b[0] = 4;

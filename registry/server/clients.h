@@ -20,7 +20,7 @@ struct client_key {
     unsigned char b[9];
 };
 
-/* The key of a peer address: 0, or -1 for a family other than IPv4 and IPv6. */
+/* The key of a peer address: 0, or REG_EBADREQ for a family other than IPv4 and IPv6. */
 int clients_key(const struct sockaddr *sa, struct client_key *key);
 struct clients *clients_new(void);
 void clients_free(struct clients *cl);

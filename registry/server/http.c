@@ -30,11 +30,15 @@ static struct http_parser *P(llhttp_t *ll)
     return (struct http_parser *)ll->data;
 }
 
+/* What an llhttp callback returns to stop the parser (llhttp then reports HPE_USER): llhttp's
+ * protocol, not one of our codes; the code and message wait in p->err and p->err_msg. */
+#define LLHTTP_STOP (-1)
+
 static int fail_msg(struct http_parser *p, int code, const char *msg)
 {
     p->err = code;
     p->err_msg = msg;
-    return -1;
+    return LLHTTP_STOP;
 }
 
 static int fail(struct http_parser *p, int code)
@@ -113,7 +117,7 @@ static int on_header_field_complete(llhttp_t *ll)
         p->req.hoff[p->req.nheaders][0] = p->req.hbytes.len;
         p->hfield_open = 1;
     }
-    if (header_bytes(p, "", 1)) return -1;
+    if (header_bytes(p, "", 1)) return LLHTTP_STOP;
     p->req.hoff[p->req.nheaders][1] = p->req.hbytes.len;
     return 0;
 }
@@ -134,7 +138,7 @@ static int on_header_value_complete(llhttp_t *ll)
     size_t start = p->req.hoff[p->req.nheaders][1];
     while (h->len > start && (h->data[h->len - 1] == ' ' || h->data[h->len - 1] == '\t'))
         h->len--;
-    if (header_bytes(p, "", 1)) return -1;
+    if (header_bytes(p, "", 1)) return LLHTTP_STOP;
     p->req.nheaders++;
     p->hfield_open = 0;
     return 0;
@@ -210,7 +214,8 @@ static int host_ok(const char *v)
     return 1;
 }
 
-/* The protocol rules of http.h: version, Host, fields sent once. 0, or -1 with p->err set. */
+/* The protocol rules of http.h: version, Host, fields sent once. 0, or LLHTTP_STOP with p->err
+ * set. */
 static int check_head(struct http_parser *p, const llhttp_t *ll, const struct http_req *r)
 {
     if (ll->http_major == 0)
@@ -235,7 +240,7 @@ static int on_headers_complete(llhttp_t *ll)
     struct http_req *r = &p->req;
     p->headers_done = 1;
     r->method = method_of(llhttp_get_method(ll));
-    if (check_head(p, ll, r)) return -1;
+    if (check_head(p, ll, r)) return LLHTTP_STOP;
     split_target(r);
     p->max_body = p->body_limit ? p->body_limit(p->ctx, r) : REG_MAX_BODY;
     if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->max_body)
@@ -558,18 +563,19 @@ static int hexval(char c)
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return REG_EBADREQ;
 }
 
-/* Percent-decode s[0..len) into out ('+' is a space when plus is set); -1 on a bad escape. */
+/* Percent-decode s[0..len) into out ('+' is a space when plus is set); REG_EBADREQ on a bad
+ * escape. */
 int http_pct_decode(const char *s, size_t len, int plus, struct buf *out)
 {
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '%') {
-            if (i + 2 >= len) return -1;
+            if (i + 2 >= len) return REG_EBADREQ;
             int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-            if (h < 0 || l < 0) return -1;
+            if (h < 0 || l < 0) return REG_EBADREQ;
             buf_putc(out, (char)(h * 16 + l));
             i += 2;
         } else {
@@ -617,14 +623,15 @@ static int query_find(void *ctx, const struct http_query_param *p)
     struct query_find *f = ctx;
     if (p->name_len != f->len || memcmp(p->name, f->name, f->len) != 0) return 0;
     buf_reset(f->out);
-    if (http_pct_decode(p->value, p->value_len, 1, f->out)) return -1;
-    return 1;
+    int rc = http_pct_decode(p->value, p->value_len, 1, f->out);
+    return rc ? rc : 1;
 }
 
 int http_req_query(const struct http_req *req, const char *name, struct buf *out)
 {
     struct query_find f = {name, strlen(name), out};
-    return http_req_query_each(req, query_find, &f) == 1 ? 0 : -1;
+    int rc = http_req_query_each(req, query_find, &f);
+    return rc == 1 ? 0 : rc ? rc : REG_ENOTFOUND;
 }
 
 const char *http_method_name(int method)

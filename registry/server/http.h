@@ -110,7 +110,8 @@ struct http_resp {
 
 /* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
 const char *http_req_header(const struct http_req *req, const char *name, size_t *len);
-/* Value of query parameter `name` decoded into out (NUL-terminated); 0, or -1 if absent. */
+/* Value of query parameter `name` decoded into out (NUL-terminated); 0, or REG_ENOTFOUND if
+ * absent, REG_EBADREQ if it cannot be decoded. */
 int http_req_query(const struct http_req *req, const char *name, struct buf *out);
 /* One parameter of a query string as the target has it: name and value still percent-encoded
  * (borrowed from the request); has_value is 0 for a bare name ("?flag"). */
@@ -124,7 +125,8 @@ struct http_query_param {
 int http_req_query_each(const struct http_req *req,
                         int (*fn)(void *ctx, const struct http_query_param *p), void *ctx);
 const char *http_method_name(int method);
-/* Percent-decode s[0..len) into out (NUL-terminated); plus: "+" means space. -1 if malformed. */
+/* Percent-decode s[0..len) into out (NUL-terminated); plus: "+" means space. REG_EBADREQ if
+ * malformed. */
 int http_pct_decode(const char *s, size_t len, int plus, struct buf *out);
 
 /* Add one header line. */

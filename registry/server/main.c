@@ -1,6 +1,7 @@
 /* main.c: seclabeld's command line: options -> struct srv_config -> app_global_init() once,
  * then srv_run(). Nothing else. */
 #include "api.h"
+#include "err.h"
 #include "log.h"
 #include "srv.h"
 #include "store.h"
@@ -71,7 +72,7 @@ static int num_arg(const char *name, const char *v, unsigned *out)
     unsigned long n = strtoul(v, &end, 10);
     if (!*v || *end || n == 0 || n > 86400000ul) {
         fprintf(stderr, "seclabeld: %s needs a positive number, not '%s'\n", name, v);
-        return -1;
+        return REG_EBADREQ;
     }
     *out = (unsigned)n;
     return 0;
@@ -90,12 +91,13 @@ static int size_arg(const char *name, const char *v, size_t *out)
         (n << shift) < STORE_MAP_MIN) {
         fprintf(stderr, "seclabeld: %s needs a size of at least 1M, such as 64M or 16G, not '%s'\n",
                 name, v);
-        return -1;
+        return REG_EBADREQ;
     }
     *out = (size_t)(n << shift);
     return 0;
 }
 
+/* The command line into cfg: 0, or REG_EBADREQ having said on stderr what is wrong. */
 static int parse_args(int argc, char **argv, struct srv_config *cfg)
 {
     for (int i = 1; i < argc; i++) {
@@ -112,7 +114,7 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
         }
         if (!v) {
             fprintf(stderr, "seclabeld: unknown option or missing value: %s (see --help)\n", a);
-            return -1;
+            return REG_EBADREQ;
         }
         i++;
         if (!strcmp(a, "--listen"))
@@ -122,7 +124,7 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
         else if (!strcmp(a, "--public-url")) {
             if (!public_url_ok(argv[i])) {
                 fprintf(stderr, "seclabeld: --public-url must be an http(s) URL: %s\n", v);
-                return -1;
+                return REG_EBADREQ;
             }
             cfg->public_url = argv[i];
         } else if (!strcmp(a, "--security-contact")) {
@@ -131,41 +133,56 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
                         "seclabeld: --security-contact must be an e-mail address or an "
                         "https URL: %s\n",
                         v);
-                return -1;
+                return REG_EBADREQ;
             }
             cfg->security_contact = v;
         } else if (!strcmp(a, "--request-timeout-ms")) {
-            if (num_arg(a, v, &cfg->request_timeout_ms)) return -1;
+            if (num_arg(a, v, &cfg->request_timeout_ms)) return REG_EBADREQ;
         } else if (!strcmp(a, "--idle-timeout-ms")) {
-            if (num_arg(a, v, &cfg->idle_timeout_ms)) return -1;
+            if (num_arg(a, v, &cfg->idle_timeout_ms)) return REG_EBADREQ;
         } else if (!strcmp(a, "--max-connections")) {
-            if (num_arg(a, v, &cfg->max_connections)) return -1;
+            if (num_arg(a, v, &cfg->max_connections)) return REG_EBADREQ;
         } else if (!strcmp(a, "--max-conns-per-client")) {
             if (strcmp(v, "0") == 0)
                 cfg->max_conns_per_client = 0;
             else if (num_arg(a, v, &cfg->max_conns_per_client))
-                return -1;
+                return REG_EBADREQ;
         } else if (!strcmp(a, "--loops")) {
-            if (num_arg(a, v, &cfg->loops)) return -1;
+            if (num_arg(a, v, &cfg->loops)) return REG_EBADREQ;
             if (cfg->loops < 1 || cfg->loops > 64) {
                 fprintf(stderr, "seclabeld: --loops is 1 to 64\n");
-                return -1;
+                return REG_EBADREQ;
             }
         } else if (!strcmp(a, "--map-size")) {
-            if (size_arg(a, v, &cfg->store.map_size)) return -1;
+            if (size_arg(a, v, &cfg->store.map_size)) return REG_EBADREQ;
         } else if (!strcmp(a, "--map-size-max")) {
-            if (size_arg(a, v, &cfg->store.map_size_max)) return -1;
+            if (size_arg(a, v, &cfg->store.map_size_max)) return REG_EBADREQ;
         } else {
             fprintf(stderr, "seclabeld: unknown option: %s (see --help)\n", a);
-            return -1;
+            return REG_EBADREQ;
         }
     }
     if (cfg->store.map_size && cfg->store.map_size_max &&
         cfg->store.map_size > cfg->store.map_size_max) {
         fprintf(stderr, "seclabeld: --map-size is larger than --map-size-max\n");
-        return -1;
+        return REG_EBADREQ;
     }
     return 0;
+}
+
+/* The server's sinks (srv.h): the ready line on stdout, flushed (tests and scripts wait for
+ * it), and the access log on stderr. */
+static void say_ready(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("seclabeld: %s\n", line);
+    fflush(stdout);
+}
+
+static void access_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
 }
 
 int main(int argc, char **argv)
@@ -173,6 +190,8 @@ int main(int argc, char **argv)
     struct srv_config cfg;
     reg_log_set(reg_log_stderr, "seclabeld"); /* where shared code's messages go */
     srv_config_default(&cfg);
+    cfg.ready = say_ready;
+    cfg.access_log = access_line;
     if (parse_args(argc, argv, &cfg)) return 2;
     /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store
      * answers as storage_full; the default action of SIGXFSZ would kill the server instead. */

@@ -503,7 +503,7 @@ static int conn_admit(struct conn *c)
                      "Too many connections from your address; close some and try again.", &c->out);
     c->close_after_write = 1;
     conn_pump(c);
-    return -1;
+    return REG_EUNAVAIL;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -571,7 +571,7 @@ static void on_signal(uv_signal_t *sig, int signum)
     struct srv *s = sig->data;
     (void)signum;
     if (s->stopping) return;
-    fprintf(stderr, "seclabeld: stopping\n");
+    reg_logf("stopping");
     for (unsigned i = 1; i < s->sh->nloops; i++)
         uv_async_send(&s->sh->loops[i].stop);
     loop_stop(s);
@@ -648,7 +648,7 @@ static int start_listener(struct srv *s, const struct sockaddr_storage *ss, int 
         rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)ss, 0);
     if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
     if (rc) {
-        fprintf(stderr, "seclabeld: cannot listen on %s: %s\n", s->cfg->listen, uv_strerror(rc));
+        reg_logf("cannot listen on %s: %s", s->cfg->listen, uv_strerror(rc));
         uv_close((uv_handle_t *)&s->listener, NULL);
     }
     return rc;
@@ -668,20 +668,19 @@ static int open_store(const struct srv_config *cfg, struct store **st)
 {
     int rc = store_open_opts(cfg->data_dir, &cfg->store, st);
     if (!rc && (rc = store_lock_server(cfg->data_dir)) == REG_EEXIST) {
-        fprintf(stderr, "seclabeld: another seclabeld is already serving %s\n", cfg->data_dir);
+        reg_logf("another seclabeld is already serving %s", cfg->data_dir);
         store_close(*st);
         return rc;
     }
     if (rc) {
-        fprintf(stderr, "seclabeld: cannot open database in %s: %s\n", cfg->data_dir,
-                reg_strerror(rc));
+        reg_logf("cannot open database in %s: %s", cfg->data_dir, reg_strerror(rc));
         return rc;
     }
     size_t rebuilt = 0;
     if ((rc = product_reindex(*st, &rebuilt)))
-        fprintf(stderr, "seclabeld: cannot rebuild indexes: %s\n", reg_strerror(rc));
+        reg_logf("cannot rebuild indexes: %s", reg_strerror(rc));
     else if (rebuilt)
-        fprintf(stderr, "seclabeld: indexed %zu products written by an older version\n", rebuilt);
+        reg_logf("indexed %zu products written by an older version", rebuilt);
     return 0;
 }
 
@@ -691,7 +690,7 @@ static int start_listeners(struct shared *sh)
     struct sockaddr_storage ss;
     int rc = parse_listen(sh->cfg->listen, &ss);
     if (rc) {
-        fprintf(stderr, "seclabeld: --listen %s: expected HOST:PORT\n", sh->cfg->listen);
+        reg_logf("--listen %s: expected HOST:PORT", sh->cfg->listen);
         return rc;
     }
     for (unsigned i = 0; i < sh->nloops; i++) {
@@ -759,7 +758,7 @@ static int start_apps(struct shared *sh, const struct app **peers)
             .st = sh->st,
             .public_url = sh->public_url,
             .security_contact = sh->cfg->security_contact,
-            .log_requests = sh->cfg->log_requests,
+            .access_log = sh->cfg->log_requests ? sh->cfg->access_log : NULL,
             .shared = sh->nloops > 1 ? &sh->gens : NULL,
             .connections = &sh->nconns,
             .conns_refused = &sh->refused,
@@ -807,15 +806,18 @@ int srv_run(const struct srv_config *cfg)
     }
     if (rc == 0) {
         start_signals(&sh->loops[0]);
-        printf("seclabeld: listening on %s (data %s, public URL %s, %u event loop%s)\n", url,
-               cfg->data_dir, sh->public_url, sh->nloops, sh->nloops == 1 ? "" : "s");
-        fflush(stdout);
+        if (cfg->ready) {
+            char line[1024];
+            snprintf(line, sizeof line, "listening on %s (data %s, public URL %s, %u event loop%s)",
+                     url, cfg->data_dir, sh->public_url, sh->nloops, sh->nloops == 1 ? "" : "s");
+            cfg->ready(NULL, line);
+        }
         for (unsigned i = 1; i < sh->nloops; i++)
             uv_thread_create(&sh->loops[i].thread, loop_thread, &sh->loops[i]);
         uv_run(&sh->loops[0].loop, UV_RUN_DEFAULT);
         for (unsigned i = 1; i < sh->nloops; i++)
             uv_thread_join(&sh->loops[i].thread);
-        fprintf(stderr, "seclabeld: stopped\n");
+        reg_logf("stopped");
     } else {
         for (unsigned i = 0; i < sh->nloops; i++) /* close what was opened */
             uv_walk(&sh->loops[i].loop, close_handle, NULL);

@@ -9,6 +9,7 @@
 #ifndef SECLABEL_SRV_H
 #define SECLABEL_SRV_H
 
+#include "log.h"
 #include "store.h"
 
 #define SRV_DEFAULT_CONNS_PER_CLIENT 256
@@ -18,9 +19,11 @@ struct srv_config {
     const char *data_dir;         /* LMDB environment directory, created if missing */
     const char *public_url;       /* base URL for QR codes; NULL: http://<bound address> */
     const char *security_contact; /* the registry's own, for security.txt; NULL: none */
-    int log_requests;
-    unsigned request_timeout_ms; /* a request must arrive whole within this */
-    unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */
+    int log_requests;             /* hand access_log a line per request */
+    reg_log_sink access_log;      /* gets the access-log lines (api.h); NULL: none */
+    reg_log_sink ready;           /* gets "listening on ..." once serving; NULL: nobody */
+    unsigned request_timeout_ms;  /* a request must arrive whole within this */
+    unsigned idle_timeout_ms;     /* an idle keep-alive connection is closed after this */
     unsigned max_connections;
     unsigned max_conns_per_client; /* connections one client (an IPv4 address or an IPv6 /64)
                                       may hold; more get 503 and are closed. 0: no limit */
@@ -29,9 +32,10 @@ struct srv_config {
 };
 
 void srv_config_default(struct srv_config *cfg);
-/* Run until a stop signal (app_global_init(), api.h, must have succeeded first). Prints "seclabeld:
- * listening on http://HOST:PORT" on stdout once ready. Returns 0 after a clean shutdown or a
- * negative code (message on stderr). */
+/* Run until a stop signal (app_global_init(), api.h, must have succeeded first). Tells
+ * cfg->ready "listening on http://HOST:PORT (...)" once ready (ctx NULL); what goes wrong and
+ * the stop go to the program's log sink (log.h). Returns 0 after a clean shutdown or a
+ * negative code. Prints nothing itself. */
 int srv_run(const struct srv_config *cfg);
 
 #endif

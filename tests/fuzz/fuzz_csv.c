@@ -43,9 +43,9 @@ static void round_trip(yyjson_val *decl, const char *json, size_t len)
     if (getenv("FUZZ_SHOW"))
         fprintf(stderr, "row: %.*s\nwritten:\n%.*s", (int)len, json, (int)csv.len, csv.data);
     struct rows again = {0, json, len, 0};
-    char why[256];
-    if (csvdecl_read(csv.data, csv.len, NULL, reread_row, &again, why, sizeof why) ||
-        again.n != 1 || !again.same)
+    struct reg_why why;
+    if (csvdecl_read(csv.data, csv.len, NULL, reread_row, &again, &why) || again.n != 1 ||
+        !again.same)
         __builtin_trap();
     buf_free(&csv);
 }
@@ -97,9 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A copy of exactly `size` bytes, so that reading past the end is caught. */
     char *text = malloc(size ? size : 1);
     if (size) memcpy(text, data, size);
-    char why[256];
+    struct reg_why why;
     struct file f = {0};
-    csvdecl_read(text, size, &f.hdr, row, &f, why, sizeof why);
+    csvdecl_read(text, size, &f.hdr, row, &f, &why);
     yyjson_doc_free(f.prev);
     free(text);
     return 0;

@@ -20,26 +20,27 @@ static yyjson_doc *must_parse(const struct buf *b)
 
 static void entry(yyjson_val *doc, yyjson_val *cur, const char *default_pw)
 {
-    char id[DECL_ID_MAX + 1], again[DECL_ID_MAX + 1], gtin[15], why[256];
+    char id[DECL_ID_MAX + 1], again[DECL_ID_MAX + 1], gtin[15];
+    struct reg_why why;
     const char *from = NULL;
     ctadecl_keys(doc, id, gtin);
     if (id[0] && !decl_id_valid(id, strlen(id))) __builtin_trap();
     if (gtin[0] && strlen(gtin) != 14) __builtin_trap();
     if (!id[0]) {
-        from = ctadecl_model_id(doc, "acme-", id, why, sizeof why);
+        from = ctadecl_model_id(doc, "acme-", id, &why);
         if (from && (!decl_id_valid(id, strlen(id)) || strncmp(id, "acme-", 5))) __builtin_trap();
-        if (ctadecl_model_id(doc, "acme-", again, why, sizeof why) != from || strcmp(id, again))
+        if (ctadecl_model_id(doc, "acme-", again, &why) != from || strcmp(id, again))
             __builtin_trap(); /* not stable */
     }
     if (!id[0]) return;
     struct buf decl = BUF_INIT, filled = BUF_INIT;
-    if (ctadecl_to_decl(doc, id, gtin, default_pw, &decl, why, sizeof why) == 0) {
+    if (ctadecl_to_decl(doc, id, gtin, default_pw, &decl, &why) == 0) {
         yyjson_doc *d = must_parse(&decl);
         /* The entry as its own current record: the same product. */
-        if (from && ctadecl_same_product(yyjson_doc_get_root(d), yyjson_doc_get_root(d), from, why,
-                                         sizeof why))
+        if (from &&
+            ctadecl_same_product(yyjson_doc_get_root(d), yyjson_doc_get_root(d), from, &why))
             __builtin_trap();
-        if (from) ctadecl_same_product(yyjson_doc_get_root(d), cur, from, why, sizeof why);
+        if (from) ctadecl_same_product(yyjson_doc_get_root(d), cur, from, &why);
         ctadecl_fill(yyjson_doc_get_root(d), cur, &filled);
         yyjson_doc *f = must_parse(&filled);
         struct decl_errors errs;

@@ -12,7 +12,7 @@ static void check_errors(const struct decl_errors *errs)
     /* Every reported problem has a rule and NUL-terminated path and message. */
     for (int i = 0; i < errs->n; i++)
         if (!errs->e[i].rule || !memchr(errs->e[i].path, 0, sizeof errs->e[i].path) ||
-            !memchr(errs->e[i].message, 0, sizeof errs->e[i].message))
+            !memchr(errs->e[i].why.text, 0, sizeof errs->e[i].why.text))
             __builtin_trap();
 }
 

@@ -116,3 +116,27 @@ def test_writers_only_and_bounded(server, acme):
     r = server.post("/v1/batch", acme, data="{", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"] == "invalid_json"
     assert server.get("/v1/products/acme-a").status_code == 404
+
+
+def test_refusals_say_why_word_for_word(server, acme):
+    """The API's reasons for a bad query string or batch shape (api.c's query check, api_batch's
+    shape check), as the JSON error body carries them."""
+    def said(r, status, code):
+        assert r.status_code == status, r.text
+        assert r.json()["error"] == code
+        return r.json()["message"]
+
+    assert said(server.get("/v1/products/acme-x?x=1"), 400, "bad_request") == \
+        "Unknown query parameter 'x': this address takes no query parameters."
+    assert said(server.get("/v1/changes?x=1"), 400, "bad_request") == \
+        "Unknown query parameter 'x': this address takes since, limit."
+    assert said(server.get("/v1/changes?limit=1&limit=2"), 400, "bad_request") == \
+        "Query parameter 'limit' is given twice."
+    assert said(server.get("/v1/changes?limit="), 400, "bad_request") == \
+        "Query parameter 'limit' is empty: give it a value, or leave it out."
+    assert said(server.post("/v1/batch", acme, json={"items": []}), 400, "bad_request") == \
+        'The body must be {"products": [declaration, ...]}.'
+    assert said(batch(server, acme, [1]), 400, "bad_request") == \
+        'products[0] must be a declaration object with its "id" (a string).'
+    assert said(batch(server, acme, [{"id": "acme-x"}] * 1001), 400, "too_many_keys") == \
+        "At most 1000 declarations per batch; this one has 1001."

@@ -222,6 +222,21 @@ def test_csv_header_must_name_known_columns(server, acme, tmp_path):
     assert server.get("/v1/products/acme-x").status_code == 404
 
 
+def test_import_says_why_a_file_or_entry_is_refused(server, acme, tmp_path):
+    """The readers' reasons (csvdecl.h, ctadecl.h), word for word on one stderr line."""
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    r = cli("import", empty, server=server, token=acme)
+    assert r.returncode == 1
+    assert r.stderr == f"seclabel: {empty}: the file is empty: it needs a header row\n"
+    # No ID in the QR_code_url, and a model too long to make one from.
+    cta = tmp_path / "long.json"
+    cta.write_text(json.dumps([{"product_name": "Cam", "product_model": "M" * 9000}]))
+    r = cli("import", cta, "--default-password", "unique_per_device", server=server, token=acme)
+    assert r.returncode == 1
+    assert "seclabel: entry 1: no ID: product_model is longer than 2048 characters\n" in r.stderr
+
+
 def test_cta_2120_documents_import(server, acme, tmp_path):
     """A CTA-2120 export imports: into the same registry nothing changes (GTINs in the QR URLs
     find their products, and what CTA-2120 cannot carry is kept); into a fresh one the IDs come

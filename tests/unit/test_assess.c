@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include "assess.h"
+#include "err.h"
 #include "buf.h"
 #include "date.h"
 #include "i18n.h"
@@ -45,8 +46,8 @@ static void states_are_ordered_by_severity(void **state)
         assert_string_equal(assess_state_name((enum assess_state)s), order[s]);
         assert_int_equal(assess_state_parse(order[s]), s);
     }
-    assert_int_equal(assess_state_parse("fine"), -1);
-    assert_int_equal(assess_state_parse(NULL), -1);
+    assert_int_equal(assess_state_parse("fine"), REG_ENOTFOUND);
+    assert_int_equal(assess_state_parse(NULL), REG_ENOTFOUND);
     assert_int_equal(assess_state_tone(ASSESS_STATE_ACTIVE), ASSESS_TONE_GOOD);
     assert_int_equal(assess_state_tone(ASSESS_STATE_ENDING_SOON), ASSESS_TONE_WARN);
     for (int s = ASSESS_STATE_ENDED; s < ASSESS__STATES; s++)

@@ -63,7 +63,7 @@ static void expect_in(const char *json, const char *path, const char *rule)
         fail_msg("%s: expected %s at %s, got %s at %s", json, rule, path,
                  errs.n ? errs.e[0].rule : "-", errs.n ? errs.e[0].path : "-");
     for (int i = 0; i < errs.n; i++)
-        assert_true(errs.e[i].message[0]); /* every error says what is wrong */
+        assert_true(errs.e[i].why.text[0]); /* every error says what is wrong */
 }
 
 static void expect_error(const char *name, const char *raw, const char *path, const char *rule)
@@ -90,7 +90,7 @@ static void expect_ok(const char *name, const char *raw)
     char *json = with_field(name, raw);
     if (validate(json, "acme-cam", &errs) != 0)
         fail_msg("%s: unexpected %s at %s: %s", json, errs.e[0].rule, errs.e[0].path,
-                 errs.e[0].message);
+                 errs.e[0].why.text);
     free(json);
 }
 
@@ -426,7 +426,7 @@ static const char *only_message(const char *json, const char *path, struct decl_
     if (errs->n != 1 || strcmp(errs->e[0].path, path) || strcmp(errs->e[0].rule, "pattern"))
         fail_msg("%s: expected one pattern error at %s, got %d, first %s at %s", json, path,
                  errs->n, errs->n ? errs->e[0].rule : "-", errs->n ? errs->e[0].path : "-");
-    return errs->e[0].message;
+    return errs->e[0].why.text;
 }
 
 /* The text rule (decl.h): each class of refused code point, in every kind of text field, nested
@@ -520,10 +520,11 @@ static void text_rule_pieces(void **state)
                          0x110000 + (unsigned char)broken[k][0]);
         assert_int_equal(i, 1);
     }
-    char why[160];
-    assert_int_equal(decl_text_check("ok", 2, why, sizeof why), 0);
-    assert_int_not_equal(decl_text_check("o\xffk", 3, why, sizeof why), 0);
-    assert_string_equal(why, "has byte 0xFF, which is not UTF-8, at character 2");
+    struct reg_why why;
+    assert_int_equal(decl_text_check("ok", 2, &why), 0);
+    assert_int_equal(decl_text_check("o\xffk", 3, &why), REG_EINVALID);
+    assert_string_equal(why.text, "has byte 0xFF, which is not UTF-8, at character 2");
+    assert_int_equal(decl_text_check("o\xe2\x80\xaek", 5, NULL), REG_EINVALID); /* no reason kept */
 }
 
 /* default_password's values: one table (decl.h) gives the names, parses them and lists them. */
@@ -533,8 +534,8 @@ static void password_values(void **state)
     for (int p = 0; p < DECL__PASSWORDS; p++)
         assert_int_equal(decl_password_parse(decl_password_name((enum decl_password)p)), p);
     assert_string_equal(decl_password_name(DECL_PW_UNIVERSAL), "universal");
-    assert_int_equal(decl_password_parse("Universal"), -1);
-    assert_int_equal(decl_password_parse(NULL), -1);
+    assert_int_equal(decl_password_parse("Universal"), REG_ENOTFOUND);
+    assert_int_equal(decl_password_parse(NULL), REG_ENOTFOUND);
     assert_string_equal(DECL_PASSWORD_CHOICES,
                         "unique_per_device|user_defined|no_password|universal");
     char *bad = json_with_field(DECL_OK, "default_password", "\"shared\"");

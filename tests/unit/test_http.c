@@ -245,10 +245,10 @@ static void query_parameters_decode(void **state)
     assert_string_equal(buf_cstr(&b), "hello world");
     assert_int_equal(http_req_query(&r, "empty", &b), 0);
     assert_int_equal(b.len, 0);
-    assert_int_equal(http_req_query(&r, "missing", &b), -1);
+    assert_int_equal(http_req_query(&r, "missing", &b), REG_ENOTFOUND);
     buf_reset(&b);
-    assert_int_equal(http_pct_decode("%zz", 3, 0, &b), -1);
-    assert_int_equal(http_pct_decode("%4", 2, 0, &b), -1);
+    assert_int_equal(http_pct_decode("%zz", 3, 0, &b), REG_EBADREQ);
+    assert_int_equal(http_pct_decode("%4", 2, 0, &b), REG_EBADREQ);
     buf_free(&b);
 }
 
@@ -260,7 +260,7 @@ static void query_of_a_target_without_one(void **state)
     struct http_req r;
     memset(&r, 0, sizeof r); /* query NULL: no '?' in the target */
     struct buf b = BUF_INIT;
-    assert_int_equal(http_req_query(&r, "q", &b), -1);
+    assert_int_equal(http_req_query(&r, "q", &b), REG_ENOTFOUND);
     buf_free(&b);
 }
 

@@ -51,10 +51,10 @@ static struct label_opts opts(enum label_format f, enum label_layout l, double w
 /* Render a label that must succeed, appending it to out; why must come back empty. */
 static void render_ok(const struct label_info *li, const struct label_opts *o, struct buf *out)
 {
-    char why[256] = "unset";
-    int rc = label_render(li, o, out, why, sizeof why);
-    if (rc) fail_msg("label_render: %d (%s)", rc, why);
-    assert_string_equal(why, "");
+    struct reg_why why = {"unset"};
+    int rc = label_render(li, o, out, &why);
+    if (rc) fail_msg("label_render: %d (%s)", rc, why.text);
+    assert_string_equal(why.text, "");
 }
 
 static int contains(const struct buf *b, const char *s)
@@ -302,10 +302,10 @@ static void test_qr_layout_is_the_code_alone(void **state)
     assert_string_equal(words.data, "");
     assert_true(contains(&b, "width=\"20mm\"")); /* the default: 20 x 20 mm */
     o = opts(LABEL_PNG, LABEL_QR, 10, 10, 300);
-    char why[256];
+    struct reg_why why;
     buf_reset(&b);
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
-    assert_true(strstr(why, "QR modules") != NULL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_ENOLABEL);
+    assert_true(strstr(why.text, "QR modules") != NULL);
     buf_free(&b);
     buf_free(&words);
 }
@@ -458,10 +458,10 @@ static void test_zpl_escapes_field_data(void **state)
     /* the printer's automatic QR mode takes only ASCII */
     li = cam;
     li.url = "https://example.com/p/caf\xc3\xa9";
-    char why[256];
+    struct reg_why why;
     buf_reset(&b);
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
-    assert_non_null(strstr(why, "ASCII"));
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_non_null(strstr(why.text, "ASCII"));
     o.format = LABEL_PNG; /* the other formats encode the bytes as given */
     render_ok(&li, &o, &b);
     buf_free(&b);
@@ -512,11 +512,11 @@ static void test_refusals_name_a_size_that_fits(void **state)
     struct buf b = BUF_INIT;
     for (size_t i = 0; i < COUNT(cases); i++) {
         struct label_opts o = opts(cases[i].f, cases[i].l, cases[i].w, cases[i].h, cases[i].dpi);
-        char why[256] = "";
-        assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
-        if (!strstr(why, cases[i].says)) fail_msg("case %zu: %s", i, why);
+        struct reg_why why = {""};
+        assert_int_equal(label_render(&cam, &o, &b, &why), REG_ENOLABEL);
+        if (!strstr(why.text, cases[i].says)) fail_msg("case %zu: %s", i, why.text);
         assert_int_equal(b.len, 0); /* nothing appended */
-        take_suggestion(why, &o);
+        take_suggestion(why.text, &o);
         assert_true(o.width_mm >= cases[i].w && o.height_mm >= cases[i].h);
         assert_int_equal(o.height_mm > o.width_mm, cases[i].h > cases[i].w); /* same orientation */
         render_ok(&cam, &o, &b);
@@ -535,21 +535,25 @@ static void test_too_small_label_is_refused(void **state)
     (void)state;
     struct label_opts o = opts(LABEL_PNG, LABEL_FULL, 400, 200, 1200);
     struct buf b = BUF_INIT;
-    char why[256] = "";
+    struct reg_why why = {""};
     /* 179 million pixels: too big to render as PNG; fine as a vector */
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), REG_ENOLABEL);
-    assert_non_null(strstr(why, "million pixels"));
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_ENOLABEL);
+    assert_non_null(strstr(why.text, "million pixels"));
     assert_int_equal(b.len, 0);
     o.format = LABEL_PDF;
     render_ok(&cam, &o, &b);
 
-    /* a tiny why buffer is truncated, not overrun; NULL why is allowed */
+    /* NULL why is allowed; a reason said in pieces is cut, never overrun (why.h) */
     o = opts(LABEL_PNG, LABEL_FULL, 40, 20, 300);
     buf_reset(&b);
-    char tiny[8];
-    assert_int_equal(label_render(&cam, &o, &b, tiny, sizeof tiny), REG_ENOLABEL);
-    assert_int_equal(strlen(tiny), 7);
-    assert_int_equal(label_render(&cam, &o, &b, NULL, 0), REG_ENOLABEL);
+    assert_int_equal(label_render(&cam, &o, &b, NULL), REG_ENOLABEL);
+    struct reg_why w;
+    assert_int_equal(reg_why_set(&w, REG_ENOLABEL, "%s", "x"), REG_ENOLABEL);
+    for (int i = 0; i < REG_WHY_MAX; i++)
+        reg_why_add(&w, "%s", "0123456789");
+    assert_int_equal(strlen(w.text), REG_WHY_MAX - 1);
+    reg_why_clear(&w);
+    assert_string_equal(reg_why_text(&w), "");
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
@@ -560,15 +564,15 @@ static void test_long_name_renders_or_is_refused(void **state)
     struct label_info li = cam;
     struct label_opts o;
     struct buf b = BUF_INIT;
-    char why[256] = "";
+    struct reg_why why = {""};
     li.product_name = LONG_NAME;
     label_opts_default(&o);
-    int rc = label_render(&li, &o, &b, why, sizeof why);
+    int rc = label_render(&li, &o, &b, &why);
     if (rc == 0) {
         assert_png_size(&b, 0, 945, 472);
     } else {
         assert_int_equal(rc, REG_ENOLABEL);
-        assert_non_null(strstr(why, "use at least"));
+        assert_non_null(strstr(why.text, "use at least"));
         assert_int_equal(b.len, 0);
     }
     o.width_mm = 110; /* a wider label has room for it */
@@ -582,9 +586,9 @@ static void test_long_name_renders_or_is_refused(void **state)
     name[sizeof name - 1] = '\0';
     li.product_name = name;
     buf_reset(&b);
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), REG_ENOLABEL);
-    assert_non_null(strstr(why, "product name"));
-    assert_non_null(strstr(why, "no label up to 500 mm"));
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_ENOLABEL);
+    assert_non_null(strstr(why.text, "product name"));
+    assert_non_null(strstr(why.text, "no label up to 500 mm"));
 
     /* a long e-mail address breaks inside the word (after - or @) rather than being refused */
     struct buf words = BUF_INIT;
@@ -610,53 +614,53 @@ static void test_bad_arguments(void **state)
 {
     (void)state;
     struct buf b = BUF_INIT;
-    char why[256];
+    struct reg_why why;
     struct label_info li = cam;
     struct label_opts o;
     label_opts_default(&o);
 
-    assert_int_equal(label_render(NULL, &o, &b, why, sizeof why), -EINVAL);
-    assert_int_equal(label_render(&cam, &o, NULL, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(NULL, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, NULL, &why), -EINVAL);
     li.url = NULL;
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
     li = cam;
     li.product_name = "  ";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
-    assert_non_null(strstr(why, "product name is missing"));
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_non_null(strstr(why.text, "product name is missing"));
     li = cam;
     li.support_date = "31/12/2030";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
-    assert_non_null(strstr(why, "YYYY-MM-DD"));
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_non_null(strstr(why.text, "YYYY-MM-DD"));
     li = cam;
     li.product_name = "Acme \xff Cam";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
     li.product_name = "Acme\nCam";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
     li = cam;
     li.contact = "sec\x01@acme.example";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
-    assert_non_null(strstr(why, "security contact"));
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_non_null(strstr(why.text, "security contact"));
     li = cam;
     li.password = "universal";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
-    assert_non_null(strstr(why, "universal default password gets no label"));
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_non_null(strstr(why.text, "universal default password gets no label"));
     li.password = "hunter2";
-    assert_int_equal(label_render(&li, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
 
     o.dpi = 0;
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
     label_opts_default(&o);
     o.ec_level = 'X';
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
     label_opts_default(&o);
     o.width_mm = -1;
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
     label_opts_default(&o);
     o.format = (enum label_format)9;
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
     label_opts_default(&o);
     o.layout = (enum label_layout)9;
-    assert_int_equal(label_render(&cam, &o, &b, why, sizeof why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
@@ -670,9 +674,9 @@ static void test_url_beyond_qr_capacity_is_refused(void **state)
     const struct label_info li = {
         .url = url, .product_name = "Acme Cam", .support_date = "2030-12-31"};
     struct buf b = BUF_INIT;
-    char why[256] = "";
-    assert_int_equal(label_render(&li, NULL, &b, why, sizeof why), REG_ENOLABEL);
-    assert_non_null(strstr(why, "too long for a QR code"));
+    struct reg_why why = {""};
+    assert_int_equal(label_render(&li, NULL, &b, &why), REG_ENOLABEL);
+    assert_non_null(strstr(why.text, "too long for a QR code"));
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
@@ -694,7 +698,8 @@ static void test_sheet_of_100_labels_on_a4(void **state)
     struct label_opts o;
     struct label_sheet *s = NULL;
     struct buf pdf = BUF_INIT;
-    char why[256] = "unset", id[32];
+    struct reg_why why = {"unset"};
+    char id[32];
     int cols = 0, rows = 0;
     label_opts_default(&o);
     assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 0, &cols, &rows), 0);
@@ -702,20 +707,20 @@ static void test_sheet_of_100_labels_on_a4(void **state)
     assert_int_equal(rows, 6);
 
     buf_puts(&pdf, "prefix");
-    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &pdf, &s, why, sizeof why), 0);
-    assert_string_equal(why, "");
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &pdf, &s, &why), 0);
+    assert_string_equal(why.text, "");
     for (int i = 0; i < 100; i++) {
         struct label_info li = cam;
         snprintf(id, sizeof id, "acme-cam-%d", i);
         li.product_id = id;
-        assert_int_equal(label_sheet_add(s, &li, why, sizeof why), 0);
+        assert_int_equal(label_sheet_add(s, &li, &why), 0);
         if (i == 50) { /* refused labels take no place and leave the sheet usable */
             li.support_date = "soon";
-            assert_int_equal(label_sheet_add(s, &li, why, sizeof why), -EINVAL);
+            assert_int_equal(label_sheet_add(s, &li, &why), -EINVAL);
             li = cam;
             li.product_name = LONG_NAME " " LONG_NAME " " LONG_NAME;
-            assert_int_equal(label_sheet_add(s, &li, why, sizeof why), REG_ENOLABEL);
-            assert_non_null(strstr(why, "use at least"));
+            assert_int_equal(label_sheet_add(s, &li, &why), REG_ENOLABEL);
+            assert_non_null(strstr(why.text, "use at least"));
         }
     }
     assert_int_equal(pdf.len, 6); /* nothing until the sheet ends */
@@ -732,7 +737,7 @@ static void test_sheet_crop_marks_and_paper(void **state)
     struct label_opts o = opts(LABEL_PNG, LABEL_COMPACT, 0, 0, 300);
     struct label_sheet *s = NULL;
     struct buf a = BUF_INIT, b = BUF_INIT;
-    char why[256];
+    struct reg_why why;
     int cols, rows;
     /* 40 x 20 mm: A4 takes 4 x 12 with 3 mm gaps for crop marks, Letter 4 x 11 */
     assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 1, &cols, &rows), 0);
@@ -745,9 +750,9 @@ static void test_sheet_crop_marks_and_paper(void **state)
     /* a sheet is as repeatable as a label */
     struct buf *outs[] = {&a, &b};
     for (int k = 0; k < 2; k++) {
-        assert_int_equal(label_sheet_begin(LABEL_LETTER, &o, 1, outs[k], &s, why, sizeof why), 0);
+        assert_int_equal(label_sheet_begin(LABEL_LETTER, &o, 1, outs[k], &s, &why), 0);
         for (int i = 0; i < 5; i++)
-            assert_int_equal(label_sheet_add(s, &cam, why, sizeof why), 0);
+            assert_int_equal(label_sheet_add(s, &cam, &why), 0);
         assert_int_equal(label_sheet_end(s), 0);
     }
     assert_int_equal(a.len, b.len);
@@ -758,21 +763,20 @@ static void test_sheet_crop_marks_and_paper(void **state)
     o = opts(LABEL_PDF, LABEL_FULL, 250, 40, 300);
     s = NULL;
     assert_int_equal(label_sheet_capacity(LABEL_A4, &o, 0, &cols, &rows), REG_ENOLABEL);
-    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, why, sizeof why), REG_ENOLABEL);
-    assert_non_null(strstr(why, "does not fit on A4 paper"));
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, &why), REG_ENOLABEL);
+    assert_non_null(strstr(why.text, "does not fit on A4 paper"));
     assert_null(s);
     o.width_mm = -3;
-    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, why, sizeof why), -EINVAL);
-    assert_int_equal(label_sheet_begin((enum label_paper)7, NULL, 0, &a, &s, why, sizeof why),
-                     -EINVAL);
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, &why), -EINVAL);
+    assert_int_equal(label_sheet_begin((enum label_paper)7, NULL, 0, &a, &s, &why), -EINVAL);
     assert_null(s);
 
     /* a sheet without labels appends nothing; abort frees without appending */
     size_t before = a.len;
-    assert_int_equal(label_sheet_begin(LABEL_A4, NULL, 0, &a, &s, why, sizeof why), 0);
+    assert_int_equal(label_sheet_begin(LABEL_A4, NULL, 0, &a, &s, &why), 0);
     assert_int_equal(label_sheet_end(s), REG_ENOLABEL);
-    assert_int_equal(label_sheet_begin(LABEL_A4, NULL, 1, &a, &s, why, sizeof why), 0);
-    assert_int_equal(label_sheet_add(s, &cam, why, sizeof why), 0);
+    assert_int_equal(label_sheet_begin(LABEL_A4, NULL, 1, &a, &s, &why), 0);
+    assert_int_equal(label_sheet_add(s, &cam, &why), 0);
     label_sheet_abort(s);
     label_sheet_abort(NULL);
     assert_int_equal(a.len, before);

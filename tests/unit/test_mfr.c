@@ -132,12 +132,12 @@ static void writes_follow_the_identity_rules(void **state)
     assert_int_equal(change(f, "acme", MFR_PREFIX_ADD, "5012345"), 1);
     /* Outside the namespace: refused, nothing written. */
     assert_int_equal(put(f, "bright", "acme-hub-3", "", &res), REG_ENAMESPACE);
-    assert_non_null(strstr(res.why, "'bright-'"));
+    assert_non_null(strstr(res.why.text, "'bright-'"));
     /* Another maker's name: refused; the account's own name or none: accepted. */
     assert_int_equal(
         put(f, "bright", "bright-bulb", ",\"manufacturer_name\":\"Acme Devices Ltd\"", &res),
         REG_EMFRNAME);
-    assert_non_null(strstr(res.why, "Brightbulb Inc"));
+    assert_non_null(strstr(res.why.text, "Brightbulb Inc"));
     assert_int_equal(put(f, "bright", "bright-bulb", "", &res), 0);
     assert_int_equal(
         put(f, "bright", "bright-bulb", ",\"manufacturer_name\":\"Brightbulb Inc\"", &res), 0);
@@ -145,7 +145,7 @@ static void writes_follow_the_identity_rules(void **state)
     /* A GTIN in another maker's prefix: refused, with the maker's own prefixes named. */
     assert_int_equal(put(f, "bright", "bright-bulb", ",\"gtin\":\"5012345678900\"", &res),
                      REG_EGTINPREFIX);
-    assert_non_null(strstr(res.why, "none recorded"));
+    assert_non_null(strstr(res.why.text, "none recorded"));
     assert_int_equal(put(f, "acme", "acme-cam", ",\"gtin\":\"5012345678900\"", &res), 0);
     /* The stored record names the account. */
     struct store_txn *txn;

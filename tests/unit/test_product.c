@@ -151,7 +151,7 @@ static void if_match_must_name_the_current_version(void **state)
     struct fx *f = *state;
     /* A precondition on a product that does not exist fails, whatever it names. */
     assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", PRODUCT_ANY_VERSION), REG_EPRECOND);
-    assert_non_null(strstr(f->res.why, "does not exist"));
+    assert_non_null(strstr(f->res.why.text, "does not exist"));
     assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", 1), REG_EPRECOND);
     assert_string_equal(versions(f, "acme-cam", "version", 0), "<not found>");
     assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", PRODUCT_NO_PRECONDITION), 0);
@@ -159,7 +159,7 @@ static void if_match_must_name_the_current_version(void **state)
     assert_int_equal(f->res.version, 2);
     /* A stale version, or one we never gave out: refused, nothing written. */
     assert_int_equal(put(f, "acme-cam", "Cam 3", "2030-12-31", 1), REG_EPRECOND);
-    assert_non_null(strstr(f->res.why, "version 2"));
+    assert_non_null(strstr(f->res.why.text, "version 2"));
     assert_int_equal(put(f, "acme-cam", "Cam 3", "2030-12-31", 3), REG_EPRECOND);
     assert_int_equal(put(f, "acme-cam", "Cam 3", "2030-12-31", PRODUCT_NEVER_MATCHES),
                      REG_EPRECOND);
@@ -175,7 +175,7 @@ static void a_support_period_only_grows(void **state)
     assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", PRODUCT_NO_PRECONDITION), 0);
     assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-30", PRODUCT_NO_PRECONDITION),
                      REG_ESHORTEN);
-    assert_non_null(strstr(f->res.why, "2030-12-30 is earlier than the published 2030-12-31"));
+    assert_non_null(strstr(f->res.why.text, "2030-12-30 is earlier than the published 2030-12-31"));
     assert_string_equal(field(f, "acme-cam", 0, "support_date"), "2030-12-31");
     assert_int_equal(put(f, "acme-cam", "Cam", "2031-01-01", PRODUCT_NO_PRECONDITION), 0);
     assert_int_equal(f->res.version, 2);

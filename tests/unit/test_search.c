@@ -249,7 +249,7 @@ static void a_link_repeats_the_search(void **state)
 
 /* Parse parameters given as text (name=value pairs, "" for none): search_params' answer. */
 static int parse(const char *const *pairs, enum search_status status, struct search_query *sq,
-                 struct search_params_store *st, const char **why)
+                 struct search_params_store *st, struct reg_why *why)
 {
     memset(st, 0, sizeof *st);
     for (size_t i = 0; pairs[i]; i += 2) {
@@ -269,7 +269,7 @@ static void parameters_from_text(void **state)
     (void)state;
     struct search_query sq;
     struct search_params_store st;
-    const char *why;
+    struct reg_why why;
     /* The route table's list names the same parameters as the text fields. */
     struct buf names = BUF_INIT;
 #define NAME(name) buf_printf(&names, "%s%s", names.len ? " " : "", #name);
@@ -317,14 +317,14 @@ static void parameters_from_text(void **state)
                                          {"cursor", "a/b", "cursor: "}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *const pairs[] = {bad[i][0], bad[i][1], NULL};
-        assert_int_equal(parse(pairs, SEARCH_ACTIVE, &sq, &st, &why), -1);
-        assert_non_null(strstr(why, bad[i][2]));
+        assert_int_equal(parse(pairs, SEARCH_ACTIVE, &sq, &st, &why), REG_EBADREQ);
+        assert_non_null(strstr(why.text, bad[i][2]));
         search_params_free(&st);
     }
     struct search_params_store nul = {0};
     buf_append(&nul.q, "a\0b", 3);
-    assert_int_equal(search_params(&nul, SEARCH_ACTIVE, 0, &sq, &why), -1);
-    assert_non_null(strstr(why, "q: "));
+    assert_int_equal(search_params(&nul, SEARCH_ACTIVE, 0, &sq, &why), REG_EBADREQ);
+    assert_non_null(strstr(why.text, "q: "));
     search_params_free(&nul);
 }
 
