@@ -558,6 +558,26 @@ static void test_too_small_label_is_refused(void **state)
     buf_free(&b);
 }
 
+/* A reason cut at REG_WHY_MAX ends on a whole UTF-8 character: it goes into JSON bodies. */
+static void test_a_reason_is_never_cut_inside_a_character(void **state)
+{
+    (void)state;
+    char euros[3 * REG_WHY_MAX + 1] = "";
+    for (int i = 0; i < REG_WHY_MAX; i++)
+        strcat(euros, "\u20ac"); /* 3 bytes each: 170 fit in 511, the 171st does not */
+    struct reg_why w;
+    reg_why_set(&w, REG_EINVALID, "%s", euros);
+    assert_int_equal(strlen(w.text), 170 * 3);
+    reg_why_set(&w, REG_EINVALID, "a");
+    for (int i = 0; i < REG_WHY_MAX; i++)
+        reg_why_add(&w, "%s", "\u00e9"); /* 'a' + 255 x 2 bytes fill 511 exactly */
+    assert_int_equal(strlen(w.text), REG_WHY_MAX - 1);
+    reg_why_set(&w, REG_EINVALID, "%s", "");
+    for (int i = 0; i < REG_WHY_MAX; i++)
+        reg_why_add(&w, "%s", "\U0001F512"); /* 4 bytes each: 127 fit in 511 */
+    assert_int_equal(strlen(w.text), 127 * 4);
+}
+
 static void test_long_name_renders_or_is_refused(void **state)
 {
     (void)state;
@@ -854,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_zpl_escapes_field_data),
         cmocka_unit_test(test_refusals_name_a_size_that_fits),
         cmocka_unit_test(test_too_small_label_is_refused),
+        cmocka_unit_test(test_a_reason_is_never_cut_inside_a_character),
         cmocka_unit_test(test_long_name_renders_or_is_refused),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_url_beyond_qr_capacity_is_refused),
