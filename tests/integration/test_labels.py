@@ -197,7 +197,7 @@ def test_cli_prints_a_100_label_sheet_that_all_scans(server, acme, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "100 labels" in r.stdout
     want = {server.url + "/p/acme-lamp-%03d" % i for i in range(100)}
-    assert decode_sheet(sheet, tmp_path, dpi=200) == want
+    assert decode_sheet(sheet, tmp_path, dpi=300) == want
 
 
 def test_cli_sheet_from_an_id_file_reports_what_it_skipped(server, acme, cam, tmp_path):
