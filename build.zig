@@ -214,6 +214,9 @@ fn cProgram(b: *std.Build, cfg: Config, name: []const u8, mod: *std.Build.Module
         for ([_][]const u8{ "dl", "pthread", "rt", "m" }) |l| mod.linkSystemLibrary(l, .{ .use_pkg_config = .no });
         exe.rdynamic = true; // the runtime's malloc and friends must also serve the shared libraries
         // Its .preinit_array entry, which starts it before any shared library's constructor.
+        // (Without it ASan started in its first malloc, inside p11-kit's constructor's newlocale,
+        // under glibc's locale lock; its dlerror() took that lock again, through gettext, and left
+        // it unbalanced, so every CLI run that printed a strerror hung at exit in freelocale.)
         exe.forceUndefinedSymbol(b.fmt("__local_{s}_preinit", .{if (cfg.sanitize == .thread) "tsan" else "asan"}));
     }
     return exe;
