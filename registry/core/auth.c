@@ -5,7 +5,6 @@
 #include "err.h"
 #include "store.h"
 
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,7 @@ int auth_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKE
     auth_token_hash(out, AUTH_TOKEN_LEN, hash);
     date_rfc3339(time(NULL), now);
     int n = snprintf(val, sizeof val, "{\"manufacturer\":\"%s\",\"created\":\"%s\"}", slug, now);
-    if (n < 0 || (size_t)n >= sizeof val) return -EINVAL;
+    if (n < 0 || (size_t)n >= sizeof val) return REG_EINTERNAL; /* cannot happen */
     return store_put(txn, STORE_TOKENS, hash, sizeof hash, val, (size_t)n, STORE_NOOVERWRITE);
 }
 

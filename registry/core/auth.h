@@ -24,7 +24,8 @@ int auth_init(void);
 void auth_token_new(char out[AUTH_TOKEN_LEN + 1]);
 /* Hash of a token as stored. */
 void auth_token_hash(const char *token, size_t len, uint8_t out[AUTH_HASH_LEN]);
-/* Make a token for manufacturer `slug`, store its hash in txn, copy the token to out. */
+/* Make a token for manufacturer `slug`, store its hash in txn, copy the token to out. 0 or the
+ * store's code (REG_EEXIST, ...); REG_EINTERNAL should the slug not fit (cannot happen). */
 int auth_token_issue(struct store_txn *txn, const char *slug, char out[AUTH_TOKEN_LEN + 1]);
 /* Find the manufacturer a token was issued to: 0 and the slug in slug_out, or REG_EAUTH if the
  * token is unknown or revoked. Whether that maker may still use it is mfr_find_by_token's

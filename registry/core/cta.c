@@ -25,7 +25,6 @@
 #include "decl_fields.h"
 #include "err.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +185,6 @@ int cta_export(yyjson_val *rec, const char *qr_url, struct buf *out, struct cta_
     if (!missing) missing = &local;
     memset(missing, 0, sizeof *missing);
     find_missing(rec, qr_url, missing);
-    if (missing->n) return -EINVAL;
+    if (missing->n) return REG_ECTAINCOMPLETE;
     return write_doc(rec, qr_url, out);
 }

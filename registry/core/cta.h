@@ -27,8 +27,8 @@ struct cta_missing {
  * required fields in the schema's order, then the optional ones. Fields that are ours and not
  * CTA-2120's (gtin, default_password, markets, ...) are left out.
  *
- * Returns 0; or -EINVAL if the record lacks fields CTA-2120 requires, listed in `*missing`
- * (if not NULL; always reset first) with nothing appended to `out`; or REG_EINTERNAL if
+ * Returns 0; or REG_ECTAINCOMPLETE if the record lacks fields CTA-2120 requires, listed in
+ * `*missing` (if not NULL; always reset first) with nothing appended to `out`; or REG_EINTERNAL if
  * yyjson could not write the document (nothing appended). The fields are checked for presence
  * only: their contents are the declaration's, checked by decl.c when they were accepted. */
 int cta_export(yyjson_val *rec, const char *qr_url, struct buf *out, struct cta_missing *missing);

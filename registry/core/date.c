@@ -2,7 +2,8 @@
  * Hand-written because it is a dozen lines and libc has no timezone-free date validation. */
 #include "date.h"
 
-#include <errno.h>
+#include "err.h"
+
 #include <stdio.h>
 
 int64_t date_days_from_civil(int y, unsigned m, unsigned d)
@@ -24,7 +25,7 @@ static int digits(const char *s, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -EINVAL;
+        if (s[i] < '0' || s[i] > '9') return REG_EBADREQ;
         v = v * 10 + (s[i] - '0');
     }
     *out = v;
@@ -35,10 +36,10 @@ int date_parse(const char *s, size_t len, int64_t *days)
 {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, m, d;
-    if (len != 10 || s[4] != '-' || s[7] != '-') return -EINVAL;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) return -EINVAL;
-    if (y < 1900 || m < 1 || m > 12 || d < 1) return -EINVAL;
-    if (d > mdays[m - 1] + (m == 2 && is_leap(y))) return -EINVAL;
+    if (len != 10 || s[4] != '-' || s[7] != '-') return REG_EBADREQ;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) return REG_EBADREQ;
+    if (y < 1900 || m < 1 || m > 12 || d < 1) return REG_EBADREQ;
+    if (d > mdays[m - 1] + (m == 2 && is_leap(y))) return REG_EBADREQ;
     if (days) *days = date_days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;
 }

@@ -7,7 +7,8 @@
 #include <time.h>
 
 /* Parse exactly "YYYY-MM-DD" (a real calendar day, years 1900..9999) of length len.
- * On success stores days since 1970-01-01 in *days (if not NULL) and returns 0; else -EINVAL. */
+ * On success stores days since 1970-01-01 in *days (if not NULL) and returns 0; else REG_EBADREQ.
+ */
 int date_parse(const char *s, size_t len, int64_t *days);
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t date_days_from_civil(int y, unsigned m, unsigned d);

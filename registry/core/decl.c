@@ -20,7 +20,6 @@
 #include "decl_fields.h"
 #include "err.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,9 +346,9 @@ int decl_slug_valid(const char *s, size_t len)
 
 int decl_gtin_normalize(const char *s, size_t len, char out[15])
 {
-    if (len != 8 && len != 12 && len != 13 && len != 14) return -EINVAL;
+    if (len != 8 && len != 12 && len != 13 && len != 14) return REG_EBADREQ;
     for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9') return -EINVAL;
+        if (s[i] < '0' || s[i] > '9') return REG_EBADREQ;
     memset(out, '0', 14 - len);
     memcpy(out + 14 - len, s, len);
     out[14] = '\0';
@@ -357,7 +356,7 @@ int decl_gtin_normalize(const char *s, size_t len, char out[15])
     int sum = 0;
     for (int i = 0; i < 13; i++)
         sum += (out[i] - '0') * (i % 2 == 0 ? 3 : 1);
-    return (10 - sum % 10) % 10 == out[13] - '0' ? 0 : -EINVAL;
+    return (10 - sum % 10) % 10 == out[13] - '0' ? 0 : REG_EBADREQ;
 }
 
 const char *decl_password_name(enum decl_password p)

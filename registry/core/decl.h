@@ -37,7 +37,8 @@ struct decl_errors {
 int decl_id_valid(const char *s, size_t len);
 /* 1 if s[0..len) is a manufacturer slug: ^[a-z0-9][a-z0-9-]{0,62}$ */
 int decl_slug_valid(const char *s, size_t len);
-/* GTIN-8/12/13/14 with a valid check digit -> 14 digits in out (NUL-terminated); else -EINVAL. */
+/* GTIN-8/12/13/14 with a valid check digit -> 14 digits in out (NUL-terminated); else
+ * REG_EBADREQ. */
 int decl_gtin_normalize(const char *s, size_t len, char out[15]);
 
 /* Check a parsed declaration. url_id, if not NULL, is the ID the request names: a body "id"

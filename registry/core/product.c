@@ -8,7 +8,6 @@
 #include "store.h"
 #include "log.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -553,7 +552,7 @@ int product_each_of_owner(struct store_txn *txn, const char *slug, const char *a
 {
     char prefix[AUTH_SLUG_MAX + 1], start[AUTH_SLUG_MAX + DECL_ID_MAX + 3];
     size_t sl = strlen(slug), al = after ? strlen(after) : 0;
-    if (sl >= AUTH_SLUG_MAX || al > DECL_ID_MAX) return -EINVAL;
+    if (sl >= AUTH_SLUG_MAX || al > DECL_ID_MAX) return REG_EBADREQ;
     memcpy(prefix, slug, sl + 1);
     struct scan_ctx c = {.id_fn = fn, .ctx = ctx, .skip = sl + 1};
     memcpy(start, prefix, sl + 1);

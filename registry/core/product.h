@@ -109,7 +109,8 @@ int product_by_gtin(struct store_txn *txn, const char *gtin14, char id_out[DECL_
 typedef int (*product_version_fn)(void *ctx, const char *json, size_t len);
 int product_each_version(struct store_txn *txn, const char *id, product_version_fn fn, void *ctx);
 
-/* Each product of manufacturer `slug`, in ID order, starting after `after` (NULL: the first). */
+/* Each product of manufacturer `slug`, in ID order, starting after `after` (NULL: the first).
+ * 0, fn's negative code, REG_EBADREQ for a slug or `after` too long to be one, or the store's. */
 typedef int (*product_id_fn)(void *ctx, const char *id, size_t len);
 int product_each_of_owner(struct store_txn *txn, const char *slug, const char *after,
                           product_id_fn fn, void *ctx);

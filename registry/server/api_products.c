@@ -457,7 +457,7 @@ int api_cta(void *ctx, struct http_req *req, struct http_resp *resp)
     rc = cta_export(yyjson_doc_get_root(doc), buf_cstr(&url), &resp->body, &missing);
     buf_free(&url);
     yyjson_doc_free(doc);
-    if (rc == -EINVAL) return cta_incomplete(resp, id, &missing);
+    if (rc == REG_ECTAINCOMPLETE) return cta_incomplete(resp, id, &missing);
     if (rc) return http_resp_error(resp, rc, NULL);
     resp->content_type = JSON_TYPE;
     http_resp_header(resp, "Cache-Control", "public, max-age=60");

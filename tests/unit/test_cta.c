@@ -7,8 +7,7 @@
 
 #include "buf.h"
 #include "cta.h"
-
-#include <errno.h>
+#include "err.h"
 
 #define QR "https://registry.example/p/acme-cam-2"
 
@@ -130,7 +129,7 @@ static void expect_missing(const char *rec, const char *qr_url, const char *cons
     struct buf out = BUF_INIT;
     struct cta_missing m;
     buf_puts(&out, "kept");
-    assert_int_equal(export(rec, qr_url, &out, &m), -EINVAL);
+    assert_int_equal(export(rec, qr_url, &out, &m), REG_ECTAINCOMPLETE);
     assert_int_equal(out.len, 4);
     assert_memory_equal(out.data, "kept", 4);
     for (int i = 0; i < m.n && i < n; i++)
@@ -312,10 +311,10 @@ static void not_an_object_lacks_everything(void **state)
     (void)state;
     struct buf out = BUF_INIT;
     struct cta_missing m;
-    assert_int_equal(export("[1,2]", QR, &out, &m), -EINVAL);
+    assert_int_equal(export("[1,2]", QR, &out, &m), REG_ECTAINCOMPLETE);
     assert_int_equal(m.n, N_REQUIRED - 2);
     assert_string_equal(m.field[0], "sensor_data_collection");
-    assert_int_equal(cta_export(NULL, QR, &out, &m), -EINVAL);
+    assert_int_equal(cta_export(NULL, QR, &out, &m), REG_ECTAINCOMPLETE);
     assert_int_equal(m.n, N_REQUIRED - 2);
     assert_int_equal(out.len, 0);
     buf_free(&out);
