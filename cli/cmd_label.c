@@ -21,7 +21,6 @@
 #include "qr.h"
 #include "reg_limits.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,14 +398,14 @@ static int draw_sheet(const struct label_args *a, const struct label_opts *o, st
         yyjson_val *rec = r->items[i];
         const char *url = yyjson_get_str(yyjson_obj_get(rec, "qr_url"));
         int lrc = url ? labeldata_from_record(rec, url, &d, &info, &why)
-                      : reg_why_set(&why, -EINVAL, "the registry's record has no qr_url");
+                      : reg_why_set(&why, REG_EBADREQ, "the registry's record has no qr_url");
         if (!lrc && why.text[0]) { /* printed, but nobody should rely on the product */
             if (pg.tty) fputc('\n', stderr);
             print_warning(rec, why.text);
             report_add(&rep->warned_ids, &rep->warned, rec);
         }
         if (!lrc) lrc = label_sheet_add(sheet, &info, &why);
-        if (lrc == REG_ENOLABEL || lrc == -EINVAL) {
+        if (lrc == REG_ENOLABEL || lrc == REG_EBADREQ) {
             if (pg.tty) fputc('\n', stderr);
             fputs("seclabel: skipped ", stderr);
             cli_put(stderr, yyjson_get_str(yyjson_obj_get(rec, "id")));

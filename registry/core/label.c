@@ -25,7 +25,6 @@
 #include "decl.h"
 #include "err.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,11 +175,11 @@ static int label_check_text(const char *s, const char *what, int required, struc
     if (label_blank(s)) {
         if (!required) return 0;
         reg_why_add(why, "the %s is missing", what);
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (!label_utf8_clean(s)) {
         reg_why_add(why, "the %s is not valid UTF-8 or holds control characters", what);
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     return 0;
 }
@@ -225,22 +224,22 @@ static int label_check_info(const struct label_info *info, const struct label_op
     if ((rc = label_check_text(info->short_url, "short URL", 0, why))) return rc;
     if (!info->support_date || !label_date_shaped(info->support_date)) {
         reg_why_add(why, "the support date must be YYYY-MM-DD");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (info->password && *info->password && !label_password_words(info->password)) {
         if (decl_password_parse(info->password) == DECL_PW_UNIVERSAL) {
             reg_why_add(why, "a product with a universal default password gets no label");
-            return -EINVAL;
+            return REG_EBADREQ;
         }
         label_password_choices(why);
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (o->format == LABEL_ZPL) {
         for (const unsigned char *p = (const unsigned char *)info->url; *p; p++) {
             if (*p >= 0x80) {
                 reg_why_add(why,
                             "a ZPL printer's QR code takes only ASCII URLs; percent-encode it");
-                return -EINVAL;
+                return REG_EBADREQ;
             }
         }
     }
@@ -263,24 +262,24 @@ int label__check_opts(const struct label_opts *o, struct reg_why *why)
           o->height_mm <= LABEL_MAX_MM)) {
         reg_why_add(why, "label sizes must be more than 0 and at most %g mm (0: the default)",
                     LABEL_MAX_MM);
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (o->dpi < 72 || o->dpi > 2400) {
         reg_why_add(why, "dpi must be between 72 and 2400");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (o->ec_level != 'L' && o->ec_level != 'M' && o->ec_level != 'Q' && o->ec_level != 'H') {
         reg_why_add(why, "the error-correction level must be L, M, Q or H");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (o->layout != LABEL_FULL && o->layout != LABEL_COMPACT && o->layout != LABEL_QR) {
         reg_why_add(why, "the layout must be full, compact or qr");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (o->format != LABEL_PNG && o->format != LABEL_SVG && o->format != LABEL_PDF &&
         o->format != LABEL_ZPL) {
         reg_why_add(why, "the format must be PNG, SVG, PDF or ZPL");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     return 0;
 }
@@ -796,7 +795,7 @@ static void label_job_free(struct job *j)
 static int label_encode(struct job *j, struct reg_why *why)
 {
     int rc = qr_encode(j->p->url, j->o->ec_level, &j->p->qr);
-    if (rc == -ERANGE) {
+    if (rc == REG_ETOOBIG) {
         reg_why_add(why,
                     "the URL (%zu bytes) is too long for a QR code at error-correction level %c",
                     strlen(j->p->url), j->o->ec_level);
@@ -869,7 +868,7 @@ int label__plan_new(const struct label_info *info, const struct label_opts *o,
     int rc;
     if (!info) {
         reg_why_add(why, "no label info");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if ((rc = label_check_info(info, o, why)) || (rc = label_check_dots(o, why))) return rc;
     struct label__plan *p = xcalloc(1, sizeof *p);
@@ -938,7 +937,7 @@ int label_render(const struct label_info *info, const struct label_opts *o, stru
     reg_why_clear(why);
     size_t mark = out ? out->len : 0;
     if (!info || !out)
-        rc = reg_why_set(why, -EINVAL, "no label info or output buffer");
+        rc = reg_why_set(why, REG_EBADREQ, "no label info or output buffer");
     else
         rc = label__check_opts(&r, why);
     if (rc == 0) rc = label__meter_new(&m);

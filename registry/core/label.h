@@ -90,7 +90,7 @@ void label_opts_default(struct label_opts *o);
  *                 what failed and, where one exists, the smallest label that would work, e.g.
  *                 "at 300 dpi a 30x12 mm label makes QR modules of 0.25 mm (3 px); they must
  *                 be at least 0.4 mm and 2 px; use at least 16 mm height and 56 mm width";
- *   -EINVAL       bad arguments: missing url, name or date, a date not shaped YYYY-MM-DD, an
+ *   REG_EBADREQ   bad arguments: missing url, name or date, a date not shaped YYYY-MM-DD, an
  *                 unknown or universal password, invalid UTF-8 or control characters, sizes,
  *                 dpi, level, layout or format out of range (why says which);
  *   REG_EINTERNAL cairo or libqrencode failed. */
@@ -107,14 +107,14 @@ int label_render(const struct label_info *info, const struct label_opts *o, stru
 struct label_sheet;
 
 /* Labels per page for this paper, label size and crop-mark choice: 0 and *cols, *rows (both
- * at least 1); REG_ENOLABEL if not even one label fits; -EINVAL for bad options. */
+ * at least 1); REG_ENOLABEL if not even one label fits; REG_EBADREQ for bad options. */
 int label_sheet_capacity(enum label_paper paper, const struct label_opts *o, int crop_marks,
                          int *cols, int *rows);
 
 /* Start a sheet. o gives each label's size, layout, dpi and error correction (o->format is
  * ignored; NULL means the defaults). The PDF is appended to out when the sheet ends; out must
  * stay valid until then. Returns 0 and sets *sheet, or REG_ENOLABEL (the label does not fit on
- * the paper; why says what would), -EINVAL or REG_EINTERNAL; *sheet is set only on success. */
+ * the paper; why says what would), REG_EBADREQ or REG_EINTERNAL; *sheet is set only on success. */
 int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int crop_marks,
                       struct buf *out, struct label_sheet **sheet, struct reg_why *why);
 
@@ -123,7 +123,8 @@ int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int cr
 int label_sheet_add(struct label_sheet *s, const struct label_info *info, struct reg_why *why);
 
 /* Finish the PDF, append it to out and free the sheet. Returns 0; REG_ENOLABEL if no label was
- * added (nothing is appended); REG_EINTERNAL if cairo failed (nothing is appended). */
+ * added (nothing is appended); REG_EINTERNAL if cairo failed (nothing is appended); REG_EBADREQ
+ * for a NULL sheet. */
 int label_sheet_end(struct label_sheet *s);
 
 /* Free the sheet without appending anything; s may be NULL. */

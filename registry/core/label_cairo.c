@@ -16,7 +16,6 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
-#include <errno.h>
 #include <math.h>
 #include <png.h>
 #include <setjmp.h>
@@ -350,7 +349,7 @@ static int label_sheet_check(enum label_paper paper, const struct label_opts *o,
     int rc;
     if (paper != LABEL_A4 && paper != LABEL_LETTER) {
         reg_why_add(why, "the paper must be A4 or US Letter");
-        return -EINVAL;
+        return REG_EBADREQ;
     }
     if (!o) {
         label_opts_default(&def);
@@ -400,7 +399,7 @@ int label_sheet_begin(enum label_paper paper, const struct label_opts *o, int cr
     struct label_sheet *s = NULL;
     int rc = 0;
     reg_why_clear(why);
-    if (!out || !sheet) rc = reg_why_set(why, -EINVAL, "no output buffer or sheet pointer");
+    if (!out || !sheet) rc = reg_why_set(why, REG_EBADREQ, "no output buffer or sheet pointer");
     if (rc == 0) {
         s = xcalloc(1, sizeof *s);
         buf_init(&s->pdf);
@@ -446,7 +445,7 @@ int label_sheet_add(struct label_sheet *s, const struct label_info *info, struct
     int rc;
     reg_why_clear(why);
     if (!s)
-        rc = reg_why_set(why, -EINVAL, "no sheet");
+        rc = reg_why_set(why, REG_EBADREQ, "no sheet");
     else
         rc = label__plan_new(info, &s->o, s->m, &p, why);
     if (rc == 0) {
@@ -469,7 +468,7 @@ int label_sheet_add(struct label_sheet *s, const struct label_info *info, struct
 int label_sheet_end(struct label_sheet *s)
 {
     int rc = 0;
-    if (!s) return -EINVAL;
+    if (!s) return REG_EBADREQ;
     if (s->count == 0) rc = REG_ENOLABEL;
     cairo_destroy(s->cr);
     s->cr = NULL;

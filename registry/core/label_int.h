@@ -58,9 +58,9 @@ struct label__plan { /* one laid-out label */
 
 /* o with 0 sizes replaced by the layout's defaults. */
 void label__resolve(const struct label_opts *o, struct label_opts *out);
-/* Check resolved options (sizes, dpi, level, layout, format): 0 or -EINVAL with why. */
+/* Check resolved options (sizes, dpi, level, layout, format): 0 or REG_EBADREQ with why. */
 int label__check_opts(const struct label_opts *o, struct reg_why *why);
-/* Lay out one label: 0 and *plan (free it with label__plan_free), or REG_ENOLABEL, -EINVAL or
+/* Lay out one label: 0 and *plan (free it with label__plan_free), or REG_ENOLABEL, REG_EBADREQ or
  * REG_EINTERNAL with why. o must be resolved; o->format only picks the QR rules (2-dot
  * modules for PNG and ZPL, at most LABEL__ZPL_MAX_MODULE for ZPL) and the size limits. */
 struct label__meter;

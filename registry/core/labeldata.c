@@ -5,7 +5,6 @@
 #include "buf.h"
 #include "err.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +66,7 @@ int labeldata_format(const char *s, enum label_format *f)
             *f = (enum label_format)i;
             return 0;
         }
-    return -EINVAL;
+    return REG_EBADREQ;
 }
 
 int labeldata_layout(const char *s, enum label_layout *l)
@@ -79,7 +78,7 @@ int labeldata_layout(const char *s, enum label_layout *l)
     else if (!strcmp(s, "qr"))
         *l = LABEL_QR;
     else
-        return -EINVAL;
+        return REG_EBADREQ;
     return 0;
 }
 
@@ -87,10 +86,10 @@ int labeldata_size(const char *s, double *w, double *h)
 {
     char *end;
     double a = strtod(s, &end);
-    if (end == s || (*end != 'x' && *end != 'X')) return -EINVAL;
+    if (end == s || (*end != 'x' && *end != 'X')) return REG_EBADREQ;
     const char *rest = end + 1;
     double b = strtod(rest, &end);
-    if (end == rest || *end || !(a >= 10 && a <= 400) || !(b >= 10 && b <= 400)) return -EINVAL;
+    if (end == rest || *end || !(a >= 10 && a <= 400) || !(b >= 10 && b <= 400)) return REG_EBADREQ;
     *w = a;
     *h = b;
     return 0;

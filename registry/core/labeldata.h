@@ -23,7 +23,7 @@ struct labeldata {
 int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata *d,
                           struct label_info *info, struct reg_why *why);
 
-/* Parse option values as the CLI and the query string give them. 0 or -EINVAL. */
+/* Parse option values as the CLI and the query string give them. 0 or REG_EBADREQ. */
 int labeldata_format(const char *s, enum label_format *f);
 int labeldata_layout(const char *s, enum label_layout *l);
 /* "60x40" (mm) into w and h. */

@@ -27,27 +27,27 @@ static int qr_level(char level, QRecLevel *out)
         *out = QR_ECLEVEL_H;
         return 0;
     default:
-        return -EINVAL;
+        return REG_EBADREQ;
     }
 }
 
 /* libqrencode reports failures through errno; keep the two a caller can act on. */
 static int qr_errno(int e)
 {
-    if (e == ERANGE) return -ERANGE;
-    if (e == EINVAL) return -EINVAL;
+    if (e == ERANGE) return REG_ETOOBIG; /* beyond a version-40 symbol */
+    if (e == EINVAL) return REG_EBADREQ;
     return REG_EINTERNAL;
 }
 
 int qr_encode(const char *text, char level, struct qr *out)
 {
     QRecLevel lv;
-    if (!out) return -EINVAL;
+    if (!out) return REG_EBADREQ;
     out->width = 0;
     out->modules = NULL;
-    if (!text || !*text || qr_level(level, &lv)) return -EINVAL;
+    if (!text || !*text || qr_level(level, &lv)) return REG_EBADREQ;
     size_t len = strlen(text);
-    if (len > INT_MAX) return -ERANGE;
+    if (len > INT_MAX) return REG_ETOOBIG;
 
     errno = 0;
     QRcode *c = QRcode_encodeData((int)len, (const unsigned char *)text, 0, lv);

@@ -12,8 +12,9 @@ struct qr {
 };
 
 /* Encode text (8-bit mode, case-sensitive, smallest version that holds it) at error-correction
- * level 'L', 'M', 'Q' or 'H'. Returns 0, -EINVAL (NULL or empty text, unknown level), -ERANGE
- * (the text is longer than a version-40 symbol holds at that level) or REG_EINTERNAL. */
+ * level 'L', 'M', 'Q' or 'H'. Returns 0, REG_EBADREQ (NULL or empty text, unknown level),
+ * REG_ETOOBIG (the text is longer than a version-40 symbol holds at that level) or
+ * REG_EINTERNAL. */
 int qr_encode(const char *text, char level, struct qr *out);
 /* Call fn for each horizontal run of dark modules, row by row: row y, columns [x0, x1). The
  * label writers draw a code as these runs (one rectangle or path segment each). */

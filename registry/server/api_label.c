@@ -12,7 +12,6 @@
 #include "labeldata.h"
 #include "store.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +138,7 @@ static void render_done(struct api_job *job)
     job->app->labels.jobs--;
     if (l->rc == REG_ENOLABEL)
         api_error_fmt(resp, l->rc, "%s", l->why.text);
-    else if (l->rc == -EINVAL) /* the stored record or the options cannot make a label */
+    else if (l->rc == REG_EBADREQ) /* the stored record or the options cannot make a label */
         api_error_fmt(resp, REG_ENOLABEL, "Cannot print this label: %s.", l->why.text);
     else if (l->rc)
         http_resp_error(resp, l->rc, NULL);

@@ -9,8 +9,6 @@
 #include "label.h"
 #include "qr.h"
 
-#include <errno.h>
-
 #include <cairo.h>
 
 #define URL "http://127.0.0.1:8080/p/acme-cam-2"
@@ -460,7 +458,7 @@ static void test_zpl_escapes_field_data(void **state)
     li.url = "https://example.com/p/caf\xc3\xa9";
     struct reg_why why;
     buf_reset(&b);
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     assert_non_null(strstr(why.text, "ASCII"));
     o.format = LABEL_PNG; /* the other formats encode the bytes as given */
     render_ok(&li, &o, &b);
@@ -639,48 +637,48 @@ static void test_bad_arguments(void **state)
     struct label_opts o;
     label_opts_default(&o);
 
-    assert_int_equal(label_render(NULL, &o, &b, &why), -EINVAL);
-    assert_int_equal(label_render(&cam, &o, NULL, &why), -EINVAL);
+    assert_int_equal(label_render(NULL, &o, &b, &why), REG_EBADREQ);
+    assert_int_equal(label_render(&cam, &o, NULL, &why), REG_EBADREQ);
     li.url = NULL;
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     li = cam;
     li.product_name = "  ";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     assert_non_null(strstr(why.text, "product name is missing"));
     li = cam;
     li.support_date = "31/12/2030";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     assert_non_null(strstr(why.text, "YYYY-MM-DD"));
     li = cam;
     li.product_name = "Acme \xff Cam";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     li.product_name = "Acme\nCam";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     li = cam;
     li.contact = "sec\x01@acme.example";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     assert_non_null(strstr(why.text, "security contact"));
     li = cam;
     li.password = "universal";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
     assert_non_null(strstr(why.text, "universal default password gets no label"));
     li.password = "hunter2";
-    assert_int_equal(label_render(&li, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&li, &o, &b, &why), REG_EBADREQ);
 
     o.dpi = 0;
-    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_EBADREQ);
     label_opts_default(&o);
     o.ec_level = 'X';
-    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_EBADREQ);
     label_opts_default(&o);
     o.width_mm = -1;
-    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_EBADREQ);
     label_opts_default(&o);
     o.format = (enum label_format)9;
-    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_EBADREQ);
     label_opts_default(&o);
     o.layout = (enum label_layout)9;
-    assert_int_equal(label_render(&cam, &o, &b, &why), -EINVAL);
+    assert_int_equal(label_render(&cam, &o, &b, &why), REG_EBADREQ);
     assert_int_equal(b.len, 0);
     buf_free(&b);
 }
@@ -736,7 +734,7 @@ static void test_sheet_of_100_labels_on_a4(void **state)
         assert_int_equal(label_sheet_add(s, &li, &why), 0);
         if (i == 50) { /* refused labels take no place and leave the sheet usable */
             li.support_date = "soon";
-            assert_int_equal(label_sheet_add(s, &li, &why), -EINVAL);
+            assert_int_equal(label_sheet_add(s, &li, &why), REG_EBADREQ);
             li = cam;
             li.product_name = LONG_NAME " " LONG_NAME " " LONG_NAME;
             assert_int_equal(label_sheet_add(s, &li, &why), REG_ENOLABEL);
@@ -787,8 +785,8 @@ static void test_sheet_crop_marks_and_paper(void **state)
     assert_non_null(strstr(why.text, "does not fit on A4 paper"));
     assert_null(s);
     o.width_mm = -3;
-    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, &why), -EINVAL);
-    assert_int_equal(label_sheet_begin((enum label_paper)7, NULL, 0, &a, &s, &why), -EINVAL);
+    assert_int_equal(label_sheet_begin(LABEL_A4, &o, 0, &a, &s, &why), REG_EBADREQ);
+    assert_int_equal(label_sheet_begin((enum label_paper)7, NULL, 0, &a, &s, &why), REG_EBADREQ);
     assert_null(s);
 
     /* a sheet without labels appends nothing; abort frees without appending */
@@ -846,16 +844,16 @@ static void test_qr_encode_failures(void **state)
     assert_non_null(text);
     memset(text, 'x', 3000);
     text[3000] = '\0';
-    assert_int_equal(qr_encode(text, 'H', &q), -ERANGE); /* version 40-H holds 1273 bytes */
+    assert_int_equal(qr_encode(text, 'H', &q), REG_ETOOBIG); /* version 40-H holds 1273 bytes */
     assert_int_equal(q.width, 0);
     assert_null(q.modules);
     qr_free(&q);
     free(text);
 
-    assert_int_equal(qr_encode(NULL, 'M', &q), -EINVAL);
-    assert_int_equal(qr_encode("", 'M', &q), -EINVAL);
-    assert_int_equal(qr_encode("abc", 'X', &q), -EINVAL);
-    assert_int_equal(qr_encode("abc", 'm', &q), -EINVAL);
+    assert_int_equal(qr_encode(NULL, 'M', &q), REG_EBADREQ);
+    assert_int_equal(qr_encode("", 'M', &q), REG_EBADREQ);
+    assert_int_equal(qr_encode("abc", 'X', &q), REG_EBADREQ);
+    assert_int_equal(qr_encode("abc", 'm', &q), REG_EBADREQ);
     assert_null(q.modules);
 }
 
