@@ -30,7 +30,7 @@ static int open_failed(const char *data, int rc)
     const char *why = NULL;
     if (rc == REG_ENOTFOUND)
         why = "its data.mdb is not a seclabel database";
-    else if (rc == -ENOENT || rc == -ENOTDIR) {
+    else if (rc == REG_ENODB) {
         struct buf file = BUF_INIT;
         buf_printf(&file, "%s/data.mdb", data);
         why = stat(data, &s) != 0              ? "no such directory"
@@ -62,7 +62,7 @@ static int open_or_start(const char *data, struct store **st, int *fresh, int *m
     struct stat s;
     *made_dir = stat(data, &s) != 0;
     int rc = store_open_existing(data, 1, st);
-    *fresh = rc == -ENOENT || rc == -ENOTDIR;
+    *fresh = rc == REG_ENODB;
     if (*fresh && (rc = store_open(data, st))) {
         fprintf(stderr, "seclabel: cannot create a database in %s: %s\n", data, reg_strerror(rc));
         return CLI_FAILED;

@@ -53,7 +53,8 @@
     XX(EMFRNAME, -20029, 403, "manufacturer_name_mismatch",                                        \
        "The declaration names another manufacturer than your account.")                            \
     XX(EOVERLAP, -20030, 409, "overlaps_other_manufacturer",                                       \
-       "That overlaps what another manufacturer holds.")
+       "That overlaps what another manufacturer holds.")                                           \
+    XX(ENODB, -20031, 500, "no_database", "There is no database in that directory.")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),

@@ -327,7 +327,7 @@ int store_open_opts(const char *dir, const struct store_opts *opts, struct store
     size_t max = opts ? opts->map_size_max : 0;
     size_t map = opts && opts->map_size ? opts->map_size : STORE_MAP_DEFAULT;
     if (max && map > max && !(opts && opts->map_size)) map = max;
-    if (map < STORE_MAP_MIN || (max && max < map)) return -EINVAL;
+    if (map < STORE_MAP_MIN || (max && max < map)) return REG_EBADREQ;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -errno;
     return open_env(dir, map, max, 0, out);
 }
@@ -374,8 +374,8 @@ int store_open_existing(const char *dir, int write, struct store **out)
     char path[4096];
     struct stat s;
     snprintf(path, sizeof path, "%s/data.mdb", dir);
-    if (stat(path, &s) != 0) return -errno;
-    if (!S_ISREG(s.st_mode) || s.st_size == 0) return -ENOENT;
+    if (stat(path, &s) != 0) return errno == ENOENT || errno == ENOTDIR ? REG_ENODB : -errno;
+    if (!S_ISREG(s.st_mode) || s.st_size == 0) return REG_ENODB;
     if (write) return store_open(dir, out);
     snprintf(path, sizeof path, "%s/lock.mdb", dir);
     unsigned flags = MDB_RDONLY | (access(path, F_OK) != 0 && errno == ENOENT ? MDB_NOLOCK : 0);

@@ -75,18 +75,20 @@ struct store_opts {
 };
 
 /* Open (creating if needed, mode 0700) the database in directory `dir`, with the map sizes of
- * opts (NULL: the defaults). -EINVAL for a size below STORE_MAP_MIN or map_size > map_size_max.
- * A database larger than map_size gets a map as large as the database. */
+ * opts (NULL: the defaults). REG_EBADREQ for a size below STORE_MAP_MIN or map_size >
+ * map_size_max; -errno if dir cannot be made; else as LMDB answers (store.c maps it). A
+ * database larger than map_size gets a map as large as the database. */
 int store_open_opts(const char *dir, const struct store_opts *opts, struct store **out);
 /* The same with the default map sizes. */
 int store_open(const char *dir, struct store **out);
 void store_close(struct store *st);
 
-/* Open the database that exists already in directory `dir`, creating nothing: -ENOENT (or
- * -ENOTDIR) when dir has no data.mdb or an empty one. With `write`, as store_open. Without it,
- * for reading only: nothing in dir is written or created (no lock.mdb where there is none:
- * see store.c), a write transaction fails (-EACCES), and a database that lacks one of the
- * tables is REG_ENOTFOUND (not a seclabel database). */
+/* Open the database that exists already in directory `dir`, creating nothing: REG_ENODB when
+ * dir has no data.mdb or an empty one (or is no directory), -errno when stat fails otherwise.
+ * With `write`, as store_open. Without it, for reading only: nothing in dir is written or
+ * created (no lock.mdb where there is none: see store.c), a write transaction fails (LMDB's
+ * -EACCES), and a database that lacks one of the tables is REG_ENOTFOUND (not a seclabel
+ * database). */
 int store_open_existing(const char *dir, int write, struct store **out);
 
 /* Begin a transaction; write transactions serialise across threads and processes. A write

@@ -332,8 +332,10 @@ def test_documented_error_codes_have_err_h_statuses():
                     assert codes[code] == int(status), (m, path, status, code)
                     seen.add(code)
     # Codes no operation lists: 405 is answered for the methods a path lacks (see info), and
-    # overlaps_other_manufacturer only by the operator's commands (no HTTP route changes makers).
-    assert set(codes) - seen == {"method_not_allowed", "overlaps_other_manufacturer"}
+    # overlaps_other_manufacturer and no_database only by the operator's commands (no HTTP
+    # route changes makers or opens another database).
+    assert set(codes) - seen == {"method_not_allowed", "overlaps_other_manufacturer",
+                                 "no_database"}
 
 
 # --- (d) real responses match the declared schemas --------------------------------------------

@@ -542,8 +542,8 @@ static void map_sizes_are_checked(void **state)
     struct store *st;
     struct store_opts tiny = {STORE_MAP_MIN / 2, 0}, upside_down = {4 << 20, 2 << 20},
                       max_only = {0, 4 << 20};
-    assert_int_equal(store_open_opts(f->dir, &tiny, &st), -EINVAL);
-    assert_int_equal(store_open_opts(f->dir, &upside_down, &st), -EINVAL);
+    assert_int_equal(store_open_opts(f->dir, &tiny, &st), REG_EBADREQ);
+    assert_int_equal(store_open_opts(f->dir, &upside_down, &st), REG_EBADREQ);
     store_close(f->st);
     f->st = NULL;
     assert_int_equal(store_open_opts(f->dir, &max_only, &f->st), 0);
@@ -859,16 +859,16 @@ static void opening_an_existing_database_creates_nothing(void **state)
     struct store *st = NULL;
     /* no directory; an empty one; an empty data.mdb: none is a database, none is made one */
     in_dir(sub, dir, "none");
-    assert_int_equal(store_open_existing(sub, 0, &st), -ENOENT);
-    assert_int_equal(store_open_existing(sub, 1, &st), -ENOENT);
+    assert_int_equal(store_open_existing(sub, 0, &st), REG_ENODB);
+    assert_int_equal(store_open_existing(sub, 1, &st), REG_ENODB);
     assert_int_equal(access(sub, F_OK), -1);
-    assert_int_equal(store_open_existing(dir, 0, &st), -ENOENT);
-    assert_int_equal(store_open_existing(dir, 1, &st), -ENOENT);
+    assert_int_equal(store_open_existing(dir, 0, &st), REG_ENODB);
+    assert_int_equal(store_open_existing(dir, 1, &st), REG_ENODB);
     FILE *f = fopen(in_dir(path, dir, "data.mdb"), "w");
     assert_non_null(f);
     fclose(f);
-    assert_int_equal(store_open_existing(dir, 0, &st), -ENOENT);
-    assert_int_equal(store_open_existing(dir, 1, &st), -ENOENT);
+    assert_int_equal(store_open_existing(dir, 0, &st), REG_ENODB);
+    assert_int_equal(store_open_existing(dir, 1, &st), REG_ENODB);
     assert_int_equal(access(in_dir(path, dir, "lock.mdb"), F_OK), -1);
     struct stat s;
     assert_int_equal(stat(in_dir(path, dir, "data.mdb"), &s), 0);
