@@ -9,7 +9,6 @@
 #include "web_assets.h"
 #include "log.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +52,7 @@ static int parse(enum i18n_lang lang, const char *text)
             int k = eq ? find_key(p, (size_t)(eq - p)) : -1;
             if (k < 0) {
                 reg_logf("web/i18n/%s.txt line %d: unknown key or no ' = '", codes[lang], lineno);
-                return -EINVAL;
+                return REG_EINTERNAL;
             }
             table[lang][k] = xstrndup(eq + 3, len - (size_t)(eq + 3 - p));
         }
@@ -67,11 +66,11 @@ int i18n_init(void)
     if (ready) return 0;
     const char *texts[I18N__LANGS] = {web_text_en, web_text_de, web_text_zh};
     for (int l = 0; l < I18N__LANGS; l++)
-        if (parse((enum i18n_lang)l, texts[l])) return -EINVAL;
+        if (parse((enum i18n_lang)l, texts[l])) return REG_EINTERNAL;
     for (int k = 0; k < I18N__KEYS; k++) {
         if (!table[I18N_EN][k]) {
             reg_logf("web/i18n/en.txt lacks %s", key_names[k]);
-            return -EINVAL;
+            return REG_EINTERNAL;
         }
         for (int l = 1; l < I18N__LANGS; l++)
             if (!table[l][k]) {

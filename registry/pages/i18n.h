@@ -188,8 +188,9 @@ enum i18n_key {
             I18N__KEYS
 };
 
-/* Parse the embedded files. 0, or -EINVAL with the reason on stderr (an unknown key, a line
- * without " = ", or an English key missing). Calling it again does nothing. */
+/* Parse the embedded files. 0, or REG_EINTERNAL (the build embedded broken files) with the
+ * reason in the log (an unknown key, a line without " = ", or an English key missing). Calling
+ * it again does nothing. */
 int i18n_init(void);
 /* Keys a language lacks (0 for a complete translation). */
 int i18n_missing(enum i18n_lang lang);

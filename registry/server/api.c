@@ -134,7 +134,7 @@ int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_va
 {
     if (!yyjson_is_obj(rec) || !yyjson_is_str(yyjson_obj_get(rec, "id")) || len < 2 ||
         json[0] != '{' || json[len - 1] != '}')
-        return -EINVAL;
+        return REG_ESTORE;
     struct assess a;
     assess_record(rec, today, &a);
     if (version) *version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));

@@ -20,8 +20,8 @@ struct store_txn;
 int api_error_fmt(struct http_resp *resp, int code, const char *fmt, const char *arg);
 /* Append the API form of a stored record: the record, its qr_url, the computed
  * support_status and compliance, and manufacturer_account (the account's name and whether the
- * registry verified it, looked up through mm); its version into *version if not NULL. -EINVAL
- * if the stored JSON is unreadable. */
+ * registry verified it, looked up through mm); its version into *version if not NULL.
+ * REG_ESTORE if the stored JSON is unreadable. */
 struct mfr_memo;
 int api_record_json(const struct app *app, struct mfr_memo *mm, const char *json, size_t len,
                     int64_t today, struct buf *out, unsigned *version);

@@ -577,19 +577,21 @@ static void on_signal(uv_signal_t *sig, int signum)
     loop_stop(s);
 }
 
+/* "HOST:PORT" or "[IPV6]:PORT" (--listen) into ss: 0, REG_EBADREQ for another shape or a port
+ * out of range, or libuv's code for a host that is no IP address. */
 static int parse_listen(const char *spec, struct sockaddr_storage *ss)
 {
     char host[256];
     const char *colon = strrchr(spec, ':');
-    if (!colon || (size_t)(colon - spec) >= sizeof host) return -EINVAL;
+    if (!colon || (size_t)(colon - spec) >= sizeof host) return REG_EBADREQ;
     char *end;
     long port = strtol(colon + 1, &end, 10);
-    if (*end || end == colon + 1 || port < 0 || port > 65535) return -EINVAL;
+    if (*end || end == colon + 1 || port < 0 || port > 65535) return REG_EBADREQ;
     memcpy(host, spec, (size_t)(colon - spec));
     host[colon - spec] = '\0';
     if (host[0] == '[') {
         size_t n = strlen(host);
-        if (n < 3 || host[n - 1] != ']') return -EINVAL;
+        if (n < 3 || host[n - 1] != ']') return REG_EBADREQ;
         host[n - 1] = '\0';
         return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)ss);
     }
@@ -739,10 +741,11 @@ static void defer_after(uv_work_t *w, int status)
     free(d);
 }
 
+/* The app's defer hook (api.h): 0, REG_EINTERNAL out of memory, or uv_queue_work's code. */
 static int defer(void *ctx, void (*work)(void *arg), void (*done)(void *arg), void *arg)
 {
     struct defer_work *d = malloc(sizeof *d);
-    if (!d) return -ENOMEM;
+    if (!d) return REG_EINTERNAL;
     *d = (struct defer_work){.work = work, .done = done, .arg = arg};
     int rc = uv_queue_work(ctx, &d->w, defer_run, defer_after);
     if (rc) free(d);
