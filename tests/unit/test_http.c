@@ -11,8 +11,6 @@
 #include "product.h"
 #include "store.h"
 
-#include <errno.h>
-
 struct fx {
     char *dir;
     struct store *st;
@@ -634,7 +632,7 @@ static int defer_later(void *ctx, void (*work)(void *), void (*done)(void *), vo
 static int defer_refused(void *ctx, void (*work)(void *), void (*done)(void *), void *arg)
 {
     (void)ctx, (void)work, (void)done, (void)arg;
-    return -ENOMEM;
+    return REG_EINTERNAL; /* as srv.c's defer when malloc fails */
 }
 
 static void note_resumed(struct http_parser *p)

@@ -14,7 +14,6 @@
 #include "store.h"
 #include "why.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -788,10 +787,10 @@ static int check_race_value(void *ctx, struct store_val key, struct store_val va
     struct race *r = ctx;
     unsigned w, i;
     char want[RACE_VALUE];
-    if (sscanf(key.data, "w%u-%5u", &w, &i) != 2 || val.len != sizeof want) return -EINVAL;
+    if (sscanf(key.data, "w%u-%5u", &w, &i) != 2 || val.len != sizeof want) return REG_EINTERNAL;
     fill_value(want, sizeof want, w * 1000 + i);
     r->reads++;
-    return memcmp(val.data, want, sizeof want) ? -EINVAL : 0;
+    return memcmp(val.data, want, sizeof want) ? REG_EINTERNAL : 0;
 }
 
 static void *race_reader(void *arg)
