@@ -1,7 +1,9 @@
 """One way to say why (issue 13): a refusal is a negative REG_E* code (registry/err.h) with its
 reason in a struct reg_why (registry/why.h), and library code never prints. This keeps it so by
 reading the C sources: no reason handed back as a char buffer and its length or as a
-const char **, no bare `return -1;` in the registry's code, and no printing to stdout or
+const char **, no bare `return -1;` in the registry's code, no errno value invented for a
+refusal (a `-EINVAL` returned, assigned or handed to reg_why_set: only `-errno`, a system or
+libuv call's own result, is passed on; comparing with one is fine), and no printing to stdout or
 stderr in registry/ but in log.c (the sinks) and main.c (seclabeld's own). registry/ is walked
 whole, whatever subdirectories its modules live in; the CSV and CTA-2120 readers are checked
 wherever they are (cli/ or registry/)."""
@@ -14,6 +16,10 @@ from conftest import ROOT
 # static text. (A `const char *why` is a reason handed in, to print: that is fine.)
 OLD_WHY = re.compile(r"(?<!const )\bchar\s*\*\s*why\b|\bwhylen\b|\bchar\s*\*\*\s*why\b")
 BARE_MINUS_ONE = re.compile(r"\breturn\s+-1\s*;")
+# An errno constant made negative and produced (returned, assigned, handed on), in registry/ and
+# cli/ alike; `rc == -ENOENT` after a system call is a comparison, not a code made up.
+ERRNO_CONST = re.compile(r"(?<![\w.)\]])-E[A-Z0-9]+\b")
+COMPARED = re.compile(r"[=!]=\s*$")
 PRINTS = re.compile(
     r"\b(?:printf|puts|putchar|perror)\s*\("
     r"|\b(?:fprintf|vfprintf|fputs|fputc|putc|fwrite|fflush)\s*\([^;]*\b(?:stdout|stderr)\b")
@@ -21,6 +27,11 @@ PRINTS = re.compile(
 MAY_PRINT = {"log.c", "main.c"}
 # Modules in the registry's core wherever the tree puts them (cli/ today, registry/core/ soon).
 CORE_READERS = {"csvdecl.c", "csvdecl.h", "ctadecl.c", "ctadecl.h"}
+
+
+def invents_errno(line):
+    """True if line produces a negative errno constant (not one it only compares with)."""
+    return any(not COMPARED.search(line[:m.start()]) for m in ERRNO_CONST.finditer(line))
 
 
 def code_only(text):
@@ -69,6 +80,10 @@ def offences(root):
                              "take a struct reg_why * (why.h)")
             if (in_registry or path.name in CORE_READERS) and BARE_MINUS_ONE.search(line):
                 found.append(f"{rel}:{no}: a bare -1: return a REG_E* code (err.h)")
+            if invents_errno(line):
+                found.append(f"{rel}:{no}: an invented errno: return the REG_E* code that says "
+                             "what kind of refusal it is (err.h); -errno only for a system "
+                             "call's own result")
             if in_registry and path.name not in MAY_PRINT and PRINTS.search(line):
                 found.append(f"{rel}:{no}: prints: hand the words to the caller (a struct buf, "
                              "a struct reg_why) or to the log sink (log.h)")
@@ -100,6 +115,14 @@ def test_the_check_sees_each_old_shape(tmp_path):
     (tmp_path / "registry" / "main.c").write_text("int main(void) { printf(\"hi\"); }\n")
     (tmp_path / "cli" / "cmd_x.c").write_text("int k(void) { return -1; }\n")  # CLI commands
     (tmp_path / "cli" / "csvdecl.c").write_text("int r(void) { return -1; }\n")
+    (tmp_path / "cli" / "cmd_y.c").write_text(
+        "int e(int rc)\n"
+        "{\n"
+        "    if (rc == -ENOENT || rc != -ENOTDIR) return -errno; /* -EINVAL */\n"
+        "    if (!p) return -EINVAL;\n"
+        "    rc = ok ? 0 : -ERANGE;\n"
+        "    return reg_why_set(why, -EINVAL, \"-EINVAL\");\n"
+        "}\n")
     assert offences(tmp_path) == [
         "registry/server/bad.c:1: a reason as a char buffer or const char **: "
         "take a struct reg_why * (why.h)",
@@ -110,5 +133,6 @@ def test_the_check_sees_each_old_shape(tmp_path):
         "take a struct reg_why * (why.h)",
         "registry/server/bad.c:6: prints: hand the words to the caller (a struct buf, "
         "a struct reg_why) or to the log sink (log.h)",
-        "cli/csvdecl.c:1: a bare -1: return a REG_E* code (err.h)",
-    ]
+    ] + [f"cli/cmd_y.c:{no}: an invented errno: return the REG_E* code that says what kind of "
+         "refusal it is (err.h); -errno only for a system call's own result" for no in (4, 5, 6)
+         ] + ["cli/csvdecl.c:1: a bare -1: return a REG_E* code (err.h)"]
