@@ -292,16 +292,74 @@ int api_etag_matches(const struct http_req *req, const char *etag)
     return 0;
 }
 
-static void allow_header(struct http_resp *resp, int allow)
+/* The methods of mask allow as a header value ("GET, HEAD, PUT"), into list. */
+static void method_list(int allow, char list[64])
 {
-    static const int order[] = {HTTP_M_GET, HTTP_M_HEAD, HTTP_M_PUT, HTTP_M_POST, HTTP_M_DELETE};
-    char list[64] = "";
+    static const int order[] = {HTTP_M_GET,  HTTP_M_HEAD,   HTTP_M_PUT,
+                                HTTP_M_POST, HTTP_M_DELETE, HTTP_M_OPTIONS};
+    list[0] = '\0';
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (!(allow & order[i])) continue;
         if (list[0]) strcat(list, ", ");
         strcat(list, http_method_name(order[i]));
     }
+}
+
+/* Every matched path answers OPTIONS too (a preflight, below). */
+static void allow_header(struct http_resp *resp, int allow)
+{
+    char list[64];
+    method_list(allow | HTTP_M_OPTIONS, list);
     http_resp_header(resp, "Allow", "%s", list);
+}
+
+/* CORS (the Fetch standard's CORS protocol): a script of any origin may read the registry's
+ * answers, so a retailer's page can call the API and a web-based scanner can follow the GS1
+ * resolver. `*` and never credentials: the data is public, the only credential is the API token
+ * a script sends itself in Authorization (api_token_owner reads nothing else: no cookie), and
+ * no answer depends on the client's address, so a page of another origin reads nothing it could
+ * not fetch from a server. Pages and labels too (a maker's web tool prints label.svg; HTML is
+ * as public as the JSON); not the operators' endpoints (cors_route), which a deployment may
+ * keep to an internal network that `*` would open to any page its staff visit.
+ *
+ * CORS_EXPOSE: the response headers a script needs beyond the CORS-safelisted ones (Cache-
+ * Control, Content-Language, Content-Length, Content-Type, Expires, Last-Modified, Pragma);
+ * test_cors.py checks it names every header the handlers send that a script may want.
+ * CORS_REQUEST_HEADERS: the request headers the routes read that a browser does not send
+ * cross-origin without a preflight's leave (Authorization, Content-Type: application/json,
+ * the conditions). CORS_MAX_AGE: how long a browser may reuse a preflight (Chromium caps it at
+ * two hours; the table changes only with a new release). */
+#define CORS_EXPOSE                                                                                \
+    "Allow, Content-Disposition, ETag, Link, Location, Retry-After, Seclabel-Change, "             \
+    "WWW-Authenticate, X-Request-Id"
+#define CORS_REQUEST_HEADERS "Authorization, Content-Type, If-Match, If-None-Match"
+#define CORS_MAX_AGE 7200
+
+/* 1 if route r (NULL: no route, e.g. a 404) answers scripts of other origins. */
+static int cors_route(const struct route *r)
+{
+    return !r || (r->fn != api_metrics && r->fn != api_health);
+}
+
+static void cors_headers(struct http_resp *resp)
+{
+    http_resp_header(resp, "Access-Control-Allow-Origin", "*");
+    http_resp_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE);
+}
+
+/* Answer OPTIONS on a path whose routes serve the methods of allow: 204 with Allow and, where
+ * CORS applies, the preflight's leave for those methods. */
+static void preflight(struct http_resp *resp, int allow, int cors)
+{
+    char list[64];
+    allow_header(resp, allow);
+    if (cors) {
+        method_list(allow, list);
+        http_resp_header(resp, "Access-Control-Allow-Methods", "%s", list);
+        http_resp_header(resp, "Access-Control-Allow-Headers", CORS_REQUEST_HEADERS);
+        http_resp_header(resp, "Access-Control-Max-Age", "%d", CORS_MAX_AGE);
+    }
+    resp->status = 204;
 }
 
 static void log_request(reg_log_sink sink, const struct http_req *req, int status, size_t body_len,
@@ -350,7 +408,7 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
                  size_t body_len)
 {
     double s = monotonic() - resp->started;
-    metrics_count(&app->metrics, (size_t)resp->route, resp->status, s);
+    metrics_count(&app->metrics, (size_t)resp->route, req->method, resp->status, s);
     if (app->cfg.access_log) log_request(app->cfg.access_log, req, resp->status, body_len, s * 1e3);
 }
 
@@ -485,12 +543,18 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         return;
     }
     int allow;
-    const struct route *r = router_match(routes, NROUTES, req, &allow);
-    resp->route = r ? (int)(r - routes) : (int)NROUTES;
+    const struct route *path;
+    const struct route *r = router_match(routes, NROUTES, req, &allow, &path);
+    resp->route = (int)((r ? r : path ? path : routes + NROUTES) - routes);
+    /* First, so that every answer has them: errors, deferred and cached ones too. */
+    int cors = cors_route(path);
+    if (cors) cors_headers(resp);
     if (r && r->query && query_refused(r, req, resp))
         ; /* answered 400 */
     else if (r)
         r->fn(app, req, resp);
+    else if (allow && req->method == HTTP_M_OPTIONS)
+        preflight(resp, allow, cors);
     else if (allow) {
         allow_header(resp, allow);
         http_resp_error(resp, REG_EMETHOD, NULL);

@@ -184,6 +184,8 @@ static int method_of(uint8_t m)
         return HTTP_M_POST;
     case HTTP_DELETE:
         return HTTP_M_DELETE;
+    case HTTP_OPTIONS:
+        return HTTP_M_OPTIONS;
     }
     return HTTP_M_OTHER;
 }
@@ -647,6 +649,8 @@ const char *http_method_name(int method)
         return "POST";
     case HTTP_M_DELETE:
         return "DELETE";
+    case HTTP_M_OPTIONS:
+        return "OPTIONS";
     }
     return "OTHER";
 }

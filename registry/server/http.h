@@ -44,6 +44,7 @@ enum http_method {
     HTTP_M_POST = 8,
     HTTP_M_DELETE = 16,
     HTTP_M_OTHER = 32,
+    HTTP_M_OPTIONS = 64, /* answered as a CORS preflight (api.c) */
 };
 
 struct http_req {

@@ -21,13 +21,22 @@ static const double latency_le[METRICS_LATENCY_BUCKETS] = {
 #define ADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-void metrics_count(struct metrics *m, size_t route, int status, double seconds)
+/* The method's row: the position of its HTTP_M_* bit; HTTP_M_OTHER's for anything else. */
+static int method_index(int method)
+{
+    _Static_assert(HTTP_M_OPTIONS == 1 << (METRICS_METHODS - 1), "one row per HTTP_M_* bit");
+    for (int i = 0; i < METRICS_METHODS; i++)
+        if (method == 1 << i) return i;
+    return __builtin_ctz(HTTP_M_OTHER);
+}
+
+void metrics_count(struct metrics *m, size_t route, int method, int status, double seconds)
 {
     int si = METRICS_STATUSES - 1;
     for (int i = 0; i < METRICS_STATUSES - 1; i++)
         if (statuses[i] == status) si = i;
     /* Relaxed atomics: only this loop's thread counts, but /metrics on another loop reads. */
-    ADD(m->requests[route][si], 1);
+    ADD(m->requests[route][method_index(method)][si], 1);
     int b = 0;
     while (b < METRICS_LATENCY_BUCKETS && seconds > latency_le[b])
         b++;
@@ -39,8 +48,9 @@ void metrics_count(struct metrics *m, size_t route, int status, double seconds)
 void metrics_add(struct metrics *sum, const struct metrics *m)
 {
     for (int r = 0; r <= METRICS_MAX_ROUTES; r++)
-        for (int s = 0; s < METRICS_STATUSES; s++)
-            sum->requests[r][s] += LOAD(m->requests[r][s]);
+        for (int k = 0; k < METRICS_METHODS; k++)
+            for (int s = 0; s < METRICS_STATUSES; s++)
+                sum->requests[r][k][s] += LOAD(m->requests[r][k][s]);
     for (int b = 0; b <= METRICS_LATENCY_BUCKETS; b++)
         sum->latency[b] += LOAD(m->latency[b]);
     sum->latency_sum_ns += LOAD(m->latency_sum_ns);
@@ -59,27 +69,31 @@ void metrics_sample(struct buf *out, const char *name, const char *type, const c
     buf_printf(out, "%s %llu\n", name, value);
 }
 
+/* One sample of seclabel_http_requests_total (none for a zero count): route pattern, method
+ * row k, status column s. */
+static void request_line(struct buf *out, const char *pat, int k, int s, unsigned long long count)
+{
+    if (!count) return;
+    char status[8];
+    if (statuses[s])
+        snprintf(status, sizeof status, "%d", statuses[s]);
+    else
+        snprintf(status, sizeof status, "other");
+    const char *method = 1 << k == HTTP_M_OTHER ? "other" : http_method_name(1 << k);
+    buf_printf(out, "seclabel_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
+               method, pat, status, count);
+}
+
 static void requests_text(const struct metrics *m, const struct route *routes, size_t nroutes,
                           struct buf *out)
 {
     metrics_family(out, "seclabel_http_requests_total", "counter",
                    "HTTP requests by route and status.");
     for (size_t r = 0; r <= nroutes; r++)
-        for (int s = 0; s < METRICS_STATUSES; s++) {
-            unsigned long long count = m->requests[r][s];
-            if (!count) continue;
-            const char *pat = r < nroutes ? routes[r].pattern : "(none)";
-            char status[8];
-            if (statuses[s])
-                snprintf(status, sizeof status, "%d", statuses[s]);
-            else
-                snprintf(status, sizeof status, "other");
-            const char *method = r < nroutes ? http_method_name(routes[r].methods) : "";
-            buf_printf(out,
-                       "seclabel_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} "
-                       "%llu\n",
-                       method, pat, status, count);
-        }
+        for (int k = 0; k < METRICS_METHODS; k++)
+            for (int s = 0; s < METRICS_STATUSES; s++)
+                request_line(out, r < nroutes ? routes[r].pattern : "(none)", k, s,
+                             m->requests[r][k][s]);
 }
 
 static void latency_text(const struct metrics *m, struct buf *out)

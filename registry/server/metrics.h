@@ -19,23 +19,28 @@ struct route;
 #define METRICS_MAX_ROUTES 32
 #define METRICS_STATUSES (HTTP_STATUSES_COUNTED + 1) /* http_status.h's counted ones, "other" */
 #define METRICS_LATENCY_BUCKETS 14
+/* Request methods counted apart: one per HTTP_M_* bit (http.h), HTTP_M_OTHER for the rest, so
+ * the method label takes at most this many values whatever clients send. */
+#define METRICS_METHODS 7
 
 struct metrics {
-    unsigned long long requests[METRICS_MAX_ROUTES + 1][METRICS_STATUSES]; /* last row: no route */
-    unsigned long long latency[METRICS_LATENCY_BUCKETS + 1];               /* last: +Inf */
+    /* by route (last row: no route), request method and status */
+    unsigned long long requests[METRICS_MAX_ROUTES + 1][METRICS_METHODS][METRICS_STATUSES];
+    unsigned long long latency[METRICS_LATENCY_BUCKETS + 1]; /* last: +Inf */
     unsigned long long latency_sum_ns;
     unsigned long long latency_count;
 };
 
-/* Count one answered request: route is its index in the route table (the table's length when
- * none matched, at most METRICS_MAX_ROUTES), status the one sent, seconds the time taken. Only
- * m's owner thread calls it. */
-void metrics_count(struct metrics *m, size_t route, int status, double seconds);
+/* Count one answered request: route is its index in the route table (the route whose path
+ * matched, also when its method did not: a 405 or a preflight; the table's length when no path
+ * matched, at most METRICS_MAX_ROUTES), method the request's HTTP_M_* value, status the one
+ * sent, seconds the time taken. Only m's owner thread calls it. */
+void metrics_count(struct metrics *m, size_t route, int method, int status, double seconds);
 /* Add m's counts to sum's (m may be counting on another thread meanwhile). */
 void metrics_add(struct metrics *sum, const struct metrics *m);
-/* Append seclabel_http_requests_total (its non-zero counts, labelled with the method and
- * pattern of routes[i], or "(none)") and the seclabel_http_request_duration_seconds histogram
- * of m. nroutes is at most METRICS_MAX_ROUTES. */
+/* Append seclabel_http_requests_total (its non-zero counts, labelled with the request's method,
+ * "other" for one http.h does not name, and the pattern of routes[i], or "(none)") and the
+ * seclabel_http_request_duration_seconds histogram of m. nroutes is at most METRICS_MAX_ROUTES. */
 void metrics_text(const struct metrics *m, const struct route *routes, size_t nroutes,
                   struct buf *out);
 /* Append the "# HELP" and "# TYPE" lines of family name; type is "counter" or "gauge", help

@@ -41,14 +41,16 @@ static void drop_params(struct http_req *req)
 }
 
 const struct route *router_match(const struct route *routes, size_t n, struct http_req *req,
-                                 int *allow)
+                                 int *allow, const struct route **path)
 {
     const struct route *found = NULL;
     int m = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     *allow = 0;
+    *path = NULL;
     for (size_t i = 0; i < n; i++) {
         int ok = match(routes[i].pattern, req->path, req->path_len, req);
         if (ok) *allow |= routes[i].methods;
+        if (ok && !*path) *path = &routes[i];
         if (ok && !found && (routes[i].methods & m)) {
             found = &routes[i];
             break;

@@ -24,8 +24,10 @@ struct route {
 };
 
 /* The route for req, with its captures in req->params; NULL if none. *allow gets the methods
- * of every route whose path matched (0 if none), for 404 versus 405 with an Allow header. */
+ * of every route whose path matched (0 if none), for 404 versus 405 with an Allow header (and
+ * the CORS preflight); *path the first route whose path matched, whatever its methods (NULL if
+ * none): the route a refused method or a preflight is counted under. */
 const struct route *router_match(const struct route *routes, size_t n, struct http_req *req,
-                                 int *allow);
+                                 int *allow, const struct route **path);
 
 #endif

@@ -90,9 +90,9 @@ def test_not_json_is_400_and_wrong_type_is_415(server, acme):
 def test_method_not_allowed_has_allow_header(server):
     r = server.http.delete(server.url + "/v1/products/acme-cam-1", timeout=5)
     assert r.status_code == 405 and error_of(r) == "method_not_allowed"
-    assert r.headers["Allow"] == "GET, HEAD, PUT"
+    assert r.headers["Allow"] == "GET, HEAD, PUT, OPTIONS"
     r = server.http.post(server.url + "/p/x", timeout=5)
-    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_head_has_headers_but_no_body(server, acme):

@@ -139,7 +139,7 @@ static void method_not_allowed_says_allow(void **state)
     assert_int_equal(feed(f, "DELETE /v1/products/x HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
     const char *o = buf_cstr(&f->out);
     assert_non_null(strstr(o, "405 Method Not Allowed"));
-    assert_non_null(strstr(o, "Allow: GET, HEAD, PUT\r\n"));
+    assert_non_null(strstr(o, "Allow: GET, HEAD, PUT, OPTIONS\r\n"));
     assert_non_null(strstr(o, "\"error\":\"method_not_allowed\""));
 }
 

@@ -20,11 +20,11 @@ static void requests_by_route_and_status(void **state)
 {
     (void)state;
     struct metrics m = {0};
-    metrics_count(&m, 0, 200, 0.0002);
-    metrics_count(&m, 0, 200, 0.0002);
-    metrics_count(&m, 1, 201, 0.003);
-    metrics_count(&m, NROUTES, 404, 0.00001); /* no route matched */
-    metrics_count(&m, 1, 299, 0.2);           /* a status not counted by itself */
+    metrics_count(&m, 0, HTTP_M_GET, 200, 0.0002);
+    metrics_count(&m, 0, HTTP_M_GET, 200, 0.0002);
+    metrics_count(&m, 1, HTTP_M_PUT, 201, 0.003);
+    metrics_count(&m, NROUTES, HTTP_M_GET, 404, 0.00001); /* no route matched */
+    metrics_count(&m, 1, HTTP_M_PUT, 299, 0.2);           /* a status not counted by itself */
     struct buf out = BUF_INIT;
     metrics_text(&m, routes, NROUTES, &out);
     assert_true(has(&out, "# TYPE seclabel_http_requests_total counter\n"));
@@ -32,7 +32,7 @@ static void requests_by_route_and_status(void **state)
                           "status=\"200\"} 2\n"));
     assert_true(has(&out, "{method=\"PUT\",route=\"/v1/products/{}\",status=\"201\"} 1\n"));
     assert_true(has(&out, "{method=\"PUT\",route=\"/v1/products/{}\",status=\"other\"} 1\n"));
-    assert_true(has(&out, "{method=\"\",route=\"(none)\",status=\"404\"} 1\n"));
+    assert_true(has(&out, "{method=\"GET\",route=\"(none)\",status=\"404\"} 1\n"));
     assert_false(has(&out, "status=\"500\"")); /* zero counts are left out */
     /* cumulative buckets */
     assert_true(has(&out, "seclabel_http_request_duration_seconds_bucket{le=\"5e-05\"} 1\n"));
@@ -45,11 +45,32 @@ static void requests_by_route_and_status(void **state)
     buf_free(&out);
 }
 
+/* A refused method is counted under the route whose path matched, with the request's method:
+ * one of http.h's names or "other", so clients cannot grow the label set. */
+static void refused_methods_keep_their_route(void **state)
+{
+    (void)state;
+    struct metrics m = {0};
+    metrics_count(&m, 1, HTTP_M_POST, 405, 0.0001);
+    metrics_count(&m, 1, HTTP_M_OPTIONS, 204, 0.0001);
+    metrics_count(&m, 0, HTTP_M_OTHER, 405, 0.0001);
+    metrics_count(&m, 0, 0, 405, 0.0001); /* not an HTTP_M_* value: counted as other */
+    metrics_count(&m, 0, HTTP_M_HEAD, 200, 0.0001);
+    struct buf out = BUF_INIT;
+    metrics_text(&m, routes, NROUTES, &out);
+    assert_true(has(&out, "{method=\"POST\",route=\"/v1/products/{}\",status=\"405\"} 1\n"));
+    assert_true(has(&out, "{method=\"OPTIONS\",route=\"/v1/products/{}\",status=\"204\"} 1\n"));
+    assert_true(has(&out, "{method=\"other\",route=\"/healthz\",status=\"405\"} 2\n"));
+    assert_true(has(&out, "{method=\"HEAD\",route=\"/healthz\",status=\"200\"} 1\n"));
+    assert_false(has(&out, "method=\"\""));
+    buf_free(&out);
+}
+
 static void slow_answers_land_in_inf(void **state)
 {
     (void)state;
     struct metrics m = {0};
-    metrics_count(&m, 0, 200, 3.5);
+    metrics_count(&m, 0, HTTP_M_GET, 200, 3.5);
     struct buf out = BUF_INIT;
     metrics_text(&m, routes, NROUTES, &out);
     assert_true(has(&out, "_bucket{le=\"1\"} 0\n"));
@@ -61,9 +82,9 @@ static void loops_are_summed(void **state)
 {
     (void)state;
     struct metrics a = {0}, b = {0}, sum = {0};
-    metrics_count(&a, 0, 200, 0.001);
-    metrics_count(&b, 0, 200, 0.001);
-    metrics_count(&b, 1, 409, 0.001);
+    metrics_count(&a, 0, HTTP_M_GET, 200, 0.001);
+    metrics_count(&b, 0, HTTP_M_GET, 200, 0.001);
+    metrics_count(&b, 1, HTTP_M_PUT, 409, 0.001);
     metrics_add(&sum, &a);
     metrics_add(&sum, &b);
     assert_int_equal(sum.latency_count, 3);
@@ -90,6 +111,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(requests_by_route_and_status),
+        cmocka_unit_test(refused_methods_keep_their_route),
         cmocka_unit_test(slow_answers_land_in_inf),
         cmocka_unit_test(loops_are_summed),
         cmocka_unit_test(samples_and_families),
