@@ -351,9 +351,9 @@ static void cors_headers(struct http_resp *resp)
  * CORS applies, the preflight's leave for those methods. */
 static void preflight(struct http_resp *resp, int allow, int cors)
 {
-    char list[64];
     allow_header(resp, allow);
     if (cors) {
+        char list[64];
         method_list(allow, list);
         http_resp_header(resp, "Access-Control-Allow-Methods", "%s", list);
         http_resp_header(resp, "Access-Control-Allow-Headers", CORS_REQUEST_HEADERS);
