@@ -585,7 +585,6 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
     }
     const char *s = yyjson_get_str(v);
     size_t len = yyjson_get_len(v), chars = utf8_chars(s, len);
-    char norm[15];
     int bounded = sp->kind == K_TEXT || sp->kind == K_URL || sp->kind == K_CONTACT;
     struct reg_why why;
     if (bounded && chars > DECL_MAX_STRING) {
@@ -613,12 +612,14 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
             fail(c, "format",
                  "must be a real calendar day as YYYY-MM-DD (years 1900-9999), e.g. 2030-12-31");
         break;
-    case K_GTIN:
+    case K_GTIN: {
+        char norm[15];
         if (decl_gtin_all_zeros(s, len))
             fail(c, "format", "must not be all zeros: GS1 issues no such GTIN");
         else if (decl_gtin_normalize(s, len, norm) != 0)
             fail(c, "format", "must be " DECL_GTIN_RULE);
         break;
+    }
     case K_URL:
         if (!is_https_url(s, len))
             fail(c, "pattern",
