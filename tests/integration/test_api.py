@@ -470,6 +470,29 @@ def test_security_txt(tmp_path):
         s.stop()
 
 
+@pytest.mark.parametrize("url,warned", [
+    ("http://registry.example", True), ("http://10.0.0.7:8080", True),
+    ("https://registry.example", False), ("http://127.0.0.1:8080", False),
+    ("http://127.3.0.1", False), ("http://[::1]:8080", False), ("http://localhost:8080", False)])
+def test_plain_http_public_url_is_warned_about_at_start(tmp_path, url, warned):
+    """security.txt's Canonical URL is made from the public URL, and RFC 9116 wants https: a
+    public URL of plain http on a host others reach gets one warning line on stderr at start;
+    loopback addresses are development and get none."""
+    s = Server(tmp_path / "d", "--public-url", url, "--quiet")
+    try:
+        log = s.log()
+    finally:
+        s.stop()
+    lines = [line for line in log.splitlines() if "not https" in line]
+    if warned:
+        assert lines == ["seclabeld: warning: the public URL %s is not https: security.txt fails "
+                         "validation (RFC 9116 requires an https Canonical URL) and QR codes lead "
+                         "to plain http; give --public-url https://... (a loopback address is "
+                         "fine for development)" % url], log
+    else:
+        assert lines == [], log
+
+
 # --- refused requests change nothing ----------------------------------------------------------
 
 def test_refused_requests_leave_the_database_exactly_as_it_was(server, acme, nordlicht):
