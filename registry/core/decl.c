@@ -344,11 +344,20 @@ int decl_slug_valid(const char *s, size_t len)
     return 1;
 }
 
+int decl_gtin_all_zeros(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == '0')
+        i++;
+    return len > 0 && i == len;
+}
+
 int decl_gtin_normalize(const char *s, size_t len, char out[15])
 {
     if (len != 8 && len != 12 && len != 13 && len != 14) return REG_EBADREQ;
     for (size_t i = 0; i < len; i++)
         if (s[i] < '0' || s[i] > '9') return REG_EBADREQ;
+    if (decl_gtin_all_zeros(s, len)) return REG_EBADREQ;
     memset(out, '0', 14 - len);
     memcpy(out + 14 - len, s, len);
     out[14] = '\0';
@@ -576,7 +585,6 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
     }
     const char *s = yyjson_get_str(v);
     size_t len = yyjson_get_len(v), chars = utf8_chars(s, len);
-    char norm[15];
     int bounded = sp->kind == K_TEXT || sp->kind == K_URL || sp->kind == K_CONTACT;
     struct reg_why why;
     if (bounded && chars > DECL_MAX_STRING) {
@@ -604,10 +612,14 @@ static void check_string(const struct spec *sp, yyjson_val *v, struct ctx *c)
             fail(c, "format",
                  "must be a real calendar day as YYYY-MM-DD (years 1900-9999), e.g. 2030-12-31");
         break;
-    case K_GTIN:
-        if (decl_gtin_normalize(s, len, norm) != 0)
-            fail(c, "format", "must be a GTIN-8, -12, -13 or -14 with a valid check digit");
+    case K_GTIN: {
+        char norm[15];
+        if (decl_gtin_all_zeros(s, len))
+            fail(c, "format", "must not be all zeros: GS1 issues no such GTIN");
+        else if (decl_gtin_normalize(s, len, norm) != 0)
+            fail(c, "format", "must be " DECL_GTIN_RULE);
         break;
+    }
     case K_URL:
         if (!is_https_url(s, len))
             fail(c, "pattern",

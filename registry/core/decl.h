@@ -37,9 +37,13 @@ struct decl_errors {
 int decl_id_valid(const char *s, size_t len);
 /* 1 if s[0..len) is a manufacturer slug: ^[a-z0-9][a-z0-9-]{0,62}$ */
 int decl_slug_valid(const char *s, size_t len);
-/* GTIN-8/12/13/14 with a valid check digit -> 14 digits in out (NUL-terminated); else
- * REG_EBADREQ. */
+/* What a GTIN must be, for messages: all zeros has a right check digit but GS1 never issues it,
+ * so it is no GTIN (and no product could be found by it). */
+#define DECL_GTIN_RULE "a GTIN-8, -12, -13 or -14 with a valid check digit, not all zeros"
+/* DECL_GTIN_RULE -> 14 digits in out (NUL-terminated); else REG_EBADREQ. */
 int decl_gtin_normalize(const char *s, size_t len, char out[15]);
+/* 1 if s[0..len) is digits, all of them '0' (see DECL_GTIN_RULE). */
+int decl_gtin_all_zeros(const char *s, size_t len);
 
 /* Check a parsed declaration. url_id, if not NULL, is the ID the request names: a body "id"
  * must equal it. Fills errs (always reset first); returns 0 if valid, REG_EINVALID if not. */

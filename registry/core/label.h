@@ -76,7 +76,8 @@ struct label_opts {
 void label_opts_default(struct label_opts *o);
 
 /* Append one label to out, in o->format:
- *   PNG  width_mm x height_mm at dpi (pixels = mm / 25.4 * dpi, rounded), 8-bit greyscale;
+ *   PNG  width_mm x height_mm at dpi (pixels = mm / 25.4 * dpi, rounded), 8-bit greyscale,
+ *        with a pHYs chunk of dpi / 0.0254 pixels per metre (rounded) so tools print it to size;
  *   SVG  vector, width="..mm" height="..mm", user units of 1 mm, text as <text> elements;
  *   PDF  vector, one page of the label's size, fonts embedded, no timestamps;
  *   ZPL  one ^XA..^XZ format for a thermal printer at dpi; the printer draws the QR code

@@ -201,8 +201,7 @@ int search_params(struct search_params_store *st, enum search_status status, int
     }
     if (st->gtin.len) {
         if (decl_gtin_normalize(st->gtin.data, st->gtin.len, st->gtin14) != 0)
-            rc = reg_why_set(why, REG_EBADREQ,
-                             "gtin: a GTIN-8, -12, -13 or -14 with a valid check digit.");
+            rc = reg_why_set(why, REG_EBADREQ, "gtin: " DECL_GTIN_RULE ".");
         else
             sq->gtin = st->gtin14;
     }

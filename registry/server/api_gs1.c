@@ -76,8 +76,7 @@ int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp)
     const char *raw = req->params[0];
     char gtin[15], id[DECL_ID_MAX + 1];
     if (decl_gtin_normalize(raw, strlen(raw), gtin) != 0)
-        return api_error_fmt(resp, REG_EBADREQ,
-                             "'%s' is not a GTIN-8, -12, -13 or -14 with a valid check digit.",
+        return api_error_fmt(resp, REG_EBADREQ, "'%s' is not " DECL_GTIN_RULE ".",
                              strlen(raw) > 32 ? "(too long)" : raw);
     struct store_txn *txn;
     int rc = store_reader_begin(app->rd, &txn);

@@ -29,6 +29,7 @@
 #include "product.h"
 #include "store.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <signal.h>
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -782,6 +784,38 @@ static int start_apps(struct shared *sh, const struct app **peers)
     return 0;
 }
 
+/* 1 if url's host is a loopback address (127.0.0.0/8, ::1) or localhost: a development
+ * server. inet_pton reads the addresses. */
+static int url_host_is_loopback(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h) return 0;
+    h += 3;
+    size_t n = *h == '[' ? strcspn(++h, "]") : strcspn(h, ":/?#");
+    char host[256];
+    if (n == 0 || n >= sizeof host) return 0;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1) return ntohl(a4.s_addr) >> 24 == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1) return IN6_IS_ADDR_LOOPBACK(&a6);
+    return strcasecmp(host, "localhost") == 0;
+}
+
+/* One line to the log when the public URL (given, or the default made from the address bound)
+ * is plain http on a host others reach: /.well-known/security.txt then fails validation (its
+ * Canonical URL is made from it, and RFC 9116 2.3 says web URIs in it MUST begin with https://)
+ * and QR codes lead to plain http. */
+static void warn_unless_https(const char *public_url)
+{
+    if (strncmp(public_url, "https://", 8) == 0 || url_host_is_loopback(public_url)) return;
+    reg_logf("warning: the public URL %s is not https: security.txt fails validation (RFC 9116 "
+             "requires an https Canonical URL) and QR codes lead to plain http; give "
+             "--public-url https://... (a loopback address is fine for development)",
+             public_url);
+}
+
 int srv_run(const struct srv_config *cfg)
 {
     struct shared *sh = xcalloc(1, sizeof *sh);
@@ -805,6 +839,7 @@ int srv_run(const struct srv_config *cfg)
         bound_url(&sh->loops[0], url, sizeof url);
         snprintf(sh->public_url, sizeof sh->public_url, "%s",
                  cfg->public_url ? cfg->public_url : url);
+        warn_unless_https(sh->public_url);
         rc = start_apps(sh, peers);
     }
     if (rc == 0) {

@@ -1,8 +1,8 @@
 """Schemathesis hooks for test_schemathesis.py: what schema/openapi.yaml says that a generic tool
 cannot act on by itself. Loaded by Schemathesis (its config's `hooks`), not collected by pytest.
 
-- Format `gtin` (declaration.schema.json defines it: the GS1 check digit) is drawn with a right
-  check digit, so that requests the schema allows carry GTINs the registry accepts. Some are the
+- Format `gtin` (declaration.schema.json defines it: the GS1 check digit, not all zeros) is drawn
+  with a right check digit and never all zeros, so that requests the schema allows carry GTINs the registry accepts. Some are the
   demo products' own GTINs and some lie in the demo makers' GS1 Company Prefixes, so that the
   resolver, the `gtin` filter and writes also reach the products, not only "not found".
 - Product IDs in paths are drawn from the demo products as often as from the pattern.
@@ -55,8 +55,10 @@ def in_prefix(prefix):
 
 
 def any_gtin():
+    """Any length, any digits, except all zeros (the format says GS1 issues no such GTIN)."""
     return st.sampled_from([8, 12, 13, 14]).flatmap(
-        lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1)).map(with_check_digit)
+        lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1)).map(
+        with_check_digit).filter(lambda g: g.strip("0"))
 
 
 schemathesis.openapi.format("gtin", st.one_of(

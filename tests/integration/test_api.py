@@ -302,15 +302,18 @@ def test_search_pages_with_a_stable_cursor(catalogue):
 
 def test_lookup_answers_each_key_in_order(catalogue):
     r = catalogue.post("/v1/lookup", json={"ids": ["acme-plug", "nope", "bad id"],
-                                           "gtins": ["05012345678900", "4006381333931", "123"]})
+                                           "gtins": ["05012345678900", "4006381333931", "123",
+                                                     "00000000000000"]})
     assert r.status_code == 200
     res = r.json()["results"]
     assert [x.get("id", x.get("gtin")) for x in res] == [
-        "acme-plug", "nope", "bad id", "05012345678900", "4006381333931", "123"]
+        "acme-plug", "nope", "bad id", "05012345678900", "4006381333931", "123",
+        "00000000000000"]
     assert res[0]["record"]["id"] == "acme-plug" and "compliance" in res[0]["record"]
     assert res[1]["error"] == "not_found" and res[2]["error"] == "invalid_id"
     assert res[3]["record"]["id"] == "acme-cam"
     assert res[4]["error"] == "not_found" and res[5]["error"] == "invalid_gtin"
+    assert res[6]["error"] == "invalid_gtin"  # all zeros: a right check digit, but no GTIN
 
 
 def test_lookup_limits_and_shape(server):
@@ -398,6 +401,12 @@ def test_gs1_resolver_redirects_and_serves_linksets(server, acme):
     assert r.headers["Location"] == server.url + "/p/acme-cam"
     assert server.get("/01/4006381333931").status_code == 404
     assert server.get("/01/4006381333932").status_code == 400
+    r = put(server, acme, "acme-zero", gtin="00000000000000")  # nor does the registry
+    assert r.status_code == 400 and r.json()["details"][0]["path"] == "/gtin", r.text
+    for zeros in ("00000000000000", "0000000000000", "00000000"):  # GS1 issues no such GTIN
+        r = server.get("/01/" + zeros, headers={"Accept": "text/html"}, allow_redirects=False)
+        assert r.status_code == 400 and r.json()["error"] == "bad_request", zeros
+        assert "not all zeros" in r.json()["message"]
     d = server.get("/.well-known/gs1resolver").json()
     assert d["resolverRoot"] == server.url and "gtin" in d["supportedPrimaryKeys"]
 
@@ -459,6 +468,29 @@ def test_security_txt(tmp_path):
         assert s.get("/.well-known/security.txt").status_code == 404
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("url,warned", [
+    ("http://registry.example", True), ("http://10.0.0.7:8080", True),
+    ("https://registry.example", False), ("http://127.0.0.1:8080", False),
+    ("http://127.3.0.1", False), ("http://[::1]:8080", False), ("http://localhost:8080", False)])
+def test_plain_http_public_url_is_warned_about_at_start(tmp_path, url, warned):
+    """security.txt's Canonical URL is made from the public URL, and RFC 9116 wants https: a
+    public URL of plain http on a host others reach gets one warning line on stderr at start;
+    loopback addresses are development and get none."""
+    s = Server(tmp_path / "d", "--public-url", url, "--quiet")
+    try:
+        log = s.log()
+    finally:
+        s.stop()
+    lines = [line for line in log.splitlines() if "not https" in line]
+    if warned:
+        assert lines == ["seclabeld: warning: the public URL %s is not https: security.txt fails "
+                         "validation (RFC 9116 requires an https Canonical URL) and QR codes lead "
+                         "to plain http; give --public-url https://... (a loopback address is "
+                         "fine for development)" % url], log
+    else:
+        assert lines == [], log
 
 
 # --- refused requests change nothing ----------------------------------------------------------

@@ -3,7 +3,9 @@ rsvg-convert, PDF rasterised by pdftoppm, ZPL checked for structure and payload;
 text read back (pdftotext, SVG text nodes); sizes refused with what would fit; caching; the CLI's
 single labels, terminal preview and a 100-label sheet decoded label by label."""
 import re
+import struct
 import subprocess
+import zlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -88,6 +90,38 @@ def test_png_scans_to_the_gs1_digital_link(server, cam, tmp_path):
     r, path = fetch(server, "png", tmp_path)
     assert r.headers["Content-Type"] == "image/png"
     assert decode(path) == [cam]
+
+
+def png_phys(data):
+    """The pHYs chunk of a PNG as (x, y, unit), read with struct: each chunk's CRC checked,
+    pHYs required before the first IDAT (as the PNG specification says); None if absent."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, phys = 8, None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        if kind == b"pHYs":
+            phys = struct.unpack(">IIB", body)
+        if kind in (b"IDAT", b"IEND"):
+            return phys
+        pos += 12 + length
+    raise AssertionError("PNG without IDAT")
+
+
+@pytest.mark.parametrize("dpi", [72, 203, 300, 600, 1200])
+def test_png_says_its_dpi_in_phys(server, cam, tmp_path, dpi):
+    """Design tools place a PNG by its pHYs (pixels per metre, unit 1 = metre); without it
+    they assume 72 or 96 dpi and a 20 mm code at 1200 dpi comes out 250 mm wide."""
+    r, _ = fetch(server, "png", tmp_path, dpi=dpi)
+    x, y, unit = png_phys(r.content)
+    assert unit == 1 and x == y == round(dpi / 0.0254)
+    assert round(x * 0.0254) == dpi
+    out = tmp_path / "cli.png"
+    c = cli("label", "acme-cam", "--dpi", dpi, "-o", out, server=server)
+    assert c.returncode == 0, c.stderr
+    assert png_phys(out.read_bytes()) == (x, y, unit)
 
 
 def test_svg_is_vector_with_text_as_text_and_scans(server, cam, tmp_path):

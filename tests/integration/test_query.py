@@ -66,6 +66,8 @@ def test_gtin_is_a_filter(server, shop):
     assert ids(server.get("/v1/products?status=any&gtin=" + GTIN_PLUG)) == ["acme-plug"]
     for bad in ("4006381333932", "12345", "abc"):  # check digit, length, digits
         refused(server.get("/v1/products?gtin=" + bad), "gtin")
+    for zeros in ("00000000000000", "00000000"):  # a right check digit, but no GTIN
+        assert "not all zeros" in refused(server.get("/v1/products?gtin=" + zeros), "gtin")
 
 
 def test_status_filter_defaults_to_products_on_sale(server, shop):

@@ -7,7 +7,7 @@ rule. An invalid example breaks exactly one rule; its file name is `<where>-<wha
 `markets.1-not-a-country.json` must be reported at /markets/1.
 
 jsonschema runs with format assertion on: "date", plus the schema's own "gtin" (the GS1 check
-digit, the same algorithm as decl_gtin_normalize). Patterns get ECMA-262's '$' (end of the
+digit and not all zeros, the same rule as decl_gtin_normalize). Patterns get ECMA-262's '$' (end of the
 string), as JSON Schema specifies; Python's re also matches '$' just before a final newline,
 which would let "acme-bulb-1\\n" through the ID pattern (invalid/id-trailing-newline.json).
 """
@@ -43,10 +43,10 @@ FORMATS = FormatChecker()
 
 @FORMATS.checks("gtin")
 def gtin_ok(s):
-    """GTIN-8/12/13/14 whose last digit is the GS1 check digit."""
+    """GTIN-8/12/13/14 whose last digit is the GS1 check digit, not all zeros."""
     if not isinstance(s, str):
         return True
-    if not re.fullmatch(r"[0-9]{8}|[0-9]{12,14}", s):
+    if not re.fullmatch(r"[0-9]{8}|[0-9]{12,14}", s) or not s.strip("0"):
         return False
     d = s.zfill(14)
     total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(d[:13]))
@@ -193,6 +193,9 @@ def test_validate_output_and_exit_codes(tmp_path):
         "  /support_date: must be a real calendar day as YYYY-MM-DD (years 1900-9999), "
         "e.g. 2030-12-31 (format)",
     ]
+    zeros = EXAMPLES / "invalid" / "gtin-all-zeros.json"
+    assert cli("validate", zeros).stdout.splitlines()[1:] == [
+        "  /gtin: must not be all zeros: GS1 issues no such GTIN (format)"]
     r = cli("validate", good, good)
     assert r.returncode == 0 and r.stdout.count(": ok\n") == 2
     r = cli("validate", "-", stdin=good.read_text())

@@ -159,8 +159,10 @@ static void field_formats(void **state)
     expect_ok("default_password", "\"universal\"");
     expect_only("product_name", "\"\"", "/product_name", "minLength");
     expect_only("product_name", "\"a\\u0000b\"", "/product_name", "pattern");
-    expect_only("gtin", "\"4006381333932\"", "/gtin", "format"); /* bad check digit */
-    expect_only("gtin", "\"40063813339\"", "/gtin", "format");   /* 11 digits */
+    expect_only("gtin", "\"4006381333932\"", "/gtin", "format");  /* bad check digit */
+    expect_only("gtin", "\"40063813339\"", "/gtin", "format");    /* 11 digits */
+    expect_only("gtin", "\"00000000000000\"", "/gtin", "format"); /* no GTIN */
+    expect_only("gtin", "\"00000000\"", "/gtin", "format");
     expect_ok("gtin", "\"96385074\"");
     expect_ok("gtin", "\"036000291452\"");
     expect_only("vulnerability_disclosure_policy", "\"ftp://x.example/cvd\"",
@@ -412,6 +414,15 @@ static void ids_slugs_gtins_dates(void **state)
     assert_int_equal(decl_gtin_normalize("96385074", 8, g), 0);
     assert_string_equal(g, "00000096385074");
     assert_int_not_equal(decl_gtin_normalize("12345", 5, g), 0);
+    /* All zeros: its check digit is right, but GS1 issues no such GTIN, in any length. */
+    assert_int_equal(decl_gtin_normalize("00000000000000", 14, g), REG_EBADREQ);
+    assert_int_equal(decl_gtin_normalize("0000000000000", 13, g), REG_EBADREQ);
+    assert_int_equal(decl_gtin_normalize("000000000000", 12, g), REG_EBADREQ);
+    assert_int_equal(decl_gtin_normalize("00000000", 8, g), REG_EBADREQ);
+    assert_int_equal(decl_gtin_normalize("00000000000017", 14, g), 0);
+    assert_true(decl_gtin_all_zeros("000", 3));
+    assert_false(decl_gtin_all_zeros("", 0));
+    assert_false(decl_gtin_all_zeros("0001", 4));
     int64_t d;
     assert_int_equal(date_parse("2024-02-29", 10, &d), 0);
     assert_int_equal(d, 19782);

@@ -155,6 +155,31 @@ static void test_png_is_appended(void **state)
     buf_free(&b);
 }
 
+/* The pHYs chunk right after IHDR: dpi / 0.0254 pixels per metre, rounded, unit 1 (metre), so
+ * layout programs place the label at its size instead of assuming 72 or 96 dpi. */
+static void test_png_records_its_dpi_in_phys(void **state)
+{
+    (void)state;
+    static const struct {
+        int dpi;
+        uint32_t ppm;
+    } cases[] = {{72, 2835}, {203, 7992}, {300, 11811}, {600, 23622}, {1200, 47244}, {2400, 94488}};
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct label_opts o = opts(LABEL_PNG, LABEL_QR, 40, 40, cases[i].dpi);
+        buf_reset(&b);
+        render_ok(&cam, &o, &b);
+        const char *p = b.data + 33; /* signature 8, IHDR 25 */
+        assert_true(b.len > 33 + 21);
+        assert_int_equal(be32(p), 9);
+        assert_memory_equal(p + 4, "pHYs", 4);
+        assert_int_equal(be32(p + 8), cases[i].ppm);
+        assert_int_equal(be32(p + 12), cases[i].ppm);
+        assert_int_equal(p[16], 1);
+    }
+    buf_free(&b);
+}
+
 /* ---- every format, whole and repeatable ---- */
 
 static void test_every_format_starts_and_ends_right(void **state)
@@ -862,6 +887,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_png_size_follows_mm_and_dpi),
         cmocka_unit_test(test_png_is_appended),
+        cmocka_unit_test(test_png_records_its_dpi_in_phys),
         cmocka_unit_test(test_every_format_starts_and_ends_right),
         cmocka_unit_test(test_same_input_same_bytes),
         cmocka_unit_test(test_qr_in_png_is_crisp_and_exact),
