@@ -33,7 +33,12 @@ def test_metrics_pass_promtool(server, acme):
 def test_refused_connections_are_counted(tmp_path):
     small = Server(tmp_path / "small", "--max-conns-per-client", "1")
     try:
-        with socket.create_connection((small.host, small.port)):
+        with socket.create_connection((small.host, small.port)) as first:
+            # An answer on the first connection shows the server has accepted and counted it:
+            # the handshake alone does not (with --loops N another loop may take the second
+            # connection before the first one's loop has accepted it).
+            first.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert first.recv(4096).startswith(b"HTTP/1.1 200")
             with socket.create_connection((small.host, small.port)) as extra:
                 assert b"503" in extra.recv(4096)
         refused = 1
