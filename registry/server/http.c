@@ -331,6 +331,7 @@ static void reset_resp(struct http_resp *s)
     s->close = 0;
     s->cacheable = 0;
     s->cache_scope = NULL;
+    s->last_modified = 0;
     s->prebuilt = NULL;
     s->stream = NULL;
     buf_reset(&s->headers);

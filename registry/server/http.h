@@ -98,6 +98,8 @@ struct http_resp {
     int cacheable;           /* set by a handler: a GET answer that depends only on the URL, the
                                 Accept-Language header, the data of one product and the day */
     const char *cache_scope; /* with cacheable: that product's ID (see rcache.h) */
+    long last_modified;      /* set by a handler: when what the answer shows last changed (Unix
+                                seconds), for Last-Modified and If-Modified-Since; 0: unknown */
     const struct http_prebuilt *prebuilt; /* if set, sent instead of the fields above;
                                              borrowed: it must outlive the request callback */
     int deferred;               /* set by a handler that answers later, from another callback: see
