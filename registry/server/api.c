@@ -63,6 +63,7 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/m/{}", api_maker_page, NULL},
     {HTTP_M_GET, "/products.csv", api_csv, NULL},
     {HTTP_M_GET, "/static/style.css", api_style, NULL},
+    {HTTP_M_GET, "/p/{}/record.json", api_get_product, NULL}, /* GS1 certificationInfo */
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 _Static_assert(NROUTES <= METRICS_MAX_ROUTES, "raise METRICS_MAX_ROUTES");
@@ -354,7 +355,7 @@ static void preflight(struct http_resp *resp, int allow, int cors)
     allow_header(resp, allow);
     if (cors) {
         char list[64];
-        method_list(allow, list);
+        method_list(allow | HTTP_M_OPTIONS, list); /* as Allow: GS1's resolver suite asks so */
         http_resp_header(resp, "Access-Control-Allow-Methods", "%s", list);
         http_resp_header(resp, "Access-Control-Allow-Headers", CORS_REQUEST_HEADERS);
         http_resp_header(resp, "Access-Control-Max-Age", "%d", CORS_MAX_AGE);
@@ -525,6 +526,18 @@ static int query_refused(const struct route *r, const struct http_req *req, stru
     return 1;
 }
 
+/* Every /01/ path is the GS1 resolver's, which parses it itself (qualifiers and a trailing
+ * slash: more segments than the router's one-segment {} takes): the route for req, as
+ * router_match says it, if no route's path matched req's. */
+static const struct route *gs1_path(struct http_req *req, int *allow, const struct route **path)
+{
+    if (req->path_len < 4 || memcmp(req->path, "/01/", 4) != 0) return NULL;
+    for (size_t i = 0; i < NROUTES && !*path; i++)
+        if (routes[i].fn == api_gs1_resolve) *path = &routes[i];
+    *allow = (*path)->methods | HTTP_M_HEAD;
+    return req->method & (HTTP_M_GET | HTTP_M_HEAD) ? *path : NULL;
+}
+
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
@@ -545,6 +558,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     int allow;
     const struct route *path;
     const struct route *r = router_match(routes, NROUTES, req, &allow, &path);
+    if (!path) r = gs1_path(req, &allow, &path);
     resp->route = (int)((r ? r : path ? path : routes + NROUTES) - routes);
     /* First, so that every answer has them: errors, deferred and cached ones too. */
     int cors = cors_route(path);
@@ -553,9 +567,10 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         ; /* answered 400 */
     else if (r)
         r->fn(app, req, resp);
-    else if (allow && req->method == HTTP_M_OPTIONS)
+    else if (allow && req->method == HTTP_M_OPTIONS) {
         preflight(resp, allow, cors);
-    else if (allow) {
+        if (path->fn == api_gs1_resolve) api_gs1_preflight(app, req, resp);
+    } else if (allow) {
         allow_header(resp, allow);
         http_resp_error(resp, REG_EMETHOD, NULL);
     } else

@@ -111,6 +111,9 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_gs1.c */
 int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_gs1_description(void *ctx, struct http_req *req, struct http_resp *resp);
+/* An OPTIONS answer (a preflight) on a /01/ path: the Link to the linkset if it is a GS1
+ * Digital Link URI (GS1's test suite looks for it there). */
+void api_gs1_preflight(struct app *app, struct http_req *req, struct http_resp *resp);
 /* api_pages.c */
 int api_home(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_page(void *ctx, struct http_req *req, struct http_resp *resp);

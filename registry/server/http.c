@@ -458,6 +458,9 @@ void http_parser_fail(struct http_parser *p, int code, const char *message, stru
     next_id(p);
     reset_resp(&p->resp);
     http_resp_error(&p->resp, code, message);
+    /* CORS (api.c's cors_headers), which no route added: a script of another origin then sees
+     * this error (414, 431, 408, ...) rather than an opaque network failure. */
+    http_resp_header(&p->resp, "Access-Control-Allow-Origin", "*");
     p->resp.close = 1;
     write_response(p, 0);
 }
