@@ -535,7 +535,7 @@ static const struct route *gs1_path(struct http_req *req, int *allow, const stru
     for (size_t i = 0; i < NROUTES && !*path; i++)
         if (routes[i].fn == api_gs1_resolve) *path = &routes[i];
     *allow = (*path)->methods | HTTP_M_HEAD;
-    return req->method & (HTTP_M_GET | HTTP_M_HEAD) ? *path : NULL;
+    return (req->method & (HTTP_M_GET | HTTP_M_HEAD)) ? *path : NULL;
 }
 
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)

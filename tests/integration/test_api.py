@@ -391,14 +391,19 @@ def test_gs1_resolver_redirects_and_serves_linksets(server, acme):
     assert ls["anchor"] == server.url + "/01/05012345678900"
     assert ls["https://gs1.org/voc/pip"][0]["href"] == server.url + "/p/acme-cam"
     assert ls["https://gs1.org/voc/certificationInfo"][0]["href"] == server.url + \
-        "/v1/products/acme-cam"
+        "/p/acme-cam/record.json"  # the record where a passed-on query is no error
+    assert ls["itemDescription"] == "Acme Indoor Camera"
     assert ls["https://gs1.org/voc/defaultLink"][0]["href"] == server.url + "/p/acme-cam"
     r = server.get("/01/05012345678900?linkType=linkset", allow_redirects=False)
     assert r.status_code == 200 and "linkset" in r.json()
     r = server.get("/01/05012345678900?linkType=gs1:certificationInfo", allow_redirects=False)
-    assert r.headers["Location"] == server.url + "/v1/products/acme-cam"
+    assert r.headers["Location"] == server.url + \
+        "/p/acme-cam/record.json?linkType=gs1:certificationInfo"
+    rec = server.get("/p/acme-cam/record.json?linkType=gs1:certificationInfo&utm_source=box")
+    assert rec.json() == server.get("/v1/products/acme-cam").json()
+    # A link type the product has no link of is 404 (GS1 resolver standard), not the default.
     r = server.get("/01/05012345678900?linkType=gs1:unknownThing", allow_redirects=False)
-    assert r.headers["Location"] == server.url + "/p/acme-cam"
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
     assert server.get("/01/4006381333931").status_code == 404
     assert server.get("/01/4006381333932").status_code == 400
     r = put(server, acme, "acme-zero", gtin="00000000000000")  # nor does the registry
@@ -408,7 +413,7 @@ def test_gs1_resolver_redirects_and_serves_linksets(server, acme):
         assert r.status_code == 400 and r.json()["error"] == "bad_request", zeros
         assert "not all zeros" in r.json()["message"]
     d = server.get("/.well-known/gs1resolver").json()
-    assert d["resolverRoot"] == server.url and "gtin" in d["supportedPrimaryKeys"]
+    assert d["resolverRoot"] == server.url and d["supportedPrimaryKeys"] == ["01"]  # GTIN's AI
 
 
 def test_gs1_resolver_takes_gtin_8_and_12(server, acme):

@@ -5,6 +5,7 @@ Authorization header only (never a cookie), and /metrics attributes refused meth
 route."""
 import pathlib
 import re
+import socket
 
 from conftest import ROOT, add_manufacturer, declaration
 from test_metrics import promtool_check
@@ -95,7 +96,7 @@ def test_preflights_answer_from_the_route_table(server):
                        (resolver, "GET, HEAD")):
         assert r.status_code == 204 and r.content == b""
         cors_ok(r)
-        assert r.headers["Access-Control-Allow-Methods"] == methods
+        assert r.headers["Access-Control-Allow-Methods"] == methods + ", OPTIONS"
         assert r.headers["Allow"] == methods + ", OPTIONS"
         allowed = {h.strip().lower() for h in r.headers["Access-Control-Allow-Headers"].split(",")}
         assert {"authorization", "content-type", "if-match", "if-none-match"} <= allowed
@@ -165,3 +166,31 @@ def test_refused_methods_are_counted_under_their_route(server):
     assert 'route="(none)"' not in text
     assert 'method=""' not in text
     promtool_check(text)
+
+
+def raw(server, request):
+    """The status line and header lines the server answers to request (bytes, sent as they are)."""
+    with socket.create_connection((server.host, server.port), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head = data.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    return head[0], [line.split(": ", 1) for line in head[1:]]
+
+
+def test_errors_the_parser_answers_allow_any_origin(server):
+    """400, 413, 414 and 431 are written before any route runs; a script of another origin still
+    reads them (rather than an opaque network error)."""
+    host = "Host: %s:%d\r\nOrigin: %s\r\n" % (server.host, server.port, ORIGIN)
+    for request, status in (
+            ("GET /%s HTTP/1.1\r\n%s\r\n" % ("a" * 5000, host), "414"),
+            ("GET / HTTP/1.1\r\n%sX-Big: %s\r\n\r\n" % (host, "b" * 20000), "431"),
+            ("PUT /v1/products/x HTTP/1.1\r\n%sContent-Length: 999999999\r\n\r\n" % host, "413"),
+            ("GET / HTTP/1.1\r\n\r\n", "400")):  # no Host
+        line, headers = raw(server, request.encode())
+        assert line.split()[1] == status, (status, line)
+        assert ["Access-Control-Allow-Origin", "*"] in headers, (status, headers)

@@ -65,10 +65,12 @@ def test_the_routes_that_send_etags_are_those_the_docs_name(server, acme, produc
             (path, r.status_code)
         if "ETag" in r.headers:
             sent.add(pattern)
-    assert sent == {"/v1/products/{}", "/v1/products/{}/versions/{}", "/p/{}/label.png",
+    assert sent == {"/v1/products/{}", "/v1/products/{}/versions/{}", "/p/{}/record.json",
+                    "/p/{}/label.png",
                     "/p/{}/label.svg", "/p/{}/label.pdf", "/p/{}/label.zpl"}
     etags = section("ETags and conditional requests")
     for named in ("GET /v1/products/{id}", "GET /v1/products/{id}/versions/{n}",
+                  "GET /p/{id}/record.json",
                   "GET /p/{id}/label.*"):
         assert "`%s`" % named in etags, named
     assert "No other route sends" in etags
