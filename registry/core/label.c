@@ -148,6 +148,56 @@ static int label_utf8_clean(const char *s)
     return 1;
 }
 
+static int label_is_cont(const char *s, size_t i)
+{
+    return ((unsigned char)s[i] & 0xc0) == 0x80;
+}
+
+/* The code point of the UTF-8 character that starts at s[i]. */
+static unsigned label_cp_at(const char *s, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)s + i;
+    int n = label_utf8_len(*p);
+    unsigned cp = n <= 1 ? *p : *p & (0xffu >> (n + 1));
+    for (int k = 1; k < n; k++)
+        cp = cp << 6 | (p[k] & 0x3fu);
+    return cp;
+}
+
+/* The code point of the character that ends just before s[i]. */
+static unsigned label_cp_before(const char *s, size_t i)
+{
+    while (i > 0 && label_is_cont(s, --i))
+        ;
+    return label_cp_at(s, i);
+}
+
+/* Chinese, Japanese and Korean letters, between which a line may break although no space is
+ * there: CJK ideographs (with extension A, the compatibility block and the supplementary
+ * planes' extensions), kana and Hangul syllables. A short rule rather than ICU's UAX #14 line
+ * breaker: it adds these breaks and leaves the breaking of every other text as it was. */
+static int label_cjk(unsigned cp)
+{
+    return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x31f0 && cp <= 0x31ff) ||
+           (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+           (cp >= 0xac00 && cp <= 0xd7af) || (cp >= 0xf900 && cp <= 0xfaff) ||
+           (cp >= 0x20000 && cp <= 0x3ffff);
+}
+
+/* CJK punctuation that may not start a line (closing brackets, commas, full stops) or end one
+ * (opening brackets): UAX #14's CL and OP classes, for the characters CJK text uses. */
+static int label_cjk_no_start(unsigned cp)
+{
+    return strchr(",.:;!?)]}", (int)(cp < 0x80 ? cp : 1)) != NULL || cp == 0x3001 || cp == 0x3002 ||
+           (cp >= 0x3009 && cp <= 0x3011 && cp % 2 == 1) || cp == 0xff01 || cp == 0xff09 ||
+           cp == 0xff0c || cp == 0xff0e || cp == 0xff1a || cp == 0xff1b || cp == 0xff1f;
+}
+
+static int label_cjk_no_end(unsigned cp)
+{
+    return (cp >= 0x3008 && cp <= 0x3010 && cp % 2 == 0) || cp == 0xff08;
+}
+
 static int label_date_shaped(const char *s)
 {
     for (int i = 0; i < 10; i++) {
@@ -306,11 +356,6 @@ static int label_check_dots(const struct label_opts *o, struct reg_why *why)
 
 /* ---- measuring and breaking text ---- */
 
-static int label_is_cont(const char *s, size_t i)
-{
-    return ((unsigned char)s[i] & 0xc0) == 0x80;
-}
-
 static void label_measure(struct job *j, struct tblock *b)
 {
     b->pre = xmalloc(2 * (b->len + 1) * sizeof *b->pre);
@@ -335,9 +380,14 @@ static double label_w(const struct tblock *b, size_t a, size_t e)
 }
 
 /* May a line end before byte i (0 < i < len)? At the end of a word; in a text without spaces,
- * after '-' or '/'. */
+ * after '-' or '/'; and between two characters either of which is a CJK letter, unless
+ * punctuation forbids it. */
 static int label_is_break(const struct tblock *b, size_t i)
 {
+    unsigned next = label_cp_at(b->text, i), prev = label_cp_before(b->text, i);
+    if (next != ' ' && prev != ' ' && (label_cjk(next) || label_cjk(prev)) &&
+        !label_cjk_no_start(next) && !label_cjk_no_end(prev))
+        return 1;
     if (b->spaces) return b->text[i] == ' ' && b->text[i - 1] != ' ';
     return b->text[i - 1] == '-' || b->text[i - 1] == '/';
 }
@@ -837,10 +887,24 @@ static void label_fill_plan(struct job *j, const struct geom *g)
     }
 }
 
+/* Does a text of the label hold CJK letters? ZPL's printer font 0 has none: the printer would
+ * print nothing or boxes, so such a label is refused (why says so) rather than printed wrong. */
+static int label_zpl_cjk(const struct job *j, struct reg_why *why)
+{
+    for (int k = 0; j->o->format == LABEL_ZPL && k < T_COUNT; k++)
+        for (size_t i = 0; i < j->b[k].len; i++)
+            if (!label_is_cont(j->b[k].text, i) && label_cjk(label_cp_at(j->b[k].text, i))) {
+                reg_why_add(why, "a ZPL printer's font has no Chinese, Japanese or Korean "
+                                 "characters; print this label as PNG or PDF");
+                return REG_ENOLABEL;
+            }
+    return 0;
+}
+
 static int label_run(struct job *j, struct reg_why *why)
 {
     int rc;
-    if ((rc = label_encode(j, why))) return rc;
+    if ((rc = label_zpl_cjk(j, why)) || (rc = label_encode(j, why))) return rc;
     for (int bold = 0; bold < 2; bold++)
         label__meter_font(j->m, bold, &j->asc[bold], &j->desc[bold], &j->cap[bold]);
     for (int k = 0; k < T_COUNT; k++) {

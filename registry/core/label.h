@@ -12,7 +12,9 @@
  *   QR layout (LABEL_QR): the QR code alone, centred, with its quiet zone: for artwork that
  *     prints the promises itself.
  *
- * Every line is measured with DejaVu Sans (fonts-dejavu-core) and must fit: text shrinks down
+ * Every line is measured with DejaVu Sans (fonts-dejavu-core), each character DejaVu lacks in
+ * the font fontconfig finds for it (fonts-wqy-microhei for Chinese, Japanese and Korean, which
+ * may also break a line between any two of their letters), and must fit: text shrinks down
  * to 6 pt, then breaks into lines; what still does not fit is refused with the smallest label
  * that would work, never clipped. QR modules are whole dots of the dpi grid, at least 0.4 mm
  * (and at least 2 pixels or printer dots in PNG and ZPL), with a quiet zone of at least four
@@ -82,7 +84,8 @@ void label_opts_default(struct label_opts *o);
  *   PDF  vector, one page of the label's size, fonts embedded, no timestamps;
  *   ZPL  one ^XA..^XZ format for a thermal printer at dpi; the printer draws the QR code
  *        (^BQN, magnification = dots per module, 2..10) and the text (font 0). The URL must
- *        be printable ASCII, as the printer's automatic QR mode cannot take other bytes.
+ *        be printable ASCII, as the printer's automatic QR mode cannot take other bytes, and
+ *        the text may hold no CJK letters, which font 0 lacks (REG_ENOLABEL).
  * o may be NULL for the defaults; why may be NULL (the caller's, see why.h).
  * Returns 0 (why is ""), or on failure appends nothing and returns:
  *   REG_ENOLABEL  the label cannot be printed at this size (QR modules under 0.4 mm or, in PNG
