@@ -234,16 +234,18 @@ static int label_check_text(const char *s, const char *what, int required, struc
     return 0;
 }
 
-/* The default-password promise in a few words; NULL for a value that gets no label. */
-static const char *label_password_words(const char *v)
+/* The default-password promise in a few words, in language lang; NULL for a value that gets no
+ * label. */
+static const char *label_password_words(const char *v, int lang)
 {
-    static const char *const words[DECL__PASSWORDS] = {
-        [DECL_PW_UNIQUE_PER_DEVICE] = "Unique password per device",
-        [DECL_PW_USER_DEFINED] = "You set the password",
-        [DECL_PW_NO_PASSWORD] = "No password",
-    }; /* DECL_PW_UNIVERSAL: no label */
+    static const int words[DECL__PASSWORDS] = {
+        [DECL_PW_UNIQUE_PER_DEVICE] = LABEL__W_pw_unique_per_device,
+        [DECL_PW_USER_DEFINED] = LABEL__W_pw_user_defined,
+        [DECL_PW_NO_PASSWORD] = LABEL__W_pw_no_password,
+        [DECL_PW_UNIVERSAL] = -1, /* no label */
+    };
     int p = decl_password_parse(v);
-    return p < 0 ? NULL : words[p];
+    return p < 0 || words[p] < 0 ? NULL : label__word(lang, (enum label__word)words[p]);
 }
 
 /* "the default password must be a, b or c": the values that get a label. */
@@ -251,10 +253,10 @@ static void label_password_choices(struct reg_why *why)
 {
     int n = 0, last = -1;
     for (int p = 0; p < DECL__PASSWORDS; p++)
-        if (label_password_words(decl_password_name((enum decl_password)p))) last = p;
+        if (label_password_words(decl_password_name((enum decl_password)p), 0)) last = p;
     reg_why_add(why, "the default password must be ");
     for (int p = 0; p <= last; p++)
-        if (label_password_words(decl_password_name((enum decl_password)p)))
+        if (label_password_words(decl_password_name((enum decl_password)p), 0))
             reg_why_add(why, "%s%s",
                         n++ == 0    ? ""
                         : p == last ? " or "
@@ -276,7 +278,11 @@ static int label_check_info(const struct label_info *info, const struct label_op
         reg_why_add(why, "the support date must be YYYY-MM-DD");
         return REG_EBADREQ;
     }
-    if (info->password && *info->password && !label_password_words(info->password)) {
+    if (info->lang && label_lang(info->lang) < 0) {
+        reg_why_add(why, "the language must be one of %s", label_lang_list());
+        return REG_EBADREQ;
+    }
+    if (info->password && *info->password && !label_password_words(info->password, 0)) {
         if (decl_password_parse(info->password) == DECL_PW_UNIVERSAL) {
             reg_why_add(why, "a product with a universal default password gets no label");
             return REG_EBADREQ;
@@ -756,6 +762,25 @@ static size_t label_store(struct label__plan *p, const char *prefix, const char 
     return off;
 }
 
+/* Word w of language lang with s (spaces around it dropped) in place of its {1}, appended to
+ * the plan's store as label_store() does. */
+static size_t label_store_word(struct label__plan *p, int lang, enum label__word w, const char *s,
+                               size_t *len)
+{
+    const char *t = label__word(lang, w), *arg = strstr(t, "{1}");
+    size_t off = p->store.len, n;
+    buf_append(&p->store, t, arg ? (size_t)(arg - t) : strlen(t));
+    while (arg && *s == ' ')
+        s++;
+    for (n = arg ? strlen(s) : 0; n > 0 && s[n - 1] == ' ';)
+        n--;
+    buf_append(&p->store, s, n);
+    if (arg) buf_puts(&p->store, arg + 3);
+    *len = p->store.len - off;
+    buf_putc(&p->store, '\0');
+    return off;
+}
+
 static void label_block(struct tblock *b, const char *what, int bold, int wrap, int max_lines,
                         int group, int parent, double em, double gap_em)
 {
@@ -777,7 +802,7 @@ static void label_job_texts(struct job *j, const struct label_info *info)
     size_t off[T_COUNT + 1], len[T_COUNT + 1];
     const char *pw = info->password && *info->password ? info->password : NULL;
     const char *addr = info->short_url, *url = info->url;
-    int full = j->o->layout == LABEL_FULL;
+    int full = j->o->layout == LABEL_FULL, lang = info->lang ? label_lang(info->lang) : 0;
     struct tblock *b = j->b;
 
     label_block(&b[T_NAME], "product name", 1, WRAP_WORDS, 3, GROUP_TOP, -1, 0.16, 0);
@@ -797,17 +822,18 @@ static void label_job_texts(struct job *j, const struct label_info *info)
     buf_putc(&p->store, '\0');
     if (j->o->layout != LABEL_QR)
         off[T_SUPPORT] =
-            label_store(p, "Security updates until ", info->support_date, &len[T_SUPPORT]);
+            label_store_word(p, lang, LABEL__W_support_until, info->support_date, &len[T_SUPPORT]);
     if (full) {
         off[T_NAME] = label_store(p, "", info->product_name, &len[T_NAME]);
         if (!label_blank(info->product_model))
             off[T_MODEL] = label_store(p, "", info->product_model, &len[T_MODEL]);
-        if (pw) off[T_PASSWORD] = label_store(p, "", label_password_words(pw), &len[T_PASSWORD]);
+        if (pw)
+            off[T_PASSWORD] = label_store(p, "", label_password_words(pw, lang), &len[T_PASSWORD]);
         if (!label_blank(info->contact))
             off[T_CONTACT] =
-                label_store(p, "Report security problems: ", info->contact, &len[T_CONTACT]);
+                label_store_word(p, lang, LABEL__W_report, info->contact, &len[T_CONTACT]);
         if (!label_blank(info->product_id))
-            off[T_ID] = label_store(p, "ID: ", info->product_id, &len[T_ID]);
+            off[T_ID] = label_store_word(p, lang, LABEL__W_id, info->product_id, &len[T_ID]);
         if (label_blank(addr)) /* the URL itself, which browsers take without "https://" */
             addr = strncmp(url, "https://", 8) ? url : url + 8;
         off[T_ADDRESS] = label_store(p, "", addr, &len[T_ADDRESS]);
@@ -934,6 +960,7 @@ int label__plan_new(const struct label_info *info, const struct label_opts *o,
         reg_why_add(why, "no label info");
         return REG_EBADREQ;
     }
+    if (label__words_ready()) return reg_why_set(why, REG_EINTERNAL, "broken label texts");
     if ((rc = label_check_info(info, o, why)) || (rc = label_check_dots(o, why))) return rc;
     struct label__plan *p = xcalloc(1, sizeof *p);
     struct job j;

@@ -59,7 +59,19 @@ struct label_info {            /* all borrowed, NUL-terminated UTF-8 without con
                                   it never gets a label) */
     const char *short_url;     /* the registry address printed for people who cannot scan,
                                   e.g. "labels.example.com/p/acme-cam-2"; may be NULL */
+    const char *lang;          /* the language of the label's own words: "en", "de" or "zh"
+                                  (label_lang_list()); NULL: English */
 };
+
+/* The languages labels are printed in (web/i18n/<lang>.txt's label.* keys): label_lang() gives
+ * a code's index (0 is English) or REG_EBADREQ; label_lang_code() the code of an index;
+ * label_lang_list() "en, de, zh", for messages; label_market_lang() the code of the language
+ * a market's labels are printed in by default (ISO 3166-1 alpha-2; "en" for any other). The
+ * strings are static. */
+int label_lang(const char *code);
+const char *label_lang_code(int lang);
+const char *label_lang_list(void);
+const char *label_market_lang(const char *country);
 
 struct label_opts {
     double width_mm, height_mm; /* 0: the layout's default (LABEL_*_MM above); else 1..1000.

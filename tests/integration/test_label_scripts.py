@@ -124,3 +124,70 @@ def test_zpl_refuses_cjk_text_clearly(server, cjk):
     r = server.get("/p/acme-zn-cam/label.zpl")
     assert r.status_code == 422, r.text
     assert "Chinese" in r.json()["message"] and "PNG or PDF" in r.json()["message"]
+
+
+@pytest.fixture
+def de_cam(server, acme):
+    return put(server, acme, "acme-de-cam", product_name="Acme Kamera", markets=["AT", "FR"])
+
+
+def test_lang_prints_german_and_chinese_words(server, de_cam, tmp_path):
+    en = " ".join(svg_lines(get(server, "acme-de-cam", "svg", tmp_path, lang="en")[0].content))
+    de = " ".join(svg_lines(get(server, "acme-de-cam", "svg", tmp_path, lang="de")[0].content))
+    zh = " ".join(svg_lines(get(server, "acme-de-cam", "svg", tmp_path, lang="zh")[0].content))
+    assert "Security updates" in en and "Unique password per device" in en
+    assert "Sicherheitsupdates" in de and "Eigenes Passwort je Gerät" in de
+    assert "Sicherheitsprobleme melden:" in de and "security@acme.example" in de
+    assert "安全更新截至" in zh and "每台设备密码唯一" in zh and "报告安全问题" in zh
+    _, pdf = get(server, "acme-de-cam", "pdf", tmp_path, lang="zh")
+    assert "安全更新截至" in pdf_text(pdf).replace(" ", "")
+    _, pdf = get(server, "acme-de-cam", "pdf", tmp_path, "de.pdf", lang="de")
+    assert "Sicherheitsupdates bis 2031-12-31" in pdf_text(pdf)
+    _, png = get(server, "acme-de-cam", "png", tmp_path, lang="zh")
+    assert decode(png) == [de_cam] and zxing(png) == [de_cam]
+
+
+def test_default_language_is_the_first_markets(server, acme, de_cam, cjk, tmp_path):
+    put(server, acme, "acme-sg-cam", product_name="Acme Cam", markets=["SG", "DE"])
+    put(server, acme, "acme-no-market", product_name="Acme Cam")
+    text = lambda pid: " ".join(svg_lines(get(server, pid, "svg", tmp_path)[0].content))
+    assert "Sicherheitsupdates" in text("acme-de-cam")  # AT
+    assert "安全更新截至" in text("acme-zn-cam")  # CN
+    assert "Security updates" in text("acme-sg-cam")  # SG: English
+    assert "Security updates" in text("acme-no-market")
+    de = get(server, "acme-de-cam", "svg", tmp_path)[0]
+    assert de.content == get(server, "acme-de-cam", "svg", tmp_path, lang="de")[0].content
+
+
+def test_etag_differs_per_language(server, de_cam):
+    tags = {lang: server.get("/p/acme-de-cam/label.png", params={"lang": lang}).headers["ETag"]
+            for lang in ("en", "de", "zh")}
+    assert len(set(tags.values())) == 3
+    r = server.get("/p/acme-de-cam/label.png", params={"lang": "de"},
+                   headers={"If-None-Match": tags["de"]})
+    assert r.status_code == 304
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf", "zpl"])
+def test_unknown_lang_is_400_naming_the_languages(server, de_cam, fmt):
+    r = server.get("/p/acme-de-cam/label." + fmt, params={"lang": "xx"})
+    assert r.status_code == 400
+    assert r.json()["error"] == "bad_request" and "en, de, zh" in r.json()["message"]
+
+
+def test_cli_lang(server, acme, de_cam, tmp_path):
+    out = tmp_path / "l.svg"
+    r = cli("label", "acme-de-cam", "--format", "svg", "--lang", "zh", "-o", str(out),
+            server=server)
+    assert r.returncode == 0, r.stderr
+    assert "安全更新截至" in " ".join(svg_lines(out.read_bytes()))
+    r = cli("label", "acme-de-cam", "--lang", "xx", server=server)
+    assert r.returncode != 0 and "en, de, zh" in r.stderr
+    sheet = tmp_path / "s.pdf"
+    r = cli("labels", "--manufacturer", "acme", "--lang", "de", "-o", str(sheet), server=server)
+    assert r.returncode == 0, r.stderr
+    assert "Sicherheitsupdates" in pdf_text(sheet)
+    sheet = tmp_path / "d.pdf"  # default: each product's first market's
+    r = cli("labels", "--manufacturer", "acme", "-o", str(sheet), server=server)
+    assert r.returncode == 0, r.stderr
+    assert "Sicherheitsupdates" in pdf_text(sheet)
