@@ -55,7 +55,7 @@ struct label_fb_face { /* one fallback font, at both weights */
 
 struct label_fb_choice { /* the font chosen for one character at one weight */
     uint32_t key;        /* code point << 1 | bold */
-    int face;            /* index into label_fb.faces, or -1: none has it */
+    int face;            /* index into label_fb.faces, or negative: none has it */
 };
 
 static struct {
@@ -107,7 +107,8 @@ static cairo_font_face_t *label_fb_make(const char *file, int index, int bold, i
     return face;
 }
 
-/* The index of the fallback face for file/index, added if new; -1 if it cannot be made. Called
+/* The index of the fallback face for file/index, added if new; REG_EINTERNAL if it cannot be
+ * made. Called
  * with the lock held. */
 static int label_fb_face_of(const char *file, int index, int weight)
 {
@@ -119,7 +120,7 @@ static int label_fb_face_of(const char *file, int index, int weight)
     if (!f.face[0] || !f.face[1]) {
         cairo_font_face_destroy(f.face[0]);
         cairo_font_face_destroy(f.face[1]);
-        return -1;
+        return REG_EINTERNAL;
     }
     f.file = xstrdup(file);
     label_fb.faces = xrealloc(label_fb.faces, (size_t)(label_fb.nfaces + 1) * sizeof f);
@@ -128,14 +129,14 @@ static int label_fb_face_of(const char *file, int index, int weight)
 }
 
 /* fontconfig's first font, by its ranking for a sans-serif face of this weight, that has cp;
- * -1 if none has. Called with the lock held. */
+ * REG_ENOTFOUND if none has. Called with the lock held. */
 static int label_fb_find(uint32_t cp, int bold)
 {
     FcPattern *pat = FcPatternCreate();
     FcCharSet *cs = FcCharSetCreate();
     FcFontSet *set = NULL;
     FcResult res;
-    int face = -1;
+    int face = REG_ENOTFOUND;
     if (pat && cs && FcCharSetAddChar(cs, cp)) {
         FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)"sans-serif");
         FcPatternAddInteger(pat, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);

@@ -25,6 +25,7 @@ static struct {
     int rc;
     const char *word[LABEL__LANGS][LABEL__WORDS];
     const char *markets[LABEL__LANGS]; /* "DE AT CH", or NULL */
+    char list[8 * LABEL__LANGS];       /* "en, de, zh" */
 } label_text = {.once = PTHREAD_ONCE_INIT};
 
 /* One file's label.* lines into the table; the strings are kept for the process's life. */
@@ -60,6 +61,10 @@ static int label_text_parse(int lang, const char *text)
 static void label_text_load(void)
 {
     const char *texts[LABEL__LANGS] = {web_text_en, web_text_de, web_text_zh};
+    for (int l = 0; l < LABEL__LANGS; l++) {
+        if (l) strcat(label_text.list, ", ");
+        strcat(label_text.list, label_lang_codes[l]);
+    }
     for (int l = 0; l < LABEL__LANGS && !label_text.rc; l++)
         label_text.rc = label_text_parse(l, texts[l]);
     for (int w = 0; w < LABEL__WORDS && !label_text.rc; w++) {
@@ -97,7 +102,8 @@ const char *label_lang_code(int lang)
 
 const char *label_lang_list(void)
 {
-    return "en, de, zh";
+    label__words_ready();
+    return label_text.list;
 }
 
 const char *label_market_lang(const char *country)
