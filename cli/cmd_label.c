@@ -1,9 +1,11 @@
 /* cmd_label.c: packaging labels from the command line.
  *
  *   seclabel label ID [--format png|svg|pdf|zpl|term] [--layout full|compact|qr] [--size WxH]
- *                     [--dpi N] [--ec L|M|Q|H] [-o FILE]
+ *                     [--dpi N] [--ec L|M|Q|H] [--lang en|de|zh] [-o FILE]
  *   seclabel labels (--manufacturer SLUG | --ids FILE) [--sheet a4|letter] [--crop-marks]
- *                   [--layout full|compact|qr] [--size WxH] -o sheet.pdf
+ *                   [--layout full|compact|qr] [--size WxH] [--lang en|de|zh] -o sheet.pdf
+ *
+ * --lang: the language of the label's words; by default each product's first market's.
  *
  * One label is rendered by the server (GET /p/ID/label.FORMAT); `term` prints the QR code in
  * the terminal with UTF-8 half blocks. Sheets are drawn here with the same rendering module
@@ -30,7 +32,7 @@
 #include <yyjson.h>
 
 struct label_args {
-    const char *id, *out, *format, *layout, *size, *dpi, *ec;
+    const char *id, *out, *format, *layout, *size, *dpi, *ec, *lang;
     const char *manufacturer, *ids, *sheet;
     int crop_marks;
 };
@@ -47,6 +49,7 @@ static const struct {
     {"--size", offsetof(struct label_args, size), 3},
     {"--dpi", offsetof(struct label_args, dpi), 1},
     {"--ec", offsetof(struct label_args, ec), 3},
+    {"--lang", offsetof(struct label_args, lang), 3},
     {"--manufacturer", offsetof(struct label_args, manufacturer), 2},
     {"--ids", offsetof(struct label_args, ids), 2},
     {"--sheet", offsetof(struct label_args, sheet), 2},
@@ -88,6 +91,8 @@ static int options(const struct label_args *a, struct label_opts *o)
     if (a->ec && (strlen(a->ec) != 1 || !strchr("LMQH", a->ec[0])))
         return cli_usage_error("--ec is L, M, Q or H");
     if (a->ec) o->ec_level = a->ec[0];
+    if (a->lang && label_lang(a->lang) < 0)
+        return cli_usage_error("--lang is one of %s, not '%s'", label_lang_list(), a->lang);
     if (a->dpi) {
         char *end;
         long d = strtol(a->dpi, &end, 10);
@@ -198,6 +203,7 @@ int cmd_label(int argc, char **argv, struct client *c)
                                          : "full",
                o.ec_level, o.dpi);
     if (a.size) buf_printf(&path, "&width_mm=%g&height_mm=%g", o.width_mm, o.height_mm);
+    if (a.lang) buf_printf(&path, "&lang=%s", a.lang);
     buf_printf(&def, "%s.%s", a.id, labeldata_ext(f));
     const char *out = a.out ? a.out : buf_cstr(&def);
     struct client_resp r = {0};
@@ -404,6 +410,7 @@ static int draw_sheet(const struct label_args *a, const struct label_opts *o, st
             print_warning(rec, why.text);
             report_add(&rep->warned_ids, &rep->warned, rec);
         }
+        if (!lrc && a->lang) info.lang = a->lang;
         if (!lrc) lrc = label_sheet_add(sheet, &info, &why);
         if (lrc == REG_ENOLABEL || lrc == REG_EBADREQ) {
             if (pg.tty) fputc('\n', stderr);

@@ -53,13 +53,14 @@ static const struct command commands[] = {
      "  seclabel whoami"},
     {"label", cmd_label,
      "label ID [--format png|svg|pdf|zpl|term] [--layout full|compact|qr] [--size WxH]\n"
-     "      [--dpi N] [--ec L|M|Q|H] [-o FILE|-]   a product's packaging label",
+     "      [--dpi N] [--ec L|M|Q|H] [--lang en|de|zh] [-o FILE|-]   a product's packaging label",
      "  seclabel label acme-cam-2 -o label.png\n  seclabel label acme-cam-2 --format pdf --layout "
      "compact --size 40x20\n  seclabel label acme-cam-2 --format zpl --dpi 203 -o - | nc printer "
      "9100\n  seclabel label acme-cam-2 --format term"},
     {"labels", cmd_labels,
      "labels (--manufacturer SLUG | --ids FILE) [--sheet a4|letter] [--crop-marks]\n"
-     "      [--layout full|compact|qr] [--size WxH] -o SHEET.pdf   many labels on pages",
+     "      [--layout full|compact|qr] [--size WxH] [--lang en|de|zh] -o SHEET.pdf   many labels "
+     "on pages",
      "  seclabel labels --manufacturer acme --sheet a4 --crop-marks -o acme.pdf\n  seclabel labels "
      "--ids catalogue.txt --sheet letter --layout compact -o sheet.pdf"},
     {"validate", cmd_validate,

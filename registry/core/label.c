@@ -148,6 +148,56 @@ static int label_utf8_clean(const char *s)
     return 1;
 }
 
+static int label_is_cont(const char *s, size_t i)
+{
+    return ((unsigned char)s[i] & 0xc0) == 0x80;
+}
+
+/* The code point of the UTF-8 character that starts at s[i]. */
+static unsigned label_cp_at(const char *s, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)s + i;
+    int n = label_utf8_len(*p);
+    unsigned cp = n <= 1 ? *p : *p & (0xffu >> (n + 1));
+    for (int k = 1; k < n; k++)
+        cp = cp << 6 | (p[k] & 0x3fu);
+    return cp;
+}
+
+/* The code point of the character that ends just before s[i]. */
+static unsigned label_cp_before(const char *s, size_t i)
+{
+    while (i > 0 && label_is_cont(s, --i))
+        ;
+    return label_cp_at(s, i);
+}
+
+/* Chinese, Japanese and Korean letters, between which a line may break although no space is
+ * there: CJK ideographs (with extension A, the compatibility block and the supplementary
+ * planes' extensions), kana and Hangul syllables. A short rule rather than ICU's UAX #14 line
+ * breaker: it adds these breaks and leaves the breaking of every other text as it was. */
+static int label_cjk(unsigned cp)
+{
+    return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x31f0 && cp <= 0x31ff) ||
+           (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+           (cp >= 0xac00 && cp <= 0xd7af) || (cp >= 0xf900 && cp <= 0xfaff) ||
+           (cp >= 0x20000 && cp <= 0x3ffff);
+}
+
+/* CJK punctuation that may not start a line (closing brackets, commas, full stops) or end one
+ * (opening brackets): UAX #14's CL and OP classes, for the characters CJK text uses. */
+static int label_cjk_no_start(unsigned cp)
+{
+    return strchr(",.:;!?)]}", (int)(cp < 0x80 ? cp : 1)) != NULL || cp == 0x3001 || cp == 0x3002 ||
+           (cp >= 0x3009 && cp <= 0x3011 && cp % 2 == 1) || cp == 0xff01 || cp == 0xff09 ||
+           cp == 0xff0c || cp == 0xff0e || cp == 0xff1a || cp == 0xff1b || cp == 0xff1f;
+}
+
+static int label_cjk_no_end(unsigned cp)
+{
+    return (cp >= 0x3008 && cp <= 0x3010 && cp % 2 == 0) || cp == 0xff08;
+}
+
 static int label_date_shaped(const char *s)
 {
     for (int i = 0; i < 10; i++) {
@@ -184,16 +234,18 @@ static int label_check_text(const char *s, const char *what, int required, struc
     return 0;
 }
 
-/* The default-password promise in a few words; NULL for a value that gets no label. */
-static const char *label_password_words(const char *v)
+/* The default-password promise in a few words, in language lang; NULL for a value that gets no
+ * label. */
+static const char *label_password_words(const char *v, int lang)
 {
-    static const char *const words[DECL__PASSWORDS] = {
-        [DECL_PW_UNIQUE_PER_DEVICE] = "Unique password per device",
-        [DECL_PW_USER_DEFINED] = "You set the password",
-        [DECL_PW_NO_PASSWORD] = "No password",
-    }; /* DECL_PW_UNIVERSAL: no label */
+    static const int words[DECL__PASSWORDS] = {
+        [DECL_PW_UNIQUE_PER_DEVICE] = LABEL__W_pw_unique_per_device,
+        [DECL_PW_USER_DEFINED] = LABEL__W_pw_user_defined,
+        [DECL_PW_NO_PASSWORD] = LABEL__W_pw_no_password,
+        [DECL_PW_UNIVERSAL] = -1, /* no label */
+    };
     int p = decl_password_parse(v);
-    return p < 0 ? NULL : words[p];
+    return p < 0 || words[p] < 0 ? NULL : label__word(lang, (enum label__word)words[p]);
 }
 
 /* "the default password must be a, b or c": the values that get a label. */
@@ -201,10 +253,10 @@ static void label_password_choices(struct reg_why *why)
 {
     int n = 0, last = -1;
     for (int p = 0; p < DECL__PASSWORDS; p++)
-        if (label_password_words(decl_password_name((enum decl_password)p))) last = p;
+        if (label_password_words(decl_password_name((enum decl_password)p), 0)) last = p;
     reg_why_add(why, "the default password must be ");
     for (int p = 0; p <= last; p++)
-        if (label_password_words(decl_password_name((enum decl_password)p)))
+        if (label_password_words(decl_password_name((enum decl_password)p), 0))
             reg_why_add(why, "%s%s",
                         n++ == 0    ? ""
                         : p == last ? " or "
@@ -226,7 +278,11 @@ static int label_check_info(const struct label_info *info, const struct label_op
         reg_why_add(why, "the support date must be YYYY-MM-DD");
         return REG_EBADREQ;
     }
-    if (info->password && *info->password && !label_password_words(info->password)) {
+    if (info->lang && label_lang(info->lang) < 0) {
+        reg_why_add(why, "the language must be one of %s", label_lang_list());
+        return REG_EBADREQ;
+    }
+    if (info->password && *info->password && !label_password_words(info->password, 0)) {
         if (decl_password_parse(info->password) == DECL_PW_UNIVERSAL) {
             reg_why_add(why, "a product with a universal default password gets no label");
             return REG_EBADREQ;
@@ -306,11 +362,6 @@ static int label_check_dots(const struct label_opts *o, struct reg_why *why)
 
 /* ---- measuring and breaking text ---- */
 
-static int label_is_cont(const char *s, size_t i)
-{
-    return ((unsigned char)s[i] & 0xc0) == 0x80;
-}
-
 static void label_measure(struct job *j, struct tblock *b)
 {
     b->pre = xmalloc(2 * (b->len + 1) * sizeof *b->pre);
@@ -335,9 +386,14 @@ static double label_w(const struct tblock *b, size_t a, size_t e)
 }
 
 /* May a line end before byte i (0 < i < len)? At the end of a word; in a text without spaces,
- * after '-' or '/'. */
+ * after '-' or '/'; and between two characters either of which is a CJK letter, unless
+ * punctuation forbids it. */
 static int label_is_break(const struct tblock *b, size_t i)
 {
+    unsigned next = label_cp_at(b->text, i), prev = label_cp_before(b->text, i);
+    if (next != ' ' && prev != ' ' && (label_cjk(next) || label_cjk(prev)) &&
+        !label_cjk_no_start(next) && !label_cjk_no_end(prev))
+        return 1;
     if (b->spaces) return b->text[i] == ' ' && b->text[i - 1] != ' ';
     return b->text[i - 1] == '-' || b->text[i - 1] == '/';
 }
@@ -706,6 +762,25 @@ static size_t label_store(struct label__plan *p, const char *prefix, const char 
     return off;
 }
 
+/* Word w of language lang with s (spaces around it dropped) in place of its {1}, appended to
+ * the plan's store as label_store() does. */
+static size_t label_store_word(struct label__plan *p, int lang, enum label__word w, const char *s,
+                               size_t *len)
+{
+    const char *t = label__word(lang, w), *arg = strstr(t, "{1}");
+    size_t off = p->store.len, n;
+    buf_append(&p->store, t, arg ? (size_t)(arg - t) : strlen(t));
+    while (arg && *s == ' ')
+        s++;
+    for (n = arg ? strlen(s) : 0; n > 0 && s[n - 1] == ' ';)
+        n--;
+    buf_append(&p->store, s, n);
+    if (arg) buf_puts(&p->store, arg + 3);
+    *len = p->store.len - off;
+    buf_putc(&p->store, '\0');
+    return off;
+}
+
 static void label_block(struct tblock *b, const char *what, int bold, int wrap, int max_lines,
                         int group, int parent, double em, double gap_em)
 {
@@ -727,7 +802,7 @@ static void label_job_texts(struct job *j, const struct label_info *info)
     size_t off[T_COUNT + 1], len[T_COUNT + 1];
     const char *pw = info->password && *info->password ? info->password : NULL;
     const char *addr = info->short_url, *url = info->url;
-    int full = j->o->layout == LABEL_FULL;
+    int full = j->o->layout == LABEL_FULL, lang = info->lang ? label_lang(info->lang) : 0;
     struct tblock *b = j->b;
 
     label_block(&b[T_NAME], "product name", 1, WRAP_WORDS, 3, GROUP_TOP, -1, 0.16, 0);
@@ -747,17 +822,18 @@ static void label_job_texts(struct job *j, const struct label_info *info)
     buf_putc(&p->store, '\0');
     if (j->o->layout != LABEL_QR)
         off[T_SUPPORT] =
-            label_store(p, "Security updates until ", info->support_date, &len[T_SUPPORT]);
+            label_store_word(p, lang, LABEL__W_support_until, info->support_date, &len[T_SUPPORT]);
     if (full) {
         off[T_NAME] = label_store(p, "", info->product_name, &len[T_NAME]);
         if (!label_blank(info->product_model))
             off[T_MODEL] = label_store(p, "", info->product_model, &len[T_MODEL]);
-        if (pw) off[T_PASSWORD] = label_store(p, "", label_password_words(pw), &len[T_PASSWORD]);
+        if (pw)
+            off[T_PASSWORD] = label_store(p, "", label_password_words(pw, lang), &len[T_PASSWORD]);
         if (!label_blank(info->contact))
             off[T_CONTACT] =
-                label_store(p, "Report security problems: ", info->contact, &len[T_CONTACT]);
+                label_store_word(p, lang, LABEL__W_report, info->contact, &len[T_CONTACT]);
         if (!label_blank(info->product_id))
-            off[T_ID] = label_store(p, "ID: ", info->product_id, &len[T_ID]);
+            off[T_ID] = label_store_word(p, lang, LABEL__W_id, info->product_id, &len[T_ID]);
         if (label_blank(addr)) /* the URL itself, which browsers take without "https://" */
             addr = strncmp(url, "https://", 8) ? url : url + 8;
         off[T_ADDRESS] = label_store(p, "", addr, &len[T_ADDRESS]);
@@ -837,10 +913,24 @@ static void label_fill_plan(struct job *j, const struct geom *g)
     }
 }
 
+/* Does a text of the label hold CJK letters? ZPL's printer font 0 has none: the printer would
+ * print nothing or boxes, so such a label is refused (why says so) rather than printed wrong. */
+static int label_zpl_cjk(const struct job *j, struct reg_why *why)
+{
+    for (int k = 0; j->o->format == LABEL_ZPL && k < T_COUNT; k++)
+        for (size_t i = 0; i < j->b[k].len; i++)
+            if (!label_is_cont(j->b[k].text, i) && label_cjk(label_cp_at(j->b[k].text, i))) {
+                reg_why_add(why, "a ZPL printer's font has no Chinese, Japanese or Korean "
+                                 "characters; print this label as PNG or PDF");
+                return REG_ENOLABEL;
+            }
+    return 0;
+}
+
 static int label_run(struct job *j, struct reg_why *why)
 {
     int rc;
-    if ((rc = label_encode(j, why))) return rc;
+    if ((rc = label_zpl_cjk(j, why)) || (rc = label_encode(j, why))) return rc;
     for (int bold = 0; bold < 2; bold++)
         label__meter_font(j->m, bold, &j->asc[bold], &j->desc[bold], &j->cap[bold]);
     for (int k = 0; k < T_COUNT; k++) {
@@ -870,6 +960,7 @@ int label__plan_new(const struct label_info *info, const struct label_opts *o,
         reg_why_add(why, "no label info");
         return REG_EBADREQ;
     }
+    if (label__words_ready()) return reg_why_set(why, REG_EINTERNAL, "broken label texts");
     if ((rc = label_check_info(info, o, why)) || (rc = label_check_dots(o, why))) return rc;
     struct label__plan *p = xcalloc(1, sizeof *p);
     struct job j;

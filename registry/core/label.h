@@ -12,7 +12,9 @@
  *   QR layout (LABEL_QR): the QR code alone, centred, with its quiet zone: for artwork that
  *     prints the promises itself.
  *
- * Every line is measured with DejaVu Sans (fonts-dejavu-core) and must fit: text shrinks down
+ * Every line is measured with DejaVu Sans (fonts-dejavu-core), each character DejaVu lacks in
+ * the font fontconfig finds for it (fonts-wqy-microhei for Chinese, Japanese and Korean, which
+ * may also break a line between any two of their letters), and must fit: text shrinks down
  * to 6 pt, then breaks into lines; what still does not fit is refused with the smallest label
  * that would work, never clipped. QR modules are whole dots of the dpi grid, at least 0.4 mm
  * (and at least 2 pixels or printer dots in PNG and ZPL), with a quiet zone of at least four
@@ -57,7 +59,19 @@ struct label_info {            /* all borrowed, NUL-terminated UTF-8 without con
                                   it never gets a label) */
     const char *short_url;     /* the registry address printed for people who cannot scan,
                                   e.g. "labels.example.com/p/acme-cam-2"; may be NULL */
+    const char *lang;          /* the language of the label's own words: "en", "de" or "zh"
+                                  (label_lang_list()); NULL: English */
 };
+
+/* The languages labels are printed in (web/i18n/<lang>.txt's label.* keys): label_lang() gives
+ * a code's index (0 is English) or REG_EBADREQ; label_lang_code() the code of an index;
+ * label_lang_list() "en, de, zh", for messages; label_market_lang() the code of the language
+ * a market's labels are printed in by default (ISO 3166-1 alpha-2; "en" for any other). The
+ * strings are static. */
+int label_lang(const char *code);
+const char *label_lang_code(int lang);
+const char *label_lang_list(void);
+const char *label_market_lang(const char *country);
 
 struct label_opts {
     double width_mm, height_mm; /* 0: the layout's default (LABEL_*_MM above); else 1..1000.
@@ -82,7 +96,8 @@ void label_opts_default(struct label_opts *o);
  *   PDF  vector, one page of the label's size, fonts embedded, no timestamps;
  *   ZPL  one ^XA..^XZ format for a thermal printer at dpi; the printer draws the QR code
  *        (^BQN, magnification = dots per module, 2..10) and the text (font 0). The URL must
- *        be printable ASCII, as the printer's automatic QR mode cannot take other bytes.
+ *        be printable ASCII, as the printer's automatic QR mode cannot take other bytes, and
+ *        the text may hold no CJK letters, which font 0 lacks (REG_ENOLABEL).
  * o may be NULL for the defaults; why may be NULL (the caller's, see why.h).
  * Returns 0 (why is ""), or on failure appends nothing and returns:
  *   REG_ENOLABEL  the label cannot be printed at this size (QR modules under 0.4 mm or, in PNG

@@ -6,6 +6,16 @@
  * the size and do not depend on the desktop's font settings, and no kerning, so the width of a
  * string is the sum of its characters' advances (label.c relies on both).
  *
+ * Fallback: DejaVu Sans has no Chinese, Japanese or Korean, and cairo's toy API picks one font
+ * for a whole string, so such text came out as .notdef boxes. A character DejaVu lacks is drawn
+ * (and measured: label.c measures each character once, through the same choice) in the font
+ * fontconfig ranks first among those that have it (FcFontSort for a pattern of the weight and
+ * a charset of that one character; fonts-wqy-microhei, from scripts/setup, for CJK). The face
+ * is made from the font's file and index alone, so the desktop's font settings do not reach
+ * it. Choices are kept per character and weight for the process's life, so a character is
+ * always drawn in the same font whatever was drawn before: the same fonts give the same bytes.
+ * A character no installed font has stays a DejaVu .notdef box.
+ *
  * Determinism: cairo 1.16 (Debian 12) writes the current time as the PDF's /CreationDate;
  * setting CAIRO_PDF_METADATA_CREATE_DATE and _MOD_DATE to "" leaves both out (a fixed ISO date
  * would be written without the "D:" prefix PDF requires in 1.16). Nothing else in cairo's PDF
@@ -14,11 +24,15 @@
 
 #include "err.h"
 
+#include <cairo-ft.h>
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <png.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -30,6 +44,154 @@
 #define LABEL_SHEET_CROP_GAP_MM 3.0
 #define LABEL_CROP_OFFSET_MM 0.4 /* crop marks start this far out from the corner */
 #define LABEL_CROP_LENGTH_MM 1.0 /* and are this long: two of them fit a 3 mm gap apart */
+
+/* ---- fallback fonts ---- */
+
+struct label_fb_face { /* one fallback font, at both weights */
+    char *file;
+    int index;
+    cairo_font_face_t *face[2]; /* regular, bold (emboldened if the font has no bold) */
+};
+
+struct label_fb_choice { /* the font chosen for one character at one weight */
+    uint32_t key;        /* code point << 1 | bold */
+    int face;            /* index into label_fb.faces, or negative: none has it */
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct label_fb_face *faces;
+    int nfaces;
+    struct label_fb_choice *choices; /* sorted by key */
+    size_t nchoices;
+} label_fb = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The code point of the UTF-8 sequence s[0..n) (label.c has checked it). */
+static uint32_t label_cp(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp = n == 1 ? p[0] : p[0] & (0xffu >> (n + 1));
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (p[i] & 0x3fu);
+    return cp;
+}
+
+/* Does the font cairo resolved for cr's current face have a glyph for cp? */
+static int label_has_glyph(cairo_t *cr, uint32_t cp)
+{
+    cairo_scaled_font_t *sf = cairo_get_scaled_font(cr);
+    if (cairo_scaled_font_get_type(sf) != CAIRO_FONT_TYPE_FT) return 1;
+    FT_Face f = cairo_ft_scaled_font_lock_face(sf);
+    int has = f ? FT_Get_Char_Index(f, cp) != 0 : 1;
+    cairo_ft_scaled_font_unlock_face(sf);
+    return has;
+}
+
+/* The face of fontconfig's font file/index at a weight: a pattern of the file alone (cairo
+ * then opens it without consulting fontconfig's configuration), emboldened for bold when the
+ * font has no bold of its own. */
+static cairo_font_face_t *label_fb_make(const char *file, int index, int bold, int weight)
+{
+    FcPattern *p = FcPatternCreate();
+    cairo_font_face_t *face = NULL;
+    if (!p) return NULL;
+    FcPatternAddString(p, FC_FILE, (const FcChar8 *)file);
+    FcPatternAddInteger(p, FC_INDEX, index);
+    FcPatternAddBool(p, FC_EMBOLDEN, bold && weight < FC_WEIGHT_DEMIBOLD);
+    face = cairo_ft_font_face_create_for_pattern(p);
+    FcPatternDestroy(p);
+    if (cairo_font_face_status(face) != CAIRO_STATUS_SUCCESS) {
+        cairo_font_face_destroy(face);
+        return NULL;
+    }
+    return face;
+}
+
+/* The index of the fallback face for file/index, added if new; REG_EINTERNAL if it cannot be
+ * made. Called
+ * with the lock held. */
+static int label_fb_face_of(const char *file, int index, int weight)
+{
+    for (int i = 0; i < label_fb.nfaces; i++)
+        if (label_fb.faces[i].index == index && !strcmp(label_fb.faces[i].file, file)) return i;
+    struct label_fb_face f = {.index = index};
+    f.face[0] = label_fb_make(file, index, 0, weight);
+    f.face[1] = label_fb_make(file, index, 1, weight);
+    if (!f.face[0] || !f.face[1]) {
+        cairo_font_face_destroy(f.face[0]);
+        cairo_font_face_destroy(f.face[1]);
+        return REG_EINTERNAL;
+    }
+    f.file = xstrdup(file);
+    label_fb.faces = xrealloc(label_fb.faces, (size_t)(label_fb.nfaces + 1) * sizeof f);
+    label_fb.faces[label_fb.nfaces] = f;
+    return label_fb.nfaces++;
+}
+
+/* fontconfig's first font, by its ranking for a sans-serif face of this weight, that has cp;
+ * REG_ENOTFOUND if none has. Called with the lock held. */
+static int label_fb_find(uint32_t cp, int bold)
+{
+    FcPattern *pat = FcPatternCreate();
+    FcCharSet *cs = FcCharSetCreate();
+    FcFontSet *set = NULL;
+    FcResult res;
+    int face = REG_ENOTFOUND;
+    if (pat && cs && FcCharSetAddChar(cs, cp)) {
+        FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)"sans-serif");
+        FcPatternAddInteger(pat, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+        FcPatternAddCharSet(pat, FC_CHARSET, cs);
+        FcConfigSubstitute(NULL, pat, FcMatchPattern);
+        FcDefaultSubstitute(pat);
+        set = FcFontSort(NULL, pat, FcFalse, NULL, &res);
+    }
+    for (int i = 0; set && face < 0 && i < set->nfont; i++) {
+        FcCharSet *has;
+        FcChar8 *file;
+        int index = 0, weight = FC_WEIGHT_REGULAR;
+        if (FcPatternGetCharSet(set->fonts[i], FC_CHARSET, 0, &has) != FcResultMatch ||
+            !FcCharSetHasChar(has, cp) ||
+            FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
+            continue;
+        FcPatternGetInteger(set->fonts[i], FC_INDEX, 0, &index);
+        FcPatternGetInteger(set->fonts[i], FC_WEIGHT, 0, &weight);
+        face = label_fb_face_of((const char *)file, index, weight);
+    }
+    if (set) FcFontSetDestroy(set);
+    if (cs) FcCharSetDestroy(cs);
+    if (pat) FcPatternDestroy(pat);
+    return face;
+}
+
+/* The fallback face for cp at a weight (borrowed: kept for the process's life), or NULL to
+ * keep DejaVu Sans. cr has the label's DejaVu face of that weight selected. */
+static cairo_font_face_t *label_fallback(cairo_t *cr, uint32_t cp, int bold)
+{
+    if (cp < 0x80 || label_has_glyph(cr, cp)) return NULL;
+    uint32_t key = cp << 1 | (uint32_t)(bold != 0);
+    cairo_font_face_t *face = NULL;
+    pthread_mutex_lock(&label_fb.lock);
+    size_t lo = 0, hi = label_fb.nchoices;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (label_fb.choices[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == label_fb.nchoices || label_fb.choices[lo].key != key) {
+        struct label_fb_choice c = {key, label_fb_find(cp, bold)};
+        label_fb.choices =
+            xrealloc(label_fb.choices, (label_fb.nchoices + 1) * sizeof *label_fb.choices);
+        memmove(label_fb.choices + lo + 1, label_fb.choices + lo,
+                (label_fb.nchoices - lo) * sizeof c);
+        label_fb.choices[lo] = c;
+        label_fb.nchoices++;
+    }
+    if (label_fb.choices[lo].face >= 0) face = label_fb.faces[label_fb.choices[lo].face].face[bold];
+    pthread_mutex_unlock(&label_fb.lock);
+    return face;
+}
 
 /* ---- measuring ---- */
 
@@ -129,6 +291,11 @@ void label__meter_char(struct label__meter *m, int bold, const char *s, size_t n
     memcpy(tmp, s, n);
     tmp[n] = '\0';
     label_meter_weight(m, bold);
+    cairo_font_face_t *fb = label_fallback(m->cr, label_cp(s, n), bold);
+    if (fb) {
+        cairo_set_font_face(m->cr, fb);
+        m->bold = -1; /* the DejaVu face is selected again for the next character */
+    }
     cairo_text_extents(m->cr, tmp, &te);
     *adv = te.x_advance / LABEL_MEASURE_PX;
     *over = te.x_bearing + te.width > te.x_advance
@@ -171,19 +338,54 @@ static void label_draw_qr(cairo_t *cr, const struct label__plan *p)
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
 }
 
+/* The length of the run of characters at s[0..n) drawn in the same face as the first, and
+ * that face (NULL: DejaVu Sans). cr has the DejaVu face of the weight selected. */
+static size_t label_run(cairo_t *cr, const char *s, size_t n, int bold, cairo_font_face_t **face)
+{
+    size_t i = 0;
+    *face = NULL;
+    while (i < n) {
+        size_t len = 1;
+        while (i + len < n && ((unsigned char)s[i + len] & 0xc0) == 0x80)
+            len++;
+        cairo_font_face_t *f = label_fallback(cr, label_cp(s + i, len), bold);
+        if (i == 0)
+            *face = f;
+        else if (f != *face)
+            break;
+        i += len;
+    }
+    return i;
+}
+
+/* One line from its start, run by run: each run in its face, from where the last one ended
+ * (cairo_show_text advances the current point by the run's advance, as measured). */
+static void label_draw_line(cairo_t *cr, const struct label__text *t, const char *s, size_t n,
+                            struct buf *tmp)
+{
+    while (n > 0) {
+        cairo_font_face_t *face;
+        label_face(cr, t->bold);
+        cairo_set_font_size(cr, t->size);
+        size_t run = label_run(cr, s, n, t->bold, &face);
+        if (face) cairo_set_font_face(cr, face);
+        buf_reset(tmp);
+        buf_append(tmp, s, run);
+        cairo_show_text(cr, buf_cstr(tmp));
+        s += run;
+        n -= run;
+    }
+}
+
 static void label_draw_text(cairo_t *cr, const struct label__plan *p)
 {
     struct buf tmp = BUF_INIT;
     cairo_set_source_rgb(cr, 0, 0, 0);
     for (int k = 0; k < p->ntexts; k++) {
         const struct label__text *t = &p->text[k];
-        label_face(cr, t->bold);
-        cairo_set_font_size(cr, t->size);
         for (int i = 0; i < t->nlines; i++) {
-            buf_reset(&tmp);
-            buf_append(&tmp, t->line[i].s, t->line[i].len);
             cairo_move_to(cr, p->text_x, t->line[i].base);
-            cairo_show_text(cr, buf_cstr(&tmp));
+            label_draw_line(cr, t, t->line[i].s, t->line[i].len, &tmp);
         }
     }
     buf_free(&tmp);

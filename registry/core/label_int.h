@@ -68,6 +68,34 @@ int label__plan_new(const struct label_info *info, const struct label_opts *o,
                     struct label__meter *m, struct label__plan **plan, struct reg_why *why);
 void label__plan_free(struct label__plan *p);
 
+/* ---- label_text.c ---- */
+
+/* web/i18n/<lang>.txt, embedded by build.zig's generated web_assets.c (which the pages read
+ * through registry/pages/web_assets.h); the label's words are their label.* keys. */
+extern const char web_text_en[];
+extern const char web_text_de[];
+extern const char web_text_zh[];
+
+#define LABEL__LANGS 3 /* en, de, zh: build.zig's web_texts, in that order */
+#define LABEL__WORD_LIST(X)                                                                        \
+    X(support_until)                                                                               \
+    X(report)                                                                                      \
+    X(id)                                                                                          \
+    X(pw_unique_per_device)                                                                        \
+    X(pw_user_defined)                                                                             \
+    X(pw_no_password)
+enum label__word {
+#define X(w) LABEL__W_##w,
+    LABEL__WORD_LIST(X)
+#undef X
+        LABEL__WORDS
+};
+/* Read the words once (thread-safe): 0, or REG_EINTERNAL (the build embedded broken files). */
+int label__words_ready(void);
+/* The word in language lang (label_lang()'s index), with {1} for what it introduces; never
+ * NULL after label__words_ready() succeeded. */
+const char *label__word(int lang, enum label__word w);
+
 /* ---- label_cairo.c ---- */
 
 /* A text measurer: a 1x1 cairo surface with the label's font options. */

@@ -52,6 +52,10 @@ int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata 
     info->contact = str(rec, "security_contact");
     info->password = str(rec, "default_password");
     info->short_url = d->short_url;
+    /* The words in the language of the first market, where labels there are printed in one
+     * we have (label_market_lang); a caller's choice replaces it. */
+    info->lang =
+        label_market_lang(yyjson_get_str(yyjson_arr_get_first(yyjson_obj_get(rec, "markets"))));
     return 0;
 }
 

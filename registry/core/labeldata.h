@@ -15,7 +15,8 @@ struct labeldata {
     char short_url[512]; /* "host/p/<id>": printed for people who cannot scan */
 };
 
-/* Fill info from product record rec whose QR code carries qr_url (see api_qr_url). Returns
+/* Fill info from product record rec whose QR code carries qr_url (see api_qr_url), its lang
+ * the language of the record's first market (label_market_lang(); "en" without one). Returns
  * REG_ENOLABEL with the reason in why when the product gets no label (withdrawn, or failing a
  * baseline promise: assess.h's states); else 0, with why "" or, for a product nobody should
  * rely on that still gets a label (its security updates ended), the warning to give. why may

@@ -47,7 +47,8 @@ static int parse(enum i18n_lang lang, const char *text)
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         lineno++;
-        if (len && p[0] != '#') {
+        /* label.* keys are the packaging labels' (registry/core/label_text.c reads them). */
+        if (len && p[0] != '#' && strncmp(p, "label.", 6) != 0) {
             const char *eq = memmem(p, len, " = ", 3);
             int k = eq ? find_key(p, (size_t)(eq - p)) : -1;
             if (k < 0) {

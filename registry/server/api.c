@@ -29,7 +29,7 @@
 #include <time.h>
 
 /* The label options (api_label.c reads them). */
-#define LABEL_QUERY "layout ec width_mm height_mm dpi"
+#define LABEL_QUERY "layout ec width_mm height_mm dpi lang"
 
 /* Every address, its handler, and the query parameters it takes (router.h): the JSON API under
  * /v1/, the labels and the operators' endpoints refuse any other; the pages and files for

@@ -1,5 +1,6 @@
 /* api_label.c: packaging labels over HTTP: GET /p/{id}/label.{png,svg,pdf,zpl} with
- * ?layout=full|compact|qr&width_mm=&height_mm=&dpi=&ec=L|M|Q|H. Rendering is label.c's (the same
+ * ?layout=full|compact|qr&width_mm=&height_mm=&dpi=&ec=L|M|Q|H&lang=en|de|zh (default: the
+ * language of the product's first market, labeldata.h). Rendering is label.c's (the same
  * module the CLI uses for sheets); labels are deterministic, so the ETag is a hash of what
  * goes into one (record version, options, public URL) and a rendered label is kept in a small
  * per-loop cache. */
@@ -61,12 +62,12 @@ static int label_options(struct http_req *req, enum label_format f, struct label
 
 /* A hash (hash.h) of everything the label's bytes depend on; never 0 (an empty cache slot). */
 static uint64_t label_key(const char *id, uint64_t version, const struct label_opts *o,
-                          const char *public_url)
+                          const char *lang, const char *public_url)
 {
     char opts[160];
-    int n = snprintf(opts, sizeof opts, "%s|%llu|%d|%d|%.3f|%.3f|%d|%c|", id,
+    int n = snprintf(opts, sizeof opts, "%s|%llu|%d|%d|%.3f|%.3f|%d|%c|%s|", id,
                      (unsigned long long)version, (int)o->format, (int)o->layout, o->width_mm,
-                     o->height_mm, o->dpi, o->ec_level);
+                     o->height_mm, o->dpi, o->ec_level, lang ? lang : "");
     size_t len = n < 0 ? 0 : (size_t)n < sizeof opts ? (size_t)n : sizeof opts - 1;
     uint64_t h = hash_fnv1a_more(hash_fnv1a(opts, len), public_url, strlen(public_url));
     return h ? h : 1;
@@ -101,7 +102,8 @@ struct label_job {
     struct api_job job; /* first */
     yyjson_doc *doc;    /* the record */
     struct label_opts o;
-    struct buf url; /* what the QR code carries */
+    const char *lang; /* ?lang= (static, label_lang_code), or NULL: the record's default */
+    struct buf url;   /* what the QR code carries */
     uint64_t key;
     char etag[24];
     int rc;
@@ -116,6 +118,7 @@ static void render_run(struct api_job *job)
     struct label_info info;
     l->rc =
         labeldata_from_record(yyjson_doc_get_root(l->doc), buf_cstr(&l->url), &d, &info, &l->why);
+    if (l->lang) info.lang = l->lang;
     if (!l->rc) l->rc = label_render(&info, &l->o, &l->body, &l->why);
 }
 
@@ -159,9 +162,15 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     size_t len;
     struct store_txn *txn;
     struct label_job *l = xcalloc(1, sizeof *l);
-    int rc = 0;
+    struct buf lang = BUF_INIT;
+    int rc = 0, has_lang = http_req_query(req, "lang", &lang) == 0;
+    int lang_ix = has_lang ? label_lang(buf_cstr(&lang)) : 0;
+    buf_free(&lang);
+    if (lang_ix >= 0 && has_lang) l->lang = label_lang_code(lang_ix);
     if (!decl_id_valid(id, strlen(id)))
         rc = http_resp_error(resp, REG_EBADID, NULL);
+    else if (lang_ix < 0)
+        rc = api_error_fmt(resp, REG_EBADREQ, "Label languages (lang): %s.", label_lang_list());
     else if (label_options(req, f, &l->o))
         rc = http_resp_error(resp, REG_EBADREQ,
                              "Label options: layout full, compact or qr, width_mm and height_mm "
@@ -177,8 +186,8 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     l->doc = yyjson_read(json, len, 0);
     store_reader_end(app->rd);
     yyjson_val *rec = yyjson_doc_get_root(l->doc);
-    l->key =
-        label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &l->o, app->cfg.public_url);
+    l->key = label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &l->o, l->lang,
+                       app->cfg.public_url);
     snprintf(l->etag, sizeof l->etag, "\"L%016llx\"", (unsigned long long)l->key);
     if (!yyjson_is_obj(rec)) {
         http_resp_error(resp, REG_ESTORE, NULL);

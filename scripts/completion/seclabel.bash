@@ -17,13 +17,14 @@ _seclabel() {
 	--support) COMPREPLY=($(compgen -W "active ending_soon ended" -- "$cur")); return ;;
 	--compliant) COMPREPLY=($(compgen -W "true false" -- "$cur")); return ;;
 	--ec) COMPREPLY=($(compgen -W "L M Q H" -- "$cur")); return ;;
+	--lang) COMPREPLY=($(compgen -W "en de zh" -- "$cur")); return ;;
 	-o | --ids | --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $cmd in
 	register | validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	import) COMPREPLY=($(compgen -f -W "--default-password --json --help" -- "$cur")) ;;
-	label) COMPREPLY=($(compgen -W "--format --layout --size --dpi --ec -o --help" -- "$cur")) ;;
-	labels) COMPREPLY=($(compgen -W "--manufacturer --ids --sheet --crop-marks --layout --size -o --help" -- "$cur")) ;;
+	label) COMPREPLY=($(compgen -W "--format --layout --size --dpi --ec --lang -o --help" -- "$cur")) ;;
+	labels) COMPREPLY=($(compgen -W "--manufacturer --ids --sheet --crop-marks --layout --size --lang -o --help" -- "$cur")) ;;
 	search) COMPREPLY=($(compgen -W "--support --manufacturer --compliant --limit --cursor --json --help" -- "$cur")) ;;
 	export) COMPREPLY=($(compgen -W "--manufacturer --format -o --help" -- "$cur")) ;;
 	show | history) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
