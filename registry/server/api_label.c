@@ -40,7 +40,8 @@ static int label_options(struct http_req *req, enum label_format f, struct label
     int rc = 0;
     label_opts_default(o);
     o->format = f;
-    if (query_num(req, "width_mm", 10, 400, &w) || query_num(req, "height_mm", 10, 400, &h) ||
+    if (query_num(req, "width_mm", LABEL_MIN_MM, LABEL_MAX_MM, &w) ||
+        query_num(req, "height_mm", LABEL_MIN_MM, LABEL_MAX_MM, &h) ||
         query_num(req, "dpi", 72, 1200, &dpi))
         rc = -1;
     if (http_req_query(req, "layout", &v) == 0 && labeldata_layout(buf_cstr(&v), &o->layout))
@@ -160,12 +161,15 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     struct store_txn *txn;
     struct label_job *l = xcalloc(1, sizeof *l);
     int rc = 0;
+    char bad[160];
+    snprintf(bad, sizeof bad,
+             "Label options: layout full, compact or qr, width_mm and height_mm %g-%g, dpi "
+             "72-1200, ec L, M, Q or H.",
+             LABEL_MIN_MM, LABEL_MAX_MM);
     if (!decl_id_valid(id, strlen(id)))
         rc = http_resp_error(resp, REG_EBADID, NULL);
     else if (label_options(req, f, &l->o))
-        rc = http_resp_error(resp, REG_EBADREQ,
-                             "Label options: layout full, compact or qr, width_mm and height_mm "
-                             "10-400, dpi 72-1200, ec L, M, Q or H.");
+        rc = http_resp_error(resp, REG_EBADREQ, bad);
     else if ((rc = api_read_record(app, id, &txn, &json, &len)) == REG_ENOTFOUND)
         rc = api_error_fmt(resp, rc, "No product with ID '%s'.", id);
     else if (rc)
