@@ -35,7 +35,8 @@
  * narrowest k-line breaking (in em) is found once by bisecting the greedy line breaker's width,
  * so trying a size is arithmetic: the layout and the search for a size that fits cost no more
  * measuring. Breaks: at spaces (in a text without spaces, after '-' and '/'); contact, ID and
- * address may also break a word too long for a line: after / ? & # = @ - _, else anywhere. */
+ * address may also break a word too long for a line: after / ? & # = @ - _, else (when that
+ * does not fit) anywhere, filling each line. */
 #include "label_int.h"
 
 #include "decl.h"
@@ -372,7 +373,8 @@ static int label_is_sep_break(const char *s, size_t i)
 }
 
 /* The longest piece of the word at text[q..] that fits on the line started at p: up to a
- * separator; with `anywhere`, up to any character if no separator fits. q when none fits. */
+ * separator; with `anywhere` (breakings used only when none at separators fits), up to any
+ * character, filling the line. q when none fits. */
 static size_t label_word_piece(const struct tblock *b, size_t p, size_t q, double W, int anywhere)
 {
     size_t e = q, any = q;
@@ -382,7 +384,7 @@ static size_t label_word_piece(const struct tblock *b, size_t p, size_t q, doubl
         any = i;
         if (label_is_sep_break(b->text, i)) e = i;
     }
-    return e == q && anywhere ? any : e;
+    return anywhere ? any : e;
 }
 
 /* The end of the line that starts at p and is at most W em wide: the last break that fits.
