@@ -676,8 +676,8 @@ static int label_cut_fits(struct job *j, int k, size_t n, int lines, double W)
 }
 
 /* Cut block k to the longest start of its whole text that, followed by "…", fits on `lines`
- * lines W em wide (the column at the smallest size); 0, or -1 if not even "…" fits. The
- * start is found by bisection: a longer one never needs fewer lines. */
+ * lines W em wide (the column at the smallest size); 0, or REG_ENOLABEL if not even "…"
+ * fits. The start is found by bisection: a longer one never needs fewer lines. */
 static int label_cut(struct job *j, int k, int lines, double W)
 {
     const struct tblock *w = &j->whole[k];
@@ -689,7 +689,7 @@ static int label_cut(struct job *j, int k, int lines, double W)
         hi++;
     }
     hi++; /* lo fits, hi is taken not to */
-    if (!label_cut_fits(j, k, 0, lines, W)) return -1;
+    if (!label_cut_fits(j, k, 0, lines, W)) return REG_ENOLABEL;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
         if (label_cut_fits(j, k, mid, lines, W))
