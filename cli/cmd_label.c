@@ -87,7 +87,8 @@ static int options(const struct label_args *a, struct label_opts *o)
     if (a->layout && labeldata_layout(a->layout, &o->layout))
         return cli_usage_error("--layout is full, compact or qr, not '%s'", a->layout);
     if (a->size && labeldata_size(a->size, &o->width_mm, &o->height_mm))
-        return cli_usage_error("--size is WIDTHxHEIGHT in mm, each 10-400, e.g. 60x40");
+        return cli_usage_error("--size is WIDTHxHEIGHT in mm, each %g-%g, e.g. 60x40", LABEL_MIN_MM,
+                               LABEL_MAX_MM);
     if (a->ec && (strlen(a->ec) != 1 || !strchr("LMQH", a->ec[0])))
         return cli_usage_error("--ec is L, M, Q or H");
     if (a->ec) o->ec_level = a->ec[0];

@@ -60,7 +60,9 @@ static const struct command commands[] = {
     {"labels", cmd_labels,
      "labels (--manufacturer SLUG | --ids FILE) [--sheet a4|letter] [--crop-marks]\n"
      "      [--layout full|compact|qr] [--size WxH] [--lang en|de|zh] -o SHEET.pdf   many labels "
-     "on pages",
+     "on pages;\n"
+     "      a product that gets no label is skipped (one line on stderr, with the reason) and\n"
+     "      the sheet written with the rest; exit 1 if one asked for was skipped",
      "  seclabel labels --manufacturer acme --sheet a4 --crop-marks -o acme.pdf\n  seclabel labels "
      "--ids catalogue.txt --sheet letter --layout compact -o sheet.pdf"},
     {"validate", cmd_validate,

@@ -12,14 +12,31 @@
  * start from fractions of the column's height (never larger than the text they belong under)
  * and shrink until everything fits the height. Within a block, text first shrinks (down to
  * 6 pt), then breaks into more lines, unless more lines let it be over 1.25 times as
- * big. What cannot fit is refused, never clipped, with the smallest size that would fit.
+ * big.
+ *
+ * Giving way: a declaration's name, model and contact may each be 2048 characters and the
+ * public URL 400, so no size holds every text whole; the default label must still print every
+ * valid declaration. So when the text does not fit at 6 pt, it gives way in a fixed order, and
+ * each time the layout starts again from the preferred sizes: (1) the address shrinks to the
+ * registry's host (the ID line above it names the product: host plus ID is the address); (2)
+ * the contact is cut to 2 lines; (3) the model to 1; (4) the name to 2; (5) the address is
+ * left out (the QR code carries it); (6) the contact is cut to 1 line; (7) the name to 1. A
+ * text too wide for its lines at 6 pt is cut at once (the address: host, then left out). A cut
+ * text is the longest start of it, at a character, that fits its lines with "…" after it, at
+ * 6 pt; the product page has it whole. Never cut or left out: the support date, the password
+ * promise, and the product ID (up to 4 lines), which people who cannot scan type in. Ordinary
+ * products print whole; the longest valid texts come out as 1-line name, model and contact,
+ * which fit the default 80 x 40 mm at 300 dpi. What still does not fit (a column narrower
+ * than the ID at 6 pt, QR modules too small) is refused, never clipped, with the smallest size
+ * that fits up to LABEL_MAX_MM.
  *
  * Measuring: each character is measured once with cairo (label_cairo.c); the toy text API does
  * not kern, so a line's width is a sum. For each block and each number of lines k, the
  * narrowest k-line breaking (in em) is found once by bisecting the greedy line breaker's width,
  * so trying a size is arithmetic: the layout and the search for a size that fits cost no more
  * measuring. Breaks: at spaces (in a text without spaces, after '-' and '/'); contact, ID and
- * address may also break a word too long for a line: after / ? & # = @ - _, else anywhere. */
+ * address may also break a word too long for a line: after / ? & # = @ - _, else (when that
+ * does not fit) anywhere, filling each line. */
 #include "label_int.h"
 
 #include "decl.h"
@@ -34,9 +51,7 @@
 #define LABEL_MIN_MODULE_DOTS 2 /* PNG and ZPL */
 #define LABEL_QUIET 4           /* quiet zone around the QR code, in modules */
 #define LABEL_MIN_PT 6.0        /* the smallest text printed */
-#define LABEL_MAX_MM 1000.0
 #define LABEL_MAX_PIXELS 25e6
-#define LABEL_SUGGEST_MAX_MM 500
 #define LABEL_PITCH 1.15       /* line spacing, em */
 #define LABEL_PREFER_FEWER 0.8 /* fewer lines win while their size is at least this share */
 #define LABEL_SHRINK 0.93      /* each try scales the preferred sizes by this */
@@ -68,6 +83,8 @@ struct tblock {       /* one text of the label and, after layout, its place */
     double size;                                /* chosen font size, dots */
     const struct breaking *lines;               /* chosen breaking */
     double base[LABEL__MAX_LINES];
+    int cut; /* 0: text is the whole text or its host; else the lines it was cut to with "…"
+                (text, pre and over then live in the job's cut buffers) */
 };
 
 struct geom { /* one label size, in dots */
@@ -88,6 +105,11 @@ struct job { /* one label being laid out */
     int min_module, max_module;     /* dots */
     int fail_block;                 /* set by FIT_WIDTH */
     double need_h, have_h;          /* dots, set by FIT_HEIGHT */
+    struct tblock whole[T_COUNT];   /* every block as composed, measured and broken: what each
+                                       layout attempt starts from (owns pre and over) */
+    struct buf cut_text[T_COUNT];   /* a cut block's text: a prefix of the whole one, "…" */
+    double *cut_pre[T_COUNT];       /* its pre and over, 2 x (length + 1) */
+    double ell_adv[2], ell_over[2]; /* "…" per weight, em */
 };
 
 /* ---- small helpers ---- */
@@ -407,7 +429,8 @@ static int label_is_sep_break(const char *s, size_t i)
 }
 
 /* The longest piece of the word at text[q..] that fits on the line started at p: up to a
- * separator; with `anywhere`, up to any character if no separator fits. q when none fits. */
+ * separator; with `anywhere` (breakings used only when none at separators fits), up to any
+ * character, filling the line. q when none fits. */
 static size_t label_word_piece(const struct tblock *b, size_t p, size_t q, double W, int anywhere)
 {
     size_t e = q, any = q;
@@ -417,7 +440,7 @@ static size_t label_word_piece(const struct tblock *b, size_t p, size_t q, doubl
         any = i;
         if (label_is_sep_break(b->text, i)) e = i;
     }
-    return e == q && anywhere ? any : e;
+    return anywhere ? any : e;
 }
 
 /* The end of the line that starts at p and is at most W em wide: the last break that fits.
@@ -633,7 +656,7 @@ static int label_try(struct job *j, const struct geom *g, double s)
 }
 
 /* Shrink everything until it fits the column's height, or all text is at the minimum size. */
-static int label_layout(struct job *j, const struct geom *g)
+static int label_shrink(struct job *j, const struct geom *g)
 {
     double col_h = g->col_bottom - g->col_top, em = 0;
     for (int k = 0; k < T_COUNT; k++)
@@ -642,6 +665,166 @@ static int label_layout(struct job *j, const struct geom *g)
         int rc = label_try(j, g, s);
         if (rc != FIT_HEIGHT || em * col_h * s <= j->min_px) return rc;
     }
+}
+
+/* ---- shortening what does not fit whole (the top comment's order) ---- */
+
+#define LABEL_ELLIPSIS "\u2026" /* "…" */
+#define LABEL_HOST (-1)         /* a step: the address shrinks to its host */
+#define LABEL_DROP 0            /* a step: the block is left out */
+
+/* What gives way, in this order, while the text is too tall at the smallest size. */
+static const struct {
+    int block, lines;
+} label_ladder[] = {
+    {T_ADDRESS, LABEL_HOST}, {T_CONTACT, 2}, {T_MODEL, 1}, {T_NAME, 2},
+    {T_ADDRESS, LABEL_DROP}, {T_CONTACT, 1}, {T_NAME, 1},
+};
+
+/* Block k as the first n bytes of its whole text; when lines > 0, followed by "…" and broken
+ * into at most that many lines. Breakings are left to the caller (label_breakings). */
+static void label_prefix(struct job *j, int k, size_t n, int lines)
+{
+    const struct tblock *w = &j->whole[k];
+    struct tblock *b = &j->b[k];
+    *b = *w;
+    b->len = n;
+    b->cut = lines;
+    if (lines > 0) {
+        struct buf *t = &j->cut_text[k];
+        size_t len = n + sizeof LABEL_ELLIPSIS - 1;
+        buf_reset(t);
+        buf_append(t, w->text, n);
+        buf_puts(t, LABEL_ELLIPSIS);
+        double *pre = j->cut_pre[k] = xrealloc(j->cut_pre[k], 2 * (len + 1) * sizeof *pre);
+        double *over = pre + len + 1;
+        memcpy(pre, w->pre, (n + 1) * sizeof *pre);
+        memcpy(over, w->over, (n + 1) * sizeof *over);
+        for (size_t i = n + 1; i <= len; i++) { /* the ellipsis ends at its last byte */
+            pre[i] = pre[n] + (i == len ? j->ell_adv[b->bold] : 0);
+            over[i] = i == len ? j->ell_over[b->bold] : 0;
+        }
+        b->text = t->data;
+        b->len = len;
+        b->pre = pre;
+        b->over = over;
+        b->max_lines = lines;
+    }
+    b->spaces = memchr(b->text, ' ', b->len) != NULL;
+}
+
+/* n moved back to a character boundary and before any spaces. */
+static size_t label_cut_point(const struct tblock *w, size_t n)
+{
+    while (n > 0 && n < w->len && label_is_cont(w->text, n))
+        n--;
+    while (n > 0 && w->text[n - 1] == ' ')
+        n--;
+    return n;
+}
+
+/* Does the whole text of block k cut at n (then "…") break into `lines` lines W em wide? */
+static int label_cut_fits(struct job *j, int k, size_t n, int lines, double W)
+{
+    struct breaking br;
+    label_prefix(j, k, label_cut_point(&j->whole[k], n), lines);
+    return label_wrap(&j->b[k], W, lines, 1, &br) == 0;
+}
+
+/* Cut block k to the longest start of its whole text that, followed by "…", fits on `lines`
+ * lines W em wide (the column at the smallest size); 0, or REG_ENOLABEL if not even "…"
+ * fits. The start is found by bisection: a longer one never needs fewer lines. */
+static int label_cut(struct job *j, int k, int lines, double W)
+{
+    const struct tblock *w = &j->whole[k];
+    size_t lo = 0, hi = 0;
+    double ink = 0;
+    W = W * (1 - 1e-6) - 2e-3;                /* room for label_narrowest's tolerance */
+    while (hi < w->len && ink <= lines * W) { /* anything longer is wider than all the lines */
+        if (w->text[hi] != ' ') ink += w->pre[hi + 1] - w->pre[hi];
+        hi++;
+    }
+    hi++; /* lo fits, hi is taken not to */
+    if (!label_cut_fits(j, k, 0, lines, W)) return REG_ENOLABEL;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (label_cut_fits(j, k, mid, lines, W))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    while (!label_cut_fits(j, k, lo, lines, W)) /* in case the bisection met a non-monotone */
+        lo = label_cut_point(w, lo - 1);        /* spot; lo = 0 fits */
+    label_breakings(&j->b[k]);
+    return 0;
+}
+
+/* Shrink the address to its host (the ID, printed above it, names the product): 1 if that
+ * changed it. */
+static int label_host(struct job *j)
+{
+    const struct tblock *w = &j->whole[T_ADDRESS];
+    size_t n = label_cut_point(w, strcspn(w->text, "/"));
+    if (j->b[T_ADDRESS].len != w->len || n == 0 || n >= w->len) return 0;
+    label_prefix(j, T_ADDRESS, n, 0);
+    label_breakings(&j->b[T_ADDRESS]);
+    return 1;
+}
+
+/* The column's width in em at the smallest size. */
+static double label_min_em(const struct job *j, const struct geom *g)
+{
+    return g->col_w / j->min_px;
+}
+
+/* After FIT_WIDTH: shorten the block that did not fit. 1 if it changed, 0 if it cannot give
+ * way (the promises and the ID never do). */
+static int label_give_width(struct job *j, const struct geom *g)
+{
+    int k = j->fail_block;
+    struct tblock *b = &j->b[k];
+    if (k == T_ADDRESS) {
+        if (!label_host(j)) b->text = NULL;
+        return 1;
+    }
+    if ((k != T_NAME && k != T_MODEL && k != T_CONTACT) || b->cut) return 0;
+    return label_cut(j, k, b->max_lines, label_min_em(j, g)) == 0;
+}
+
+/* After FIT_HEIGHT: take the next step of label_ladder that changes something. 1 if one did,
+ * 0 if none is left. */
+static int label_give_height(struct job *j, const struct geom *g, size_t *step)
+{
+    for (; *step < sizeof label_ladder / sizeof label_ladder[0]; ++*step) {
+        int k = label_ladder[*step].block, lines = label_ladder[*step].lines;
+        struct tblock *b = &j->b[k];
+        if (!b->text) continue;
+        if (lines == LABEL_DROP) {
+            b->text = NULL;
+        } else if (lines == LABEL_HOST) {
+            if (!label_host(j)) continue;
+        } else if (b->lines->n <= lines) {
+            continue;
+        } else if (label_cut(j, k, lines, label_min_em(j, g))) {
+            return 0;
+        }
+        ++*step;
+        return 1;
+    }
+    return 0;
+}
+
+/* Lay the blocks out whole if they fit; else give way, step by step, until they do or nothing
+ * more can. */
+static int label_layout(struct job *j, const struct geom *g)
+{
+    size_t step = 0;
+    memcpy(j->b, j->whole, sizeof j->b);
+    int rc = label_shrink(j, g);
+    while (rc != FIT_OK && g->col_w > 0 &&
+           (rc == FIT_WIDTH ? label_give_width(j, g) : label_give_height(j, g, &step)))
+        rc = label_shrink(j, g);
+    return rc;
 }
 
 /* ---- refusing with a reason ---- */
@@ -672,13 +855,14 @@ static int label_suggest(struct job *j, double *w_mm, double *h_mm)
     double long0 = stacked ? j->o->height_mm : j->o->width_mm;
     double side = side0, q = label_qr_min_side(j);
     if (side < q) side = q;
-    for (int k = 0; k < 100; k++, side += 1) {
+    for (; side <= LABEL_MAX_MM; side += 1) {
         double len = long0 > side ? long0 : side;
         if (stacked && len < side + 1) len = side + 1;
+        if (len > LABEL_MAX_MM) break;
 #define FITS(l) (stacked ? label_fits(j, side, (l)) : label_fits(j, (l), side))
-        if (!FITS(LABEL_SUGGEST_MAX_MM)) continue;
+        if (!FITS(LABEL_MAX_MM)) continue;
         if (!FITS(len)) {
-            int lo = (int)len, hi = LABEL_SUGGEST_MAX_MM; /* lo does not fit, hi does */
+            int lo = (int)len, hi = (int)LABEL_MAX_MM; /* lo does not fit, hi does */
             while (hi - lo > 1) {
                 int mid = lo + (hi - lo) / 2;
                 if (FITS(mid))
@@ -700,7 +884,7 @@ static void label_say_suggestion(struct job *j, struct reg_why *why)
 {
     double w, h;
     if (label_suggest(j, &w, &h)) {
-        reg_why_add(why, "; no label up to %d mm long fits it", LABEL_SUGGEST_MAX_MM);
+        reg_why_add(why, "; no label up to %g mm fits it", LABEL_MAX_MM);
         return;
     }
     int more_h = h > j->o->height_mm + 1e-9, more_w = w > j->o->width_mm + 1e-9;
@@ -812,7 +996,8 @@ static void label_job_texts(struct job *j, const struct label_info *info)
     label_block(&b[T_PASSWORD], "password line", 0, WRAP_WORDS, 2, GROUP_TOP, T_SUPPORT, 0.09, 0.3);
     label_block(&b[T_CONTACT], "security contact line", 0, WRAP_MIXED, 4, GROUP_TOP, T_SUPPORT,
                 0.09, 0.3);
-    label_block(&b[T_ID], "product ID", 0, WRAP_MIXED, 2, GROUP_BOTTOM, T_SUPPORT, 0.075, 0);
+    label_block(&b[T_ID], "product ID", 0, WRAP_MIXED, LABEL__MAX_LINES, GROUP_BOTTOM, T_SUPPORT,
+                0.075, 0);
     label_block(&b[T_ADDRESS], "address", 0, WRAP_MIXED, 3, GROUP_BOTTOM, T_SUPPORT, 0.075, 0.2);
 
     memset(off, 0, sizeof off);
@@ -864,8 +1049,11 @@ static void label_job_init(struct job *j, const struct label_info *info, const s
 
 static void label_job_free(struct job *j)
 {
-    for (int k = 0; k < T_COUNT; k++)
-        free(j->b[k].pre);
+    for (int k = 0; k < T_COUNT; k++) {
+        free(j->whole[k].pre);
+        free(j->cut_pre[k]);
+        buf_free(&j->cut_text[k]);
+    }
 }
 
 static int label_encode(struct job *j, struct reg_why *why)
@@ -884,6 +1072,15 @@ static int label_encode(struct job *j, struct reg_why *why)
 static void label_fill_plan(struct job *j, const struct geom *g)
 {
     struct label__plan *p = j->p;
+    size_t off[T_COUNT], url = (size_t)(p->url - p->store.data);
+    for (int k = 0; k < T_COUNT; k++) /* offsets first: appending may move the store */
+        off[k] = j->b[k].text && !j->b[k].cut ? (size_t)(j->b[k].text - p->store.data) : 0;
+    for (int k = 0; k < T_COUNT; k++) {
+        if (!j->b[k].text || !j->b[k].cut) continue;
+        off[k] = p->store.len;
+        buf_append(&p->store, j->b[k].text, j->b[k].len);
+    }
+    p->url = p->store.data + url;
     p->width_mm = j->o->width_mm;
     p->height_mm = j->o->height_mm;
     p->dpi = j->o->dpi;
@@ -905,7 +1102,7 @@ static void label_fill_plan(struct job *j, const struct geom *g)
         t->nlines = b->lines->n;
         for (int i = 0; i < t->nlines; i++) {
             size_t s = b->lines->start[i], e = b->lines->end[i];
-            t->line[i].s = b->text + s;
+            t->line[i].s = p->store.data + off[k] + s;
             t->line[i].len = e - s;
             t->line[i].base = (int)(b->base[i] + 0.5);
             t->line[i].advance = (b->pre[e] - b->pre[s]) * b->size;
@@ -938,6 +1135,10 @@ static int label_run(struct job *j, struct reg_why *why)
         label_measure(j, &j->b[k]);
         label_breakings(&j->b[k]);
     }
+    memcpy(j->whole, j->b, sizeof j->whole); /* owns the measurements from here */
+    for (int bold = 0; bold < 2; bold++)
+        label__meter_char(j->m, bold, LABEL_ELLIPSIS, sizeof LABEL_ELLIPSIS - 1, &j->ell_adv[bold],
+                          &j->ell_over[bold]);
     if (label__meter_status(j->m)) return REG_EINTERNAL;
 
     struct geom g;

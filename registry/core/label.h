@@ -14,11 +14,14 @@
  *
  * Every line is measured with DejaVu Sans (fonts-dejavu-core), each character DejaVu lacks in
  * the font fontconfig finds for it (fonts-wqy-microhei for Chinese, Japanese and Korean, which
- * may also break a line between any two of their letters), and must fit: text shrinks down
- * to 6 pt, then breaks into lines; what still does not fit is refused with the smallest label
- * that would work, never clipped. QR modules are whole dots of the dpi grid, at least 0.4 mm
- * (and at least 2 pixels or printer dots in PNG and ZPL), with a quiet zone of at least four
- * modules. Output is deterministic: the same inputs give the same bytes in every format.
+ * may also break a line between any two of their letters), and must fit: text shrinks down to
+ * 6 pt, then breaks into lines; then the address shrinks to the registry's host or is left
+ * out, and name, model and contact are cut with "…" (label.c says in which order), so the
+ * default full label holds every valid declaration; what still does not fit is refused with
+ * the smallest label that would work (at most LABEL_MAX_MM), never clipped. QR modules are whole
+ * dots of the dpi grid, at least 0.4 mm (and at least 2 pixels or printer dots in PNG and ZPL),
+ * with a quiet zone of at least four modules. Output is deterministic: the same inputs give the
+ * same bytes in every format.
  *
  * Ownership: every string in struct label_info is borrowed for the duration of the call and
  * never kept. label_render() appends to the caller's struct buf (the caller frees it) and
@@ -47,6 +50,12 @@ enum label_paper { LABEL_A4, LABEL_LETTER };
 #define LABEL_COMPACT_HEIGHT_MM 20.0
 #define LABEL_QR_SIDE_MM 20.0 /* the QR layout's default width and height */
 
+/* The sizes a user may ask for, in mm, each side: the one home of the range the HTTP API
+ * (width_mm, height_mm) and the CLI (--size) take. label_render() takes (0, LABEL_MAX_MM], and
+ * a refusal never suggests more than LABEL_MAX_MM. */
+#define LABEL_MIN_MM 10.0
+#define LABEL_MAX_MM 400.0
+
 struct label_info {            /* all borrowed, NUL-terminated UTF-8 without control chars */
     const char *url;           /* what the QR code encodes, exactly (required) */
     const char *product_name;  /* required (printed in the full layout only) */
@@ -74,7 +83,8 @@ const char *label_lang_list(void);
 const char *label_market_lang(const char *country);
 
 struct label_opts {
-    double width_mm, height_mm; /* 0: the layout's default (LABEL_*_MM above); else 1..1000.
+    double width_mm, height_mm; /* 0: the layout's default (LABEL_*_MM above); else more
+                                   than 0 and at most LABEL_MAX_MM.
                                    Landscape or square: the QR code is height_mm square at the
                                    left, text beside it. Portrait (height > width): the QR code
                                    is width_mm square at the top, text below it. */

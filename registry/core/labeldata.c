@@ -93,7 +93,9 @@ int labeldata_size(const char *s, double *w, double *h)
     if (end == s || (*end != 'x' && *end != 'X')) return REG_EBADREQ;
     const char *rest = end + 1;
     double b = strtod(rest, &end);
-    if (end == rest || *end || !(a >= 10 && a <= 400) || !(b >= 10 && b <= 400)) return REG_EBADREQ;
+    if (end == rest || *end || !(a >= LABEL_MIN_MM && a <= LABEL_MAX_MM) ||
+        !(b >= LABEL_MIN_MM && b <= LABEL_MAX_MM))
+        return REG_EBADREQ;
     *w = a;
     *h = b;
     return 0;

@@ -27,7 +27,7 @@ int labeldata_from_record(yyjson_val *rec, const char *qr_url, struct labeldata 
 /* Parse option values as the CLI and the query string give them. 0 or REG_EBADREQ. */
 int labeldata_format(const char *s, enum label_format *f);
 int labeldata_layout(const char *s, enum label_layout *l);
-/* "60x40" (mm) into w and h. */
+/* "60x40" (mm) into w and h, each LABEL_MIN_MM..LABEL_MAX_MM. */
 int labeldata_size(const char *s, double *w, double *h);
 /* The file extension / media type of a format. */
 const char *labeldata_ext(enum label_format f);

@@ -41,7 +41,8 @@ static int label_options(struct http_req *req, enum label_format f, struct label
     int rc = 0;
     label_opts_default(o);
     o->format = f;
-    if (query_num(req, "width_mm", 10, 400, &w) || query_num(req, "height_mm", 10, 400, &h) ||
+    if (query_num(req, "width_mm", LABEL_MIN_MM, LABEL_MAX_MM, &w) ||
+        query_num(req, "height_mm", LABEL_MIN_MM, LABEL_MAX_MM, &h) ||
         query_num(req, "dpi", 72, 1200, &dpi))
         rc = -1;
     if (http_req_query(req, "layout", &v) == 0 && labeldata_layout(buf_cstr(&v), &o->layout))
@@ -167,14 +168,17 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     int lang_ix = has_lang ? label_lang(buf_cstr(&lang)) : 0;
     buf_free(&lang);
     if (lang_ix >= 0 && has_lang) l->lang = label_lang_code(lang_ix);
+    char bad[160];
+    snprintf(bad, sizeof bad,
+             "Label options: layout full, compact or qr, width_mm and height_mm %g-%g, dpi "
+             "72-1200, ec L, M, Q or H.",
+             LABEL_MIN_MM, LABEL_MAX_MM);
     if (!decl_id_valid(id, strlen(id)))
         rc = http_resp_error(resp, REG_EBADID, NULL);
     else if (lang_ix < 0)
         rc = api_error_fmt(resp, REG_EBADREQ, "Label languages (lang): %s.", label_lang_list());
     else if (label_options(req, f, &l->o))
-        rc = http_resp_error(resp, REG_EBADREQ,
-                             "Label options: layout full, compact or qr, width_mm and height_mm "
-                             "10-400, dpi 72-1200, ec L, M, Q or H.");
+        rc = http_resp_error(resp, REG_EBADREQ, bad);
     else if ((rc = api_read_record(app, id, &txn, &json, &len)) == REG_ENOTFOUND)
         rc = api_error_fmt(resp, rc, "No product with ID '%s'.", id);
     else if (rc)

@@ -607,31 +607,33 @@ static void test_long_name_renders_or_is_refused(void **state)
     struct label_info li = cam;
     struct label_opts o;
     struct buf b = BUF_INIT;
-    struct reg_why why = {""};
     li.product_name = LONG_NAME;
     label_opts_default(&o);
-    int rc = label_render(&li, &o, &b, &why);
-    if (rc == 0) {
-        assert_png_size(&b, 0, 945, 472);
-    } else {
-        assert_int_equal(rc, REG_ENOLABEL);
-        assert_non_null(strstr(why.text, "use at least"));
-        assert_int_equal(b.len, 0);
-    }
+    render_ok(&li, &o, &b);
+    assert_png_size(&b, 0, 945, 472);
     o.width_mm = 110; /* a wider label has room for it */
     buf_reset(&b);
     render_ok(&li, &o, &b);
     assert_png_size(&b, 0, 1299, 472);
 
-    /* a name with no place to break, far too long for any label */
+    /* a name with no place to break, far too long for any label: cut, with "…", on the
+     * default label and on a wide one, where more of it fits */
     char name[1200];
     memset(name, 'W', sizeof name - 1);
     name[sizeof name - 1] = '\0';
     li.product_name = name;
-    buf_reset(&b);
-    assert_int_equal(label_render(&li, &o, &b, &why), REG_ENOLABEL);
-    assert_non_null(strstr(why.text, "product name"));
-    assert_non_null(strstr(why.text, "no label up to 500 mm"));
+    size_t shown[2];
+    for (int wide = 0; wide < 2; wide++) {
+        o = opts(LABEL_SVG, LABEL_FULL, wide ? 200 : 0, 0, 300);
+        buf_reset(&b);
+        render_ok(&li, &o, &b);
+        const char *w = strstr(buf_cstr(&b), ">WWW");
+        assert_non_null(w);
+        shown[wide] = strspn(w + 1, "W");
+        assert_memory_equal(w + 1 + shown[wide], "\u2026</text>", 10);
+        assert_true(contains(&b, ">ID: acme-cam-2<"));
+    }
+    assert_true(shown[0] > 10 && shown[1] > 2 * shown[0]);
 
     /* a long e-mail address breaks inside the word (after - or @) rather than being refused */
     struct buf words = BUF_INIT;
@@ -761,7 +763,9 @@ static void test_sheet_of_100_labels_on_a4(void **state)
             li.support_date = "soon";
             assert_int_equal(label_sheet_add(s, &li, &why), REG_EBADREQ);
             li = cam;
-            li.product_name = LONG_NAME " " LONG_NAME " " LONG_NAME;
+            li.url = URL "/" LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME
+                LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME LONG_NAME;
+            /* 964 bytes: QR modules of 3 dots on a 40 mm label */
             assert_int_equal(label_sheet_add(s, &li, &why), REG_ENOLABEL);
             assert_non_null(strstr(why.text, "use at least"));
         }
