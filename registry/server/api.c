@@ -80,6 +80,7 @@ int app_global_init(void)
     }
     if ((rc = i18n_init())) return rc;
     page_init();
+    api_cache_init();
     global_ready = 1;
     return 0;
 }
@@ -531,10 +532,12 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     resp->started = monotonic();
     char key[HTTP_MAX_URL + 512];
     size_t klen = 0;
-    int64_t today = assess_today();
+    /* Cached answers are made afresh each period (a day is a whole number of them): their
+     * Cache-Control is counted from the period's end (api_cache.c). */
+    int64_t period = api_cache_period((long)time(NULL));
     int cached = cache_key(req, key, sizeof key, &klen) == 0;
     uint32_t epoch = rcache_epoch(&app->responses); /* before any data is read */
-    const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, today) : NULL;
+    const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, period) : NULL;
     if (e) {
         resp->prebuilt = &e->resp;
         resp->status = 200;
@@ -562,7 +565,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     if (resp->deferred || resp->stream) return; /* accounted for when it is answered */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
-        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), today, epoch,
+        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
                    resp->route, req, resp);
     api_account(app, req, resp, resp->body.len);
 }

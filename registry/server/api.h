@@ -68,6 +68,10 @@ struct app {
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
     uint64_t makers_gen;     /* the manufacturers generation the cached answers were made at */
+    /* the latest change to any manufacturer (api_makers_time), as of generation makers_time_gen */
+    long makers_time;
+    uint64_t makers_time_gen;
+    int makers_time_ok;
 };
 
 /* What every app reads and none writes, built once per process: libsodium, the language
