@@ -18,6 +18,7 @@
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
+#include "represent.h"
 #include "search.h"
 #include "store.h"
 
@@ -273,24 +274,9 @@ int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc)
 
 int api_etag_matches(const struct http_req *req, const char *etag)
 {
-    size_t len, el = strlen(etag);
+    size_t len;
     const char *h = http_req_header(req, "if-none-match", &len);
-    if (!h) return 0;
-    /* A list of entity tags: compare each, ignoring a weak W/ prefix (RFC 9110 13.1.2). */
-    for (size_t i = 0; i < len;) {
-        while (i < len && (h[i] == ' ' || h[i] == ',' || h[i] == '\t'))
-            i++;
-        if (i < len && h[i] == '*') return 1;
-        if (i + 2 <= len && h[i] == 'W' && h[i + 1] == '/') i += 2;
-        size_t start = i;
-        while (i < len && h[i] != ',')
-            i++;
-        size_t n = i;
-        while (n > start && (h[n - 1] == ' ' || h[n - 1] == '\t'))
-            n--;
-        if (n - start == el && memcmp(h + start, etag, el) == 0) return 1;
-    }
-    return 0;
+    return h && represent_etag_listed(h, len, etag);
 }
 
 /* The methods of mask allow as a header value ("GET, HEAD, PUT"), into list. */
@@ -333,7 +319,8 @@ static void allow_header(struct http_resp *resp, int allow)
 #define CORS_EXPOSE                                                                                \
     "Allow, Content-Disposition, ETag, Link, Location, Retry-After, Seclabel-Change, "             \
     "WWW-Authenticate, X-Request-Id"
-#define CORS_REQUEST_HEADERS "Authorization, Content-Type, If-Match, If-None-Match"
+#define CORS_REQUEST_HEADERS                                                                       \
+    "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match"
 #define CORS_MAX_AGE 7200
 
 /* 1 if route r (NULL: no route, e.g. a 404) answers scripts of other origins. */
@@ -381,14 +368,15 @@ static void log_request(reg_log_sink sink, const struct http_req *req, int statu
 }
 
 /* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
- * 0 if it may be answered from the cache (a keep-alive GET without conditions), else
- * REG_ENOTFOUND (no key). */
+ * 0 if it may be answered from the cache (a keep-alive GET without conditions: those are
+ * answered by represent_finish), else REG_ENOTFOUND (no key). */
 static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
 {
     size_t al_len = 0;
     const char *al = http_req_header(req, "accept-language", &al_len);
     if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 1 + al_len > n ||
-        http_req_header(req, "if-none-match", NULL))
+        http_req_header(req, "if-none-match", NULL) ||
+        http_req_header(req, "if-modified-since", NULL))
         return REG_ENOTFOUND;
     memcpy(key, req->url.data, req->url.len);
     key[req->url.len] = '\0';
@@ -425,6 +413,7 @@ static void job_done(void *arg)
     struct api_job *job = arg;
     job->done(job);
     struct http_resp *resp = job->resp;
+    represent_finish(job->req, resp);
     api_account(job->app, job->req, resp, resp->body.len);
     free(job);
     http_parser_resume(resp->parser);
@@ -564,6 +553,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     if (resp->deferred || resp->stream) return; /* accounted for when it is answered */
+    represent_finish(req, resp);                /* before the cache keeps it: validators, 304 */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
         rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
                    resp->route, req, resp);
