@@ -65,10 +65,11 @@ def test_the_routes_that_send_etags_are_those_the_docs_name(server, acme, produc
             (path, r.status_code)
         if "ETag" in r.headers:
             sent.add(pattern)
-    assert sent == {"/v1/products/{}", "/v1/products/{}/versions/{}", "/p/{}/label.png",
-                    "/p/{}/label.svg", "/p/{}/label.pdf", "/p/{}/label.zpl"}
+    # Every GET answered 200 has one (represent.c, or the handler's own); the resolver
+    # redirects and security.txt is not configured here.
+    gets = {p for m, p in route_table() if m == "get"}
+    assert sent == gets - {"/01/{}", "/.well-known/security.txt"}
     etags = section("ETags and conditional requests")
     for named in ("GET /v1/products/{id}", "GET /v1/products/{id}/versions/{n}",
-                  "GET /p/{id}/label.*"):
+                  "GET /p/{id}/label.*", "GET /products.csv"):
         assert "`%s`" % named in etags, named
-    assert "No other route sends" in etags
