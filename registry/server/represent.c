@@ -29,16 +29,17 @@
 #define BROTLI_QUALITY 5
 
 /* The weight of a q parameter's value v[0..n) in thousandths (RFC 9110 §12.4.2: "0" to "1",
- * three decimals at most), or -1 if it is not one. */
+ * three decimals at most), or REG_EBADREQ if it is not one. */
 static int qvalue(const char *v, size_t n)
 {
-    if (n == 0 || (v[0] != '0' && v[0] != '1') || (n > 1 && (v[1] != '.' || n > 5))) return -1;
+    if (n == 0 || (v[0] != '0' && v[0] != '1') || (n > 1 && (v[1] != '.' || n > 5)))
+        return REG_EBADREQ;
     int w = 0, scale = 100;
     for (size_t i = 2; i < n; i++, scale /= 10) {
-        if (v[i] < '0' || v[i] > '9') return -1;
+        if (v[i] < '0' || v[i] > '9') return REG_EBADREQ;
         w += (v[i] - '0') * scale;
     }
-    if (v[0] == '1') return w ? -1 : 1000;
+    if (v[0] == '1') return w ? REG_EBADREQ : 1000;
     return w;
 }
 
@@ -51,7 +52,7 @@ static size_t ows(const char *s, size_t i, size_t len)
 }
 
 /* One member of an Accept-Encoding list, s[0..len): its coding name into *name, *nl and its
- * weight (1000 without a q parameter); -1 if the member is malformed (then it is ignored). */
+ * weight (1000 without a q parameter); REG_EBADREQ if the member is malformed (ignored then). */
 static int ae_member(const char *s, size_t len, const char **name, size_t *nl)
 {
     size_t i = 0;
@@ -61,7 +62,7 @@ static int ae_member(const char *s, size_t len, const char **name, size_t *nl)
     *nl = i;
     int w = 1000;
     for (i = ows(s, i, len); i < len;) {
-        if (s[i] != ';') return -1;
+        if (s[i] != ';') return REG_EBADREQ;
         i = ows(s, i + 1, len);
         size_t p = i;
         while (i < len && s[i] != '=' && s[i] != ';')
@@ -70,11 +71,11 @@ static int ae_member(const char *s, size_t len, const char **name, size_t *nl)
         while (e < len && s[e] != ';' && s[e] != ' ' && s[e] != '\t')
             e++;
         if (i - p == 1 && (s[p] == 'q' || s[p] == 'Q')) {
-            if (i >= len || s[i] != '=' || (w = qvalue(s + v, e - v)) < 0) return -1;
+            if (i >= len || s[i] != '=' || (w = qvalue(s + v, e - v)) < 0) return REG_EBADREQ;
         }
         i = ows(s, i < len && s[i] == '=' ? e : i, len);
     }
-    return *nl ? w : -1;
+    return *nl ? w : REG_EBADREQ;
 }
 
 static int token_is(const char *s, size_t n, const char *t)
@@ -97,7 +98,7 @@ enum represent_coding represent_negotiate(const char *ae, size_t len)
         i = end + 1;
         const char *name;
         size_t nl;
-        int w = n > start ? ae_member(ae + start, n - start, &name, &nl) : -1;
+        int w = n > start ? ae_member(ae + start, n - start, &name, &nl) : REG_EBADREQ;
         if (w < 0) continue;
         if (token_is(name, nl, "br"))
             q[REPRESENT_BR] = w;
@@ -296,9 +297,10 @@ static void vary_on_coding(struct http_resp *resp)
         http_resp_header(resp, "Vary", "Accept-Encoding");
         return;
     }
-    if (vl >= sizeof old || memmem(v, vl, "*", 1) || strcasestr(v, "accept-encoding")) return;
-    memcpy(old, v, vl);
+    if (vl >= sizeof old) return;
+    memcpy(old, v, vl); /* the header lines are not NUL-terminated */
     old[vl] = '\0';
+    if (strchr(old, '*') || strcasestr(old, "accept-encoding")) return;
     filter_headers(&resp->headers, not_named, "Vary");
     http_resp_header(resp, "Vary", "%s, Accept-Encoding", old);
 }
