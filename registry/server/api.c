@@ -367,21 +367,24 @@ static void log_request(reg_log_sink sink, const struct http_req *req, int statu
     sink(NULL, line);
 }
 
-/* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
- * 0 if it may be answered from the cache (a keep-alive GET without conditions: those are
- * answered by represent_finish), else REG_ENOTFOUND (no key). */
+/* The response-cache key of req into key (at most n bytes): its target, Accept-Language and
+ * the content coding its Accept-Encoding negotiates (so a hit sends the stored compressed bytes
+ * and compresses nothing). 0 if it may be answered from the cache (a keep-alive GET without
+ * conditions: those are answered by represent_finish), else REG_ENOTFOUND (no key). */
 static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
 {
-    size_t al_len = 0;
+    size_t al_len = 0, ae_len = 0;
     const char *al = http_req_header(req, "accept-language", &al_len);
-    if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 1 + al_len > n ||
+    const char *ae = http_req_header(req, "accept-encoding", &ae_len);
+    if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 2 + al_len > n ||
         http_req_header(req, "if-none-match", NULL) ||
         http_req_header(req, "if-modified-since", NULL))
         return REG_ENOTFOUND;
     memcpy(key, req->url.data, req->url.len);
     key[req->url.len] = '\0';
     if (al) memcpy(key + req->url.len + 1, al, al_len);
-    *klen = req->url.len + 1 + al_len;
+    key[req->url.len + 1 + al_len] = (char)('0' + represent_negotiate(ae, ae_len));
+    *klen = req->url.len + 2 + al_len;
     return 0;
 }
 
@@ -413,7 +416,7 @@ static void job_done(void *arg)
     struct api_job *job = arg;
     job->done(job);
     struct http_resp *resp = job->resp;
-    represent_finish(job->req, resp);
+    represent_finish(job->req, resp, &job->app->repr);
     api_account(job->app, job->req, resp, resp->body.len);
     free(job);
     http_parser_resume(resp->parser);
@@ -553,7 +556,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     if (resp->deferred || resp->stream) return; /* accounted for when it is answered */
-    represent_finish(req, resp);                /* before the cache keeps it: validators, 304 */
+    represent_finish(req, resp, &app->repr);    /* before the cache keeps it: validators, 304 */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
         rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
                    resp->route, req, resp);
@@ -569,9 +572,10 @@ void api_metrics_text(const struct app *app, struct buf *out)
     const struct app *const *peers = app->cfg.npeers ? app->cfg.peers : &app;
     int n = app->cfg.npeers ? app->cfg.npeers : 1;
     struct metrics sum = {0};
-    unsigned long long hits = 0, misses = 0, bytes = 0;
+    unsigned long long hits = 0, misses = 0, bytes = 0, compressed = 0;
     for (int i = 0; i < n; i++) {
         metrics_add(&sum, &peers[i]->metrics);
+        compressed += LOAD(peers[i]->repr.compressed);
         hits += LOAD(peers[i]->responses.hits);
         misses += LOAD(peers[i]->responses.misses);
         bytes += LOAD(peers[i]->responses.bytes);
@@ -583,4 +587,7 @@ void api_metrics_text(const struct app *app, struct buf *out)
                    "Cacheable GETs that were answered afresh.", misses);
     metrics_sample(out, "seclabel_response_cache_bytes", "gauge",
                    "Memory held by the response caches.", bytes);
+    metrics_sample(out, "seclabel_compressed_responses_total", "counter",
+                   "Response bodies compressed (gzip or Brotli); cache hits compress none.",
+                   compressed);
 }

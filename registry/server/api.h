@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rcache.h"
+#include "represent.h"
 
 #include <stdint.h>
 
@@ -72,6 +73,7 @@ struct app {
     long makers_time;
     uint64_t makers_time_gen;
     int makers_time_ok;
+    struct represent_stats repr; /* compression counts (represent.h) */
 };
 
 /* What every app reads and none writes, built once per process: libsodium, the language

@@ -75,7 +75,13 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     http_resp_header(resp, "ETag", "%s", tag);
     api_cache(resp, API_CACHE_RECORD);
     api_modified(resp, modified > maker ? modified : maker);
-    resp->content_type = JSON_TYPE; /* represent.c answers the conditions */
+    resp->content_type = JSON_TYPE;
+    /* The tag as made here (uncompressed) is compared first: a cache's uncompressed copy is
+     * fresh whatever coding this request would get; represent.c answers the rest. */
+    if (api_etag_matches(req, tag)) {
+        buf_reset(&resp->body);
+        return resp->status = 304;
+    }
     resp->cacheable = 1;
     resp->cache_scope = id;
     return resp->status = 200;
@@ -427,6 +433,12 @@ int api_version(void *ctx, struct http_req *req, struct http_resp *resp)
         /* A version never changes: cache it for a long time; its ETag is its number. */
         api_cache(resp, API_CACHE_VERSION);
         http_resp_header(resp, "ETag", "\"v%lu\"", n);
+        char tag[32];
+        snprintf(tag, sizeof tag, "\"v%lu\"", n);
+        if (resp->status == 200 && api_etag_matches(req, tag)) {
+            buf_reset(&resp->body);
+            resp->status = 304;
+        }
     }
     store_reader_end(app->rd);
     if (rc == REG_ENOTFOUND) {
