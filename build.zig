@@ -61,7 +61,7 @@ const pages = Layer{
 const server = Layer{
     .dir = "registry/server",
     .sees = &.{ "registry/server", "registry/pages", "registry/core" },
-    .libs = &.{ "libuv", "libllhttp" },
+    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc" },
     .banned = &.{},
 };
 /// seclabel, the CLI: the core and libcurl, never the server or the pages.
@@ -73,11 +73,11 @@ const cli = Layer{
 };
 const layers = [_]Layer{ core, pages, server, cli };
 /// The unit tests see every layer of registry/; the label benchmark only the core.
-const unit_layer = Layer{ .dir = "tests/unit", .sees = server.sees, .libs = &.{"cmocka"}, .banned = &.{} };
+const unit_layer = Layer{ .dir = "tests/unit", .sees = server.sees, .libs = &.{ "cmocka", "libbrotlidec" }, .banned = &.{} };
 const bench_layer = Layer{ .dir = "bench", .sees = core.sees, .libs = &.{}, .banned = &.{} };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent" };
 
 /// The C files `zig build fmt` checks with clang-format.
 const c_dirs = [_][]const u8{ "registry/core", "registry/pages", "registry/server", "cli", "tests/unit", "tests/fuzz", "bench" };

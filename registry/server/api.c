@@ -18,6 +18,7 @@
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
+#include "represent.h"
 #include "search.h"
 #include "store.h"
 
@@ -81,6 +82,7 @@ int app_global_init(void)
     }
     if ((rc = i18n_init())) return rc;
     page_init();
+    api_cache_init();
     global_ready = 1;
     return 0;
 }
@@ -273,24 +275,9 @@ int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc)
 
 int api_etag_matches(const struct http_req *req, const char *etag)
 {
-    size_t len, el = strlen(etag);
+    size_t len;
     const char *h = http_req_header(req, "if-none-match", &len);
-    if (!h) return 0;
-    /* A list of entity tags: compare each, ignoring a weak W/ prefix (RFC 9110 13.1.2). */
-    for (size_t i = 0; i < len;) {
-        while (i < len && (h[i] == ' ' || h[i] == ',' || h[i] == '\t'))
-            i++;
-        if (i < len && h[i] == '*') return 1;
-        if (i + 2 <= len && h[i] == 'W' && h[i + 1] == '/') i += 2;
-        size_t start = i;
-        while (i < len && h[i] != ',')
-            i++;
-        size_t n = i;
-        while (n > start && (h[n - 1] == ' ' || h[n - 1] == '\t'))
-            n--;
-        if (n - start == el && memcmp(h + start, etag, el) == 0) return 1;
-    }
-    return 0;
+    return h && represent_etag_listed(h, len, etag);
 }
 
 /* The methods of mask allow as a header value ("GET, HEAD, PUT"), into list. */
@@ -333,7 +320,8 @@ static void allow_header(struct http_resp *resp, int allow)
 #define CORS_EXPOSE                                                                                \
     "Allow, Content-Disposition, ETag, Link, Location, Retry-After, Seclabel-Change, "             \
     "WWW-Authenticate, X-Request-Id"
-#define CORS_REQUEST_HEADERS "Authorization, Content-Type, If-Match, If-None-Match"
+#define CORS_REQUEST_HEADERS                                                                       \
+    "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match"
 #define CORS_MAX_AGE 7200
 
 /* 1 if route r (NULL: no route, e.g. a 404) answers scripts of other origins. */
@@ -380,20 +368,24 @@ static void log_request(reg_log_sink sink, const struct http_req *req, int statu
     sink(NULL, line);
 }
 
-/* The response-cache key of req into key (at most n bytes): its target and Accept-Language.
- * 0 if it may be answered from the cache (a keep-alive GET without conditions), else
- * REG_ENOTFOUND (no key). */
+/* The response-cache key of req into key (at most n bytes): its target, Accept-Language and
+ * the content coding its Accept-Encoding negotiates (so a hit sends the stored compressed bytes
+ * and compresses nothing). 0 if it may be answered from the cache (a keep-alive GET without
+ * conditions: those are answered by represent_finish), else REG_ENOTFOUND (no key). */
 static int cache_key(const struct http_req *req, char *key, size_t n, size_t *klen)
 {
-    size_t al_len = 0;
+    size_t al_len = 0, ae_len = 0;
     const char *al = http_req_header(req, "accept-language", &al_len);
-    if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 1 + al_len > n ||
-        http_req_header(req, "if-none-match", NULL))
+    const char *ae = http_req_header(req, "accept-encoding", &ae_len);
+    if (req->method != HTTP_M_GET || !req->keep_alive || req->url.len + 2 + al_len > n ||
+        http_req_header(req, "if-none-match", NULL) ||
+        http_req_header(req, "if-modified-since", NULL))
         return REG_ENOTFOUND;
     memcpy(key, req->url.data, req->url.len);
     key[req->url.len] = '\0';
     if (al) memcpy(key + req->url.len + 1, al, al_len);
-    *klen = req->url.len + 1 + al_len;
+    key[req->url.len + 1 + al_len] = (char)('0' + represent_negotiate(ae, ae_len));
+    *klen = req->url.len + 2 + al_len;
     return 0;
 }
 
@@ -425,6 +417,7 @@ static void job_done(void *arg)
     struct api_job *job = arg;
     job->done(job);
     struct http_resp *resp = job->resp;
+    represent_finish(job->req, resp, &job->app->repr);
     api_account(job->app, job->req, resp, resp->body.len);
     free(job);
     http_parser_resume(resp->parser);
@@ -544,10 +537,12 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     resp->started = monotonic();
     char key[HTTP_MAX_URL + 512];
     size_t klen = 0;
-    int64_t today = assess_today();
+    /* Cached answers are made afresh each period (a day is a whole number of them): their
+     * Cache-Control is counted from the period's end (api_cache.c). */
+    int64_t period = api_cache_period((long)time(NULL));
     int cached = cache_key(req, key, sizeof key, &klen) == 0;
     uint32_t epoch = rcache_epoch(&app->responses); /* before any data is read */
-    const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, today) : NULL;
+    const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, period) : NULL;
     if (e) {
         resp->prebuilt = &e->resp;
         resp->status = 200;
@@ -576,8 +571,9 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
     if (resp->deferred || resp->stream) return; /* accounted for when it is answered */
+    represent_finish(req, resp, &app->repr);    /* before the cache keeps it: validators, 304 */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
-        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), today, epoch,
+        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
                    resp->route, req, resp);
     api_account(app, req, resp, resp->body.len);
 }
@@ -591,9 +587,10 @@ void api_metrics_text(const struct app *app, struct buf *out)
     const struct app *const *peers = app->cfg.npeers ? app->cfg.peers : &app;
     int n = app->cfg.npeers ? app->cfg.npeers : 1;
     struct metrics sum = {0};
-    unsigned long long hits = 0, misses = 0, bytes = 0;
+    unsigned long long hits = 0, misses = 0, bytes = 0, compressed = 0;
     for (int i = 0; i < n; i++) {
         metrics_add(&sum, &peers[i]->metrics);
+        compressed += LOAD(peers[i]->repr.compressed);
         hits += LOAD(peers[i]->responses.hits);
         misses += LOAD(peers[i]->responses.misses);
         bytes += LOAD(peers[i]->responses.bytes);
@@ -605,4 +602,7 @@ void api_metrics_text(const struct app *app, struct buf *out)
                    "Cacheable GETs that were answered afresh.", misses);
     metrics_sample(out, "seclabel_response_cache_bytes", "gauge",
                    "Memory held by the response caches.", bytes);
+    metrics_sample(out, "seclabel_compressed_responses_total", "counter",
+                   "Response bodies compressed (gzip or Brotli); cache hits compress none.",
+                   compressed);
 }

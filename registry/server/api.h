@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rcache.h"
+#include "represent.h"
 
 #include <stdint.h>
 
@@ -68,6 +69,11 @@ struct app {
     struct app_label_cache labels;
     struct rcache responses; /* GET answers kept for repeated scans (rcache.h) */
     uint64_t makers_gen;     /* the manufacturers generation the cached answers were made at */
+    /* the latest change to any manufacturer (api_makers_time), as of generation makers_time_gen */
+    long makers_time;
+    uint64_t makers_time_gen;
+    int makers_time_ok;
+    struct represent_stats repr; /* compression counts (represent.h) */
 };
 
 /* What every app reads and none writes, built once per process: libsodium, the language

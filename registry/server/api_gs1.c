@@ -345,7 +345,7 @@ int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_header(resp, "Link",
                          "<" LINKSET_CONTEXT ">; rel=\"http://www.w3.org/ns/json-ld#context\"; "
                          "type=\"application/ld+json\"");
-        http_resp_header(resp, "Cache-Control", "public, max-age=300");
+        api_cache(resp, API_CACHE_LINKSET);
         linkset(app, gtin, id, name, resp);
     } else {
         linkset_link(app, gtin, resp);
@@ -377,6 +377,6 @@ int api_gs1_description(void *ctx, struct http_req *req, struct http_resp *resp)
     yyjson_mut_obj_add_val(doc, o, "supportedLinkType", types);
     yyjson_mut_obj_add_bool(doc, o, "linkTypeDefaultCanBeLinkset", false);
     yyjson_mut_obj_add_str(doc, o, "jsonLdContextLocation", LINKSET_CONTEXT);
-    http_resp_header(resp, "Cache-Control", "public, max-age=86400");
+    api_cache(resp, API_CACHE_WELL_KNOWN);
     return api_json_doc(resp, 200, doc);
 }

@@ -57,6 +57,56 @@ int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc);
 /* 1 if the request's If-None-Match lists etag (or is "*"). */
 int api_etag_matches(const struct http_req *req, const char *etag);
 
+/* Cache-Control, by kind of answer (api_cache.c; docs/API.md "Caching" says why each):
+ * X(class, max-age, stale-while-revalidate, stale-if-error, flags), seconds (0: not sent).
+ * API_CACHE_DAY: the answer shows a day-dependent state (support status, days left), so its
+ * lifetimes end by the next midnight UTC. API_CACHE_IMMUTABLE: never changes at this URL. */
+#define API_CACHE_DAY 1
+#define API_CACHE_IMMUTABLE 2
+#define API_CACHE_NO_STORE 4
+#define API_CACHE_MAP(X)                                                                           \
+    X(API_CACHE_RECORD, 60, 60, 86400, API_CACHE_DAY)        /* a product: JSON, pages, history */ \
+    X(API_CACHE_EXPORT, 60, 60, 86400, 0)                    /* a product's CTA-2120 export */     \
+    X(API_CACHE_LIST, 30, 30, 3600, API_CACHE_DAY)           /* search, home, maker page, CSV */   \
+    X(API_CACHE_MAKER, 60, 60, 86400, 0)                     /* a manufacturer's JSON */           \
+    X(API_CACHE_FEED, 10, 30, 86400, 0)                      /* the changes feed, JSON and Atom */ \
+    X(API_CACHE_VERSION, 86400, 0, 0, API_CACHE_IMMUTABLE)   /* one stored version */              \
+    X(API_CACHE_LABEL, 300, 0, 86400, 0)                     /* labels */                          \
+    X(API_CACHE_LINKSET, 300, 60, 86400, 0)                  /* a GTIN's GS1 linkset */            \
+    X(API_CACHE_STATIC, 31536000, 0, 0, API_CACHE_IMMUTABLE) /* style.css?v=<hash> */              \
+    X(API_CACHE_WELL_KNOWN, 86400, 0, 86400, 0)              /* security.txt, gs1resolver */       \
+    X(API_CACHE_PRIVATE, 0, 0, 0, API_CACHE_NO_STORE)        /* whoami, metrics, healthz */
+enum api_cache_class {
+#define CLASS_NAME(name, max_age, swr, sie, flags) name,
+    API_CACHE_MAP(CLASS_NAME)
+#undef CLASS_NAME
+};
+/* Answers stay in the response cache (rcache.h) for the rest of the period they were made in:
+ * app_handle keys them by api_cache_period(now), and api_cache counts lifetimes from its end. */
+#define API_CACHE_PERIOD 60
+int64_t api_cache_period(long now);
+/* Called once by app_global_init: the process's start (see api_cache.c). */
+void api_cache_init(void);
+/* Add class c's Cache-Control header. */
+void api_cache(struct http_resp *resp, enum api_cache_class c);
+/* Set resp->last_modified to t, raised to the process's start; left 0 when t is in the current
+ * second (api_cache.c says why). */
+void api_modified(struct http_resp *resp, long t);
+/* Unix seconds of an RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" as the registry writes (NULL or other: 0);
+ * api_later: the later of a and that. api_day_start: midnight UTC that begins day `today`. */
+long api_time_of(const char *rfc3339);
+long api_later(long a, const char *rfc3339);
+long api_day_start(int64_t today);
+/* The latest change to manufacturer m's account (0 for NULL). */
+struct mfr;
+long api_maker_time(const struct mfr *m);
+/* The time of the newest change of any product (0: none), read in txn. */
+int api_products_time(struct store_txn *txn, long *t);
+/* The latest change to any manufacturer's account, read in txn (kept in app per generation). */
+int api_makers_time(struct app *app, struct store_txn *txn, long *t);
+/* The later of both: the latest change to anything a list of products shows. */
+int api_store_time(struct app *app, struct store_txn *txn, long *t);
+
 /* Add "error", "message" (and for REG_EINVALID "details": [{path, rule, message}]) for a
  * refused declaration (code REG_EINVALID or REG_EBADJSON) to object o. */
 struct decl_errors;

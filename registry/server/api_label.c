@@ -106,6 +106,7 @@ struct label_job {
     const char *lang; /* ?lang= (static, label_lang_code), or NULL: the record's default */
     struct buf url;   /* what the QR code carries */
     uint64_t key;
+    long modified; /* the record's (labels show no day-dependent state) */
     char etag[24];
     int rc;
     struct reg_why why;
@@ -129,7 +130,7 @@ static void label_headers(struct http_resp *resp, const char *id, enum label_for
 {
     resp->content_type = labeldata_media_type(f);
     http_resp_header(resp, "ETag", "%s", etag);
-    http_resp_header(resp, "Cache-Control", "public, max-age=300");
+    api_cache(resp, API_CACHE_LABEL);
     http_resp_header(resp, "Content-Disposition", "inline; filename=\"%s-label.%s\"", id,
                      labeldata_ext(f));
 }
@@ -151,6 +152,7 @@ static void render_done(struct api_job *job)
         buf_append(&resp->body, l->body.data, l->body.len);
         resp->status = 200;
         label_headers(resp, id, l->o.format, l->etag);
+        api_modified(resp, l->modified);
     }
     yyjson_doc_free(l->doc);
     buf_free(&l->url);
@@ -193,6 +195,7 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
     l->key = label_key(id, yyjson_get_uint(yyjson_obj_get(rec, "version")), &l->o, l->lang,
                        app->cfg.public_url);
     snprintf(l->etag, sizeof l->etag, "\"L%016llx\"", (unsigned long long)l->key);
+    l->modified = api_later(0, yyjson_get_str(yyjson_obj_get(rec, "modified")));
     if (!yyjson_is_obj(rec)) {
         http_resp_error(resp, REG_ESTORE, NULL);
     } else if (api_etag_matches(req, l->etag)) {
@@ -210,7 +213,10 @@ static int label(struct app *app, struct http_req *req, struct http_resp *resp, 
         api_qr_url(app, rec, &l->url);
         return api_defer(app, req, resp, &l->job, render_run, render_done);
     }
-    if (resp->status == 200 || resp->status == 304) label_headers(resp, id, f, l->etag);
+    if (resp->status == 200 || resp->status == 304) {
+        label_headers(resp, id, f, l->etag);
+        api_modified(resp, l->modified);
+    }
     yyjson_doc_free(l->doc);
     free(l);
     return resp->status;

@@ -8,17 +8,21 @@
 #include "auth.h"
 #include "decl.h"
 #include "err.h"
+#include "hash.h"
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
+#include "represent.h"
 #include "search.h"
 #include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-static void html_headers(struct http_resp *resp, int status)
+/* A page's headers; c: how long it may be reused (api_int.h). */
+static void html_headers(struct http_resp *resp, int status, enum api_cache_class c)
 {
     resp->status = status;
     resp->content_type = HTML_TYPE;
@@ -27,7 +31,7 @@ static void html_headers(struct http_resp *resp, int status)
                      "base-uri 'none'; frame-ancestors 'none'");
     http_resp_header(resp, "Referrer-Policy", "no-referrer");
     http_resp_header(resp, "Vary", "Accept-Language");
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, c);
 }
 
 /* The request's language and what links need to keep it. `lang_buf` and `rest` hold strings the
@@ -84,7 +88,7 @@ static int not_found(struct http_resp *resp, const struct page_call *c, enum pag
 {
     buf_reset(&resp->body);
     page_not_found(what, value, &c->pr, &resp->body);
-    html_headers(resp, 404);
+    html_headers(resp, 404, API_CACHE_LIST);
     return 404;
 }
 
@@ -95,6 +99,7 @@ static int not_found(struct http_resp *resp, const struct page_call *c, enum pag
 struct product_load {
     yyjson_doc *doc, *versions;
     struct mfr maker;
+    long modified; /* the latest change to what the page shows, the day aside */
     struct page_product_data d;
 };
 
@@ -133,6 +138,8 @@ static int product_load(struct store_txn *txn, const char *id, int history, stru
     if (!yyjson_is_obj(pl->d.rec)) return REG_ESTORE;
     const char *slug = yyjson_get_str(yyjson_obj_get(pl->d.rec, "manufacturer"));
     if (slug && mfr_get(txn, slug, &pl->maker) == 0) pl->d.maker = &pl->maker;
+    long maker = api_maker_time(pl->d.maker);
+    pl->modified = api_later(maker, yyjson_get_str(yyjson_obj_get(pl->d.rec, "modified")));
     return history ? product_versions(txn, id, pl) : 0;
 }
 
@@ -236,16 +243,20 @@ int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
     if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
     call_begin(app, req, &c);
     struct list_load ll = {0};
+    long modified = 0;
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = list_load(txn, &sq, NULL, &ll);
+    if (!rc) rc = api_store_time(app, txn, &modified);
     store_reader_end(app->rd);
     if (!rc) page_home(&ll.l, &c.pr, &resp->body);
     list_unload(&ll);
     call_end(&c);
     if (rc)
         http_resp_error(resp, rc, NULL);
-    else
-        html_headers(resp, 200);
+    else {
+        html_headers(resp, 200, API_CACHE_LIST);
+        api_modified(resp, modified > api_day_start(sq.today) ? modified : api_day_start(sq.today));
+    }
 out:
     search_params_free(&st);
     return resp->status;
@@ -275,7 +286,9 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
     else if (rc)
         http_resp_error(resp, rc, NULL);
     else {
-        html_headers(resp, 200);
+        long day = api_day_start(c.pr.today);
+        html_headers(resp, 200, API_CACHE_RECORD);
+        api_modified(resp, pl.modified > day ? pl.modified : day);
         resp->cacheable = 1;
         resp->cache_scope = id;
     }
@@ -301,6 +314,7 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
     struct search_query sq;
     struct search_params_store st;
     struct store_txn *txn;
+    long modified = 0;
     if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
     sq.manufacturer = slug;
     call_begin(app, req, &c);
@@ -311,6 +325,8 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
         struct list_load ll = {0};
         rc = mfr_get(txn, slug, &m);
         if (!rc) rc = list_load(txn, &sq, NULL, &ll);
+        if (!rc) rc = api_products_time(txn, &modified);
+        if (!rc && api_maker_time(&m) > modified) modified = api_maker_time(&m);
         store_reader_end(app->rd);
         if (!rc) page_maker(&m, &ll.l, &c.pr, &resp->body);
         list_unload(&ll);
@@ -320,8 +336,10 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
         not_found(resp, &c, PAGE_NO_MAKER, slug);
     else if (rc)
         http_resp_error(resp, rc, NULL);
-    else
-        html_headers(resp, 200);
+    else {
+        html_headers(resp, 200, API_CACHE_LIST);
+        api_modified(resp, modified > api_day_start(sq.today) ? modified : api_day_start(sq.today));
+    }
     call_end(&c);
 out:
     search_params_free(&st);
@@ -472,13 +490,50 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
         free(cs);
         return resp->status;
     }
+    long modified = 0;
+    uint64_t seq = 0, makers = 0;
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = store_count(txn, STORE_PRODUCTS, &products);
+    if (!rc) rc = api_store_time(app, txn, &modified);
+    if (!rc) rc = product_last_seq(txn, &seq);
+    if (!rc) rc = mfr_generation(txn, &makers);
     store_reader_end(app->rd);
     if (rc) {
         search_params_free(&cs->st);
         free(cs);
         return http_resp_error(resp, rc, NULL);
+    }
+    /* The rows are made as the download goes (not one snapshot), so no hash of the body can
+     * come first: the ETag names the store's state as the download starts (its newest change,
+     * the manufacturers generation), the day and the public URL, and is weak: a download that
+     * met a change differs from one that did not, but by then the newest change has moved on,
+     * so no client holding it is ever told 304. */
+    char tag[96];
+    snprintf(tag, sizeof tag, "W/\"csv.%llu.%llu.%lld.%08x\"", (unsigned long long)seq,
+             (unsigned long long)makers, (long long)cs->sq.today,
+             (unsigned)hash_fnv1a(app->cfg.public_url, strlen(app->cfg.public_url)));
+    http_resp_header(resp, "ETag", "%s", tag);
+    api_cache(resp, API_CACHE_LIST);
+    api_modified(resp,
+                 modified > api_day_start(cs->sq.today) ? modified : api_day_start(cs->sq.today));
+    /* represent.c leaves streams alone: the conditions are answered here (RFC 9110 13.2.2's
+     * order: If-None-Match, else If-Modified-Since). */
+    size_t hl;
+    const char *inm = http_req_header(req, "if-none-match", &hl), *ims;
+    long since = 0;
+    if (resp->last_modified) {
+        char date[30];
+        http_date(resp->last_modified, date);
+        http_resp_header(resp, "Last-Modified", "%s", date);
+    }
+    if (inm ? represent_etag_listed(inm, hl, tag + 2)
+            : resp->last_modified && (ims = http_req_header(req, "if-modified-since", &hl)) &&
+                  !represent_parse_date(ims, hl, &since) && since <= (long)time(NULL) &&
+                  resp->last_modified <= since) {
+        search_params_free(&cs->st);
+        free(cs);
+        resp->content_type = "text/csv; charset=utf-8; header=present";
+        return resp->status = 304;
     }
     cs->s.next = csv_next;
     cs->s.free = csv_free;
@@ -489,7 +544,6 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
     resp->status = 200;
     resp->content_type = "text/csv; charset=utf-8; header=present";
     http_resp_header(resp, "Content-Disposition", "attachment; filename=\"seclabel-products.csv\"");
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
     return resp->status;
 }
 
@@ -502,7 +556,8 @@ int api_style(void *ctx, struct http_req *req, struct http_resp *resp)
     buf_append(&resp->body, css, len);
     resp->content_type = "text/css; charset=utf-8";
     /* Pages link it with ?v=<hash of the content>: a changed stylesheet gets a new URL. */
-    http_resp_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    api_cache(resp, API_CACHE_STATIC);
+    api_modified(resp, 1); /* compiled in: the process's start (api_cache.c) */
     return resp->status = 200;
 }
 

@@ -1,8 +1,12 @@
 /* api_products.c: one product over HTTP: its record (with ETag), create/update, withdraw, its
  * version history and its CTA-2120 export.
  *
- * ETags are "<version>.<day>": the record's computed support_status changes with the date, so
- * the day is part of the representation. If-Match on a write compares only the version.
+ * ETags are "<version>.<day>.<makers>.<config>", known before the body is made: the record's
+ * computed support_status changes with the date, its manufacturer_account with the manufacturers
+ * generation (mfr.h: any account's change), and its qr_url with the public URL (config: a hash
+ * of it), so all are part of the representation. If-Match on a write compares only the
+ * version. Last-Modified: the record's "modified", its maker's latest change and the start of
+ * the day, whichever is latest (api_cache.c).
  *
  * A PUT with ?dry_run=true is checked and answered exactly as the real PUT would be, and its
  * write transaction is aborted: nothing is stored and no cached answer goes stale. Its answers
@@ -14,6 +18,7 @@
 #include "cta.h"
 #include "decl.h"
 #include "err.h"
+#include "hash.h"
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
@@ -28,9 +33,14 @@ static int not_found(struct http_resp *resp, const char *id)
     return api_error_fmt(resp, REG_ENOTFOUND, "No product with ID '%s'.", id);
 }
 
-static void etag(unsigned version, int64_t today, char out[40])
+#define ETAG_LEN 80
+
+static void etag(const struct app *app, unsigned version, int64_t today, uint64_t makers,
+                 char out[ETAG_LEN])
 {
-    snprintf(out, 40, "\"%u.%lld\"", version, (long long)today);
+    const char *url = app->cfg.public_url;
+    snprintf(out, ETAG_LEN, "\"%u.%lld.%llu.%08x\"", version, (long long)today,
+             (unsigned long long)makers, (unsigned)hash_fnv1a(url, strlen(url)));
 }
 
 int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -40,6 +50,7 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     size_t len;
     struct store_txn *txn;
     unsigned version = 0;
+    uint64_t makers = 0;
     int64_t today = assess_today();
     if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
     int rc = api_read_record(app, id, &txn, &json, &len);
@@ -47,15 +58,26 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     if (rc) return http_resp_error(resp, rc, NULL);
     struct mfr_memo mm;
     mfr_memo_init(&mm, txn);
-    rc = api_record_json(app, &mm, json, len, today, &resp->body, &version);
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    yyjson_val *rec = yyjson_doc_get_root(doc);
+    rc = api_record_json_parsed(app, &mm, rec, json, len, today, &resp->body, &version);
+    if (!rc) rc = mfr_generation(txn, &makers);
+    long modified =
+        api_later(api_day_start(today), yyjson_get_str(yyjson_obj_get(rec, "modified")));
+    long maker =
+        api_maker_time(mfr_memo_get(&mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer"))));
+    yyjson_doc_free(doc);
     mfr_memo_free(&mm);
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
-    char tag[40];
-    etag(version, today, tag);
+    char tag[ETAG_LEN];
+    etag(app, version, today, makers, tag);
     http_resp_header(resp, "ETag", "%s", tag);
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, API_CACHE_RECORD);
+    api_modified(resp, modified > maker ? modified : maker);
     resp->content_type = JSON_TYPE;
+    /* The tag as made here (uncompressed) is compared first: a cache's uncompressed copy is
+     * fresh whatever coding this request would get; represent.c answers the rest. */
     if (api_etag_matches(req, tag)) {
         buf_reset(&resp->body);
         return resp->status = 304;
@@ -134,17 +156,19 @@ static int write_reply(struct app *app, const char *id, struct buf *rec,
 {
     int64_t today = assess_today();
     unsigned version;
+    uint64_t makers = 0;
     struct store_txn *txn;
     struct mfr_memo mm;
     int rc = store_reader_begin(app->rd, &txn);
     if (rc) return http_resp_error(resp, rc, NULL);
     mfr_memo_init(&mm, txn);
     rc = api_record_json(app, &mm, rec->data, rec->len, today, &resp->body, &version);
+    if (!rc) rc = mfr_generation(txn, &makers);
     mfr_memo_free(&mm);
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_EINTERNAL, NULL);
-    char tag[40];
-    etag(version, today, tag);
+    char tag[ETAG_LEN];
+    etag(app, version, today, makers, tag);
     resp->content_type = JSON_TYPE;
     if (!dry) http_resp_header(resp, "ETag", "%s", tag);
     if (res->created && !dry) http_resp_header(resp, "Location", "/v1/products/%s", id);
@@ -350,7 +374,11 @@ int api_versions(void *ctx, struct http_req *req, struct http_resp *resp)
     /* The product's state today leads the history, as it leads the record (assess.h). */
     struct assess a;
     struct buf state = BUF_INIT;
-    assess_record(yyjson_doc_get_root(h.prev), assess_today(), &a);
+    int64_t today = assess_today();
+    yyjson_val *cur = yyjson_doc_get_root(h.prev);
+    api_modified(resp,
+                 api_later(api_day_start(today), yyjson_get_str(yyjson_obj_get(cur, "modified"))));
+    assess_record(cur, today, &a);
     assess_reason(&a, &state);
     yyjson_mut_val *st = yyjson_mut_obj_add_obj(h.doc, root, "state");
     yyjson_mut_obj_add_str(h.doc, st, "name", assess_state_name(a.state));
@@ -358,7 +386,7 @@ int api_versions(void *ctx, struct http_req *req, struct http_resp *resp)
     buf_free(&state);
     yyjson_doc_free(h.prev);
     yyjson_mut_obj_add_val(h.doc, root, "versions", h.list);
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, API_CACHE_RECORD);
     return api_json_doc(resp, 200, h.doc);
 }
 
@@ -380,6 +408,7 @@ static int version_body(const char *json, size_t len, const char *pjson, size_t 
     diff(old, cur, 1, doc, changes);
     yyjson_mut_obj_add_val(doc, o, "changes", changes);
     int status = api_json_doc(resp, 200, doc);
+    api_modified(resp, api_later(0, yyjson_get_str(yyjson_obj_get(cur, "modified"))));
     yyjson_doc_free(d);
     yyjson_doc_free(p);
     return status;
@@ -402,7 +431,7 @@ int api_version(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!rc) {
         version_body(json, len, pjson, plen, resp);
         /* A version never changes: cache it for a long time; its ETag is its number. */
-        http_resp_header(resp, "Cache-Control", "public, max-age=86400, immutable");
+        api_cache(resp, API_CACHE_VERSION);
         http_resp_header(resp, "ETag", "\"v%lu\"", n);
         char tag[32];
         snprintf(tag, sizeof tag, "\"v%lu\"", n);
@@ -453,6 +482,8 @@ int api_cta(void *ctx, struct http_req *req, struct http_resp *resp)
     store_reader_end(app->rd);
     struct buf url = BUF_INIT;
     api_qr_url(app, yyjson_doc_get_root(doc), &url);
+    long modified =
+        api_later(0, yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "modified")));
     struct cta_missing missing = {0};
     rc = cta_export(yyjson_doc_get_root(doc), buf_cstr(&url), &resp->body, &missing);
     buf_free(&url);
@@ -460,6 +491,7 @@ int api_cta(void *ctx, struct http_req *req, struct http_resp *resp)
     if (rc == REG_ECTAINCOMPLETE) return cta_incomplete(resp, id, &missing);
     if (rc) return http_resp_error(resp, rc, NULL);
     resp->content_type = JSON_TYPE;
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, API_CACHE_EXPORT);
+    api_modified(resp, modified); /* no day-dependent field: CTA-2120 states the date itself */
     return resp->status = 200;
 }

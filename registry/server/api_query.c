@@ -62,10 +62,12 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
     }
     struct search_out o = {.app = app, .out = &resp->body, .today = sq.today};
     struct store_txn *txn;
+    long modified = 0;
     buf_puts(&resp->body, "{\"items\":[");
     int rc = store_reader_begin(app->rd, &txn);
     mfr_memo_init(&o.mm, txn);
     if (!rc) rc = search_run(txn, &sq, search_item, &o, &res);
+    if (!rc) rc = api_store_time(app, txn, &modified);
     mfr_memo_free(&o.mm);
     store_reader_end(app->rd);
     search_params_free(&st);
@@ -80,7 +82,8 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
         buf_puts(&resp->body, "null");
     buf_puts(&resp->body, "}\n");
     resp->content_type = JSON_TYPE;
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, API_CACHE_LIST);
+    api_modified(resp, modified > api_day_start(o.today) ? modified : api_day_start(o.today));
     return resp->status = 200;
 }
 
@@ -219,9 +222,11 @@ int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
     struct store_txn *txn;
     buf_puts(&resp->body, "{\"changes\":[");
     uint64_t newest = 0;
+    long modified = 0;
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = product_each_change(txn, (uint64_t)since, feed_json, &f);
     if (!rc) rc = product_last_seq(txn, &newest);
+    if (!rc) rc = api_products_time(txn, &modified);
     /* A `since` past the newest change (say, after a restore from backup) gets the newest seq
      * back, lower than what the client sent: it can tell and start over. */
     if (f.last > newest) f.last = newest;
@@ -233,7 +238,8 @@ int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
     buf_printf(&resp->body, "],\"last_seq\":%llu,\"more\":%s}\n", (unsigned long long)f.last,
                f.more ? "true" : "false");
     resp->content_type = JSON_TYPE;
-    http_resp_header(resp, "Cache-Control", "no-cache");
+    api_cache(resp, API_CACHE_FEED);
+    api_modified(resp, modified);
     return resp->status = 200;
 }
 
@@ -279,9 +285,11 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp)
     struct store_txn *txn;
     struct atom a = {.n = 0};
     uint64_t last = 0;
+    long modified = 0;
     (void)req;
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = product_last_seq(txn, &last);
+    if (!rc) rc = api_products_time(txn, &modified);
     if (!rc)
         rc = product_each_change(txn, last > ATOM_ENTRIES ? last - ATOM_ENTRIES : 0, atom_collect,
                                  &a);
@@ -305,6 +313,7 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp)
         yyjson_doc_free(a.docs[i]);
     if (rc) return http_resp_error(resp, rc, NULL);
     resp->content_type = "application/atom+xml; charset=utf-8";
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, API_CACHE_FEED);
+    api_modified(resp, modified);
     return resp->status = 200;
 }

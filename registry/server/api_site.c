@@ -32,7 +32,7 @@ int api_health(void *ctx, struct http_req *req, struct http_resp *resp)
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_EUNAVAIL, "The database cannot be read.");
     resp->content_type = JSON_TYPE;
-    http_resp_header(resp, "Cache-Control", "no-store");
+    api_cache(resp, API_CACHE_PRIVATE);
     buf_printf(&resp->body, "{\"status\":\"ok\",\"products\":%zu}\n", n);
     return resp->status = 200;
 }
@@ -52,10 +52,13 @@ int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
     struct store_txn *txn;
     struct mfr m = {0};
     size_t n = 0;
+    long modified = 0; /* the account's latest change, or a product's (the count) */
     if (!decl_slug_valid(slug, strlen(slug))) return http_resp_error(resp, REG_EBADSLUG, NULL);
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = mfr_get(txn, slug, &m);
     if (!rc) rc = product_each_of_owner(txn, slug, NULL, count_owned, &n);
+    if (!rc) rc = api_products_time(txn, &modified);
+    if (!rc && api_maker_time(&m) > modified) modified = api_maker_time(&m);
     store_reader_end(app->rd);
     if (rc) {
         mfr_free(&m);
@@ -69,7 +72,8 @@ int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
     mfr_public_json(&m, out, o);
     yyjson_mut_obj_add_uint(out, o, "products", n);
     mfr_free(&m);
-    http_resp_header(resp, "Cache-Control", "public, max-age=60");
+    api_cache(resp, API_CACHE_MAKER);
+    api_modified(resp, modified);
     return api_json_doc(resp, 200, out);
 }
 
@@ -98,7 +102,7 @@ int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
                    "already.",
                    cfg->conns_refused ? __atomic_load_n(cfg->conns_refused, __ATOMIC_RELAXED) : 0);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    http_resp_header(resp, "Cache-Control", "no-store");
+    api_cache(resp, API_CACHE_PRIVATE);
     return resp->status = 200;
 }
 
@@ -110,9 +114,11 @@ int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp)
         return http_resp_error(resp, REG_ENOTFOUND,
                                "The operator has not set a security contact "
                                "(seclabeld --security-contact).");
-    /* Expires is required (RFC 9116 2.5.5) and should be less than a year ahead. */
+    /* Expires is required (RFC 9116 2.5.5) and should be less than a year ahead: 180 days from
+     * the start of today, so the file changes once a day (its Last-Modified), not every second. */
     char expires[21];
-    date_rfc3339(time(NULL) + 180L * 86400, expires);
+    long day = api_day_start(assess_today());
+    date_rfc3339(day + 180L * 86400, expires);
     const char *mailto = strchr(app->cfg.security_contact, '@') &&
                                  !strstr(app->cfg.security_contact, "://") &&
                                  strncmp(app->cfg.security_contact, "mailto:", 7) != 0
@@ -123,7 +129,8 @@ int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp)
                "Preferred-Languages: en\n",
                mailto, app->cfg.security_contact, expires, app->cfg.public_url);
     resp->content_type = "text/plain; charset=utf-8";
-    http_resp_header(resp, "Cache-Control", "public, max-age=86400");
+    api_cache(resp, API_CACHE_WELL_KNOWN);
+    api_modified(resp, day);
     return resp->status = 200;
 }
 
@@ -154,6 +161,6 @@ int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp)
         mfr_free(&m);
     }
     store_reader_end(app->rd);
-    http_resp_header(resp, "Cache-Control", "no-store");
+    api_cache(resp, API_CACHE_PRIVATE);
     return api_json_doc(resp, 200, doc);
 }

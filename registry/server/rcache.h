@@ -6,7 +6,8 @@
  * was made from (a product ID, hashed into one of RCACHE_SCOPES), and is stamped with that
  * scope's generation and the day: a write invalidates its product's scope, which makes every
  * answer made from it stale (and those of the few other products sharing the scope, nothing
- * else); a new day makes all stale (support status counts days). Stale entries are dropped
+ * else); a new day makes all stale (support status counts days): `day` may be any finer period
+ * that divides days (app_handle's: see api_cache.c). Stale entries are dropped
  * when met. A fixed number of slots (direct-mapped by hash) and a byte
  * budget bound the memory: past the budget, entries are dropped in slot order from a cursor
  * that goes round (the oldest insertion is not tracked; any entry may go) until it fits.

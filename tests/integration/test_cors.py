@@ -13,10 +13,11 @@ from test_metrics import promtool_check
 ORIGIN = "https://shop.example"
 # Response headers a script may read without being exposed (Fetch: CORS-safelisted response-header
 # names), and those the server sends that are of no use to a script (browser policy, caching
-# keys, CORS itself).
+# keys, CORS itself, the content coding the browser has undone before a script sees the body).
 SAFELISTED = {"cache-control", "content-language", "content-length", "content-type", "expires",
               "last-modified", "pragma"}
-NOT_FOR_SCRIPTS = {"content-security-policy", "referrer-policy", "vary", "x-content-type-options"}
+NOT_FOR_SCRIPTS = {"content-security-policy", "referrer-policy", "vary", "x-content-type-options",
+                   "content-encoding"}
 
 
 def cors_ok(r):

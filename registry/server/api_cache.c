@@ -1,0 +1,173 @@
+/* api_cache.c: what the handlers tell caches: how long each kind of answer may be reused
+ * (Cache-Control, one table: API_CACHE_MAP in api_int.h) and when what an answer shows last
+ * changed (resp->last_modified, which represent.c turns into Last-Modified and answers
+ * If-Modified-Since with). ETags are made elsewhere: from the body (represent.c) unless a
+ * handler knows a cheaper one first (a product's, a version's, a label's).
+ *
+ * Day-dependent answers (a support status, days left: assess_today(), days since the epoch in
+ * UTC) change at midnight UTC without any write. So:
+ *   - their Last-Modified is never earlier than the start of the day they were made for;
+ *   - their lifetimes (max-age, and max-age plus stale-while-revalidate or stale-if-error)
+ *     end by the next midnight, so no cache shows yesterday's status as today's. The response
+ *     cache (rcache.h) keeps an answer, Cache-Control included, for the rest of the
+ *     API_CACHE_PERIOD it was made in (app_handle keys it by the period): the lifetimes are
+ *     therefore counted from the period's end, not from the moment the answer was made.
+ *
+ * Every Last-Modified is at least the process's start: the configuration (the public URL in
+ * QR URLs and links) may have changed then, without any write. A time in the current second
+ * is not sent (resp->last_modified stays 0): another change later in that second would not
+ * move it, so a client holding the first answer would be told 304 (RFC 9110 8.8.2.2: such a
+ * date is a weak validator); the ETag still validates. */
+#include "api_int.h"
+
+#include "err.h"
+#include "mfr.h"
+#include "product.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define DAY_SECONDS 86400L
+
+struct cache_class {
+    long max_age, swr, sie; /* seconds; swr, sie 0: not sent */
+    int flags;
+};
+
+static const struct cache_class classes[] = {
+#define CLASS(name, max_age, swr, sie, flags) {max_age, swr, sie, flags},
+    API_CACHE_MAP(CLASS)
+#undef CLASS
+};
+
+/* Set once by api_cache_init (app_global_init), before any thread starts. */
+static long process_start;
+
+void api_cache_init(void)
+{
+    process_start = (long)time(NULL);
+}
+
+int64_t api_cache_period(long now)
+{
+    return now / API_CACHE_PERIOD;
+}
+
+static long min_long(long a, long b)
+{
+    return a < b ? a : b;
+}
+
+void api_cache(struct http_resp *resp, enum api_cache_class c)
+{
+    const struct cache_class *k = &classes[c];
+    if (k->flags & API_CACHE_NO_STORE) {
+        http_resp_header(resp, "Cache-Control", "no-store");
+        return;
+    }
+    long max_age = k->max_age, swr = k->swr, sie = k->sie;
+    if (k->flags & API_CACHE_DAY) {
+        /* Served until the period's end (see the top of the file), so lifetimes count from
+         * there: what is left of the day then bounds them all. */
+        long now = (long)time(NULL);
+        long end = (long)(api_cache_period(now) + 1) * API_CACHE_PERIOD;
+        long left = (now / DAY_SECONDS + 1) * DAY_SECONDS - end; /* >= 0: the day is whole */
+        max_age = min_long(max_age, left);
+        swr = min_long(swr, left - max_age);
+        sie = min_long(sie, left - max_age);
+    }
+    char v[128];
+    int n = snprintf(v, sizeof v, "public, max-age=%ld", max_age);
+    if (k->flags & API_CACHE_IMMUTABLE) n += snprintf(v + n, sizeof v - (size_t)n, ", immutable");
+    if (swr > 0) n += snprintf(v + n, sizeof v - (size_t)n, ", stale-while-revalidate=%ld", swr);
+    if (sie > 0) snprintf(v + n, sizeof v - (size_t)n, ", stale-if-error=%ld", sie);
+    http_resp_header(resp, "Cache-Control", "%s", v);
+}
+
+long api_time_of(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    if (!end || *end) return 0;
+    time_t t = timegm(&tm);
+    return t > 0 ? (long)t : 0;
+}
+
+long api_later(long a, const char *rfc3339)
+{
+    long b = api_time_of(rfc3339);
+    return a > b ? a : b;
+}
+
+long api_day_start(int64_t today)
+{
+    return (long)today * DAY_SECONDS;
+}
+
+void api_modified(struct http_resp *resp, long t)
+{
+    if (t < process_start) t = process_start;
+    resp->last_modified = t < (long)time(NULL) ? t : 0;
+}
+
+long api_maker_time(const struct mfr *m)
+{
+    if (!m) return 0;
+    long t = api_later(0, m->created);
+    t = api_later(t, m->verification.time);
+    for (size_t i = 0; i < m->history_len; i++)
+        t = api_later(t, m->history[i].time);
+    return t;
+}
+
+static int latest_change(void *ctx, const char *json, size_t len)
+{
+    yyjson_doc *d = yyjson_read(json, len, 0);
+    *(long *)ctx = api_time_of(yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "time")));
+    yyjson_doc_free(d);
+    return 1;
+}
+
+int api_products_time(struct store_txn *txn, long *t)
+{
+    uint64_t last = 0;
+    *t = 0;
+    int rc = product_last_seq(txn, &last);
+    if (!rc && last) rc = product_each_change(txn, last - 1, latest_change, t);
+    return rc;
+}
+
+static int maker_time(void *ctx, const char *slug, const struct mfr *m)
+{
+    (void)slug;
+    long t = api_maker_time(m), *latest = ctx;
+    if (t > *latest) *latest = t;
+    return 0;
+}
+
+int api_makers_time(struct app *app, struct store_txn *txn, long *t)
+{
+    uint64_t gen = 0;
+    int rc = mfr_generation(txn, &gen);
+    if (rc) return rc;
+    if (!app->makers_time_ok || gen != app->makers_time_gen) {
+        long latest = 0; /* every account read once per generation: they change rarely */
+        if ((rc = mfr_each(txn, maker_time, &latest))) return rc;
+        app->makers_time = latest;
+        app->makers_time_gen = gen;
+        app->makers_time_ok = 1;
+    }
+    *t = app->makers_time;
+    return 0;
+}
+
+int api_store_time(struct app *app, struct store_txn *txn, long *t)
+{
+    long makers = 0;
+    int rc = api_products_time(txn, t);
+    if (!rc) rc = api_makers_time(app, txn, &makers);
+    if (!rc && makers > *t) *t = makers;
+    return rc;
+}
