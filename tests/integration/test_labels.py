@@ -9,17 +9,37 @@ import zlib
 import xml.etree.ElementTree as ET
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from conftest import cli, declaration
 
 GTIN = "5012345678900"
 
 
-def decode(*paths):
+def zbar(*paths):
     """Every QR code zbarimg finds in the images, as a list of strings."""
     r = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable"]
                        + [str(p) for p in paths], capture_output=True, text=True, timeout=60)
     return [line for line in r.stdout.splitlines() if line]
+
+
+def zxing(*paths):
+    """Every QR code zxing-cpp (a second, independent decoder) finds in the images."""
+    found = []
+    for p in paths:
+        with Image.open(p) as img:
+            found += [r.text for r in zxingcpp.read_barcodes(img.convert("L"),
+                                                             formats=zxingcpp.BarcodeFormat.QRCode)]
+    return found
+
+
+def decode(*paths):
+    """Every QR code in the images, as a list of strings, read by zbarimg; zxing-cpp must read
+    the same codes, so a label is only as good as both decoders say."""
+    found = zbar(*paths)
+    assert sorted(zxing(*paths)) == sorted(found), "zxing-cpp and zbar disagree on %s" % paths
+    return found
 
 
 def rasterise_svg(svg, tmp_path):
@@ -61,7 +81,8 @@ def decode_sheet(pdf, tmp_path, dpi=300):
                 out.write_bytes(b"P5\n%d %d\n255\n" % (w, h) + rows)
                 windows.append(out)
     assert windows, "pdftoppm made no page"
-    return set(decode(*windows))
+    # zbar alone: a window may cut a code that one decoder still reads and the other not.
+    return set(zbar(*windows))
 
 
 def pdf_text(pdf):
