@@ -2,7 +2,8 @@
  *
  *   label.c        arguments, the layout (what goes where, in which size, on how many lines),
  *                  refusals with the size that would fit, label_render()
- *   label_cairo.c  measuring text with cairo, PNG and PDF, PDF sheets
+ *   label_cairo.c  measuring text with cairo, PNG and PDF, PDF sheets, lines as 1-bit images
+ *                  (for ZPL lines the printer's font cannot print)
  *   label_svg.c    SVG, written by hand
  *   label_zpl.c    ZPL II
  *
