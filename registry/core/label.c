@@ -1110,24 +1110,10 @@ static void label_fill_plan(struct job *j, const struct geom *g)
     }
 }
 
-/* Does a text of the label hold CJK letters? ZPL's printer font 0 has none: the printer would
- * print nothing or boxes, so such a label is refused (why says so) rather than printed wrong. */
-static int label_zpl_cjk(const struct job *j, struct reg_why *why)
-{
-    for (int k = 0; j->o->format == LABEL_ZPL && k < T_COUNT; k++)
-        for (size_t i = 0; i < j->b[k].len; i++)
-            if (!label_is_cont(j->b[k].text, i) && label_cjk(label_cp_at(j->b[k].text, i))) {
-                reg_why_add(why, "a ZPL printer's font has no Chinese, Japanese or Korean "
-                                 "characters; print this label as PNG or PDF");
-                return REG_ENOLABEL;
-            }
-    return 0;
-}
-
 static int label_run(struct job *j, struct reg_why *why)
 {
     int rc;
-    if ((rc = label_zpl_cjk(j, why)) || (rc = label_encode(j, why))) return rc;
+    if ((rc = label_encode(j, why))) return rc;
     for (int bold = 0; bold < 2; bold++)
         label__meter_font(j->m, bold, &j->asc[bold], &j->desc[bold], &j->cap[bold]);
     for (int k = 0; k < T_COUNT; k++) {
@@ -1208,8 +1194,7 @@ static int label_write(const struct label__plan *p, enum label_format f, struct 
         label__svg(p, out);
         return 0;
     case LABEL_ZPL:
-        label__zpl(p, out);
-        return 0;
+        return label__zpl(p, out);
     }
     return REG_EINTERNAL;
 }

@@ -105,9 +105,10 @@ void label_opts_default(struct label_opts *o);
  *   SVG  vector, width="..mm" height="..mm", user units of 1 mm, text as <text> elements;
  *   PDF  vector, one page of the label's size, fonts embedded, no timestamps;
  *   ZPL  one ^XA..^XZ format for a thermal printer at dpi; the printer draws the QR code
- *        (^BQN, magnification = dots per module, 2..10) and the text (font 0). The URL must
- *        be printable ASCII, as the printer's automatic QR mode cannot take other bytes, and
- *        the text may hold no CJK letters, which font 0 lacks (REG_ENOLABEL).
+ *        (^BQN, magnification = dots per module, 2..10) and the text (font 0), except lines
+ *        with characters outside Latin-1 (CJK, which font 0 lacks), sent as ^GF graphic fields
+ *        drawn as in the PNG. The URL must be printable ASCII, as the printer's automatic QR
+ *        mode cannot take other bytes (REG_ENOLABEL).
  * o may be NULL for the defaults; why may be NULL (the caller's, see why.h).
  * Returns 0 (why is ""), or on failure appends nothing and returns:
  *   REG_ENOLABEL  the label cannot be printed at this size (QR modules under 0.4 mm or, in PNG

@@ -44,6 +44,7 @@
 #define LABEL_SHEET_CROP_GAP_MM 3.0
 #define LABEL_CROP_OFFSET_MM 0.4 /* crop marks start this far out from the corner */
 #define LABEL_CROP_LENGTH_MM 1.0 /* and are this long: two of them fit a 3 mm gap apart */
+#define LABEL_INK 128 /* coverage (of 255) from which a 1-bit image's dot is black: half */
 
 /* ---- fallback fonts ---- */
 
@@ -397,6 +398,76 @@ static int label_draw(cairo_t *cr, const struct label__plan *p)
     label_draw_qr(cr, p);
     label_draw_text(cr, p);
     return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : REG_EINTERNAL;
+}
+
+/* Line i of text t as label__png draws it, on an A8 surface of the area around it (offset by
+ * whole dots, so the glyphs fall on the same pixels): alpha is the ink's coverage. */
+static cairo_surface_t *label_line_surface(const struct label__plan *p, const struct label__text *t,
+                                           int i, int *x0, int *y0)
+{
+    const struct label__line *ln = &t->line[i];
+    int em = (int)ceil(t->size);
+    *x0 = p->text_x - em > 0 ? p->text_x - em : 0;
+    *y0 = ln->base - 2 * em > 0 ? ln->base - 2 * em : 0;
+    int x1 = p->text_x + (int)ceil(ln->advance) + em, y1 = ln->base + em;
+    if (x1 > p->w) x1 = p->w;
+    if (y1 > p->h) y1 = p->h;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, x1 - *x0, y1 - *y0);
+    cairo_t *cr = cairo_create(s);
+    struct buf tmp = BUF_INIT;
+    if (cairo_status(cr) == CAIRO_STATUS_SUCCESS && label_font_options(cr) == 0) {
+        cairo_translate(cr, -*x0, -*y0);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_move_to(cr, p->text_x, ln->base);
+        label_draw_line(cr, t, ln->s, ln->len, &tmp);
+    }
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        s = NULL;
+    }
+    buf_free(&tmp);
+    cairo_destroy(cr);
+    if (s) cairo_surface_flush(s);
+    return s;
+}
+
+int label__line_bits(const struct label__plan *p, const struct label__text *t, int i,
+                     struct label__bits *b)
+{
+    int x0, y0;
+    *b = (struct label__bits){.data = BUF_INIT};
+    cairo_surface_t *s = label_line_surface(p, t, i, &x0, &y0);
+    if (!s) return REG_EINTERNAL;
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *a = cairo_image_surface_get_data(s);
+    int left = w, right = -1, top = h, bottom = -1; /* the ink's bounding box */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (a[(size_t)y * stride + x] >= LABEL_INK) {
+                left = x < left ? x : left;
+                right = x > right ? x : right;
+                top = y < top ? y : top;
+                bottom = y;
+            }
+    if (right >= 0) {
+        b->x = x0 + left;
+        b->y = y0 + top;
+        b->w = right - left + 1;
+        b->h = bottom - top + 1;
+        b->stride = (b->w + 7) / 8;
+        buf_reserve(&b->data, (size_t)b->stride * b->h);
+        for (int y = top; y <= bottom; y++)
+            for (int x = 0; x < b->stride * 8; x += 8) {
+                unsigned char byte = 0;
+                for (int k = 0; k < 8; k++)
+                    if (x + k < b->w && a[(size_t)y * stride + left + x + k] >= LABEL_INK)
+                        byte |= (unsigned char)(0x80 >> k);
+                buf_putc(&b->data, (char)byte);
+            }
+    }
+    cairo_surface_destroy(s);
+    return 0;
 }
 
 static cairo_status_t label_write_buf(void *closure, const unsigned char *data, unsigned int len)

@@ -2,7 +2,8 @@
  *
  *   label.c        arguments, the layout (what goes where, in which size, on how many lines),
  *                  refusals with the size that would fit, label_render()
- *   label_cairo.c  measuring text with cairo, PNG and PDF, PDF sheets
+ *   label_cairo.c  measuring text with cairo, PNG and PDF, PDF sheets, lines as 1-bit images
+ *                  (for ZPL lines the printer's font cannot print)
  *   label_svg.c    SVG, written by hand
  *   label_zpl.c    ZPL II
  *
@@ -114,9 +115,22 @@ int label__meter_status(struct label__meter *m);
 int label__png(const struct label__plan *p, struct buf *out);
 int label__pdf(const struct label__plan *p, struct buf *out);
 
+struct label__bits { /* a 1-bit image of one line, for ZPL's ^GF */
+    int x, y;        /* its top-left corner, dots from the label's */
+    int w, h;        /* dots: the ink's bounding box; 0 x 0 if the line has no ink */
+    int stride;      /* bytes per row, (w + 7) / 8 */
+    struct buf data; /* h rows, top first, leftmost dot in the high bit, 1 = black; owned */
+};
+/* Line i of text t drawn exactly as label__png() draws it (same faces, fallback and pixels),
+ * each dot black where the ink covers at least half of it. *b is overwritten; the caller frees
+ * b->data with buf_free(). 0, or REG_EINTERNAL if cairo failed (b->data is then empty). */
+int label__line_bits(const struct label__plan *p, const struct label__text *t, int i,
+                     struct label__bits *b);
+
 /* ---- label_svg.c, label_zpl.c ---- */
 
 void label__svg(const struct label__plan *p, struct buf *out);
-void label__zpl(const struct label__plan *p, struct buf *out);
+/* 0, or REG_EINTERNAL (label__line_bits() failed; out may hold part of the label). */
+int label__zpl(const struct label__plan *p, struct buf *out);
 
 #endif

@@ -1,9 +1,11 @@
 """Labels in every script a declaration may hold and in the pages' languages (issue 14): a
 Chinese product name is drawn in a CJK font (fontconfig fallback) in PNG and PDF, not as
 .notdef boxes, and its QR code still decodes with zbar and zxing-cpp; CJK text breaks between
-characters; ZPL refuses CJK text (the printer's font has none); lang= and --lang print the
+characters; ZPL draws CJK lines as ^GF graphic fields (the printer's font has none), dot for dot
+as the PNG draws them; lang= and --lang print the
 label's words in English, German or Chinese, by default in the language of the product's first
 market."""
+import re
 import subprocess
 
 import pytest
@@ -120,10 +122,48 @@ def test_chinese_breaks_between_characters(server, acme, tmp_path):
     assert not any(ln.startswith(("，", "。")) for ln in svg_lines(r.content))
 
 
-def test_zpl_refuses_cjk_text_clearly(server, cjk):
-    r = server.get("/p/acme-zn-cam/label.zpl")
-    assert r.status_code == 422, r.text
-    assert "Chinese" in r.json()["message"] and "PNG or PDF" in r.json()["message"]
+def zpl_graphics(zpl):
+    """The ^GF fields of a ZPL label as (x, y, image) with Pillow, black (0) where the printer
+    prints a dot: each field's uncompressed ASCII hex unpacked, its byte counts checked."""
+    from PIL import Image, ImageOps
+    out = []
+    for x, y, total, count, row, data in re.findall(
+            r"\^FO(\d+),(\d+)\^GFA,(\d+),(\d+),(\d+),([0-9A-F]*)\^FS", zpl):
+        total, row = int(total), int(row)
+        assert total == int(count) == len(data) // 2 and total % row == 0, (total, count, row)
+        img = Image.frombytes("1", (row * 8, total // row), bytes.fromhex(data))
+        out.append((int(x), int(y), ImageOps.invert(img.convert("L"))))
+    return out
+
+
+@pytest.mark.parametrize("lang, printed", [("zh", "/p/acme-zn-cam"), ("en", "ID: acme-zn-cam")])
+def test_zpl_draws_cjk_lines_as_the_png_does(server, cjk, lang, printed, tmp_path):
+    r, _ = get(server, "acme-zn-cam", "zpl", tmp_path, lang=lang)
+    zpl = r.content.decode()
+    fields = re.findall(r"\^FD(.*?)\^FS", zpl)
+    assert all(ord(c) < 0x100 for fd in fields for c in fd), fields  # font 0 prints Latin-1
+    assert any(printed in fd for fd in fields), fields  # Latin-1 lines stay printer text
+    qr = re.search(r"\^BQN[^\n]*?\^FD..,([^\^]*)\^FS", zpl).group(1)
+    assert qr == cjk
+    graphics = zpl_graphics(zpl)
+    assert len(graphics) >= (4 if lang == "zh" else 1)  # the name; in zh, the words too
+    # the independent check: the bitmaps are the PNG's dark dots in the same places
+    from PIL import Image
+    _, png = get(server, "acme-zn-cam", "png", tmp_path, lang=lang)
+    label = Image.open(png).convert("L")
+    w, h = (int(v) for v in re.search(r"\^PW(\d+)\n\^LL(\d+)", zpl).groups())
+    assert label.size == (w, h)
+    for x, y, img in graphics:
+        assert x + img.width <= w + 7 and y + img.height <= h
+        ours = img.load()
+        theirs = label.crop((x, y, x + img.width, y + img.height)).load()
+        both = either = 0
+        for j in range(img.height):
+            for i in range(min(img.width, w - x)):
+                a, b = ours[i, j] < 128, theirs[i, j] < 128
+                both += a and b
+                either += a or b
+        assert both > 50 and both / either > 0.97, (x, y, both, either)
 
 
 @pytest.fixture
