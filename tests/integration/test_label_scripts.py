@@ -11,40 +11,9 @@ import subprocess
 import pytest
 
 from conftest import cli, declaration
-from test_labels import decode, pdf_text, rasterise_pdf
+from test_labels import decode, pdf_text, rasterise_pdf, zxing
 
 CJK_NAME = "智能摄像头 X1"
-
-
-def zxing(path):
-    """The QR codes zxing-cpp finds in a label PNG (8-bit grey, as label_cairo.c writes it):
-    Debian's python3-zxing-cpp, run by the system's Python (the project's virtualenv does not
-    have it), on pixels unpacked here with zlib and numpy (its dependency)."""
-    code = r"""
-import struct, sys, zlib, numpy, zxingcpp
-data = open(sys.argv[1], 'rb').read()
-pos, idat, w, h = 8, b'', 0, 0
-while pos < len(data):
-    n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if kind == b'IHDR':
-        w, h, depth, colour = struct.unpack('>IIBB', body[:10])
-        assert depth == 8 and colour == 0, 'not 8-bit grey'
-    if kind == b'IDAT':
-        idat += body
-    pos += 12 + n
-raw = numpy.frombuffer(zlib.decompress(idat), numpy.uint8).reshape(h, w + 1)
-img = numpy.zeros((h, w), numpy.uint8)
-for y in range(h):
-    f, row, up = raw[y, 0], raw[y, 1:].astype(numpy.int32), img[y - 1].astype(numpy.int32) if y else 0
-    assert f in (0, 2), 'filter %d' % f
-    img[y] = (row + (up if f == 2 else 0)) % 256
-for r in zxingcpp.read_barcodes(img):
-    print(r.text)
-"""
-    r = subprocess.run(["/usr/bin/python3", "-c", code, str(path)], capture_output=True,
-                       text=True, timeout=60, check=True)
-    return r.stdout.split()
 
 
 def put(server, token, pid, **fields):
