@@ -49,6 +49,11 @@ void api_cache_init(void)
     process_start = (long)time(NULL);
 }
 
+long api_process_start(void)
+{
+    return process_start;
+}
+
 int64_t api_cache_period(long now)
 {
     return now / API_CACHE_PERIOD;

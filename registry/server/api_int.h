@@ -87,6 +87,9 @@ enum api_cache_class {
 int64_t api_cache_period(long now);
 /* Called once by app_global_init: the process's start (see api_cache.c). */
 void api_cache_init(void);
+/* When this process started (Unix seconds): validators made from data alone change with it,
+ * since a new program or new fonts may draw the same data differently. */
+long api_process_start(void);
 /* Add class c's Cache-Control header. */
 void api_cache(struct http_resp *resp, enum api_cache_class c);
 /* Set resp->last_modified to t, raised to the process's start; left 0 when t is in the current

@@ -61,14 +61,20 @@ static int label_options(struct http_req *req, enum label_format f, struct label
     return rc;
 }
 
-/* A hash (hash.h) of everything the label's bytes depend on; never 0 (an empty cache slot). */
+/* A hash (hash.h) of everything the label's bytes depend on; never 0 (an empty cache slot).
+ * Besides the record, the options and the public URL, that is the program and the fonts it
+ * finds: a new release or font package may draw the same label differently (pHYs, CJK glyphs,
+ * a new layout), and a client holding the old ETag must then not be told 304. Neither can be
+ * hashed cheaply, and both change only with a restart, so the process's start stands for them
+ * (as it bounds every Last-Modified, api_cache.c); a restart costs one download per label. */
 static uint64_t label_key(const char *id, uint64_t version, const struct label_opts *o,
                           const char *lang, const char *public_url)
 {
-    char opts[160];
-    int n = snprintf(opts, sizeof opts, "%s|%llu|%d|%d|%.3f|%.3f|%d|%c|%s|", id,
+    char opts[200];
+    int n = snprintf(opts, sizeof opts, "%s|%llu|%d|%d|%.3f|%.3f|%d|%c|%s|%s|%ld|", id,
                      (unsigned long long)version, (int)o->format, (int)o->layout, o->width_mm,
-                     o->height_mm, o->dpi, o->ec_level, lang ? lang : "");
+                     o->height_mm, o->dpi, o->ec_level, lang ? lang : "", SECLABEL_VERSION,
+                     api_process_start());
     size_t len = n < 0 ? 0 : (size_t)n < sizeof opts ? (size_t)n : sizeof opts - 1;
     uint64_t h = hash_fnv1a_more(hash_fnv1a(opts, len), public_url, strlen(public_url));
     return h ? h : 1;

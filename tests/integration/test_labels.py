@@ -5,6 +5,7 @@ single labels, terminal preview and a 100-label sheet decoded label by label."""
 import re
 import struct
 import subprocess
+import time
 import zlib
 import xml.etree.ElementTree as ET
 
@@ -12,7 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from conftest import cli, declaration
+from conftest import Server, add_manufacturer, cli, declaration
 
 GTIN = "5012345678900"
 
@@ -199,6 +200,34 @@ def test_labels_are_deterministic_and_cached_with_etags(server, cam, tmp_path):
         assert again.status_code == 304 and again.content == b""
     other = server.get("/p/acme-cam/label.png", params={"layout": "compact"})
     assert other.headers["ETag"] != server.get("/p/acme-cam/label.png").headers["ETag"]
+
+
+def test_a_restarted_server_never_answers_304_for_a_label_it_may_draw_differently(tmp_path):
+    """A new program or font package, which only a restart brings, may draw the same record
+    differently (it did: pHYs, CJK glyphs, the fitting): a label's validators change with the
+    server's start, so a client holding the old label downloads the new one."""
+    args = ("--public-url", "https://labels.example")
+    first = Server(tmp_path / "data", *args)
+    try:
+        token = add_manufacturer(first.data, "acme", "Acme Devices Ltd")
+        assert first.put("/v1/products/acme-cam", token,
+                         json=declaration(id="acme-cam")).status_code == 201
+        old = first.get("/p/acme-cam/label.png")
+        assert first.get("/p/acme-cam/label.png").headers["ETag"] == old.headers["ETag"]
+    finally:
+        first.stop()
+    time.sleep(1.1)  # the start is counted in seconds
+    second = Server(tmp_path / "data", *args)
+    try:
+        new = second.get("/p/acme-cam/label.png")
+        assert new.content == old.content  # same program: same bytes; yet the tag moves on
+        assert new.headers["ETag"] != old.headers["ETag"]
+        assert second.get("/p/acme-cam/label.png", headers={
+            "If-None-Match": old.headers["ETag"]}).status_code == 200
+        assert second.get("/p/acme-cam/label.png", headers={
+            "If-Modified-Since": old.headers["Last-Modified"]}).status_code == 200
+    finally:
+        second.stop()
 
 
 def test_sizes_that_cannot_scan_are_refused_with_what_fits(server, cam, tmp_path):
