@@ -64,20 +64,51 @@ uint32_t rcache_epoch(const struct rcache *c)
     return __atomic_load_n(&c->sh->epoch, __ATOMIC_SEQ_CST);
 }
 
+/* The first slot of the set of hash h. */
+static struct rcache_entry *set_of(struct rcache *c, uint64_t h)
+{
+    return &c->slot[h & (RCACHE_SLOTS - 1) & ~(size_t)(RCACHE_WAYS - 1)];
+}
+
+/* The entry of key in its set, or NULL. */
+static struct rcache_entry *find(struct rcache *c, uint64_t h, const char *key, size_t klen)
+{
+    struct rcache_entry *s = set_of(c, h);
+    for (int i = 0; i < RCACHE_WAYS; i++)
+        if (s[i].hash == h && s[i].key.len == klen && memcmp(s[i].key.data, key, klen) == 0)
+            return &s[i];
+    return NULL;
+}
+
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day)
 {
     uint64_t h = hash_key(key, klen);
-    struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
-    if (e->hash == h && e->key.len == klen && memcmp(e->key.data, key, klen) == 0) {
+    struct rcache_entry *e = find(c, h, key, klen);
+    if (e) {
         if (e->gen == __atomic_load_n(&c->sh->scope_gen[e->scope], __ATOMIC_RELAXED) &&
             e->all == __atomic_load_n(&c->sh->all, __ATOMIC_RELAXED) && e->day == day) {
             __atomic_fetch_add(&c->hits, 1, __ATOMIC_RELAXED);
+            e->used = ++c->clock;
             return e;
         }
         drop(c, e); /* stale */
     }
     __atomic_fetch_add(&c->misses, 1, __ATOMIC_RELAXED);
     return NULL;
+}
+
+/* Where key goes: its own old entry, an empty slot of its set, or the set's least recently used
+ * (clock differences, so the clock may wrap). */
+static struct rcache_entry *slot_for(struct rcache *c, uint64_t h, const char *key, size_t klen)
+{
+    struct rcache_entry *e = find(c, h, key, klen);
+    if (e) return e;
+    struct rcache_entry *s = set_of(c, h), *oldest = s;
+    for (int i = 0; i < RCACHE_WAYS; i++) {
+        if (!s[i].hash) return &s[i];
+        if (c->clock - s[i].used > c->clock - oldest->used) oldest = &s[i];
+    }
+    return oldest;
 }
 
 void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
@@ -89,7 +120,7 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, 
     uint32_t all = __atomic_load_n(&c->sh->all, __ATOMIC_SEQ_CST);
     if (resp->body.len > RCACHE_MAX_RESPONSE || rcache_epoch(c) != epoch) return;
     uint64_t h = hash_key(key, klen);
-    struct rcache_entry *e = &c->slot[h & (RCACHE_SLOTS - 1)];
+    struct rcache_entry *e = slot_for(c, h, key, klen);
     drop(c, e);
     while (c->bytes && c->bytes + klen + resp->body.len + 1024 > RCACHE_MAX_BYTES) {
         struct rcache_entry *v = &c->slot[c->sweep++ & (RCACHE_SLOTS - 1)];
@@ -102,6 +133,7 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, 
     e->all = all;
     e->day = day;
     e->route = route;
+    e->used = ++c->clock;
     buf_append(&e->key, key, klen);
     http_prebuild(req, resp, &e->resp);
     __atomic_fetch_add(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
