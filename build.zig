@@ -314,6 +314,7 @@ pub fn build(b: *std.Build) void {
     for (layers) |l| fuzz_libs.appendSlice(b.allocator, l.libs) catch @panic("OOM");
     fuzz.addArg(b.fmt("LIBS={s}", .{std.mem.join(b.allocator, " ", fuzz_libs.items) catch @panic("OOM")}));
     fuzz.addArg(b.fmt("OUT={s}", .{b.getInstallPath(.prefix, "fuzz")}));
+    fuzz.addArg(b.fmt("VERSION={s}", .{version}));
     b.step("fuzz", "Build the libFuzzer targets into zig-out/fuzz (scripts/fuzz runs them)")
         .dependOn(&fuzz.step);
 

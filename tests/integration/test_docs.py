@@ -75,4 +75,4 @@ def test_the_routes_that_send_etags_are_those_the_docs_name(server, acme, produc
                   "GET /p/{id}/label.*", "GET /products.csv"):
         assert "`%s`" % named in etags, named
     assert "Most ETags are a hash of the body" in etags
-    assert "streamed answers (`GET /products.csv`) do not" in section("Compression and caching")
+    assert "streamed answers (`GET /products.csv`) do not" in section("Compression and the last step before sending")
