@@ -463,9 +463,11 @@ int cmd_labels(int argc, char **argv, struct client *c)
         rc = CLI_FAILED;
     }
     if (!rc) rc = draw_sheet(&a, &o, &r, &rep);
-    if (!rc)
-        printf("wrote %s: %zu labels (%zu with a warning, %zu skipped, %zu not found)\n", a.out,
-               r.n - rep.refused, rep.warned, rep.refused, r.missing);
+    if (!rc) {
+        size_t n = r.n - rep.refused;
+        printf("wrote %s: %zu label%s (%zu with a warning, %zu skipped, %zu not found)\n", a.out, n,
+               n == 1 ? "" : "s", rep.warned, rep.refused, r.missing);
+    }
     /* The sheet's exceptions, listed together at the end. */
     if (!rc && rep.warned)
         fprintf(stderr, "seclabel: printed with a warning (nobody should rely on them): %s\n",

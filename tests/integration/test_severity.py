@@ -262,7 +262,7 @@ def test_a_makers_sheet_leaves_out_its_withdrawn_products_without_failing(server
     sheet = tmp_path / "s.pdf"
     r = cli("labels", "--manufacturer", "acme", "-o", sheet, server=server)
     assert r.returncode == 0, r.stderr  # withdrawing is how a maker retires a product
-    assert "1 labels (0 with a warning, 1 skipped, 0 not found)" in r.stdout
+    assert "1 label (0 with a warning, 1 skipped, 0 not found)" in r.stdout
     assert "skipped (they get no label): acme-gone\n" in r.stderr and sheet.exists()
     ids = tmp_path / "ids.txt"  # named in a list, it was asked for: the sheet fails
     ids.write_text("acme-fine\nacme-gone\n")
