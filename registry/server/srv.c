@@ -32,6 +32,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -816,6 +817,24 @@ static void warn_unless_https(const char *public_url)
              public_url);
 }
 
+/* Start loops 1.. on threads of their own, with SIGINT and SIGTERM blocked there (threads
+ * inherit the mask), so those signals go to the main thread, whose loop handles them. libuv
+ * would take them on any thread (its handler writes to loop 0's pipe), but a sanitizer holds a
+ * signal back until the thread that took it next enters an intercepted call, which an idle
+ * thread may never do. (ThreadSanitizer's own background thread, started before main, still
+ * takes one now and then: conftest.py's Server.stop sends the signal again under TSan.) */
+static void start_loop_threads(struct shared *sh)
+{
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    for (unsigned i = 1; i < sh->nloops; i++)
+        uv_thread_create(&sh->loops[i].thread, loop_thread, &sh->loops[i]);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 int srv_run(const struct srv_config *cfg)
 {
     struct shared *sh = xcalloc(1, sizeof *sh);
@@ -850,8 +869,7 @@ int srv_run(const struct srv_config *cfg)
                      url, cfg->data_dir, sh->public_url, sh->nloops, sh->nloops == 1 ? "" : "s");
             cfg->ready(NULL, line);
         }
-        for (unsigned i = 1; i < sh->nloops; i++)
-            uv_thread_create(&sh->loops[i].thread, loop_thread, &sh->loops[i]);
+        start_loop_threads(sh);
         uv_run(&sh->loops[0].loop, UV_RUN_DEFAULT);
         for (unsigned i = 1; i < sh->nloops; i++)
             uv_thread_join(&sh->loops[i].thread);

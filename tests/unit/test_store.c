@@ -756,7 +756,7 @@ static void a_database_grown_by_another_process_is_adopted(void **state)
 struct race {
     struct store *st;
     unsigned id;
-    volatile int *writing;
+    int *writing; /* read and cleared with atomics: volatile orders nothing between threads */
     int errors;
     unsigned reads;
 };
@@ -801,7 +801,7 @@ static void *race_reader(void *arg)
         r->errors++;
         return NULL;
     }
-    while (*r->writing) {
+    while (__atomic_load_n(r->writing, __ATOMIC_ACQUIRE)) {
         struct store_txn *txn;
         int rc = store_reader_begin(rd, &txn);
         if (!rc) rc = store_scan(txn, STORE_VERSIONS, NULL, 0, check_race_value, r);
@@ -819,7 +819,7 @@ static void writers_and_readers_on_threads_while_the_map_grows(void **state)
 {
     struct fx *f = *state;
     reopen(f, STORE_MAP_MIN, 0);
-    volatile int writing = 1;
+    int writing = 1;
     pthread_t tw[RACE_WRITERS], tr[RACE_READERS];
     struct race w[RACE_WRITERS], r[RACE_READERS];
     for (unsigned i = 0; i < RACE_READERS; i++) {
@@ -834,7 +834,7 @@ static void writers_and_readers_on_threads_while_the_map_grows(void **state)
         pthread_join(tw[i], NULL);
         assert_int_equal(w[i].errors, 0);
     }
-    writing = 0;
+    __atomic_store_n(&writing, 0, __ATOMIC_RELEASE);
     for (unsigned i = 0; i < RACE_READERS; i++) {
         pthread_join(tr[i], NULL);
         assert_int_equal(r[i].errors, 0);
