@@ -5,6 +5,7 @@
 #include "err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int64_t date_days_from_civil(int y, unsigned m, unsigned d)
 {
@@ -44,11 +45,23 @@ int date_parse(const char *s, size_t len, int64_t *days)
     return 0;
 }
 
+#define DATE_RFC3339 "%Y-%m-%dT%H:%M:%SZ" /* the one form the registry writes and reads */
+
 void date_rfc3339(time_t t, char out[21])
 {
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    strftime(out, 21, DATE_RFC3339, &tm);
+}
+
+time_t date_parse_rfc3339(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = s ? strptime(s, DATE_RFC3339, &tm) : NULL;
+    if (!end || *end) return 0;
+    time_t t = timegm(&tm);
+    return t > 0 ? t : 0;
 }
 
 void date_format_day(int64_t days, char out[11])

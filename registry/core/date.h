@@ -14,6 +14,9 @@ int date_parse(const char *s, size_t len, int64_t *days);
 int64_t date_days_from_civil(int y, unsigned m, unsigned d);
 /* Write t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void date_rfc3339(time_t t, char out[21]);
+/* The time a "YYYY-MM-DDTHH:MM:SSZ" as date_rfc3339 writes it stands for; 0 for NULL, any other
+ * text, or a time not after 1970. */
+time_t date_parse_rfc3339(const char *s);
 /* Write day number `days` as "YYYY-MM-DD" into out (at least 11 bytes). */
 void date_format_day(int64_t days, char out[11]);
 

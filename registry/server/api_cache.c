@@ -20,6 +20,8 @@
  * date is a weak validator); the ETag still validates. */
 #include "api_int.h"
 
+#include "date.h"
+
 #include "err.h"
 #include "mfr.h"
 #include "product.h"
@@ -90,19 +92,9 @@ void api_cache(struct http_resp *resp, enum api_cache_class c)
     http_resp_header(resp, "Cache-Control", "%s", v);
 }
 
-long api_time_of(const char *s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-    if (!end || *end) return 0;
-    time_t t = timegm(&tm);
-    return t > 0 ? (long)t : 0;
-}
-
 long api_later(long a, const char *rfc3339)
 {
-    long b = api_time_of(rfc3339);
+    long b = (long)date_parse_rfc3339(rfc3339);
     return a > b ? a : b;
 }
 
@@ -130,7 +122,8 @@ long api_maker_time(const struct mfr *m)
 static int latest_change(void *ctx, const char *json, size_t len)
 {
     yyjson_doc *d = yyjson_read(json, len, 0);
-    *(long *)ctx = api_time_of(yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "time")));
+    *(long *)ctx =
+        (long)date_parse_rfc3339(yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "time")));
     yyjson_doc_free(d);
     return 1;
 }

@@ -95,9 +95,9 @@ void api_cache(struct http_resp *resp, enum api_cache_class c);
 /* Set resp->last_modified to t, raised to the process's start; left 0 when t is in the current
  * second (api_cache.c says why). */
 void api_modified(struct http_resp *resp, long t);
-/* Unix seconds of an RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" as the registry writes (NULL or other: 0);
- * api_later: the later of a and that. api_day_start: midnight UTC that begins day `today`. */
-long api_time_of(const char *rfc3339);
+/* api_later: the later of a and the time of an RFC 3339 timestamp as the registry writes it
+ * (date_parse_rfc3339; NULL or other text count as 0). api_day_start: midnight UTC that begins day
+ * `today`. */
 long api_later(long a, const char *rfc3339);
 long api_day_start(int64_t today);
 /* The latest change to manufacturer m's account (0 for NULL). */

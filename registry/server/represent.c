@@ -220,17 +220,23 @@ int represent_parse_date(const char *s, size_t len, long *t)
     return REG_EBADREQ;
 }
 
+/* 1 if the header line line[0..ll) is named name. */
+static int line_named(const char *line, size_t ll, const char *name)
+{
+    size_t n = strlen(name);
+    return ll > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
+
 /* The value of header line `name` in the handler's header lines h, its length into *vlen; NULL
  * if there is none. */
 static const char *resp_header(const struct buf *h, const char *name, size_t *vlen)
 {
-    size_t nl = strlen(name);
     for (size_t i = 0; i < h->len;) {
         const char *line = h->data + i;
         const char *eol = memchr(line, '\r', h->len - i);
         size_t ll = eol ? (size_t)(eol - line) : h->len - i;
-        if (ll > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
-            const char *v = line + nl + 1;
+        if (line_named(line, ll, name)) {
+            const char *v = line + strlen(name) + 1;
             while (v < line + ll && *v == ' ')
                 v++;
             *vlen = (size_t)(line + ll - v);
@@ -239,13 +245,6 @@ static const char *resp_header(const struct buf *h, const char *name, size_t *vl
         i += ll + 2;
     }
     return NULL;
-}
-
-/* 1 if the header line line[0..ll) is named name. */
-static int line_named(const char *line, size_t ll, const char *name)
-{
-    size_t n = strlen(name);
-    return ll > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
 /* The headers a 304 keeps (RFC 9110 §15.4.5: those a 200 would carry that guide a cache's
