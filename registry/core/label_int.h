@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "label.h"
+#include "langs.h"
 #include "qr.h"
 
 #include <stddef.h>
@@ -71,13 +72,9 @@ void label__plan_free(struct label__plan *p);
 
 /* ---- label_text.c ---- */
 
-/* web/i18n/<lang>.txt, embedded by build.zig's generated web_assets.c (which the pages read
- * through registry/pages/web_assets.h); the label's words are their label.* keys. */
-extern const char web_text_en[];
-extern const char web_text_de[];
-extern const char web_text_zh[];
+/* The label's words are the label.* keys of web/i18n/<lang>.txt (langs.h). */
 
-#define LABEL__LANGS 3 /* en, de, zh: build.zig's web_texts, in that order */
+#define LABEL__LANGS REG_NLANGS
 #define LABEL__WORD_LIST(X)                                                                        \
     X(support_until)                                                                               \
     X(report)                                                                                      \

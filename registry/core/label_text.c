@@ -12,7 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const label_lang_codes[LABEL__LANGS] = {"en", "de", "zh"};
+#define CODE(name, code, html) #code,
+static const char *const label_lang_codes[LABEL__LANGS] = {REG_LANGS(CODE)};
+#undef CODE
 
 static const char *const label_word_names[LABEL__WORDS] = {
 #define X(w) #w,
@@ -60,7 +62,9 @@ static int label_text_parse(int lang, const char *text)
 
 static void label_text_load(void)
 {
-    const char *texts[LABEL__LANGS] = {web_text_en, web_text_de, web_text_zh};
+#define TEXT(name, code, html) web_text_##code,
+    const char *texts[LABEL__LANGS] = {REG_LANGS(TEXT)};
+#undef TEXT
     for (int l = 0; l < LABEL__LANGS; l++) {
         if (l) strcat(label_text.list, ", ");
         strcat(label_text.list, label_lang_codes[l]);

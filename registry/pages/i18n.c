@@ -26,8 +26,12 @@ static const char *const key_names[I18N__KEYS] = {
 #undef ROW
 };
 
-static const char *const codes[I18N__LANGS] = {"en", "de", "zh"};
-static const char *const html_langs[I18N__LANGS] = {"en", "de", "zh-Hans"};
+#define CODE(name, code, html) #code,
+#define HTML(name, code, html) html,
+static const char *const codes[I18N__LANGS] = {REG_LANGS(CODE)};
+static const char *const html_langs[I18N__LANGS] = {REG_LANGS(HTML)};
+#undef CODE
+#undef HTML
 static const char *table[I18N__LANGS][I18N__KEYS];
 static int missing[I18N__LANGS];
 static int ready;
@@ -65,7 +69,9 @@ static int parse(enum i18n_lang lang, const char *text)
 int i18n_init(void)
 {
     if (ready) return 0;
-    const char *texts[I18N__LANGS] = {web_text_en, web_text_de, web_text_zh};
+#define TEXT(name, code, html) web_text_##code,
+    const char *texts[I18N__LANGS] = {REG_LANGS(TEXT)};
+#undef TEXT
     for (int l = 0; l < I18N__LANGS; l++)
         if (parse((enum i18n_lang)l, texts[l])) return REG_EINTERNAL;
     for (int k = 0; k < I18N__KEYS; k++) {

@@ -10,11 +10,14 @@
 
 #include "buf.h"
 #include "decl_fields.h"
+#include "langs.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-enum i18n_lang { I18N_EN, I18N_DE, I18N_ZH, I18N__LANGS };
+#define I18N_LANG_ENUM(name, code, html) I18N_##name,
+enum i18n_lang { REG_LANGS(I18N_LANG_ENUM) I18N__LANGS };
+#undef I18N_LANG_ENUM
 
 /* The pages' own words: every key of web/i18n/en.txt but the labels of the declaration's page
  * rows, which come from decl_fields.h (see enum i18n_key). */

@@ -7,9 +7,8 @@
 
 extern const char web_style_css[]; /* web/style.css */
 extern const size_t web_style_css_len;
-/* web/i18n/<lang>.txt: the pages' strings, one "key = text" per line (see i18n.c). */
-extern const char web_text_en[];
-extern const char web_text_de[];
-extern const char web_text_zh[];
+/* web/i18n/<lang>.txt, the pages' strings, one "key = text" per line (see i18n.c): langs.h
+ * declares them, one per language. */
+#include "langs.h"
 
 #endif
