@@ -143,7 +143,8 @@ static int append_change(struct store_txn *txn, const char *id, unsigned version
                      "\"manufacturer\":\"%s\"}",
                      (unsigned long long)seq, id, version, kind, now, owner);
     if (n < 0 || (size_t)n >= sizeof val) return REG_EINTERNAL;
-    return store_put(txn, STORE_CHANGES, key, sizeof key, val, (size_t)n, STORE_NOOVERWRITE);
+    return store_put(txn, STORE_CHANGES, key, sizeof key, val, (size_t)n,
+                     STORE_NOOVERWRITE | STORE_APPEND);
 }
 
 /* Write version `version` of `id` (record json) as the current record, with its change. IDs and
@@ -156,7 +157,8 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     version_key(id, version, key, &klen);
     unsigned char current[4]; /* the products table points at the newest version */
     store_be_put(version, current, 4);
-    int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len, STORE_NOOVERWRITE);
+    int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len,
+                       STORE_NOOVERWRITE | (version == 1 ? STORE_APPEND : 0));
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
     if (!rc) rc = append_change(txn, id, version, kind, owner);
     return rc;

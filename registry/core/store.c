@@ -65,7 +65,8 @@ struct store {
 struct redo_op {
     int rc; /* what LMDB answered: 0, MDB_KEYEXIST or MDB_NOTFOUND */
     unsigned char del, tab;
-    unsigned flags; /* MDB_* put flags */
+    unsigned char append; /* STORE_APPEND: try MDB_APPEND first */
+    unsigned flags;       /* MDB_* put flags */
     size_t klen, vlen;
 };
 
@@ -413,7 +414,10 @@ static int apply(struct store_txn *t, const struct redo_op *op, const void *key,
 {
     MDB_val k = {op->klen, (void *)key}, v = {op->vlen, (void *)val};
     MDB_dbi dbi = t->st->dbi[op->tab];
-    return op->del ? mdb_del(t->txn, dbi, &k, NULL) : mdb_put(t->txn, dbi, &k, &v, op->flags);
+    if (op->del) return mdb_del(t->txn, dbi, &k, NULL);
+    /* MDB_APPEND answers MDB_KEYEXIST, changing nothing, when the key does not sort last. */
+    int rc = op->append ? mdb_put(t->txn, dbi, &k, &v, op->flags | MDB_APPEND) : MDB_KEYEXIST;
+    return rc == MDB_KEYEXIST ? mdb_put(t->txn, dbi, &k, &v, op->flags) : rc;
 }
 
 /* Do t's operations again in its fresh LMDB transaction: 0, MDB_MAP_FULL, or REG_ESTORE if one
@@ -534,6 +538,7 @@ int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t
 {
     struct redo_op op = {.tab = (unsigned char)tab, .klen = klen, .vlen = vlen};
     op.flags = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
+    op.append = (flags & STORE_APPEND) != 0;
     return write_op(t, &op, key, val);
 }
 

@@ -62,6 +62,11 @@ struct store_val {
 };
 
 #define STORE_NOOVERWRITE 1u
+/* A hint for keys that usually sort after every key of the table (the changes feed's sequence
+ * numbers, a new product's first version): such a key is appended, which leaves the page before
+ * it full where an insertion splits it in half (LMDB's MDB_APPEND); a key that does not sort
+ * last is inserted as usual. The outcome is the same either way; only the pages differ. */
+#define STORE_APPEND 2u
 
 /* The map's initial size by default, and the smallest map accepted. The default is virtual
  * address space, not disk: the file only grows as data is written. */
@@ -101,7 +106,7 @@ void store_txn_abort(struct store_txn *txn);
 /* REG_ENOTFOUND if the key is absent. */
 int store_get(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
               struct store_val *out);
-/* With STORE_NOOVERWRITE, REG_EEXIST if the key exists. */
+/* With STORE_NOOVERWRITE, REG_EEXIST if the key exists; STORE_APPEND: see above. */
 int store_put(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
               const void *val, size_t vlen, unsigned flags);
 int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t klen);
