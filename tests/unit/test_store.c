@@ -593,6 +593,47 @@ static void fill_value(char *v, size_t len, unsigned n)
         v[i] = (char)('a' + (n + i) % 26);
 }
 
+/* STORE_APPEND: keys that sort last are appended, leaving full pages behind them (records of
+ * 1400 bytes: two to a 4 KB page, where inserting each at the end splits the page in half and
+ * leaves one); a key that does not sort last, or exists, is answered as without the hint. */
+static void appended_keys_fill_their_pages_and_others_are_inserted(void **state)
+{
+    struct fx *f = *state;
+    char key[32], val[1400];
+    struct store_txn *txn;
+    struct store_stats before, after;
+    struct store_val v;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    assert_int_equal(store_stats(txn, &before), 0);
+    for (unsigned i = 1; i <= 300; i++) {
+        snprintf(key, sizeof key, "k%05u", i * 2);
+        fill_value(val, sizeof val, i);
+        assert_int_equal(store_put(txn, STORE_VERSIONS, key, strlen(key), val, sizeof val,
+                                   STORE_NOOVERWRITE | STORE_APPEND),
+                         0);
+    }
+    assert_int_equal(store_txn_commit(txn), 0);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_stats(txn, &after), 0);
+    store_txn_abort(txn);
+    /* 150 full leaf pages and a few branch pages; one record a page would be 300 */
+    assert_true(after.bytes - before.bytes <= 170 * 4096);
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    assert_int_equal(store_put(txn, STORE_VERSIONS, "k00003", 6, "mid", 3, STORE_APPEND), 0);
+    assert_int_equal(
+        store_put(txn, STORE_VERSIONS, "k00600", 6, "again", 5, STORE_NOOVERWRITE | STORE_APPEND),
+        REG_EEXIST);
+    assert_int_equal(store_txn_commit(txn), 0);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_get(txn, STORE_VERSIONS, "k00003", 6, &v), 0);
+    assert_int_equal(v.len, 3);
+    assert_int_equal(store_get(txn, STORE_VERSIONS, "k00600", 6, &v), 0);
+    assert_int_equal(v.len, sizeof val);
+    assert_int_equal(store_stats(txn, &after), 0);
+    assert_int_equal(after.entries[STORE_VERSIONS], 301);
+    store_txn_abort(txn);
+}
+
 /* One transaction of 3 MB in a 1 MiB map: every put that finds the map full has it grown and
  * the transaction so far redone, refused puts and deletes included, with the same answers. */
 static void one_transaction_larger_than_the_map_is_redone_whole(void **state)
@@ -943,6 +984,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(writers_and_readers_on_threads_while_the_map_grows, setup,
                                         teardown),
         cmocka_unit_test(opening_an_existing_database_creates_nothing),
+        cmocka_unit_test_setup_teardown(appended_keys_fill_their_pages_and_others_are_inserted,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_backup_is_private_and_reading_it_writes_nothing, setup,
                                         teardown),
     };
