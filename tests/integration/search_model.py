@@ -154,7 +154,10 @@ def matches(rec, params, today):
         return False
     if "gtin" in params and rec.get("gtin") != gtin14(params["gtin"]):
         return False
-    if "support" in params and support_by_date(rec, today) != params["support"]:
+    # A withdrawn record's support_status is "withdrawn" (its maker promises nothing any
+    # more), so no support filter takes it, whatever its date (the lead's decision).
+    if "support" in params and (rec["status"] == "withdrawn"
+                                or support_by_date(rec, today) != params["support"]):
         return False
     if "compliant" in params and rec["compliance"]["compliant"] != (params["compliant"] == "true"):
         return False
