@@ -23,6 +23,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,10 @@ _Static_assert(NROUTES <= METRICS_MAX_ROUTES, "raise METRICS_MAX_ROUTES");
 
 /* Set once by app_global_init, before any thread starts; read by app_init. */
 static int global_ready;
-/* The test hook (docs/DEVELOPING.md, "Test hooks"): with SECLABEL_TEST_HOLD_READS naming a
- * file, a deferred read waits while that file exists (at most a minute), so a test can see
- * other requests answered while a slow read is in flight without timing anything. Read once by
+/* A test hook (tests/integration/test_loop.py; docs/PERFORMANCE.md, "Nothing holds the
+ * loop"): with SECLABEL_TEST_HOLD_READS naming a file that exists, a deferred read appends
+ * "held" to it and waits while it exists (at most a minute), so a test sees other requests
+ * answered while a slow read is in flight without timing anything. Read once by
  * app_global_init, before any thread starts. */
 static const char *test_hold_path;
 
@@ -419,7 +421,11 @@ void api_hold(struct app *app, double since)
 
 static void test_hold(void)
 {
-    for (int i = 0; test_hold_path && i < 6000 && access(test_hold_path, F_OK) == 0; i++)
+    int fd = test_hold_path ? open(test_hold_path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+    if (fd < 0) return;            /* no file: no hold */
+    (void)!write(fd, "held\n", 5); /* what the test waits for: this read is in flight */
+    close(fd);
+    for (int i = 0; i < 6000 && access(test_hold_path, F_OK) == 0; i++)
         usleep(10000);
 }
 
