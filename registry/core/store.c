@@ -333,7 +333,11 @@ int store_open_opts(const char *dir, const struct store_opts *opts, struct store
     return open_env(dir, map, max, 0, out);
 }
 
-/* The environment in dir with the map sizes given and LMDB flags `flags` besides MDB_NOTLS. */
+/* The environment in dir with the map sizes given and LMDB flags `flags` besides MDB_NOTLS and
+ * MDB_NORDAHEAD: without it the kernel reads ahead around every page a read faults in, so
+ * reads spread over a large registry map and cache most of the file (100k products, 1000 of
+ * them read: 134 MB mapped against 14 MB with it; docs/PERFORMANCE.md, "Nothing holds the
+ * loop"). */
 static int open_env(const char *dir, size_t map, size_t max, unsigned flags, struct store **out)
 {
     struct store *st = xcalloc(1, sizeof *st);
@@ -343,7 +347,7 @@ static int open_env(const char *dir, size_t map, size_t max, unsigned flags, str
     if ((rc = map_err(mdb_env_set_maxdbs(st->env, STORE__TABLES))) ||
         (rc = map_err(mdb_env_set_mapsize(st->env, map))) ||
         (rc = map_err(mdb_env_set_maxreaders(st->env, 256))) ||
-        (rc = st_err(st, mdb_env_open(st->env, dir, MDB_NOTLS | flags, 0600))) ||
+        (rc = st_err(st, mdb_env_open(st->env, dir, MDB_NOTLS | MDB_NORDAHEAD | flags, 0600))) ||
         (rc = open_tables(st, flags)))
         goto fail_env;
     int dead = 0;

@@ -23,11 +23,13 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The label options (api_label.c reads them). */
 #define LABEL_QUERY "layout ec width_mm height_mm dpi lang"
@@ -71,6 +73,12 @@ _Static_assert(NROUTES <= METRICS_MAX_ROUTES, "raise METRICS_MAX_ROUTES");
 
 /* Set once by app_global_init, before any thread starts; read by app_init. */
 static int global_ready;
+/* A test hook (tests/integration/test_loop.py; docs/PERFORMANCE.md, "Nothing holds the
+ * loop"): with SECLABEL_TEST_HOLD_READS naming a file that exists, a deferred read appends
+ * "held" to it and waits while it exists (at most a minute), so a test sees other requests
+ * answered while a slow read is in flight without timing anything. Read once by
+ * app_global_init, before any thread starts. */
+static const char *test_hold_path;
 
 int app_global_init(void)
 {
@@ -83,6 +91,7 @@ int app_global_init(void)
     if ((rc = i18n_init())) return rc;
     page_init();
     api_cache_init();
+    test_hold_path = getenv("SECLABEL_TEST_HOLD_READS");
     global_ready = 1;
     return 0;
 }
@@ -389,7 +398,7 @@ static int cache_key(const struct http_req *req, char *key, size_t n, size_t *kl
     return 0;
 }
 
-static double monotonic(void)
+double api_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -400,27 +409,91 @@ static double monotonic(void)
 void api_account(struct app *app, const struct http_req *req, const struct http_resp *resp,
                  size_t body_len)
 {
-    double s = monotonic() - resp->started;
+    double s = api_now() - resp->started;
     metrics_count(&app->metrics, (size_t)resp->route, req->method, resp->status, s);
     if (app->cfg.access_log) log_request(app->cfg.access_log, req, resp->status, body_len, s * 1e3);
+}
+
+void api_hold(struct app *app, double since)
+{
+    metrics_hold(&app->metrics, api_now() - since);
+}
+
+static void test_hold(void)
+{
+    int fd = test_hold_path ? open(test_hold_path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+    if (fd < 0) return;            /* no file: no hold */
+    (void)!write(fd, "held\n", 5); /* what the test waits for: this read is in flight */
+    close(fd);
+    for (int i = 0; i < 6000 && access(test_hold_path, F_OK) == 0; i++)
+        usleep(10000);
+}
+
+/* A deferred read's work: its own read transaction, then the finished answer. */
+static void read_run(struct api_job *job, int deferred)
+{
+    struct store_txn *txn;
+    test_hold();
+    int rc = store_txn_begin(job->app->cfg.st, 0, &txn);
+    if (rc) {
+        http_resp_error(job->resp, rc, NULL);
+        return;
+    }
+    job->read(job, txn);
+    store_txn_abort(txn);
+    /* The app's compression counts are atomics; everything else here is the job's. */
+    if (deferred) represent_finish(job->req, job->resp, &job->app->repr);
 }
 
 /* The defer hook's work and done (struct app_config) for an api_job. */
 static void job_work(void *arg)
 {
     struct api_job *job = arg;
-    job->run(job);
+    if (job->read)
+        read_run(job, 1);
+    else
+        job->run(job);
 }
 
 static void job_done(void *arg)
 {
     struct api_job *job = arg;
-    job->done(job);
+    double t0 = api_now();
     struct http_resp *resp = job->resp;
-    represent_finish(job->req, resp, &job->app->repr);
+    if (!job->read) {
+        job->done(job);
+        represent_finish(job->req, resp, &job->app->repr);
+    }
     api_account(job->app, job->req, resp, resp->body.len);
+    api_hold(job->app, t0);
     free(job);
     http_parser_resume(resp->parser);
+}
+
+int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp,
+                   struct api_job *job, api_read_fn read)
+{
+    job->app = app;
+    job->req = req;
+    job->resp = resp;
+    job->read = read;
+    const struct app_config *cfg = &app->cfg;
+    if (cfg->defer && resp->parser && cfg->defer(cfg->defer_ctx, job_work, job_done, job) == 0) {
+        resp->deferred = 1;
+        return 0;
+    }
+    read_run(job, 0); /* app_handle finishes the answer */
+    free(job);
+    return resp->status;
+}
+
+int api_makers_time_now(struct app *app, long *t)
+{
+    struct store_txn *txn;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = api_makers_time(app, txn, t);
+    store_reader_end(app->rd);
+    return rc;
 }
 
 int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, struct api_job *job,
@@ -534,7 +607,7 @@ static const struct route *gs1_path(struct http_req *req, int *allow, const stru
 void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
-    resp->started = monotonic();
+    resp->started = api_now();
     char key[HTTP_MAX_URL + 512];
     size_t klen = 0;
     /* Cached answers are made afresh each period (a day is a whole number of them): their
@@ -548,6 +621,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         resp->status = 200;
         resp->route = e->route;
         api_account(app, req, resp, e->resp.body_len);
+        api_hold(app, resp->started);
         return;
     }
     int allow;
@@ -570,12 +644,16 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, REG_EMETHOD, NULL);
     } else
         http_resp_error(resp, REG_ENOTFOUND, "There is nothing at this address.");
-    if (resp->deferred || resp->stream) return; /* accounted for when it is answered */
-    represent_finish(req, resp, &app->repr);    /* before the cache keeps it: validators, 304 */
+    if (resp->deferred || resp->stream) { /* accounted for when it is answered */
+        api_hold(app, resp->started);
+        return;
+    }
+    represent_finish(req, resp, &app->repr); /* before the cache keeps it: validators, 304 */
     if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
         rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
                    resp->route, req, resp);
     api_account(app, req, resp, resp->body.len);
+    api_hold(app, resp->started);
 }
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)

@@ -129,16 +129,35 @@ const char *api_write_message(int rc, const char *id, const struct product_resul
  * frees the job after done with free(). */
 struct api_job;
 typedef void (*api_job_fn)(struct api_job *job);
+typedef void (*api_read_fn)(struct api_job *job, struct store_txn *txn);
 struct api_job {
     struct app *app;
     struct http_req *req;
     struct http_resp *resp;
     api_job_fn run, done;
+    api_read_fn read; /* api_defer_read's */
 };
 /* Start job (allocated with malloc, its api_job first); returns the response's status so far
  * (0 while deferred). */
 int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, struct api_job *job,
               api_job_fn run, api_job_fn done);
+/* Nothing holds the loop: a read that is not O(1) (a search, a bulk lookup, a list page, the
+ * changes feed) is deferred whole, so neither its work nor the page faults of a cold database
+ * stall the loop's other clients. `read` runs on the pool's thread with a read transaction of
+ * its own (begun and ended there: store.h), fills job->resp completely (status, headers, body:
+ * the request and response are the job's while it is deferred) and frees the job's own state;
+ * the answer is finished there too (validators, compression), so the loop only sends it.
+ * Nothing of the app may be touched but its configuration: what needs the loop's state (its
+ * caches) is gathered before. Without a defer hook it runs at once. Returns as api_defer. */
+int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp,
+                   struct api_job *job, api_read_fn read);
+/* The latest change to any manufacturer (api_makers_time) through the loop's reader: for a
+ * deferred read, whose thread may not use the app's cache of it. */
+int api_makers_time_now(struct app *app, long *t);
+/* The monotonic clock in seconds, and: count a stretch of a request's work on the loop thread
+ * that began at `since` (metrics_hold). */
+double api_now(void);
+void api_hold(struct app *app, double since);
 
 /* Count a finished request in the metrics and log it (the access log): app_handle does, except
  * for answers deferred (api_defer does) or streamed (the stream's free hook must). */

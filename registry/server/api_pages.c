@@ -233,33 +233,62 @@ static void list_unload(struct list_load *ll)
     yyjson_doc_free(ll->doc);
 }
 
-int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
-    struct page_call c;
+/* A list page (home and search, a manufacturer's page), deferred whole (api_defer_read): the
+ * query is read on the loop, the search and the page are made on the pool. */
+struct list_job {
+    struct api_job job; /* first */
     struct search_query sq;
     struct search_params_store st;
-    struct store_txn *txn;
-    if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
-    call_begin(app, req, &c);
+    long makers; /* the latest change to a manufacturer, read on the loop (home page) */
+};
+
+/* Begin a list page's job: its query (sq.manufacturer set to slug if not NULL), else the error
+ * answered and NULL. */
+static struct list_job *list_job_new(struct app *app, struct http_req *req, struct http_resp *resp,
+                                     const char *slug)
+{
+    struct list_job *j = xcalloc(1, sizeof *j);
+    int rc = api_search_query(req, SEARCH_ANY, &j->sq, &j->st, resp);
+    if (!rc && !slug && (rc = api_makers_time_now(app, &j->makers)))
+        http_resp_error(resp, rc, NULL);
+    if (rc) {
+        search_params_free(&j->st);
+        free(j);
+        return NULL;
+    }
+    if (slug) j->sq.manufacturer = slug;
+    return j;
+}
+
+static void home_read(struct api_job *job, struct store_txn *txn)
+{
+    struct list_job *j = (struct list_job *)job;
+    struct http_resp *resp = job->resp;
+    struct page_call c;
     struct list_load ll = {0};
     long modified = 0;
-    int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = list_load(txn, &sq, NULL, &ll);
-    if (!rc) rc = api_store_time(app, txn, &modified);
-    store_reader_end(app->rd);
+    call_begin(job->app, job->req, &c);
+    int rc = list_load(txn, &j->sq, NULL, &ll);
+    if (!rc) rc = api_products_time(txn, &modified);
     if (!rc) page_home(&ll.l, &c.pr, &resp->body);
     list_unload(&ll);
     call_end(&c);
     if (rc)
         http_resp_error(resp, rc, NULL);
     else {
+        if (j->makers > modified) modified = j->makers;
         html_headers(resp, 200, API_CACHE_LIST);
-        api_modified(resp, modified > api_day_start(sq.today) ? modified : api_day_start(sq.today));
+        api_modified(resp,
+                     modified > api_day_start(j->sq.today) ? modified : api_day_start(j->sq.today));
     }
-out:
-    search_params_free(&st);
-    return resp->status;
+    search_params_free(&j->st);
+}
+
+int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct list_job *j = list_job_new(app, req, resp, NULL);
+    return j ? api_defer_read(app, req, resp, &j->job, home_read) : resp->status;
 }
 
 typedef void (*product_page_fn)(const struct page_product_data *, const struct page_req *,
@@ -306,28 +335,21 @@ int api_details(void *ctx, struct http_req *req, struct http_resp *resp)
     return product_page(ctx, req, resp, page_details, 0);
 }
 
-int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
+static void maker_read(struct api_job *job, struct store_txn *txn)
 {
-    struct app *app = ctx;
-    const char *slug = req->params[0];
+    struct list_job *j = (struct list_job *)job;
+    struct http_resp *resp = job->resp;
+    const char *slug = j->sq.manufacturer;
     struct page_call c;
-    struct search_query sq;
-    struct search_params_store st;
-    struct store_txn *txn;
     long modified = 0;
-    if (api_search_query(req, SEARCH_ANY, &sq, &st, resp)) goto out;
-    sq.manufacturer = slug;
-    call_begin(app, req, &c);
-    int rc =
-        decl_slug_valid(slug, strlen(slug)) ? store_reader_begin(app->rd, &txn) : REG_ENOTFOUND;
+    call_begin(job->app, job->req, &c);
+    struct mfr m;
+    struct list_load ll = {0};
+    int rc = mfr_get(txn, slug, &m);
     if (!rc) {
-        struct mfr m;
-        struct list_load ll = {0};
-        rc = mfr_get(txn, slug, &m);
-        if (!rc) rc = list_load(txn, &sq, NULL, &ll);
+        rc = list_load(txn, &j->sq, NULL, &ll);
         if (!rc) rc = api_products_time(txn, &modified);
         if (!rc && api_maker_time(&m) > modified) modified = api_maker_time(&m);
-        store_reader_end(app->rd);
         if (!rc) page_maker(&m, &ll.l, &c.pr, &resp->body);
         list_unload(&ll);
         mfr_free(&m);
@@ -338,12 +360,28 @@ int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
         http_resp_error(resp, rc, NULL);
     else {
         html_headers(resp, 200, API_CACHE_LIST);
-        api_modified(resp, modified > api_day_start(sq.today) ? modified : api_day_start(sq.today));
+        api_modified(resp,
+                     modified > api_day_start(j->sq.today) ? modified : api_day_start(j->sq.today));
     }
     call_end(&c);
-out:
-    search_params_free(&st);
-    return resp->status;
+    search_params_free(&j->st);
+}
+
+int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *slug = req->params[0];
+    struct list_job *j = list_job_new(app, req, resp, slug);
+    if (j && !decl_slug_valid(slug, strlen(slug))) {
+        struct page_call c;
+        call_begin(app, req, &c);
+        not_found(resp, &c, PAGE_NO_MAKER, slug);
+        call_end(&c);
+        search_params_free(&j->st);
+        free(j);
+        j = NULL;
+    }
+    return j ? api_defer_read(app, req, resp, &j->job, maker_read) : resp->status;
 }
 
 /* The CSV download is streamed (http_stream): every slice begins a fresh read transaction,
@@ -447,9 +485,8 @@ static int csv_rows(struct csv_stream *cs, struct store_txn *txn, struct buf *ou
     return rc;
 }
 
-static int csv_next(struct http_stream *s, struct http_resp *resp, struct buf *out)
+static int csv_slice(struct csv_stream *cs, struct http_resp *resp, struct buf *out)
 {
-    struct csv_stream *cs = (struct csv_stream *)s;
     struct store_txn *txn;
     char next[DECL_ID_MAX + 1] = "";
     int rc = store_reader_begin(cs->app->rd, &txn);
@@ -468,6 +505,15 @@ out:
     store_reader_end(cs->app->rd);
     if (rc) return rc;
     return cs->started && !cs->after[0]; /* complete when the walk (or the part) ended */
+}
+
+static int csv_next(struct http_stream *s, struct http_resp *resp, struct buf *out)
+{
+    struct csv_stream *cs = (struct csv_stream *)s;
+    double t0 = api_now();
+    int rc = csv_slice(cs, resp, out);
+    api_hold(cs->app, t0);
+    return rc;
 }
 
 static void csv_free(struct http_stream *s, const struct http_req *req,

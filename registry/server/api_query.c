@@ -50,31 +50,34 @@ static int search_item(void *ctx, yyjson_val *rec, const char *json, size_t len)
                : 0;
 }
 
-int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
-{
-    struct app *app = ctx;
+/* A search, deferred whole (api_defer_read): the query is read on the loop, the search runs on
+ * the pool. */
+struct search_job {
+    struct api_job job; /* first */
     struct search_query sq;
     struct search_params_store st;
+    long makers; /* the latest change to a manufacturer, read on the loop */
+};
+
+static void search_read(struct api_job *job, struct store_txn *txn)
+{
+    struct search_job *j = (struct search_job *)job;
+    struct http_resp *resp = job->resp;
+    struct search_out o = {.app = job->app, .out = &resp->body, .today = j->sq.today};
     struct search_result res;
-    if (api_search_query(req, SEARCH_ACTIVE, &sq, &st, resp)) {
-        search_params_free(&st);
-        return resp->status;
-    }
-    struct search_out o = {.app = app, .out = &resp->body, .today = sq.today};
-    struct store_txn *txn;
     long modified = 0;
     buf_puts(&resp->body, "{\"items\":[");
-    int rc = store_reader_begin(app->rd, &txn);
     mfr_memo_init(&o.mm, txn);
-    if (!rc) rc = search_run(txn, &sq, search_item, &o, &res);
-    if (!rc) rc = api_store_time(app, txn, &modified);
+    int rc = search_run(txn, &j->sq, search_item, &o, &res);
+    if (!rc) rc = api_products_time(txn, &modified);
     mfr_memo_free(&o.mm);
-    store_reader_end(app->rd);
-    search_params_free(&st);
+    search_params_free(&j->st);
     if (rc) {
         buf_reset(&resp->body);
-        return http_resp_error(resp, rc, NULL);
+        http_resp_error(resp, rc, NULL);
+        return;
     }
+    if (j->makers > modified) modified = j->makers;
     buf_printf(&resp->body, "],\"count\":%zu,\"next_cursor\":", res.found);
     if (res.next[0])
         json_str(&resp->body, res.next, strlen(res.next));
@@ -84,7 +87,21 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
     resp->content_type = JSON_TYPE;
     api_cache(resp, API_CACHE_LIST);
     api_modified(resp, modified > api_day_start(o.today) ? modified : api_day_start(o.today));
-    return resp->status = 200;
+    resp->status = 200;
+}
+
+int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct search_job *j = xcalloc(1, sizeof *j);
+    int rc = api_search_query(req, SEARCH_ACTIVE, &j->sq, &j->st, resp);
+    if (!rc && (rc = api_makers_time_now(app, &j->makers))) http_resp_error(resp, rc, NULL);
+    if (rc) {
+        search_params_free(&j->st);
+        free(j);
+        return resp->status;
+    }
+    return api_defer_read(app, req, resp, &j->job, search_read);
 }
 
 /* One lookup result: {"id"|"gtin": key, "record": {...}} or {..., "error": "not_found"}. */
@@ -147,21 +164,26 @@ static const char *lookup_shape(yyjson_val *root)
     return too_many;
 }
 
-int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)
+/* A bulk lookup, deferred whole (api_defer_read): up to 2 x REG_MAX_LOOKUP_KEYS records. */
+static void lookup_read(struct api_job *job, struct store_txn *txn)
 {
-    struct app *app = ctx;
-    if (!api_is_json(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
+    struct app *app = job->app;
+    struct http_req *req = job->req;
+    struct http_resp *resp = job->resp;
     yyjson_doc *doc = yyjson_read(req->body.data ? req->body.data : "", req->body.len, 0);
-    if (!doc) return http_resp_error(resp, REG_EBADJSON, NULL);
+    if (!doc) {
+        http_resp_error(resp, REG_EBADJSON, NULL);
+        return;
+    }
     yyjson_val *root = yyjson_doc_get_root(doc);
     const char *bad = lookup_shape(root);
     if (bad) {
         yyjson_doc_free(doc);
-        return http_resp_error(resp, *bad ? REG_EBADREQ : REG_ETOOMANY, *bad ? bad : NULL);
+        http_resp_error(resp, *bad ? REG_EBADREQ : REG_ETOOMANY, *bad ? bad : NULL);
+        return;
     }
-    struct store_txn *txn;
     int64_t today = assess_today();
-    int rc = store_reader_begin(app->rd, &txn), n = 0;
+    int rc = 0, n = 0;
     struct mfr_memo mm;
     mfr_memo_init(&mm, txn);
     buf_puts(&resp->body, "{\"results\":[");
@@ -175,15 +197,22 @@ int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)
         }
     }
     mfr_memo_free(&mm);
-    store_reader_end(app->rd);
     yyjson_doc_free(doc);
     if (rc) {
         buf_reset(&resp->body);
-        return http_resp_error(resp, rc, NULL);
+        http_resp_error(resp, rc, NULL);
+        return;
     }
     buf_puts(&resp->body, "]}\n");
     resp->content_type = JSON_TYPE;
-    return resp->status = 200;
+    resp->status = 200;
+}
+
+int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    if (!api_is_json(req)) return http_resp_error(resp, REG_EMEDIA, NULL);
+    return api_defer_read(app, req, resp, xcalloc(1, sizeof(struct api_job)), lookup_read);
 }
 
 struct feed {
@@ -209,38 +238,53 @@ static int feed_json(void *ctx, const char *json, size_t len)
     return 0;
 }
 
-int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
+/* The changes feed, deferred whole (api_defer_read): up to REG_MAX_CHANGES changes. */
+struct changes_job {
+    struct api_job job; /* first */
+    struct feed f;
+    long since;
+};
+
+static void changes_read(struct api_job *job, struct store_txn *txn)
 {
-    struct app *app = ctx;
-    long since = 0;
-    struct feed f = {.out = &resp->body, .limit = REG_CHANGES_DEFAULT};
-    if (api_query_long(req, "since", 0, 0x7fffffffffffffffL, &since) ||
-        api_query_long(req, "limit", 1, REG_MAX_CHANGES, &f.limit))
-        return http_resp_error(resp, REG_EBADREQ,
-                               "since: a change sequence number (0 for all); limit: 1-1000.");
-    f.last = (uint64_t)since;
-    struct store_txn *txn;
+    struct changes_job *j = (struct changes_job *)job;
+    struct http_resp *resp = job->resp;
+    struct feed *f = &j->f;
+    f->out = &resp->body;
     buf_puts(&resp->body, "{\"changes\":[");
     uint64_t newest = 0;
     long modified = 0;
-    int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = product_each_change(txn, (uint64_t)since, feed_json, &f);
+    int rc = product_each_change(txn, (uint64_t)j->since, feed_json, f);
     if (!rc) rc = product_last_seq(txn, &newest);
     if (!rc) rc = api_products_time(txn, &modified);
     /* A `since` past the newest change (say, after a restore from backup) gets the newest seq
      * back, lower than what the client sent: it can tell and start over. */
-    if (f.last > newest) f.last = newest;
-    store_reader_end(app->rd);
+    if (f->last > newest) f->last = newest;
     if (rc) {
         buf_reset(&resp->body);
-        return http_resp_error(resp, rc, NULL);
+        http_resp_error(resp, rc, NULL);
+        return;
     }
-    buf_printf(&resp->body, "],\"last_seq\":%llu,\"more\":%s}\n", (unsigned long long)f.last,
-               f.more ? "true" : "false");
+    buf_printf(&resp->body, "],\"last_seq\":%llu,\"more\":%s}\n", (unsigned long long)f->last,
+               f->more ? "true" : "false");
     resp->content_type = JSON_TYPE;
     api_cache(resp, API_CACHE_FEED);
     api_modified(resp, modified);
-    return resp->status = 200;
+    resp->status = 200;
+}
+
+int api_changes(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    long since = 0, limit = REG_CHANGES_DEFAULT;
+    if (api_query_long(req, "since", 0, 0x7fffffffffffffffL, &since) ||
+        api_query_long(req, "limit", 1, REG_MAX_CHANGES, &limit))
+        return http_resp_error(resp, REG_EBADREQ,
+                               "since: a change sequence number (0 for all); limit: 1-1000.");
+    struct changes_job *j = xcalloc(1, sizeof *j);
+    j->since = since;
+    j->f = (struct feed){.limit = limit, .last = (uint64_t)since};
+    return api_defer_read(app, req, resp, &j->job, changes_read);
 }
 
 /* Atom entries newest first: collected oldest first, then written in reverse. */

@@ -30,6 +30,15 @@ static int method_index(int method)
     return __builtin_ctz(HTTP_M_OTHER);
 }
 
+/* The bucket of a duration in the histograms' bounds. */
+static int bucket(double seconds)
+{
+    int b = 0;
+    while (b < METRICS_LATENCY_BUCKETS && seconds > latency_le[b])
+        b++;
+    return b;
+}
+
 void metrics_count(struct metrics *m, size_t route, int method, int status, double seconds)
 {
     int si = METRICS_STATUSES - 1;
@@ -37,12 +46,18 @@ void metrics_count(struct metrics *m, size_t route, int method, int status, doub
         if (statuses[i] == status) si = i;
     /* Relaxed atomics: only this loop's thread counts, but /metrics on another loop reads. */
     ADD(m->requests[route][method_index(method)][si], 1);
-    int b = 0;
-    while (b < METRICS_LATENCY_BUCKETS && seconds > latency_le[b])
-        b++;
-    ADD(m->latency[b], 1);
+    ADD(m->latency[bucket(seconds)], 1);
     ADD(m->latency_sum_ns, (unsigned long long)(seconds * 1e9));
     ADD(m->latency_count, 1);
+}
+
+void metrics_hold(struct metrics *m, double seconds)
+{
+    unsigned long long ns = (unsigned long long)(seconds * 1e9);
+    ADD(m->hold[bucket(seconds)], 1);
+    ADD(m->hold_sum_ns, ns);
+    ADD(m->hold_count, 1);
+    if (ns > LOAD(m->hold_max_ns)) __atomic_store_n(&m->hold_max_ns, ns, __ATOMIC_RELAXED);
 }
 
 void metrics_add(struct metrics *sum, const struct metrics *m)
@@ -55,6 +70,12 @@ void metrics_add(struct metrics *sum, const struct metrics *m)
         sum->latency[b] += LOAD(m->latency[b]);
     sum->latency_sum_ns += LOAD(m->latency_sum_ns);
     sum->latency_count += LOAD(m->latency_count);
+    for (int b = 0; b <= METRICS_LATENCY_BUCKETS; b++)
+        sum->hold[b] += LOAD(m->hold[b]);
+    sum->hold_sum_ns += LOAD(m->hold_sum_ns);
+    sum->hold_count += LOAD(m->hold_count);
+    unsigned long long max = LOAD(m->hold_max_ns);
+    if (max > sum->hold_max_ns) sum->hold_max_ns = max;
 }
 
 void metrics_family(struct buf *out, const char *name, const char *type, const char *help)
@@ -96,22 +117,34 @@ static void requests_text(const struct metrics *m, const struct route *routes, s
                              m->requests[r][k][s]);
 }
 
-static void latency_text(const struct metrics *m, struct buf *out)
+/* A histogram family in the latency bounds: counts per bucket (the last +Inf), sum in ns. */
+static void histogram_text(struct buf *out, const char *name, const char *help,
+                           const unsigned long long *counts, unsigned long long sum_ns,
+                           unsigned long long count)
 {
-    metrics_family(out, "seclabel_http_request_duration_seconds", "histogram",
-                   "Time to answer a request.");
+    metrics_family(out, name, "histogram", help);
     unsigned long long cum = 0;
     for (int b = 0; b <= METRICS_LATENCY_BUCKETS; b++) {
-        cum += m->latency[b];
+        cum += counts[b];
         if (b < METRICS_LATENCY_BUCKETS)
-            buf_printf(out, "seclabel_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                       latency_le[b], cum);
+            buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, latency_le[b], cum);
     }
-    buf_printf(out,
-               "seclabel_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-               "seclabel_http_request_duration_seconds_sum %.6f\n"
-               "seclabel_http_request_duration_seconds_count %llu\n",
-               cum, (double)m->latency_sum_ns / 1e9, m->latency_count);
+    buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name, cum, name,
+               (double)sum_ns / 1e9, name, count);
+}
+
+static void latency_text(const struct metrics *m, struct buf *out)
+{
+    histogram_text(out, "seclabel_http_request_duration_seconds", "Time to answer a request.",
+                   m->latency, m->latency_sum_ns, m->latency_count);
+    histogram_text(out, "seclabel_loop_hold_seconds",
+                   "Each stretch of a request's work on an event loop's thread (its handler, a "
+                   "deferred answer's completion, a slice of a streamed body); meanwhile that "
+                   "loop serves no one else.",
+                   m->hold, m->hold_sum_ns, m->hold_count);
+    metrics_family(out, "seclabel_loop_hold_max_seconds", "gauge",
+                   "The longest such stretch since the server started.");
+    buf_printf(out, "seclabel_loop_hold_max_seconds %.6f\n", (double)m->hold_max_ns / 1e9);
 }
 
 void metrics_text(const struct metrics *m, const struct route *routes, size_t nroutes,

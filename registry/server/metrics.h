@@ -29,6 +29,10 @@ struct metrics {
     unsigned long long latency[METRICS_LATENCY_BUCKETS + 1]; /* last: +Inf */
     unsigned long long latency_sum_ns;
     unsigned long long latency_count;
+    /* how long requests held the event loop: each stretch of a request's work on the loop
+     * thread (its handler, a deferred answer's completion, a slice of a streamed body) */
+    unsigned long long hold[METRICS_LATENCY_BUCKETS + 1]; /* last: +Inf */
+    unsigned long long hold_sum_ns, hold_count, hold_max_ns;
 };
 
 /* Count one answered request: route is its index in the route table (the route whose path
@@ -36,11 +40,17 @@ struct metrics {
  * matched, at most METRICS_MAX_ROUTES), method the request's HTTP_M_* value, status the one
  * sent, seconds the time taken. Only m's owner thread calls it. */
 void metrics_count(struct metrics *m, size_t route, int method, int status, double seconds);
-/* Add m's counts to sum's (m may be counting on another thread meanwhile). */
+/* Count one stretch of a request's work on the loop thread, of `seconds`. Only m's owner
+ * thread calls it. */
+void metrics_hold(struct metrics *m, double seconds);
+/* Add m's counts to sum's (the longest hold: the larger) (m may be counting on another thread
+ * meanwhile). */
 void metrics_add(struct metrics *sum, const struct metrics *m);
 /* Append seclabel_http_requests_total (its non-zero counts, labelled with the request's method,
  * "other" for one http.h does not name, and the pattern of routes[i], or "(none)") and the
- * seclabel_http_request_duration_seconds histogram of m. nroutes is at most METRICS_MAX_ROUTES. */
+ * seclabel_http_request_duration_seconds histogram of m, and the loop holds: the
+ * seclabel_loop_hold_seconds histogram and the seclabel_loop_hold_max_seconds gauge. nroutes is at
+ * most METRICS_MAX_ROUTES. */
 void metrics_text(const struct metrics *m, const struct route *routes, size_t nroutes,
                   struct buf *out);
 /* Append the "# HELP" and "# TYPE" lines of family name; type is "counter" or "gauge", help

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -730,9 +731,19 @@ struct defer_work {
     void *arg;
 };
 
+/* The pool's threads run at a lower priority than the loops (nice +POOL_NICE, Linux's nice is
+ * per thread), so that on a busy machine a burst of searches and lookups on the pool does not
+ * take the CPU from the loops, which answer everyone else; set on each thread's first job. */
+#define POOL_NICE 10
+static _Thread_local int pool_niced;
+
 static void defer_run(uv_work_t *w)
 {
     struct defer_work *d = (struct defer_work *)w;
+    if (!pool_niced) {
+        pool_niced = 1;
+        (void)!setpriority(PRIO_PROCESS, (id_t)gettid(), POOL_NICE); /* best effort */
+    }
     d->work(d->arg);
 }
 
