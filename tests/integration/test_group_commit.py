@@ -13,6 +13,8 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import requests
+
 from conftest import Server, add_manufacturer, cli, declaration
 
 WRITERS = 16
@@ -35,7 +37,9 @@ def put_all(server, token, items, headers=None):
         path, body = items[k]
         if k < WRITERS:
             start.wait(timeout=30)
-        return server.put(path, token, json=body, headers=dict(headers or {}))
+        h = dict(headers or {}, Authorization="Bearer " + token)
+        # A connection per request: requests.Session is not meant to be shared by threads.
+        return requests.put(server.url + path, json=body, headers=h, timeout=30)
 
     with ThreadPoolExecutor(WRITERS) as pool:
         return list(pool.map(one, range(len(items))))
