@@ -164,19 +164,6 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     return rc;
 }
 
-/* Write record `json` (NULL if building it failed) as the new version and commit; the
- * transaction is gone afterwards whatever happens to the commit. */
-static int commit_version(struct store_txn **txn, const char *id, const char *owner,
-                          unsigned version, const char *kind, const char *json, size_t len)
-{
-    if (!json) return REG_EINTERNAL;
-    int rc = write_version(*txn, id, owner, version, kind, json, len);
-    if (rc) return rc;
-    rc = store_txn_commit(*txn);
-    *txn = NULL;
-    return rc;
-}
-
 /* Keep the owners index: slug "\0" id -> "". */
 static int index_owner(struct store_txn *txn, const char *owner, const char *id)
 {
@@ -274,7 +261,7 @@ static int load_for_write(struct store_txn *txn, const char *id, const char *own
     return check_precondition(cur, if_match, res);
 }
 
-static int parse_body(const char *body, size_t len, struct decl_errors *errs, yyjson_doc **out)
+int product_parse(const char *body, size_t len, struct decl_errors *errs, yyjson_doc **out)
 {
     yyjson_read_err err;
     yyjson_doc *doc = yyjson_read_opts((char *)body, len, 0, NULL, &err);
@@ -402,7 +389,7 @@ static int put(struct store *st, const char *owner, const char *id, const char *
 
     memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
-    if ((rc = parse_body(body, len, errs, &doc))) return rc;
+    if ((rc = product_parse(body, len, errs, &doc))) return rc;
     if ((rc = store_txn_begin(st, 1, &txn)) == 0) {
         struct mfr m;
         rc = mfr_get(txn, owner, &m);
@@ -433,10 +420,9 @@ int product_put_dry(struct store *st, const char *owner, const char *id, const c
     return put(st, owner, id, body, len, if_match, 1, errs, record, res);
 }
 
-int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
-                     struct buf *record, struct product_result *res)
+int product_withdraw_in(struct store_txn *txn, const char *owner, const char *id, long if_match,
+                        struct buf *record, struct product_result *res)
 {
-    struct store_txn *txn = NULL;
     struct current cur = {0};
     struct mfr m = {0};
     char *json = NULL;
@@ -445,7 +431,6 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
 
     memset(res, 0, sizeof *res);
     if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
-    if ((rc = store_txn_begin(st, 1, &txn))) return rc;
     if ((rc = load_for_write(txn, id, owner, if_match, 1, &cur, res))) goto out;
     if ((rc = mfr_get(txn, owner, &m))) goto out;
     if (cur.status && strcmp(cur.status, "withdrawn") == 0) {
@@ -455,14 +440,38 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
     } else {
         res->version = cur.version + 1;
         json = build_record(yyjson_doc_get_root(cur.doc), id, &m, &cur, "withdrawn", &jlen);
-        if ((rc = commit_version(&txn, id, owner, res->version, "withdrawn", json, jlen))) goto out;
+        rc = json ? write_version(txn, id, owner, res->version, "withdrawn", json, jlen)
+                  : REG_EINTERNAL;
+        if (rc) goto out;
     }
-    if (json) buf_append(record, json, jlen);
+    if (json && record) buf_append(record, json, jlen);
 out:
-    store_txn_abort(txn);
     free(json);
     yyjson_doc_free(cur.doc);
     mfr_free(&m);
+    return rc;
+}
+
+int product_withdraw_refusal(int rc)
+{
+    return rc == REG_EBADID || rc == REG_ENOTFOUND || rc == REG_EFORBIDDEN || rc == REG_EPRECOND;
+}
+
+int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
+                     struct buf *record, struct product_result *res)
+{
+    struct store_txn *txn = NULL;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (!decl_id_valid(id, strlen(id))) return REG_EBADID;
+    if ((rc = store_txn_begin(st, 1, &txn))) return rc;
+    rc = product_withdraw_in(txn, owner, id, if_match, record, res);
+    if (rc == 0 && !res->unchanged)
+        rc = store_txn_commit(txn);
+    else
+        store_txn_abort(txn);
+    if (rc) buf_reset(record);
     return rc;
 }
 

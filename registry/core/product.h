@@ -65,6 +65,10 @@ int product_put_dry(struct store *st, const char *owner, const char *id, const c
                     size_t len, long if_match, struct decl_errors *errs, struct buf *record,
                     struct product_result *res);
 
+/* Parse a declaration's body as product_put does: 0 and *out (the caller frees it with
+ * yyjson_doc_free), or REG_EBADJSON with the message in errs->e[0]. */
+int product_parse(const char *body, size_t len, struct decl_errors *errs, yyjson_doc **out);
+
 /* product_put inside the caller's write transaction, for many writes in one commit (a batch):
  * `owner` is the manufacturer as read in txn (mfr_get), `decl` the parsed declaration (both
  * borrowed). `record` may be NULL. A refusal of this one declaration (see
@@ -76,6 +80,15 @@ int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *i
                    struct product_result *res);
 /* 1 if rc is one of product_put_in's refusals (the transaction is still good). */
 int product_put_refusal(int rc);
+
+/* product_withdraw inside the caller's write transaction (a group commit: the server's
+ * commit.h): the same checks and record, appended to `record` (may be NULL). A refusal
+ * (product_withdraw_refusal) leaves txn exactly as it was; any other error means txn must be
+ * aborted. Nothing is durable until the caller commits txn. */
+int product_withdraw_in(struct store_txn *txn, const char *owner, const char *id, long if_match,
+                        struct buf *record, struct product_result *res);
+/* 1 if rc is one of product_withdraw_in's refusals (the transaction is still good). */
+int product_withdraw_refusal(int rc);
 
 /* Mark `id` withdrawn as a new version (it stays readable). Withdrawing a withdrawn product
  * changes nothing (res->unchanged). if_match as for product_put. Errors: REG_ENOTFOUND,

@@ -11,6 +11,7 @@
 
 #include "assess.h"
 #include "auth.h"
+#include "commit.h"
 #include "date.h"
 #include "err.h"
 #include "i18n.h"
@@ -683,4 +684,12 @@ void api_metrics_text(const struct app *app, struct buf *out)
     metrics_sample(out, "seclabel_compressed_responses_total", "counter",
                    "Response bodies compressed (gzip or Brotli); cache hits compress none.",
                    compressed);
+    if (app->cfg.commits) {
+        struct commit_stats cs;
+        commit_stats(app->cfg.commits, &cs);
+        metrics_sample(out, "seclabel_commit_groups_total", "counter",
+                       "Transactions that committed single writes (one fsync each).", cs.groups);
+        metrics_sample(out, "seclabel_commit_writes_total", "counter",
+                       "Single writes (PUT, withdraw) in those transactions.", cs.writes);
+    }
 }

@@ -60,6 +60,9 @@ struct app_config {
      * request callback (tools and tests). */
     int (*defer)(void *ctx, void (*work)(void *arg), void (*done)(void *arg), void *arg);
     void *defer_ctx;
+    /* The process's group commit for single writes (commit.h), shared by every loop's app, or
+     * NULL: each write commits alone (tools and tests without a loop). */
+    struct commit_queue *commits;
 };
 
 struct app {

@@ -15,6 +15,7 @@
 
 #include "assess.h"
 #include "auth.h"
+#include "commit.h"
 #include "cta.h"
 #include "decl.h"
 #include "err.h"
@@ -24,6 +25,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,37 +212,80 @@ static int write_error(struct http_resp *resp, int rc, const char *id,
     return http_resp_error(resp, rc, api_write_message(rc, id, res, msg, sizeof msg));
 }
 
-/* A PUT or a withdrawal: checked on the loop thread, written on the thread pool (the commit
- * waits for fsync), answered on the loop thread. */
+/* A PUT or a withdrawal: checked on the loop thread, written on the thread pool in a group
+ * commit (commit.h: the commit waits for fsync, shared with the writes that arrived meanwhile),
+ * answered on the loop thread. A dry run never joins a group: it is checked on its own, in a
+ * transaction that is always aborted. */
 struct write_job {
     struct api_job job; /* first */
+    struct commit_write cw;
+    const char *id, *body; /* the request's, unchanging while the write is deferred */
+    size_t len;
     char owner[AUTH_SLUG_MAX];
     long if_match;
     int withdraw;
-    int dry; /* ?dry_run=true: check and answer, never commit */
-    int rc;
+    int dry;         /* ?dry_run=true: check and answer, never commit */
+    int rc;          /* the write's own answer: 0 or its refusal */
+    yyjson_doc *doc; /* the parsed body (PUT), or NULL with rc REG_EBADJSON */
     struct decl_errors errs;
     struct product_result res;
     struct buf rec;
 };
 
+#define WRITE_OF(cw) ((struct write_job *)((char *)(cw)-offsetof(struct write_job, cw)))
+
+static void write_prepare(struct commit_write *cw)
+{
+    struct write_job *w = WRITE_OF(cw);
+    if (!w->withdraw) w->rc = product_parse(w->body, w->len, &w->errs, &w->doc);
+}
+
+/* commit_apply_fn: the write inside the group's transaction. */
+static int write_apply(struct store_txn *txn, struct commit_write *cw)
+{
+    struct write_job *w = WRITE_OF(cw);
+    struct mfr m = {0};
+    int rc;
+    buf_reset(&w->rec);
+    if (w->withdraw) {
+        rc = product_withdraw_in(txn, w->owner, w->id, w->if_match, &w->rec, &w->res);
+        w->rc = rc;
+        return rc && !product_withdraw_refusal(rc) ? rc : 0;
+    }
+    if (!w->doc) return 0; /* w->rc: REG_EBADJSON */
+    /* mfr_get only reads: its error (the account is gone) is this write's alone. */
+    if ((w->rc = mfr_get(txn, w->owner, &m))) {
+        mfr_free(&m);
+        return 0;
+    }
+    rc = product_put_in(txn, &m, w->id, yyjson_doc_get_root(w->doc), w->if_match, &w->errs, &w->rec,
+                        &w->res);
+    mfr_free(&m);
+    w->rc = rc;
+    return rc && !product_put_refusal(rc) ? rc : 0;
+}
+
 static void write_run(struct api_job *job)
 {
     struct write_job *w = (struct write_job *)job;
-    const struct http_req *req = job->req;
-    const char *id = req->params[0];
-    if (w->withdraw)
-        w->rc = product_withdraw(job->app->cfg.st, w->owner, id, w->if_match, &w->rec, &w->res);
+    struct store *st = job->app->cfg.st;
+    if (w->dry) {
+        w->rc = product_put_dry(st, w->owner, w->id, w->body, w->len, w->if_match, &w->errs,
+                                &w->rec, &w->res);
+        return;
+    }
+    if (job->app->cfg.commits)
+        commit_wait(job->app->cfg.commits, &w->cw);
     else
-        w->rc = (w->dry ? product_put_dry : product_put)(
-            job->app->cfg.st, w->owner, id, req->body.data ? req->body.data : "", req->body.len,
-            w->if_match, &w->errs, &w->rec, &w->res);
+        commit_one(st, &w->cw);
+    if (w->cw.rc) w->rc = w->cw.rc; /* storage failed: nothing of this write is stored */
+    if (w->rc) buf_reset(&w->rec);
 }
 
 static void write_done(struct api_job *job)
 {
     struct write_job *w = (struct write_job *)job;
-    const char *id = job->req->params[0];
+    const char *id = w->id;
     if (!w->rc && !w->res.unchanged && !w->dry) /* answers made from the old record are stale */
         rcache_invalidate(&job->app->responses, rcache_scope(id));
     if (w->rc == REG_EINVALID || w->rc == REG_EBADJSON)
@@ -250,6 +295,7 @@ static void write_done(struct api_job *job)
     else
         write_reply(job->app, id, &w->rec, &w->res, w->dry, job->resp);
     if (w->dry) http_resp_header(job->resp, "Seclabel-Dry-Run", "true");
+    yyjson_doc_free(w->doc);
     buf_free(&w->rec);
 }
 
@@ -266,8 +312,16 @@ static int start_write(struct app *app, struct http_req *req, struct http_resp *
         free(w);
         return rc;
     }
+    w->id = id;
+    w->body = req->body.data ? req->body.data : "";
+    w->len = req->body.len;
     w->withdraw = withdraw;
     w->if_match = if_match(req);
+    w->cw.prepare = write_prepare;
+    w->cw.apply = write_apply;
+    /* Queued from the loop, so that the next group holds every write that came meanwhile,
+     * however many of the pool's threads are busy (commit.h). */
+    if (!w->dry && app->cfg.commits) commit_enqueue(app->cfg.commits, &w->cw);
     return api_defer(app, req, resp, &w->job, write_run, write_done);
 }
 

@@ -24,6 +24,7 @@
 #include "api.h"
 #include "buf.h"
 #include "clients.h"
+#include "commit.h"
 #include "err.h"
 #include "http.h"
 #include "product.h"
@@ -64,10 +65,11 @@ struct shared {
     const struct srv_config *cfg;
     struct store *st;
     char public_url[512];
-    struct rcache_shared gens;  /* the response caches' generations (rcache.h) */
-    unsigned nconns;            /* all loops' connections, relaxed atomics */
-    unsigned long long refused; /* connections refused by the per-client limit, ditto */
-    struct clients *clients;    /* connections per client address */
+    struct rcache_shared gens;    /* the response caches' generations (rcache.h) */
+    unsigned nconns;              /* all loops' connections, relaxed atomics */
+    unsigned long long refused;   /* connections refused by the per-client limit, ditto */
+    struct clients *clients;      /* connections per client address */
+    struct commit_queue *commits; /* every loop's single writes, committed in groups */
     struct srv *loops;
     unsigned nloops;
 };
@@ -783,6 +785,7 @@ static int start_apps(struct shared *sh, const struct app **peers)
             .npeers = sh->nloops > 1 ? (int)sh->nloops : 0,
             .defer = defer,
             .defer_ctx = &s->loop,
+            .commits = sh->commits,
         };
         int rc = app_init(&s->app, &ac);
         if (rc) return rc;
@@ -864,6 +867,7 @@ int srv_run(const struct srv_config *cfg)
         sh->loops[i].idle.data = &sh->loops[i];
     }
     sh->clients = clients_new();
+    sh->commits = commit_queue_new(sh->st);
     char url[256] = "";
     if ((rc = start_listeners(sh)) == 0) {
         bound_url(&sh->loops[0], url, sizeof url);
@@ -895,6 +899,7 @@ int srv_run(const struct srv_config *cfg)
         if (peers[i]) app_close(&s->app);
         uv_loop_close(&s->loop);
     }
+    commit_queue_free(sh->commits); /* every write was answered: the loops ran to the end */
     store_close(sh->st);
     clients_free(sh->clients);
 out_free:
