@@ -7,6 +7,7 @@
 #include "decl.h"
 #include "err.h"
 #include "product.h"
+#include "reczip.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -64,9 +65,11 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
              (const char *)key.data);
     const char *cj = NULL;
     size_t cl = 0;
+    void *mark = store_txn_mark(v->txn);
     yyjson_doc *doc = product_resolve(v->txn, key.data, key.len, val, &cj, &cl) == 0
                           ? yyjson_read(cj, cl, 0)
                           : NULL;
+    store_txn_release(v->txn, mark); /* yyjson copied it */
     yyjson_val *rec = yyjson_doc_get_root(doc);
     if (!yyjson_is_obj(rec) || !yyjson_equals_str(yyjson_obj_get(rec, "id"), id)) {
         problem(v, "product %s: the current record does not parse or names another ID%s", id, NULL);
@@ -128,6 +131,7 @@ static int check_version(void *ctx, struct store_val key, struct store_val val)
     memcpy(id, k, idlen);
     id[idlen] = '\0';
     unsigned n = (unsigned)store_be_get(k + idlen + 1, 4);
+    void *mark = store_txn_mark(v->txn); /* records read here are needed only here */
     if (strcmp(id, v->id) != 0) {
         snprintf(v->id, sizeof v->id, "%s", id);
         v->expect = 1;
@@ -139,7 +143,8 @@ static int check_version(void *ctx, struct store_val key, struct store_val val)
     if (n != v->expect) problem(v, "product %s: a gap in its versions before %s", id, "");
     if (n == 1) v->gtin[0] = '\0';
     v->expect = n + 1;
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_doc *doc = reczip_unpack(v->txn, &val) == 0 ? yyjson_read(val.data, val.len, 0) : NULL;
+    store_txn_release(v->txn, mark); /* yyjson copied it */
     yyjson_val *rec = yyjson_doc_get_root(doc);
     if (!yyjson_is_obj(rec))
         problem(v, "product %s: a version does not parse%s", id, NULL);
