@@ -69,11 +69,11 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
     yyjson_doc *doc = product_resolve(v->txn, key.data, key.len, val, &cj, &cl) == 0
                           ? yyjson_read(cj, cl, 0)
                           : NULL;
-    store_txn_release(v->txn, mark); /* yyjson copied it */
     yyjson_val *rec = yyjson_doc_get_root(doc);
     if (!yyjson_is_obj(rec) || !yyjson_equals_str(yyjson_obj_get(rec, "id"), id)) {
         problem(v, "product %s: the current record does not parse or names another ID%s", id, NULL);
         yyjson_doc_free(doc);
+        store_txn_release(v->txn, mark);
         return 0;
     }
     const char *json, *owner = yyjson_get_str(yyjson_obj_get(rec, "manufacturer"));
@@ -95,6 +95,7 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
         problem(v, "product %s: GTIN %s does not lead back to it", id, gtin);
     identity_notices(v, id, rec);
     yyjson_doc_free(doc);
+    store_txn_release(v->txn, mark); /* the records read for this product */
     return 0;
 }
 
@@ -213,10 +214,12 @@ static int check_change(void *ctx, const char *json, size_t len)
     yyjson_val *c = yyjson_doc_get_root(doc);
     const char *id = yyjson_get_str(yyjson_obj_get(c, "id")), *vj;
     size_t vl;
+    void *mark = store_txn_mark(v->txn);
     if (!id ||
         product_get_version(v->txn, id, (unsigned)yyjson_get_uint(yyjson_obj_get(c, "version")),
                             &vj, &vl) != 0)
         problem(v, "a change names a version that does not exist (%s)%s", id ? id : "?", NULL);
+    store_txn_release(v->txn, mark);
     yyjson_doc_free(doc);
     return 0;
 }

@@ -628,9 +628,11 @@ static int reindex_one(void *ctx, struct store_val key, struct store_val val)
     id[key.len] = '\0';
     const char *json;
     size_t len, added = 0;
+    void *mark = store_txn_mark(r->txn);
     int found = product_resolve(r->txn, key.data, key.len, val, &json, &len);
+    yyjson_doc *doc = found ? NULL : yyjson_read(json, len, 0);
+    store_txn_release(r->txn, mark); /* yyjson copied it */
     if (found) return found;
-    yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *root = yyjson_doc_get_root(doc);
     const char *owner = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
     const char *gtin = yyjson_get_str(yyjson_obj_get(root, "gtin"));
