@@ -501,7 +501,7 @@ void *store_txn_mark(struct store_txn *t)
     return t->scratch;
 }
 
-void store_txn_release(struct store_txn *t, void *mark)
+void store_txn_release(struct store_txn *t, const void *mark)
 {
     while (t->scratch && t->scratch != mark) {
         struct scratch *next = t->scratch->next;

@@ -165,7 +165,7 @@ void *store_txn_alloc(struct store_txn *t, size_t n);
 /* For a scan that needs what it reads only during its callback: store_txn_release frees what
  * store_txn_alloc gave t since store_txn_mark returned `mark`. */
 void *store_txn_mark(struct store_txn *t);
-void store_txn_release(struct store_txn *t, void *mark);
+void store_txn_release(struct store_txn *t, const void *mark);
 /* The packed records' state (reczip.h) of t's store: reczip's, made and freed with the store. */
 struct reczip;
 struct reczip *store_txn_zip(struct store_txn *t);

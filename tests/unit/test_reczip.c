@@ -49,8 +49,8 @@ static void put_range(struct fx *f, const char *kind, int from, int to)
                  "{\"product_name\":\"Acme %s %s\",\"product_model\":\"%s-%d\","
                  "\"support_date\":\"20%02d-12-31\",\"security_contact\":"
                  "\"security@acme.example\",\"default_password\":\"unique_per_device\","
-                 "\"security_update_information_other\":\"The %s number %d of the Acme range, with a %s and %d "
-                 "settings.\"}",
+                 "\"security_update_information_other\":\"The %s number %d of the Acme "
+                 "range, with a %s and %d settings.\"}",
                  kind, id, kind, i * 7 % 1000, 30 + i % 60, kind, i,
                  i % 3 ? "battery" : "mains supply", i % 17);
         yyjson_doc *doc = yyjson_read(json, strlen(json), 0);
