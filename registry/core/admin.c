@@ -171,8 +171,10 @@ static int check_index(void *ctx, struct store_val key, struct store_val val)
         snprintf(id, sizeof id, "%.*s", (int)(key.len - off > DECL_ID_MAX ? 0 : key.len - off),
                  (const char *)key.data + off);
     }
+    void *mark = store_txn_mark(v->txn);
     if (product_get(v->txn, id, &json, &len) != 0)
         problem(v, "an index names product %s, which does not exist%s", id, NULL);
+    store_txn_release(v->txn, mark);
     return 0;
 }
 
