@@ -41,13 +41,14 @@ const Layer = struct {
     banned: []const []const u8,
 };
 /// What both programs use: declarations, products, manufacturers, the store, assessment,
-/// search, labels and QR codes, CSV and CTA-2120 conversion. (ICU: registry/core/ctadecl.c
+/// search, labels and QR codes, CSV and CTA-2120 conversion. (zstd: reczip.c packs stored
+/// records with a dictionary trained on them. ICU: registry/core/ctadecl.c
 /// transliterates IDs to ASCII; seclabeld, which never calls it, does not load it. fontconfig and
 /// FreeType: label_cairo.c's fallback fonts for characters DejaVu Sans lacks.)
 const core = Layer{
     .dir = "registry/core",
     .sees = &.{"registry/core"},
-    .libs = &.{ "lmdb", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc", "fontconfig", "freetype2" },
+    .libs = &.{ "lmdb", "libzstd", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc", "fontconfig", "freetype2" },
     .banned = &.{ "uv.h", "llhttp.h" },
 };
 /// seclabeld's HTML pages: plain data in, bytes out (no storage, no transport).
@@ -77,7 +78,7 @@ const unit_layer = Layer{ .dir = "tests/unit", .sees = server.sees, .libs = &.{ 
 const bench_layer = Layer{ .dir = "bench", .sees = core.sees, .libs = &.{}, .banned = &.{} };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent", "commit" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent", "commit", "reczip" };
 
 /// The C files `zig build fmt` checks with clang-format.
 const c_dirs = [_][]const u8{ "registry/core", "registry/pages", "registry/server", "cli", "tests/unit", "tests/fuzz", "bench" };

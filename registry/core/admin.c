@@ -7,6 +7,7 @@
 #include "decl.h"
 #include "err.h"
 #include "product.h"
+#include "reczip.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -64,6 +65,7 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
              (const char *)key.data);
     const char *cj = NULL;
     size_t cl = 0;
+    void *mark = store_txn_mark(v->txn);
     yyjson_doc *doc = product_resolve(v->txn, key.data, key.len, val, &cj, &cl) == 0
                           ? yyjson_read(cj, cl, 0)
                           : NULL;
@@ -71,6 +73,7 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
     if (!yyjson_is_obj(rec) || !yyjson_equals_str(yyjson_obj_get(rec, "id"), id)) {
         problem(v, "product %s: the current record does not parse or names another ID%s", id, NULL);
         yyjson_doc_free(doc);
+        store_txn_release(v->txn, mark);
         return 0;
     }
     const char *json, *owner = yyjson_get_str(yyjson_obj_get(rec, "manufacturer"));
@@ -92,6 +95,7 @@ static int check_product(void *ctx, struct store_val key, struct store_val val)
         problem(v, "product %s: GTIN %s does not lead back to it", id, gtin);
     identity_notices(v, id, rec);
     yyjson_doc_free(doc);
+    store_txn_release(v->txn, mark); /* the records read for this product */
     return 0;
 }
 
@@ -128,6 +132,7 @@ static int check_version(void *ctx, struct store_val key, struct store_val val)
     memcpy(id, k, idlen);
     id[idlen] = '\0';
     unsigned n = (unsigned)store_be_get(k + idlen + 1, 4);
+    void *mark = store_txn_mark(v->txn); /* records read here are needed only here */
     if (strcmp(id, v->id) != 0) {
         snprintf(v->id, sizeof v->id, "%s", id);
         v->expect = 1;
@@ -139,7 +144,8 @@ static int check_version(void *ctx, struct store_val key, struct store_val val)
     if (n != v->expect) problem(v, "product %s: a gap in its versions before %s", id, "");
     if (n == 1) v->gtin[0] = '\0';
     v->expect = n + 1;
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    yyjson_doc *doc = reczip_unpack(v->txn, &val) == 0 ? yyjson_read(val.data, val.len, 0) : NULL;
+    store_txn_release(v->txn, mark); /* yyjson copied it */
     yyjson_val *rec = yyjson_doc_get_root(doc);
     if (!yyjson_is_obj(rec))
         problem(v, "product %s: a version does not parse%s", id, NULL);
@@ -165,8 +171,10 @@ static int check_index(void *ctx, struct store_val key, struct store_val val)
         snprintf(id, sizeof id, "%.*s", (int)(key.len - off > DECL_ID_MAX ? 0 : key.len - off),
                  (const char *)key.data + off);
     }
+    void *mark = store_txn_mark(v->txn);
     if (product_get(v->txn, id, &json, &len) != 0)
         problem(v, "an index names product %s, which does not exist%s", id, NULL);
+    store_txn_release(v->txn, mark);
     return 0;
 }
 
@@ -208,10 +216,12 @@ static int check_change(void *ctx, const char *json, size_t len)
     yyjson_val *c = yyjson_doc_get_root(doc);
     const char *id = yyjson_get_str(yyjson_obj_get(c, "id")), *vj;
     size_t vl;
+    void *mark = store_txn_mark(v->txn);
     if (!id ||
         product_get_version(v->txn, id, (unsigned)yyjson_get_uint(yyjson_obj_get(c, "version")),
                             &vj, &vl) != 0)
         problem(v, "a change names a version that does not exist (%s)%s", id ? id : "?", NULL);
+    store_txn_release(v->txn, mark);
     yyjson_doc_free(doc);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "date.h"
 #include "err.h"
 #include "mfr.h"
+#include "reczip.h"
 #include "store.h"
 #include "log.h"
 
@@ -157,7 +158,10 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     version_key(id, version, key, &klen);
     unsigned char current[4]; /* the products table points at the newest version */
     store_be_put(version, current, 4);
-    int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len,
+    struct store_val packed;
+    int rc = reczip_pack(txn, json, len, &packed);
+    if (!rc)
+        rc = store_put(txn, STORE_VERSIONS, key, klen, packed.data, packed.len,
                        STORE_NOOVERWRITE | (version == 1 ? STORE_APPEND : 0));
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
     if (!rc) rc = append_change(txn, id, version, kind, owner);
@@ -508,6 +512,7 @@ int product_get_version(struct store_txn *txn, const char *id, unsigned version,
     if (strlen(id) > DECL_ID_MAX) return REG_ENOTFOUND;
     version_key(id, version, key, &klen);
     int rc = store_get(txn, STORE_VERSIONS, key, klen, &v);
+    if (!rc) rc = reczip_unpack(txn, &v);
     if (rc) return rc;
     *json = v.data;
     *len = v.len;
@@ -526,6 +531,7 @@ int product_by_gtin(struct store_txn *txn, const char *gtin14, char id_out[DECL_
 }
 
 struct scan_ctx {
+    struct store_txn *txn; /* for records that may be packed (reczip.h) */
     product_version_fn fn;
     product_id_fn id_fn;
     void *ctx;
@@ -538,7 +544,12 @@ static int scan_value(void *ctx, struct store_val key, struct store_val val)
     struct scan_ctx *c = ctx;
     (void)key;
     c->seen = 1;
-    return c->fn(c->ctx, val.data, val.len);
+    if (!c->txn) return c->fn(c->ctx, val.data, val.len);
+    void *mark = store_txn_mark(c->txn); /* the record is the callback's only for the call */
+    int rc = reczip_unpack(c->txn, &val);
+    if (!rc) rc = c->fn(c->ctx, val.data, val.len);
+    store_txn_release(c->txn, mark);
+    return rc;
 }
 
 static int scan_key(void *ctx, struct store_val key, struct store_val val)
@@ -550,7 +561,7 @@ static int scan_key(void *ctx, struct store_val key, struct store_val val)
 
 int product_each_version(struct store_txn *txn, const char *id, product_version_fn fn, void *ctx)
 {
-    struct scan_ctx c = {.fn = fn, .ctx = ctx};
+    struct scan_ctx c = {.txn = txn, .fn = fn, .ctx = ctx};
     size_t il = strlen(id);
     if (il > DECL_ID_MAX) return REG_ENOTFOUND;
     /* The prefix includes the "\0" after the id, so "cam" never lists "cam-2". */
@@ -626,9 +637,11 @@ static int reindex_one(void *ctx, struct store_val key, struct store_val val)
     id[key.len] = '\0';
     const char *json;
     size_t len, added = 0;
+    void *mark = store_txn_mark(r->txn);
     int found = product_resolve(r->txn, key.data, key.len, val, &json, &len);
+    yyjson_doc *doc = found ? NULL : yyjson_read(json, len, 0);
+    store_txn_release(r->txn, mark); /* yyjson copied it */
     if (found) return found;
-    yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *root = yyjson_doc_get_root(doc);
     const char *owner = yyjson_get_str(yyjson_obj_get(root, "manufacturer"));
     const char *gtin = yyjson_get_str(yyjson_obj_get(root, "gtin"));
@@ -646,9 +659,13 @@ static int reindex_former(void *ctx, struct store_val key, struct store_val val)
     struct reindex *r = ctx;
     size_t idlen = strnlen(key.data, key.len);
     if (idlen == 0 || idlen > DECL_ID_MAX || key.len != idlen + 5) return REG_ESTORE;
-    yyjson_doc *doc = yyjson_read(val.data, val.len, 0);
+    void *mark = store_txn_mark(r->txn);
+    int rc = reczip_unpack(r->txn, &val);
+    yyjson_doc *doc = rc ? NULL : yyjson_read(val.data, val.len, 0);
+    store_txn_release(r->txn, mark); /* yyjson copied it */
+    if (rc) return rc;
     const char *gtin = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "gtin"));
-    int rc = index_gtin_if_free(r->txn, gtin, key.data, idlen, &r->former);
+    rc = index_gtin_if_free(r->txn, gtin, key.data, idlen, &r->former);
     yyjson_doc_free(doc);
     return rc;
 }

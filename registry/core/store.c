@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "reczip.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -59,6 +60,7 @@ struct store {
     atomic_int growing;     /* threads waiting to change the map, or changing it */
     size_t map_max;         /* store_opts.map_size_max */
     int broken;             /* a new map could not be made: nothing can be read any more */
+    struct reczip *zip;     /* packed records' dictionaries and codecs (reczip.h) */
 };
 
 /* One put or del of a write transaction, as kept for a redo; the key and value follow it. */
@@ -78,6 +80,13 @@ struct store_txn {
     size_t id;       /* write: LMDB's transaction id */
     size_t grow;     /* non-zero: a write in a scan found this map size full; grow at the end */
     struct buf redo; /* write: every put and del so far (struct redo_op, key, value) */
+    struct scratch *scratch; /* store_txn_alloc's blocks, newest first */
+};
+
+/* One block of store_txn_alloc. */
+struct scratch {
+    struct scratch *next;
+    max_align_t data[];
 };
 
 struct store_reader {
@@ -354,6 +363,7 @@ static int open_env(const char *dir, size_t map, size_t max, unsigned flags, str
     mdb_reader_check(st->env, &dead); /* free slots left by crashed readers */
     lock_init(&st->remap);
     pthread_mutex_init(&st->writer, NULL);
+    st->zip = reczip_new();
     *out = st;
     return 0;
 fail_env:
@@ -391,6 +401,7 @@ void store_close(struct store *st)
 {
     if (!st) return;
     mdb_env_close(st->env);
+    reczip_free(st->zip);
     pthread_rwlock_destroy(&st->remap);
     pthread_mutex_destroy(&st->writer);
     free(st);
@@ -489,6 +500,42 @@ static int write_op(struct store_txn *t, struct redo_op *op, const void *key, co
     return st_err(t->st, rc);
 }
 
+void *store_txn_mark(struct store_txn *t)
+{
+    return t->scratch;
+}
+
+void store_txn_release(struct store_txn *t, const void *mark)
+{
+    while (t->scratch && t->scratch != mark) {
+        struct scratch *next = t->scratch->next;
+        free(t->scratch);
+        t->scratch = next;
+    }
+}
+
+static void scratch_free(struct store_txn *t)
+{
+    while (t->scratch) {
+        struct scratch *next = t->scratch->next;
+        free(t->scratch);
+        t->scratch = next;
+    }
+}
+
+void *store_txn_alloc(struct store_txn *t, size_t n)
+{
+    struct scratch *s = xmalloc(sizeof *s + n);
+    s->next = t->scratch;
+    t->scratch = s;
+    return s->data;
+}
+
+struct reczip *store_txn_zip(struct store_txn *t)
+{
+    return t->st->zip;
+}
+
 /* End t (aborting its LMDB transaction if still open), free it, and grow the map if a write
  * in a scan asked for it. */
 static void txn_end(struct store_txn *t)
@@ -499,6 +546,7 @@ static void txn_end(struct store_txn *t)
     if (t->txn) mdb_txn_abort(t->txn);
     release(st);
     buf_free(&t->redo);
+    scratch_free(t);
     free(t);
     if (grow && !holds(st)) remap(st, grow, GROW);
     if (write) pthread_mutex_unlock(&st->writer);
@@ -741,6 +789,7 @@ void store_reader_end(struct store_reader *rd)
     if (!rd->active) return;
     mdb_txn_reset(rd->t.txn);
     release(rd->t.st);
+    scratch_free(&rd->t);
     rd->active = 0;
 }
 

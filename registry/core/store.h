@@ -12,7 +12,9 @@
  *   changes        u64be(seq)               -> {"seq","id","version","kind","time"} (JSON)
  *   meta           name                     -> value: "manufacturers" -> u64be(generation),
  *                                              bumped by every change to a manufacturer;
- *                                              "gtins_kept" -> "" (product_reindex)
+ *                                              "gtins_kept" -> "" (product_reindex);
+ *                                              "zdict"... -> record dictionaries (reczip.h)
+ * A versions record is JSON, or packed (reczip.h): product.c reads both.
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
  * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),
@@ -155,6 +157,18 @@ uint64_t store_be_get(const void *in, int n);
 
 /* Number of entries in a table. */
 int store_count(struct store_txn *t, enum store_table tab, size_t *out);
+
+/* n bytes that live as long as transaction t: freed when it ends (a reader's transaction: at
+ * store_reader_end). Never NULL (out of memory aborts, as buf.h). For what a read makes that
+ * must stay valid as long as what the store lends (reczip_unpack's records). */
+void *store_txn_alloc(struct store_txn *t, size_t n);
+/* For a scan that needs what it reads only during its callback: store_txn_release frees what
+ * store_txn_alloc gave t since store_txn_mark returned `mark`. */
+void *store_txn_mark(struct store_txn *t);
+void store_txn_release(struct store_txn *t, const void *mark);
+/* The packed records' state (reczip.h) of t's store: reczip's, made and freed with the store. */
+struct reczip;
+struct reczip *store_txn_zip(struct store_txn *t);
 
 /* A reusable read transaction for one thread (see the file comment). */
 struct store_reader;
