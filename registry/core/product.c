@@ -5,6 +5,7 @@
 #include "date.h"
 #include "err.h"
 #include "mfr.h"
+#include "sindex.h"
 #include "store.h"
 #include "log.h"
 
@@ -158,6 +159,7 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     store_be_put(version, current, 4);
     int rc = store_put(txn, STORE_VERSIONS, key, klen, json, len, STORE_NOOVERWRITE);
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
+    if (!rc) rc = sindex_put(txn, id, json, len);
     if (!rc) rc = append_change(txn, id, version, kind, owner);
     return rc;
 }
