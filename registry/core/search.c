@@ -151,24 +151,25 @@ static int word_matches(const struct sdoc *d, const struct qword *w, int names_o
     return w->gtin[0] && d->gtin_len == 14 && memcmp(d->gtin, w->gtin, 14) == 0;
 }
 
-/* The tier of product id (facts d) if it matches the search, else -1. */
+/* The tier of product id (facts d) if it matches the search (0-2), else NO_TIER. */
+#define NO_TIER 3
 static int verify(const struct plan *p, const char *id, const struct sdoc *d)
 {
     const struct search_query *sq = p->sq;
     if ((sq->status == SEARCH_ACTIVE && d->withdrawn) ||
         (sq->status == SEARCH_WITHDRAWN && !d->withdrawn))
-        return -1;
+        return NO_TIER;
     if (sq->manufacturer && (d->maker_len != strlen(sq->manufacturer) ||
                              memcmp(d->maker, sq->manufacturer, d->maker_len) != 0))
-        return -1;
-    if (sq->gtin && (d->gtin_len != 14 || memcmp(d->gtin, sq->gtin, 14) != 0)) return -1;
+        return NO_TIER;
+    if (sq->gtin && (d->gtin_len != 14 || memcmp(d->gtin, sq->gtin, 14) != 0)) return NO_TIER;
     if (sq->market && !sdoc_has(d->markets, d->n_markets, sq->market, strlen(sq->market), 0))
-        return -1;
-    if (sq->compliant >= 0 && d->compliant != sq->compliant) return -1;
-    if (p->support && (d->withdrawn || d->day < p->lo || d->day > p->hi)) return -1;
+        return NO_TIER;
+    if (sq->compliant >= 0 && d->compliant != sq->compliant) return NO_TIER;
+    if (p->support && (d->withdrawn || d->day < p->lo || d->day > p->hi)) return NO_TIER;
     int names = p->nw > 0;
     for (size_t i = 0; i < p->nw; i++) {
-        if (!word_matches(d, &p->words[i], 0)) return -1;
+        if (!word_matches(d, &p->words[i], 0)) return NO_TIER;
         names = names && word_matches(d, &p->words[i], 1);
     }
     if (p->nw && (!strcasecmp(id, p->qtrim) ||
@@ -236,8 +237,8 @@ static int id_cmp(const void *a, const void *b)
 
 struct gather {
     struct src *s;
-    size_t cap, skip; /* bytes before the ID: 0 to find the first NUL after the kind */
-    uint32_t hi;      /* a day range's end */
+    size_t cap;
+    uint32_t hi; /* a day range's end */
     int days;
 };
 
@@ -444,7 +445,8 @@ static int consider(struct plan *p, const char *id)
     int rc = facts(p->txn, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
     int tier = verify(p, id, &d);
-    if (tier < 0 || (p->sq->sort == SEARCH_SORT_RELEVANCE && p->nw && tier != p->tier)) return 0;
+    if (tier == NO_TIER || (p->sq->sort == SEARCH_SORT_RELEVANCE && p->nw && tier != p->tier))
+        return 0;
     p->day = d.day;
     return emit(p, id);
 }
@@ -487,7 +489,7 @@ static int collect_one(struct plan *p, const char *id)
     struct sdoc d;
     int rc = facts(p->txn, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
-    if (verify(p, id, &d) < 0) return 0;
+    if (verify(p, id, &d) == NO_TIER) return 0;
     if (p->ncol == p->capcol) {
         p->capcol = p->capcol ? 2 * p->capcol : 64;
         p->col = xrealloc(p->col, p->capcol * sizeof *p->col);
@@ -527,7 +529,7 @@ static int by_day_one(void *ctx, struct store_val key, struct store_val val)
     id[key.len - 6] = '\0';
     int rc = facts(p->txn, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
-    return verify(p, id, &d) < 0 ? 0 : emit(p, id);
+    return verify(p, id, &d) == NO_TIER ? 0 : emit(p, id);
 }
 
 /* sort=support_date: over small lists, every match sorted; else the day index walked in order,

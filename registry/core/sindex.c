@@ -115,8 +115,7 @@ int sindex_words(const char *text, size_t len, enum sindex_mode mode, sindex_wor
             chars = 0;
         }
         if (word && cjk) {
-            if (chars == cap) at = realloc(at, (cap = cap ? cap * 2 : 16) * sizeof *at);
-            if (!at) abort();
+            if (chars == cap) at = xrealloc(at, (cap = cap ? cap * 2 : 16) * sizeof *at);
             at[chars++] = i;
         }
         i += (size_t)n;
@@ -300,8 +299,7 @@ static void push_term(struct terms *ts, char kind, const void *v, size_t len)
 {
     if (ts->n == ts->cap) {
         ts->cap = ts->cap ? ts->cap * 2 : 32;
-        ts->t = realloc(ts->t, ts->cap * sizeof *ts->t);
-        if (!ts->t) abort();
+        ts->t = xrealloc(ts->t, ts->cap * sizeof *ts->t);
     }
     struct term *t = &ts->t[ts->n++];
     t->kind = kind;
@@ -580,11 +578,12 @@ static int verify_product(void *ctx, struct store_val key, struct store_val val)
     if (sdoc_parse(vf->doc.data, vf->doc.len, &d)) return REG_ESTORE;
     doc_terms(&d, &ts);
     for (size_t i = 0; !rc && i < ts.n; i++) {
-        char k[KEY_MAX], text[100];
+        char k[KEY_MAX];
         size_t kl = term_key(ts.t[i].kind, ts.t[i].value, ts.t[i].len, k);
         memcpy(k + kl, id, strlen(id));
         rc = store_get(vf->txn, STORE_SPOSTINGS, k, kl + strlen(id), &v);
         if (rc == REG_ENOTFOUND) {
+            char text[100];
             term_text(k, kl - 1, text, sizeof text);
             differs(vf, "product %s: posting %s missing", id, text);
             rc = 0;
