@@ -414,12 +414,35 @@ static int filter_srcs(struct plan *p)
     return rc;
 }
 
+/* A word that is also a valid GTIN: the products with that word, and the one holding the GTIN
+ * (a GTIN-8 or -12 is no word of its product's). */
+static int gtin_word_src(struct plan *p, const struct qword *w)
+{
+    char key[2 + SINDEX_WORD_MAX], holder[DECL_ID_MAX + 1] = "";
+    key[0] = 'w';
+    memcpy(key + 1, w->w, w->len);
+    key[1 + w->len] = '\0';
+    size_t before = p->nsrc;
+    int rc = src_gather(p, key, w->len + 2, NULL, 0, 0, 0);
+    if (!rc && (rc = product_by_gtin(p->txn, w->gtin, holder)) == REG_ENOTFOUND) rc = 0;
+    if (rc || p->nsrc == before || !holder[0]) return rc; /* too many to gather: verified */
+    struct src *s = &p->srcs[p->nsrc - 1];
+    s->ids = xrealloc(s->ids, (s->n + 1) * sizeof *s->ids);
+    s->ids[s->n++] = xstrdup(holder);
+    set_finish(s);
+    return 0;
+}
+
 /* The lists of the words, of product_name only (kind 'n') or of every field ('w'). */
 static int word_srcs(struct plan *p, char kind)
 {
     for (size_t i = 0; i < p->nw; i++) {
         const struct qword *w = &p->words[i];
-        if (w->gtin[0] && kind == 'w') continue; /* it may match as a GTIN: verified */
+        if (w->gtin[0] && kind == 'w') { /* the word's postings and the GTIN's holder */
+            int rc = gtin_word_src(p, w);
+            if (rc) return rc;
+            continue;
+        }
         if (!w->prefix) {
             src_range(p, kind, w->w, w->len);
             continue;

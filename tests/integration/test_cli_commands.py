@@ -39,7 +39,7 @@ def test_search_filters_and_pages(server, acme):
     r = cli("search", "--support", "ended", server=server)
     assert r.stdout.split()[:2] == ["ended", "acme-old"]
     r = cli("search", "--limit", "2", server=server)
-    cursor = re.search(r"--cursor (\S+)", r.stdout).group(1)  # opaque, after acme-cam-1
+    cursor = re.search(r"--cursor ([^\s)]+)", r.stdout).group(1)  # opaque, after acme-cam-1
     assert cursor.endswith("~acme-cam-1")
     r = cli("search", "--limit", "2", "--cursor", cursor, "--json", server=server)
     assert [p["id"] for p in json.loads(r.stdout)["items"]] == ["acme-cam-2", "acme-old"]
