@@ -48,7 +48,7 @@ const Layer = struct {
 const core = Layer{
     .dir = "registry/core",
     .sees = &.{"registry/core"},
-    .libs = &.{ "lmdb", "libzstd", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc", "fontconfig", "freetype2" },
+    .libs = &.{ "lmdb", "libzstd", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc", "fontconfig", "freetype2", "libutf8proc" },
     .banned = &.{ "uv.h", "llhttp.h" },
 };
 /// seclabeld's HTML pages: plain data in, bytes out (no storage, no transport).
@@ -78,7 +78,7 @@ const unit_layer = Layer{ .dir = "tests/unit", .sees = server.sees, .libs = &.{ 
 const bench_layer = Layer{ .dir = "bench", .sees = core.sees, .libs = &.{}, .banned = &.{} };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent", "commit", "reczip" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent", "commit", "reczip", "sindex" };
 
 /// The C files `zig build fmt` checks with clang-format.
 const c_dirs = [_][]const u8{ "registry/core", "registry/pages", "registry/server", "cli", "tests/unit", "tests/fuzz", "bench" };

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "err.h"
 #include "mfr.h"
+#include "sindex.h"
 #include "store.h"
 #include "why.h"
 
@@ -402,6 +403,21 @@ static int stats_or_verify(const char *verb, int argc, char **argv)
     return rc;
 }
 
+/* admin reindex --data DIR: build the search index again from the records. */
+static int reindex(int argc, char **argv)
+{
+    const char *none = NULL, *data;
+    struct store *st;
+    size_t n = 0;
+    if (token_args(argc, argv, &none, &data)) return CLI_USAGE;
+    if (none) return cli_usage_error("reindex takes no argument");
+    if (open_existing(data, 1, &st)) return CLI_FAILED;
+    int rc = report(sindex_build(st, 1, &n), "reindex");
+    store_close(st);
+    if (!rc) printf("search index rebuilt: %zu product%s\n", n, n == 1 ? "" : "s");
+    return rc;
+}
+
 static int backup(int argc, char **argv)
 {
     const char *dest = NULL, *data;
@@ -580,8 +596,10 @@ int cmd_admin(int argc, char **argv, struct client *c)
     if (argc >= 1 && (!strcmp(argv[0], "stats") || !strcmp(argv[0], "verify")))
         return stats_or_verify(argv[0], argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "backup")) return backup(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "reindex")) return reindex(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "restore")) return restore(argc - 1, argv + 1);
-    return cli_usage_error("admin: expected manufacturer add|list|show|prefix|id-prefix|verify|"
-                           "unverify|disable, token issue|list|revoke, stats, verify, backup DEST "
-                           "or restore SRC");
+    return cli_usage_error(
+        "admin: expected manufacturer add|list|show|prefix|id-prefix|verify|"
+        "unverify|disable, token issue|list|revoke, stats, verify, reindex, backup "
+        "DEST or restore SRC");
 }

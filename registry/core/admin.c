@@ -8,11 +8,15 @@
 #include "err.h"
 #include "product.h"
 #include "reczip.h"
+#include "sindex.h"
 #include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <yyjson.h>
+
+/* Differences of the search index named one by one; the rest are counted. */
+#define ADMIN_INDEX_LINES 20
 
 struct verify {
     struct store_txn *txn;
@@ -226,6 +230,12 @@ static int check_change(void *ctx, const char *json, size_t len)
     return 0;
 }
 
+/* A difference sindex_verify found, as a problem. */
+static void index_problem(void *ctx, const char *line)
+{
+    problem(ctx, "search index: %s%s", line, NULL);
+}
+
 int admin_verify(struct store *st, struct buf *out, unsigned long *problems)
 {
     struct verify v = {.out = out};
@@ -237,6 +247,13 @@ int admin_verify(struct store *st, struct buf *out, unsigned long *problems)
     if (!rc) rc = store_scan(v.txn, STORE_OWNERS, NULL, 0, check_index, &v);
     if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_gtin, &v);
     if (!rc) rc = product_each_change(v.txn, 0, check_change, &v);
+    size_t index_diffs = 0; /* problem() counts the first ADMIN_INDEX_LINES of them */
+    if (!rc) rc = sindex_verify(v.txn, index_problem, &v, ADMIN_INDEX_LINES, &index_diffs);
+    if (index_diffs > ADMIN_INDEX_LINES) {
+        buf_printf(out, "problem: search index: %zu more differences\n",
+                   index_diffs - ADMIN_INDEX_LINES);
+        v.problems += index_diffs - ADMIN_INDEX_LINES;
+    }
     mfr_memo_free(&v.makers);
     store_txn_abort(v.txn);
     if (v.notices)

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "mfr.h"
 #include "reczip.h"
+#include "sindex.h"
 #include "store.h"
 #include "log.h"
 
@@ -164,6 +165,7 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
         rc = store_put(txn, STORE_VERSIONS, key, klen, packed.data, packed.len,
                        STORE_NOOVERWRITE | (version == 1 ? STORE_APPEND : 0));
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
+    if (!rc) rc = sindex_put(txn, id, json, len);
     if (!rc) rc = append_change(txn, id, version, kind, owner);
     return rc;
 }

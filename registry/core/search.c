@@ -1,128 +1,677 @@
-/* search.c: product search (see search.h). */
+/* search.c: product search over the search index (see search.h, sindex.h): the plan (which
+ * lists to intersect, what to verify), the orders, cursors, and the parameters as text. */
 #include "search.h"
 
 #include "assess.h"
 #include "err.h"
+#include "hash.h"
 #include "product.h"
+#include "sindex.h"
 #include "store.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-struct walk {
-    const struct search_query *sq;
+/* The `status` parameter's values, in enum search_status order; `sort`'s in enum search_sort
+ * order, and the letter a cursor of each begins with. */
+static const char *const status_names[] = {"active", "withdrawn", "any"};
+static const char *const sort_names[] = {"relevance", "id", "support_date"};
+static const char sort_letters[] = "rid";
+
+/* A candidate list a search is planned from, in ID order: a range of one table's keys (a
+ * posting list, or the products themselves) or a sorted set of IDs gathered first (a prefix's
+ * many posting lists, a date range, the holder of a GTIN). Candidates are verified against the
+ * product's facts (one get), so a list may hold more than its criterion matches. */
+struct src {
+    enum store_table tab;
+    char prefix[2 + SINDEX_WORD_MAX + 1];
+    size_t plen;
+    char **ids; /* a set: n sorted IDs, owned */
+    size_t n;
+    int is_set;
+};
+
+/* Gather a set only when it holds at most this many IDs; a larger one is verified instead. */
+#define SEARCH_GATHER_MAX 20000
+
+struct qword {
+    char w[SINDEX_WORD_MAX + 1];
+    size_t len;
+    int prefix;    /* the last word, which also matches as a prefix */
+    char gtin[15]; /* the word as a GTIN-14, or "" */
+};
+
+struct dated {
+    uint32_t day;
+    char *id;
+};
+
+struct plan {
     struct store_txn *txn;
-    char q_gtin[15]; /* the query as a GTIN-14, or "" */
+    const struct search_query *sq;
+    struct qword words[SEARCH_MAX_WORDS];
+    size_t nw;
+    int too_many;
+    char qtrim[SEARCH_MAX_QUERY * 4 + 1]; /* q without surrounding spaces */
+    char qgtin[15];
+    int support;     /* a support filter is given: the product's day within [lo, hi] */
+    uint32_t lo, hi; /* sindex_day_key bounds */
+    struct src srcs[SEARCH_MAX_WORDS + 8];
+    size_t nsrc;
+    /* the output */
     search_fn fn;
     void *ctx;
     struct search_result *res;
-    long examined;
-    char last[DECL_ID_MAX + 1];
+    long emitted;
+    int tier;     /* of the candidate being emitted */
+    uint32_t day; /* of the candidate being emitted */
+    char prev_id[DECL_ID_MAX + 1];
+    int prev_tier;
+    uint32_t prev_day;
+    int done;
+    struct dated *col; /* sort=support_date over small lists: every match, then sorted */
+    size_t ncol, capcol;
 };
 
-static int field_has(yyjson_val *rec, const char *name, const char *q)
+static int add_word(void *ctx, const char *w, size_t len, int cjk)
 {
-    const char *s = yyjson_get_str(yyjson_obj_get(rec, name));
-    return s && strcasestr(s, q) != NULL;
-}
-
-/* The `status` parameter's values, in enum search_status order. */
-static const char *const status_names[] = {"active", "withdrawn", "any"};
-
-static int matches(const struct walk *w, yyjson_val *rec)
-{
-    const struct search_query *sq = w->sq;
-    struct assess a;
-    if (sq->status != SEARCH_ANY &&
-        !yyjson_equals_str(yyjson_obj_get(rec, "status"), status_names[sq->status]))
-        return 0;
-    if (sq->manufacturer &&
-        !yyjson_equals_str(yyjson_obj_get(rec, "manufacturer"), sq->manufacturer))
-        return 0;
-    if (sq->gtin && !yyjson_equals_str(yyjson_obj_get(rec, "gtin"), sq->gtin)) return 0;
-    assess_record(rec, sq->today, &a);
-    if (sq->support >= 0 && (int)a.support != sq->support) return 0;
-    if (sq->compliant >= 0 && a.compliant != sq->compliant) return 0;
-    if (!sq->q || !*sq->q) return 1;
-    if (w->q_gtin[0] && yyjson_equals_str(yyjson_obj_get(rec, "gtin"), w->q_gtin)) return 1;
-    static const char *const fields[] = {"id",   "product_name", "product_model",
-                                         "gtin", "manufacturer", "manufacturer_name"};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (field_has(rec, fields[i], sq->q)) return 1;
+    struct plan *p = ctx;
+    if (p->nw == SEARCH_MAX_WORDS) {
+        p->too_many = 1;
+        return 1;
+    }
+    struct qword *q = &p->words[p->nw++];
+    memcpy(q->w, w, len);
+    q->w[len] = '\0';
+    q->len = len;
+    q->prefix = !cjk; /* set for the last word only, below */
+    q->gtin[0] = '\0';
+    if ((len == 8 || len == 12 || len == 13 || len == 14) && strspn(w, "0123456789") >= len &&
+        decl_gtin_normalize(w, len, q->gtin) != 0)
+        q->gtin[0] = '\0';
     return 0;
 }
 
-/* Examine one record; 1 stops the walk. */
-static int examine(struct walk *w, const char *id, size_t idlen, const char *json, size_t len)
+/* 1 if q ends in white space (then its last word is whole, not a prefix). */
+static int ends_in_space(const char *q)
 {
-    if ((long)w->res->found >= w->sq->limit || w->examined >= w->sq->budget) {
-        snprintf(w->res->next, sizeof w->res->next, "%s", w->last);
+    size_t n = strlen(q);
+    return n && strchr(" \t\r\n", q[n - 1]);
+}
+
+/* The query's words, the trimmed query and its GTIN, and the support range. */
+static int plan_query(struct plan *p)
+{
+    const struct search_query *sq = p->sq;
+    if (sq->q && *sq->q) {
+        int rc = sindex_words(sq->q, strlen(sq->q), SINDEX_FOR_QUERY, add_word, p);
+        if (rc < 0) return rc;
+        for (size_t i = 0; i + 1 < p->nw; i++)
+            p->words[i].prefix = 0;
+        if (p->nw && ends_in_space(sq->q)) p->words[p->nw - 1].prefix = 0;
+        const char *s = sq->q + strspn(sq->q, " \t\r\n");
+        size_t n = strlen(s);
+        while (n && strchr(" \t\r\n", s[n - 1]))
+            n--;
+        if (n >= sizeof p->qtrim) n = sizeof p->qtrim - 1;
+        memcpy(p->qtrim, s, n);
+        p->qtrim[n] = '\0';
+        if (decl_gtin_normalize(p->qtrim, n, p->qgtin) != 0) p->qgtin[0] = '\0';
+    }
+    if (sq->support >= 0) {
+        int64_t t = sq->today;
+        p->support = 1;
+        switch (sq->support) {
+        case ASSESS_ACTIVE:
+            p->lo = sindex_day_key(t + ASSESS_ENDING_SOON_DAYS + 1), p->hi = SINDEX_NO_DAY - 1;
+            break;
+        case ASSESS_ENDING_SOON:
+            p->lo = sindex_day_key(t), p->hi = sindex_day_key(t + ASSESS_ENDING_SOON_DAYS);
+            break;
+        case ASSESS_ENDED:
+            p->lo = 0, p->hi = sindex_day_key(t - 1);
+            break;
+        default: /* unknown: no support_date */
+            p->lo = p->hi = SINDEX_NO_DAY;
+        }
+    }
+    return 0;
+}
+
+/* --- Verifying a candidate ------------------------------------------------------------------ */
+
+static int word_matches(const struct sdoc *d, const struct qword *w, int names_only)
+{
+    if (sdoc_has(d->names, d->n_names, w->w, w->len, w->prefix)) return 1;
+    if (names_only) return 0;
+    if (sdoc_has(d->others, d->n_others, w->w, w->len, w->prefix)) return 1;
+    return w->gtin[0] && d->gtin_len == 14 && memcmp(d->gtin, w->gtin, 14) == 0;
+}
+
+/* The tier of product id (facts d) if it matches the search (0-2), else NO_TIER. */
+#define NO_TIER 3
+static int verify(const struct plan *p, const char *id, const struct sdoc *d)
+{
+    const struct search_query *sq = p->sq;
+    if ((sq->status == SEARCH_ACTIVE && d->withdrawn) ||
+        (sq->status == SEARCH_WITHDRAWN && !d->withdrawn))
+        return NO_TIER;
+    if (sq->manufacturer && (d->maker_len != strlen(sq->manufacturer) ||
+                             memcmp(d->maker, sq->manufacturer, d->maker_len) != 0))
+        return NO_TIER;
+    if (sq->gtin && (d->gtin_len != 14 || memcmp(d->gtin, sq->gtin, 14) != 0)) return NO_TIER;
+    if (sq->market && !sdoc_has(d->markets, d->n_markets, sq->market, strlen(sq->market), 0))
+        return NO_TIER;
+    if (sq->compliant >= 0 && d->compliant != sq->compliant) return NO_TIER;
+    if (p->support && (d->withdrawn || d->day < p->lo || d->day > p->hi)) return NO_TIER;
+    int names = p->nw > 0;
+    for (size_t i = 0; i < p->nw; i++) {
+        if (!word_matches(d, &p->words[i], 0)) return NO_TIER;
+        names = names && word_matches(d, &p->words[i], 1);
+    }
+    if (p->nw && (!strcasecmp(id, p->qtrim) ||
+                  (p->qgtin[0] && d->gtin_len == 14 && !memcmp(d->gtin, p->qgtin, 14))))
+        return 0;
+    return names ? 1 : 2;
+}
+
+/* The facts of id, parsed into d: 0, REG_ENOTFOUND (no product), or REG_ESTORE. */
+static int facts(struct store_txn *txn, const char *id, struct sdoc *d)
+{
+    struct store_val v;
+    int rc = store_get(txn, STORE_SDOCS, id, strlen(id), &v);
+    return rc ? rc : sdoc_parse(v.data, v.len, d);
+}
+
+/* --- Output --------------------------------------------------------------------------------- */
+
+/* Give the matching product id to the caller, or, once the page is full, note that another
+ * exists and stop (1). */
+static int emit(struct plan *p, const char *id)
+{
+    const struct search_query *sq = p->sq;
+    if (p->emitted == sq->limit) {
+        search_cursor(sq, p->prev_tier, p->prev_day, p->prev_id, p->res->next);
+        snprintf(p->res->last, sizeof p->res->last, "%s", p->prev_id);
+        p->done = 1;
         return 1;
     }
-    w->examined++;
-    snprintf(w->last, sizeof w->last, "%.*s", (int)idlen, id);
+    const char *json;
+    size_t len;
+    int rc = product_get(p->txn, id, &json, &len);
+    if (rc) return rc == REG_ENOTFOUND ? REG_ESTORE : rc;
     yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *rec = yyjson_doc_get_root(doc);
-    int rc = 0;
-    if (!yyjson_is_obj(rec))
-        rc = REG_ESTORE;
-    else if (matches(w, rec)) {
-        w->res->found++;
-        rc = w->fn(w->ctx, rec, json, len);
-    }
+    if (!yyjson_is_obj(rec)) rc = REG_ESTORE;
+    p->emitted++;
+    p->res->found++;
+    snprintf(p->prev_id, sizeof p->prev_id, "%s", id);
+    p->prev_tier = p->tier;
+    p->prev_day = p->day;
+    if (!rc) rc = p->fn(p->ctx, rec, json, len);
     yyjson_doc_free(doc);
+    if (rc > 0) p->done = 1;
     return rc;
 }
 
-static int on_product(void *ctx, struct store_val key, struct store_val val)
+/* --- Lists ---------------------------------------------------------------------------------- */
+
+static void src_range(struct plan *p, char kind, const char *v, size_t len)
 {
-    struct walk *w = ctx;
-    const char *json;
-    size_t len;
-    int rc = product_resolve(w->txn, key.data, key.len, val, &json, &len);
-    return rc ? rc : examine(w, key.data, key.len, json, len);
+    struct src *s = &p->srcs[p->nsrc++];
+    memset(s, 0, sizeof *s);
+    s->tab = STORE_SPOSTINGS;
+    s->prefix[0] = kind;
+    memcpy(s->prefix + 1, v, len);
+    s->prefix[1 + len] = '\0';
+    s->plen = len + 2;
 }
 
-static int on_owned(void *ctx, const char *id, size_t len)
+static int id_cmp(const void *a, const void *b)
 {
-    struct walk *w = ctx;
-    char idz[DECL_ID_MAX + 1];
-    const char *json;
-    size_t jlen;
-    if (len > DECL_ID_MAX) return REG_ESTORE;
-    memcpy(idz, id, len);
-    idz[len] = '\0';
-    int rc = product_get(w->txn, idz, &json, &jlen);
-    return rc ? rc : examine(w, id, len, json, jlen);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A search for one GTIN: the product that holds it, through the GTIN index, if it comes after
- * the cursor (and matches the other filters). */
-static int search_gtin(struct walk *w)
+struct gather {
+    struct src *s;
+    size_t cap;
+    uint32_t hi; /* a day range's end */
+    int days;
+};
+
+static int gather_one(void *ctx, struct store_val key, struct store_val val)
 {
+    struct gather *g = ctx;
+    const char *k = key.data;
+    (void)val;
+    size_t at = g->days ? 6 : 1 + strnlen(k + 1, key.len - 1) + 1;
+    if (at > key.len || key.len - at > DECL_ID_MAX) return REG_ESTORE;
+    if (g->days && (key.len < 6 || store_be_get(k + 1, 4) > g->hi)) return 1;
+    if (g->s->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 64;
+        g->s->ids = xrealloc(g->s->ids, g->cap * sizeof *g->s->ids);
+    }
+    g->s->ids[g->s->n++] = strndup(k + at, key.len - at);
+    return 0;
+}
+
+/* Sort a gathered set and drop repeats. */
+static void set_finish(struct src *s)
+{
+    size_t n = 0;
+    if (s->n > 1) qsort(s->ids, s->n, sizeof *s->ids, id_cmp);
+    for (size_t i = 0; i < s->n; i++) {
+        if (n && !strcmp(s->ids[n - 1], s->ids[i]))
+            free(s->ids[i]);
+        else
+            s->ids[n++] = s->ids[i];
+    }
+    s->n = n;
+    s->is_set = 1;
+}
+
+struct sum {
+    uint64_t n, cap;
+    uint32_t hi;
+    int days;
+};
+
+static int sum_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct sum *s = ctx;
+    if (s->days && (key.len < 5 || store_be_get((const char *)key.data + 1, 4) > s->hi)) return 1;
+    if (val.len != 4) return REG_ESTORE;
+    s->n += store_be_get(val.data, 4);
+    return s->n > s->cap;
+}
+
+/* A set of the IDs under posting keys that start with prefix[0..plen) (from `from`, to day hi
+ * for a day range), if they are at most SEARCH_GATHER_MAX (judged by the counts first); else
+ * nothing (and the criterion is verified instead). */
+static int src_gather(struct plan *p, const char *prefix, size_t plen, const char *from,
+                      size_t flen, int days, uint32_t hi)
+{
+    struct sum sum = {.cap = SEARCH_GATHER_MAX, .hi = hi, .days = days};
+    int rc = store_scan_from(p->txn, STORE_SCOUNTS, prefix, plen, from, flen, sum_one, &sum);
+    if (rc || sum.n > SEARCH_GATHER_MAX) return rc;
+    struct src *s = &p->srcs[p->nsrc++];
+    memset(s, 0, sizeof *s);
+    struct gather g = {.s = s, .hi = hi, .days = days};
+    rc = store_scan_from(p->txn, STORE_SPOSTINGS, prefix, plen, from, flen, gather_one, &g);
+    set_finish(s);
+    return rc;
+}
+
+/* A set of the IDs given (the holder of a GTIN, the product named by q). */
+static void src_ids(struct plan *p, const char *const *ids, size_t n)
+{
+    struct src *s = &p->srcs[p->nsrc++];
+    memset(s, 0, sizeof *s);
+    s->ids = xcalloc(n ? n : 1, sizeof *s->ids);
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] && ids[i][0]) s->ids[s->n++] = xstrdup(ids[i]);
+    set_finish(s);
+}
+
+static void srcs_free(struct plan *p)
+{
+    for (size_t i = 0; i < p->nsrc; i++) {
+        for (size_t j = 0; j < p->srcs[i].n; j++)
+            free(p->srcs[i].ids[j]);
+        free(p->srcs[i].ids);
+    }
+    p->nsrc = 0;
+}
+
+/* The first ID of list s that is >= target[0..tlen), into out: 0, or REG_ENOTFOUND. */
+static int seek(struct plan *p, const struct src *s, const char *target, size_t tlen,
+                char out[DECL_ID_MAX + 2])
+{
+    if (s->is_set) { /* binary search; target may be an ID followed by a NUL */
+        size_t lo = 0, hi = s->n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2, ml = strlen(s->ids[mid]);
+            int c = memcmp(s->ids[mid], target, ml < tlen ? ml : tlen);
+            if (c < 0 || (c == 0 && ml < tlen))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == s->n) return REG_ENOTFOUND;
+        strcpy(out, s->ids[lo]);
+        return 0;
+    }
+    char key[sizeof s->prefix + DECL_ID_MAX + 2];
+    struct store_val k;
+    memcpy(key, s->prefix, s->plen);
+    memcpy(key + s->plen, target, tlen);
+    int rc = store_seek(p->txn, s->tab, s->prefix, s->plen, key, s->plen + tlen, &k);
+    if (rc) return rc;
+    if (k.len - s->plen > DECL_ID_MAX) return REG_ESTORE;
+    memcpy(out, (const char *)k.data + s->plen, k.len - s->plen);
+    out[k.len - s->plen] = '\0';
+    return 0;
+}
+
+/* Walk the IDs every list holds, in ID order, strictly after `after` (NULL: from the first),
+ * by leapfrogging: each list seeks to the candidate the others agree on. `each` gets each (1
+ * stops). */
+static int intersect(struct plan *p, const char *after, int (*each)(struct plan *, const char *))
+{
+    char target[DECL_ID_MAX + 2], found[DECL_ID_MAX + 2];
+    size_t tlen = 0;
+    if (after) { /* the ID followed by a NUL: the first key after it */
+        tlen = strlen(after) + 1;
+        memcpy(target, after, tlen);
+    }
+    for (;;) {
+        size_t agreed = 0, i = 0;
+        while (agreed < p->nsrc) {
+            int rc = seek(p, &p->srcs[i], target, tlen, found);
+            if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
+            size_t fl = strlen(found);
+            if (fl == tlen && memcmp(found, target, tlen) == 0) {
+                agreed++;
+            } else {
+                memcpy(target, found, fl + 1);
+                tlen = fl;
+                agreed = 1;
+            }
+            i = (i + 1) % p->nsrc;
+        }
+        int rc = each(p, target);
+        if (rc) return rc < 0 ? rc : 0;
+        target[tlen++] = '\0'; /* strictly after it */
+    }
+}
+
+/* The lists of the filters (the dense ones too: a seek costs little). */
+static int filter_srcs(struct plan *p)
+{
+    const struct search_query *sq = p->sq;
+    int rc = 0;
+    if (sq->status != SEARCH_ANY) src_range(p, 's', sq->status == SEARCH_ACTIVE ? "a" : "w", 1);
+    if (p->support) src_range(p, 's', "a", 1);
+    if (sq->manufacturer) src_range(p, 'm', sq->manufacturer, strlen(sq->manufacturer));
+    if (sq->market) src_range(p, 'k', sq->market, strlen(sq->market));
+    if (sq->compliant >= 0) src_range(p, 'c', sq->compliant ? "1" : "0", 1);
+    if (sq->gtin) {
+        char holder[DECL_ID_MAX + 1] = "";
+        const char *ids[] = {holder};
+        rc = product_by_gtin(p->txn, sq->gtin, holder);
+        if (rc && rc != REG_ENOTFOUND) return rc;
+        src_ids(p, ids, 1);
+        rc = 0;
+    }
+    if (p->support) {
+        char from[6] = "d";
+        store_be_put(p->lo, from + 1, 4);
+        rc = src_gather(p, "d", 1, from, 5, 1, p->hi);
+    }
+    return rc;
+}
+
+/* A word that is also a valid GTIN: the products with that word, and the one holding the GTIN
+ * (a GTIN-8 or -12 is no word of its product's). */
+static int gtin_word_src(struct plan *p, const struct qword *w)
+{
+    char key[2 + SINDEX_WORD_MAX], holder[DECL_ID_MAX + 1] = "";
+    key[0] = 'w';
+    memcpy(key + 1, w->w, w->len);
+    key[1 + w->len] = '\0';
+    size_t before = p->nsrc;
+    int rc = src_gather(p, key, w->len + 2, NULL, 0, 0, 0);
+    if (!rc && (rc = product_by_gtin(p->txn, w->gtin, holder)) == REG_ENOTFOUND) rc = 0;
+    if (rc || p->nsrc == before || !holder[0]) return rc; /* too many to gather: verified */
+    struct src *s = &p->srcs[p->nsrc - 1];
+    s->ids = xrealloc(s->ids, (s->n + 1) * sizeof *s->ids);
+    s->ids[s->n++] = xstrdup(holder);
+    set_finish(s);
+    return 0;
+}
+
+/* The lists of the words, of product_name only (kind 'n') or of every field ('w'). */
+static int word_srcs(struct plan *p, char kind)
+{
+    for (size_t i = 0; i < p->nw; i++) {
+        const struct qword *w = &p->words[i];
+        if (w->gtin[0] && kind == 'w') { /* the word's postings and the GTIN's holder */
+            int rc = gtin_word_src(p, w);
+            if (rc) return rc;
+            continue;
+        }
+        if (!w->prefix) {
+            src_range(p, kind, w->w, w->len);
+            continue;
+        }
+        char pre[1 + SINDEX_WORD_MAX];
+        pre[0] = kind;
+        memcpy(pre + 1, w->w, w->len);
+        int rc = src_gather(p, pre, 1 + w->len, NULL, 0, 0, 0);
+        if (rc) return rc;
+    }
+    if (!p->nsrc) { /* nothing to go by: every product */
+        struct src *s = &p->srcs[p->nsrc++];
+        memset(s, 0, sizeof *s);
+        s->tab = STORE_PRODUCTS;
+    }
+    return 0;
+}
+
+/* One candidate of an ID-ordered pass: emitted if it matches (in the pass's tier). */
+static int consider(struct plan *p, const char *id)
+{
+    struct sdoc d;
+    int rc = facts(p->txn, id, &d);
+    if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
+    int tier = verify(p, id, &d);
+    if (tier == NO_TIER || (p->sq->sort == SEARCH_SORT_RELEVANCE && p->nw && tier != p->tier))
+        return 0;
+    p->day = d.day;
+    return emit(p, id);
+}
+
+/* One pass in ID order: tier `tier` (relevance) or every match. */
+static int id_pass(struct plan *p, int tier, const char *after)
+{
+    int rc = filter_srcs(p);
+    p->tier = tier;
+    if (!rc && tier == 0) { /* the product q names, and the one holding q as its GTIN */
+        char low[sizeof p->qtrim], holder[DECL_ID_MAX + 1] = "";
+        size_t i = 0;
+        for (; p->qtrim[i]; i++)
+            low[i] = (char)tolower((unsigned char)p->qtrim[i]);
+        low[i] = '\0';
+        if (p->qgtin[0] && (rc = product_by_gtin(p->txn, p->qgtin, holder)) == REG_ENOTFOUND)
+            rc = 0;
+        const char *ids[] = {decl_id_valid(p->qtrim, strlen(p->qtrim)) ? p->qtrim : "",
+                             decl_id_valid(low, i) ? low : "", holder};
+        src_ids(p, ids, 3);
+    } else if (!rc) {
+        rc = word_srcs(p, tier == 1 ? 'n' : 'w');
+    }
+    if (!rc) rc = intersect(p, after, consider);
+    srcs_free(p);
+    return rc;
+}
+
+/* --- Support date order --------------------------------------------------------------------- */
+
+static int dated_cmp(const void *a, const void *b)
+{
+    const struct dated *x = a, *y = b;
+    return x->day != y->day ? (x->day < y->day ? -1 : 1) : strcmp(x->id, y->id);
+}
+
+/* Every match, with its day (the lists are small: SEARCH_GATHER_MAX). */
+static int collect_one(struct plan *p, const char *id)
+{
+    struct sdoc d;
+    int rc = facts(p->txn, id, &d);
+    if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
+    if (verify(p, id, &d) == NO_TIER) return 0;
+    if (p->ncol == p->capcol) {
+        p->capcol = p->capcol ? 2 * p->capcol : 64;
+        p->col = xrealloc(p->col, p->capcol * sizeof *p->col);
+    }
+    p->col[p->ncol++] = (struct dated){d.day, xstrdup(id)};
+    return 0;
+}
+
+/* The smallest list's size (a set's, or a posting list's from its counts; the products: all). */
+static int smallest(struct plan *p, uint64_t *min)
+{
+    *min = UINT64_MAX;
+    for (size_t i = 0; i < p->nsrc; i++) {
+        const struct src *s = &p->srcs[i];
+        uint64_t n = s->n;
+        if (!s->is_set && s->tab != STORE_SPOSTINGS) continue;
+        if (!s->is_set) {
+            int rc = sindex_count(p->txn, s->prefix[0], s->prefix + 1, s->plen - 2, 0, &n);
+            if (rc) return rc;
+        }
+        if (n < *min) *min = n;
+    }
+    return 0;
+}
+
+/* A posting of the day index: the product, if it matches, in day order. */
+static int by_day_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct plan *p = ctx;
     char id[DECL_ID_MAX + 1];
-    const char *json;
-    size_t len;
-    int rc = product_by_gtin(w->txn, w->sq->gtin, id);
-    if (!rc && w->sq->cursor && strcmp(id, w->sq->cursor) <= 0) return 0;
-    if (!rc) rc = product_get(w->txn, id, &json, &len);
-    if (!rc) rc = examine(w, id, strlen(id), json, len);
-    return rc == REG_ENOTFOUND || rc == 1 ? 0 : rc;
+    struct sdoc d;
+    (void)val;
+    if (key.len < 7 || key.len - 6 > DECL_ID_MAX) return REG_ESTORE;
+    p->day = (uint32_t)store_be_get((const char *)key.data + 1, 4);
+    if (p->support && p->day > p->hi) return 1;
+    memcpy(id, (const char *)key.data + 6, key.len - 6);
+    id[key.len - 6] = '\0';
+    int rc = facts(p->txn, id, &d);
+    if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
+    return verify(p, id, &d) == NO_TIER ? 0 : emit(p, id);
+}
+
+/* sort=support_date: over small lists, every match sorted; else the day index walked in order,
+ * each product verified. */
+static int by_day(struct plan *p)
+{
+    const struct search_query *sq = p->sq;
+    uint64_t min;
+    int rc = filter_srcs(p);
+    if (!rc) rc = word_srcs(p, 'w');
+    if (!rc) rc = smallest(p, &min);
+    if (!rc && min <= SEARCH_GATHER_MAX) {
+        rc = intersect(p, NULL, collect_one);
+        if (p->ncol > 1) qsort(p->col, p->ncol, sizeof *p->col, dated_cmp);
+        for (size_t i = 0; i < p->ncol && !rc && !p->done; i++) {
+            struct dated *c = &p->col[i];
+            if (sq->cursor && (c->day < sq->after_day ||
+                               (c->day == sq->after_day && strcmp(c->id, sq->cursor) <= 0)))
+                continue;
+            p->day = c->day;
+            rc = emit(p, c->id);
+        }
+        for (size_t i = 0; i < p->ncol; i++)
+            free(p->col[i].id);
+        free(p->col);
+    } else if (!rc) {
+        char from[6 + DECL_ID_MAX + 1] = "d";
+        size_t fl = 5;
+        store_be_put(sq->cursor ? sq->after_day : p->support ? p->lo : 0, from + 1, 4);
+        if (sq->cursor) { /* the key just after the cursor's */
+            size_t il = strlen(sq->cursor);
+            from[5] = '\0';
+            memcpy(from + 6, sq->cursor, il);
+            from[6 + il] = '\0';
+            fl = 7 + il;
+        }
+        rc = store_scan_from(p->txn, STORE_SPOSTINGS, "d", 1, from, fl, by_day_one, p);
+    }
+    srcs_free(p);
+    return rc < 0 ? rc : 0;
 }
 
 int search_run(struct store_txn *txn, const struct search_query *sq, search_fn fn, void *ctx,
                struct search_result *res)
 {
-    struct walk w = {.sq = sq, .txn = txn, .fn = fn, .ctx = ctx, .res = res};
+    struct plan *p = xcalloc(1, sizeof *p);
+    p->txn = txn;
+    p->sq = sq;
+    p->fn = fn;
+    p->ctx = ctx;
+    p->res = res;
     memset(res, 0, sizeof *res);
-    if (!sq->q || decl_gtin_normalize(sq->q, strlen(sq->q), w.q_gtin) != 0) w.q_gtin[0] = '\0';
-    if (sq->gtin) return search_gtin(&w);
-    if (sq->manufacturer)
-        return product_each_of_owner(txn, sq->manufacturer, sq->cursor, on_owned, &w);
-    /* The key just after the cursor: the cursor's bytes plus its NUL. */
-    return store_scan_from(txn, STORE_PRODUCTS, NULL, 0, sq->cursor,
-                           sq->cursor ? strlen(sq->cursor) + 1 : 0, on_product, &w);
+    int rc = plan_query(p);
+    if (!rc && p->too_many) rc = REG_EBADREQ;
+    if (!rc && sq->sort == SEARCH_SORT_SUPPORT_DATE) {
+        rc = by_day(p);
+    } else if (!rc && sq->sort == SEARCH_SORT_RELEVANCE && p->nw) {
+        int from = sq->cursor ? sq->after_tier : 0;
+        for (int t = from; t <= 2 && !rc && !p->done; t++)
+            rc = id_pass(p, t, t == from ? sq->cursor : NULL);
+    } else if (!rc) {
+        rc = id_pass(p, 2, sq->cursor);
+    }
+    free(p);
+    return rc < 0 ? rc : 0;
+}
+
+/* The hash that ties a cursor to its search: every parameter but the limit and the cursor. */
+static uint32_t query_hash(const struct search_query *sq)
+{
+    const char *parts[] = {sq->q ? sq->q : "", sq->manufacturer ? sq->manufacturer : "",
+                           sq->gtin ? sq->gtin : "", sq->market ? sq->market : ""};
+    uint64_t h = HASH_FNV_OFFSET;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        h = hash_fnv1a_more(h, parts[i], strlen(parts[i]) + 1);
+    int nums[] = {(int)sq->status, (int)sq->sort, sq->support, sq->compliant};
+    h = hash_fnv1a_more(h, nums, sizeof nums);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+void search_cursor(const struct search_query *sq, int tier, uint32_t day, const char *id,
+                   char out[SEARCH_CURSOR_MAX])
+{
+    /* the sort's letter, the hash, then the tier or day, then the ID: "r1a2b3c4d~1~acme-cam" */
+    unsigned long extra = sq->sort == SEARCH_SORT_RELEVANCE      ? (unsigned long)tier
+                          : sq->sort == SEARCH_SORT_SUPPORT_DATE ? (unsigned long)day
+                                                                 : 0;
+    snprintf(out, SEARCH_CURSOR_MAX, "%c%08x~%lx~%s", sort_letters[sq->sort],
+             (unsigned)query_hash(sq), extra, id);
+}
+
+/* Read cursor text c for sq (whose other parameters are read): 0, or REG_EBADREQ with why. */
+static int cursor_read(const char *c, struct search_query *sq, char id[DECL_ID_MAX + 1],
+                       struct reg_why *why)
+{
+    unsigned h;
+    unsigned long extra;
+    int n = 0;
+    char letter;
+    if (sscanf(c, "%c%8x~%lx~%n", &letter, &h, &extra, &n) != 3 || n == 0 ||
+        !decl_id_valid(c + n, strlen(c + n)) || extra > UINT32_MAX || (letter == 'r' && extra > 2))
+        return reg_why_set(why, REG_EBADREQ, "cursor: not one this search gave (next_cursor).");
+    if (letter != sort_letters[sq->sort] || h != query_hash(sq))
+        return reg_why_set(why, REG_EBADREQ,
+                           "cursor: from another search; a cursor continues only the search "
+                           "(q, filters and sort) that gave it.");
+    strcpy(id, c + n);
+    sq->cursor = id;
+    sq->after_tier = (int)extra;
+    sq->after_day = (uint32_t)extra;
+    return 0;
+}
+static int count_word(void *ctx, const char *w, size_t len, int cjk)
+{
+    (void)w;
+    (void)len;
+    (void)cjk;
+    ++*(size_t *)ctx;
+    return 0;
 }
 
 static int enum_value(const char *v, const char *const *names, int n)
@@ -132,20 +681,20 @@ static int enum_value(const char *v, const char *const *names, int n)
     return -2;
 }
 
-/* The support filter's value: a name assess_support_name gives (not "unknown"), or -2. */
+/* The support filter's value: a name assess_support_name gives (not "withdrawn"), or -2. */
 static int support_value(const char *v)
 {
-    for (int s = 0; s < ASSESS_UNKNOWN; s++)
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++)
         if (!strcmp(v, assess_support_name((enum assess_support)s))) return s;
     return -2;
 }
 
-/* "support: one of active, ending_soon, ended.", the names from assess.h, as why; returns
+/* "support: one of active, ending_soon, ended, unknown.", the names from assess.h, as why; returns
  * REG_EBADREQ. */
 static int support_why(struct reg_why *why)
 {
     reg_why_set(why, 0, "support: one of ");
-    for (int s = 0; s < ASSESS_UNKNOWN; s++)
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++)
         reg_why_add(why, "%s%s", s ? ", " : "", assess_support_name((enum assess_support)s));
     reg_why_add(why, ".");
     return REG_EBADREQ;
@@ -166,11 +715,10 @@ int search_params(struct search_params_store *st, enum search_status status, int
 {
     static const char *const yes_no[] = {"false", "true"};
     int rc = 0; /* the last bad parameter's reason stays in why */
-    sq->q = sq->manufacturer = sq->gtin = sq->cursor = NULL;
+    memset(sq, 0, sizeof *sq);
     sq->status = status;
     sq->support = sq->compliant = -1;
     sq->limit = SEARCH_DEFAULT_LIMIT;
-    sq->budget = SEARCH_BUDGET;
     sq->today = today;
     reg_why_clear(why);
     if (st->q.len) {
@@ -210,11 +758,33 @@ int search_params(struct search_params_store *st, enum search_status status, int
             rc = reg_why_set(why, REG_EBADREQ, "manufacturer: a manufacturer's slug.");
         sq->manufacturer = buf_cstr(&st->manufacturer);
     }
-    if (st->cursor.len) {
-        if (!decl_id_valid(st->cursor.data, st->cursor.len))
-            rc = reg_why_set(why, REG_EBADREQ, "cursor: a product ID.");
-        sq->cursor = buf_cstr(&st->cursor);
+    if (st->market.len) {
+        const char *m = buf_cstr(&st->market);
+        if (st->market.len != 2 || !isalpha((unsigned char)m[0]) || !isalpha((unsigned char)m[1]))
+            rc = reg_why_set(why, REG_EBADREQ, "market: an ISO 3166 alpha-2 code, such as GB.");
+        st->market_up[0] = (char)toupper((unsigned char)m[0]);
+        st->market_up[1] = (char)toupper((unsigned char)m[1]);
+        sq->market = st->market_up;
     }
+    sq->sort = sq->q && sq->q[strspn(sq->q, " \t\r\n")] ? SEARCH_SORT_RELEVANCE : SEARCH_SORT_ID;
+    if (st->sort.len) {
+        int s = enum_value(buf_cstr(&st->sort), sort_names, 3);
+        if (s < 0)
+            rc = reg_why_set(why, REG_EBADREQ, "sort: one of relevance, id, support_date.");
+        else
+            sq->sort = (enum search_sort)s;
+    }
+    if (sq->q && !rc) { /* at most SEARCH_MAX_WORDS words, and UTF-8 */
+        size_t n = 0;
+        int bad = sindex_words(sq->q, strlen(sq->q), SINDEX_FOR_QUERY, count_word, &n);
+        if (bad == REG_EBADREQ) rc = reg_why_set(why, REG_EBADREQ, "q: not UTF-8.");
+        if (n > SEARCH_MAX_WORDS)
+            rc = reg_why_set(why, REG_EBADREQ,
+                             "q: at most 16 words (a run of Chinese, Japanese or Korean "
+                             "characters counts one word per pair).");
+    }
+    if (st->cursor.len && !rc) /* after the others: it must be of this search */
+        rc = cursor_read(buf_cstr(&st->cursor), sq, st->cursor_id, why);
     return rc;
 }
 
@@ -237,6 +807,10 @@ void search_query_string(const struct search_query *sq, int with_mfr, struct buf
     if (sq->compliant >= 0) buf_printf(out, "&compliant=%s", sq->compliant ? "true" : "false");
     if (sq->limit != SEARCH_DEFAULT_LIMIT) buf_printf(out, "&limit=%ld", sq->limit);
     if (with_mfr && sq->manufacturer) buf_printf(out, "&manufacturer=%s", sq->manufacturer);
+    if (sq->market) buf_printf(out, "&market=%s", sq->market);
+    int by_default =
+        sq->q && sq->q[strspn(sq->q, " \t\r\n")] ? SEARCH_SORT_RELEVANCE : SEARCH_SORT_ID;
+    if ((int)sq->sort != by_default) buf_printf(out, "&sort=%s", sort_names[sq->sort]);
 }
 
 void search_params_free(struct search_params_store *st)

@@ -50,7 +50,8 @@
 #define STORE_ROOM_SLACK ((uint64_t)1 << 20)
 
 static const char *const table_names[STORE__TABLES] = {
-    "products", "versions", "manufacturers", "tokens", "gtins", "owners", "changes", "meta"};
+    "products", "versions", "manufacturers", "tokens", "gtins",  "owners",
+    "changes",  "meta",     "spostings",     "sdocs",  "scounts"};
 
 struct store {
     MDB_env *env;
@@ -641,6 +642,30 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
     if (out < 0) return out;
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return map_err(rc);
     return 0;
+}
+
+int store_seek(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+               const void *key, size_t klen, struct store_val *out)
+{
+    MDB_cursor *cur;
+    if (!t->txn) return REG_ESTORE;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    MDB_val k = {klen, (void *)key}, v;
+    rc = mdb_cursor_get(cur, &k, &v, klen ? MDB_SET_RANGE : MDB_FIRST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_SUCCESS && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+        return REG_ENOTFOUND;
+    if (rc) return map_err(rc);
+    out->data = k.mv_data;
+    out->len = k.mv_size;
+    return 0;
+}
+
+int store_clear(struct store_txn *t, enum store_table tab)
+{
+    if (!t->txn) return REG_ESTORE;
+    return map_err(mdb_drop(t->txn, t->st->dbi[tab], 0));
 }
 
 int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key)

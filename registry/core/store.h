@@ -14,6 +14,10 @@
  *                                              bumped by every change to a manufacturer;
  *                                              "gtins_kept" -> "" (product_reindex);
  *                                              "zdict"... -> record dictionaries (reczip.h)
+ *                                              "sindex" -> version (sindex.h: built)
+ *   spostings      kind value "\0" id        -> "" (the search index's posting lists: sindex.h)
+ *   sdocs          id                       -> the product's search facts (sindex.h)
+ *   scounts        kind value "\0" status    -> u32be(number of postings) (sindex.h)
  * A versions record is JSON, or packed (reczip.h): product.c reads both.
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
@@ -52,6 +56,9 @@ enum store_table {
     STORE_OWNERS,
     STORE_CHANGES,
     STORE_META,
+    STORE_SPOSTINGS,
+    STORE_SDOCS,
+    STORE_SCOUNTS,
     STORE__TABLES
 };
 
@@ -124,6 +131,12 @@ int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, si
 /* The same, starting at the first key >= start (when start sorts after prefix). */
 int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                     const void *start, size_t slen, store_scan_fn fn, void *ctx);
+/* The first key >= key[0..klen) that starts with prefix[0..plen), borrowed, in *out:
+ * REG_ENOTFOUND if there is none. One seek, for intersecting ordered lists. */
+int store_seek(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+               const void *key, size_t klen, struct store_val *out);
+/* Delete every entry of a table (in a write transaction). */
+int store_clear(struct store_txn *t, enum store_table tab);
 /* The last (greatest) key of a table, borrowed: REG_ENOTFOUND if the table is empty. */
 int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key);
 

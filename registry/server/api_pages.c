@@ -459,8 +459,10 @@ static int csv_find_cut(struct csv_stream *cs, struct store_txn *txn, struct htt
     if (w.more) { /* more than that: this download ends at the cut */
         memcpy(cs->cut, cs->after, sizeof cs->cut);
         struct buf filters = BUF_INIT; /* the part that follows repeats the search */
+        char cursor[SEARCH_CURSOR_MAX];
         search_query_string(&cs->sq, 1, &filters);
-        http_resp_header(resp, "Link", "</products.csv?cursor=%s%s>; rel=\"next\"", cs->cut,
+        search_cursor(&cs->sq, 0, 0, cs->cut, cursor);
+        http_resp_header(resp, "Link", "</products.csv?cursor=%s%s>; rel=\"next\"", cursor,
                          buf_cstr(&filters));
         buf_free(&filters);
     }
@@ -479,8 +481,8 @@ static int csv_rows(struct csv_stream *cs, struct store_txn *txn, struct buf *ou
     int rc = list_load(txn, &cs->sq, last, &ll);
     if (!rc) page_csv_rows(&ll.l, cs->app->cfg.public_url, out);
     /* Past `last` (the part is complete), or the walk's own end. */
-    int done = ll.past || (last && strcmp(ll.res.next, last) >= 0);
-    snprintf(next, next_len, "%s", done ? "" : ll.res.next);
+    int done = ll.past || (last && strcmp(ll.res.last, last) >= 0);
+    snprintf(next, next_len, "%s", done ? "" : ll.res.last);
     list_unload(&ll);
     return rc;
 }
@@ -498,7 +500,7 @@ static int csv_slice(struct csv_stream *cs, struct http_resp *resp, struct buf *
     if (!cs->started) page_csv_head(out);
     cs->started = 1;
     cs->sq.cursor = csv_from(cs);
-    cs->sq.limit = cs->sq.budget = CSV_SLICE;
+    cs->sq.limit = CSV_SLICE;
     rc = csv_rows(cs, txn, out, next, sizeof next);
     memcpy(cs->after, next, sizeof cs->after);
 out:
@@ -536,6 +538,8 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
         free(cs);
         return resp->status;
     }
+    if (cs->sq.sort != SEARCH_SORT_ID && !cs->sq.cursor) /* the download is in ID order */
+        cs->sq.sort = SEARCH_SORT_ID;
     long modified = 0;
     uint64_t seq = 0, makers = 0;
     int rc = store_reader_begin(app->rd, &txn);

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "http.h"
 #include "product.h"
+#include "sindex.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -689,6 +690,10 @@ static int open_store(const struct srv_config *cfg, struct store **st)
         reg_logf("cannot rebuild indexes: %s", reg_strerror(rc));
     else if (rebuilt)
         reg_logf("indexed %zu products written by an older version", rebuilt);
+    if ((rc = sindex_build(*st, 0, &rebuilt)))
+        reg_logf("cannot build the search index: %s", reg_strerror(rc));
+    else if (rebuilt)
+        reg_logf("search index built: %zu products", rebuilt);
     return 0;
 }
 

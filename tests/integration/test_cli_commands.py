@@ -2,6 +2,7 @@
 whoami, and retries of idempotent requests against a registry that is briefly failing."""
 import http.server
 import json
+import re
 import threading
 
 from conftest import add_manufacturer, cli, declaration
@@ -28,14 +29,19 @@ def test_search_filters_and_pages(server, acme):
                    json=declaration(id="acme-cam-%d" % i))
     server.put("/v1/products/acme-old", acme,
                json=declaration(id="acme-old", support_date="2020-01-31"))
-    r = cli("search", "acme-cam-", server=server)  # each line: state, ID, date, name
+    # each line: state, ID, date, name; words "acme" and "cam" (a prefix: "Camera" too)
+    r = cli("search", "acme-cam-", server=server)
     assert r.returncode == 0 and [l.split()[:2] for l in r.stdout.splitlines()] == [
-        ["active", "acme-cam-0"], ["active", "acme-cam-1"], ["active", "acme-cam-2"]]
+        ["active", "acme-cam-0"], ["active", "acme-cam-1"], ["active", "acme-cam-2"],
+        ["ended", "acme-old"]]
+    r = cli("search", "acme-cam-1", server=server)  # words: only that one has all three
+    assert [l.split()[1] for l in r.stdout.splitlines()] == ["acme-cam-1"]
     r = cli("search", "--support", "ended", server=server)
     assert r.stdout.split()[:2] == ["ended", "acme-old"]
     r = cli("search", "--limit", "2", server=server)
-    assert "--cursor acme-cam-1" in r.stdout
-    r = cli("search", "--limit", "2", "--cursor", "acme-cam-1", "--json", server=server)
+    cursor = re.search(r"--cursor ([^\s)]+)", r.stdout).group(1)  # opaque, after acme-cam-1
+    assert cursor.endswith("~acme-cam-1")
+    r = cli("search", "--limit", "2", "--cursor", cursor, "--json", server=server)
     assert [p["id"] for p in json.loads(r.stdout)["items"]] == ["acme-cam-2", "acme-old"]
     assert cli("search", "--support", "soon", server=server).returncode == 1  # server says 400
     assert cli("search", "--limit", server=server).returncode == 2

@@ -393,8 +393,9 @@ def test_real_responses_match_the_document(server, acme, registry):
     check(registry, s.get("/v1/products/-bad"), "/v1/products/{id}")
 
     page = check(registry, s.get("/v1/products", params={"limit": 1}), "/v1/products")
-    assert page["count"] == 1 and page["next_cursor"] == "acme-cam-2"
-    page = check(registry, s.get("/v1/products", params={"cursor": "acme-cam-2"}), "/v1/products")
+    assert page["count"] == 1 and page["next_cursor"].endswith("~acme-cam-2")  # opaque
+    page = check(registry, s.get("/v1/products", params={"cursor": page["next_cursor"]}),
+                 "/v1/products")
     assert [p["id"] for p in page["items"]] == ["acme-plug"] and page["next_cursor"] is None
     check(registry, s.get("/v1/products", params={"support": "soon"}), "/v1/products")
 

@@ -195,7 +195,7 @@ static struct search_query any_search(void)
                               .support = -1,
                               .compliant = -1,
                               .limit = SEARCH_DEFAULT_LIMIT,
-                              .budget = SEARCH_BUDGET,
+                              .sort = SEARCH_SORT_ID,
                               .today = date_days_from_civil(2030, 1, 1)};
     return sq;
 }
@@ -206,6 +206,7 @@ static void home_lists_results_with_paging(void **state)
     struct mfr m = acme();
     struct search_query sq = any_search();
     sq.q = "\"cam<";
+    sq.sort = SEARCH_SORT_RELEVANCE; /* the default with words in q */
     yyjson_doc *recs =
         json("[{\"id\":\"acme-cam\",\"product_name\":\"<script>x</script>\",\"manufacturer\":"
              "\"acme\",\"support_date\":\"2035-01-01\",\"security_contact\":\"s@acme.example\","

@@ -1,7 +1,7 @@
 /* test_search.c: search_run over a small temporary store: the text query (any of the named
  * fields, any case, a GTIN in any length), the manufacturer, GTIN, status, support and
- * compliance filters, and paging: a cursor continues after the last ID of a page, a budget cuts
- * a walk short and says where to go on, and pages joined are the whole list once, in ID order.
+ * compliance filters, and paging: a cursor continues after the last ID of a page, the last page
+ * says there is no other, and pages joined are the whole list once, in ID order.
  * Also the link search_query_string writes to repeat a search, and search_params reading
  * parameters given as text (no request involved). */
 #include "harness.h"
@@ -68,7 +68,7 @@ static struct search_query any(void)
         .support = -1,
         .compliant = -1,
         .limit = SEARCH_MAX_LIMIT,
-        .budget = SEARCH_BUDGET,
+        .sort = SEARCH_SORT_ID,
         .today = date_days_from_civil(2030, 1, 1),
     };
     return sq;
@@ -98,7 +98,7 @@ static const char *run(struct fx *f, const struct search_query *sq, char *next)
     for (size_t i = 0; i < ids.len; i++)
         found += ids.data[i] == ' ';
     assert_int_equal(res.found, ids.len ? found + 1 : 0);
-    if (next) strcpy(next, res.next);
+    if (next) strcpy(next, res.last); /* the ID res.next continues after */
     return buf_cstr(&ids);
 }
 
@@ -118,7 +118,13 @@ static void the_text_query(void **state)
     assert_string_equal(run(f, &sq, NULL), "acme-cam");
     sq.q = "05012345678900";
     assert_string_equal(run(f, &sq, NULL), "acme-cam");
-    sq.q = "2345678"; /* part of the stored GTIN */
+    sq.q = "501234"; /* the start of a word: the last word typed is a prefix */
+    assert_string_equal(run(f, &sq, NULL), "acme-cam");
+    sq.q = "501234 "; /* unless white space follows it */
+    assert_string_equal(run(f, &sq, NULL), "");
+    sq.q = "2345678"; /* part of a word is not a word (words, not substrings) */
+    assert_string_equal(run(f, &sq, NULL), "");
+    sq.q = "camera indoor"; /* every word, in any order */
     assert_string_equal(run(f, &sq, NULL), "acme-cam");
     sq.q = "nothing like it";
     assert_string_equal(run(f, &sq, NULL), "");
@@ -162,8 +168,6 @@ static void the_filters(void **state)
     assert_string_equal(run(f, &sq, NULL), "acme-hub");
     sq.support = ASSESS_ENDED;
     assert_string_equal(run(f, &sq, NULL), "acme-old");
-    sq.support = ASSESS_WITHDRAWN;
-    assert_string_equal(run(f, &sq, NULL), "acme-gone");
     sq.support = ASSESS_ACTIVE;
     assert_string_equal(run(f, &sq, NULL), "acme-cam acme-weak bright-bulb");
     sq.today = date_days_from_civil(2036, 1, 1); /* the day counts */
@@ -175,7 +179,7 @@ static void the_filters(void **state)
     assert_string_equal(run(f, &sq, NULL), "acme-cam acme-hub acme-old bright-bulb");
 }
 
-/* Pages of `limit` (or a budget of `budget` records) joined: the IDs, "|" between pages. */
+/* Pages of `limit` joined: the IDs, "|" between pages. */
 static const char *pages(struct fx *f, struct search_query sq)
 {
     static char all[512];
@@ -210,15 +214,15 @@ static void paging(void **state)
     sq.manufacturer = "acme";
     sq.limit = 2;
     assert_string_equal(pages(f, sq), "acme-cam acme-gone|acme-hub acme-old|acme-weak");
-    /* A budget of two records a call: pages of what matched among them, some empty; the walk
-     * that reaches the end says so. */
+    /* A page says there is another only when one follows: the last page has no cursor. */
     sq = any();
     sq.q = "plug";
-    sq.budget = 2;
-    assert_string_equal(pages(f, sq), "acme-gone||acme-weak");
+    sq.limit = 1;
+    assert_string_equal(pages(f, sq), "acme-gone|acme-weak");
+    sq.limit = 2;
     char next[DECL_ID_MAX + 1];
-    assert_string_equal(run(f, &sq, next), "acme-gone");
-    assert_string_equal(next, "acme-gone");
+    assert_string_equal(run(f, &sq, next), "acme-gone acme-weak");
+    assert_string_equal(next, "");
 }
 
 static void a_link_repeats_the_search(void **state)
@@ -240,7 +244,7 @@ static void a_link_repeats_the_search(void **state)
     search_query_string(&sq, 1, &out);
     assert_string_equal(buf_cstr(&out), "&q=Caf%C3%A9%20%26%20co%2Fx~&status=active"
                                         "&gtin=05012345678900&support=ending_soon"
-                                        "&compliant=false&manufacturer=acme");
+                                        "&compliant=false&manufacturer=acme&sort=id");
     buf_reset(&out);
     search_query_string(&sq, 0, &out);
     assert_null(strstr(buf_cstr(&out), "manufacturer"));
@@ -287,11 +291,21 @@ static void parameters_from_text(void **state)
     assert_int_equal(sq.today, 12345);
     assert_null(sq.q);
     search_params_free(&st);
-    /* Every parameter, well formed; an empty one counts as not given. */
+    /* Every parameter, well formed; an empty one counts as not given. The cursor is one this
+     * search gave (made here as search_run makes it). */
+    struct search_query like = {.q = "Cam",
+                                .manufacturer = "acme",
+                                .gtin = "05012345678900",
+                                .status = SEARCH_WITHDRAWN,
+                                .support = ASSESS_ENDED,
+                                .compliant = 1,
+                                .sort = SEARCH_SORT_RELEVANCE};
+    char cursor[SEARCH_CURSOR_MAX];
+    search_cursor(&like, 1, 0, "acme-cam", cursor);
     const char *const all[] = {
-        "q",      "Cam",       "manufacturer", "acme",     "gtin",      "5012345678900",
-        "status", "withdrawn", "support",      "ended",    "compliant", "true",
-        "limit",  "7",         "cursor",       "acme-cam", NULL};
+        "q",      "Cam",       "manufacturer", "acme",  "gtin",      "5012345678900",
+        "status", "withdrawn", "support",      "ended", "compliant", "true",
+        "limit",  "7",         "cursor",       cursor,  NULL};
     assert_int_equal(parse(all, SEARCH_ACTIVE, &sq, &st, &why), 0);
     assert_string_equal(sq.q, "Cam");
     assert_string_equal(sq.manufacturer, "acme");
@@ -301,6 +315,13 @@ static void parameters_from_text(void **state)
     assert_int_equal(sq.compliant, 1);
     assert_int_equal(sq.limit, 7);
     assert_string_equal(sq.cursor, "acme-cam");
+    assert_int_equal(sq.after_tier, 1);
+    search_params_free(&st);
+    /* a cursor of another search, or of another order, is refused */
+    like.q = "Cat";
+    search_cursor(&like, 1, 0, "acme-cam", cursor);
+    assert_int_equal(parse(all, SEARCH_ACTIVE, &sq, &st, &why), REG_EBADREQ);
+    assert_non_null(strstr(why.text, "cursor: from another search"));
     search_params_free(&st);
     const char *const empty[] = {"status", "", NULL};
     assert_int_equal(parse(empty, SEARCH_ACTIVE, &sq, &st, &why), 0);
@@ -310,7 +331,7 @@ static void parameters_from_text(void **state)
     static const char *const bad[][3] = {{"limit", "0", "limit: "},
                                          {"limit", "+5", "limit: "},
                                          {"status", "all", "status: "},
-                                         {"support", "unknown", "support: one of active"},
+                                         {"support", "withdrawn", "support: one of active"},
                                          {"compliant", "yes", "compliant"},
                                          {"gtin", "5012345678901", "gtin: "},
                                          {"manufacturer", "Ac me", "manufacturer: "},
