@@ -698,5 +698,7 @@ void api_metrics_text(const struct app *app, struct buf *out)
                        "Transactions that committed single writes (one fsync each).", cs.groups);
         metrics_sample(out, "seclabel_commit_writes_total", "counter",
                        "Single writes (PUT, withdraw) in those transactions.", cs.writes);
+        metrics_sample(out, "seclabel_commit_pending", "gauge",
+                       "Single writes queued for the committer or being committed.", cs.pending);
     }
 }

@@ -22,7 +22,7 @@ struct commit_queue {
     int started;
     pthread_t thread;
     const char *hold;             /* SECLABEL_TEST_HOLD_COMMITS (commit.h), or NULL */
-    atomic_ullong groups, writes; /* commit_stats */
+    atomic_ullong groups, writes, pending; /* commit_stats */
 };
 
 struct commit_queue *commit_queue_new(struct store *st)
@@ -46,6 +46,7 @@ void commit_enqueue(struct commit_queue *q, struct commit_write *w)
     else
         q->head = w;
     q->tail = w;
+    atomic_fetch_add_explicit(&q->pending, 1, memory_order_relaxed);
     pthread_cond_signal(&q->queued);
     pthread_mutex_unlock(&q->mu);
 }
@@ -120,8 +121,10 @@ static struct commit_write *take_group(struct commit_queue *q, size_t *n)
 static void finish_group(struct commit_queue *q, struct commit_write *group)
 {
     pthread_mutex_lock(&q->mu);
-    for (struct commit_write *g = group; g; g = g->next)
+    for (struct commit_write *g = group; g; g = g->next) {
+        atomic_fetch_sub_explicit(&q->pending, 1, memory_order_relaxed);
         if (!g->final) g->done = 1;
+    }
     pthread_cond_broadcast(&q->ended);
     pthread_mutex_unlock(&q->mu);
     /* Once final is called its owner may free it: read next first. */
@@ -196,4 +199,5 @@ void commit_stats(const struct commit_queue *q, struct commit_stats *out)
 {
     out->groups = atomic_load_explicit(&q->groups, memory_order_relaxed);
     out->writes = atomic_load_explicit(&q->writes, memory_order_relaxed);
+    out->pending = atomic_load_explicit(&q->pending, memory_order_relaxed);
 }

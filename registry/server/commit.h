@@ -82,9 +82,10 @@ void commit_wait(struct commit_queue *q, struct commit_write *w);
 /* w alone, in its own transaction, with no queue: for callers without one (tools, tests). */
 void commit_one(struct store *st, struct commit_write *w);
 
-/* What the queue has done, for /metrics: groups committed, and writes in them. */
+/* What the queue has done, for /metrics: groups committed, writes in them, and writes queued
+ * or being committed (not final yet). */
 struct commit_stats {
-    unsigned long long groups, writes;
+    unsigned long long groups, writes, pending;
 };
 void commit_stats(const struct commit_queue *q, struct commit_stats *out);
 

@@ -95,12 +95,15 @@ static void writes_queued_before_a_wait_commit_as_one_group(void **state)
         w[i].refuse = i % 7 == 3; /* 3, 10, 17 */
         commit_enqueue(q, &w[i].cw);
     }
+    struct commit_stats s;
+    commit_stats(q, &s);
+    assert_int_equal(s.pending, 20);
     assert_int_equal(commit_start(q), 0); /* takes all twenty */
     commit_wait(q, &w[0].cw);
-    struct commit_stats s;
     commit_stats(q, &s);
     assert_int_equal(s.groups, 1);
     assert_int_equal(s.writes, 20);
+    assert_int_equal(s.pending, 0);
     for (unsigned i = 0; i < 20; i++) {
         commit_wait(q, &w[i].cw); /* done already */
         assert_int_equal(w[i].cw.rc, 0);
