@@ -21,7 +21,7 @@ struct commit_queue {
     int stopping;                     /* commit_queue_free: end once the queue is empty */
     int started;
     pthread_t thread;
-    const char *hold;             /* SECLABEL_TEST_HOLD_COMMITS (commit.h), or NULL */
+    const char *hold;                      /* SECLABEL_TEST_HOLD_COMMITS (commit.h), or NULL */
     atomic_ullong groups, writes, pending; /* commit_stats */
 };
 
