@@ -22,15 +22,14 @@
 #include "represent.h"
 #include "search.h"
 #include "store.h"
+#include "testhold.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 /* The label options (api_label.c reads them). */
 #define LABEL_QUERY "layout ec width_mm height_mm dpi lang"
@@ -420,21 +419,11 @@ void api_hold(struct app *app, double since)
     metrics_hold(&app->metrics, api_now() - since);
 }
 
-static void test_hold(void)
-{
-    int fd = test_hold_path ? open(test_hold_path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
-    if (fd < 0) return;            /* no file: no hold */
-    (void)!write(fd, "held\n", 5); /* what the test waits for: this read is in flight */
-    close(fd);
-    for (int i = 0; i < 6000 && access(test_hold_path, F_OK) == 0; i++)
-        usleep(10000);
-}
-
 /* A deferred read's work: its own read transaction, then the finished answer. */
 static void read_run(struct api_job *job, int deferred)
 {
     struct store_txn *txn;
-    test_hold();
+    test_hold(test_hold_path);
     int rc = store_txn_begin(job->app->cfg.st, 0, &txn);
     if (rc) {
         http_resp_error(job->resp, rc, NULL);
@@ -484,6 +473,24 @@ int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp
         return 0;
     }
     read_run(job, 0); /* app_handle finishes the answer */
+    free(job);
+    return resp->status;
+}
+
+int api_defer_commit(struct app *app, struct http_req *req, struct http_resp *resp,
+                     struct api_job *job, struct commit_write *cw, api_job_fn done)
+{
+    job->app = app;
+    job->req = req;
+    job->resp = resp;
+    job->done = done;
+    const struct app_config *cfg = &app->cfg;
+    if (cfg->commit && resp->parser && cfg->commit(cfg->commit_ctx, cw, job_done, job) == 0) {
+        resp->deferred = 1;
+        return 0;
+    }
+    commit_one(cfg->st, cw);
+    done(job);
     free(job);
     return resp->status;
 }
@@ -691,5 +698,7 @@ void api_metrics_text(const struct app *app, struct buf *out)
                        "Transactions that committed single writes (one fsync each).", cs.groups);
         metrics_sample(out, "seclabel_commit_writes_total", "counter",
                        "Single writes (PUT, withdraw) in those transactions.", cs.writes);
+        metrics_sample(out, "seclabel_commit_pending", "gauge",
+                       "Single writes queued for the committer or being committed.", cs.pending);
     }
 }

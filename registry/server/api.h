@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+struct commit_write;
 struct store;
 struct store_reader;
 
@@ -63,6 +64,11 @@ struct app_config {
     /* The process's group commit for single writes (commit.h), shared by every loop's app, or
      * NULL: each write commits alone (tools and tests without a loop). */
     struct commit_queue *commits;
+    /* Queue w for commits' committer, then run done(arg) on the loop's thread once w is final;
+     * 0 if it will, else a negative code (the app then commits w alone, at once). commit_ctx
+     * is its first argument. NULL: a write commits alone, in deferred work. */
+    int (*commit)(void *ctx, struct commit_write *w, void (*done)(void *arg), void *arg);
+    void *commit_ctx;
 };
 
 struct app {

@@ -14,6 +14,7 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define HTML_TYPE "text/html; charset=utf-8"
 
+struct commit_write;
 struct store_txn;
 
 /* Error with a message made from fmt and one string argument, e.g. "No product with ID '%s'." */
@@ -141,6 +142,12 @@ struct api_job {
  * (0 while deferred). */
 int api_defer(struct app *app, struct http_req *req, struct http_resp *resp, struct api_job *job,
               api_job_fn run, api_job_fn done);
+/* A single write: cw (job's own, prepare and apply set) goes to the server's committer
+ * (app_config's commit hook; commit.h) and done runs on the loop once its outcome is final,
+ * with no thread of the pool waiting for it. Without the hook (or if it refuses) cw commits
+ * alone, at once. Returns as api_defer. */
+int api_defer_commit(struct app *app, struct http_req *req, struct http_resp *resp,
+                     struct api_job *job, struct commit_write *cw, api_job_fn done);
 /* Nothing holds the loop: a read that is not O(1) (a search, a bulk lookup, a list page, the
  * changes feed) is deferred whole, so neither its work nor the page faults of a cold database
  * stall the loop's other clients. `read` runs on the pool's thread with a read transaction of

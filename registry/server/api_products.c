@@ -212,10 +212,10 @@ static int write_error(struct http_resp *resp, int rc, const char *id,
     return http_resp_error(resp, rc, api_write_message(rc, id, res, msg, sizeof msg));
 }
 
-/* A PUT or a withdrawal: checked on the loop thread, written on the thread pool in a group
+/* A PUT or a withdrawal: checked on the loop thread, written by the committer thread in a group
  * commit (commit.h: the commit waits for fsync, shared with the writes that arrived meanwhile),
- * answered on the loop thread. A dry run never joins a group: it is checked on its own, in a
- * transaction that is always aborted. */
+ * answered on the loop thread. A dry run never joins a group: it is checked on its own on the
+ * thread pool, in a transaction that is always aborted. */
 struct write_job {
     struct api_job job; /* first */
     struct commit_write cw;
@@ -265,27 +265,20 @@ static int write_apply(struct store_txn *txn, struct commit_write *cw)
     return rc && !product_put_refusal(rc) ? rc : 0;
 }
 
-static void write_run(struct api_job *job)
+/* A dry run, on the thread pool: checked in a transaction that is always aborted. */
+static void dry_run(struct api_job *job)
 {
     struct write_job *w = (struct write_job *)job;
-    struct store *st = job->app->cfg.st;
-    if (w->dry) {
-        w->rc = product_put_dry(st, w->owner, w->id, w->body, w->len, w->if_match, &w->errs,
-                                &w->rec, &w->res);
-        return;
-    }
-    if (job->app->cfg.commits)
-        commit_wait(job->app->cfg.commits, &w->cw);
-    else
-        commit_one(st, &w->cw);
-    if (w->cw.rc) w->rc = w->cw.rc; /* storage failed: nothing of this write is stored */
-    if (w->rc) buf_reset(&w->rec);
+    w->rc = product_put_dry(job->app->cfg.st, w->owner, w->id, w->body, w->len, w->if_match,
+                            &w->errs, &w->rec, &w->res);
 }
 
 static void write_done(struct api_job *job)
 {
     struct write_job *w = (struct write_job *)job;
     const char *id = w->id;
+    if (w->cw.rc) w->rc = w->cw.rc; /* storage failed: nothing of this write is stored */
+    if (w->rc) buf_reset(&w->rec);
     if (!w->rc && !w->res.unchanged && !w->dry) /* answers made from the old record are stale */
         rcache_invalidate(&job->app->responses, rcache_scope(id));
     if (w->rc == REG_EINVALID || w->rc == REG_EBADJSON)
@@ -319,10 +312,8 @@ static int start_write(struct app *app, struct http_req *req, struct http_resp *
     w->if_match = if_match(req);
     w->cw.prepare = write_prepare;
     w->cw.apply = write_apply;
-    /* Queued from the loop, so that the next group holds every write that came meanwhile,
-     * however many of the pool's threads are busy (commit.h). */
-    if (!w->dry && app->cfg.commits) commit_enqueue(app->cfg.commits, &w->cw);
-    return api_defer(app, req, resp, &w->job, write_run, write_done);
+    if (w->dry) return api_defer(app, req, resp, &w->job, dry_run, write_done);
+    return api_defer_commit(app, req, resp, &w->job, &w->cw, write_done);
 }
 
 int api_put_product(void *ctx, struct http_req *req, struct http_resp *resp)

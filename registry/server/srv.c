@@ -86,6 +86,14 @@ struct srv {
     uv_async_t stop;   /* another thread asks this loop to stop */
     uv_timer_t makers; /* every second: did the operator change a manufacturer? */
     uv_idle_t idle;    /* runs while connections are ready (on_idle) */
+    /* Writes this loop handed to the committer (commit_hook): the committer appends each to
+     * `committed` once final and wakes the loop (uv_async_send coalesces: one wake-up may
+     * bring many). The handle stays open while writes_out > 0, so a stopping loop still
+     * answers every write it queued. */
+    uv_async_t wake_committed;
+    uv_mutex_t committed_mu;
+    struct loop_write *committed, *committed_tail; /* under committed_mu */
+    unsigned writes_out;                           /* queued, not yet answered; loop thread */
     uv_thread_t thread;
     struct app app;
     char date[30];
@@ -117,6 +125,14 @@ struct conn {
     uint64_t timer_due;       /* loop time the timer is set for (never later than deadline) */
     struct conn *prev, *next;
     struct conn *rprev, *rnext; /* the ready list */
+};
+
+/* A write this loop handed to the committer, and what the loop does once it is final. */
+struct loop_write {
+    struct srv *s;
+    void (*done)(void *arg);
+    void *arg;
+    struct loop_write *next;
 };
 
 struct write_req {
@@ -553,6 +569,7 @@ static void loop_stop(struct srv *s)
     uv_close((uv_handle_t *)&s->stop, NULL);
     uv_close((uv_handle_t *)&s->makers, NULL);
     uv_close((uv_handle_t *)&s->idle, NULL);
+    if (!s->writes_out) uv_close((uv_handle_t *)&s->wake_committed, NULL);
     if (s == s->sh->loops) {
         uv_close((uv_handle_t *)&s->sigint, NULL);
         uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -773,6 +790,58 @@ static int defer(void *ctx, void (*work)(void *arg), void (*done)(void *arg), vo
     return rc;
 }
 
+/* On the committer thread: w is final; hand it to its loop. The wake-up is sent under the lock
+ * so that the loop, which closes the handle once every write it queued came back (under the
+ * same lock), never sees it sent after. */
+static void write_final(struct commit_write *w)
+{
+    struct loop_write *lw = w->final_arg;
+    struct srv *s = lw->s;
+    lw->next = NULL;
+    uv_mutex_lock(&s->committed_mu);
+    if (s->committed_tail)
+        s->committed_tail->next = lw;
+    else
+        s->committed = lw;
+    s->committed_tail = lw;
+    uv_async_send(&s->wake_committed);
+    uv_mutex_unlock(&s->committed_mu);
+}
+
+/* On the loop: answer every write the committer has finished. */
+static void on_committed(uv_async_t *a)
+{
+    struct srv *s = a->data;
+    uv_mutex_lock(&s->committed_mu);
+    struct loop_write *lw = s->committed;
+    s->committed = s->committed_tail = NULL;
+    uv_mutex_unlock(&s->committed_mu);
+    for (struct loop_write *next; lw; lw = next) {
+        next = lw->next;
+        s->writes_out--;
+        lw->done(lw->arg);
+        free(lw);
+    }
+    if (s->stopping && !s->writes_out && !uv_is_closing((uv_handle_t *)a))
+        uv_close((uv_handle_t *)a, NULL);
+}
+
+/* The app's commit hook (api.h): 0, or REG_EINTERNAL when the loop no longer takes writes
+ * (stopping, its handle closed) or out of memory. */
+static int commit_hook(void *ctx, struct commit_write *w, void (*done)(void *arg), void *arg)
+{
+    struct srv *s = ctx;
+    if (uv_is_closing((uv_handle_t *)&s->wake_committed)) return REG_EINTERNAL;
+    struct loop_write *lw = malloc(sizeof *lw);
+    if (!lw) return REG_EINTERNAL;
+    *lw = (struct loop_write){.s = s, .done = done, .arg = arg};
+    w->final = write_final;
+    w->final_arg = lw;
+    s->writes_out++;
+    commit_enqueue(s->sh->commits, w);
+    return 0;
+}
+
 /* Each loop's app, its stop handle; every app sees the others for /metrics. */
 static int start_apps(struct shared *sh, const struct app **peers)
 {
@@ -791,12 +860,16 @@ static int start_apps(struct shared *sh, const struct app **peers)
             .defer = defer,
             .defer_ctx = &s->loop,
             .commits = sh->commits,
+            .commit = commit_hook,
+            .commit_ctx = s,
         };
         int rc = app_init(&s->app, &ac);
         if (rc) return rc;
         peers[i] = &s->app;
         uv_async_init(&s->loop, &s->stop, on_stop);
         s->stop.data = s;
+        uv_async_init(&s->loop, &s->wake_committed, on_committed);
+        s->wake_committed.data = s;
         uv_timer_init(&s->loop, &s->makers);
         s->makers.data = s;
         uv_timer_start(&s->makers, on_makers_timer, 1000, 1000);
@@ -870,11 +943,14 @@ int srv_run(const struct srv_config *cfg)
         uv_loop_init(&sh->loops[i].loop);
         uv_idle_init(&sh->loops[i].loop, &sh->loops[i].idle);
         sh->loops[i].idle.data = &sh->loops[i];
+        uv_mutex_init(&sh->loops[i].committed_mu);
     }
     sh->clients = clients_new();
     sh->commits = commit_queue_new(sh->st);
     char url[256] = "";
-    if ((rc = start_listeners(sh)) == 0) {
+    if ((rc = commit_start(sh->commits)))
+        reg_logf("cannot start the committer thread");
+    else if ((rc = start_listeners(sh)) == 0) {
         bound_url(&sh->loops[0], url, sizeof url);
         snprintf(sh->public_url, sizeof sh->public_url, "%s",
                  cfg->public_url ? cfg->public_url : url);
@@ -903,6 +979,7 @@ int srv_run(const struct srv_config *cfg)
         uv_run(&s->loop, UV_RUN_DEFAULT); /* let any closing handles finish */
         if (peers[i]) app_close(&s->app);
         uv_loop_close(&s->loop);
+        uv_mutex_destroy(&s->committed_mu);
     }
     commit_queue_free(sh->commits); /* every write was answered: the loops ran to the end */
     store_close(sh->st);

@@ -1,7 +1,9 @@
-/* test_commit.c: group commit (commit.h) on a real store: writes queued before a wait commit
- * as one group; a refusal is its write's own; a storage error in a group redoes each write
- * alone, so only the writes it really stops fail (a full map at its maximum among them); many
- * threads queueing and waiting at once all get their writes stored. */
+/* test_commit.c: group commit (commit.h) on a real store: writes queued before the committer
+ * starts commit as one group; a refusal is its write's own; a storage error in a group redoes
+ * each write alone, so only the writes it really stops fail (a full map at its maximum among
+ * them); many threads queueing and waiting at once all get their writes stored; each write's
+ * `final` is called once, on the committer thread; freeing the queue commits every write still
+ * queued first. */
 #include "harness.h"
 #include "registry_fx.h"
 
@@ -93,11 +95,15 @@ static void writes_queued_before_a_wait_commit_as_one_group(void **state)
         w[i].refuse = i % 7 == 3; /* 3, 10, 17 */
         commit_enqueue(q, &w[i].cw);
     }
-    commit_wait(q, &w[0].cw); /* leads: takes all twenty */
     struct commit_stats s;
+    commit_stats(q, &s);
+    assert_int_equal(s.pending, 20);
+    assert_int_equal(commit_start(q), 0); /* takes all twenty */
+    commit_wait(q, &w[0].cw);
     commit_stats(q, &s);
     assert_int_equal(s.groups, 1);
     assert_int_equal(s.writes, 20);
+    assert_int_equal(s.pending, 0);
     for (unsigned i = 0; i < 20; i++) {
         commit_wait(q, &w[i].cw); /* done already */
         assert_int_equal(w[i].cw.rc, 0);
@@ -119,6 +125,7 @@ static void a_storage_error_redoes_each_write_alone(void **state)
     }
     w[2].fail = 1;   /* fails in the group only: alone it is stored */
     w[4].fail = 100; /* fails every time: its own error, nothing of it stored */
+    assert_int_equal(commit_start(q), 0);
     commit_wait(q, &w[5].cw);
     struct commit_stats s;
     commit_stats(q, &s);
@@ -151,6 +158,7 @@ static void a_full_map_fails_only_the_writes_that_do_not_fit(void **state)
         tw_init(&w[i], "f%u", i, 300 * 1024);
         commit_enqueue(q, &w[i].cw);
     }
+    assert_int_equal(commit_start(q), 0);
     commit_wait(q, &w[0].cw);
     unsigned ok = 0;
     for (unsigned i = 0; i < 10; i++) {
@@ -197,6 +205,7 @@ static void many_threads_queue_and_wait_at_once(void **state)
 {
     struct fx *f = *state;
     struct commit_queue *q = commit_queue_new(f->st);
+    assert_int_equal(commit_start(q), 0);
     static struct writer wr[THREADS];
     pthread_t th[THREADS];
     for (unsigned t = 0; t < THREADS; t++) {
@@ -218,6 +227,40 @@ static void many_threads_queue_and_wait_at_once(void **state)
     commit_queue_free(q);
 }
 
+/* A `final` that counts its calls and the thread it ran on. */
+static int finals;
+static pthread_t final_thread;
+static void count_final(struct commit_write *cw)
+{
+    struct tw *w = (struct tw *)cw;
+    w->outcome += 100; /* final after apply: apply resets outcome */
+    finals++;          /* the committer's only: read after commit_queue_free joined it */
+    final_thread = pthread_self();
+}
+
+static void freeing_the_queue_commits_every_write_queued_and_calls_each_final(void **state)
+{
+    struct fx *f = *state;
+    struct commit_queue *q = commit_queue_new(f->st);
+    assert_int_equal(commit_start(q), 0);
+    static struct tw w[300]; /* more than COMMIT_GROUP_MAX: two groups at least */
+    finals = 0;
+    for (unsigned i = 0; i < 300; i++) {
+        tw_init(&w[i], "q%u", i, 64);
+        w[i].refuse = i == 7;
+        w[i].cw.final = count_final;
+        commit_enqueue(q, &w[i].cw);
+    }
+    commit_queue_free(q); /* nothing waited: the committer finishes them before it ends */
+    assert_int_equal(finals, 300);
+    assert_false(pthread_equal(final_thread, pthread_self()));
+    for (unsigned i = 0; i < 300; i++) {
+        assert_int_equal(w[i].cw.rc, 0);
+        assert_int_equal(w[i].outcome, 100 + (i == 7 ? REG_EPRECOND : 0));
+        assert_int_equal(stored(f->st, w[i].key, 64), i != 7);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +270,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_full_map_fails_only_the_writes_that_do_not_fit, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(many_threads_queue_and_wait_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            freeing_the_queue_commits_every_write_queued_and_calls_each_final, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

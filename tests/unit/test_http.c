@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "commit.h"
 #include "err.h"
 #include "http.h"
 #include "mfr.h"
@@ -24,7 +25,8 @@ struct fx {
     void (*work)(void *arg);
     void (*done)(void *arg);
     void *arg;
-    int resumed; /* the parser's resume hook was called */
+    struct commit_write *cw; /* the write a commit hook was given (see commit_later) */
+    int resumed;             /* the parser's resume hook was called */
 };
 
 /* (Re)start f's app with this configuration (the store and the public URL filled in). */
@@ -642,16 +644,37 @@ static int defer_refused(void *ctx, void (*work)(void *), void (*done)(void *), 
     return REG_EINTERNAL; /* as srv.c's defer when malloc fails */
 }
 
+/* A commit hook that keeps the write for the test to commit (as the server's committer
+ * would, later); ctx is the fixture. */
+static int commit_later(void *ctx, struct commit_write *w, void (*done)(void *), void *arg)
+{
+    struct fx *f = ctx;
+    assert_null(f->cw);
+    f->cw = w;
+    f->done = done;
+    f->arg = arg;
+    return 0;
+}
+
+/* A commit hook that takes nothing (a stopping loop, out of memory). */
+static int commit_refused(void *ctx, struct commit_write *w, void (*done)(void *), void *arg)
+{
+    (void)ctx, (void)w, (void)done, (void)arg;
+    return REG_EINTERNAL; /* as srv.c's commit_hook */
+}
+
 static void note_resumed(struct http_parser *p)
 {
     struct fx *f = p->conn;
     f->resumed++;
 }
 
-static void writes_go_to_the_defer_hook(void **state)
+static void writes_go_to_the_commit_hook(void **state)
 {
     struct fx *f = *state;
-    configure(f, (struct app_config){.defer = defer_later, .defer_ctx = f});
+    configure(f,
+              (struct app_config){
+                  .defer = defer_later, .defer_ctx = f, .commit = commit_later, .commit_ctx = f});
     f->hp.resume = note_resumed;
     f->hp.conn = f;
     struct buf req = BUF_INIT;
@@ -659,7 +682,8 @@ static void writes_go_to_the_defer_hook(void **state)
     buf_puts(&req, "GET /v1/products/acme-cam HTTP/1.1\r\nHost: x\r\n\r\n");
     /* the write is handed over, unanswered, and the pipelined read waits behind it */
     assert_int_equal(http_parser_feed(&f->hp, req.data, req.len, &f->out), 0);
-    assert_non_null(f->work);
+    assert_non_null(f->cw);
+    assert_null(f->work); /* no thread of the pool waits for the commit */
     assert_int_equal(f->hp.waiting, 1);
     assert_int_equal(f->out.len, 0);
     size_t used = f->hp.used;
@@ -671,7 +695,7 @@ static void writes_go_to_the_defer_hook(void **state)
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
     assert_int_equal(product_get(txn, "acme-cam", &json, &len), REG_ENOTFOUND);
     store_txn_abort(txn);
-    f->work(f->arg); /* on the pool */
+    commit_one(f->st, f->cw); /* on the committer */
     assert_int_equal(f->resumed, 0);
     f->done(f->arg); /* back on the loop */
     assert_int_equal(f->resumed, 1);
@@ -685,7 +709,7 @@ static void writes_go_to_the_defer_hook(void **state)
 static void a_refused_defer_runs_at_once(void **state)
 {
     struct fx *f = *state;
-    configure(f, (struct app_config){.defer = defer_refused});
+    configure(f, (struct app_config){.defer = defer_refused, .commit = commit_refused});
     put_demo(f); /* answered 201 within the feed */
 }
 
@@ -733,7 +757,7 @@ int main(void)
         T(csv_is_streamed_in_slices),
         T(csv_head_and_http_1_0),
         T(csv_download_is_cut_with_a_link),
-        T(writes_go_to_the_defer_hook),
+        T(writes_go_to_the_commit_hook),
         T(a_refused_defer_runs_at_once),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
