@@ -15,6 +15,7 @@
  * stored, so no trailer can act as a request header (RFC 9110 6.5.1). */
 #include "http.h"
 
+#include "date.h"
 #include "err.h"
 
 #include <stdarg.h>
@@ -22,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <yyjson.h>
 
 static struct http_parser *P(llhttp_t *ll)
@@ -703,10 +703,7 @@ const char *http_status_text(int status)
 
 void http_date(long t, char out[30])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 30, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    date_imf_fixdate(t, out);
 }
 
 void http_parser_resume(struct http_parser *p)
