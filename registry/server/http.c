@@ -669,8 +669,13 @@ const char *http_method_name(int method)
 
 void http_resp_header(struct http_resp *resp, const char *name, const char *fmt, ...)
 {
+    if (!strchr(fmt, '%')) { /* a constant (the CORS lines on every answer): no printf */
+        http_resp_header_str(resp, name, fmt, strlen(fmt));
+        return;
+    }
     va_list ap;
-    buf_printf(&resp->headers, "%s: ", name);
+    buf_puts(&resp->headers, name);
+    buf_puts(&resp->headers, ": ");
     va_start(ap, fmt);
     buf_vprintf(&resp->headers, fmt, ap);
     va_end(ap);
