@@ -74,20 +74,20 @@ static void put_digits(char *out, unsigned v, int n)
         out[i] = (char)('0' + v % 10);
 }
 
-/* "YYYY-MM-DD" of day number days at out (10 bytes, no NUL); 0, or -1 for a year outside
- * 0..9999, which has no such form. */
+/* "YYYY-MM-DD" of day number days at out (10 bytes, no NUL): 1, or 0 (nothing written) for a
+ * year outside 0..9999, which has no such form. */
 static int put_day(int64_t days, char *out)
 {
     int y;
     unsigned m, d;
     date_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) return -1;
+    if (y < 0 || y > 9999) return 0;
     put_digits(out, (unsigned)y, 4);
     out[4] = '-';
     put_digits(out + 5, m, 2);
     out[7] = '-';
     put_digits(out + 8, d, 2);
-    return 0;
+    return 1;
 }
 
 /* Floor division of t by a day: the day number and the second in it (0..86399). */
@@ -102,7 +102,7 @@ void date_rfc3339(time_t t, char out[21])
 {
     unsigned s;
     int64_t days = split_day((int64_t)t, &s);
-    if (put_day(days, out)) {
+    if (!put_day(days, out)) {
         memcpy(out, "0000-00-00T00:00:00Z", 21); /* not a time the registry meets */
         return;
     }
@@ -134,7 +134,7 @@ time_t date_parse_rfc3339(const char *s)
 
 void date_format_day(int64_t days, char out[11])
 {
-    if (put_day(days, out)) {
+    if (!put_day(days, out)) {
         memcpy(out, "0000-00-00", 11); /* not a day the registry meets */
         return;
     }
