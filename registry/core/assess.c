@@ -163,6 +163,16 @@ static const char *plural(int64_t n)
     return n == 1 ? "" : "s";
 }
 
+/* "<day> (<n> day[s]" */
+static void days_phrase(struct buf *out, const char *day, int64_t n)
+{
+    buf_puts(out, day);
+    buf_puts(out, " (");
+    buf_put_i64(out, n);
+    buf_puts(out, " day");
+    buf_puts(out, plural(n));
+}
+
 void assess_reason(const struct assess *a, struct buf *out)
 {
     char day[11] = "";
@@ -185,11 +195,10 @@ void assess_reason(const struct assess *a, struct buf *out)
         assess_broken(a, 1, out);
         buf_putc(out, '.');
         break;
-    case ASSESS_STATE_ENDED:
-        buf_printf(out,
-                   "Security updates ended on %s (%lld day%s ago): it no longer gets security "
-                   "fixes.",
-                   day, (long long)n, plural(n));
+    case ASSESS_STATE_ENDED: /* appended, not printf: on every record's read path (issue 15) */
+        buf_puts(out, "Security updates ended on ");
+        days_phrase(out, day, n);
+        buf_puts(out, " ago): it no longer gets security fixes.");
         break;
     case ASSESS_STATE_ENDING_SOON:
         if (n == 0)
@@ -199,10 +208,9 @@ void assess_reason(const struct assess *a, struct buf *out)
                        plural(n));
         break;
     default:
-        buf_printf(out,
-                   "Security updates until %s (%lld day%s left), and all three baseline promises "
-                   "are kept.",
-                   day, (long long)n, plural(n));
+        buf_puts(out, "Security updates until ");
+        days_phrase(out, day, n);
+        buf_puts(out, " left), and all three baseline promises are kept.");
     }
 }
 
@@ -221,7 +229,9 @@ void assess_follows(const struct assess *a, struct buf *out)
 
 void assess_state_json(const struct assess *a, struct buf *out)
 {
-    buf_printf(out, "\"state\":{\"name\":\"%s\",\"reason\":\"", state_names[a->state]);
+    buf_puts(out, "\"state\":{\"name\":\"");
+    buf_puts(out, state_names[a->state]);
+    buf_puts(out, "\",\"reason\":\"");
     assess_reason(a, out);
     buf_puts(out, "\"}");
 }
@@ -230,24 +240,44 @@ void assess_json(const struct assess *a, int64_t today, struct buf *out)
 {
     char day[11];
     date_format_day(today, day);
-    buf_printf(out, ",\"support_status\":{\"status\":\"%s\",", support_names[a->support]);
-    if (a->period_ok) buf_printf(out, "\"days_left\":%lld,", (long long)a->days_left);
-    buf_printf(out, "\"as_of\":\"%s\"},\"compliance\":{\"compliant\":%s,", day,
-               a->compliant ? "true" : "false");
-    for (size_t i = 0; i < NPROMISES; i++)
-        buf_printf(out, "\"%s\":{\"pass\":%s,\"requirement\":\"%s\",\"reason\":\"%s\"},",
-                   promises[i].name, kept(a, i) ? "true" : "false", promises[i].requirement,
-                   kept(a, i) ? promises[i].yes : promises[i].no);
-    buf_printf(out, "\"eu_cra\":{\"meets_5_years\":%s", a->cra_ok ? "true" : "false");
+    /* Appended, not printf: on every record's read path (issue 15). */
+    buf_puts(out, ",\"support_status\":{\"status\":\"");
+    buf_puts(out, support_names[a->support]);
+    buf_puts(out, "\",");
+    if (a->period_ok) {
+        buf_puts(out, "\"days_left\":");
+        buf_put_i64(out, a->days_left);
+        buf_putc(out, ',');
+    }
+    buf_puts(out, "\"as_of\":\"");
+    buf_puts(out, day);
+    buf_puts(out, "\"},\"compliance\":{\"compliant\":");
+    buf_puts(out, a->compliant ? "true," : "false,");
+    for (size_t i = 0; i < NPROMISES; i++) {
+        buf_putc(out, '"');
+        buf_puts(out, promises[i].name);
+        buf_puts(out, kept(a, i) ? "\":{\"pass\":true,\"requirement\":\""
+                                 : "\":{\"pass\":false,\"requirement\":\"");
+        buf_puts(out, promises[i].requirement);
+        buf_puts(out, "\",\"reason\":\"");
+        buf_puts(out, kept(a, i) ? promises[i].yes : promises[i].no);
+        buf_puts(out, "\"},");
+    }
+    buf_puts(out, a->cra_ok ? "\"eu_cra\":{\"meets_5_years\":true"
+                            : "\"eu_cra\":{\"meets_5_years\":false");
     if (a->cra_from_day >= 0 && a->period_ok) {
         char from[11], sd[11];
         date_format_day(a->cra_from_day, from);
         date_format_day(a->support_day, sd);
-        buf_printf(out,
-                   ",\"from\":\"%s\",\"reason\":\"Security updates from %s until %s: %s 5 "
-                   "years (EU Cyber Resilience Act Art 13(8), unless the product's expected use is "
-                   "shorter).\"",
-                   from, from, sd, a->cra_ok ? "at least" : "less than");
+        buf_puts(out, ",\"from\":\"");
+        buf_puts(out, from);
+        buf_puts(out, "\",\"reason\":\"Security updates from ");
+        buf_puts(out, from);
+        buf_puts(out, " until ");
+        buf_puts(out, sd);
+        buf_puts(out, a->cra_ok ? ": at least" : ": less than");
+        buf_puts(out, " 5 years (EU Cyber Resilience Act Art 13(8), unless the product's expected "
+                      "use is shorter).\"");
     } else {
         buf_puts(out, ",\"reason\":\"No support end date is published.\"");
     }

@@ -94,6 +94,43 @@ void buf_putc(struct buf *b, char c)
     b->data[b->len++] = c;
 }
 
+size_t buf_fmt_u64(char *out, uint64_t v)
+{
+    char t[20];
+    size_t n = 0;
+    do
+        t[sizeof t - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    memcpy(out, t + sizeof t - n, n);
+    return n;
+}
+
+void buf_put_u64(struct buf *b, uint64_t v)
+{
+    buf_reserve(b, 20);
+    b->len += buf_fmt_u64(b->data + b->len, v);
+}
+
+void buf_put_i64(struct buf *b, int64_t v)
+{
+    if (v < 0) buf_putc(b, '-');
+    buf_put_u64(b, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+size_t buf_fmt_hex(char *out, uint64_t v, int n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 2 * n - 1; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15];
+    return (size_t)(2 * n);
+}
+
+void buf_put_hex(struct buf *b, uint64_t v, int n)
+{
+    buf_reserve(b, 16);
+    b->len += buf_fmt_hex(b->data + b->len, v, n);
+}
+
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
     char *data; /* NULL while cap == 0 */
@@ -29,6 +30,16 @@ void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+/* v in decimal (as "%llu", "%lld"), and the low n bytes of v (n 1..8) as 2*n lowercase hex
+ * digits, zero-padded (n 4: as "%08x"): small appenders for answers made on every request,
+ * where printf's format parsing showed in profiles (issue 15). */
+void buf_put_u64(struct buf *b, uint64_t v);
+void buf_put_i64(struct buf *b, int64_t v);
+void buf_put_hex(struct buf *b, uint64_t v, int n);
+/* The same into out (no NUL): at most 20 bytes for buf_fmt_u64, 2*n for buf_fmt_hex; both
+ * return the number of bytes written. */
+size_t buf_fmt_u64(char *out, uint64_t v);
+size_t buf_fmt_hex(char *out, uint64_t v, int n);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* NUL-terminate (not counted in len) and return the data; valid until the next change. */

@@ -182,11 +182,11 @@ void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out)
 {
     /* IDs and stored GTINs are plain ASCII (decl_id_valid, 14 digits): safe in JSON and URLs
      * without escaping, as is the public URL (checked by seclabeld's main.c). */
-    yyjson_val *gtin = yyjson_obj_get(rec, "gtin");
-    if (yyjson_is_str(gtin) && yyjson_get_len(gtin) == 14)
-        buf_printf(out, "%s/01/%s", app->cfg.public_url, yyjson_get_str(gtin));
-    else
-        buf_printf(out, "%s/p/%s", app->cfg.public_url, yyjson_get_str(yyjson_obj_get(rec, "id")));
+    yyjson_val *gtin = yyjson_obj_get(rec, "gtin"), *id = yyjson_obj_get(rec, "id");
+    int by_gtin = yyjson_is_str(gtin) && yyjson_get_len(gtin) == 14;
+    buf_puts(out, app->cfg.public_url);
+    buf_puts(out, by_gtin ? "/01/" : "/p/");
+    buf_puts(out, by_gtin ? yyjson_get_str(gtin) : yyjson_is_str(id) ? yyjson_get_str(id) : "");
 }
 
 int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,

@@ -66,11 +66,22 @@ static long min_long(long a, long b)
     return a < b ? a : b;
 }
 
+/* name, then value in decimal unless with is 0, at out (no NUL); the length written (at most
+ * 64 bytes: the names are short literals). */
+static size_t directive(char *out, const char *name, int with, long value)
+{
+    size_t n = strlen(name);
+    memcpy(out, name, n);
+    if (!with) return n;
+    if (value < 0) out[n++] = '-';
+    return n + buf_fmt_u64(out + n, value < 0 ? -(uint64_t)value : (uint64_t)value);
+}
+
 void api_cache(struct http_resp *resp, enum api_cache_class c)
 {
     const struct cache_class *k = &classes[c];
     if (k->flags & API_CACHE_NO_STORE) {
-        http_resp_header(resp, "Cache-Control", "no-store");
+        http_resp_header_str(resp, "Cache-Control", "no-store", 8);
         return;
     }
     long max_age = k->max_age, swr = k->swr, sie = k->sie;
@@ -84,12 +95,14 @@ void api_cache(struct http_resp *resp, enum api_cache_class c)
         swr = min_long(swr, left - max_age);
         sie = min_long(sie, left - max_age);
     }
+    /* Appended by hand: a record's answer is made on every cold read (issue 15). */
     char v[128];
-    int n = snprintf(v, sizeof v, "public, max-age=%ld", max_age);
-    if (k->flags & API_CACHE_IMMUTABLE) n += snprintf(v + n, sizeof v - (size_t)n, ", immutable");
-    if (swr > 0) n += snprintf(v + n, sizeof v - (size_t)n, ", stale-while-revalidate=%ld", swr);
-    if (sie > 0) snprintf(v + n, sizeof v - (size_t)n, ", stale-if-error=%ld", sie);
-    http_resp_header(resp, "Cache-Control", "%s", v);
+    size_t n = 0;
+    n += directive(v + n, "public, max-age=", 1, max_age);
+    if (k->flags & API_CACHE_IMMUTABLE) n += directive(v + n, ", immutable", 0, 0);
+    if (swr > 0) n += directive(v + n, ", stale-while-revalidate=", 1, swr);
+    if (sie > 0) n += directive(v + n, ", stale-if-error=", 1, sie);
+    http_resp_header_str(resp, "Cache-Control", v, n);
 }
 
 long api_later(long a, const char *rfc3339)

@@ -15,6 +15,7 @@
  * stored, so no trailer can act as a request header (RFC 9110 6.5.1). */
 #include "http.h"
 
+#include "date.h"
 #include "err.h"
 
 #include <stdarg.h>
@@ -22,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <yyjson.h>
 
 static struct http_parser *P(llhttp_t *ll)
@@ -274,7 +274,11 @@ static void serialize_framed(const char *date, const char *id, const struct http
 {
     size_t start = o->len;
     int no_body = s->status == 304 || s->status == 204;
-    buf_printf(o, "HTTP/1.1 %d %s\r\nDate: ", s->status, http_status_text(s->status));
+    buf_puts(o, "HTTP/1.1 ");
+    buf_put_i64(o, s->status);
+    buf_putc(o, ' ');
+    buf_puts(o, http_status_text(s->status));
+    buf_puts(o, "\r\nDate: ");
     *date_off = o->len - start;
     buf_puts(o, date ? date : "Thu, 01 Jan 1970 00:00:00 GMT");
     buf_puts(o, "\r\n");
@@ -283,7 +287,11 @@ static void serialize_framed(const char *date, const char *id, const struct http
         buf_puts(o, s->content_type);
         buf_puts(o, "\r\n");
     }
-    if (!no_body && fr == FRAME_LENGTH) buf_printf(o, "Content-Length: %zu\r\n", s->body.len);
+    if (!no_body && fr == FRAME_LENGTH) {
+        buf_puts(o, "Content-Length: ");
+        buf_put_u64(o, s->body.len);
+        buf_puts(o, "\r\n");
+    }
     if (!no_body && fr == FRAME_CHUNKED) buf_puts(o, "Transfer-Encoding: chunked\r\n");
     buf_puts(o, "X-Request-Id: ");
     *id_off = o->len - start;
@@ -661,12 +669,29 @@ const char *http_method_name(int method)
 
 void http_resp_header(struct http_resp *resp, const char *name, const char *fmt, ...)
 {
+    if (!strchr(fmt, '%')) { /* a constant (the CORS lines on every answer): no printf */
+        http_resp_header_str(resp, name, fmt, strlen(fmt));
+        return;
+    }
     va_list ap;
-    buf_printf(&resp->headers, "%s: ", name);
+    buf_puts(&resp->headers, name);
+    buf_puts(&resp->headers, ": ");
     va_start(ap, fmt);
     buf_vprintf(&resp->headers, fmt, ap);
     va_end(ap);
     buf_puts(&resp->headers, "\r\n");
+}
+
+void http_resp_header_str(struct http_resp *resp, const char *name, const char *value, size_t len)
+{
+    struct buf *h = &resp->headers;
+    size_t nl = strlen(name);
+    buf_reserve(h, nl + len + 4);
+    memcpy(h->data + h->len, name, nl);
+    memcpy(h->data + h->len + nl, ": ", 2);
+    memcpy(h->data + h->len + nl + 2, value, len);
+    memcpy(h->data + h->len + nl + 2 + len, "\r\n", 2);
+    h->len += nl + len + 4;
 }
 
 int http_resp_error(struct http_resp *resp, int code, const char *message)
@@ -703,10 +728,7 @@ const char *http_status_text(int status)
 
 void http_date(long t, char out[30])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 30, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    date_imf_fixdate(t, out);
 }
 
 void http_parser_resume(struct http_parser *p)

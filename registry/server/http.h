@@ -135,6 +135,9 @@ int http_pct_decode(const char *s, size_t len, int plus, struct buf *out);
 /* Add one header line. */
 void http_resp_header(struct http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Add one header line whose value is value[0..len), as it is (no format: for the lines every
+ * answer of a kind carries, where printf showed in profiles). */
+void http_resp_header_str(struct http_resp *resp, const char *name, const char *value, size_t len);
 /* Make resp a JSON error: {"error": reg_err_name(code), "message": message or the default}.
  * Returns the status. */
 int http_resp_error(struct http_resp *resp, int code, const char *message);

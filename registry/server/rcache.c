@@ -111,6 +111,37 @@ static struct rcache_entry *slot_for(struct rcache *c, uint64_t h, const char *k
     return oldest;
 }
 
+/* Empty e but keep its memory for the entry that takes its place (it is counted again then). */
+static void recycle(struct rcache *c, struct rcache_entry *e)
+{
+    if (!e->hash) return;
+    __atomic_fetch_sub(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
+    buf_reset(&e->key);
+    buf_reset(&e->resp.bytes);
+    e->hash = 0;
+}
+
+/* Drop entries in slot order from the sweep cursor until need more bytes fit the budget. e, the
+ * slot being filled, takes the memory of the first one dropped if it has none of its own. */
+static void make_room(struct rcache *c, struct rcache_entry *e, size_t need)
+{
+    while (c->bytes && c->bytes + need > RCACHE_MAX_BYTES) {
+        struct rcache_entry *v = &c->slot[c->sweep++ & (RCACHE_SLOTS - 1)];
+        if (!v->hash || v == e) continue;
+        c->evicted++;
+        if (e->key.cap || e->resp.bytes.cap) {
+            drop(c, v);
+            continue;
+        }
+        recycle(c, v);
+        struct buf k = e->key, b = e->resp.bytes;
+        e->key = v->key;
+        e->resp.bytes = v->resp.bytes;
+        v->key = k;
+        v->resp.bytes = b;
+    }
+}
+
 void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
                 uint32_t epoch, int route, const struct http_req *req, const struct http_resp *resp)
 {
@@ -121,12 +152,11 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, 
     if (resp->body.len > RCACHE_MAX_RESPONSE || rcache_epoch(c) != epoch) return;
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = slot_for(c, h, key, klen);
-    drop(c, e);
-    while (c->bytes && c->bytes + klen + resp->body.len + 1024 > RCACHE_MAX_BYTES) {
-        struct rcache_entry *v = &c->slot[c->sweep++ & (RCACHE_SLOTS - 1)];
-        c->evicted += v->hash != 0;
-        drop(c, v);
-    }
+    /* The entry replaced, or one the budget drops, lends its memory: a cache missing on every
+     * request (more products than slots) then neither frees nor allocates (issue 15). */
+    recycle(c, e);
+    size_t need = klen + resp->body.len + 1024;
+    make_room(c, e, need > e->key.cap + e->resp.bytes.cap ? need : e->key.cap + e->resp.bytes.cap);
     e->hash = h;
     e->scope = scope;
     e->gen = gen;

@@ -14,7 +14,10 @@
  * on every request, and once answers were kept per content coding (twice the keys) about one
  * request in twenty-five missed and paid a Brotli compression (bench: 1000 products, 3 % of
  * hits lost, CPU per request 9 -> 15 us). Past the byte budget, entries are dropped in slot
- * order from a cursor that goes round until it fits.
+ * order from a cursor that goes round until it fits. An entry put in the place of another (its
+ * set's oldest) reuses that one's memory, or else that of the first entry the budget drops:
+ * with more products than slots nearly every read replaces an entry, and freeing and
+ * allocating two buffers each time showed in profiles (issue 15).
  *
  * Ownership: the cache owns its entries; a pointer from rcache_get is valid until the next
  * rcache_put or rcache_free. */

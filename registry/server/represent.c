@@ -295,7 +295,7 @@ static void not_modified(struct http_resp *resp)
 static void set_header(struct http_resp *resp, const char *name, const char *value)
 {
     filter_headers(&resp->headers, not_named, name);
-    http_resp_header(resp, name, "%s", value);
+    http_resp_header_str(resp, name, value, strlen(value));
 }
 
 /* Add Accept-Encoding to the answer's Vary (the handler's, e.g. Accept-Language, kept). */
@@ -305,7 +305,7 @@ static void vary_on_coding(struct http_resp *resp)
     const char *v = resp_header(&resp->headers, "Vary", &vl);
     char old[256];
     if (!v) {
-        http_resp_header(resp, "Vary", "Accept-Encoding");
+        http_resp_header_str(resp, "Vary", "Accept-Encoding", 15);
         return;
     }
     if (vl >= sizeof old) return;
@@ -316,16 +316,19 @@ static void vary_on_coding(struct http_resp *resp)
     http_resp_header(resp, "Vary", "%s, Accept-Encoding", old);
 }
 
-/* etag (a quoted tag) with the coding's suffix inside its quotes into out (n bytes). */
+/* etag (a quoted tag, shorter than n) with the coding's suffix inside its quotes into out (n
+ * bytes; the tag as it is if the suffix does not fit). */
 static void coded_etag(const char *etag, enum represent_coding c, char *out, size_t n)
 {
-    static const char *const suffix[] = {"", "-gz", "-br"};
+    static const char suffix[][4] = {"", "-gz", "-br"};
     size_t l = strlen(etag);
     if (c == REPRESENT_IDENTITY || l < 2 || etag[l - 1] != '"' || l + 4 > n) {
-        snprintf(out, n, "%s", etag);
+        memcpy(out, etag, l + 1);
         return;
     }
-    snprintf(out, n, "%.*s%s\"", (int)(l - 1), etag, suffix[c]);
+    memcpy(out, etag, l - 1);
+    memcpy(out + l - 1, suffix[c], 3);
+    memcpy(out + l + 2, "\"", 2);
 }
 
 /* The strong ETag of resp's body and type into tag: "<22 base64url characters>". */
@@ -396,7 +399,7 @@ void represent_finish(const struct http_req *req, struct http_resp *resp,
     if (resp->last_modified > 0 && !resp_header(&resp->headers, "Last-Modified", &ll)) {
         char date[30];
         http_date(resp->last_modified, date);
-        http_resp_header(resp, "Last-Modified", "%s", date);
+        http_resp_header_str(resp, "Last-Modified", date, 29);
     }
     int varies;
     enum represent_coding c = coding_for(req, resp, &varies);

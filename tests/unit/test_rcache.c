@@ -3,6 +3,7 @@
  * differ by Accept-Language; the byte budget holds however many answers are put. */
 #include "harness.h"
 
+#include "hash.h"
 #include "http.h"
 #include "rcache.h"
 
@@ -156,6 +157,47 @@ static void test_a_working_set_a_quarter_of_the_slots_stays_whole(void **state)
     rcache_free(&c);
 }
 
+/* Keys of the same set as "/p/0": in its first slot's set (RCACHE_WAYS of them share one). */
+static int same_set(const char *a, const char *b)
+{
+    size_t mask = (RCACHE_SLOTS - 1) & ~(size_t)(RCACHE_WAYS - 1);
+    return (hash_fnv1a(a, strlen(a) + 1) & mask) == (hash_fnv1a(b, strlen(b) + 1) & mask);
+}
+
+/* A full set's oldest answer gives its place and its memory to the new one: a cache that
+ * misses on every request (more products than slots) neither frees nor allocates. */
+static void test_a_replaced_answer_lends_its_memory(void **state)
+{
+    (void)state;
+    struct rcache c;
+    rcache_init(&c, NULL);
+    char keys[RCACHE_WAYS + 1][16];
+    int n = 0;
+    for (int i = 0; n <= RCACHE_WAYS; i++) {
+        snprintf(keys[n], sizeof keys[n], "/p/%d", i);
+        if (same_set(keys[0], keys[n])) n++;
+    }
+    for (int i = 0; i < RCACHE_WAYS; i++)
+        put(&c, keys[i], keys[i], 100, 3000, 'r');
+    const struct rcache_entry *oldest = rcache_get(&c, keys[0], strlen(keys[0]) + 1, 100);
+    for (int i = 1; i < RCACHE_WAYS; i++) /* found after keys[0], which is now the oldest */
+        assert_non_null(rcache_get(&c, keys[i], strlen(keys[i]) + 1, 100));
+    assert_non_null(oldest);
+    const char *bytes = oldest->resp.bytes.data, *key = oldest->key.data;
+    size_t before = c.bytes;
+    put(&c, keys[RCACHE_WAYS], keys[RCACHE_WAYS], 100, 2000, 's');
+    const struct rcache_entry *e =
+        rcache_get(&c, keys[RCACHE_WAYS], strlen(keys[RCACHE_WAYS]) + 1, 100);
+    assert_non_null(e);
+    assert_null(rcache_get(&c, keys[0], strlen(keys[0]) + 1, 100));
+    assert_ptr_equal(e, oldest);
+    assert_ptr_equal(e->resp.bytes.data, bytes);
+    assert_ptr_equal(e->key.data, key);
+    assert_memory_equal(e->resp.bytes.data + e->resp.bytes.len - 4, "ssss", 4);
+    assert_int_equal(c.bytes, before); /* the same memory, counted once */
+    rcache_free(&c);
+}
+
 static void test_invalidate_all(void **state)
 {
     (void)state;
@@ -182,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_an_answer_read_before_a_write_is_not_kept),
         cmocka_unit_test(test_invalidate_all),
         cmocka_unit_test(test_a_working_set_a_quarter_of_the_slots_stays_whole),
+        cmocka_unit_test(test_a_replaced_answer_lends_its_memory),
     };
     return cmocka_run_group_tests_name("rcache", tests, NULL, NULL);
 }
