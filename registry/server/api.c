@@ -657,9 +657,13 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         return;
     }
     represent_finish(req, resp, &app->repr); /* before the cache keeps it: validators, 304 */
-    if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close)
-        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
-                   resp->route, req, resp);
+    if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close) {
+        /* Sent as kept: the answer is serialised once, for the cache, not again for the socket. */
+        const struct rcache_entry *kept =
+            rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
+                       resp->route, req, resp);
+        if (kept) resp->prebuilt = &kept->resp;
+    }
     api_account(app, req, resp, resp->body.len);
     api_hold(app, resp->started);
 }

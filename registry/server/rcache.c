@@ -142,14 +142,15 @@ static void make_room(struct rcache *c, struct rcache_entry *e, size_t need)
     }
 }
 
-void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
-                uint32_t epoch, int route, const struct http_req *req, const struct http_resp *resp)
+const struct rcache_entry *rcache_put(struct rcache *c, const char *key, size_t klen,
+                                      unsigned scope, int64_t day, uint32_t epoch, int route,
+                                      const struct http_req *req, const struct http_resp *resp)
 {
     scope &= RCACHE_SCOPES - 1;
     /* The generations first, then the epoch: see rcache_invalidate. */
     uint32_t gen = __atomic_load_n(&c->sh->scope_gen[scope], __ATOMIC_SEQ_CST);
     uint32_t all = __atomic_load_n(&c->sh->all, __ATOMIC_SEQ_CST);
-    if (resp->body.len > RCACHE_MAX_RESPONSE || rcache_epoch(c) != epoch) return;
+    if (resp->body.len > RCACHE_MAX_RESPONSE || rcache_epoch(c) != epoch) return NULL;
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = slot_for(c, h, key, klen);
     /* The entry replaced, or one the budget drops, lends its memory: a cache missing on every
@@ -167,4 +168,5 @@ void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, 
     buf_append(&e->key, key, klen);
     http_prebuild(req, resp, &e->resp);
     __atomic_fetch_add(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
+    return e;
 }

@@ -83,8 +83,10 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
  * slot), unless its body is over RCACHE_MAX_RESPONSE or an invalidation happened since epoch
  * (rcache_epoch taken before the data was read): the data may have changed under the answer,
  * which another loop's write may have invalidated before this put could stamp it. */
-void rcache_put(struct rcache *c, const char *key, size_t klen, unsigned scope, int64_t day,
-                uint32_t epoch, int route, const struct http_req *req,
-                const struct http_resp *resp);
+/* Returns the entry kept (the caller may send its prebuilt bytes instead of serialising resp
+ * again: valid until the next rcache_put on c), or NULL when nothing was kept. */
+const struct rcache_entry *rcache_put(struct rcache *c, const char *key, size_t klen,
+                                      unsigned scope, int64_t day, uint32_t epoch, int route,
+                                      const struct http_req *req, const struct http_resp *resp);
 
 #endif
