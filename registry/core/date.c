@@ -98,6 +98,16 @@ static int64_t split_day(int64_t t, unsigned *sec)
     return days;
 }
 
+/* "HH:MM:SS" (8 bytes, no NUL) for second s of a day. */
+static void put_hms(char *out, unsigned s)
+{
+    put_digits(out, s / 3600, 2);
+    out[2] = ':';
+    put_digits(out + 3, s / 60 % 60, 2);
+    out[5] = ':';
+    put_digits(out + 6, s % 60, 2);
+}
+
 void date_rfc3339(time_t t, char out[21])
 {
     unsigned s;
@@ -107,11 +117,7 @@ void date_rfc3339(time_t t, char out[21])
         return;
     }
     out[10] = 'T';
-    put_digits(out + 11, s / 3600, 2);
-    out[13] = ':';
-    put_digits(out + 14, s / 60 % 60, 2);
-    out[16] = ':';
-    put_digits(out + 17, s % 60, 2);
+    put_hms(out + 11, s);
     out[19] = 'Z';
     out[20] = '\0';
 }
@@ -163,10 +169,6 @@ void date_imf_fixdate(int64_t t, char out[30])
     out[11] = ' ';
     put_digits(out + 12, (unsigned)y, 4);
     out[16] = ' ';
-    put_digits(out + 17, s / 3600, 2);
-    out[19] = ':';
-    put_digits(out + 20, s / 60 % 60, 2);
-    out[22] = ':';
-    put_digits(out + 23, s % 60, 2);
+    put_hms(out + 17, s);
     memcpy(out + 25, " GMT", 5);
 }

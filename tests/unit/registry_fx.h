@@ -18,6 +18,21 @@ static inline struct store *registry_fx_open(char **dir)
     return st;
 }
 
+/* The fixture of the tests that need only a store: made by registry_fx_new (calloc), freed by
+ * REGISTRY_FX_TEARDOWN(struct registry_fx). */
+struct registry_fx {
+    char *dir;
+    struct store *st;
+};
+
+static inline struct registry_fx *registry_fx_new(void)
+{
+    struct registry_fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->st = registry_fx_open(&f->dir);
+    return f;
+}
+
 /* Close the store and remove its directory (frees dir). */
 static inline void registry_fx_close(char *dir, struct store *st)
 {

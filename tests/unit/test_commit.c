@@ -14,20 +14,14 @@
 #include <pthread.h>
 #include <stdio.h>
 
-struct fx {
-    char *dir;
-    struct store *st;
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    f->st = registry_fx_open(&f->dir);
+    struct registry_fx *f = registry_fx_new();
     *state = f;
     return 0;
 }
 
-REGISTRY_FX_TEARDOWN(struct fx)
+REGISTRY_FX_TEARDOWN(struct registry_fx)
 
 /* A write of vlen bytes under key into the meta table, or a refusal, or a storage error the
  * first `fail` times it is applied (after it wrote, so the abort must undo that). */
@@ -87,7 +81,7 @@ static int stored(struct store *st, const char *key, size_t vlen)
 
 static void writes_queued_before_a_wait_commit_as_one_group(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct commit_queue *q = commit_queue_new(f->st);
     struct tw w[20];
     for (unsigned i = 0; i < 20; i++) {
@@ -116,7 +110,7 @@ static void writes_queued_before_a_wait_commit_as_one_group(void **state)
 
 static void a_storage_error_redoes_each_write_alone(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct commit_queue *q = commit_queue_new(f->st);
     struct tw w[6];
     for (unsigned i = 0; i < 6; i++) {
@@ -144,7 +138,7 @@ static void a_storage_error_redoes_each_write_alone(void **state)
  * fit are stored and the others get REG_ENOSPC, and everything stored stays. */
 static void a_full_map_fails_only_the_writes_that_do_not_fit(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct store_opts o = {STORE_MAP_MIN, 2 * STORE_MAP_MIN};
     store_close(f->st);
     assert_int_equal(store_open_opts(f->dir, &o, &f->st), 0);
@@ -203,7 +197,7 @@ static void *write_some(void *arg)
 
 static void many_threads_queue_and_wait_at_once(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct commit_queue *q = commit_queue_new(f->st);
     assert_int_equal(commit_start(q), 0);
     static struct writer wr[THREADS];
@@ -240,7 +234,7 @@ static void count_final(struct commit_write *cw)
 
 static void freeing_the_queue_commits_every_write_queued_and_calls_each_final(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct commit_queue *q = commit_queue_new(f->st);
     assert_int_equal(commit_start(q), 0);
     static struct tw w[300]; /* more than COMMIT_GROUP_MAX: two groups at least */

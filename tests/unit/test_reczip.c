@@ -16,25 +16,19 @@
 
 #include <yyjson.h>
 
-struct fx {
-    char *dir;
-    struct store *st;
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    f->st = registry_fx_open(&f->dir);
+    struct registry_fx *f = registry_fx_new();
     registry_fx_maker(f->st, "acme", "Acme Devices Ltd", NULL, NULL, NULL);
     *state = f;
     return 0;
 }
 
-REGISTRY_FX_TEARDOWN(struct fx)
+REGISTRY_FX_TEARDOWN(struct registry_fx)
 
 /* Products acme-<kind>-<from> .. acme-<kind>-<to - 1>, written in one transaction; each
  * record's product_name names its ID, so a record read back can be told from any other. */
-static void put_range(struct fx *f, const char *kind, int from, int to)
+static void put_range(struct registry_fx *f, const char *kind, int from, int to)
 {
     struct store_txn *txn;
     struct mfr m;
@@ -63,7 +57,7 @@ static void put_range(struct fx *f, const char *kind, int from, int to)
 }
 
 /* The stored (raw) value of version 1 of id, copied. */
-static char *raw(struct fx *f, const char *id, size_t *len)
+static char *raw(struct registry_fx *f, const char *id, size_t *len)
 {
     char key[80];
     size_t klen = strlen(id) + 5;
@@ -80,7 +74,7 @@ static char *raw(struct fx *f, const char *id, size_t *len)
     return out;
 }
 
-static void put_raw(struct fx *f, const char *id, const void *val, size_t len)
+static void put_raw(struct registry_fx *f, const char *id, const void *val, size_t len)
 {
     char key[80];
     size_t klen = strlen(id) + 5;
@@ -109,7 +103,7 @@ static int check_each(void *ctx, const char *json, size_t len)
     return is_record_of(json, len, ctx) ? 0 : REG_ESTORE;
 }
 
-static void reads_back(struct fx *f, const char *id)
+static void reads_back(struct registry_fx *f, const char *id)
 {
     struct store_txn *txn;
     const char *json;
@@ -124,7 +118,7 @@ static void reads_back(struct fx *f, const char *id)
 }
 
 /* The dictionary records are packed with now (meta "zdict", reczip.h), 0 if none. */
-static unsigned current_dict(struct fx *f)
+static unsigned current_dict(struct registry_fx *f)
 {
     struct store_txn *txn;
     struct store_val v;
@@ -135,7 +129,7 @@ static unsigned current_dict(struct fx *f)
     return id;
 }
 
-static void verify_clean(struct fx *f)
+static void verify_clean(struct registry_fx *f)
 {
     struct buf out = BUF_INIT;
     unsigned long problems = 99;
@@ -150,7 +144,7 @@ static void verify_clean(struct fx *f)
  * records before stay as they were and read side by side with the packed ones. */
 static void records_are_packed_once_a_dictionary_is_trained(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     put_range(f, "cam", 0, RECZIP_TRAIN_AT - 10);
     assert_int_equal(current_dict(f), 0);
     size_t len;
@@ -183,7 +177,7 @@ static void records_are_packed_once_a_dictionary_is_trained(void **state)
  * made) is read with the new code, takes new writes packed, and reads both. */
 static void a_directory_written_before_is_read(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     put_range(f, "old", 0, 50);
     char *old[50];
     size_t oldlen[50];
@@ -214,7 +208,7 @@ static void a_directory_written_before_is_read(void **state)
  * also in a new process (which finds both dictionaries in the meta table). */
 static void a_later_dictionary_keeps_older_records_readable(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     put_range(f, "cam", 0, RECZIP_TRAIN_AT + 20);
     unsigned first = current_dict(f);
     assert_int_not_equal(first, 0);
@@ -245,7 +239,7 @@ static void a_later_dictionary_keeps_older_records_readable(void **state)
  * many transactions (AddressSanitizer: nothing read after it is freed, nothing leaked). */
 static void records_stay_borrowed_until_the_transaction_ends(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     put_range(f, "cam", 0, RECZIP_TRAIN_AT + 20);
     struct store_reader *rd;
     assert_int_equal(store_reader_new(f->st, &rd), 0);
@@ -271,7 +265,7 @@ static void records_stay_borrowed_until_the_transaction_ends(void **state)
  * it. */
 static void a_damaged_frame_is_a_storage_error(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     put_range(f, "cam", 0, RECZIP_TRAIN_AT + 20);
     const char *id = "acme-cam-02005";
     size_t len;

@@ -16,12 +16,7 @@
 #include "search.h"
 #include "store.h"
 
-struct fx {
-    char *dir;
-    struct store *st;
-};
-
-static void put(struct fx *f, const char *owner, const char *id, const char *name,
+static void put(struct registry_fx *f, const char *owner, const char *id, const char *name,
                 const char *until, const char *extra)
 {
     char json[512];
@@ -39,10 +34,9 @@ static void put(struct fx *f, const char *owner, const char *id, const char *nam
 /* Today is 2030-01-01: 2035 is far, 2030-03-01 ends soon, 2029 has ended. */
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
+    struct registry_fx *f = registry_fx_new();
     struct buf rec = BUF_INIT;
     struct product_result res;
-    f->st = registry_fx_open(&f->dir);
     registry_fx_maker(f->st, "acme", "Acme Devices Ltd", NULL, "5012345", NULL);
     registry_fx_maker(f->st, "bright", "Brightbulb Inc", NULL, NULL, NULL);
     put(f, "acme", "acme-cam", "Indoor Camera", "2035-01-01", ",\"gtin\":\"5012345678900\"");
@@ -58,7 +52,7 @@ static int setup(void **state)
     return 0;
 }
 
-REGISTRY_FX_TEARDOWN(struct fx)
+REGISTRY_FX_TEARDOWN(struct registry_fx)
 
 /* Every filter off: all statuses, no limit to speak of. */
 static struct search_query any(void)
@@ -85,7 +79,7 @@ static int add_id(void *ctx, yyjson_val *rec, const char *json, size_t len)
 }
 
 /* The IDs sq finds, space-separated; the cursor for the next page in next (may be NULL). */
-static const char *run(struct fx *f, const struct search_query *sq, char *next)
+static const char *run(struct registry_fx *f, const struct search_query *sq, char *next)
 {
     static struct buf ids;
     struct search_result res;
@@ -104,7 +98,7 @@ static const char *run(struct fx *f, const struct search_query *sq, char *next)
 
 static void the_text_query(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct search_query sq = any();
     assert_string_equal(run(f, &sq, NULL),
                         "acme-cam acme-gone acme-hub acme-old acme-weak bright-bulb");
@@ -135,7 +129,7 @@ static void the_text_query(void **state)
 
 static void the_filters(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct search_query sq = any();
     sq.manufacturer = "bright";
     assert_string_equal(run(f, &sq, NULL), "bright-bulb");
@@ -180,7 +174,7 @@ static void the_filters(void **state)
 }
 
 /* Pages of `limit` joined: the IDs, "|" between pages. */
-static const char *pages(struct fx *f, struct search_query sq)
+static const char *pages(struct registry_fx *f, struct search_query sq)
 {
     static char all[512];
     char next[DECL_ID_MAX + 1] = "", cursor[DECL_ID_MAX + 1];
@@ -199,7 +193,7 @@ static const char *pages(struct fx *f, struct search_query sq)
 
 static void paging(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct search_query sq = any();
     sq.limit = 2;
     assert_string_equal(pages(f, sq), "acme-cam acme-gone|acme-hub acme-old|acme-weak bright-bulb");

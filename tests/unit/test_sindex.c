@@ -67,23 +67,17 @@ static void long_words_are_cut_on_a_character(void **state)
                      REG_EBADREQ);
 }
 
-struct fx {
-    char *dir;
-    struct store *st;
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    f->st = registry_fx_open(&f->dir);
+    struct registry_fx *f = registry_fx_new();
     registry_fx_maker(f->st, "acme", "Acme Devices Ltd", NULL, "5012345", NULL);
     *state = f;
     return 0;
 }
 
-REGISTRY_FX_TEARDOWN(struct fx)
+REGISTRY_FX_TEARDOWN(struct registry_fx)
 
-static void put(struct fx *f, const char *id, const char *json)
+static void put(struct registry_fx *f, const char *id, const char *json)
 {
     struct decl_errors errs;
     struct product_result res;
@@ -92,7 +86,7 @@ static void put(struct fx *f, const char *id, const char *json)
                      0);
 }
 
-static uint64_t count(struct fx *f, char kind, const char *v, char status)
+static uint64_t count(struct registry_fx *f, char kind, const char *v, char status)
 {
     struct store_txn *txn;
     uint64_t n;
@@ -108,7 +102,7 @@ static void on_diff(void *ctx, const char *line)
     buf_putc(ctx, '\n');
 }
 
-static size_t verify(struct fx *f, struct buf *lines)
+static size_t verify(struct registry_fx *f, struct buf *lines)
 {
     struct store_txn *txn;
     size_t n;
@@ -125,7 +119,7 @@ static size_t verify(struct fx *f, struct buf *lines)
 
 static void the_write_path_keeps_the_index(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     struct buf lines = BUF_INIT, rec = BUF_INIT;
     struct product_result res;
     size_t n;
