@@ -266,8 +266,8 @@ static void home_shows_the_counts_as_links(void **state)
     page_home(&l, &f->pr, &f->out);
     static const char *const said[] = {
         "<a href=\"/?status=active\">312 products on sale</a>",
-        "<a href=\"/?status=active&amp;support=active\">250 with security updates for more "
-        "than 180 days</a>",
+        "<a href=\"/?status=active&amp;support=active\">250 with over 180 days of security "
+        "updates left</a>",
         "<a href=\"/?status=active&amp;support=ending_soon\">41 ending within 180 days</a>",
         "<a href=\"/?status=active&amp;support=ended\">21 whose",
         "<a href=\"/?status=active&amp;compliant=true\">298 keeping",
