@@ -122,23 +122,27 @@ static int plan_query(struct plan *p)
         if (decl_gtin_normalize(p->qtrim, n, p->qgtin) != 0) p->qgtin[0] = '\0';
     }
     if (sq->support >= 0) {
-        int64_t t = sq->today;
         p->support = 1;
-        switch (sq->support) {
-        case ASSESS_ACTIVE:
-            p->lo = sindex_day_key(t + ASSESS_ENDING_SOON_DAYS + 1), p->hi = SINDEX_NO_DAY - 1;
-            break;
-        case ASSESS_ENDING_SOON:
-            p->lo = sindex_day_key(t), p->hi = sindex_day_key(t + ASSESS_ENDING_SOON_DAYS);
-            break;
-        case ASSESS_ENDED:
-            p->lo = 0, p->hi = sindex_day_key(t - 1);
-            break;
-        default: /* unknown: no support_date */
-            p->lo = p->hi = SINDEX_NO_DAY;
-        }
+        search_support_days(sq->support, sq->today, &p->lo, &p->hi);
     }
     return 0;
+}
+
+void search_support_days(int support, int64_t today, uint32_t *lo, uint32_t *hi)
+{
+    switch (support) {
+    case ASSESS_ACTIVE:
+        *lo = sindex_day_key(today + ASSESS_ENDING_SOON_DAYS + 1), *hi = SINDEX_NO_DAY - 1;
+        break;
+    case ASSESS_ENDING_SOON:
+        *lo = sindex_day_key(today), *hi = sindex_day_key(today + ASSESS_ENDING_SOON_DAYS);
+        break;
+    case ASSESS_ENDED:
+        *lo = 0, *hi = sindex_day_key(today - 1);
+        break;
+    default: /* unknown: no support_date */
+        *lo = *hi = SINDEX_NO_DAY;
+    }
 }
 
 /* --- Verifying a candidate ------------------------------------------------------------------ */
@@ -818,4 +822,61 @@ void search_params_free(struct search_params_store *st)
 #define FREE_TEXT(name) buf_free(&st->name);
     SEARCH_PARAMS(FREE_TEXT)
 #undef FREE_TEXT
+}
+
+/* --- Facet counts ---------------------------------------------------------------------------- */
+
+struct facet_days {
+    struct search_facets *f;
+    uint32_t lo[ASSESS_UNKNOWN + 1], hi[ASSESS_UNKNOWN + 1];
+};
+
+/* One support day's count, added to the state whose range holds it (search_support_days: the
+ * ranges the filter takes, so each facet is its link's count). */
+static int facet_day(void *ctx, const void *value, size_t vlen, uint64_t n)
+{
+    struct facet_days *d = ctx;
+    if (vlen != SINDEX_DAY_BYTES) return REG_ESTORE;
+    uint32_t day = (uint32_t)store_be_get(value, SINDEX_DAY_BYTES);
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++)
+        if (day >= d->lo[s] && day <= d->hi[s]) {
+            d->f->support[s] += n;
+            return 0;
+        }
+    return REG_ESTORE; /* the ranges cover every day */
+}
+
+static int facet_market(void *ctx, const void *value, size_t vlen, uint64_t n)
+{
+    struct search_facets *f = ctx;
+    if (vlen >= sizeof f->markets[0].code) return REG_ESTORE;
+    f->markets = xrealloc(f->markets, (f->n_markets + 1) * sizeof *f->markets);
+    struct search_market *m = &f->markets[f->n_markets++];
+    memcpy(m->code, value, vlen);
+    m->code[vlen] = '\0';
+    m->n = n;
+    return 0;
+}
+
+int search_facets(struct store_txn *txn, int64_t today, struct search_facets *f)
+{
+    struct facet_days d = {.f = f};
+    memset(f, 0, sizeof *f);
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++)
+        search_support_days(s, today, &d.lo[s], &d.hi[s]);
+    int rc = sindex_count(txn, 's', "a", 1, 'a', &f->total);
+    if (!rc) rc = sindex_count(txn, 's', "w", 1, 'w', &f->withdrawn);
+    if (!rc) rc = sindex_count(txn, 'c', "1", 1, 'a', &f->compliant);
+    if (!rc) rc = sindex_count(txn, 'c', "0", 1, 'a', &f->not_compliant);
+    if (!rc) rc = sindex_count_each(txn, 'd', 'a', facet_day, &d);
+    if (!rc) rc = sindex_count_each(txn, 'k', 'a', facet_market, f);
+    if (rc) search_facets_free(f);
+    return rc;
+}
+
+void search_facets_free(struct search_facets *f)
+{
+    free(f->markets);
+    f->markets = NULL;
+    f->n_markets = 0;
 }

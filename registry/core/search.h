@@ -8,6 +8,7 @@
 #ifndef SECLABEL_SEARCH_H
 #define SECLABEL_SEARCH_H
 
+#include "assess.h"
 #include "buf.h"
 #include "decl.h"
 #include "why.h"
@@ -109,5 +110,31 @@ void search_cursor(const struct search_query *sq, int tier, uint32_t day, const 
  * Complete: every matching product is on some page. 0, fn's negative code, or the store's. */
 int search_run(struct store_txn *txn, const struct search_query *sq, search_fn fn, void *ctx,
                struct search_result *res);
+
+/* The support days (sindex_day_key, both ends included) that support state `support` (enum
+ * assess_support, not ASSESS_WITHDRAWN) takes as of `today`: assess_record's boundaries
+ * (ASSESS_ENDING_SOON_DAYS). Ended: before today; ending soon: today to today + 180; active:
+ * later; unknown: no support_date (SINDEX_NO_DAY). The filter's and the facets' one
+ * definition. */
+void search_support_days(int support, int64_t today, uint32_t *lo, uint32_t *hi);
+
+/* The registry's facet counts as of `today` (docs/API.md, "Facets"): all but `withdrawn` count
+ * the products that are not withdrawn; each is what the search with that one filter finds. */
+struct search_market {
+    char code[3]; /* ISO 3166 alpha-2, as in the declarations' markets */
+    uint64_t n;
+};
+struct search_facets {
+    uint64_t total, withdrawn;
+    uint64_t support[ASSESS_UNKNOWN + 1]; /* by enum assess_support */
+    uint64_t compliant, not_compliant;
+    struct search_market *markets; /* by code, each with n > 0; owned (search_facets_free) */
+    size_t n_markets;
+};
+/* Fill f from the index's counts, never from the records: its cost grows with the number of
+ * distinct support days and markets, not of products. 0 or the store's code (f is then
+ * empty). */
+int search_facets(struct store_txn *txn, int64_t today, struct search_facets *f);
+void search_facets_free(struct search_facets *f);
 
 #endif

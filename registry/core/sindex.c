@@ -444,6 +444,55 @@ int sindex_count(struct store_txn *txn, char kind, const void *value, size_t vle
     return 0;
 }
 
+struct count_each {
+    char status;
+    sindex_count_fn fn;
+    void *ctx;
+    char value[SINDEX_WORD_MAX]; /* the term being summed (kind value "\0" status keys) */
+    size_t vlen;
+    uint64_t n;
+    int any;
+};
+
+/* Hand the summed term to the caller. */
+static int count_flush(struct count_each *c)
+{
+    int rc = c->any && c->n ? c->fn(c->ctx, c->value, c->vlen, c->n) : 0;
+    c->any = 0;
+    c->n = 0;
+    return rc;
+}
+
+static int count_each_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct count_each *c = ctx;
+    const char *k = key.data;
+    /* kind value "\0" status: a value's length is what the three others leave (a day's 4
+     * bytes may hold NULs). */
+    if (key.len < 3 || key.len - 3 > SINDEX_WORD_MAX || k[key.len - 2] != '\0' || val.len != 4)
+        return REG_ESTORE;
+    size_t vlen = key.len - 3;
+    if (c->any && (vlen != c->vlen || memcmp(c->value, k + 1, vlen) != 0)) {
+        int rc = count_flush(c);
+        if (rc) return rc;
+    }
+    if (!c->any) {
+        memcpy(c->value, k + 1, vlen);
+        c->vlen = vlen;
+        c->any = 1;
+    }
+    if (!c->status || c->status == k[key.len - 1]) c->n += store_be_get(val.data, 4);
+    return 0;
+}
+
+int sindex_count_each(struct store_txn *txn, char kind, char status, sindex_count_fn fn, void *ctx)
+{
+    struct count_each c = {.status = status, .fn = fn, .ctx = ctx};
+    int rc = store_scan(txn, STORE_SCOUNTS, &kind, 1, count_each_one, &c);
+    if (rc == 0) rc = count_flush(&c);
+    return rc < 0 ? rc : 0;
+}
+
 /* --- Building -------------------------------------------------------------------------------- */
 
 #define META_KEY "sindex"

@@ -95,4 +95,13 @@ int sindex_verify(struct store_txn *txn, sindex_diff_fn fn, void *ctx, size_t ma
 int sindex_count(struct store_txn *txn, char kind, const void *value, size_t vlen, char status,
                  uint64_t *n);
 
+/* Called with each term of a kind that has postings of the status asked for: its value
+ * value[0..vlen) and how many. Non-zero stops (and is returned if negative). */
+typedef int (*sindex_count_fn)(void *ctx, const void *value, size_t vlen, uint64_t n);
+/* Each term of kind `kind` in value order (days: in day order; SINDEX_NO_DAY last), with its
+ * number of postings of status 'a', 'w' or 0 (both), as sindex_count gives it. One pass over
+ * the kind's counts: its cost grows with the number of distinct values (support days,
+ * markets), not with the number of products. */
+int sindex_count_each(struct store_txn *txn, char kind, char status, sindex_count_fn fn, void *ctx);
+
 #endif

@@ -111,6 +111,16 @@ enum i18n_lang { REG_LANGS(I18N_LANG_ENUM) I18N__LANGS };
     X(l2_records_heading)                                                                          \
     X(home_title)                                                                                  \
     X(home_intro)                                                                                  \
+    X(facets_heading)                                                                              \
+    X(facets_total)                                                                                \
+    X(facets_active)                                                                               \
+    X(facets_soon)                                                                                 \
+    X(facets_ended)                                                                                \
+    X(facets_unknown)                                                                              \
+    X(facets_met)                                                                                  \
+    X(facets_not_met)                                                                              \
+    X(facets_withdrawn)                                                                            \
+    X(facets_markets)                                                                              \
     X(search_label)                                                                                \
     X(filter_support)                                                                              \
     X(filter_compliant)                                                                            \

@@ -22,6 +22,7 @@
 #include <yyjson.h>
 
 struct mfr;
+struct search_facets;
 struct search_query;
 
 struct page_req {
@@ -55,14 +56,16 @@ void page_details(const struct page_product_data *d, const struct page_req *pr, 
 
 /* What a search found, for the lists. */
 struct page_list {
-    const struct search_query *sq;   /* the search: its form and links repeat its filters; with
-                                        a cursor, this is not the first page */
-    yyjson_val *recs;                /* the records found, in order (an array) */
-    const struct mfr *const *makers; /* makers[i]: the account of recs[i]'s manufacturer, or
-                                        NULL if it has none; NULL: none has one */
-    const char *next;                /* the ID to continue after; "" or NULL at the end */
+    const struct search_query *sq;      /* the search: its form and links repeat its filters; with
+                                           a cursor, this is not the first page */
+    yyjson_val *recs;                   /* the records found, in order (an array) */
+    const struct mfr *const *makers;    /* makers[i]: the account of recs[i]'s manufacturer, or
+                                           NULL if it has none; NULL: none has one */
+    const char *next;                   /* the ID to continue after; "" or NULL at the end */
+    const struct search_facets *facets; /* the home page's counts as of pr->today, each a link
+                                           into the search; NULL: none shown */
 };
-/* The home page: search form, the results, paging. */
+/* The home page: search form, the registry's counts (l->facets), the results, paging. */
 void page_home(const struct page_list *l, const struct page_req *pr, struct buf *out);
 /* Manufacturer m's page with its products (l->sq carries the manufacturer and paging). */
 void page_maker(const struct mfr *m, const struct page_list *l, const struct page_req *pr,

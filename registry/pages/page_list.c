@@ -2,6 +2,7 @@
  * manufacturer's page, the CSV download, and the not-found pages (which offer a search). */
 #include "page_int.h"
 
+#include "assess.h"
 #include "csv.h"
 #include "mfr.h"
 #include "search.h"
@@ -71,6 +72,82 @@ static void results(struct buf *out, const struct page_list *l, const struct pag
     buf_free(&q);
 }
 
+/* One count as a link into the search that finds those products: sq's filters with status
+ * active (the pages' default is any; a count is of products on sale unless `withdrawn`). The
+ * text is format `key` with the count and ASSESS_ENDING_SOON_DAYS. */
+static void facet_link(struct buf *out, const struct page_req *pr, const struct search_query *sq,
+                       enum i18n_key key, uint64_t n)
+{
+    struct buf q = BUF_INIT;
+    char count[24], days[24];
+    search_query_string(sq, 1, &q);
+    buf_puts(&q, page_lang_param(pr, 0));
+    buf_puts(out, "<li><a href=\"/?");
+    html_escape(out, buf_cstr(&q) + 1, q.len - 1); /* the query string without its first & */
+    buf_puts(out, "\">");
+    snprintf(count, sizeof count, "%llu", (unsigned long long)n);
+    snprintf(days, sizeof days, "%d", ASSESS_ENDING_SOON_DAYS);
+    const char *args[] = {count, days};
+    i18n_fmt(out, pr->lang, key, 2, args);
+    buf_puts(out, "</a></li>");
+    buf_free(&q);
+}
+
+/* The registry's counts (search_facets), each a link into the search; states without products
+ * are left out. */
+static void facets(struct buf *out, const struct page_req *pr, const struct search_facets *f)
+{
+    static const enum i18n_key support_keys[] = {
+        [ASSESS_ACTIVE] = I18N_facets_active,
+        [ASSESS_ENDING_SOON] = I18N_facets_soon,
+        [ASSESS_ENDED] = I18N_facets_ended,
+        [ASSESS_UNKNOWN] = I18N_facets_unknown,
+    };
+    struct search_query sq = {.status = SEARCH_ACTIVE,
+                              .support = -1,
+                              .compliant = -1,
+                              .limit = SEARCH_DEFAULT_LIMIT,
+                              .sort = SEARCH_SORT_ID};
+    buf_puts(out, "<section class=\"facets\" aria-labelledby=\"facets-h\"><h2 id=\"facets-h\">");
+    i18n_put(out, pr->lang, I18N_facets_heading);
+    buf_puts(out, "</h2><ul>");
+    facet_link(out, pr, &sq, I18N_facets_total, f->total);
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++) {
+        sq.support = s;
+        if (f->support[s]) facet_link(out, pr, &sq, support_keys[s], f->support[s]);
+    }
+    sq.support = -1;
+    for (int c = 1; c >= 0; c--) {
+        sq.compliant = c;
+        uint64_t n = c ? f->compliant : f->not_compliant;
+        if (n) facet_link(out, pr, &sq, c ? I18N_facets_met : I18N_facets_not_met, n);
+    }
+    sq.compliant = -1;
+    sq.status = SEARCH_WITHDRAWN;
+    if (f->withdrawn) facet_link(out, pr, &sq, I18N_facets_withdrawn, f->withdrawn);
+    buf_puts(out, "</ul>");
+    if (f->n_markets) {
+        sq.status = SEARCH_ACTIVE;
+        buf_puts(out, "<h3>");
+        i18n_put(out, pr->lang, I18N_facets_markets);
+        buf_puts(out, "</h3><ul class=\"markets\">");
+        for (size_t i = 0; i < f->n_markets; i++) {
+            struct buf q = BUF_INIT;
+            sq.market = f->markets[i].code;
+            search_query_string(&sq, 1, &q);
+            buf_puts(&q, page_lang_param(pr, 0));
+            buf_puts(out, "<li><a href=\"/?");
+            html_escape(out, buf_cstr(&q) + 1, q.len - 1);
+            buf_puts(out, "\">");
+            html_escape(out, f->markets[i].code, strlen(f->markets[i].code));
+            buf_printf(out, "</a> %llu</li>", (unsigned long long)f->markets[i].n);
+            buf_free(&q);
+        }
+        buf_puts(out, "</ul>");
+    }
+    buf_puts(out, "</section>");
+}
+
 void page_home(const struct page_list *l, const struct page_req *pr, struct buf *out)
 {
     const char *title = i18n_get(pr->lang, I18N_home_title);
@@ -81,6 +158,7 @@ void page_home(const struct page_list *l, const struct page_req *pr, struct buf 
     i18n_put(out, pr->lang, I18N_home_intro);
     buf_puts(out, "</p>");
     page_search_form(out, pr, l->sq);
+    if (l->facets) facets(out, pr, l->facets);
     buf_puts(out, "<h2>");
     i18n_put(out, pr->lang, I18N_results_heading);
     buf_puts(out, "</h2>");

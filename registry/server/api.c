@@ -44,6 +44,7 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/.well-known/security.txt", api_security_txt, NULL},
     {HTTP_M_GET, "/.well-known/gs1resolver", api_gs1_description, NULL},
     {HTTP_M_GET, "/v1/products", api_search, SEARCH_QUERY_PARAMS},
+    {HTTP_M_GET, "/v1/facets", api_facets, ""},
     {HTTP_M_GET, "/v1/products/{}", api_get_product, ""},
     {HTTP_M_PUT, "/v1/products/{}", api_put_product, "dry_run"},
     {HTTP_M_POST, "/v1/products/{}/withdraw", api_withdraw, ""},

@@ -66,14 +66,14 @@ int api_etag_matches(const struct http_req *req, const char *etag);
 #define API_CACHE_IMMUTABLE 2
 #define API_CACHE_NO_STORE 4
 #define API_CACHE_MAP(X)                                                                           \
-    X(API_CACHE_RECORD, 60, 60, 86400, API_CACHE_DAY)        /* a product: JSON, pages, history */ \
-    X(API_CACHE_EXPORT, 60, 60, 86400, 0)                    /* a product's CTA-2120 export */     \
-    X(API_CACHE_LIST, 30, 30, 3600, API_CACHE_DAY)           /* search, home, maker page, CSV */   \
-    X(API_CACHE_MAKER, 60, 60, 86400, 0)                     /* a manufacturer's JSON */           \
-    X(API_CACHE_FEED, 10, 30, 86400, 0)                      /* the changes feed, JSON and Atom */ \
-    X(API_CACHE_VERSION, 86400, 0, 0, API_CACHE_IMMUTABLE)   /* one stored version */              \
-    X(API_CACHE_LABEL, 300, 0, 86400, 0)                     /* labels */                          \
-    X(API_CACHE_LINKSET, 300, 60, 86400, 0)                  /* a GTIN's GS1 linkset */            \
+    X(API_CACHE_RECORD, 60, 60, 86400, API_CACHE_DAY)      /* a product: JSON, pages, history */   \
+    X(API_CACHE_EXPORT, 60, 60, 86400, 0)                  /* a product's CTA-2120 export */       \
+    X(API_CACHE_LIST, 30, 30, 3600, API_CACHE_DAY)         /* search, facets, home, maker, CSV */  \
+    X(API_CACHE_MAKER, 60, 60, 86400, 0)                   /* a manufacturer's JSON */             \
+    X(API_CACHE_FEED, 10, 30, 86400, 0)                    /* the changes feed, JSON and Atom */   \
+    X(API_CACHE_VERSION, 86400, 0, 0, API_CACHE_IMMUTABLE) /* one stored version */                \
+    X(API_CACHE_LABEL, 300, 0, 86400, 0)                   /* labels */                            \
+    X(API_CACHE_LINKSET, 300, 60, 86400, 0)                /* a GTIN's GS1 linkset */              \
     X(API_CACHE_STATIC, 31536000, 0, 0, API_CACHE_IMMUTABLE) /* style.css?v=<hash> */              \
     X(API_CACHE_WELL_KNOWN, 86400, 0, 86400, 0)              /* security.txt, gs1resolver */       \
     X(API_CACHE_PRIVATE, 0, 0, 0, API_CACHE_NO_STORE)        /* whoami, metrics, healthz */
@@ -184,6 +184,7 @@ int api_cta(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_batch(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_query.c */
 int api_search(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_facets(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_lookup(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_changes(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp);

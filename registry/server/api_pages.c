@@ -218,7 +218,7 @@ static int list_load(struct store_txn *txn, const struct search_query *sq, const
         size_t k = ll->slot_of[i];
         ll->makers[i] = k != SIZE_MAX && ll->slots[k].ok ? &ll->slots[k].m : NULL;
     }
-    ll->l = (struct page_list){sq, yyjson_doc_get_root(ll->doc), ll->makers, ll->res.next};
+    ll->l = (struct page_list){sq, yyjson_doc_get_root(ll->doc), ll->makers, ll->res.next, NULL};
     return 0;
 }
 
@@ -268,9 +268,13 @@ static void home_read(struct api_job *job, struct store_txn *txn)
     struct list_load ll = {0};
     long modified = 0;
     call_begin(job->app, job->req, &c);
+    struct search_facets f = {0};
     int rc = list_load(txn, &j->sq, NULL, &ll);
     if (!rc) rc = api_products_time(txn, &modified);
+    if (!rc) rc = search_facets(txn, j->sq.today, &f);
+    ll.l.facets = &f;
     if (!rc) page_home(&ll.l, &c.pr, &resp->body);
+    search_facets_free(&f);
     list_unload(&ll);
     call_end(&c);
     if (rc)

@@ -104,6 +104,47 @@ int api_search(void *ctx, struct http_req *req, struct http_resp *resp)
     return api_defer_read(app, req, resp, &j->job, search_read);
 }
 
+/* The facet counts (search_facets), deferred whole (api_defer_read): not O(1), they grow with
+ * the number of distinct support days and markets. */
+static void facets_read(struct api_job *job, struct store_txn *txn)
+{
+    struct http_resp *resp = job->resp;
+    struct search_facets f;
+    int64_t today = assess_today();
+    long modified = 0;
+    int rc = search_facets(txn, today, &f);
+    if (!rc) rc = api_products_time(txn, &modified);
+    if (rc) {
+        search_facets_free(&f);
+        http_resp_error(resp, rc, NULL);
+        return;
+    }
+    struct buf *o = &resp->body;
+    buf_printf(o, "{\"total\":%llu,\"withdrawn\":%llu,\"support\":{", (unsigned long long)f.total,
+               (unsigned long long)f.withdrawn);
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++)
+        buf_printf(o, "%s\"%s\":%llu", s ? "," : "", assess_support_name((enum assess_support)s),
+                   (unsigned long long)f.support[s]);
+    buf_printf(o, "},\"compliant\":{\"true\":%llu,\"false\":%llu},\"markets\":{",
+               (unsigned long long)f.compliant, (unsigned long long)f.not_compliant);
+    for (size_t i = 0; i < f.n_markets; i++) {
+        if (i) buf_putc(o, ',');
+        json_str(o, f.markets[i].code, strlen(f.markets[i].code));
+        buf_printf(o, ":%llu", (unsigned long long)f.markets[i].n);
+    }
+    buf_puts(o, "}}\n");
+    search_facets_free(&f);
+    resp->content_type = JSON_TYPE;
+    api_cache(resp, API_CACHE_LIST);
+    api_modified(resp, modified > api_day_start(today) ? modified : api_day_start(today));
+    resp->status = 200;
+}
+
+int api_facets(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    return api_defer_read(ctx, req, resp, xcalloc(1, sizeof(struct api_job)), facets_read);
+}
+
 /* One lookup result: {"id"|"gtin": key, "record": {...}} or {..., "error": "not_found"}. */
 static int lookup_one(struct app *app, struct mfr_memo *mm, int64_t today, int is_gtin,
                       yyjson_val *key, struct buf *out)

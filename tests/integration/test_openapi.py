@@ -398,6 +398,11 @@ def test_real_responses_match_the_document(server, acme, registry):
                  "/v1/products")
     assert [p["id"] for p in page["items"]] == ["acme-plug"] and page["next_cursor"] is None
     check(registry, s.get("/v1/products", params={"support": "soon"}), "/v1/products")
+    r = s.get("/v1/facets")
+    f = check(registry, r, "/v1/facets")
+    assert f["total"] == 2 and f["compliant"] == {"true": 1, "false": 1}, f
+    assert s.get("/v1/facets", headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+    check(registry, s.get("/v1/facets?pretty=1"), "/v1/facets")
 
     check(registry, s.post("/v1/lookup", json={"ids": ["acme-plug", "nope", "bad id"],
                                                "gtins": ["5012345678900", "123"]}),

@@ -204,6 +204,34 @@ def test_home_search_and_filters(shop):
     assert '<option value="ended" selected>' in page
 
 
+def test_home_shows_the_counts_as_links_into_the_search(shop, acme):
+    put(shop, acme, "acme-gone", product_name="Gone Plug", support_date=day(40), markets=["GB"])
+    assert shop.post("/v1/products/acme-gone/withdraw", acme).status_code == 200
+    put(shop, acme, "acme-plug", product_name="Smart Plug", support_date=day(40),
+        markets=["GB", "DE"])
+    for lang in ("en", "de", "zh"):
+        page = shop.get("/?lang=" + lang).text
+        facets = re.search(r'<section class="facets".*?</section>', page, re.S)
+        assert facets, "no counts on the %s home page" % lang
+        links = re.findall(r'<a href="/\?([^"]+)">([^<]+)</a>(?: (\d+))?', facets.group(0))
+        got = {}
+        for query, text, market_n in links:
+            query = query.replace("&amp;", "&")
+            assert query.endswith("&lang=" + lang), query
+            n = int(market_n or re.search(r"\d+", text).group(0))
+            api = shop.get("/v1/products?limit=100&" + query.rsplit("&lang=", 1)[0])
+            assert api.status_code == 200, (query, api.text)
+            assert len(api.json()["items"]) == n, (lang, query, text)
+            got[query.rsplit("&lang=", 1)[0]] = n
+        # on sale: cam, plug (ending soon), hub (ended), bell (universal password)
+        assert got == {"status=active": 4, "status=active&support=active": 2,
+                       "status=active&support=ending_soon": 1, "status=active&support=ended": 1,
+                       "status=active&compliant=true": 3, "status=active&compliant=false": 1,
+                       "status=withdrawn": 1, "status=active&market=DE": 1,
+                       "status=active&market=GB": 1}, got
+    assert "1 ending within 180 days" in visible(shop.get("/").text)
+
+
 def test_home_pages_through_results(shop):
     page = shop.get("/?limit=2").text
     nxt = re.search(r'rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")

@@ -58,11 +58,12 @@ WRITE_KEEPS = {
     "/static/style.css": "compiled in",
     "/.well-known/security.txt": "the operator's contact",
     "/.well-known/gs1resolver": "configuration",
+    "/v1/facets": "counts, unchanged by a rename (the ETag is the body's)",
 }
 # Routes whose answer shows a product's support status or a search by it: day-dependent.
 DAY_DEPENDENT = {"/", "/v1/products", "/v1/products/{}", "/v1/products/{}/versions",
                  "/p/{}", "/p/{}/details", "/p/{}/record.json", "/m/{}",
-                 "/products.csv"}
+                 "/products.csv", "/v1/facets"}
 
 
 def get_routes():

@@ -215,7 +215,7 @@ static void home_lists_results_with_paging(void **state)
              "\"manufacturer_name\":\"Other Ltd\",\"support_date\":\"2029-01-01\","
              "\"status\":\"active\"}]");
     const struct mfr *makers[] = {&m, NULL};
-    struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "other-old"};
+    struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "other-old", NULL};
     page_home(&l, &f->pr, &f->out);
     at(&f->out, "<title>Device security labels</title>");
     at(&f->out, "value=\"&quot;cam&lt;\""); /* the query, back in the form */
@@ -231,7 +231,7 @@ static void home_lists_results_with_paging(void **state)
     /* A later page links back to the first; an empty one says so, with no table. */
     sq.cursor = "acme-cam";
     yyjson_doc *none = json("[]");
-    struct page_list empty = {&sq, yyjson_doc_get_root(none), NULL, ""};
+    struct page_list empty = {&sq, yyjson_doc_get_root(none), NULL, "", NULL};
     buf_reset(&f->out);
     page_home(&empty, &f->pr, &f->out);
     static const char *const said[] = {"No products match your search.", "First page", NULL};
@@ -240,6 +240,56 @@ static void home_lists_results_with_paging(void **state)
     for (size_t i = 0; not_said[i]; i++)
         absent(&f->out, not_said[i]);
     yyjson_doc_free(recs);
+    yyjson_doc_free(none);
+    buf_free(&f->out);
+}
+
+/* The home page's counts: each a link into the search that finds them (products on sale;
+ * the withdrawn ones with status=withdrawn), states without products left out, a market code
+ * escaped, the language kept in the links. */
+static void home_shows_the_counts_as_links(void **state)
+{
+    struct fx *f = fresh(state);
+    struct search_query sq = any_search();
+    struct search_market markets[] = {{"GB", 280}, {"D<", 1}};
+    struct search_facets fc = {.total = 312,
+                               .withdrawn = 4,
+                               .compliant = 298,
+                               .not_compliant = 14,
+                               .markets = markets,
+                               .n_markets = 2};
+    fc.support[ASSESS_ACTIVE] = 250;
+    fc.support[ASSESS_ENDING_SOON] = 41;
+    fc.support[ASSESS_ENDED] = 21;
+    yyjson_doc *none = json("[]");
+    struct page_list l = {&sq, yyjson_doc_get_root(none), NULL, "", &fc};
+    page_home(&l, &f->pr, &f->out);
+    static const char *const said[] = {
+        "<a href=\"/?status=active\">312 products on sale</a>",
+        "<a href=\"/?status=active&amp;support=active\">250 with over 180 days of security "
+        "updates left</a>",
+        "<a href=\"/?status=active&amp;support=ending_soon\">41 ending within 180 days</a>",
+        "<a href=\"/?status=active&amp;support=ended\">21 whose",
+        "<a href=\"/?status=active&amp;compliant=true\">298 keeping",
+        "<a href=\"/?status=active&amp;compliant=false\">14 breaking",
+        "<a href=\"/?status=withdrawn\">4 withdrawn</a>",
+        "<a href=\"/?status=active&amp;market=GB\">GB</a> 280",
+        ">D&lt;</a> 1",
+        NULL};
+    all_in(&f->out, said);
+    absent(&f->out, "support=unknown"); /* none without a date */
+    /* in German, links keep the language */
+    buf_reset(&f->out);
+    f->pr.lang = I18N_DE;
+    f->pr.lang_in_query = 1;
+    page_home(&l, &f->pr, &f->out);
+    at(&f->out, "<a href=\"/?status=active&amp;support=ending_soon&amp;lang=de\">41 enden "
+                "innerhalb von 180 Tagen</a>");
+    /* without counts, none are shown */
+    buf_reset(&f->out);
+    l.facets = NULL;
+    page_home(&l, &f->pr, &f->out);
+    absent(&f->out, "facets");
     yyjson_doc_free(none);
     buf_free(&f->out);
 }
@@ -256,7 +306,7 @@ static void maker_page_shows_the_account(void **state)
     yyjson_doc *recs = json("[{\"id\":\"acme-cam\",\"product_name\":\"Cam\",\"manufacturer\":"
                             "\"acme\",\"support_date\":\"2035-01-01\",\"status\":\"active\"}]");
     const struct mfr *makers[] = {&m};
-    struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "acme-cam"};
+    struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "acme-cam", NULL};
     page_maker(&m, &l, &f->pr, &f->out);
     static const char *const shown[] = {"<title>Products by Acme &amp; &lt;Sons&gt;</title>",
                                         "<h1>Products by Acme &amp; &lt;Sons&gt;</h1>",
@@ -295,7 +345,7 @@ static void csv_rows_from_records(void **state)
                             "\"security_contact\":\"s@acme.example\",\"default_password\":"
                             "\"unique_per_device\",\"status\":\"active\"}]");
     const struct mfr *makers[] = {&m};
-    struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, ""};
+    struct page_list l = {&sq, yyjson_doc_get_root(recs), makers, "", NULL};
     page_csv_head(&f->out);
     page_csv_rows(&l, "https://registry.example", &f->out);
     static const char *const shown[] = {"\r\nacme-cam,", "Acme & <Sons>", ",ending_soon,59,yes,",
@@ -313,6 +363,7 @@ int main(void)
         cmocka_unit_test(product_page_leads_with_its_state),
         cmocka_unit_test(product_page_shows_history_and_escapes),
         cmocka_unit_test(home_lists_results_with_paging),
+        cmocka_unit_test(home_shows_the_counts_as_links),
         cmocka_unit_test(maker_page_shows_the_account),
         cmocka_unit_test(not_found_page_escapes_what_was_asked),
         cmocka_unit_test(csv_rows_from_records),

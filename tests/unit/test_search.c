@@ -343,12 +343,115 @@ static void parameters_from_text(void **state)
     search_params_free(&nul);
 }
 
+/* A product of bright's whose support ends `days` after 2030-01-01. */
+static void put_day(struct fx *f, const char *id, int days, const char *extra)
+{
+    char until[11];
+    date_format_day(date_days_from_civil(2030, 1, 1) + days, until);
+    put(f, "bright", id, "Plug", until, extra);
+}
+
+struct brute {
+    int64_t today;
+    struct search_facets f;
+};
+
+/* What search_facets should say, from each record's assess_record. */
+static int brute_one(void *ctx, yyjson_val *rec, const char *json, size_t len)
+{
+    struct brute *b = ctx;
+    struct assess a;
+    (void)json;
+    (void)len;
+    assess_record(rec, b->today, &a);
+    if (a.withdrawn) {
+        b->f.withdrawn++;
+        return 0;
+    }
+    b->f.total++;
+    b->f.support[a.by_date]++;
+    if (a.compliant)
+        b->f.compliant++;
+    else
+        b->f.not_compliant++;
+    return 0;
+}
+
+static void facets_at(struct fx *f, int64_t today, struct search_facets *got)
+{
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(search_facets(txn, today, got), 0);
+    struct search_query sq = any();
+    struct search_result res;
+    struct brute b = {.today = today};
+    sq.limit = 1000;
+    assert_int_equal(search_run(txn, &sq, brute_one, &b, &res), 0);
+    store_txn_abort(txn);
+    assert_int_equal(got->total, b.f.total);
+    assert_int_equal(got->withdrawn, b.f.withdrawn);
+    for (int s = 0; s <= ASSESS_UNKNOWN; s++)
+        assert_int_equal(got->support[s], b.f.support[s]);
+    assert_int_equal(got->compliant, b.f.compliant);
+    assert_int_equal(got->not_compliant, b.f.not_compliant);
+}
+
+/* The support facets are the per-day counts summed over the filter's ranges: as of 2030-01-01
+ * yesterday has ended, today and today + 180 end soon, today + 181 is active; each day as
+ * assess_record says for every `today` around the boundaries. */
+static void facets_sum_the_day_counts(void **state)
+{
+    struct fx *f = *state;
+    const int yesterday = -1, today = 0, soon = ASSESS_ENDING_SOON_DAYS,
+              later = ASSESS_ENDING_SOON_DAYS + 1;
+    put_day(f, "bright-yesterday", yesterday, "");
+    put_day(f, "bright-today", today, ",\"markets\":[\"GB\",\"DE\"]");
+    put_day(f, "bright-soon", soon, "");
+    put_day(f, "bright-later", later, ",\"markets\":[\"GB\"]");
+    put_day(f, "bright-gone", today, ",\"markets\":[\"FR\"]");
+    struct buf rec = BUF_INIT;
+    struct product_result res;
+    assert_int_equal(
+        product_withdraw(f->st, "bright", "bright-gone", PRODUCT_NO_PRECONDITION, &rec, &res), 0);
+    buf_free(&rec);
+    struct search_facets got;
+    int64_t t = date_days_from_civil(2030, 1, 1);
+    facets_at(f, t, &got);
+    /* setup's: cam, weak, bulb 2035; hub 2030-03-01; old 2029; gone withdrawn */
+    assert_int_equal(got.total, 9);
+    assert_int_equal(got.withdrawn, 2);
+    assert_int_equal(got.support[ASSESS_ACTIVE], 4);      /* + later */
+    assert_int_equal(got.support[ASSESS_ENDING_SOON], 3); /* hub, today, soon */
+    assert_int_equal(got.support[ASSESS_ENDED], 2);       /* old, yesterday */
+    assert_int_equal(got.support[ASSESS_UNKNOWN], 0);     /* a declaration must have a date */
+    assert_int_equal(got.compliant, 8);
+    assert_int_equal(got.not_compliant, 1); /* weak */
+    assert_int_equal(got.n_markets, 2);     /* FR's product is withdrawn */
+    assert_string_equal(got.markets[0].code, "DE");
+    assert_int_equal(got.markets[0].n, 1);
+    assert_string_equal(got.markets[1].code, "GB");
+    assert_int_equal(got.markets[1].n, 2);
+    search_facets_free(&got);
+    /* each boundary moves by a day as today does */
+    const int shifts[] = {-2, -1, 1, 2, 59, 60, 180, 181, 182, 365, 1826, 1827, 2000};
+    for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++) {
+        facets_at(f, t + shifts[i], &got);
+        search_facets_free(&got);
+    }
+    facets_at(f, t + 1, &got);
+    assert_int_equal(got.support[ASSESS_ENDED], 3);       /* today's has ended */
+    assert_int_equal(got.support[ASSESS_ENDING_SOON], 3); /* soon, later */
+    assert_int_equal(got.support[ASSESS_ACTIVE], 3);
+    search_facets_free(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_text_query, setup, teardown),
         cmocka_unit_test_setup_teardown(the_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(facets_sum_the_day_counts, setup, teardown),
         cmocka_unit_test(a_link_repeats_the_search),
         cmocka_unit_test(parameters_from_text),
     };

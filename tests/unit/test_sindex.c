@@ -96,6 +96,25 @@ static uint64_t count(struct registry_fx *f, char kind, const char *v, char stat
     return n;
 }
 
+static int list_count(void *ctx, const void *value, size_t vlen, uint64_t n)
+{
+    struct buf *b = ctx;
+    buf_printf(b, "%.*s=%llu;", (int)vlen, (const char *)value, (unsigned long long)n);
+    return 0;
+}
+
+/* Every term of a kind with its count ("DE=1;GB=2;"), as sindex_count_each gives them. */
+static const char *count_list(struct fx *f, char kind, char status)
+{
+    static struct buf b;
+    struct store_txn *txn;
+    buf_reset(&b);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(sindex_count_each(txn, kind, status, list_count, &b), 0);
+    store_txn_abort(txn);
+    return buf_cstr(&b);
+}
+
 static void on_diff(void *ctx, const char *line)
 {
     buf_puts(ctx, line);
@@ -132,6 +151,8 @@ static void the_write_path_keeps_the_index(void **state)
     assert_int_equal(count(f, 'w', "5012345678900", 0), 1); /* the GTIN-13 as printed */
     assert_int_equal(count(f, 'k', "DE", 0), 1);
     assert_int_equal(count(f, 's', "a", 'a'), 2);
+    assert_string_equal(count_list(f, 'k', 0), "DE=1;GB=1;");
+    assert_string_equal(count_list(f, 'c', 'a'), "1=2;");
     /* an update moves the words */
     put(f, "acme-kettle", DECL("Smart Toaster", ",\"markets\":[\"GB\"]"));
     assert_int_equal(count(f, 'w', "kettle", 0), 2); /* its ID still says kettle */
@@ -145,6 +166,10 @@ static void the_write_path_keeps_the_index(void **state)
     assert_int_equal(count(f, 'w', "kettle", 'w'), 1);
     assert_int_equal(count(f, 'c', "1", 'a'), 1);
     assert_int_equal(count(f, 'c', "0", 'w'), 1);
+    assert_string_equal(count_list(f, 's', 0), "a=1;w=1;");
+    assert_string_equal(count_list(f, 's', 'w'), "w=1;"); /* a term of no such postings: none */
+    assert_string_equal(count_list(f, 'c', 'a'), "1=1;");
+    assert_string_equal(count_list(f, 'c', 0), "0=1;1=1;");
     assert_int_equal(verify(f, &lines), 0);
     /* a rebuild gives the same index */
     assert_int_equal(sindex_build(f->st, 1, &n), 0);
