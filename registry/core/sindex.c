@@ -281,7 +281,6 @@ int sdoc_has(const unsigned char *list, size_t n, const char *w, size_t len, int
 /* --- Postings and counts -------------------------------------------------------------------- */
 
 #define TERM_MAX (1 + SINDEX_WORD_MAX + 1)
-#define KEY_MAX (TERM_MAX + DECL_ID_MAX + 1)
 
 /* One term of a product: kind and value; the list of a doc's terms. */
 struct term {
@@ -343,20 +342,35 @@ static int has_term(const struct terms *ts, const struct term *t)
     return 0;
 }
 
-/* kind value "\0" into key; its length. */
+/* kind value into key (a posting list's key); its length. */
 static size_t term_key(char kind, const void *v, size_t len, char *key)
 {
     key[0] = kind;
     memcpy(key + 1, v, len);
-    key[1 + len] = '\0';
-    return len + 2;
+    return len + 1;
+}
+
+/* The kinds that keep counts per status in scounts: those facets and the planner ask of one
+ * status (sindex.h). A word's list is counted by LMDB itself (store_count_dups). */
+static int counted(char kind)
+{
+    return kind && strchr(SINDEX_COUNTED, kind) != NULL;
+}
+
+/* kind value "\0" status into key (a count's key); its length. */
+static size_t count_key(char kind, const void *v, size_t len, char status, char *key)
+{
+    size_t kl = term_key(kind, v, len, key);
+    key[kl++] = '\0';
+    key[kl++] = status;
+    return kl;
 }
 
 static int count_add(struct store_txn *txn, const struct term *t, char status, int delta)
 {
     char key[TERM_MAX + 1];
-    size_t kl = term_key(t->kind, t->value, t->len, key);
-    key[kl++] = status;
+    if (!counted(t->kind)) return 0;
+    size_t kl = count_key(t->kind, t->value, t->len, status, key);
     struct store_val v;
     uint64_t n = 0;
     int rc = store_get(txn, STORE_SCOUNTS, key, kl, &v);
@@ -374,12 +388,10 @@ static int count_add(struct store_txn *txn, const struct term *t, char status, i
 
 static int posting(struct store_txn *txn, const struct term *t, const char *id, int add)
 {
-    char key[KEY_MAX];
+    char key[TERM_MAX];
     size_t kl = term_key(t->kind, t->value, t->len, key), il = strlen(id);
-    memcpy(key + kl, id, il);
-    kl += il;
-    if (add) return store_put(txn, STORE_SPOSTINGS, key, kl, "", 0, 0);
-    int rc = store_del(txn, STORE_SPOSTINGS, key, kl);
+    if (add) return store_put(txn, STORE_SPOSTINGS, key, kl, id, il, 0);
+    int rc = store_del_pair(txn, STORE_SPOSTINGS, key, kl, id, il);
     return rc == REG_ENOTFOUND ? REG_ESTORE : rc;
 }
 
@@ -423,19 +435,49 @@ out:
     return rc;
 }
 
+/* Counting one status of an uncounted term: each posting's facts say its status. */
+struct walk_count {
+    struct store_txn *txn;
+    size_t klen;
+    int withdrawn;
+    uint64_t n;
+};
+
+static int walk_count_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct walk_count *w = ctx;
+    struct store_val v;
+    struct sdoc d;
+    if (key.len != w->klen) return 1; /* a longer term: the list has ended */
+    int rc = store_get(w->txn, STORE_SDOCS, val.data, val.len, &v);
+    if (!rc && !(rc = sdoc_parse(v.data, v.len, &d))) w->n += d.withdrawn == w->withdrawn;
+    return rc == REG_ENOTFOUND ? REG_ESTORE : rc;
+}
+
 int sindex_count(struct store_txn *txn, char kind, const void *value, size_t vlen, char status,
                  uint64_t *n)
 {
     char key[TERM_MAX + 1];
     *n = 0;
     if (vlen > SINDEX_WORD_MAX) return 0;
-    size_t kl = term_key(kind, value, vlen, key);
+    if (!counted(kind)) {
+        size_t kl = term_key(kind, value, vlen, key), dups;
+        if (status) {
+            struct walk_count w = {.txn = txn, .klen = kl, .withdrawn = status == 'w'};
+            int rc = store_scan(txn, STORE_SPOSTINGS, key, kl, walk_count_one, &w);
+            *n = w.n;
+            return rc;
+        }
+        int rc = store_count_dups(txn, STORE_SPOSTINGS, key, kl, &dups);
+        *n = dups;
+        return rc;
+    }
     for (int i = 0; i < 2; i++) {
         char s = i ? 'w' : 'a';
         if (status && status != s) continue;
-        key[kl] = s;
+        size_t kl = count_key(kind, value, vlen, s, key);
         struct store_val v;
-        int rc = store_get(txn, STORE_SCOUNTS, key, kl + 1, &v);
+        int rc = store_get(txn, STORE_SCOUNTS, key, kl, &v);
         if (rc == REG_ENOTFOUND) continue;
         if (rc) return rc;
         if (v.len != 4) return REG_ESTORE;
@@ -519,7 +561,7 @@ struct verify {
     void *ctx;
     size_t max, diffs;
     /* the posting walk: the current term and its postings per status */
-    char term[TERM_MAX];
+    char term[TERM_MAX]; /* kind value, as the posting list's key */
     size_t term_len;
     uint64_t per[2];
     size_t groups;
@@ -538,10 +580,10 @@ static void differs(struct verify *vf, const char *fmt, ...)
     vf->fn(vf->ctx, line);
 }
 
-/* A term key printable: kind, then the value (a day as its number). */
+/* A term printable: kind, then the value (a day as its number). */
 static void term_text(const char *key, size_t len, char *out, size_t n)
 {
-    if (key[0] == 'd' && len >= 5)
+    if (key[0] == 'd' && len == 5)
         snprintf(out, n, "d:%lu", (unsigned long)store_be_get(key + 1, 4));
     else
         snprintf(out, n, "%c:%.*s", key[0], (int)(len > 1 ? len - 1 : 0), key + 1);
@@ -584,13 +626,12 @@ static int verify_product(void *ctx, struct store_val key, struct store_val val)
     if (sdoc_parse(vf->doc.data, vf->doc.len, &d)) return REG_ESTORE;
     doc_terms(&d, &ts);
     for (size_t i = 0; !rc && i < ts.n; i++) {
-        char k[KEY_MAX];
+        char k[TERM_MAX];
         size_t kl = term_key(ts.t[i].kind, ts.t[i].value, ts.t[i].len, k);
-        memcpy(k + kl, id, strlen(id));
-        rc = store_get(vf->txn, STORE_SPOSTINGS, k, kl + strlen(id), &v);
-        if (rc == REG_ENOTFOUND) {
+        rc = store_seek_dup(vf->txn, STORE_SPOSTINGS, k, kl, id, strlen(id), &v);
+        if (rc == REG_ENOTFOUND || (!rc && (v.len != strlen(id) || memcmp(v.data, id, v.len)))) {
             char text[100];
-            term_text(k, kl - 1, text, sizeof text);
+            term_text(k, kl, text, sizeof text);
             differs(vf, "product %s: posting %s missing", id, text);
             rc = 0;
         }
@@ -599,19 +640,19 @@ static int verify_product(void *ctx, struct store_val key, struct store_val val)
     return rc;
 }
 
-/* The count of the term walked last against its postings. */
+/* The count of the term walked last against its postings (counted kinds only). */
 static int verify_group(struct verify *vf)
 {
-    if (!vf->term_len) return 0;
+    if (!vf->term_len || !counted(vf->term[0])) return 0;
     for (int i = 0; i < 2; i++) {
         uint64_t n;
         int rc =
-            sindex_count(vf->txn, vf->term[0], vf->term + 1, vf->term_len - 2, i ? 'w' : 'a', &n);
+            sindex_count(vf->txn, vf->term[0], vf->term + 1, vf->term_len - 1, i ? 'w' : 'a', &n);
         if (rc) return rc;
         vf->groups += vf->per[i] > 0;
         if (n != vf->per[i]) {
             char text[100];
-            term_text(vf->term, vf->term_len - 1, text, sizeof text);
+            term_text(vf->term, vf->term_len, text, sizeof text);
             differs(vf, "count of %s (%s): %llu, but %llu postings", text,
                     i ? "withdrawn" : "active", (unsigned long long)n,
                     (unsigned long long)vf->per[i]);
@@ -620,41 +661,37 @@ static int verify_group(struct verify *vf)
     return 0;
 }
 
-/* Each posting: its product exists and has that term (the product's status counts it). */
+/* Each posting (term -> id): its product exists and has that term (the product's status counts
+ * it). */
 static int verify_posting(void *ctx, struct store_val key, struct store_val val)
 {
     struct verify *vf = ctx;
     const char *k = key.data;
-    (void)val;
-    /* the term ends at the first NUL after the kind (a day's 4 bytes may hold NULs) */
-    size_t tl = k[0] == 'd' ? 6 : 1 + strnlen(k + 1, key.len - 1) + 1;
-    if (tl >= key.len || tl > TERM_MAX) {
+    if (key.len < 2 || key.len > TERM_MAX || val.len > DECL_ID_MAX) {
         differs(vf, "a damaged posting");
         return 0;
     }
-    if (tl != vf->term_len || memcmp(k, vf->term, tl) != 0) {
+    if (key.len != vf->term_len || memcmp(k, vf->term, key.len) != 0) {
         int rc = verify_group(vf);
         if (rc) return rc;
-        memcpy(vf->term, k, tl);
-        vf->term_len = tl;
+        memcpy(vf->term, k, key.len);
+        vf->term_len = key.len;
         vf->per[0] = vf->per[1] = 0;
     }
     char id[DECL_ID_MAX + 1];
-    size_t il = key.len - tl;
-    if (il > DECL_ID_MAX) return REG_ESTORE;
-    memcpy(id, k + tl, il);
-    id[il] = '\0';
+    memcpy(id, val.data, val.len);
+    id[val.len] = '\0';
     struct store_val v;
     struct sdoc d;
-    int rc = store_get(vf->txn, STORE_SDOCS, id, il, &v);
+    int rc = store_get(vf->txn, STORE_SDOCS, id, val.len, &v);
     if (rc == 0 && (rc = sdoc_parse(v.data, v.len, &d)) == 0) {
         struct terms ts = {0};
         doc_terms(&d, &ts);
-        struct term t = {.kind = k[0], .len = (unsigned char)(tl - 2)};
-        memcpy(t.value, k + 1, tl - 2);
+        struct term t = {.kind = k[0], .len = (unsigned char)(key.len - 1)};
+        memcpy(t.value, k + 1, key.len - 1);
         if (!has_term(&ts, &t)) {
             char text[100];
-            term_text(k, tl - 1, text, sizeof text);
+            term_text(k, key.len, text, sizeof text);
             differs(vf, "posting %s of %s: the product has no such term", text, id);
         }
         vf->per[d.withdrawn]++;
