@@ -12,52 +12,80 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
 /* --- Words ---------------------------------------------------------------------------------- */
 
-/* 1 for a CJK character: Han, Hiragana, Katakana, Hangul. utf8proc has no script property
- * (ICU's would mean a second Unicode library in seclabeld), so the blocks are listed here. */
-static int is_cjk(utf8proc_int32_t c)
+/* 1 for a CJK character: Han, Hiragana, Katakana, Hangul (by ICU's Script_Extensions, so the
+ * marks these scripts share, such as the prolonged sound mark, belong to their runs). */
+static int is_cjk(UChar32 c)
 {
-    return (c >= 0x3040 && c <= 0x30FF) ||   /* Hiragana, Katakana */
-           (c >= 0x31F0 && c <= 0x31FF) ||   /* Katakana phonetic extensions */
-           (c >= 0x3400 && c <= 0x4DBF) ||   /* Han extension A */
-           (c >= 0x4E00 && c <= 0x9FFF) ||   /* Han */
-           (c >= 0xF900 && c <= 0xFAFF) ||   /* Han compatibility */
-           (c >= 0x20000 && c <= 0x3FFFF) || /* Han extensions B.. */
-           (c >= 0x1100 && c <= 0x11FF) ||   /* Hangul Jamo */
-           (c >= 0x3130 && c <= 0x318F) ||   /* Hangul compatibility Jamo */
-           (c >= 0xAC00 && c <= 0xD7AF);     /* Hangul syllables */
+    return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
+           uscript_hasScript(c, USCRIPT_KATAKANA) || uscript_hasScript(c, USCRIPT_HANGUL);
 }
 
-static int is_word_char(utf8proc_int32_t c)
+/* Letters and digits: Unicode general categories L* and N*. */
+static int is_word_char(UChar32 c)
 {
-    switch (utf8proc_category(c)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return 1;
-    default:
-        return 0;
-    }
+    return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_N_MASK)) != 0;
+}
+
+/* UTF-16 text of up to `cap` units, on the stack when small (UTF-8 never takes more units than
+ * bytes, so len + 1 is enough for the conversion; NFKC_Casefold may grow it, and is asked). */
+struct u16 {
+    UChar small[256], *p;
+    int32_t n, cap;
+};
+
+static void u16_init(struct u16 *u, int32_t cap)
+{
+    u->cap = cap;
+    u->n = 0;
+    u->p = cap <= (int32_t)(sizeof u->small / sizeof u->small[0])
+               ? u->small
+               : xmalloc((size_t)cap * sizeof(UChar));
+}
+
+static void u16_free(struct u16 *u)
+{
+    if (u->p != u->small) free(u->p);
 }
 
 int sindex_fold(const char *text, size_t len, struct buf *out)
 {
-    utf8proc_uint8_t *m = NULL;
-    utf8proc_ssize_t n =
-        utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &m,
-                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
-    if (n < 0) return REG_EBADREQ;
-    buf_append(out, (const char *)m, (size_t)n);
-    free(m);
-    return 0;
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *nf = unorm2_getNFKCCasefoldInstance(&e);
+    if (U_FAILURE(e) || len >= INT32_MAX / 4) return U_FAILURE(e) ? REG_EINTERNAL : REG_EBADREQ;
+    struct u16 in, f;
+    u16_init(&in, (int32_t)len + 1);
+    u_strFromUTF8(in.p, in.cap, &in.n, text, (int32_t)len, &e); /* ill-formed: an error */
+    int rc = U_FAILURE(e) ? REG_EBADREQ : 0;
+    if (!rc) {
+        u16_init(&f, in.n * 2 + 1);
+        f.n = unorm2_normalize(nf, in.p, in.n, f.p, f.cap, &e);
+        if (e == U_BUFFER_OVERFLOW_ERROR) { /* a rare growth past twice: its exact size */
+            u16_free(&f);
+            u16_init(&f, f.n + 1);
+            e = U_ZERO_ERROR;
+            f.n = unorm2_normalize(nf, in.p, in.n, f.p, f.cap, &e);
+        }
+        int32_t n8 = 0;
+        if (U_SUCCESS(e)) {
+            /* at most 3 UTF-8 bytes per UTF-16 unit */
+            size_t at = out->len;
+            buf_reserve(out, (size_t)f.n * 3 + 1);
+            u_strToUTF8(out->data + at, f.n * 3 + 1, &n8, f.p, f.n, &e);
+            if (U_SUCCESS(e)) out->len = at + (size_t)n8;
+        }
+        if (U_FAILURE(e)) rc = REG_EINTERNAL;
+        u16_free(&f);
+    }
+    u16_free(&in);
+    return rc;
 }
 
 /* The length of the longest start of w[0..len) of at most SINDEX_WORD_MAX bytes that ends on a
@@ -96,10 +124,13 @@ int sindex_words(const char *text, size_t len, enum sindex_mode mode, sindex_wor
     size_t i = 0, start = 0, *at = NULL, chars = 0, cap = 0;
     int in = 0, in_cjk = 0; /* in a word; that word is a CJK run */
     while (!rc && i <= f.len) {
-        utf8proc_int32_t c = -1;
-        utf8proc_ssize_t n = 1;
-        if (i < f.len) n = utf8proc_iterate((const utf8proc_uint8_t *)s + i, f.len - i, &c);
-        if (n < 0) break;
+        UChar32 c = -1;
+        size_t n = 1;
+        if (i < f.len) { /* f is well-formed: ICU made it */
+            int32_t at = 0;
+            U8_NEXT((const uint8_t *)s + i, at, (int32_t)(f.len - i), c);
+            n = (size_t)at;
+        }
         int word = c >= 0 && is_word_char(c), cjk = word && is_cjk(c);
         if (in && (!word || cjk != in_cjk)) { /* the word ends before c */
             if (in_cjk)
@@ -118,7 +149,7 @@ int sindex_words(const char *text, size_t len, enum sindex_mode mode, sindex_wor
             if (chars == cap) at = xrealloc(at, (cap = cap ? cap * 2 : 16) * sizeof *at);
             at[chars++] = i;
         }
-        i += (size_t)n;
+        i += n;
     }
     free(at);
     buf_free(&f);

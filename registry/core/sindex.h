@@ -16,7 +16,7 @@
  * Everything is written by sindex_put in the same write transaction as the record.
  *
  * Words (the lead's search_spec, docs/API.md): text is normalised to NFKC_Casefold with
- * utf8proc (accents kept) and split at every code point that is not a letter or digit
+ * ICU (accents kept) and split at every code point that is not a letter or digit
  * (Unicode L* and N*); a run of CJK characters (Han, Hiragana, Katakana, Hangul) gives each
  * character and each overlapping pair; words are cut at SINDEX_WORD_MAX bytes on a UTF-8
  * boundary.
