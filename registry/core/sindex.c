@@ -751,8 +751,21 @@ int sindex_verify(struct store_txn *txn, sindex_diff_fn fn, void *ctx, size_t ma
 {
     struct verify vf = {.txn = txn, .fn = fn, .ctx = ctx, .max = max};
     size_t counts = 0;
-    /* (An index never built shows as products missing from it.) */
-    int rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, verify_product, &vf);
+    struct store_val v;
+    /* An index never built (a data directory of an earlier release) or of an older layout is
+     * one difference, not one per product. */
+    int rc = store_get(txn, STORE_META, META_KEY, strlen(META_KEY), &v);
+    if (rc == REG_ENOTFOUND || (rc == 0 && (v.len != strlen(SINDEX_VERSION) ||
+                                            memcmp(v.data, SINDEX_VERSION, v.len) != 0))) {
+        differs(&vf,
+                "not built%s: seclabeld builds it when it starts, or `seclabel admin reindex "
+                "--data DIR` does",
+                rc ? "" : " for this release (an older layout)");
+        *differences = vf.diffs;
+        return 0;
+    }
+    if (rc) return rc;
+    rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, verify_product, &vf);
     if (!rc) rc = store_scan(txn, STORE_SDOCS, NULL, 0, verify_doc, &vf);
     if (!rc) rc = store_scan(txn, STORE_SPOSTINGS, NULL, 0, verify_posting, &vf);
     if (!rc) rc = verify_group(&vf);
