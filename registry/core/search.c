@@ -487,9 +487,18 @@ static int id_pass(struct plan *p, int tier, const char *after)
         low[i] = '\0';
         if (p->qgtin[0] && (rc = product_by_gtin(p->txn, p->qgtin, holder)) == REG_ENOTFOUND)
             rc = 0;
-        const char *ids[] = {decl_id_valid(p->qtrim, strlen(p->qtrim)) ? p->qtrim : "",
-                             decl_id_valid(low, i) ? low : "", holder};
-        src_ids(p, ids, 3);
+        const char *ids[] = {decl_id_valid(low, i) ? low : "", holder};
+        src_ids(p, ids, 2);
+        if (decl_id_valid(low, i)) { /* and an ID with capitals, by its lower-case form */
+            char key[1 + DECL_ID_MAX];
+            struct src *s = &p->srcs[p->nsrc - 1];
+            struct gather g = {.s = s, .cap = s->n, .plen = 1 + i, .exact = 1};
+            key[0] = 'i';
+            memcpy(key + 1, low, i);
+            rc = store_scan_pairs_from(p->txn, STORE_SPOSTINGS, key, 1 + i, key, 1 + i, "", 0,
+                                       gather_one, &g);
+            set_finish(s);
+        }
     } else if (!rc) {
         rc = word_srcs(p, tier == 1 ? 'n' : 'w');
     }

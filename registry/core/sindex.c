@@ -345,11 +345,18 @@ static int add_term(void *ctx, const char *w, size_t len, int cjk)
     return 0;
 }
 
-/* The terms of facts d: every word 'w', name words also 'n', maker, markets, status,
- * compliance, day. */
-static void doc_terms(const struct sdoc *d, struct terms *ts)
+/* The terms of product id (facts d): every word 'w', name words also 'n', maker, markets,
+ * status, compliance, day; and an ID with capitals its lower-case form 'i' (sindex.h). */
+static void doc_terms(const struct sdoc *d, const char *id, struct terms *ts)
 {
     unsigned char day[4];
+    char low[DECL_ID_MAX];
+    size_t il = strlen(id), caps = 0;
+    for (size_t i = 0; i < il && i < sizeof low; i++) {
+        caps += id[i] >= 'A' && id[i] <= 'Z';
+        low[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 : id[i]);
+    }
+    if (caps && il <= sizeof low) push_term(ts, 'i', low, il);
     ts->kind = 'w';
     sdoc_each(d->names, d->n_names, add_term, ts);
     sdoc_each(d->others, d->n_others, add_term, ts);
@@ -444,8 +451,8 @@ int sindex_put(struct store_txn *txn, const char *id, const char *json, size_t l
         rc = 0;
     }
     if (!rc && had && ob.len == nb.len && memcmp(ob.data, nb.data, nb.len) == 0) goto out;
-    if (!rc && had && !(rc = sdoc_parse(ob.data, ob.len, &od))) doc_terms(&od, &ot);
-    if (!rc && !(rc = sdoc_parse(nb.data, nb.len, &nd))) doc_terms(&nd, &nt);
+    if (!rc && had && !(rc = sdoc_parse(ob.data, ob.len, &od))) doc_terms(&od, id, &ot);
+    if (!rc && !(rc = sdoc_parse(nb.data, nb.len, &nd))) doc_terms(&nd, id, &nt);
     char os = had && od.withdrawn ? 'w' : 'a', ns = nd.withdrawn ? 'w' : 'a';
     for (size_t i = 0; !rc && i < ot.n; i++) {
         int keep = has_term(&nt, &ot.t[i]);
@@ -655,7 +662,7 @@ static int verify_product(void *ctx, struct store_val key, struct store_val val)
     struct sdoc d;
     struct terms ts = {0};
     if (sdoc_parse(vf->doc.data, vf->doc.len, &d)) return REG_ESTORE;
-    doc_terms(&d, &ts);
+    doc_terms(&d, id, &ts);
     for (size_t i = 0; !rc && i < ts.n; i++) {
         char k[TERM_MAX];
         size_t kl = term_key(ts.t[i].kind, ts.t[i].value, ts.t[i].len, k);
@@ -717,7 +724,7 @@ static int verify_posting(void *ctx, struct store_val key, struct store_val val)
     int rc = store_get(vf->txn, STORE_SDOCS, id, val.len, &v);
     if (rc == 0 && (rc = sdoc_parse(v.data, v.len, &d)) == 0) {
         struct terms ts = {0};
-        doc_terms(&d, &ts);
+        doc_terms(&d, id, &ts);
         struct term t = {.kind = k[0], .len = (unsigned char)(key.len - 1)};
         memcpy(t.value, k + 1, key.len - 1);
         if (!has_term(&ts, &t)) {
@@ -752,19 +759,30 @@ int sindex_verify(struct store_txn *txn, sindex_diff_fn fn, void *ctx, size_t ma
     struct verify vf = {.txn = txn, .fn = fn, .ctx = ctx, .max = max};
     size_t counts = 0;
     struct store_val v;
-    /* An index never built (a data directory of an earlier release) or of an older layout is
-     * one difference, not one per product. */
-    int rc = store_get(txn, STORE_META, META_KEY, strlen(META_KEY), &v);
-    if (rc == REG_ENOTFOUND || (rc == 0 && (v.len != strlen(SINDEX_VERSION) ||
-                                            memcmp(v.data, SINDEX_VERSION, v.len) != 0))) {
+    /* An index never built (a data directory of an earlier release: no mark, no facts, but
+     * products) or of an older layout is one difference, not one per product. (A store written
+     * only through sindex_put, never built, has facts: it is checked.) */
+    size_t docs = 0, products = 0;
+    int built, older = 0, rc = store_get(txn, STORE_META, META_KEY, strlen(META_KEY), &v);
+    if (rc == 0) {
+        older = v.len != strlen(SINDEX_VERSION) || memcmp(v.data, SINDEX_VERSION, v.len) != 0;
+        built = !older;
+    } else if (rc == REG_ENOTFOUND) {
+        if ((rc = store_count(txn, STORE_SDOCS, &docs)) ||
+            (rc = store_count(txn, STORE_PRODUCTS, &products)))
+            return rc;
+        built = docs || !products;
+    } else {
+        return rc;
+    }
+    if (!built) {
         differs(&vf,
                 "not built%s: seclabeld builds it when it starts, or `seclabel admin reindex "
                 "--data DIR` does",
-                rc ? "" : " for this release (an older layout)");
+                older ? " for this release (an older layout)" : "");
         *differences = vf.diffs;
         return 0;
     }
-    if (rc) return rc;
     rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, verify_product, &vf);
     if (!rc) rc = store_scan(txn, STORE_SDOCS, NULL, 0, verify_doc, &vf);
     if (!rc) rc = store_scan(txn, STORE_SPOSTINGS, NULL, 0, verify_posting, &vf);

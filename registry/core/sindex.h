@@ -4,6 +4,8 @@
  *                term's bytes are stored once and a list is walked and sought in ID order:
  *                'w' word (of any searchable field), 'n' word of product_name, 'm' maker slug,
  *                'k' market (upper case), 's' status ('a' active, 'w' withdrawn),
+ *                'i' the ID in lower case, for an ID with capitals (IDs compare without case
+ *                in a search's tier 0; an all lower-case ID is its own key in products),
  *                'c' compliant ('1', '0'), 'd' support day (SINDEX_DAY_BYTES, big endian,
  *                biased; SINDEX_NO_DAY when the record has none, so those sort last)
  *   sdocs      id -> the product's search facts (one get verifies a candidate):
