@@ -127,9 +127,9 @@ int sindex_words(const char *text, size_t len, enum sindex_mode mode, sindex_wor
         UChar32 c = -1;
         size_t n = 1;
         if (i < f.len) { /* f is well-formed: ICU made it */
-            int32_t at = 0;
-            U8_NEXT((const uint8_t *)s + i, at, (int32_t)(f.len - i), c);
-            n = (size_t)at;
+            int32_t off = 0;
+            U8_NEXT((const uint8_t *)s + i, off, (int32_t)(f.len - i), c);
+            n = (size_t)off;
         }
         int word = c >= 0 && is_word_char(c), cjk = word && is_cjk(c);
         if (in && (!word || cjk != in_cjk)) { /* the word ends before c */
