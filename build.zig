@@ -48,7 +48,7 @@ const Layer = struct {
 const core = Layer{
     .dir = "registry/core",
     .sees = &.{"registry/core"},
-    .libs = &.{ "lmdb", "libzstd", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc", "fontconfig", "freetype2", "libutf8proc" },
+    .libs = &.{ "lmdb", "libzstd", "libqrencode", "yyjson", "cairo", "libpng", "libsodium", "icu-i18n", "icu-uc", "fontconfig", "freetype2" },
     .banned = &.{ "uv.h", "llhttp.h" },
 };
 /// seclabeld's HTML pages: plain data in, bytes out (no storage, no transport).

@@ -21,13 +21,13 @@ static const char *const status_names[] = {"active", "withdrawn", "any"};
 static const char *const sort_names[] = {"relevance", "id", "support_date"};
 static const char sort_letters[] = "rid";
 
-/* A candidate list a search is planned from, in ID order: a range of one table's keys (a
- * posting list, or the products themselves) or a sorted set of IDs gathered first (a prefix's
+/* A candidate list a search is planned from, in ID order: a posting list (the values of one key
+ * of spostings), the products themselves, or a sorted set of IDs gathered first (a prefix's
  * many posting lists, a date range, the holder of a GTIN). Candidates are verified against the
  * product's facts (one get), so a list may hold more than its criterion matches. */
 struct src {
     enum store_table tab;
-    char prefix[2 + SINDEX_WORD_MAX + 1];
+    char prefix[1 + SINDEX_WORD_MAX]; /* a posting list's key */
     size_t plen;
     char **ids; /* a set: n sorted IDs, owned */
     size_t n;
@@ -230,8 +230,7 @@ static void src_range(struct plan *p, char kind, const char *v, size_t len)
     s->tab = STORE_SPOSTINGS;
     s->prefix[0] = kind;
     memcpy(s->prefix + 1, v, len);
-    s->prefix[1 + len] = '\0';
-    s->plen = len + 2;
+    s->plen = len + 1;
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -241,24 +240,29 @@ static int id_cmp(const void *a, const void *b)
 
 struct gather {
     struct src *s;
-    size_t cap;
+    size_t cap, plen;
     uint32_t hi; /* a day range's end */
-    int days;
+    int days, exact;
+    uint64_t n; /* summing: postings so far */
 };
+
+/* 1 if posting list key ends the gathering: past the day range, or (exact) a longer term. */
+static int gather_ends(const struct gather *g, struct store_val key)
+{
+    if (g->exact && key.len != g->plen) return 1;
+    return g->days && (key.len != 5 || store_be_get((const char *)key.data + 1, 4) > g->hi);
+}
 
 static int gather_one(void *ctx, struct store_val key, struct store_val val)
 {
     struct gather *g = ctx;
-    const char *k = key.data;
-    (void)val;
-    size_t at = g->days ? 6 : 1 + strnlen(k + 1, key.len - 1) + 1;
-    if (at > key.len || key.len - at > DECL_ID_MAX) return REG_ESTORE;
-    if (g->days && (key.len < 6 || store_be_get(k + 1, 4) > g->hi)) return 1;
+    if (gather_ends(g, key)) return 1;
+    if (val.len > DECL_ID_MAX) return REG_ESTORE;
     if (g->s->n == g->cap) {
         g->cap = g->cap ? 2 * g->cap : 64;
         g->s->ids = xrealloc(g->s->ids, g->cap * sizeof *g->s->ids);
     }
-    g->s->ids[g->s->n++] = strndup(k + at, key.len - at);
+    g->s->ids[g->s->n++] = strndup(val.data, val.len);
     return 0;
 }
 
@@ -277,34 +281,32 @@ static void set_finish(struct src *s)
     s->is_set = 1;
 }
 
-struct sum {
-    uint64_t n, cap;
-    uint32_t hi;
-    int days;
-};
-
-static int sum_one(void *ctx, struct store_val key, struct store_val val)
+static int sum_one(void *ctx, struct store_val key, size_t values)
 {
-    struct sum *s = ctx;
-    if (s->days && (key.len < 5 || store_be_get((const char *)key.data + 1, 4) > s->hi)) return 1;
-    if (val.len != 4) return REG_ESTORE;
-    s->n += store_be_get(val.data, 4);
-    return s->n > s->cap;
+    struct gather *g = ctx;
+    if (gather_ends(g, key)) return 1;
+    g->n += values;
+    return g->n > g->cap;
 }
 
-/* A set of the IDs under posting keys that start with prefix[0..plen) (from `from`, to day hi
- * for a day range), if they are at most SEARCH_GATHER_MAX (judged by the counts first); else
- * nothing (and the criterion is verified instead). */
+/* A set of the IDs of the posting lists whose keys start with prefix[0..plen) (exact: the one
+ * list of that key; from `from` on, to day hi for a day range), if they are at most
+ * SEARCH_GATHER_MAX (judged by the lists' sizes first); else nothing (and the criterion is
+ * verified instead). */
 static int src_gather(struct plan *p, const char *prefix, size_t plen, const char *from,
-                      size_t flen, int days, uint32_t hi)
+                      size_t flen, int days, uint32_t hi, int exact)
 {
-    struct sum sum = {.cap = SEARCH_GATHER_MAX, .hi = hi, .days = days};
-    int rc = store_scan_from(p->txn, STORE_SCOUNTS, prefix, plen, from, flen, sum_one, &sum);
-    if (rc || sum.n > SEARCH_GATHER_MAX) return rc;
+    struct gather g = {
+        .cap = SEARCH_GATHER_MAX, .plen = plen, .hi = hi, .days = days, .exact = exact};
+    if (!from) from = prefix, flen = plen;
+    int rc = store_scan_keys(p->txn, STORE_SPOSTINGS, prefix, plen, from, flen, sum_one, &g);
+    if (rc || g.n > SEARCH_GATHER_MAX) return rc;
     struct src *s = &p->srcs[p->nsrc++];
     memset(s, 0, sizeof *s);
-    struct gather g = {.s = s, .hi = hi, .days = days};
-    rc = store_scan_from(p->txn, STORE_SPOSTINGS, prefix, plen, from, flen, gather_one, &g);
+    g.s = s;
+    g.cap = 0;
+    rc = store_scan_pairs_from(p->txn, STORE_SPOSTINGS, prefix, plen, from, flen, "", 0, gather_one,
+                               &g);
     set_finish(s);
     return rc;
 }
@@ -348,15 +350,14 @@ static int seek(struct plan *p, const struct src *s, const char *target, size_t 
         strcpy(out, s->ids[lo]);
         return 0;
     }
-    char key[sizeof s->prefix + DECL_ID_MAX + 2];
     struct store_val k;
-    memcpy(key, s->prefix, s->plen);
-    memcpy(key + s->plen, target, tlen);
-    int rc = store_seek(p->txn, s->tab, s->prefix, s->plen, key, s->plen + tlen, &k);
+    int rc = s->tab == STORE_SPOSTINGS
+                 ? store_seek_dup(p->txn, s->tab, s->prefix, s->plen, target, tlen, &k)
+                 : store_seek(p->txn, s->tab, "", 0, target, tlen, &k);
     if (rc) return rc;
-    if (k.len - s->plen > DECL_ID_MAX) return REG_ESTORE;
-    memcpy(out, (const char *)k.data + s->plen, k.len - s->plen);
-    out[k.len - s->plen] = '\0';
+    if (k.len > DECL_ID_MAX) return REG_ESTORE;
+    memcpy(out, k.data, k.len);
+    out[k.len] = '\0';
     return 0;
 }
 
@@ -413,7 +414,7 @@ static int filter_srcs(struct plan *p)
     if (p->support) {
         char from[6] = "d";
         store_be_put(p->lo, from + 1, 4);
-        rc = src_gather(p, "d", 1, from, 5, 1, p->hi);
+        rc = src_gather(p, "d", 1, from, 5, 1, p->hi, 0);
     }
     return rc;
 }
@@ -422,12 +423,11 @@ static int filter_srcs(struct plan *p)
  * (a GTIN-8 or -12 is no word of its product's). */
 static int gtin_word_src(struct plan *p, const struct qword *w)
 {
-    char key[2 + SINDEX_WORD_MAX], holder[DECL_ID_MAX + 1] = "";
+    char key[1 + SINDEX_WORD_MAX], holder[DECL_ID_MAX + 1] = "";
     key[0] = 'w';
     memcpy(key + 1, w->w, w->len);
-    key[1 + w->len] = '\0';
     size_t before = p->nsrc;
-    int rc = src_gather(p, key, w->len + 2, NULL, 0, 0, 0);
+    int rc = src_gather(p, key, w->len + 1, NULL, 0, 0, 0, 1);
     if (!rc && (rc = product_by_gtin(p->txn, w->gtin, holder)) == REG_ENOTFOUND) rc = 0;
     if (rc || p->nsrc == before || !holder[0]) return rc; /* too many to gather: verified */
     struct src *s = &p->srcs[p->nsrc - 1];
@@ -454,7 +454,7 @@ static int word_srcs(struct plan *p, char kind)
         char pre[1 + SINDEX_WORD_MAX];
         pre[0] = kind;
         memcpy(pre + 1, w->w, w->len);
-        int rc = src_gather(p, pre, 1 + w->len, NULL, 0, 0, 0);
+        int rc = src_gather(p, pre, 1 + w->len, NULL, 0, 0, 0, 0);
         if (rc) return rc;
     }
     if (!p->nsrc) { /* nothing to go by: every product */
@@ -491,9 +491,18 @@ static int id_pass(struct plan *p, int tier, const char *after)
         low[i] = '\0';
         if (p->qgtin[0] && (rc = product_by_gtin(p->txn, p->qgtin, holder)) == REG_ENOTFOUND)
             rc = 0;
-        const char *ids[] = {decl_id_valid(p->qtrim, strlen(p->qtrim)) ? p->qtrim : "",
-                             decl_id_valid(low, i) ? low : "", holder};
-        src_ids(p, ids, 3);
+        const char *ids[] = {decl_id_valid(low, i) ? low : "", holder};
+        src_ids(p, ids, 2);
+        if (decl_id_valid(low, i)) { /* and an ID with capitals, by its lower-case form */
+            char key[1 + DECL_ID_MAX];
+            struct src *s = &p->srcs[p->nsrc - 1];
+            struct gather g = {.s = s, .cap = s->n, .plen = 1 + i, .exact = 1};
+            key[0] = 'i';
+            memcpy(key + 1, low, i);
+            rc = store_scan_pairs_from(p->txn, STORE_SPOSTINGS, key, 1 + i, key, 1 + i, "", 0,
+                                       gather_one, &g);
+            set_finish(s);
+        }
     } else if (!rc) {
         rc = word_srcs(p, tier == 1 ? 'n' : 'w');
     }
@@ -534,7 +543,7 @@ static int smallest(struct plan *p, uint64_t *min)
         uint64_t n = s->n;
         if (!s->is_set && s->tab != STORE_SPOSTINGS) continue;
         if (!s->is_set) {
-            int rc = sindex_count(p->txn, s->prefix[0], s->prefix + 1, s->plen - 2, 0, &n);
+            int rc = sindex_count(p->txn, s->prefix[0], s->prefix + 1, s->plen - 1, 0, &n);
             if (rc) return rc;
         }
         if (n < *min) *min = n;
@@ -542,18 +551,17 @@ static int smallest(struct plan *p, uint64_t *min)
     return 0;
 }
 
-/* A posting of the day index: the product, if it matches, in day order. */
+/* A posting of the day index (day -> id): the product, if it matches, in day order. */
 static int by_day_one(void *ctx, struct store_val key, struct store_val val)
 {
     struct plan *p = ctx;
     char id[DECL_ID_MAX + 1];
     struct sdoc d;
-    (void)val;
-    if (key.len < 7 || key.len - 6 > DECL_ID_MAX) return REG_ESTORE;
+    if (key.len != 5 || val.len > DECL_ID_MAX) return REG_ESTORE;
     p->day = (uint32_t)store_be_get((const char *)key.data + 1, 4);
     if (p->support && p->day > p->hi) return 1;
-    memcpy(id, (const char *)key.data + 6, key.len - 6);
-    id[key.len - 6] = '\0';
+    memcpy(id, val.data, val.len);
+    id[val.len] = '\0';
     int rc = facts(p->txn, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
     return verify(p, id, &d) == NO_TIER ? 0 : emit(p, id);
@@ -583,17 +591,15 @@ static int by_day(struct plan *p)
             free(p->col[i].id);
         free(p->col);
     } else if (!rc) {
-        char from[6 + DECL_ID_MAX + 1] = "d";
-        size_t fl = 5;
+        char from[5] = "d", after[DECL_ID_MAX + 2] = "";
+        size_t al = 0;
         store_be_put(sq->cursor ? sq->after_day : p->support ? p->lo : 0, from + 1, 4);
-        if (sq->cursor) { /* the key just after the cursor's */
-            size_t il = strlen(sq->cursor);
-            from[5] = '\0';
-            memcpy(from + 6, sq->cursor, il);
-            from[6 + il] = '\0';
-            fl = 7 + il;
+        if (sq->cursor) { /* the pair just after the cursor's: its ID followed by a NUL */
+            al = strlen(sq->cursor) + 1;
+            memcpy(after, sq->cursor, al);
         }
-        rc = store_scan_from(p->txn, STORE_SPOSTINGS, "d", 1, from, fl, by_day_one, p);
+        rc = store_scan_pairs_from(p->txn, STORE_SPOSTINGS, "d", 1, from, 5, after, al, by_day_one,
+                                   p);
     }
     srcs_free(p);
     return rc < 0 ? rc : 0;

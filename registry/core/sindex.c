@@ -12,52 +12,80 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
 /* --- Words ---------------------------------------------------------------------------------- */
 
-/* 1 for a CJK character: Han, Hiragana, Katakana, Hangul. utf8proc has no script property
- * (ICU's would mean a second Unicode library in seclabeld), so the blocks are listed here. */
-static int is_cjk(utf8proc_int32_t c)
+/* 1 for a CJK character: Han, Hiragana, Katakana, Hangul (by ICU's Script_Extensions, so the
+ * marks these scripts share, such as the prolonged sound mark, belong to their runs). */
+static int is_cjk(UChar32 c)
 {
-    return (c >= 0x3040 && c <= 0x30FF) ||   /* Hiragana, Katakana */
-           (c >= 0x31F0 && c <= 0x31FF) ||   /* Katakana phonetic extensions */
-           (c >= 0x3400 && c <= 0x4DBF) ||   /* Han extension A */
-           (c >= 0x4E00 && c <= 0x9FFF) ||   /* Han */
-           (c >= 0xF900 && c <= 0xFAFF) ||   /* Han compatibility */
-           (c >= 0x20000 && c <= 0x3FFFF) || /* Han extensions B.. */
-           (c >= 0x1100 && c <= 0x11FF) ||   /* Hangul Jamo */
-           (c >= 0x3130 && c <= 0x318F) ||   /* Hangul compatibility Jamo */
-           (c >= 0xAC00 && c <= 0xD7AF);     /* Hangul syllables */
+    return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
+           uscript_hasScript(c, USCRIPT_KATAKANA) || uscript_hasScript(c, USCRIPT_HANGUL);
 }
 
-static int is_word_char(utf8proc_int32_t c)
+/* Letters and digits: Unicode general categories L* and N*. */
+static int is_word_char(UChar32 c)
 {
-    switch (utf8proc_category(c)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return 1;
-    default:
-        return 0;
-    }
+    return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_N_MASK)) != 0;
+}
+
+/* UTF-16 text of up to `cap` units, on the stack when small (UTF-8 never takes more units than
+ * bytes, so len + 1 is enough for the conversion; NFKC_Casefold may grow it, and is asked). */
+struct u16 {
+    UChar small[256], *p;
+    int32_t n, cap;
+};
+
+static void u16_init(struct u16 *u, int32_t cap)
+{
+    u->cap = cap;
+    u->n = 0;
+    u->p = cap <= (int32_t)(sizeof u->small / sizeof u->small[0])
+               ? u->small
+               : xmalloc((size_t)cap * sizeof(UChar));
+}
+
+static void u16_free(struct u16 *u)
+{
+    if (u->p != u->small) free(u->p);
 }
 
 int sindex_fold(const char *text, size_t len, struct buf *out)
 {
-    utf8proc_uint8_t *m = NULL;
-    utf8proc_ssize_t n =
-        utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &m,
-                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
-    if (n < 0) return REG_EBADREQ;
-    buf_append(out, (const char *)m, (size_t)n);
-    free(m);
-    return 0;
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *nf = unorm2_getNFKCCasefoldInstance(&e);
+    if (U_FAILURE(e) || len >= INT32_MAX / 4) return U_FAILURE(e) ? REG_EINTERNAL : REG_EBADREQ;
+    struct u16 in, f;
+    u16_init(&in, (int32_t)len + 1);
+    u_strFromUTF8(in.p, in.cap, &in.n, text, (int32_t)len, &e); /* ill-formed: an error */
+    int rc = U_FAILURE(e) ? REG_EBADREQ : 0;
+    if (!rc) {
+        u16_init(&f, in.n * 2 + 1);
+        f.n = unorm2_normalize(nf, in.p, in.n, f.p, f.cap, &e);
+        if (e == U_BUFFER_OVERFLOW_ERROR) { /* a rare growth past twice: its exact size */
+            u16_free(&f);
+            u16_init(&f, f.n + 1);
+            e = U_ZERO_ERROR;
+            f.n = unorm2_normalize(nf, in.p, in.n, f.p, f.cap, &e);
+        }
+        int32_t n8 = 0;
+        if (U_SUCCESS(e)) {
+            /* at most 3 UTF-8 bytes per UTF-16 unit */
+            size_t at = out->len;
+            buf_reserve(out, (size_t)f.n * 3 + 1);
+            u_strToUTF8(out->data + at, f.n * 3 + 1, &n8, f.p, f.n, &e);
+            if (U_SUCCESS(e)) out->len = at + (size_t)n8;
+        }
+        if (U_FAILURE(e)) rc = REG_EINTERNAL;
+        u16_free(&f);
+    }
+    u16_free(&in);
+    return rc;
 }
 
 /* The length of the longest start of w[0..len) of at most SINDEX_WORD_MAX bytes that ends on a
@@ -96,10 +124,13 @@ int sindex_words(const char *text, size_t len, enum sindex_mode mode, sindex_wor
     size_t i = 0, start = 0, *at = NULL, chars = 0, cap = 0;
     int in = 0, in_cjk = 0; /* in a word; that word is a CJK run */
     while (!rc && i <= f.len) {
-        utf8proc_int32_t c = -1;
-        utf8proc_ssize_t n = 1;
-        if (i < f.len) n = utf8proc_iterate((const utf8proc_uint8_t *)s + i, f.len - i, &c);
-        if (n < 0) break;
+        UChar32 c = -1;
+        size_t n = 1;
+        if (i < f.len) { /* f is well-formed: ICU made it */
+            int32_t off = 0;
+            U8_NEXT((const uint8_t *)s + i, off, (int32_t)(f.len - i), c);
+            n = (size_t)off;
+        }
         int word = c >= 0 && is_word_char(c), cjk = word && is_cjk(c);
         if (in && (!word || cjk != in_cjk)) { /* the word ends before c */
             if (in_cjk)
@@ -118,7 +149,7 @@ int sindex_words(const char *text, size_t len, enum sindex_mode mode, sindex_wor
             if (chars == cap) at = xrealloc(at, (cap = cap ? cap * 2 : 16) * sizeof *at);
             at[chars++] = i;
         }
-        i += (size_t)n;
+        i += n;
     }
     free(at);
     buf_free(&f);
@@ -281,7 +312,6 @@ int sdoc_has(const unsigned char *list, size_t n, const char *w, size_t len, int
 /* --- Postings and counts -------------------------------------------------------------------- */
 
 #define TERM_MAX (1 + SINDEX_WORD_MAX + 1)
-#define KEY_MAX (TERM_MAX + DECL_ID_MAX + 1)
 
 /* One term of a product: kind and value; the list of a doc's terms. */
 struct term {
@@ -315,11 +345,18 @@ static int add_term(void *ctx, const char *w, size_t len, int cjk)
     return 0;
 }
 
-/* The terms of facts d: every word 'w', name words also 'n', maker, markets, status,
- * compliance, day. */
-static void doc_terms(const struct sdoc *d, struct terms *ts)
+/* The terms of product id (facts d): every word 'w', name words also 'n', maker, markets,
+ * status, compliance, day; and an ID with capitals its lower-case form 'i' (sindex.h). */
+static void doc_terms(const struct sdoc *d, const char *id, struct terms *ts)
 {
     unsigned char day[4];
+    char low[DECL_ID_MAX];
+    size_t il = strlen(id), caps = 0;
+    for (size_t i = 0; i < il && i < sizeof low; i++) {
+        caps += id[i] >= 'A' && id[i] <= 'Z';
+        low[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 : id[i]);
+    }
+    if (caps && il <= sizeof low) push_term(ts, 'i', low, il);
     ts->kind = 'w';
     sdoc_each(d->names, d->n_names, add_term, ts);
     sdoc_each(d->others, d->n_others, add_term, ts);
@@ -343,20 +380,35 @@ static int has_term(const struct terms *ts, const struct term *t)
     return 0;
 }
 
-/* kind value "\0" into key; its length. */
+/* kind value into key (a posting list's key); its length. */
 static size_t term_key(char kind, const void *v, size_t len, char *key)
 {
     key[0] = kind;
     memcpy(key + 1, v, len);
-    key[1 + len] = '\0';
-    return len + 2;
+    return len + 1;
+}
+
+/* The kinds that keep counts per status in scounts: those facets and the planner ask of one
+ * status (sindex.h). A word's list is counted by LMDB itself (store_count_dups). */
+static int counted(char kind)
+{
+    return kind && strchr(SINDEX_COUNTED, kind) != NULL;
+}
+
+/* kind value "\0" status into key (a count's key); its length. */
+static size_t count_key(char kind, const void *v, size_t len, char status, char *key)
+{
+    size_t kl = term_key(kind, v, len, key);
+    key[kl++] = '\0';
+    key[kl++] = status;
+    return kl;
 }
 
 static int count_add(struct store_txn *txn, const struct term *t, char status, int delta)
 {
     char key[TERM_MAX + 1];
-    size_t kl = term_key(t->kind, t->value, t->len, key);
-    key[kl++] = status;
+    if (!counted(t->kind)) return 0;
+    size_t kl = count_key(t->kind, t->value, t->len, status, key);
     struct store_val v;
     uint64_t n = 0;
     int rc = store_get(txn, STORE_SCOUNTS, key, kl, &v);
@@ -374,12 +426,10 @@ static int count_add(struct store_txn *txn, const struct term *t, char status, i
 
 static int posting(struct store_txn *txn, const struct term *t, const char *id, int add)
 {
-    char key[KEY_MAX];
+    char key[TERM_MAX];
     size_t kl = term_key(t->kind, t->value, t->len, key), il = strlen(id);
-    memcpy(key + kl, id, il);
-    kl += il;
-    if (add) return store_put(txn, STORE_SPOSTINGS, key, kl, "", 0, 0);
-    int rc = store_del(txn, STORE_SPOSTINGS, key, kl);
+    if (add) return store_put(txn, STORE_SPOSTINGS, key, kl, id, il, 0);
+    int rc = store_del_pair(txn, STORE_SPOSTINGS, key, kl, id, il);
     return rc == REG_ENOTFOUND ? REG_ESTORE : rc;
 }
 
@@ -401,8 +451,8 @@ int sindex_put(struct store_txn *txn, const char *id, const char *json, size_t l
         rc = 0;
     }
     if (!rc && had && ob.len == nb.len && memcmp(ob.data, nb.data, nb.len) == 0) goto out;
-    if (!rc && had && !(rc = sdoc_parse(ob.data, ob.len, &od))) doc_terms(&od, &ot);
-    if (!rc && !(rc = sdoc_parse(nb.data, nb.len, &nd))) doc_terms(&nd, &nt);
+    if (!rc && had && !(rc = sdoc_parse(ob.data, ob.len, &od))) doc_terms(&od, id, &ot);
+    if (!rc && !(rc = sdoc_parse(nb.data, nb.len, &nd))) doc_terms(&nd, id, &nt);
     char os = had && od.withdrawn ? 'w' : 'a', ns = nd.withdrawn ? 'w' : 'a';
     for (size_t i = 0; !rc && i < ot.n; i++) {
         int keep = has_term(&nt, &ot.t[i]);
@@ -423,19 +473,49 @@ out:
     return rc;
 }
 
+/* Counting one status of an uncounted term: each posting's facts say its status. */
+struct walk_count {
+    struct store_txn *txn;
+    size_t klen;
+    int withdrawn;
+    uint64_t n;
+};
+
+static int walk_count_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct walk_count *w = ctx;
+    struct store_val v;
+    struct sdoc d;
+    if (key.len != w->klen) return 1; /* a longer term: the list has ended */
+    int rc = store_get(w->txn, STORE_SDOCS, val.data, val.len, &v);
+    if (!rc && !(rc = sdoc_parse(v.data, v.len, &d))) w->n += d.withdrawn == w->withdrawn;
+    return rc == REG_ENOTFOUND ? REG_ESTORE : rc;
+}
+
 int sindex_count(struct store_txn *txn, char kind, const void *value, size_t vlen, char status,
                  uint64_t *n)
 {
     char key[TERM_MAX + 1];
     *n = 0;
     if (vlen > SINDEX_WORD_MAX) return 0;
-    size_t kl = term_key(kind, value, vlen, key);
+    if (!counted(kind)) {
+        size_t kl = term_key(kind, value, vlen, key), dups;
+        if (status) {
+            struct walk_count w = {.txn = txn, .klen = kl, .withdrawn = status == 'w'};
+            int rc = store_scan(txn, STORE_SPOSTINGS, key, kl, walk_count_one, &w);
+            *n = w.n;
+            return rc;
+        }
+        int rc = store_count_dups(txn, STORE_SPOSTINGS, key, kl, &dups);
+        *n = dups;
+        return rc;
+    }
     for (int i = 0; i < 2; i++) {
         char s = i ? 'w' : 'a';
         if (status && status != s) continue;
-        key[kl] = s;
+        size_t kl = count_key(kind, value, vlen, s, key);
         struct store_val v;
-        int rc = store_get(txn, STORE_SCOUNTS, key, kl + 1, &v);
+        int rc = store_get(txn, STORE_SCOUNTS, key, kl, &v);
         if (rc == REG_ENOTFOUND) continue;
         if (rc) return rc;
         if (v.len != 4) return REG_ESTORE;
@@ -568,7 +648,7 @@ struct verify {
     void *ctx;
     size_t max, diffs;
     /* the posting walk: the current term and its postings per status */
-    char term[TERM_MAX];
+    char term[TERM_MAX]; /* kind value, as the posting list's key */
     size_t term_len;
     uint64_t per[2];
     size_t groups;
@@ -587,10 +667,10 @@ static void differs(struct verify *vf, const char *fmt, ...)
     vf->fn(vf->ctx, line);
 }
 
-/* A term key printable: kind, then the value (a day as its number). */
+/* A term printable: kind, then the value (a day as its number). */
 static void term_text(const char *key, size_t len, char *out, size_t n)
 {
-    if (key[0] == 'd' && len >= 5)
+    if (key[0] == 'd' && len == 5)
         snprintf(out, n, "d:%lu", (unsigned long)store_be_get(key + 1, 4));
     else
         snprintf(out, n, "%c:%.*s", key[0], (int)(len > 1 ? len - 1 : 0), key + 1);
@@ -631,15 +711,14 @@ static int verify_product(void *ctx, struct store_val key, struct store_val val)
     struct sdoc d;
     struct terms ts = {0};
     if (sdoc_parse(vf->doc.data, vf->doc.len, &d)) return REG_ESTORE;
-    doc_terms(&d, &ts);
+    doc_terms(&d, id, &ts);
     for (size_t i = 0; !rc && i < ts.n; i++) {
-        char k[KEY_MAX];
+        char k[TERM_MAX];
         size_t kl = term_key(ts.t[i].kind, ts.t[i].value, ts.t[i].len, k);
-        memcpy(k + kl, id, strlen(id));
-        rc = store_get(vf->txn, STORE_SPOSTINGS, k, kl + strlen(id), &v);
-        if (rc == REG_ENOTFOUND) {
+        rc = store_seek_dup(vf->txn, STORE_SPOSTINGS, k, kl, id, strlen(id), &v);
+        if (rc == REG_ENOTFOUND || (!rc && (v.len != strlen(id) || memcmp(v.data, id, v.len)))) {
             char text[100];
-            term_text(k, kl - 1, text, sizeof text);
+            term_text(k, kl, text, sizeof text);
             differs(vf, "product %s: posting %s missing", id, text);
             rc = 0;
         }
@@ -648,19 +727,19 @@ static int verify_product(void *ctx, struct store_val key, struct store_val val)
     return rc;
 }
 
-/* The count of the term walked last against its postings. */
+/* The count of the term walked last against its postings (counted kinds only). */
 static int verify_group(struct verify *vf)
 {
-    if (!vf->term_len) return 0;
+    if (!vf->term_len || !counted(vf->term[0])) return 0;
     for (int i = 0; i < 2; i++) {
         uint64_t n;
         int rc =
-            sindex_count(vf->txn, vf->term[0], vf->term + 1, vf->term_len - 2, i ? 'w' : 'a', &n);
+            sindex_count(vf->txn, vf->term[0], vf->term + 1, vf->term_len - 1, i ? 'w' : 'a', &n);
         if (rc) return rc;
         vf->groups += vf->per[i] > 0;
         if (n != vf->per[i]) {
             char text[100];
-            term_text(vf->term, vf->term_len - 1, text, sizeof text);
+            term_text(vf->term, vf->term_len, text, sizeof text);
             differs(vf, "count of %s (%s): %llu, but %llu postings", text,
                     i ? "withdrawn" : "active", (unsigned long long)n,
                     (unsigned long long)vf->per[i]);
@@ -669,41 +748,37 @@ static int verify_group(struct verify *vf)
     return 0;
 }
 
-/* Each posting: its product exists and has that term (the product's status counts it). */
+/* Each posting (term -> id): its product exists and has that term (the product's status counts
+ * it). */
 static int verify_posting(void *ctx, struct store_val key, struct store_val val)
 {
     struct verify *vf = ctx;
     const char *k = key.data;
-    (void)val;
-    /* the term ends at the first NUL after the kind (a day's 4 bytes may hold NULs) */
-    size_t tl = k[0] == 'd' ? 6 : 1 + strnlen(k + 1, key.len - 1) + 1;
-    if (tl >= key.len || tl > TERM_MAX) {
+    if (key.len < 2 || key.len > TERM_MAX || val.len > DECL_ID_MAX) {
         differs(vf, "a damaged posting");
         return 0;
     }
-    if (tl != vf->term_len || memcmp(k, vf->term, tl) != 0) {
+    if (key.len != vf->term_len || memcmp(k, vf->term, key.len) != 0) {
         int rc = verify_group(vf);
         if (rc) return rc;
-        memcpy(vf->term, k, tl);
-        vf->term_len = tl;
+        memcpy(vf->term, k, key.len);
+        vf->term_len = key.len;
         vf->per[0] = vf->per[1] = 0;
     }
     char id[DECL_ID_MAX + 1];
-    size_t il = key.len - tl;
-    if (il > DECL_ID_MAX) return REG_ESTORE;
-    memcpy(id, k + tl, il);
-    id[il] = '\0';
+    memcpy(id, val.data, val.len);
+    id[val.len] = '\0';
     struct store_val v;
     struct sdoc d;
-    int rc = store_get(vf->txn, STORE_SDOCS, id, il, &v);
+    int rc = store_get(vf->txn, STORE_SDOCS, id, val.len, &v);
     if (rc == 0 && (rc = sdoc_parse(v.data, v.len, &d)) == 0) {
         struct terms ts = {0};
-        doc_terms(&d, &ts);
-        struct term t = {.kind = k[0], .len = (unsigned char)(tl - 2)};
-        memcpy(t.value, k + 1, tl - 2);
+        doc_terms(&d, id, &ts);
+        struct term t = {.kind = k[0], .len = (unsigned char)(key.len - 1)};
+        memcpy(t.value, k + 1, key.len - 1);
         if (!has_term(&ts, &t)) {
             char text[100];
-            term_text(k, tl - 1, text, sizeof text);
+            term_text(k, key.len, text, sizeof text);
             differs(vf, "posting %s of %s: the product has no such term", text, id);
         }
         vf->per[d.withdrawn]++;
@@ -732,8 +807,32 @@ int sindex_verify(struct store_txn *txn, sindex_diff_fn fn, void *ctx, size_t ma
 {
     struct verify vf = {.txn = txn, .fn = fn, .ctx = ctx, .max = max};
     size_t counts = 0;
-    /* (An index never built shows as products missing from it.) */
-    int rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, verify_product, &vf);
+    struct store_val v;
+    /* An index never built (a data directory of an earlier release: no mark, no facts, but
+     * products) or of an older layout is one difference, not one per product. (A store written
+     * only through sindex_put, never built, has facts: it is checked.) */
+    size_t docs = 0, products = 0;
+    int built, older = 0, rc = store_get(txn, STORE_META, META_KEY, strlen(META_KEY), &v);
+    if (rc == 0) {
+        older = v.len != strlen(SINDEX_VERSION) || memcmp(v.data, SINDEX_VERSION, v.len) != 0;
+        built = !older;
+    } else if (rc == REG_ENOTFOUND) {
+        if ((rc = store_count(txn, STORE_SDOCS, &docs)) ||
+            (rc = store_count(txn, STORE_PRODUCTS, &products)))
+            return rc;
+        built = docs || !products;
+    } else {
+        return rc;
+    }
+    if (!built) {
+        differs(&vf,
+                "not built%s: seclabeld builds it when it starts, or `seclabel admin reindex "
+                "--data DIR` does",
+                older ? " for this release (an older layout)" : "");
+        *differences = vf.diffs;
+        return 0;
+    }
+    rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, verify_product, &vf);
     if (!rc) rc = store_scan(txn, STORE_SDOCS, NULL, 0, verify_doc, &vf);
     if (!rc) rc = store_scan(txn, STORE_SPOSTINGS, NULL, 0, verify_posting, &vf);
     if (!rc) rc = verify_group(&vf);

@@ -1,18 +1,24 @@
 /* sindex.h: the search index, kept in LMDB beside the records (docs/API.md, "Search", says
  * what a search finds; search.c asks the index). Three tables (store.h):
- *   spostings  kind value "\0" id -> ""   posting lists, each in ID order:
+ *   spostings  kind value -> id, id, ...  posting lists: sorted duplicates (store.h), so a
+ *                term's bytes are stored once and a list is walked and sought in ID order:
  *                'w' word (of any searchable field), 'n' word of product_name, 'm' maker slug,
  *                'k' market (upper case), 's' status ('a' active, 'w' withdrawn),
+ *                'i' the ID in lower case, for an ID with capitals (IDs compare without case
+ *                in a search's tier 0; an all lower-case ID is its own key in products),
  *                'c' compliant ('1', '0'), 'd' support day (SINDEX_DAY_BYTES, big endian,
  *                biased; SINDEX_NO_DAY when the record has none, so those sort last)
  *   sdocs      id -> the product's search facts (one get verifies a candidate):
  *                flags, support day, markets, maker, GTIN, name words, other words
  *   scounts    kind value "\0" status -> u32be: how many postings of that term have that
- *                status ('a' or 'w'), so a search knows list sizes and facets are sums
+ *                status ('a' or 'w'), for the kinds in SINDEX_COUNTED only (facets: totals,
+ *                support days, compliance, markets); a word's list size is LMDB's own count of
+ *                its duplicates, so the many words of one product (IDs, GTINs, models) cost
+ *                no count entry
  * Everything is written by sindex_put in the same write transaction as the record.
  *
  * Words (the lead's search_spec, docs/API.md): text is normalised to NFKC_Casefold with
- * utf8proc (accents kept) and split at every code point that is not a letter or digit
+ * ICU (accents kept) and split at every code point that is not a letter or digit
  * (Unicode L* and N*); a run of CJK characters (Han, Hiragana, Katakana, Hangul) gives each
  * character and each overlapping pair; words are cut at SINDEX_WORD_MAX bytes on a UTF-8
  * boundary.
@@ -36,7 +42,9 @@ struct store_txn;
 #define SINDEX_NO_DAY 0xFFFFFFFFu
 /* The index's layout version, in meta "sindex": a data directory whose index is absent or of
  * another version is reindexed at start-up. */
-#define SINDEX_VERSION "1"
+#define SINDEX_VERSION "2"
+/* The kinds with counts per status in scounts (see above). */
+#define SINDEX_COUNTED "sckd"
 
 /* Called for each word, w[0..len) (folded, at most SINDEX_WORD_MAX bytes). `cjk`: the word is
  * a CJK character or pair. Non-zero stops (and is returned). */
@@ -91,7 +99,9 @@ typedef void (*sindex_diff_fn)(void *ctx, const char *line);
 int sindex_verify(struct store_txn *txn, sindex_diff_fn fn, void *ctx, size_t max,
                   size_t *differences);
 
-/* The number of postings of term kind+value with status 'a', 'w' or 0 (both). */
+/* The number of postings of term kind+value with status 'a', 'w' or 0 (both). A kind in
+ * SINDEX_COUNTED, or status 0: one or two lookups; another kind with a status: its list is
+ * walked (each posting's facts read), so its cost grows with the list. */
 int sindex_count(struct store_txn *txn, char kind, const void *value, size_t vlen, char status,
                  uint64_t *n);
 

@@ -53,15 +53,29 @@ static const char *const table_names[STORE__TABLES] = {
     "products", "versions", "manufacturers", "tokens", "gtins",  "owners",
     "changes",  "meta",     "spostings",     "sdocs",  "scounts"};
 
+/* Tables whose keys hold sorted duplicate values (store.h: a posting list stores its term once). */
+static int dup_table(int tab)
+{
+    return tab == STORE_SPOSTINGS;
+}
+
+/* Tables derived from the others (the search index: sindex_build makes them again): a database
+ * written before they existed, or with another layout of them, is still a seclabel database. */
+static int derived_table(int tab)
+{
+    return tab == STORE_SPOSTINGS || tab == STORE_SDOCS || tab == STORE_SCOUNTS;
+}
+
 struct store {
     MDB_env *env;
     MDB_dbi dbi[STORE__TABLES];
-    pthread_rwlock_t remap; /* shared: a transaction is open; exclusive: the map changes */
-    pthread_mutex_t writer; /* held by this process's write transaction, for its whole life */
-    atomic_int growing;     /* threads waiting to change the map, or changing it */
-    size_t map_max;         /* store_opts.map_size_max */
-    int broken;             /* a new map could not be made: nothing can be read any more */
-    struct reczip *zip;     /* packed records' dictionaries and codecs (reczip.h) */
+    int absent[STORE__TABLES]; /* read-only: a derived table missing (or of an older layout) */
+    pthread_rwlock_t remap;    /* shared: a transaction is open; exclusive: the map changes */
+    pthread_mutex_t writer;    /* held by this process's write transaction, for its whole life */
+    atomic_int growing;        /* threads waiting to change the map, or changing it */
+    size_t map_max;            /* store_opts.map_size_max */
+    int broken;                /* a new map could not be made: nothing can be read any more */
+    struct reczip *zip;        /* packed records' dictionaries and codecs (reczip.h) */
 };
 
 /* One put or del of a write transaction, as kept for a redo; the key and value follow it. */
@@ -69,6 +83,7 @@ struct redo_op {
     int rc; /* what LMDB answered: 0, MDB_KEYEXIST or MDB_NOTFOUND */
     unsigned char del, tab;
     unsigned char append; /* STORE_APPEND: try MDB_APPEND first */
+    unsigned char pair;   /* del: only the pair key -> value (a table with duplicates) */
     unsigned flags;       /* MDB_* put flags */
     size_t klen, vlen;
 };
@@ -301,8 +316,28 @@ static int begin(struct store *st, unsigned flags, int renew, MDB_txn **txn)
 
 /* --- Environment ---------------------------------------------------------------------------- */
 
-/* Open every table, creating those missing unless the environment is read-only (then a missing
- * table is REG_ENOTFOUND). Committing, even a read-only transaction, keeps the handles. */
+/* Open table i in txn, as dup_table says it is laid out. A derived table that is missing or laid
+ * out otherwise (an older release's) is made anew when writing (it is rebuilt: sindex.h), and
+ * is absent (read as empty) when reading only; any other missing table is REG_ENOTFOUND. */
+static int open_table(struct store *st, MDB_txn *txn, int i, unsigned rdonly)
+{
+    unsigned want = dup_table(i) ? MDB_DUPSORT : 0, have = 0;
+    int rc = mdb_dbi_open(txn, table_names[i], rdonly ? 0 : MDB_CREATE | want, &st->dbi[i]);
+    if (!rc && (rc = mdb_dbi_flags(txn, st->dbi[i], &have)) == 0 && (have & MDB_DUPSORT) != want) {
+        if (!derived_table(i)) return MDB_INCOMPATIBLE;
+        if (rdonly)
+            rc = MDB_NOTFOUND;
+        else if (!(rc = mdb_drop(txn, st->dbi[i], 1)))
+            rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE | want, &st->dbi[i]);
+    }
+    if (rc == MDB_NOTFOUND && rdonly && derived_table(i)) {
+        st->absent[i] = 1;
+        rc = 0;
+    }
+    return rc;
+}
+
+/* Open every table (open_table). Committing, even a read-only transaction, keeps the handles. */
 static int open_tables(struct store *st, unsigned env_flags)
 {
     MDB_txn *txn;
@@ -310,10 +345,10 @@ static int open_tables(struct store *st, unsigned env_flags)
     int rc = mdb_txn_begin(st->env, NULL, rdonly, &txn);
     if (rc) return map_err(rc);
     for (int i = 0; i < STORE__TABLES; i++) {
-        rc = mdb_dbi_open(txn, table_names[i], rdonly ? 0 : MDB_CREATE, &st->dbi[i]);
+        rc = open_table(st, txn, i, rdonly);
         if (rc) {
             mdb_txn_abort(txn);
-            return map_err(rc);
+            return rc == MDB_INCOMPATIBLE ? REG_ENOTFOUND : map_err(rc);
         }
     }
     return st_err(st, mdb_txn_commit(txn));
@@ -430,7 +465,7 @@ static int apply(struct store_txn *t, const struct redo_op *op, const void *key,
 {
     MDB_val k = {op->klen, (void *)key}, v = {op->vlen, (void *)val};
     MDB_dbi dbi = t->st->dbi[op->tab];
-    if (op->del) return mdb_del(t->txn, dbi, &k, NULL);
+    if (op->del) return mdb_del(t->txn, dbi, &k, op->pair ? &v : NULL);
     /* MDB_APPEND answers MDB_KEYEXIST, changing nothing, when the key does not sort last. */
     int rc = op->append ? mdb_put(t->txn, dbi, &k, &v, op->flags | MDB_APPEND) : MDB_KEYEXIST;
     return rc == MDB_KEYEXIST ? mdb_put(t->txn, dbi, &k, &v, op->flags) : rc;
@@ -578,6 +613,7 @@ int store_get(struct store_txn *t, enum store_table tab, const void *key, size_t
               struct store_val *out)
 {
     if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return REG_ENOTFOUND;
     MDB_val k = {klen, (void *)key}, v;
     int rc = mdb_get(t->txn, t->st->dbi[tab], &k, &v);
     if (rc) return map_err(rc);
@@ -601,6 +637,14 @@ int store_del(struct store_txn *t, enum store_table tab, const void *key, size_t
     return write_op(t, &op, key, "");
 }
 
+int store_del_pair(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+                   const void *val, size_t vlen)
+{
+    struct redo_op op = {
+        .del = 1, .pair = 1, .tab = (unsigned char)tab, .klen = klen, .vlen = vlen};
+    return write_op(t, &op, key, val);
+}
+
 int store_scan(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                store_scan_fn fn, void *ctx)
 {
@@ -620,6 +664,7 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
 {
     MDB_cursor *cur;
     if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return 0;
     int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
     if (rc) return map_err(rc);
     t->scans++;
@@ -649,6 +694,7 @@ int store_seek(struct store_txn *t, enum store_table tab, const void *prefix, si
 {
     MDB_cursor *cur;
     if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return REG_ENOTFOUND;
     int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
     if (rc) return map_err(rc);
     MDB_val k = {klen, (void *)key}, v;
@@ -662,9 +708,105 @@ int store_seek(struct store_txn *t, enum store_table tab, const void *prefix, si
     return 0;
 }
 
+/* 1 if k starts with prefix[0..plen). */
+static int has_prefix(const MDB_val *k, const void *prefix, size_t plen)
+{
+    return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+}
+
+int store_seek_dup(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+                   const void *val, size_t vlen, struct store_val *out)
+{
+    MDB_cursor *cur;
+    if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return REG_ENOTFOUND;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    rc = mdb_cursor_get(cur, &k, &v, vlen ? MDB_GET_BOTH_RANGE : MDB_SET_KEY);
+    mdb_cursor_close(cur);
+    if (rc) return map_err(rc);
+    out->data = v.mv_data;
+    out->len = v.mv_size;
+    return 0;
+}
+
+int store_count_dups(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+                     size_t *n)
+{
+    MDB_cursor *cur;
+    *n = 0;
+    if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return 0;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    MDB_val k = {klen, (void *)key}, v;
+    size_t c = 0;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+    if (!rc) rc = mdb_cursor_count(cur, &c);
+    mdb_cursor_close(cur);
+    *n = c;
+    return rc == MDB_NOTFOUND ? 0 : map_err(rc);
+}
+
+int store_scan_keys(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+                    const void *start, size_t slen, store_keys_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return 0;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    MDB_val k = {plen, (void *)prefix}, v;
+    if (start && key_after(start, slen, prefix, plen)) k = (MDB_val){slen, (void *)start};
+    rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE : MDB_FIRST);
+    int out = 0;
+    while (rc == MDB_SUCCESS && has_prefix(&k, prefix, plen)) {
+        size_t n = 1;
+        if ((rc = mdb_cursor_count(cur, &n))) break;
+        if ((out = fn(ctx, (struct store_val){k.mv_data, k.mv_size}, n))) break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
+    }
+    mdb_cursor_close(cur);
+    if (out < 0) return out;
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : map_err(rc);
+}
+
+int store_scan_pairs_from(struct store_txn *t, enum store_table tab, const void *prefix,
+                          size_t plen, const void *key, size_t klen, const void *val, size_t vlen,
+                          store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return 0;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
+    if (rc) return map_err(rc);
+    t->scans++;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    /* (LMDB takes no empty value to seek: vlen 0 is the key's first value) */
+    rc = mdb_cursor_get(cur, &k, &v, vlen ? MDB_GET_BOTH_RANGE : MDB_SET_KEY);
+    if (rc == MDB_NOTFOUND) { /* no value of key at or after val: the keys after it */
+        k = (MDB_val){klen, (void *)key};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_SUCCESS && k.mv_size == klen && memcmp(k.mv_data, key, klen) == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
+    }
+    int out = 0;
+    while (rc == MDB_SUCCESS && has_prefix(&k, prefix, plen)) {
+        struct store_val sk = {k.mv_data, k.mv_size}, sv = {v.mv_data, v.mv_size};
+        if ((out = fn(ctx, sk, sv))) break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    t->scans--;
+    if (out < 0) return out;
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : map_err(rc);
+}
+
 int store_clear(struct store_txn *t, enum store_table tab)
 {
     if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return 0;
     return map_err(mdb_drop(t->txn, t->st->dbi[tab], 0));
 }
 
@@ -672,6 +814,7 @@ int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *
 {
     MDB_cursor *cur;
     if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return REG_ENOTFOUND;
     int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
     if (rc) return map_err(rc);
     MDB_val k, v;
@@ -758,6 +901,8 @@ int store_stats(struct store_txn *t, struct store_stats *out)
     out->bytes = (info.me_last_pgno + 1) * (size_t)s.ms_psize;
     out->map = info.me_mapsize;
     for (int i = 0; i < STORE__TABLES; i++) {
+        out->entries[i] = 0;
+        if (t->st->absent[i]) continue;
         if ((rc = mdb_stat(t->txn, t->st->dbi[i], &s))) return map_err(rc);
         out->entries[i] = s.ms_entries;
     }
@@ -768,6 +913,8 @@ int store_count(struct store_txn *t, enum store_table tab, size_t *out)
 {
     MDB_stat s;
     if (!t->txn) return REG_ESTORE;
+    *out = 0;
+    if (t->st->absent[tab]) return 0;
     int rc = mdb_stat(t->txn, t->st->dbi[tab], &s);
     if (rc) return map_err(rc);
     *out = s.ms_entries;

@@ -15,10 +15,17 @@
  *                                              "gtins_kept" -> "" (product_reindex);
  *                                              "zdict"... -> record dictionaries (reczip.h)
  *                                              "sindex" -> version (sindex.h: built)
- *   spostings      kind value "\0" id        -> "" (the search index's posting lists: sindex.h)
+ *   spostings      kind value               -> id, id, ... (sorted duplicates, each stored
+ *                                              once: the search index's posting lists, sindex.h)
  *   sdocs          id                       -> the product's search facts (sindex.h)
  *   scounts        kind value "\0" status    -> u32be(number of postings) (sindex.h)
  * A versions record is JSON, or packed (reczip.h): product.c reads both.
+ * spostings holds sorted duplicates (LMDB's MDB_DUPSORT): a key has many values, each pair
+ * stored once, values in byte order (store_put adds a pair, store_del_pair removes one,
+ * store_del all of a key's; scans give each pair, in key then value order). The search index's
+ * tables (spostings, sdocs, scounts) are derived: a database written before them, or with an
+ * older layout of them, opens (writing: they are made anew, empty, and sindex_build fills them;
+ * reading only: they read as empty).
  *
  * Ownership: store_open() returns a store the caller frees with store_close(), after every
  * transaction has ended. A transaction is ended by store_txn_commit() or store_txn_abort(),
@@ -101,8 +108,8 @@ void store_close(struct store *st);
  * dir has no data.mdb or an empty one (or is no directory), -errno when stat fails otherwise.
  * With `write`, as store_open. Without it, for reading only: nothing in dir is written or
  * created (no lock.mdb where there is none: see store.c), a write transaction fails (LMDB's
- * -EACCES), and a database that lacks one of the tables is REG_ENOTFOUND (not a seclabel
- * database). */
+ * -EACCES), and a database that lacks one of the tables (the derived ones aside: see above) is
+ * REG_ENOTFOUND (not a seclabel database). */
 int store_open_existing(const char *dir, int write, struct store **out);
 
 /* Begin a transaction; write transactions serialise across threads and processes. A write
@@ -135,6 +142,27 @@ int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefi
  * REG_ENOTFOUND if there is none. One seek, for intersecting ordered lists. */
 int store_seek(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                const void *key, size_t klen, struct store_val *out);
+/* A table with duplicates (spostings): remove the one pair key -> val; REG_ENOTFOUND if absent. */
+int store_del_pair(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+                   const void *val, size_t vlen);
+/* The first value >= val[0..vlen) of key (vlen 0: its first), borrowed, in *out; REG_ENOTFOUND
+ * if none. One seek (MDB_GET_BOTH_RANGE), for intersecting posting lists. */
+int store_seek_dup(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+                   const void *val, size_t vlen, struct store_val *out);
+/* The number of values of key (0 if absent), without reading them. */
+int store_count_dups(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
+                     size_t *n);
+/* Each distinct key that starts with prefix, in order from the first >= start (when start
+ * sorts after prefix), with its number of values: fn returns 0 to go on, 1 to stop, or a
+ * negative code, which is returned. */
+typedef int (*store_keys_fn)(void *ctx, struct store_val key, size_t values);
+int store_scan_keys(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
+                    const void *start, size_t slen, store_keys_fn fn, void *ctx);
+/* As store_scan, over the pairs that start with prefix, from the pair key[0..klen) -> the first
+ * value >= val[0..vlen) on (in key then value order). */
+int store_scan_pairs_from(struct store_txn *t, enum store_table tab, const void *prefix,
+                          size_t plen, const void *key, size_t klen, const void *val, size_t vlen,
+                          store_scan_fn fn, void *ctx);
 /* Delete every entry of a table (in a write transaction). */
 int store_clear(struct store_txn *t, enum store_table tab);
 /* The last (greatest) key of a table, borrowed: REG_ENOTFOUND if the table is empty. */

@@ -178,10 +178,12 @@ static void the_write_path_keeps_the_index(void **state)
     /* a lost posting and a wrong count are named */
     struct store_txn *txn;
     assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
-    assert_int_equal(store_del(txn, STORE_SPOSTINGS, "wtoaster\0acme-kettle", 20), 0);
+    assert_int_equal(store_del_pair(txn, STORE_SPOSTINGS, "wtoaster", 8, "acme-kettle", 11), 0);
+    assert_int_equal(store_del_pair(txn, STORE_SPOSTINGS, "kGB", 3, "acme-kettle", 11), 0);
     assert_int_equal(store_txn_commit(txn), 0);
-    assert_int_equal(verify(f, &lines), 2);
+    assert_int_equal(verify(f, &lines), 3);
     assert_non_null(strstr(buf_cstr(&lines), "product acme-kettle: posting w:toaster missing"));
+    assert_non_null(strstr(buf_cstr(&lines), "product acme-kettle: posting k:GB missing"));
     assert_non_null(strstr(buf_cstr(&lines), "counts, but")); /* a count without postings */
     buf_free(&lines);
     buf_free(&rec);
