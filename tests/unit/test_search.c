@@ -344,7 +344,7 @@ static void parameters_from_text(void **state)
 }
 
 /* A product of bright's whose support ends `days` after 2030-01-01. */
-static void put_day(struct fx *f, const char *id, int days, const char *extra)
+static void put_day(struct registry_fx *f, const char *id, int days, const char *extra)
 {
     char until[11];
     date_format_day(date_days_from_civil(2030, 1, 1) + days, until);
@@ -377,7 +377,7 @@ static int brute_one(void *ctx, yyjson_val *rec, const char *json, size_t len)
     return 0;
 }
 
-static void facets_at(struct fx *f, int64_t today, struct search_facets *got)
+static void facets_at(struct registry_fx *f, int64_t today, struct search_facets *got)
 {
     struct store_txn *txn;
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
@@ -401,7 +401,7 @@ static void facets_at(struct fx *f, int64_t today, struct search_facets *got)
  * assess_record says for every `today` around the boundaries. */
 static void facets_sum_the_day_counts(void **state)
 {
-    struct fx *f = *state;
+    struct registry_fx *f = *state;
     const int yesterday = -1, today = 0, soon = ASSESS_ENDING_SOON_DAYS,
               later = ASSESS_ENDING_SOON_DAYS + 1;
     put_day(f, "bright-yesterday", yesterday, "");

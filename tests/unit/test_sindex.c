@@ -104,7 +104,7 @@ static int list_count(void *ctx, const void *value, size_t vlen, uint64_t n)
 }
 
 /* Every term of a kind with its count ("DE=1;GB=2;"), as sindex_count_each gives them. */
-static const char *count_list(struct fx *f, char kind, char status)
+static const char *count_list(struct registry_fx *f, char kind, char status)
 {
     static struct buf b;
     struct store_txn *txn;
