@@ -103,6 +103,7 @@ int app_init(struct app *app, const struct app_config *cfg)
     app->cfg = *cfg;
     if (!app->cfg.csv_max_rows) app->cfg.csv_max_rows = REG_MAX_CSV_ROWS;
     rcache_init(&app->responses, cfg->shared);
+    mfr_memo_init(&app->makers, NULL);
     int rc = store_reader_new(cfg->st, &app->rd);
     if (rc) return rc;
     app_watch_makers(app);
@@ -125,6 +126,7 @@ void app_close(struct app *app)
 {
     for (int i = 0; i < APP_LABEL_SLOTS; i++)
         buf_free(&app->labels.body[i]);
+    mfr_memo_free(&app->makers);
     store_reader_free(app->rd);
     app->rd = NULL;
     rcache_free(&app->responses);
@@ -158,12 +160,8 @@ int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_va
     api_qr_url(app, rec, out);
     buf_putc(out, '"');
     assess_json(&a, today, out);
-    const struct mfr *m = mfr_memo_get(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")));
     buf_puts(out, ",\"manufacturer_account\":");
-    if (m)
-        mfr_account_json(m, out);
-    else
-        buf_puts(out, "null");
+    mfr_memo_account_json(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")), out);
     buf_putc(out, '}');
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "mfr.h"
 #include "rcache.h"
 #include "represent.h"
 
@@ -82,6 +83,9 @@ struct app {
     long makers_time;
     uint64_t makers_time_gen;
     int makers_time_ok;
+    /* the makers this loop's answers met, kept across requests while the manufacturers
+     * generation stays (mfr_memo_renew): a record's GET does not read its maker's account again */
+    struct mfr_memo makers;
     struct represent_stats repr; /* compression counts (represent.h) */
 };
 

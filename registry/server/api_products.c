@@ -71,18 +71,20 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     int rc = api_read_record(app, id, &txn, &json, &len);
     if (rc == REG_ENOTFOUND) return not_found(resp, id);
     if (rc) return http_resp_error(resp, rc, NULL);
-    struct mfr_memo mm;
-    mfr_memo_init(&mm, txn);
+    /* The loop's memo of makers (api.h), as of this transaction's generation. */
+    rc = mfr_generation(txn, &makers);
+    if (!rc) mfr_memo_renew(&app->makers, txn, makers);
     yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *rec = yyjson_doc_get_root(doc);
-    rc = api_record_json_parsed(app, &mm, rec, json, len, today, &resp->body, &version);
-    if (!rc) rc = mfr_generation(txn, &makers);
+    if (!rc)
+        rc =
+            api_record_json_parsed(app, &app->makers, rec, json, len, today, &resp->body, &version);
     long modified =
         api_later(api_day_start(today), yyjson_get_str(yyjson_obj_get(rec, "modified")));
-    long maker =
-        api_maker_time(mfr_memo_get(&mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer"))));
+    long maker = rc ? 0
+                    : api_maker_time(mfr_memo_get(
+                          &app->makers, yyjson_get_str(yyjson_obj_get(rec, "manufacturer"))));
     yyjson_doc_free(doc);
-    mfr_memo_free(&mm);
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
     char tag[ETAG_LEN];
