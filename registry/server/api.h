@@ -38,6 +38,27 @@ struct app_label_cache {
     unsigned long long hits, misses;
 };
 
+/* Faults never stall everyone: a record's GET that misses the response cache is cheap while the
+ * database's pages are in memory, and runs on the loop; after the page cache lost them, reading
+ * it faults pages in from disk, which must cost that request, not every client of the loop. So:
+ *   - a miss on the loop that took longer than APP_FAULT_SLOW_NS looks at the loop thread's
+ *     major page faults (getrusage RUSAGE_THREAD, only then: it is a system call); if they grew
+ *     since the last look, misses go to the thread pool (api_defer_read) from then on;
+ *   - each miss on the pool counts its own thread's major faults; once APP_FAULT_CLEAN misses in
+ *     a row took none, misses come back to the loop.
+ * A fault thus costs the loop one request at most until misses have moved. The answers are the
+ * same either way (test_cold_reads.py); those made on the pool are not kept in the response
+ * cache. SECLABEL_TEST_MISSES_TO_POOL=1 (read once by app_global_init) sends every miss to the
+ * pool, for tests. Loop thread only, but `deferred` (read by /metrics of any loop: atomic). */
+#define APP_FAULT_SLOW_NS 1000000
+#define APP_FAULT_CLEAN 64
+struct app_faults {
+    long majflt;                 /* the loop thread's major faults at the last look */
+    int pool;                    /* 1: misses go to the pool */
+    unsigned clean;              /* pool misses in a row that took no major fault */
+    unsigned long long deferred; /* misses sent to the pool */
+};
+
 /* What the server gives an app. app_init copies it; the pointers are borrowed and must
  * outlive the app. */
 struct app_config {
@@ -87,6 +108,7 @@ struct app {
      * generation stays (mfr_memo_renew): a record's GET does not read its maker's account again */
     struct mfr_memo makers;
     struct represent_stats repr; /* compression counts (represent.h) */
+    struct app_faults faults;    /* where a record's GET that misses the cache runs */
 };
 
 /* What every app reads and none writes, built once per process: libsodium, the language
