@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The label options (api_label.c reads them). */
 #define LABEL_QUERY "layout ec width_mm height_mm dpi lang"
@@ -80,9 +81,11 @@ static int global_ready;
  * answered while a slow read is in flight without timing anything. Read once by
  * app_global_init, before any thread starts. */
 static const char *test_hold_path;
-/* SECLABEL_TEST_MISSES_TO_POOL=1: every record's GET that misses the response cache runs on the
- * pool (api.h, struct app_faults), so a test compares its answers with the loop's. */
-static int test_misses_to_pool;
+/* A test hook (tests/integration/test_miss_pool.py): with SECLABEL_TEST_MISSES_TO_POOL naming a
+ * file, every record's GET that misses the response cache runs on the pool while the file exists
+ * (api.h, struct app_faults), so a test compares the pool's answers with the loop's without
+ * evicting anything. Read once by app_global_init, before any thread starts. */
+static const char *test_pool_path;
 
 int app_global_init(void)
 {
@@ -96,8 +99,7 @@ int app_global_init(void)
     page_init();
     api_cache_init();
     test_hold_path = getenv("SECLABEL_TEST_HOLD_READS");
-    const char *pool = getenv("SECLABEL_TEST_MISSES_TO_POOL");
-    test_misses_to_pool = pool && strcmp(pool, "1") == 0;
+    test_pool_path = getenv("SECLABEL_TEST_MISSES_TO_POOL");
     global_ready = 1;
     return 0;
 }
@@ -530,7 +532,7 @@ long api_thread_faults(void)
 
 int api_miss_to_pool(const struct app *app)
 {
-    return app->faults.pool || test_misses_to_pool;
+    return app->faults.pool || (test_pool_path && access(test_pool_path, F_OK) == 0);
 }
 
 void api_miss_on_loop(struct app *app, double since)

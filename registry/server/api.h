@@ -47,13 +47,13 @@ struct app_label_cache {
  *   - each miss on the pool counts its own thread's major faults; once APP_FAULT_CLEAN misses in
  *     a row took none, misses come back to the loop.
  * A fault thus costs the loop one request at most until misses have moved. The answers are the
- * same either way (test_cold_reads.py); those made on the pool are not kept in the response
- * cache. SECLABEL_TEST_MISSES_TO_POOL=1 (read once by app_global_init) sends every miss to the
- * pool, for tests. Loop thread only, but `deferred` (read by /metrics of any loop: atomic). */
+ * same either way, and either is kept in the response cache (test_miss_pool.py). For tests,
+ * SECLABEL_TEST_MISSES_TO_POOL names a file while whose existence every miss goes to the pool
+ * (api.c). Loop thread only, but `deferred` (read by /metrics of any loop: atomic). */
 #define APP_FAULT_SLOW_NS 1000000
 #define APP_FAULT_CLEAN 64
 struct app_faults {
-    long majflt;                 /* the loop thread's major faults at the last look */
+    long majflt;                 /* the loop thread's major faults at the last look (-1: none) */
     int pool;                    /* 1: misses go to the pool */
     unsigned clean;              /* pool misses in a row that took no major fault */
     unsigned long long deferred; /* misses sent to the pool */
