@@ -646,19 +646,40 @@ void mfr_memo_init(struct mfr_memo *mm, struct store_txn *txn)
     mm->txn = txn;
 }
 
+void mfr_memo_renew(struct mfr_memo *mm, struct store_txn *txn, uint64_t gen)
+{
+    mm->txn = txn;
+    if (gen == mm->gen) return;
+    mfr_memo_free(mm);
+    mm->gen = gen;
+}
+
 const struct mfr *mfr_memo_get(struct mfr_memo *mm, const char *slug)
 {
     if (!slug || strlen(slug) >= sizeof mm->slug) return NULL;
     if (strcmp(mm->slug, slug) == 0 && mm->slug[0]) return mm->ok ? &mm->m : NULL;
     mfr_free(&mm->m);
+    buf_reset(&mm->account);
     memcpy(mm->slug, slug, strlen(slug) + 1);
     mm->ok = mfr_get(mm->txn, slug, &mm->m) == 0;
     return mm->ok ? &mm->m : NULL;
 }
 
+void mfr_memo_account_json(struct mfr_memo *mm, const char *slug, struct buf *out)
+{
+    const struct mfr *m = mfr_memo_get(mm, slug);
+    if (!m) {
+        buf_puts(out, "null");
+        return;
+    }
+    if (!mm->account.len) mfr_account_json(m, &mm->account);
+    buf_append(out, mm->account.data, mm->account.len);
+}
+
 void mfr_memo_free(struct mfr_memo *mm)
 {
     mfr_free(&mm->m);
+    buf_free(&mm->account);
     mm->ok = 0;
     mm->slug[0] = '\0';
 }

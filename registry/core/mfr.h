@@ -157,17 +157,28 @@ void mfr_public_json(const struct mfr *m, yyjson_mut_doc *doc, yyjson_mut_val *o
 void mfr_account_json(const struct mfr *m, struct buf *out);
 
 /* The manufacturers met by one request, each read once while records of the same maker follow
- * one another (lists, lookups). Borrows the request's read transaction. */
+ * one another (lists, lookups). Borrows the request's read transaction. A memo may also be kept
+ * across read transactions (a loop's, so a record's GET does not read and parse its maker's
+ * account again): mfr_memo_renew before each use, with the new transaction and the manufacturers
+ * generation read in it, forgets what it held if the generation moved (every change to any
+ * account moves it, in the same transaction: mfr.c). */
 struct mfr_memo {
     struct store_txn *txn;
     char slug[AUTH_SLUG_MAX];
     int ok; /* m holds slug's account */
     struct mfr m;
+    struct buf account; /* mfr_account_json(&m), made when first asked for (empty: not yet) */
+    uint64_t gen;       /* the generation m was read at (mfr_memo_renew's) */
 };
 void mfr_memo_init(struct mfr_memo *mm, struct store_txn *txn);
+/* Use mm (kept since an earlier transaction) with txn, whose manufacturers generation is gen. */
+void mfr_memo_renew(struct mfr_memo *mm, struct store_txn *txn, uint64_t gen);
 /* The account of manufacturer slug (valid until the next call or mfr_memo_free), or NULL if it
  * has none. */
 const struct mfr *mfr_memo_get(struct mfr_memo *mm, const char *slug);
+/* mfr_account_json of slug's account, or "null" if it has none, appended to out: made once
+ * while mm holds the account. */
+void mfr_memo_account_json(struct mfr_memo *mm, const char *slug, struct buf *out);
 void mfr_memo_free(struct mfr_memo *mm);
 
 /* The manufacturers generation (0 before any change). */

@@ -29,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The label options (api_label.c reads them). */
 #define LABEL_QUERY "layout ec width_mm height_mm dpi lang"
@@ -80,6 +82,11 @@ static int global_ready;
  * answered while a slow read is in flight without timing anything. Read once by
  * app_global_init, before any thread starts. */
 static const char *test_hold_path;
+/* A test hook (tests/integration/test_miss_pool.py): with SECLABEL_TEST_MISSES_TO_POOL naming a
+ * file, every record's GET that misses the response cache runs on the pool while the file exists
+ * (api.h, struct app_faults), so a test compares the pool's answers with the loop's without
+ * evicting anything. Read once by app_global_init, before any thread starts. */
+static const char *test_pool_path;
 
 int app_global_init(void)
 {
@@ -93,6 +100,7 @@ int app_global_init(void)
     page_init();
     api_cache_init();
     test_hold_path = getenv("SECLABEL_TEST_HOLD_READS");
+    test_pool_path = getenv("SECLABEL_TEST_MISSES_TO_POOL");
     global_ready = 1;
     return 0;
 }
@@ -104,6 +112,8 @@ int app_init(struct app *app, const struct app_config *cfg)
     app->cfg = *cfg;
     if (!app->cfg.csv_max_rows) app->cfg.csv_max_rows = REG_MAX_CSV_ROWS;
     rcache_init(&app->responses, cfg->shared);
+    mfr_memo_init(&app->makers, NULL);
+    app->faults.majflt = -1; /* not yet looked at: app_init may not run on the loop's thread */
     int rc = store_reader_new(cfg->st, &app->rd);
     if (rc) return rc;
     app_watch_makers(app);
@@ -126,6 +136,7 @@ void app_close(struct app *app)
 {
     for (int i = 0; i < APP_LABEL_SLOTS; i++)
         buf_free(&app->labels.body[i]);
+    mfr_memo_free(&app->makers);
     store_reader_free(app->rd);
     app->rd = NULL;
     rcache_free(&app->responses);
@@ -159,12 +170,8 @@ int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_va
     api_qr_url(app, rec, out);
     buf_putc(out, '"');
     assess_json(&a, today, out);
-    const struct mfr *m = mfr_memo_get(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")));
     buf_puts(out, ",\"manufacturer_account\":");
-    if (m)
-        mfr_account_json(m, out);
-    else
-        buf_puts(out, "null");
+    mfr_memo_account_json(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")), out);
     buf_putc(out, '}');
     return 0;
 }
@@ -399,6 +406,23 @@ static int cache_key(const struct http_req *req, char *key, size_t n, size_t *kl
     return 0;
 }
 
+/* Keep a finished answer to req in the response cache if it may be (made in `period`, from data
+ * read after the cache's `epoch`). Sent as kept: the answer is serialised once, for the cache,
+ * not again for the socket. */
+static void keep_answer(struct app *app, const struct http_req *req, struct http_resp *resp,
+                        int64_t period, uint32_t epoch)
+{
+    char key[HTTP_MAX_URL + 512];
+    size_t klen = 0;
+    if (!resp->cacheable || !resp->cache_scope || resp->status != 200 || resp->close ||
+        cache_key(req, key, sizeof key, &klen))
+        return;
+    const struct rcache_entry *kept =
+        rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
+                   resp->route, req, resp);
+    if (kept) resp->prebuilt = &kept->resp;
+}
+
 double api_now(void)
 {
     struct timespec t;
@@ -454,6 +478,9 @@ static void job_done(void *arg)
     if (!job->read) {
         job->done(job);
         represent_finish(job->req, resp, &job->app->repr);
+    } else {
+        if (job->done) job->done(job);
+        if (job->keep) keep_answer(job->app, job->req, resp, job->period, job->epoch);
     }
     api_account(job->app, job->req, resp, resp->body.len);
     api_hold(job->app, t0);
@@ -468,6 +495,8 @@ int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp
     job->req = req;
     job->resp = resp;
     job->read = read;
+    job->epoch = rcache_epoch(&app->responses); /* before any data is read */
+    job->period = api_cache_period((long)time(NULL));
     const struct app_config *cfg = &app->cfg;
     if (cfg->defer && resp->parser && cfg->defer(cfg->defer_ctx, job_work, job_done, job) == 0) {
         resp->deferred = 1;
@@ -494,6 +523,43 @@ int api_defer_commit(struct app *app, struct http_req *req, struct http_resp *re
     done(job);
     free(job);
     return resp->status;
+}
+
+long api_thread_faults(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_majflt : 0;
+}
+
+int api_miss_to_pool(const struct app *app)
+{
+    return app->faults.pool || (test_pool_path && access(test_pool_path, F_OK) == 0);
+}
+
+void api_miss_on_loop(struct app *app, double since)
+{
+    if (app->faults.majflt < 0) { /* the loop's first miss: where its count starts */
+        app->faults.majflt = api_thread_faults();
+        return;
+    }
+    if (api_now() - since < APP_FAULT_SLOW_NS / 1e9) return; /* the common case: no system call */
+    long now = api_thread_faults();
+    if (now > app->faults.majflt) {
+        app->faults.pool = 1;
+        app->faults.clean = 0;
+    }
+    app->faults.majflt = now;
+}
+
+void api_miss_on_pool(struct app *app, long faults)
+{
+    __atomic_store_n(&app->faults.deferred, app->faults.deferred + 1, __ATOMIC_RELAXED);
+    if (faults > 0)
+        app->faults.clean = 0;
+    else if (app->faults.pool && ++app->faults.clean >= APP_FAULT_CLEAN) {
+        app->faults.pool = 0;
+        app->faults.majflt = api_thread_faults(); /* what the loop took meanwhile is past */
+    }
 }
 
 int api_makers_time_now(struct app *app, long *t)
@@ -658,13 +724,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
         return;
     }
     represent_finish(req, resp, &app->repr); /* before the cache keeps it: validators, 304 */
-    if (cached && resp->cacheable && resp->cache_scope && resp->status == 200 && !resp->close) {
-        /* Sent as kept: the answer is serialised once, for the cache, not again for the socket. */
-        const struct rcache_entry *kept =
-            rcache_put(&app->responses, key, klen, rcache_scope(resp->cache_scope), period, epoch,
-                       resp->route, req, resp);
-        if (kept) resp->prebuilt = &kept->resp;
-    }
+    if (cached) keep_answer(app, req, resp, period, epoch);
     api_account(app, req, resp, resp->body.len);
     api_hold(app, resp->started);
 }
@@ -678,9 +738,10 @@ void api_metrics_text(const struct app *app, struct buf *out)
     const struct app *const *peers = app->cfg.npeers ? app->cfg.peers : &app;
     int n = app->cfg.npeers ? app->cfg.npeers : 1;
     struct metrics sum = {0};
-    unsigned long long hits = 0, misses = 0, bytes = 0, compressed = 0;
+    unsigned long long hits = 0, misses = 0, bytes = 0, compressed = 0, deferred = 0;
     for (int i = 0; i < n; i++) {
         metrics_add(&sum, &peers[i]->metrics);
+        deferred += LOAD(peers[i]->faults.deferred);
         compressed += LOAD(peers[i]->repr.compressed);
         hits += LOAD(peers[i]->responses.hits);
         misses += LOAD(peers[i]->responses.misses);
@@ -693,6 +754,10 @@ void api_metrics_text(const struct app *app, struct buf *out)
                    "Cacheable GETs that were answered afresh.", misses);
     metrics_sample(out, "seclabel_response_cache_bytes", "gauge",
                    "Memory held by the response caches.", bytes);
+    metrics_sample(out, "seclabel_record_misses_deferred_total", "counter",
+                   "Record GETs that missed the response cache and were read on the thread pool "
+                   "(after a page fault on the loop).",
+                   deferred);
     metrics_sample(out, "seclabel_compressed_responses_total", "counter",
                    "Response bodies compressed (gzip or Brotli); cache hits compress none.",
                    compressed);

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "mfr.h"
 #include "rcache.h"
 #include "represent.h"
 
@@ -35,6 +36,27 @@ struct app_label_cache {
     unsigned next;
     unsigned jobs; /* renderings in flight (loop thread only) */
     unsigned long long hits, misses;
+};
+
+/* Faults never stall everyone: a record's GET that misses the response cache is cheap while the
+ * database's pages are in memory, and runs on the loop; after the page cache lost them, reading
+ * it faults pages in from disk, which must cost that request, not every client of the loop. So:
+ *   - a miss on the loop that took longer than APP_FAULT_SLOW_NS looks at the loop thread's
+ *     major page faults (getrusage RUSAGE_THREAD, only then: it is a system call); if they grew
+ *     since the last look, misses go to the thread pool (api_defer_read) from then on;
+ *   - each miss on the pool counts its own thread's major faults; once APP_FAULT_CLEAN misses in
+ *     a row took none, misses come back to the loop.
+ * A fault thus costs the loop one request at most until misses have moved. The answers are the
+ * same either way, and either is kept in the response cache (test_miss_pool.py). For tests,
+ * SECLABEL_TEST_MISSES_TO_POOL names a file while whose existence every miss goes to the pool
+ * (api.c). Loop thread only, but `deferred` (read by /metrics of any loop: atomic). */
+#define APP_FAULT_SLOW_NS 1000000
+#define APP_FAULT_CLEAN 64
+struct app_faults {
+    long majflt;                 /* the loop thread's major faults at the last look (-1: none) */
+    int pool;                    /* 1: misses go to the pool */
+    unsigned clean;              /* pool misses in a row that took no major fault */
+    unsigned long long deferred; /* misses sent to the pool */
 };
 
 /* What the server gives an app. app_init copies it; the pointers are borrowed and must
@@ -82,7 +104,11 @@ struct app {
     long makers_time;
     uint64_t makers_time_gen;
     int makers_time_ok;
+    /* the makers this loop's answers met, kept across requests while the manufacturers
+     * generation stays (mfr_memo_renew): a record's GET does not read its maker's account again */
+    struct mfr_memo makers;
     struct represent_stats repr; /* compression counts (represent.h) */
+    struct app_faults faults;    /* where a record's GET that misses the cache runs */
 };
 
 /* What every app reads and none writes, built once per process: libsodium, the language

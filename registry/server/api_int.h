@@ -135,8 +135,14 @@ struct api_job {
     struct app *app;
     struct http_req *req;
     struct http_resp *resp;
-    api_job_fn run, done;
-    api_read_fn read; /* api_defer_read's */
+    api_job_fn run, done; /* for api_defer_read: done may be set (else NULL), and runs on the
+                             loop before the answer is sent; it must not change it */
+    api_read_fn read;     /* api_defer_read's */
+    /* api_defer_read: set keep to 1 before it to keep the answer in the response cache as
+     * app_handle keeps an answer made on the loop (a record's GET: struct app_faults) */
+    int keep;
+    uint32_t epoch; /* api_defer_read's: the cache's epoch before the read (rcache_epoch) */
+    int64_t period; /* and its period (api_cache_period) */
 };
 /* Start job (allocated with malloc, its api_job first); returns the response's status so far
  * (0 while deferred). */
@@ -158,6 +164,15 @@ int api_defer_commit(struct app *app, struct http_req *req, struct http_resp *re
  * caches) is gathered before. Without a defer hook it runs at once. Returns as api_defer. */
 int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp,
                    struct api_job *job, api_read_fn read);
+/* Where a record's GET that misses the response cache runs (struct app_faults in api.h):
+ * api_miss_to_pool says 1 if on the pool now; api_miss_on_loop, after a miss ran on the loop
+ * since `since` (api_now), looks for a fault; api_thread_faults is the calling thread's major
+ * page faults so far (for a miss on the pool: before and after), and api_miss_on_pool, on the
+ * loop, counts what such a miss met (faults: how many it took). */
+int api_miss_to_pool(const struct app *app);
+void api_miss_on_loop(struct app *app, double since);
+long api_thread_faults(void);
+void api_miss_on_pool(struct app *app, long faults);
 /* The latest change to any manufacturer (api_makers_time) through the loop's reader: for a
  * deferred read, whose thread may not use the app's cache of it. */
 int api_makers_time_now(struct app *app, long *t);

@@ -98,7 +98,6 @@ static int not_found(struct http_resp *resp, const struct page_call *c, enum pag
  * copy what they read, so the read transaction may end before the page is rendered. */
 struct product_load {
     yyjson_doc *doc, *versions;
-    struct mfr maker;
     long modified; /* the latest change to what the page shows, the day aside */
     struct page_product_data d;
 };
@@ -126,18 +125,23 @@ static int product_versions(struct store_txn *txn, const char *id, struct produc
     return rc;
 }
 
-static int product_load(struct store_txn *txn, const char *id, int history, struct product_load *pl)
+/* The maker's account comes from the loop's memo (api.h), valid until the loop's next request. */
+static int product_load(struct app *app, struct store_txn *txn, const char *id, int history,
+                        struct product_load *pl)
 {
     const char *json;
     size_t len;
+    uint64_t gen;
     memset(pl, 0, sizeof *pl);
     int rc = product_get(txn, id, &json, &len);
+    if (!rc) rc = mfr_generation(txn, &gen);
     if (rc) return rc;
+    mfr_memo_renew(&app->makers, txn, gen);
     pl->doc = yyjson_read(json, len, 0);
     pl->d.rec = yyjson_doc_get_root(pl->doc);
     if (!yyjson_is_obj(pl->d.rec)) return REG_ESTORE;
     const char *slug = yyjson_get_str(yyjson_obj_get(pl->d.rec, "manufacturer"));
-    if (slug && mfr_get(txn, slug, &pl->maker) == 0) pl->d.maker = &pl->maker;
+    pl->d.maker = mfr_memo_get(&app->makers, slug);
     long maker = api_maker_time(pl->d.maker);
     pl->modified = api_later(maker, yyjson_get_str(yyjson_obj_get(pl->d.rec, "modified")));
     return history ? product_versions(txn, id, pl) : 0;
@@ -147,7 +151,6 @@ static void product_unload(struct product_load *pl)
 {
     yyjson_doc_free(pl->doc);
     yyjson_doc_free(pl->versions);
-    mfr_free(&pl->maker);
 }
 
 /* What a search found, gathered for a list page or a part of the CSV download: the records'
@@ -309,7 +312,7 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
     call_begin(app, req, &c);
     int rc = decl_id_valid(id, strlen(id)) ? store_reader_begin(app->rd, &txn) : REG_ENOTFOUND;
     if (!rc) {
-        rc = product_load(txn, id, history, &pl);
+        rc = product_load(app, txn, id, history, &pl);
         store_reader_end(app->rd);
     }
     if (!rc) fn(&pl.d, &c.pr, &resp->body);

@@ -58,32 +58,31 @@ static size_t etag(const struct app *app, unsigned version, int64_t today, uint6
     return (size_t)(p - out);
 }
 
-int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
+/* The answer to a GET of product req->params[0] (a valid ID), read in txn; mm (renewed here)
+ * holds the makers. Runs on the loop or, for a deferred miss, on the pool (struct app_faults):
+ * it touches nothing of the app but its configuration and mm. */
+static int product_answer(const struct app *app, struct mfr_memo *mm, struct store_txn *txn,
+                          struct http_req *req, struct http_resp *resp)
 {
-    struct app *app = ctx;
     const char *id = req->params[0], *json;
     size_t len;
-    struct store_txn *txn;
     unsigned version = 0;
     uint64_t makers = 0;
     int64_t today = assess_today();
-    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
-    int rc = api_read_record(app, id, &txn, &json, &len);
+    int rc = product_get(txn, id, &json, &len);
     if (rc == REG_ENOTFOUND) return not_found(resp, id);
     if (rc) return http_resp_error(resp, rc, NULL);
-    struct mfr_memo mm;
-    mfr_memo_init(&mm, txn);
+    rc = mfr_generation(txn, &makers);
+    if (!rc) mfr_memo_renew(mm, txn, makers);
     yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *rec = yyjson_doc_get_root(doc);
-    rc = api_record_json_parsed(app, &mm, rec, json, len, today, &resp->body, &version);
-    if (!rc) rc = mfr_generation(txn, &makers);
+    if (!rc) rc = api_record_json_parsed(app, mm, rec, json, len, today, &resp->body, &version);
     long modified =
         api_later(api_day_start(today), yyjson_get_str(yyjson_obj_get(rec, "modified")));
     long maker =
-        api_maker_time(mfr_memo_get(&mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer"))));
+        rc ? 0
+           : api_maker_time(mfr_memo_get(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer"))));
     yyjson_doc_free(doc);
-    mfr_memo_free(&mm);
-    store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_ESTORE, NULL);
     char tag[ETAG_LEN];
     http_resp_header_str(resp, "ETag", tag, etag(app, version, today, makers, tag));
@@ -99,6 +98,49 @@ int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
     resp->cacheable = 1;
     resp->cache_scope = id;
     return resp->status = 200;
+}
+
+/* A miss read on the pool: its own memo of makers, and the major faults it took. */
+struct miss_job {
+    struct api_job job;
+    long faults;
+};
+
+static void miss_read(struct api_job *job, struct store_txn *txn)
+{
+    struct miss_job *m = (struct miss_job *)job;
+    struct mfr_memo mm;
+    long before = api_thread_faults();
+    mfr_memo_init(&mm, txn);
+    product_answer(job->app, &mm, txn, job->req, job->resp);
+    mfr_memo_free(&mm);
+    m->faults = api_thread_faults() - before;
+}
+
+static void miss_done(struct api_job *job)
+{
+    api_miss_on_pool(job->app, ((struct miss_job *)job)->faults);
+}
+
+int api_get_product(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    const char *id = req->params[0];
+    struct store_txn *txn;
+    if (!decl_id_valid(id, strlen(id))) return http_resp_error(resp, REG_EBADID, NULL);
+    if (api_miss_to_pool(app)) {
+        struct miss_job *m = xcalloc(1, sizeof *m);
+        m->job.done = miss_done;
+        m->job.keep = 1;
+        return api_defer_read(app, req, resp, &m->job, miss_read);
+    }
+    double t0 = api_now();
+    int rc = store_reader_begin(app->rd, &txn);
+    if (rc) return http_resp_error(resp, rc, NULL);
+    product_answer(app, &app->makers, txn, req, resp);
+    store_reader_end(app->rd);
+    api_miss_on_loop(app, t0);
+    return resp->status;
 }
 
 void api_decl_errors(yyjson_mut_doc *doc, yyjson_mut_val *o, int code,

@@ -358,10 +358,52 @@ static void account_details_are_validated(void **state)
     assert_int_equal(mfr_add(f->st, &good, token, &f->why), 0);
 }
 
+/* A memo kept across transactions (a loop's: mfr_memo_renew) answers from memory while the
+ * manufacturers generation stays, and reads the account again once it moved: a verification
+ * shows at once in the next record's manufacturer_account. */
+static void a_kept_memo_follows_the_generation(void **state)
+{
+    struct fx *f = *state;
+    struct mfr_memo mm;
+    struct store_txn *txn;
+    struct buf a = BUF_INIT;
+    uint64_t gen;
+    mfr_memo_init(&mm, NULL);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(mfr_generation(txn, &gen), 0);
+    mfr_memo_renew(&mm, txn, gen);
+    mfr_memo_account_json(&mm, "nobody", &a);
+    assert_int_equal(a.len, 4);
+    assert_memory_equal(a.data, "null", 4);
+    buf_reset(&a);
+    mfr_memo_account_json(&mm, "acme", &a);
+    assert_non_null(strstr(buf_cstr(&a), "\"verified\":false"));
+    store_txn_abort(txn);
+
+    assert_int_equal(change(f, "acme", MFR_VERIFY, "Companies House 01234567"), 1);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    uint64_t later;
+    assert_int_equal(mfr_generation(txn, &later), 0);
+    assert_true(later != gen);
+    mfr_memo_renew(&mm, txn, gen); /* the old generation: what it held stays */
+    buf_reset(&a);
+    mfr_memo_account_json(&mm, "acme", &a);
+    assert_non_null(strstr(buf_cstr(&a), "\"verified\":false"));
+    mfr_memo_renew(&mm, txn, later); /* moved: read again */
+    buf_reset(&a);
+    mfr_memo_account_json(&mm, "acme", &a);
+    assert_non_null(strstr(buf_cstr(&a), "\"verified\":true"));
+    assert_true(mfr_memo_get(&mm, "acme")->verified);
+    store_txn_abort(txn);
+    mfr_memo_free(&mm);
+    buf_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(namespaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_kept_memo_follows_the_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(gs1_prefixes, setup, teardown),
         cmocka_unit_test_setup_teardown(writes_follow_the_identity_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(verification_and_history, setup, teardown),
