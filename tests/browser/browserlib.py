@@ -57,6 +57,7 @@ SIZES = {
     "phone": {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
     "desktop": {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
     "narrow": {"width": 320, "height": 700, "deviceScaleFactor": 1, "mobile": True},
+    "tablet": {"width": 560, "height": 900, "deviceScaleFactor": 1, "mobile": True},
 }
 
 # The makers: the demo's (schema/examples/demo/<slug>/: manufacturer.txt holds the name,
