@@ -659,14 +659,25 @@ static int key_after(const void *a, size_t alen, const void *b, size_t blen)
     return c > 0 || (c == 0 && alen > blen);
 }
 
+/* A cursor on table tab for t's scans and seeks: 0, CURSOR_ABSENT when the table does not
+ * exist (a derived table of an older data directory opened for reading: its callers answer
+ * "empty"), REG_ESTORE for a transaction already failed, or LMDB's error. */
+#define CURSOR_ABSENT 1
+static int cursor_open(struct store_txn *t, enum store_table tab, MDB_cursor **cur)
+{
+    if (!t->txn) return REG_ESTORE;
+    if (t->st->absent[tab]) return CURSOR_ABSENT;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], cur);
+    return rc ? map_err(rc) : 0;
+}
+
 int store_scan_from(struct store_txn *t, enum store_table tab, const void *prefix, size_t plen,
                     const void *start, size_t slen, store_scan_fn fn, void *ctx)
 {
     MDB_cursor *cur;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return 0;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return 0;
+    if (rc) return rc;
     t->scans++;
     MDB_val k = {plen, (void *)prefix}, v;
     if (start && key_after(start, slen, prefix, plen)) {
@@ -693,10 +704,9 @@ int store_seek(struct store_txn *t, enum store_table tab, const void *prefix, si
                const void *key, size_t klen, struct store_val *out)
 {
     MDB_cursor *cur;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return REG_ENOTFOUND;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return REG_ENOTFOUND;
+    if (rc) return rc;
     MDB_val k = {klen, (void *)key}, v;
     rc = mdb_cursor_get(cur, &k, &v, klen ? MDB_SET_RANGE : MDB_FIRST);
     mdb_cursor_close(cur);
@@ -718,10 +728,9 @@ int store_seek_dup(struct store_txn *t, enum store_table tab, const void *key, s
                    const void *val, size_t vlen, struct store_val *out)
 {
     MDB_cursor *cur;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return REG_ENOTFOUND;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return REG_ENOTFOUND;
+    if (rc) return rc;
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     rc = mdb_cursor_get(cur, &k, &v, vlen ? MDB_GET_BOTH_RANGE : MDB_SET_KEY);
     mdb_cursor_close(cur);
@@ -736,10 +745,9 @@ int store_count_dups(struct store_txn *t, enum store_table tab, const void *key,
 {
     MDB_cursor *cur;
     *n = 0;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return 0;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return 0;
+    if (rc) return rc;
     MDB_val k = {klen, (void *)key}, v;
     size_t c = 0;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
@@ -753,10 +761,9 @@ int store_scan_keys(struct store_txn *t, enum store_table tab, const void *prefi
                     const void *start, size_t slen, store_keys_fn fn, void *ctx)
 {
     MDB_cursor *cur;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return 0;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return 0;
+    if (rc) return rc;
     MDB_val k = {plen, (void *)prefix}, v;
     if (start && key_after(start, slen, prefix, plen)) k = (MDB_val){slen, (void *)start};
     rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE : MDB_FIRST);
@@ -777,10 +784,9 @@ int store_scan_pairs_from(struct store_txn *t, enum store_table tab, const void 
                           store_scan_fn fn, void *ctx)
 {
     MDB_cursor *cur;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return 0;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return 0;
+    if (rc) return rc;
     t->scans++;
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     /* (LMDB takes no empty value to seek: vlen 0 is the key's first value) */
@@ -813,10 +819,9 @@ int store_clear(struct store_txn *t, enum store_table tab)
 int store_last_key(struct store_txn *t, enum store_table tab, struct store_val *key)
 {
     MDB_cursor *cur;
-    if (!t->txn) return REG_ESTORE;
-    if (t->st->absent[tab]) return REG_ENOTFOUND;
-    int rc = mdb_cursor_open(t->txn, t->st->dbi[tab], &cur);
-    if (rc) return map_err(rc);
+    int rc = cursor_open(t, tab, &cur);
+    if (rc == CURSOR_ABSENT) return REG_ENOTFOUND;
+    if (rc) return rc;
     MDB_val k, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
     mdb_cursor_close(cur);

@@ -111,6 +111,28 @@ def cli(*args, server=None, token=None, stdin=None, cwd=None, env_extra=None):
 PREFIXES = {"acme": ["5012345", "0036000", "000001234567"], "nordlicht": ["4006381"]}
 
 
+def keepalive_get(sock, path, headers=None):
+    """Send one GET with these headers on a keep-alive socket, and read its answer exactly (no
+    client library in between, so a test sees the bytes as sent): head lines and body."""
+    req = "GET %s HTTP/1.1\r\nHost: x\r\n" % path
+    req += "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    sock.sendall((req + "\r\n").encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    length = int(dict(ln.split(": ", 1) for ln in lines[1:]).get("Content-Length", 0))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed"
+        body += chunk
+    assert len(body) == length
+    return lines, body
+
+
 def add_manufacturer(data_dir, slug, name, prefixes=None):
     """Create a manufacturer through the CLI, with its GS1 Company Prefixes (default: those in
     PREFIXES); returns its token (the last line of stdout)."""

@@ -9,32 +9,15 @@ import re
 import socket
 import time
 
-from conftest import add_manufacturer, declaration
+from conftest import add_manufacturer, declaration, keepalive_get
 
 CODINGS = (None, "gzip", "br")
 
 
 def exchange(sock, path, accept_encoding):
-    """Send one keep-alive GET on sock; the answer's head lines and body (bytes)."""
-    req = "GET %s HTTP/1.1\r\nHost: x\r\n" % path
-    if accept_encoding:
-        req += "Accept-Encoding: %s\r\n" % accept_encoding
-    sock.sendall((req + "\r\n").encode())
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed"
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    length = int(next(v for k, v in (ln.split(": ", 1) for ln in lines[1:])
-                      if k == "Content-Length"))
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed"
-        body += chunk
-    assert len(body) == length
-    return lines, body
+    """One keep-alive GET on sock; the answer's head lines and body (bytes)."""
+    return keepalive_get(sock, path, {"Accept-Encoding": accept_encoding} if accept_encoding
+                         else None)
 
 
 def without_per_request(lines):

@@ -11,7 +11,7 @@ import re
 import socket
 import time
 
-from conftest import Server, add_manufacturer, declaration
+from conftest import Server, add_manufacturer, declaration, keepalive_get
 from test_cold_reads import CODINGS, without_per_request
 
 IDS = ("acme-cam-1", "acme-cam-2")
@@ -19,25 +19,10 @@ PATHS = ["/v1/products/" + i for i in IDS] + ["/p/%s/record.json" % IDS[0], "/v1
 
 
 def exchange(sock, path, accept_encoding, headers):
-    """Send one keep-alive GET with these headers on sock; the answer's head lines and body."""
-    req = "GET %s HTTP/1.1\r\nHost: x\r\n" % path
+    """One keep-alive GET with these headers on sock; the answer's head lines and body."""
     if accept_encoding:
-        req += "Accept-Encoding: %s\r\n" % accept_encoding
-    req += "".join("%s: %s\r\n" % kv for kv in headers.items())
-    sock.sendall((req + "\r\n").encode())
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed"
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    length = int(dict(ln.split(": ", 1) for ln in lines[1:]).get("Content-Length", 0))
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed"
-        body += chunk
-    return lines, body
+        headers = dict(headers, **{"Accept-Encoding": accept_encoding})
+    return keepalive_get(sock, path, headers)
 
 
 def deferred(server):
