@@ -112,14 +112,22 @@ enum i18n_lang { REG_LANGS(I18N_LANG_ENUM) I18N__LANGS };
     X(home_title)                                                                                  \
     X(home_intro)                                                                                  \
     X(facets_heading)                                                                              \
-    X(facets_total)                                                                                \
-    X(facets_active)                                                                               \
-    X(facets_soon)                                                                                 \
-    X(facets_ended)                                                                                \
-    X(facets_unknown)                                                                              \
-    X(facets_met)                                                                                  \
-    X(facets_not_met)                                                                              \
-    X(facets_withdrawn)                                                                            \
+    X(facets_total_one)                                                                            \
+    X(facets_total_other)                                                                          \
+    X(facets_active_one)                                                                           \
+    X(facets_active_other)                                                                         \
+    X(facets_soon_one)                                                                             \
+    X(facets_soon_other)                                                                           \
+    X(facets_ended_one)                                                                            \
+    X(facets_ended_other)                                                                          \
+    X(facets_unknown_one)                                                                          \
+    X(facets_unknown_other)                                                                        \
+    X(facets_met_one)                                                                              \
+    X(facets_met_other)                                                                            \
+    X(facets_not_met_one)                                                                          \
+    X(facets_not_met_other)                                                                        \
+    X(facets_withdrawn_one)                                                                        \
+    X(facets_withdrawn_other)                                                                      \
     X(facets_markets)                                                                              \
     X(search_label)                                                                                \
     X(filter_support)                                                                              \

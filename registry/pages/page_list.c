@@ -72,11 +72,18 @@ static void results(struct buf *out, const struct page_list *l, const struct pag
     buf_free(&q);
 }
 
+/* A count's words: the singular and plural forms (English and German have these two; a
+ * language without plural forms repeats its text). */
+struct count_keys {
+    enum i18n_key one, other;
+};
+#define COUNT_KEYS(name) ((struct count_keys){I18N_facets_##name##_one, I18N_facets_##name##_other})
+
 /* One count as a link into the search that finds those products: sq's filters with status
  * active (the pages' default is any; a count is of products on sale unless `withdrawn`). The
- * text is format `key` with the count and ASSESS_ENDING_SOON_DAYS. */
+ * text is `keys`' form for n, with the count and ASSESS_ENDING_SOON_DAYS. */
 static void facet_link(struct buf *out, const struct page_req *pr, const struct search_query *sq,
-                       enum i18n_key key, uint64_t n)
+                       struct count_keys keys, uint64_t n)
 {
     struct buf q = BUF_INIT;
     char count[24], days[24];
@@ -88,7 +95,7 @@ static void facet_link(struct buf *out, const struct page_req *pr, const struct 
     snprintf(count, sizeof count, "%llu", (unsigned long long)n);
     snprintf(days, sizeof days, "%d", ASSESS_ENDING_SOON_DAYS);
     const char *args[] = {count, days};
-    i18n_fmt(out, pr->lang, key, 2, args);
+    i18n_fmt(out, pr->lang, n == 1 ? keys.one : keys.other, 2, args);
     buf_puts(out, "</a></li>");
     buf_free(&q);
 }
@@ -97,11 +104,11 @@ static void facet_link(struct buf *out, const struct page_req *pr, const struct 
  * are left out. */
 static void facets(struct buf *out, const struct page_req *pr, const struct search_facets *f)
 {
-    static const enum i18n_key support_keys[] = {
-        [ASSESS_ACTIVE] = I18N_facets_active,
-        [ASSESS_ENDING_SOON] = I18N_facets_soon,
-        [ASSESS_ENDED] = I18N_facets_ended,
-        [ASSESS_UNKNOWN] = I18N_facets_unknown,
+    const struct count_keys support_keys[] = {
+        [ASSESS_ACTIVE] = COUNT_KEYS(active),
+        [ASSESS_ENDING_SOON] = COUNT_KEYS(soon),
+        [ASSESS_ENDED] = COUNT_KEYS(ended),
+        [ASSESS_UNKNOWN] = COUNT_KEYS(unknown),
     };
     struct search_query sq = {.status = SEARCH_ACTIVE,
                               .support = -1,
@@ -111,7 +118,7 @@ static void facets(struct buf *out, const struct page_req *pr, const struct sear
     buf_puts(out, "<section class=\"facets\" aria-labelledby=\"facets-h\"><h2 id=\"facets-h\">");
     i18n_put(out, pr->lang, I18N_facets_heading);
     buf_puts(out, "</h2><ul>");
-    facet_link(out, pr, &sq, I18N_facets_total, f->total);
+    facet_link(out, pr, &sq, COUNT_KEYS(total), f->total);
     for (int s = 0; s <= ASSESS_UNKNOWN; s++) {
         sq.support = s;
         if (f->support[s]) facet_link(out, pr, &sq, support_keys[s], f->support[s]);
@@ -120,11 +127,11 @@ static void facets(struct buf *out, const struct page_req *pr, const struct sear
     for (int c = 1; c >= 0; c--) {
         sq.compliant = c;
         uint64_t n = c ? f->compliant : f->not_compliant;
-        if (n) facet_link(out, pr, &sq, c ? I18N_facets_met : I18N_facets_not_met, n);
+        if (n) facet_link(out, pr, &sq, c ? COUNT_KEYS(met) : COUNT_KEYS(not_met), n);
     }
     sq.compliant = -1;
     sq.status = SEARCH_WITHDRAWN;
-    if (f->withdrawn) facet_link(out, pr, &sq, I18N_facets_withdrawn, f->withdrawn);
+    if (f->withdrawn) facet_link(out, pr, &sq, COUNT_KEYS(withdrawn), f->withdrawn);
     buf_puts(out, "</ul>");
     if (f->n_markets) {
         sq.status = SEARCH_ACTIVE;

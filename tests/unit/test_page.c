@@ -285,6 +285,18 @@ static void home_shows_the_counts_as_links(void **state)
     page_home(&l, &f->pr, &f->out);
     at(&f->out, "<a href=\"/?status=active&amp;support=ending_soon&amp;lang=de\">41 enden "
                 "innerhalb von 180 Tagen</a>");
+    /* one of a kind is said in the singular */
+    buf_reset(&f->out);
+    fc.total = 1, fc.support[ASSESS_ENDING_SOON] = 1, fc.compliant = 1, fc.not_compliant = 1;
+    page_home(&l, &f->pr, &f->out);
+    static const char *const said_de[] = {
+        ">1 Produkt im Handel</a>", ">1 endet innerhalb von 180 Tagen</a>",
+        ">1 hält alle grundlegenden Zusagen</a>", ">1 bricht eine grundlegende Zusage</a>", NULL};
+    all_in(&f->out, said_de);
+    buf_reset(&f->out);
+    f->pr.lang = I18N_EN;
+    page_home(&l, &f->pr, &f->out);
+    at(&f->out, ">1 product on sale</a>");
     /* without counts, none are shown */
     buf_reset(&f->out);
     l.facets = NULL;
