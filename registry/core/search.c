@@ -21,21 +21,44 @@ static const char *const status_names[] = {"active", "withdrawn", "any"};
 static const char *const sort_names[] = {"relevance", "id", "support_date"};
 static const char sort_letters[] = "rid";
 
-/* A candidate list a search is planned from, in ID order: a posting list (the values of one key
- * of spostings), the products themselves, or a sorted set of IDs gathered first (a prefix's
- * many posting lists, a date range, the holder of a GTIN). Candidates are verified against the
- * product's facts (one get), so a list may hold more than its criterion matches. */
+/* A posting list (the values of one key of spostings) or the products table, walked in ID order
+ * by a cursor kept open for the whole pass: a seek to a nearby ID steps through the list, a far
+ * one descends the tree (see walker_seek). */
+struct walker {
+    char key[1 + SINDEX_WORD_MAX]; /* a posting list's key */
+    size_t klen;
+    struct store_cur *cur;    /* opened at the first seek */
+    char at[DECL_ID_MAX + 1]; /* the current ID */
+    size_t atlen;
+    int state; /* W_FRESH, W_AT or W_END */
+};
+enum { W_FRESH, W_AT, W_END };
+
+/* A candidate list a search is planned from, in ID order: the union of a few posting lists (one
+ * term, or the terms a prefix word starts), the products themselves, or a sorted set of IDs
+ * gathered first (a prefix's many posting lists, a date range, the holder of a GTIN).
+ * Candidates are verified against the product's facts (one get), so a list may hold more than
+ * its criterion matches, and a list that would drop few candidates is left out of the
+ * intersection (plan_srcs). */
 struct src {
-    enum store_table tab;
-    char prefix[1 + SINDEX_WORD_MAX]; /* a posting list's key */
-    size_t plen;
-    char **ids; /* a set: n sorted IDs, owned */
-    size_t n;
+    enum store_table tab; /* STORE_SPOSTINGS (walkers) or STORE_PRODUCTS (every product) */
+    struct walker *w;     /* the posting lists, nw of them, owned */
+    size_t nw;
+    char **ids;    /* a set: n sorted IDs, owned */
+    size_t n, pos; /* pos: a set's first ID not yet passed */
     int is_set;
+    uint64_t size; /* how many IDs it holds (a posting list's count; every product: the total) */
 };
 
-/* Gather a set only when it holds at most this many IDs; a larger one is verified instead. */
+/* Gather a set only when it holds at most this many IDs; a larger one is walked or verified. */
 #define SEARCH_GATHER_MAX 20000
+/* A prefix word whose terms are at most this many is walked as the union of their lists. */
+#define SEARCH_UNION_MAX 16
+/* A list is intersected only if it holds at most this share (1/n) of the products; a denser one
+ * is verified from the facts, which each candidate's check reads anyway. */
+#define SEARCH_DENSE_SHARE 4
+/* Steps through a list before a seek descends the tree instead. */
+#define SEARCH_GALLOP 8
 
 struct qword {
     char w[SINDEX_WORD_MAX + 1];
@@ -61,6 +84,7 @@ struct plan {
     uint32_t lo, hi; /* sindex_day_key bounds */
     struct src srcs[SEARCH_MAX_WORDS + 8];
     size_t nsrc;
+    struct store_cur *sdocs; /* the facts, read through one cursor (nearby IDs: no descent) */
     /* the output */
     search_fn fn;
     void *ctx;
@@ -183,10 +207,11 @@ static int verify(const struct plan *p, const char *id, const struct sdoc *d)
 }
 
 /* The facts of id, parsed into d: 0, REG_ENOTFOUND (no product), or REG_ESTORE. */
-static int facts(struct store_txn *txn, const char *id, struct sdoc *d)
+static int facts(struct plan *p, const char *id, struct sdoc *d)
 {
     struct store_val v;
-    int rc = store_get(txn, STORE_SDOCS, id, strlen(id), &v);
+    int rc = p->sdocs ? 0 : store_cur_open(p->txn, STORE_SDOCS, &p->sdocs);
+    if (!rc) rc = store_cur_get(p->sdocs, id, strlen(id), &v);
     return rc ? rc : sdoc_parse(v.data, v.len, d);
 }
 
@@ -223,14 +248,34 @@ static int emit(struct plan *p, const char *id)
 
 /* --- Lists ---------------------------------------------------------------------------------- */
 
-static void src_range(struct plan *p, char kind, const char *v, size_t len)
+/* A new, empty candidate list. */
+static struct src *src_new(struct plan *p, enum store_table tab)
 {
     struct src *s = &p->srcs[p->nsrc++];
     memset(s, 0, sizeof *s);
-    s->tab = STORE_SPOSTINGS;
-    s->prefix[0] = kind;
-    memcpy(s->prefix + 1, v, len);
-    s->plen = len + 1;
+    s->tab = tab;
+    return s;
+}
+
+/* Add posting list kind+v[0..len) to s's union, of `size` IDs. */
+static void src_add_list(struct src *s, char kind, const char *v, size_t len, uint64_t size)
+{
+    s->w = xrealloc(s->w, (s->nw + 1) * sizeof *s->w);
+    struct walker *w = &s->w[s->nw++];
+    memset(w, 0, sizeof *w);
+    w->key[0] = kind;
+    memcpy(w->key + 1, v, len);
+    w->klen = len + 1;
+    s->size += size;
+}
+
+/* The list of term kind+v[0..len), with its size. */
+static int src_range(struct plan *p, char kind, const char *v, size_t len)
+{
+    uint64_t n;
+    int rc = sindex_count(p->txn, kind, v, len, 0, &n);
+    if (!rc) src_add_list(src_new(p, STORE_SPOSTINGS), kind, v, len, n);
+    return rc;
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -278,6 +323,7 @@ static void set_finish(struct src *s)
             s->ids[n++] = s->ids[i];
     }
     s->n = n;
+    s->size = n;
     s->is_set = 1;
 }
 
@@ -301,8 +347,7 @@ static int src_gather(struct plan *p, const char *prefix, size_t plen, const cha
     if (!from) from = prefix, flen = plen;
     int rc = store_scan_keys(p->txn, STORE_SPOSTINGS, prefix, plen, from, flen, sum_one, &g);
     if (rc || g.n > SEARCH_GATHER_MAX) return rc;
-    struct src *s = &p->srcs[p->nsrc++];
-    memset(s, 0, sizeof *s);
+    struct src *s = src_new(p, STORE_SPOSTINGS);
     g.s = s;
     g.cap = 0;
     rc = store_scan_pairs_from(p->txn, STORE_SPOSTINGS, prefix, plen, from, flen, "", 0, gather_one,
@@ -314,50 +359,104 @@ static int src_gather(struct plan *p, const char *prefix, size_t plen, const cha
 /* A set of the IDs given (the holder of a GTIN, the product named by q). */
 static void src_ids(struct plan *p, const char *const *ids, size_t n)
 {
-    struct src *s = &p->srcs[p->nsrc++];
-    memset(s, 0, sizeof *s);
+    struct src *s = src_new(p, STORE_SPOSTINGS);
     s->ids = xcalloc(n ? n : 1, sizeof *s->ids);
     for (size_t i = 0; i < n; i++)
         if (ids[i] && ids[i][0]) s->ids[s->n++] = xstrdup(ids[i]);
     set_finish(s);
 }
 
+static void src_free(struct src *s)
+{
+    for (size_t j = 0; j < s->n; j++)
+        free(s->ids[j]);
+    free(s->ids);
+    for (size_t j = 0; j < s->nw; j++)
+        store_cur_close(s->w[j].cur);
+    free(s->w);
+}
+
 static void srcs_free(struct plan *p)
 {
-    for (size_t i = 0; i < p->nsrc; i++) {
-        for (size_t j = 0; j < p->srcs[i].n; j++)
-            free(p->srcs[i].ids[j]);
-        free(p->srcs[i].ids);
-    }
+    for (size_t i = 0; i < p->nsrc; i++)
+        src_free(&p->srcs[i]);
     p->nsrc = 0;
 }
 
+/* Compare IDs (or an ID followed by a NUL: just after it) in LMDB's order. */
+static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Walker w's current ID is k; REG_ESTORE if it cannot be one. */
+static int walker_at(struct walker *w, struct store_val k)
+{
+    if (k.len > DECL_ID_MAX) return REG_ESTORE;
+    memcpy(w->at, k.data, k.len);
+    w->at[k.len] = '\0';
+    w->atlen = k.len;
+    w->state = W_AT;
+    return 0;
+}
+
+/* Move w (of table tab) to its first ID >= target[0..tlen): 0, or REG_ENOTFOUND (at its end).
+ * Targets only grow during a pass, so a walker never goes back: a target near the current ID
+ * is reached by stepping (SEARCH_GALLOP steps at most), a far one by one seek. */
+static int walker_seek(struct plan *p, enum store_table tab, struct walker *w, const char *target,
+                       size_t tlen)
+{
+    struct store_val k, v;
+    int rc = 0;
+    if (w->state == W_END) return REG_ENOTFOUND;
+    if (w->state == W_AT) {
+        if (key_cmp(w->at, w->atlen, target, tlen) >= 0) return 0;
+        for (int i = 0; i < SEARCH_GALLOP; i++) {
+            rc = tab == STORE_SPOSTINGS ? store_cur_next_dup(w->cur, &k)
+                                        : store_cur_next(w->cur, &k, &v);
+            if (!rc) rc = walker_at(w, k);
+            if (rc) break;
+            if (key_cmp(w->at, w->atlen, target, tlen) >= 0) return 0;
+        }
+    } else {
+        rc = store_cur_open(p->txn, tab, &w->cur);
+    }
+    if (!rc)
+        rc = tab == STORE_SPOSTINGS ? store_cur_seek_dup(w->cur, w->key, w->klen, target, tlen, &k)
+                                    : store_cur_seek(w->cur, target, tlen, &k, &v);
+    if (!rc) rc = walker_at(w, k);
+    if (rc == REG_ENOTFOUND) w->state = W_END;
+    return rc;
+}
+
 /* The first ID of list s that is >= target[0..tlen), into out: 0, or REG_ENOTFOUND. */
-static int seek(struct plan *p, const struct src *s, const char *target, size_t tlen,
+static int seek(struct plan *p, struct src *s, const char *target, size_t tlen,
                 char out[DECL_ID_MAX + 2])
 {
-    if (s->is_set) { /* binary search; target may be an ID followed by a NUL */
-        size_t lo = 0, hi = s->n;
+    if (s->is_set) { /* binary search from the last one found; target may end in a NUL */
+        size_t lo = s->pos, hi = s->n;
         while (lo < hi) {
-            size_t mid = (lo + hi) / 2, ml = strlen(s->ids[mid]);
-            int c = memcmp(s->ids[mid], target, ml < tlen ? ml : tlen);
-            if (c < 0 || (c == 0 && ml < tlen))
+            size_t mid = (lo + hi) / 2;
+            if (key_cmp(s->ids[mid], strlen(s->ids[mid]), target, tlen) < 0)
                 lo = mid + 1;
             else
                 hi = mid;
         }
+        s->pos = lo;
         if (lo == s->n) return REG_ENOTFOUND;
         strcpy(out, s->ids[lo]);
         return 0;
     }
-    struct store_val k;
-    int rc = s->tab == STORE_SPOSTINGS
-                 ? store_seek_dup(p->txn, s->tab, s->prefix, s->plen, target, tlen, &k)
-                 : store_seek(p->txn, s->tab, "", 0, target, tlen, &k);
-    if (rc) return rc;
-    if (k.len > DECL_ID_MAX) return REG_ESTORE;
-    memcpy(out, k.data, k.len);
-    out[k.len] = '\0';
+    const struct walker *min = NULL; /* the union's least ID >= target */
+    for (size_t i = 0; i < s->nw; i++) {
+        int rc = walker_seek(p, s->tab, &s->w[i], target, tlen);
+        if (rc == REG_ENOTFOUND) continue;
+        if (rc) return rc;
+        if (!min || key_cmp(s->w[i].at, s->w[i].atlen, min->at, min->atlen) < 0) min = &s->w[i];
+    }
+    if (!min) return REG_ENOTFOUND;
+    memcpy(out, min->at, min->atlen + 1);
     return 0;
 }
 
@@ -393,16 +492,47 @@ static int intersect(struct plan *p, const char *after, int (*each)(struct plan 
     }
 }
 
-/* The lists of the filters (the dense ones too: a seek costs little). */
+/* Order the lists by size, smallest first (it leads the intersection), and leave out those that
+ * hold more than 1/SEARCH_DENSE_SHARE of the products (but the smallest): a candidate's facts
+ * are read anyway, and check what such a list would, for less than a seek in it costs.
+ * *min gets the smallest size (UINT64_MAX without lists). */
+static int plan_srcs(struct plan *p, uint64_t *min)
+{
+    uint64_t a, w;
+    int rc = sindex_count(p->txn, 's', "a", 1, 0, &a);
+    if (!rc) rc = sindex_count(p->txn, 's', "w", 1, 0, &w);
+    if (rc) return rc;
+    for (size_t i = 1; i < p->nsrc; i++) /* insertion sort: a few lists */
+        for (size_t j = i; j > 0 && p->srcs[j].size < p->srcs[j - 1].size; j--) {
+            struct src t = p->srcs[j];
+            p->srcs[j] = p->srcs[j - 1];
+            p->srcs[j - 1] = t;
+        }
+    *min = p->nsrc ? p->srcs[0].size : UINT64_MAX;
+    size_t n = p->nsrc, kept = n ? 1 : 0;
+    for (size_t i = 1; i < n; i++) {
+        if (p->srcs[i].size <= (a + w) / SEARCH_DENSE_SHARE) {
+            p->srcs[kept++] = p->srcs[i];
+            continue;
+        }
+        src_free(&p->srcs[i]);
+    }
+    p->nsrc = kept;
+    return 0;
+}
+
+/* The lists of the filters (plan_srcs leaves the dense ones out). */
 static int filter_srcs(struct plan *p)
 {
     const struct search_query *sq = p->sq;
     int rc = 0;
-    if (sq->status != SEARCH_ANY) src_range(p, 's', sq->status == SEARCH_ACTIVE ? "a" : "w", 1);
-    if (p->support) src_range(p, 's', "a", 1);
-    if (sq->manufacturer) src_range(p, 'm', sq->manufacturer, strlen(sq->manufacturer));
-    if (sq->market) src_range(p, 'k', sq->market, strlen(sq->market));
-    if (sq->compliant >= 0) src_range(p, 'c', sq->compliant ? "1" : "0", 1);
+    if (sq->status != SEARCH_ANY)
+        rc = src_range(p, 's', sq->status == SEARCH_ACTIVE ? "a" : "w", 1);
+    if (!rc && p->support) rc = src_range(p, 's', "a", 1);
+    if (!rc && sq->manufacturer) rc = src_range(p, 'm', sq->manufacturer, strlen(sq->manufacturer));
+    if (!rc && sq->market) rc = src_range(p, 'k', sq->market, strlen(sq->market));
+    if (!rc && sq->compliant >= 0) rc = src_range(p, 'c', sq->compliant ? "1" : "0", 1);
+    if (rc) return rc;
     if (sq->gtin) {
         char holder[DECL_ID_MAX + 1] = "";
         const char *ids[] = {holder};
@@ -415,6 +545,38 @@ static int filter_srcs(struct plan *p)
         char from[6] = "d";
         store_be_put(p->lo, from + 1, 4);
         rc = src_gather(p, "d", 1, from, 5, 1, p->hi, 0);
+    }
+    return rc;
+}
+
+struct prefix_terms {
+    struct src *s;
+    int over; /* more terms than SEARCH_UNION_MAX */
+};
+
+static int prefix_term(void *ctx, struct store_val key, size_t values)
+{
+    struct prefix_terms *t = ctx;
+    if (t->s->nw == SEARCH_UNION_MAX) return t->over = 1;
+    src_add_list(t->s, *(const char *)key.data, (const char *)key.data + 1, key.len - 1, values);
+    return 0;
+}
+
+/* The lists of the terms of kind `kind` that prefix word w starts: their union when they are
+ * few (SEARCH_UNION_MAX), else a set of their IDs if small enough (SEARCH_GATHER_MAX), else
+ * nothing (w is verified). */
+static int src_prefix(struct plan *p, char kind, const struct qword *w)
+{
+    char pre[1 + SINDEX_WORD_MAX];
+    pre[0] = kind;
+    memcpy(pre + 1, w->w, w->len);
+    struct src *s = src_new(p, STORE_SPOSTINGS);
+    struct prefix_terms t = {.s = s};
+    int rc = store_scan_keys(p->txn, STORE_SPOSTINGS, pre, 1 + w->len, NULL, 0, prefix_term, &t);
+    if (!rc && t.over) {
+        free(s->w);
+        p->nsrc--;
+        return src_gather(p, pre, 1 + w->len, NULL, 0, 0, 0, 0);
     }
     return rc;
 }
@@ -447,20 +609,18 @@ static int word_srcs(struct plan *p, char kind)
             if (rc) return rc;
             continue;
         }
-        if (!w->prefix) {
-            src_range(p, kind, w->w, w->len);
-            continue;
-        }
-        char pre[1 + SINDEX_WORD_MAX];
-        pre[0] = kind;
-        memcpy(pre + 1, w->w, w->len);
-        int rc = src_gather(p, pre, 1 + w->len, NULL, 0, 0, 0, 0);
+        int rc = w->prefix ? src_prefix(p, kind, w) : src_range(p, kind, w->w, w->len);
         if (rc) return rc;
     }
     if (!p->nsrc) { /* nothing to go by: every product */
-        struct src *s = &p->srcs[p->nsrc++];
-        memset(s, 0, sizeof *s);
-        s->tab = STORE_PRODUCTS;
+        uint64_t a, wd;
+        int rc = sindex_count(p->txn, 's', "a", 1, 0, &a);
+        if (!rc) rc = sindex_count(p->txn, 's', "w", 1, 0, &wd);
+        if (rc) return rc;
+        struct src *s = src_new(p, STORE_PRODUCTS);
+        s->w = xcalloc(1, sizeof *s->w); /* one walker, over the products' keys */
+        s->nw = 1;
+        s->size = a + wd;
     }
     return 0;
 }
@@ -469,7 +629,7 @@ static int word_srcs(struct plan *p, char kind)
 static int consider(struct plan *p, const char *id)
 {
     struct sdoc d;
-    int rc = facts(p->txn, id, &d);
+    int rc = facts(p, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
     int tier = verify(p, id, &d);
     if (tier == NO_TIER || (p->sq->sort == SEARCH_SORT_RELEVANCE && p->nw && tier != p->tier))
@@ -506,6 +666,8 @@ static int id_pass(struct plan *p, int tier, const char *after)
     } else if (!rc) {
         rc = word_srcs(p, tier == 1 ? 'n' : 'w');
     }
+    uint64_t min;
+    if (!rc) rc = plan_srcs(p, &min);
     if (!rc) rc = intersect(p, after, consider);
     srcs_free(p);
     return rc;
@@ -523,7 +685,7 @@ static int dated_cmp(const void *a, const void *b)
 static int collect_one(struct plan *p, const char *id)
 {
     struct sdoc d;
-    int rc = facts(p->txn, id, &d);
+    int rc = facts(p, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
     if (verify(p, id, &d) == NO_TIER) return 0;
     if (p->ncol == p->capcol) {
@@ -531,23 +693,6 @@ static int collect_one(struct plan *p, const char *id)
         p->col = xrealloc(p->col, p->capcol * sizeof *p->col);
     }
     p->col[p->ncol++] = (struct dated){d.day, xstrdup(id)};
-    return 0;
-}
-
-/* The smallest list's size (a set's, or a posting list's from its counts; the products: all). */
-static int smallest(struct plan *p, uint64_t *min)
-{
-    *min = UINT64_MAX;
-    for (size_t i = 0; i < p->nsrc; i++) {
-        const struct src *s = &p->srcs[i];
-        uint64_t n = s->n;
-        if (!s->is_set && s->tab != STORE_SPOSTINGS) continue;
-        if (!s->is_set) {
-            int rc = sindex_count(p->txn, s->prefix[0], s->prefix + 1, s->plen - 1, 0, &n);
-            if (rc) return rc;
-        }
-        if (n < *min) *min = n;
-    }
     return 0;
 }
 
@@ -562,7 +707,7 @@ static int by_day_one(void *ctx, struct store_val key, struct store_val val)
     if (p->support && p->day > p->hi) return 1;
     memcpy(id, val.data, val.len);
     id[val.len] = '\0';
-    int rc = facts(p->txn, id, &d);
+    int rc = facts(p, id, &d);
     if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
     return verify(p, id, &d) == NO_TIER ? 0 : emit(p, id);
 }
@@ -575,7 +720,7 @@ static int by_day(struct plan *p)
     uint64_t min;
     int rc = filter_srcs(p);
     if (!rc) rc = word_srcs(p, 'w');
-    if (!rc) rc = smallest(p, &min);
+    if (!rc) rc = plan_srcs(p, &min);
     if (!rc && min <= SEARCH_GATHER_MAX) {
         rc = intersect(p, NULL, collect_one);
         if (p->ncol > 1) qsort(p->col, p->ncol, sizeof *p->col, dated_cmp);
@@ -626,6 +771,7 @@ int search_run(struct store_txn *txn, const struct search_query *sq, search_fn f
     } else if (!rc) {
         rc = id_pass(p, 2, sq->cursor);
     }
+    store_cur_close(p->sdocs);
     free(p);
     return rc < 0 ? rc : 0;
 }

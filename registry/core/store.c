@@ -740,6 +740,81 @@ int store_seek_dup(struct store_txn *t, enum store_table tab, const void *key, s
     return 0;
 }
 
+struct store_cur {
+    struct store_txn *t;
+    MDB_cursor *cur; /* NULL: the table does not exist (empty) */
+};
+
+int store_cur_open(struct store_txn *t, enum store_table tab, struct store_cur **out)
+{
+    struct store_cur *c = xcalloc(1, sizeof *c);
+    int rc = cursor_open(t, tab, &c->cur);
+    if (rc == CURSOR_ABSENT) {
+        c->cur = NULL;
+        rc = 0;
+    }
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    c->t = t;
+    t->scans++; /* a write's redo would not keep the cursor */
+    *out = c;
+    return 0;
+}
+
+void store_cur_close(struct store_cur *c)
+{
+    if (!c) return;
+    if (c->cur) mdb_cursor_close(c->cur);
+    c->t->scans--;
+    free(c);
+}
+
+/* One cursor operation, its key and value borrowed into k and v (either NULL). */
+static int cur_op(struct store_cur *c, MDB_val *mk, MDB_val *mv, MDB_cursor_op op,
+                  struct store_val *k, struct store_val *v)
+{
+    if (!c->cur) return REG_ENOTFOUND;
+    int rc = mdb_cursor_get(c->cur, mk, mv, op);
+    if (rc) return map_err(rc);
+    if (k) *k = (struct store_val){mk->mv_data, mk->mv_size};
+    if (v) *v = (struct store_val){mv->mv_data, mv->mv_size};
+    return 0;
+}
+
+int store_cur_seek_dup(struct store_cur *c, const void *key, size_t klen, const void *val,
+                       size_t vlen, struct store_val *out)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    return cur_op(c, &k, &v, vlen ? MDB_GET_BOTH_RANGE : MDB_SET_KEY, NULL, out);
+}
+
+int store_cur_next_dup(struct store_cur *c, struct store_val *out)
+{
+    MDB_val k, v;
+    return cur_op(c, &k, &v, MDB_NEXT_DUP, NULL, out);
+}
+
+int store_cur_seek(struct store_cur *c, const void *key, size_t klen, struct store_val *k,
+                   struct store_val *v)
+{
+    MDB_val mk = {klen, (void *)key}, mv;
+    return cur_op(c, &mk, &mv, klen ? MDB_SET_RANGE : MDB_FIRST, k, v);
+}
+
+int store_cur_next(struct store_cur *c, struct store_val *k, struct store_val *v)
+{
+    MDB_val mk, mv;
+    return cur_op(c, &mk, &mv, MDB_NEXT, k, v);
+}
+
+int store_cur_get(struct store_cur *c, const void *key, size_t klen, struct store_val *out)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    return cur_op(c, &k, &v, MDB_SET_KEY, NULL, out);
+}
+
 int store_count_dups(struct store_txn *t, enum store_table tab, const void *key, size_t klen,
                      size_t *n)
 {

@@ -219,4 +219,27 @@ void store_reader_free(struct store_reader *rd);
 int store_reader_begin(struct store_reader *rd, struct store_txn **out);
 void store_reader_end(struct store_reader *rd);
 
+/* A cursor kept open over one table for many seeks and steps (the search's intersections):
+ * stepping to the next value, or seeking a key near the last one, costs little where
+ * store_seek and store_seek_dup descend the tree from its root each time. Owned by the caller:
+ * store_cur_close it before the transaction ends. A table that does not exist (see
+ * cursor_open) reads as empty. Keys and values are borrowed until the cursor's next call. */
+struct store_cur;
+int store_cur_open(struct store_txn *t, enum store_table tab, struct store_cur **out);
+void store_cur_close(struct store_cur *c); /* NULL allowed */
+/* A table with duplicates: the first value >= val[0..vlen) of key (vlen 0: its first), as
+ * store_seek_dup; REG_ENOTFOUND if none. */
+int store_cur_seek_dup(struct store_cur *c, const void *key, size_t klen, const void *val,
+                       size_t vlen, struct store_val *out);
+/* The value after the current one, of the same key: REG_ENOTFOUND after its last. */
+int store_cur_next_dup(struct store_cur *c, struct store_val *out);
+/* The first key >= key[0..klen) (klen 0: the first key), and its value; REG_ENOTFOUND if none.
+ * A key on the page of the cursor's last one is found without descending the tree. */
+int store_cur_seek(struct store_cur *c, const void *key, size_t klen, struct store_val *k,
+                   struct store_val *v);
+/* The entry after the current one; REG_ENOTFOUND after the last. */
+int store_cur_next(struct store_cur *c, struct store_val *k, struct store_val *v);
+/* The value of exactly key[0..klen), as store_get: REG_ENOTFOUND if absent. */
+int store_cur_get(struct store_cur *c, const void *key, size_t klen, struct store_val *out);
+
 #endif

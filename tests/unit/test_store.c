@@ -634,6 +634,52 @@ static void appended_keys_fill_their_pages_and_others_are_inserted(void **state)
     store_txn_abort(txn);
 }
 
+/* A kept cursor: values of one key of a table with duplicates stepped through and sought (near
+ * and far, never back past the end), keys of a plain table sought and stepped, exact gets. */
+static void a_kept_cursor_steps_and_seeks(void **state)
+{
+    struct fx *f = *state;
+    char val[16];
+    struct store_txn *txn;
+    struct store_cur *c;
+    struct store_val k, v;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    for (unsigned i = 0; i < 2000; i++) { /* "wx" -> v00000, v00002, ... (a sub-database) */
+        snprintf(val, sizeof val, "v%05u", 2 * i);
+        assert_int_equal(store_put(txn, STORE_SPOSTINGS, "wx", 2, val, 6, 0), 0);
+    }
+    assert_int_equal(store_put(txn, STORE_SPOSTINGS, "wy", 2, "v00001", 6, 0), 0);
+    assert_int_equal(store_txn_commit(txn), 0);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_cur_open(txn, STORE_SPOSTINGS, &c), 0);
+    assert_int_equal(store_cur_seek_dup(c, "wx", 2, "", 0, &v), 0);
+    assert_memory_equal(v.data, "v00000", 6);
+    assert_int_equal(store_cur_next_dup(c, &v), 0);
+    assert_memory_equal(v.data, "v00002", 6);
+    assert_int_equal(store_cur_seek_dup(c, "wx", 2, "v00003", 6, &v), 0); /* near */
+    assert_memory_equal(v.data, "v00004", 6);
+    assert_int_equal(store_cur_seek_dup(c, "wx", 2, "v03001", 6, &v), 0); /* far */
+    assert_memory_equal(v.data, "v03002", 6);
+    assert_int_equal(store_cur_seek_dup(c, "wx", 2, "v03998", 6, &v), 0); /* the last */
+    assert_int_equal(store_cur_next_dup(c, &v), REG_ENOTFOUND);           /* not wy's */
+    assert_int_equal(store_cur_seek_dup(c, "wx", 2, "v03999", 6, &v), REG_ENOTFOUND);
+    assert_int_equal(store_cur_seek_dup(c, "wz", 2, "", 0, &v), REG_ENOTFOUND);
+    store_cur_close(c);
+    assert_int_equal(store_cur_open(txn, STORE_SPOSTINGS, &c), 0);
+    assert_int_equal(store_cur_seek(c, "wx", 2, &k, &v), 0);
+    assert_memory_equal(k.data, "wx", 2);
+    assert_int_equal(store_cur_seek(c, "wx\0", 3, &k, &v), 0); /* just after wx: wy */
+    assert_memory_equal(k.data, "wy", 2);
+    assert_memory_equal(v.data, "v00001", 6);
+    assert_int_equal(store_cur_next(c, &k, &v), REG_ENOTFOUND);
+    assert_int_equal(store_cur_get(c, "wy", 2, &v), 0);
+    assert_memory_equal(v.data, "v00001", 6);
+    assert_int_equal(store_cur_get(c, "wz", 2, &v), REG_ENOTFOUND);
+    store_cur_close(c);
+    store_cur_close(NULL);
+    store_txn_abort(txn);
+}
+
 /* One transaction of 3 MB in a 1 MiB map: every put that finds the map full has it grown and
  * the transaction so far redone, refused puts and deletes included, with the same answers. */
 static void one_transaction_larger_than_the_map_is_redone_whole(void **state)
@@ -988,6 +1034,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_backup_is_private_and_reading_it_writes_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_kept_cursor_steps_and_seeks, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
