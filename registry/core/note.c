@@ -63,16 +63,16 @@ static uint32_t key_id(const char *name, const unsigned char pk[32])
 }
 
 /* Decode exactly the base64 (standard, padded, canonical) s[0..len) into out[0..cap): the
- * number of bytes, or -1. */
-static long b64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
+ * number of bytes, or 0 if it is not that (or empty). */
+static size_t b64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
 {
     size_t n;
     const char *end;
     if (len == 0 ||
         sodium_base642bin(out, cap, s, len, NULL, &n, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         end != s + len)
-        return -1;
-    return (long)n;
+        return 0;
+    return n;
 }
 
 static void b64_put(struct buf *out, const unsigned char *p, size_t n)
@@ -83,20 +83,18 @@ static void b64_put(struct buf *out, const unsigned char *p, size_t n)
     out->len += cap - 1;
 }
 
-/* The key ID in s[0..len): exactly 8 lowercase hex digits. */
+/* 1 if s[0..len) is a key ID, exactly 8 lowercase hex digits (then in *id), else 0. */
 static int hex8(const char *s, size_t len, uint32_t *id)
 {
     uint32_t v = 0;
-    if (len != 8) return -1;
+    if (len != 8) return 0;
     for (size_t i = 0; i < 8; i++) {
-        int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
-                : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
-                                             : -1;
-        if (d < 0) return -1;
-        v = v << 4 | (uint32_t)d;
+        const char *d = strchr("0123456789abcdef", s[i]);
+        if (!s[i] || !d) return 0;
+        v = v << 4 | (uint32_t)(d - "0123456789abcdef");
     }
     *id = v;
-    return 0;
+    return 1;
 }
 
 /* Drop one trailing newline (a key file's). */
@@ -118,11 +116,11 @@ static int split_key(const char *s, size_t len, char name[NOTE_NAME_MAX + 1], ui
         return reg_why_set(why, REG_EBADKEY, "the %s's name is not a valid key name", what);
     memcpy(name, s, nlen);
     name[nlen] = '\0';
-    if (hex8(p1 + 1, (size_t)(p2 - p1 - 1), id))
+    if (!hex8(p1 + 1, (size_t)(p2 - p1 - 1), id))
         return reg_why_set(why, REG_EBADKEY, "the %s's key ID is not 8 lowercase hex digits", what);
     unsigned char tmp[64];
-    long n = b64_decode(p2 + 1, len - (size_t)(p2 + 1 - s), tmp, sizeof tmp);
-    if (n < 1) return reg_why_set(why, REG_EBADKEY, "the %s's key is not base64", what);
+    size_t n = b64_decode(p2 + 1, len - (size_t)(p2 + 1 - s), tmp, sizeof tmp);
+    if (n == 0) return reg_why_set(why, REG_EBADKEY, "the %s's key is not base64", what);
     if (tmp[0] != ALG_ED25519)
         return reg_why_set(why, REG_EBADKEY, "the %s is not an Ed25519 key (type 0x01)", what);
     if (n != 33) return reg_why_set(why, REG_EBADKEY, "the %s's Ed25519 key is not 32 bytes", what);
@@ -163,6 +161,7 @@ int note_signer_generate(const char *name, struct note_signer *s, struct reg_why
     size_t n = strlen(name);
     if (!note_name_ok(name, n))
         return reg_why_set(why, REG_EBADKEY, "'%s' is not a key name", name);
+    if (sodium_init() < 0) return reg_why_set(why, REG_EINTERNAL, "libsodium cannot start");
     unsigned char pk[32];
     memcpy(s->name, name, n + 1);
     crypto_sign_keypair(pk, s->sk);
@@ -333,7 +332,7 @@ static int open_sig(const char *line, size_t n, const char *text, size_t text_le
     size_t nlen = sp ? (size_t)(sp - line) : n, blen = sp ? n - nlen - 1 : 0;
     /* Decoded whole: other keys' signatures (other types) may be longer than an Ed25519 one. */
     unsigned char *sig = xmalloc(blen + 1);
-    long slen = sp ? b64_decode(sp + 1, blen, sig, blen + 1) : -1;
+    size_t slen = sp ? b64_decode(sp + 1, blen, sig, blen + 1) : 0;
     int rc = !note_name_ok(line, nlen) || slen < 5
                  ? reg_why_set(why, REG_EBADNOTE, "a signature line is malformed")
                  : 0;
@@ -389,16 +388,16 @@ void note_checkpoint_format(const char *origin, uint64_t size, const unsigned ch
     buf_putc(out, '\n');
 }
 
-/* The next line of text[*at..len) (without its newline) in *line, *n; -1 at the end or if the
- * text does not end in a newline. */
+/* 1 if text[*at..len) has another line, ending in a newline: then in *line, *n (without the
+ * newline), and *at moves past it; else 0. */
 static int next_line(const char *text, size_t len, size_t *at, const char **line, size_t *n)
 {
     const char *nl = *at < len ? memchr(text + *at, '\n', len - *at) : NULL;
-    if (!nl) return -1;
+    if (!nl) return 0;
     *line = text + *at;
     *n = (size_t)(nl - *line);
     *at += *n + 1;
-    return 0;
+    return 1;
 }
 
 int note_checkpoint_parse(const char *text, size_t len, const char *origin, uint64_t *size,
@@ -407,7 +406,7 @@ int note_checkpoint_parse(const char *text, size_t len, const char *origin, uint
     const char *l[3];
     size_t n[3], at = 0;
     for (int i = 0; i < 3; i++)
-        if (next_line(text, len, &at, &l[i], &n[i]) || n[i] == 0)
+        if (!next_line(text, len, &at, &l[i], &n[i]) || n[i] == 0)
             return reg_why_set(why, REG_EBADNOTE,
                                "a checkpoint begins with three lines: origin, "
                                "size, root hash");
@@ -427,7 +426,7 @@ int note_checkpoint_parse(const char *text, size_t len, const char *origin, uint
     const char *ext;
     size_t elen;
     while (at < len)
-        if (next_line(text, len, &at, &ext, &elen) || elen == 0)
+        if (!next_line(text, len, &at, &ext, &elen) || elen == 0)
             return reg_why_set(why, REG_EBADNOTE, "a checkpoint's extension lines are not empty");
     *size = v;
     memcpy(root, h, NOTE_HASH_LEN);
@@ -464,16 +463,17 @@ int note_tile_path(int level, uint64_t n, unsigned width, struct buf *out)
     return 0;
 }
 
-/* Parse the digits s[0..len) as a number in 0..max without leading zeroes: the value or -1. */
-static long small_num(const char *s, size_t len, long max)
+/* 1 if s[0..len) is a number in 0..max in decimal without leading zeroes (then in *v). */
+static int small_num(const char *s, size_t len, long max, long *v)
 {
-    long v = 0;
-    if (len == 0 || len > 3 || (s[0] == '0' && len > 1)) return -1;
+    long x = 0;
+    if (len == 0 || len > 3 || (s[0] == '0' && len > 1)) return 0;
     for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
+        if (s[i] < '0' || s[i] > '9') return 0;
+        x = x * 10 + (s[i] - '0');
     }
-    return v <= max ? v : -1;
+    *v = x;
+    return x <= max;
 }
 
 int note_tile_parse(const char *path, size_t len, int *level, uint64_t *n, unsigned *width)
@@ -483,10 +483,10 @@ int note_tile_parse(const char *path, size_t len, int *level, uint64_t *n, unsig
     const char *slash = memchr(path + at, '/', len - at);
     if (!slash) return REG_ENOTFOUND;
     size_t l = (size_t)(slash - path) - at;
-    long lv = l == 7 && !memcmp(path + at, "entries", 7)
-                  ? NOTE_TILE_ENTRIES
-                  : small_num(path + at, l, NOTE_TILE_LEVEL_MAX);
-    if (lv < NOTE_TILE_ENTRIES) return REG_ENOTFOUND;
+    long lv = NOTE_TILE_ENTRIES;
+    if (!(l == 7 && !memcmp(path + at, "entries", 7)) &&
+        !small_num(path + at, l, NOTE_TILE_LEVEL_MAX, &lv))
+        return REG_ENOTFOUND;
     at += l + 1;
     /* Groups "x" + 3 digits + "/", then 3 digits; then ".p/" + width, or the end. */
     uint64_t v = 0;
@@ -507,9 +507,9 @@ int note_tile_parse(const char *path, size_t len, int *level, uint64_t *n, unsig
         break;
     }
     if (at < len) {
-        long pw;
+        long pw = 0;
         if (len - at < 4 || memcmp(path + at, ".p/", 3) ||
-            (pw = small_num(path + at + 3, len - at - 3, NOTE_TILE_WIDTH - 1)) < 1)
+            !small_num(path + at + 3, len - at - 3, NOTE_TILE_WIDTH - 1, &pw) || pw < 1)
             return REG_ENOTFOUND;
         w = (unsigned)pw;
     }
