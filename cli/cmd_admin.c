@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "err.h"
 #include "mfr.h"
+#include "note.h"
 #include "sindex.h"
 #include "store.h"
 #include "why.h"
@@ -583,6 +584,119 @@ static int restore(int argc, char **argv)
     return rc;
 }
 
+/* The options of the log commands: --data DIR, --public-url URL, --log-key FILE. */
+struct log_opts {
+    const char *data, *public_url, *key_file;
+};
+
+static int log_args(int argc, char **argv, const char *cmd, struct log_opts *o)
+{
+    o->data = "./data";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) return cli_usage_error("admin log %s: %s needs a value", cmd, a);
+        i++;
+        if (!strcmp(a, "--data"))
+            o->data = v;
+        else if (!strcmp(a, "--public-url"))
+            o->public_url = v;
+        else if (!strcmp(a, "--log-key"))
+            o->key_file = v;
+        else
+            return cli_usage_error("admin log %s: unknown option %s", cmd, a);
+    }
+    return 0;
+}
+
+/* The log's signer: the key file given with --log-key (never created), or DATA/log.key of a
+ * data directory with a database, created (mode 0600) if absent when --public-url names the
+ * origin. With --public-url, the key's name must be the origin made from it. */
+static int log_signer(const struct log_opts *o, struct note_signer *s)
+{
+    char origin[NOTE_NAME_MAX + 1];
+    struct reg_why why = {""};
+    if (o->public_url && note_origin_from_url(o->public_url, origin, &why))
+        return cli_usage_error("--public-url: %s", why.text);
+    const char *name = o->public_url ? origin : NULL;
+    struct buf path = BUF_INIT;
+    int rc, created = 0;
+    if (o->key_file) {
+        rc = note_signer_load(o->key_file, s, &why);
+        if (!rc && name && strcmp(name, s->name))
+            rc = reg_why_set(&why, REG_EBADKEY, "the key in %s is named %s, not %s", o->key_file,
+                             s->name, name);
+    } else {
+        struct store *st;
+        if (open_existing(o->data, 0, &st)) return CLI_FAILED;
+        store_close(st);
+        buf_printf(&path, "%s/log.key", o->data);
+        rc = note_signer_open(buf_cstr(&path), name, s, &created, &why);
+        if (rc == REG_ENOTFOUND)
+            reg_why_add(&why, " yet: give --public-url URL (the registry's public URL, whose "
+                              "host names the log) to create one");
+    }
+    if (created)
+        fprintf(stderr,
+                "seclabel: created the log's signing key %s for %s (keep it secret and in "
+                "the backups: a lost key cannot be replaced)\n",
+                buf_cstr(&path), s->name);
+    buf_free(&path);
+    if (rc) fprintf(stderr, "seclabel: %s\n", why.text);
+    return rc ? CLI_FAILED : 0;
+}
+
+/* admin log key: print the log's verifier key. */
+static int log_key(int argc, char **argv)
+{
+    struct log_opts o = {0};
+    struct note_signer s;
+    if (log_args(argc, argv, "key", &o)) return CLI_USAGE;
+    if (log_signer(&o, &s)) return CLI_FAILED;
+    struct buf out = BUF_INIT;
+    note_verifier_key(&s, &out);
+    note_signer_wipe(&s);
+    printf("%s\n", buf_cstr(&out));
+    buf_free(&out);
+    return CLI_OK;
+}
+
+/* admin log sign: sign the note text on stdin with the log's key (an operator's statement,
+ * such as a notice to the log's users), never a checkpoint: a text whose first line is the
+ * log's origin is refused, since only seclabeld signs checkpoints, of the tree it holds. */
+static int log_sign(int argc, char **argv)
+{
+    struct log_opts o = {0};
+    struct note_signer s;
+    if (log_args(argc, argv, "sign", &o)) return CLI_USAGE;
+    struct buf text = BUF_INIT, out = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && text.len <= 65536)
+        buf_append(&text, chunk, n);
+    int rc = CLI_FAILED;
+    size_t first = text.len ? strcspn(buf_cstr(&text), "\n") : 0;
+    struct reg_why why = {""};
+    if (text.len > 65536)
+        fprintf(stderr, "seclabel: the note text is longer than 64 KiB\n");
+    else if (!log_signer(&o, &s)) {
+        if (first == strlen(s.name) && !memcmp(text.data, s.name, first))
+            fprintf(stderr,
+                    "seclabel: the text begins with the log's origin %s, as a "
+                    "checkpoint does: only seclabeld signs checkpoints\n",
+                    s.name);
+        else if (note_sign(&s, text.data, text.len, &out, &why))
+            fprintf(stderr, "seclabel: %s\n", why.text);
+        else {
+            fwrite(out.data, 1, out.len, stdout);
+            rc = CLI_OK;
+        }
+        note_signer_wipe(&s);
+    }
+    buf_free(&text);
+    buf_free(&out);
+    return rc;
+}
+
 int cmd_admin(int argc, char **argv, struct client *c)
 {
     (void)c;
@@ -598,8 +712,12 @@ int cmd_admin(int argc, char **argv, struct client *c)
     if (argc >= 1 && !strcmp(argv[0], "backup")) return backup(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "reindex")) return reindex(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "restore")) return restore(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[0], "log") && !strcmp(argv[1], "key"))
+        return log_key(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[0], "log") && !strcmp(argv[1], "sign"))
+        return log_sign(argc - 2, argv + 2);
     return cli_usage_error(
         "admin: expected manufacturer add|list|show|prefix|id-prefix|verify|"
         "unverify|disable, token issue|list|revoke, stats, verify, reindex, backup "
-        "DEST or restore SRC");
+        "DEST, restore SRC, log key or log sign");
 }

@@ -85,7 +85,10 @@ static const struct command commands[] = {
      "  admin manufacturer show SLUG | manufacturer list | manufacturer disable SLUG\n"
      "  admin stats | verify         (registry operator) the database's counts; check it whole\n"
      "  admin backup DEST | restore SRC   [--data DIR]  (a hot copy; restore needs the server "
-     "stopped)",
+     "stopped)\n"
+     "  admin log key | log sign [--data DIR] [--public-url URL] [--log-key FILE]\n"
+     "                             the log's verifier key (DIR/log.key made if missing); sign\n"
+     "                             the note text on stdin with the log's key",
      "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd'"
      " --data ./data\n  seclabel admin manufacturer prefix add acme 5012345 --data ./data\n"
      "  seclabel admin manufacturer verify acme --evidence 'Company register 01234567 and GS1 "

@@ -54,7 +54,11 @@
        "The declaration names another manufacturer than your account.")                            \
     XX(EOVERLAP, -20030, 409, "overlaps_other_manufacturer",                                       \
        "That overlaps what another manufacturer holds.")                                           \
-    XX(ENODB, -20031, 500, "no_database", "There is no database in that directory.")
+    XX(ENODB, -20031, 500, "no_database", "There is no database in that directory.")               \
+    XX(EBADKEY, -20032, 400, "bad_log_key", "The log key is malformed.")                           \
+    XX(EBADNOTE, -20033, 400, "bad_note", "The signed note is malformed.")                         \
+    XX(EUNVERIFIED, -20034, 403, "note_unverified",                                                \
+       "The note carries no valid signature by the key.")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),
