@@ -10,6 +10,7 @@
 #include "reczip.h"
 #include "sindex.h"
 #include "store.h"
+#include "tlog.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,13 @@ static int check_change(void *ctx, const char *json, size_t len)
     return 0;
 }
 
+/* A problem tlog_verify found (it counts them itself). */
+static void log_problem(void *ctx, const char *line)
+{
+    struct verify *v = ctx;
+    buf_printf(v->out, "problem: %s\n", line);
+}
+
 /* A difference sindex_verify found, as a problem. */
 static void index_problem(void *ctx, const char *line)
 {
@@ -249,6 +257,9 @@ int admin_verify(struct store *st, struct buf *out, unsigned long *problems)
     if (!rc) rc = product_each_change(v.txn, 0, check_change, &v);
     size_t index_diffs = 0; /* problem() counts the first ADMIN_INDEX_LINES of them */
     if (!rc) rc = sindex_verify(v.txn, index_problem, &v, ADMIN_INDEX_LINES, &index_diffs);
+    unsigned long log_problems = 0;
+    if (!rc) rc = tlog_verify(v.txn, log_problem, &v, &log_problems);
+    v.problems += log_problems;
     if (index_diffs > ADMIN_INDEX_LINES) {
         buf_printf(out, "problem: search index: %zu more differences\n",
                    index_diffs - ADMIN_INDEX_LINES);

@@ -13,6 +13,7 @@
 #define REG_ERR_STR_(x) #x
 #define REG_ERR_STR(x) REG_ERR_STR_(x)
 #define REG_ERR_KEYS REG_ERR_STR(REG_MAX_LOOKUP_KEYS)
+#define REG_ERR_LOG_MAX REG_ERR_STR(REG_MAX_LOG_ENTRY)
 
 /* XX(symbol, value, http_status, stable_name, default_message) */
 #define REG_ERR_MAP(XX)                                                                            \
@@ -54,7 +55,9 @@
        "The declaration names another manufacturer than your account.")                            \
     XX(EOVERLAP, -20030, 409, "overlaps_other_manufacturer",                                       \
        "That overlaps what another manufacturer holds.")                                           \
-    XX(ENODB, -20031, 500, "no_database", "There is no database in that directory.")
+    XX(ENODB, -20031, 500, "no_database", "There is no database in that directory.")               \
+    XX(ELOGENTRY, -20032, 413, "record_too_large",                                                 \
+       "The record would be longer than a log entry may be (" REG_ERR_LOG_MAX " bytes).")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),
