@@ -162,7 +162,7 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     version_key(id, version, key, &klen);
     unsigned char current[4]; /* the products table points at the newest version */
     store_be_put(version, current, 4);
-    struct store_val packed;
+    struct store_val packed = {0};
     int rc = tlog_append_product(txn, id, version, json, len, NULL);
     if (!rc) rc = reczip_pack(txn, json, len, &packed);
     if (!rc)

@@ -519,14 +519,13 @@ struct check {
     tlog_problem_fn fn;
     void *ctx;
     unsigned long problems;
-    uint64_t product_entries;
 };
 
 static void problem(struct check *c, const char *fmt, unsigned long long a, const char *s)
 {
     char line[300];
     snprintf(line, sizeof line, fmt, a, s ? s : "");
-    c->fn(c->ctx, line);
+    if (c->fn) c->fn(c->ctx, line);
     c->problems++;
 }
 
@@ -555,7 +554,6 @@ static int check_ref(struct check *c, uint64_t i, struct store_val raw)
     const unsigned char *d = raw.data;
     unsigned char ref[VKEY_MAX];
     struct store_val v;
-    c->product_entries++;
     if (raw.len > VKEY_MAX) return 0; /* tlog_entry named it damaged already */
     memcpy(ref, d, raw.len);
     ref[0] = 'v';
@@ -625,8 +623,8 @@ int tlog_verify(struct store_txn *txn, tlog_problem_fn fn, void *ctx, unsigned l
     for (uint64_t i = 0; !rc && i < size; i++)
         rc = check_entry(&c, i, frontier);
     if (!rc) rc = store_scan(txn, STORE_VERSIONS, NULL, 0, check_version, &c);
-    unsigned char e0[1] = {'e'};
     if (!rc) {
+        static const unsigned char e0[1] = {'e'};
         struct store_val k;
         unsigned char after[9];
         index_key('e', size, after);
