@@ -13,6 +13,7 @@
 #define REG_ERR_STR_(x) #x
 #define REG_ERR_STR(x) REG_ERR_STR_(x)
 #define REG_ERR_KEYS REG_ERR_STR(REG_MAX_LOOKUP_KEYS)
+#define REG_ERR_LOG_MAX REG_ERR_STR(REG_MAX_LOG_ENTRY)
 
 /* XX(symbol, value, http_status, stable_name, default_message) */
 #define REG_ERR_MAP(XX)                                                                            \
@@ -58,7 +59,11 @@
     XX(EBADKEY, -20032, 400, "bad_log_key", "The log key is malformed.")                           \
     XX(EBADNOTE, -20033, 400, "bad_note", "The signed note is malformed.")                         \
     XX(EUNVERIFIED, -20034, 403, "note_unverified",                                                \
-       "The note carries no valid signature by the key.")
+       "The note carries no valid signature by the key.")                                          \
+    XX(ELOGENTRY, -20035, 413, "record_too_large",                                                 \
+       "The record would be longer than a log entry may be (" REG_ERR_LOG_MAX " bytes).")          \
+    XX(ENOTLOGGED, -20036, 404, "not_in_checkpoint",                                               \
+       "That entry is not in a checkpoint of that size.")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),

@@ -6,6 +6,7 @@
 #include "decl.h"
 #include "err.h"
 #include "store.h"
+#include "tlog.h"
 #include "why.h"
 #include "log.h"
 
@@ -333,13 +334,28 @@ int mfr_generation(struct store_txn *txn, uint64_t *gen)
     return 0;
 }
 
-/* Write document doc as manufacturer slug's record and bump the generation. */
-static int put_doc(struct store_txn *txn, const char *slug, yyjson_mut_doc *doc, unsigned flags)
+/* Append event (detail may be NULL) at time now to the transparency log, with the maker's state
+ * after it: stored record json[0..len). */
+static int log_event(struct store_txn *txn, const char *json, size_t len, const char *event,
+                     const char *detail, const char *now)
+{
+    struct mfr m;
+    int rc = parse(json, len, &m);
+    if (!rc) rc = tlog_append_maker(txn, &m, event, detail, now, NULL);
+    mfr_free(&m);
+    return rc;
+}
+
+/* Write document doc as manufacturer slug's record after event `event` (its detail may be NULL)
+ * at time now: logged first (an empty log is backfilled from what is stored before it), then
+ * stored, and the generation bumped. */
+static int put_doc(struct store_txn *txn, const char *slug, yyjson_mut_doc *doc, unsigned flags,
+                   const char *event, const char *detail, const char *now)
 {
     size_t len;
     char *json = yyjson_mut_write(doc, 0, &len);
-    int rc = json ? store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, flags)
-                  : REG_EINTERNAL;
+    int rc = json ? log_event(txn, json, len, event, detail, now) : REG_EINTERNAL;
+    if (!rc) rc = store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, flags);
     free(json);
     return rc ? rc : bump_generation(txn);
 }
@@ -386,7 +402,7 @@ int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKE
     if (rc == 0) rc = REG_EEXIST;
     if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why);
     yyjson_mut_doc *doc = rc ? NULL : new_record(m, now);
-    if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE);
+    if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE, "added", NULL, now);
     yyjson_mut_doc_free(doc);
     if (!rc) rc = auth_token_issue(txn, m->slug, token_out);
     return commit_or_abort(txn, rc);
@@ -570,7 +586,7 @@ int mfr_change(struct store *st, const char *slug, enum mfr_change what, const c
     if (!rc) rc = apply(&c, what);
     if (!rc && c.changed) {
         add_event(c.doc, c.root, mfr_change_event(what), arg, now);
-        rc = put_doc(c.txn, slug, c.doc, 0);
+        rc = put_doc(c.txn, slug, c.doc, 0, mfr_change_event(what), arg, now);
     }
     yyjson_mut_doc_free(c.doc);
     if (!rc && !c.changed) {

@@ -8,6 +8,7 @@
 #include "reczip.h"
 #include "sindex.h"
 #include "store.h"
+#include "tlog.h"
 #include "log.h"
 
 #include <stdint.h>
@@ -149,8 +150,10 @@ static int append_change(struct store_txn *txn, const char *id, unsigned version
                      STORE_NOOVERWRITE | STORE_APPEND);
 }
 
-/* Write version `version` of `id` (record json) as the current record, with its change. IDs and
- * slugs are plain ASCII (decl_id_valid, decl_slug_valid), safe to print into JSON unescaped. */
+/* Write version `version` of `id` (record json) as the current record, with its change and its
+ * log entry (first: an empty log is backfilled from what is stored before this version). IDs
+ * and slugs are plain ASCII (decl_id_valid, decl_slug_valid), safe to print into JSON
+ * unescaped. */
 static int write_version(struct store_txn *txn, const char *id, const char *owner, unsigned version,
                          const char *kind, const char *json, size_t len)
 {
@@ -159,8 +162,9 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
     version_key(id, version, key, &klen);
     unsigned char current[4]; /* the products table points at the newest version */
     store_be_put(version, current, 4);
-    struct store_val packed;
-    int rc = reczip_pack(txn, json, len, &packed);
+    struct store_val packed = {0};
+    int rc = tlog_append_product(txn, id, version, json, len, NULL);
+    if (!rc) rc = reczip_pack(txn, json, len, &packed);
     if (!rc)
         rc = store_put(txn, STORE_VERSIONS, key, klen, packed.data, packed.len,
                        STORE_NOOVERWRITE | (version == 1 ? STORE_APPEND : 0));
@@ -321,6 +325,16 @@ static int check_gtin_prefix(const struct mfr *owner, yyjson_val *decl, struct p
     return rc;
 }
 
+/* Every version is a log entry, of at most TLOG_ENTRY_MAX bytes (tlog.h). */
+static int check_entry_size(size_t len, struct product_result *res)
+{
+    if (!tlog_entry_fits(len)) return 0;
+    return reg_why_set(&res->why, REG_ELOGENTRY,
+                       "The stored record would be %zu bytes; a transparency-log entry holds at "
+                       "most %d. Shorten the declaration.",
+                       len, TLOG_ENTRY_MAX);
+}
+
 int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *id, yyjson_val *decl,
                    long if_match, struct decl_errors *errs, struct buf *record,
                    struct product_result *res)
@@ -352,7 +366,8 @@ int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *i
         if ((rc = gtin_free(txn, id, cur.gtin, decl, res))) goto out;
         rc = REG_EINTERNAL;
         json = build_record(decl, id, owner, &cur, "active", &jlen);
-        if (json) rc = index_gtin(txn, id, cur.gtin, decl);
+        if (json) rc = check_entry_size(jlen, res); /* refused before anything is written */
+        if (!rc) rc = index_gtin(txn, id, cur.gtin, decl);
         if (!rc && !cur.doc) rc = index_owner(txn, owner->slug, id);
         if (!rc)
             rc = write_version(txn, id, owner->slug, res->version, cur.doc ? "updated" : "created",
@@ -379,6 +394,7 @@ int product_put_refusal(int rc)
     case REG_ENAMESPACE:
     case REG_EGTINPREFIX:
     case REG_EMFRNAME:
+    case REG_ELOGENTRY:
         return 1;
     }
     return 0;
@@ -446,8 +462,8 @@ int product_withdraw_in(struct store_txn *txn, const char *owner, const char *id
     } else {
         res->version = cur.version + 1;
         json = build_record(yyjson_doc_get_root(cur.doc), id, &m, &cur, "withdrawn", &jlen);
-        rc = json ? write_version(txn, id, owner, res->version, "withdrawn", json, jlen)
-                  : REG_EINTERNAL;
+        rc = json ? check_entry_size(jlen, res) : REG_EINTERNAL;
+        if (!rc) rc = write_version(txn, id, owner, res->version, "withdrawn", json, jlen);
         if (rc) goto out;
     }
     if (json && record) buf_append(record, json, jlen);
@@ -460,7 +476,8 @@ out:
 
 int product_withdraw_refusal(int rc)
 {
-    return rc == REG_EBADID || rc == REG_ENOTFOUND || rc == REG_EFORBIDDEN || rc == REG_EPRECOND;
+    return rc == REG_EBADID || rc == REG_ENOTFOUND || rc == REG_EFORBIDDEN || rc == REG_EPRECOND ||
+           rc == REG_ELOGENTRY;
 }
 
 int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,

@@ -51,8 +51,10 @@ struct product_result {
  * REG_ENAMESPACE (a new ID outside the owner's namespaces), REG_EMFRNAME (manufacturer_name is
  * not the account's), REG_EGTINPREFIX (a GTIN outside the owner's prefixes), REG_EPRECOND,
  * REG_EWITHDRAWN, REG_ESHORTEN (support_date earlier than the published one), REG_EGTINTAKEN
- * (res->why says which product has it), or a storage error; res->why explains each refusal.
- * On any error nothing is written. */
+ * (res->why says which product has it), REG_ELOGENTRY (the record would be longer than a
+ * transparency-log entry may be: tlog.h), or a storage error; res->why explains each refusal.
+ * On any error nothing is written. Every version written is appended to the log (tlog.h) in
+ * the same transaction. */
 int product_put(struct store *st, const char *owner, const char *id, const char *body, size_t len,
                 long if_match, struct decl_errors *errs, struct buf *record,
                 struct product_result *res);

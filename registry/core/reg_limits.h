@@ -21,5 +21,8 @@
 /* GET /products.csv examines at most this many records, then says where to continue
  * (Link: rel="next"). */
 #define REG_MAX_CSV_ROWS 100000
+/* A transparency-log entry (a stored product version, a maker event), in bytes: C2SP tlog-tiles
+ * bundles give each entry a 2-byte length. A plain number: err.h writes it into a message. */
+#define REG_MAX_LOG_ENTRY 65535
 
 #endif

@@ -50,8 +50,8 @@
 #define STORE_ROOM_SLACK ((uint64_t)1 << 20)
 
 static const char *const table_names[STORE__TABLES] = {
-    "products", "versions", "manufacturers", "tokens", "gtins",  "owners",
-    "changes",  "meta",     "spostings",     "sdocs",  "scounts"};
+    "products", "versions", "manufacturers", "tokens", "gtins",   "owners",
+    "changes",  "meta",     "spostings",     "sdocs",  "scounts", "tlog"};
 
 /* Tables whose keys hold sorted duplicate values (store.h: a posting list stores its term once). */
 static int dup_table(int tab)
@@ -64,6 +64,13 @@ static int dup_table(int tab)
 static int derived_table(int tab)
 {
     return tab == STORE_SPOSTINGS || tab == STORE_SDOCS || tab == STORE_SCOUNTS;
+}
+
+/* Tables an older data directory may lack: the derived ones and the log (tlog.h: made when
+ * writing, and backfilled; read as empty when reading only). */
+static int newer_table(int tab)
+{
+    return derived_table(tab) || tab == STORE_TLOG;
 }
 
 struct store {
@@ -330,7 +337,7 @@ static int open_table(struct store *st, MDB_txn *txn, int i, unsigned rdonly)
         else if (!(rc = mdb_drop(txn, st->dbi[i], 1)))
             rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE | want, &st->dbi[i]);
     }
-    if (rc == MDB_NOTFOUND && rdonly && derived_table(i)) {
+    if (rc == MDB_NOTFOUND && rdonly && newer_table(i)) {
         st->absent[i] = 1;
         rc = 0;
     }

@@ -19,6 +19,7 @@
  *                                              once: the search index's posting lists, sindex.h)
  *   sdocs          id                       -> the product's search facts (sindex.h)
  *   scounts        kind value "\0" status    -> u32be(number of postings) (sindex.h)
+ *   tlog           the transparency log (tlog.h: entries, subtree hashes, size, index)
  * A versions record is JSON, or packed (reczip.h): product.c reads both.
  * spostings holds sorted duplicates (LMDB's MDB_DUPSORT): a key has many values, each pair
  * stored once, values in byte order (store_put adds a pair, store_del_pair removes one,
@@ -66,6 +67,7 @@ enum store_table {
     STORE_SPOSTINGS,
     STORE_SDOCS,
     STORE_SCOUNTS,
+    STORE_TLOG,
     STORE__TABLES
 };
 

@@ -29,6 +29,7 @@
 #include "http.h"
 #include "product.h"
 #include "sindex.h"
+#include "tlog.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -711,6 +712,11 @@ static int open_store(const struct srv_config *cfg, struct store **st)
         reg_logf("cannot build the search index: %s", reg_strerror(rc));
     else if (rebuilt)
         reg_logf("search index built: %zu products", rebuilt);
+    uint64_t logged = 0;
+    if ((rc = tlog_backfill(*st, &logged)))
+        reg_logf("cannot build the transparency log: %s", reg_strerror(rc));
+    else if (logged)
+        reg_logf("transparency log built: %llu entries", (unsigned long long)logged);
     return 0;
 }
 

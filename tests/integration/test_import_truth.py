@@ -255,9 +255,10 @@ def max_url(c, n=2048):
     return ("https://acme.example/" + c * n)[:n]
 
 
-def test_cta_document_at_the_schemas_maximum_lengths_imports(server, acme, tmp_path):
+def test_cta_document_at_the_schemas_maximum_lengths_is_refused_by_name(server, acme, tmp_path):
     """Every string at the schema's maxLength (2048), 64 versions (our limit) of two-byte
-    characters: far beyond the 64 KiB of one PUT, well inside what a batch carries."""
+    characters: far beyond the 64 KiB of one PUT, inside what a batch carries, but beyond what
+    one log entry holds."""
     link = lambda c: {"text": max_text(c), "url": max_url(c)}
     doc = cta_doc(
         server.url + "/p/acme-max", product_name=max_text("N"), product_model=max_text("M"),
@@ -274,16 +275,17 @@ def test_cta_document_at_the_schemas_maximum_lengths_imports(server, acme, tmp_p
         tested_by={"name": max_text("t"), "contact": max_text("u")})
     size = len(json.dumps(doc, ensure_ascii=False).encode())
     assert size > 200_000, size
+    # Issue 16: every version is one transparency-log entry of at most 65535 bytes (C2SP
+    # tlog-tiles), so a record this long is refused, by name, and nothing is stored.
     r = import_docs(server, acme, tmp_path, doc)
-    assert r.returncode == 0 and "1 created" in r.stdout, r.stderr[-500:]
-    rec = server.get("/v1/products/acme-max").json()
-    for k in ("product_name", "version_and_model_numbers", "tested_by", "delete_data",
-              "sensor_data_collection", "access_control"):
-        assert rec[k] == doc[k], k
+    assert r.returncode == 1, r.stdout + r.stderr[-500:]
+    assert "longer than a log entry may be" in r.stderr, r.stderr[-500:]
+    assert server.get("/v1/products/acme-max").status_code == 404
 
 
-def test_the_largest_declaration_our_rules_allow_imports(server, acme, tmp_path):
-    """64 versions of 2048 four-byte characters (512 KiB): one row, sent in a batch of its own."""
+def test_the_largest_declaration_the_schema_allows_is_refused_by_name(server, acme, tmp_path):
+    """64 versions of 2048 four-byte characters (512 KiB): one row, sent in a batch of its own,
+    refused as longer than a log entry."""
     d = declaration(id="acme-huge",
                     version_and_model_numbers=[max_text("\U0001F600") for _ in range(64)],
                     product_name=max_text("\U0001F4F7"))
@@ -291,9 +293,10 @@ def test_the_largest_declaration_our_rules_allow_imports(server, acme, tmp_path)
     f.write_text(json.dumps(d, ensure_ascii=False) + "\n")
     assert f.stat().st_size > 512 * 1024
     r = cli("import", f, server=server, token=acme)
-    assert r.returncode == 0 and "1 created" in r.stdout, r.stderr
-    assert server.get("/v1/products/acme-huge").json()["version_and_model_numbers"] == \
-        d["version_and_model_numbers"]
+    # Issue 16: longer than a transparency-log entry may be (65535 bytes): refused, not stored.
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "longer than a log entry may be" in r.stderr, r.stderr
+    assert server.get("/v1/products/acme-huge").status_code == 404
 
 
 # --- exports count what they wrote ----------------------------------------------------------
