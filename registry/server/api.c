@@ -23,6 +23,7 @@
 #include "search.h"
 #include "store.h"
 #include "testhold.h"
+#include "tlog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -70,6 +71,12 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/products.csv", api_csv, NULL},
     {HTTP_M_GET, "/static/style.css", api_style, NULL},
     {HTTP_M_GET, "/p/{}/record.json", api_get_product, NULL}, /* GS1 certificationInfo */
+    {HTTP_M_GET, "/log/checkpoint", api_log_checkpoint, ""},
+    {HTTP_M_GET, "/log/key", api_log_key, ""},
+    {HTTP_M_GET, "/log/tile/{**}", api_log_tile, ""},
+    {HTTP_M_GET, "/log/proof", api_log_proof, "old new"},
+    {HTTP_M_GET, "/v1/products/{}/versions/{}/entry", api_log_entry, ""},
+    {HTTP_M_GET, "/v1/products/{}/proof", api_log_inclusion, "size version"},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 _Static_assert(NROUTES <= METRICS_MAX_ROUTES, "raise METRICS_MAX_ROUTES");
@@ -161,7 +168,8 @@ int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_va
         return REG_ESTORE;
     struct assess a;
     assess_record(rec, today, &a);
-    if (version) *version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
+    unsigned v = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
+    if (version) *version = v;
     buf_putc(out, '{');
     assess_state_json(&a, out);
     buf_putc(out, ',');
@@ -172,8 +180,18 @@ int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_va
     assess_json(&a, today, out);
     buf_puts(out, ",\"manufacturer_account\":");
     mfr_memo_account_json(mm, yyjson_get_str(yyjson_obj_get(rec, "manufacturer")), out);
+    api_log_index(mm->txn, yyjson_get_str(yyjson_obj_get(rec, "id")), v, out);
     buf_putc(out, '}');
     return 0;
+}
+
+void api_log_index(struct store_txn *txn, const char *id, unsigned version, struct buf *out)
+{
+    uint64_t index;
+    if (tlog_index(txn, id, version, &index)) return; /* none: a log not yet backfilled */
+    buf_puts(out, ",\"log\":{\"index\":");
+    buf_put_u64(out, index);
+    buf_putc(out, '}');
 }
 
 int api_record_json(const struct app *app, struct mfr_memo *mm, const char *json, size_t len,
@@ -275,6 +293,23 @@ int api_query_long(struct http_req *req, const char *name, long lo, long hi, lon
     }
     buf_free(&b);
     return rc;
+}
+
+void api_json_str(struct buf *out, const char *s, size_t len)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            buf_printf(out, "\\%c", c);
+        else if (c == '\n')
+            buf_puts(out, "\\n");
+        else if (c < 0x20)
+            buf_printf(out, "\\u%04x", c);
+        else
+            buf_putc(out, (char)c);
+    }
+    buf_putc(out, '"');
 }
 
 int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc)

@@ -61,8 +61,11 @@ struct app_faults {
 
 /* What the server gives an app. app_init copies it; the pointers are borrowed and must
  * outlive the app. */
+struct logpub;
 struct app_config {
     struct store *st;
+    /* the transparency log's key and newest checkpoint (logpub.h), or NULL: no log served */
+    struct logpub *log;
     const char *public_url;       /* base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* the registry's own contact (security.txt), or NULL */
     reg_log_sink access_log;      /* one access-log line per request (ctx NULL), or NULL */

@@ -33,6 +33,9 @@ int api_record_json_parsed(const struct app *app, struct mfr_memo *mm, yyjson_va
 /* What the record's QR code carries: the GS1 Digital Link URI <public>/01/<GTIN-14> for a
  * product with a GTIN (so the same code scans at the checkout), else <public>/p/<id>. */
 void api_qr_url(const struct app *app, yyjson_val *rec, struct buf *out);
+/* Append ,"log":{"index":N}, version (id, version)'s entry in the transparency log (tlog.h), read
+ * in txn; nothing if it has none. */
+void api_log_index(struct store_txn *txn, const char *id, unsigned version, struct buf *out);
 /* Begin the reader and fetch the current record of id (borrowed until store_reader_end). */
 int api_read_record(struct app *app, const char *id, struct store_txn **txn, const char **json,
                     size_t *len);
@@ -53,6 +56,8 @@ int api_is_json(const struct http_req *req);
 int api_dry_run(const struct http_req *req, struct http_resp *resp, int *dry);
 /* Query parameter as an integer in [lo, hi]: 0 (value in *v, untouched if absent) or -1. */
 int api_query_long(struct http_req *req, const char *name, long lo, long hi, long *v);
+/* Append s[0..len) (valid UTF-8) as a JSON string, quotes included. */
+void api_json_str(struct buf *out, const char *s, size_t len);
 /* Finish a JSON response from a yyjson document (freed here). */
 int api_json_doc(struct http_resp *resp, int status, yyjson_mut_doc *doc);
 /* 1 if the request's If-None-Match lists etag (or is "*"). */
@@ -76,7 +81,9 @@ int api_etag_matches(const struct http_req *req, const char *etag);
     X(API_CACHE_LINKSET, 300, 60, 86400, 0)                /* a GTIN's GS1 linkset */              \
     X(API_CACHE_STATIC, 31536000, 0, 0, API_CACHE_IMMUTABLE) /* style.css?v=<hash> */              \
     X(API_CACHE_WELL_KNOWN, 86400, 0, 86400, 0)              /* security.txt, gs1resolver */       \
-    X(API_CACHE_PRIVATE, 0, 0, 0, API_CACHE_NO_STORE)        /* whoami, metrics, healthz */
+    X(API_CACHE_PRIVATE, 0, 0, 0, API_CACHE_NO_STORE)        /* whoami, metrics, healthz */        \
+    X(API_CACHE_CHECKPOINT, 1, 0, 0, 0) /* the log's checkpoint, a partial tile, a newest proof */ \
+    X(API_CACHE_TILE, 31536000, 0, 0, API_CACHE_IMMUTABLE) /* full tiles, entries, proofs */
 enum api_cache_class {
 #define CLASS_NAME(name, max_age, swr, sie, flags) name,
     API_CACHE_MAP(CLASS_NAME)
@@ -229,6 +236,13 @@ int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp);
+
+int api_log_checkpoint(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_log_key(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_log_tile(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_log_proof(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_log_entry(void *ctx, struct http_req *req, struct http_resp *resp);
+int api_log_inclusion(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_security_txt(void *ctx, struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -23,6 +23,7 @@
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
+#include "tlog.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -490,8 +491,8 @@ int api_versions(void *ctx, struct http_req *req, struct http_resp *resp)
 }
 
 /* Version n as stored, plus "kind" and "changes" against version n-1. */
-static int version_body(const char *json, size_t len, const char *pjson, size_t plen,
-                        struct http_resp *resp)
+static int version_body(struct store_txn *txn, const char *json, size_t len, const char *pjson,
+                        size_t plen, struct http_resp *resp)
 {
     yyjson_doc *d = yyjson_read(json, len, 0), *p = pjson ? yyjson_read(pjson, plen, 0) : NULL;
     yyjson_val *cur = yyjson_doc_get_root(d), *old = yyjson_doc_get_root(p);
@@ -506,6 +507,13 @@ static int version_body(const char *json, size_t len, const char *pjson, size_t 
     yyjson_mut_obj_add_str(doc, o, "kind", version_kind(old, cur));
     diff(old, cur, 1, doc, changes);
     yyjson_mut_obj_add_val(doc, o, "changes", changes);
+    uint64_t index; /* the version's entry in the transparency log (tlog.h) */
+    const char *id = yyjson_get_str(yyjson_obj_get(cur, "id"));
+    unsigned v = (unsigned)yyjson_get_uint(yyjson_obj_get(cur, "version"));
+    if (id && !tlog_index(txn, id, v, &index)) {
+        yyjson_mut_val *log = yyjson_mut_obj_add_obj(doc, o, "log");
+        yyjson_mut_obj_add_uint(doc, log, "index", index);
+    }
     int status = api_json_doc(resp, 200, doc);
     api_modified(resp, api_later(0, yyjson_get_str(yyjson_obj_get(cur, "modified"))));
     yyjson_doc_free(d);
@@ -528,7 +536,7 @@ int api_version(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!rc) rc = product_get_version(txn, id, (unsigned)n, &json, &len);
     if (!rc && n > 1) rc = product_get_version(txn, id, (unsigned)n - 1, &pjson, &plen);
     if (!rc) {
-        version_body(json, len, pjson, plen, resp);
+        version_body(txn, json, len, pjson, plen, resp);
         /* A version never changes: cache it for a long time; its ETag is its number. */
         api_cache(resp, API_CACHE_VERSION);
         http_resp_header(resp, "ETag", "\"v%lu\"", n);

@@ -18,22 +18,6 @@
 
 #define ATOM_ENTRIES 50
 
-/* Append s[0..len) as a JSON string (quotes included); s is valid UTF-8. */
-static void json_str(struct buf *out, const char *s, size_t len)
-{
-    buf_putc(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            buf_printf(out, "\\%c", c);
-        else if (c < 0x20)
-            buf_printf(out, "\\u%04x", c);
-        else
-            buf_putc(out, (char)c);
-    }
-    buf_putc(out, '"');
-}
-
 struct search_out {
     struct app *app;
     struct mfr_memo mm;
@@ -80,7 +64,7 @@ static void search_read(struct api_job *job, struct store_txn *txn)
     if (j->makers > modified) modified = j->makers;
     buf_printf(&resp->body, "],\"count\":%zu,\"next_cursor\":", res.found);
     if (res.next[0])
-        json_str(&resp->body, res.next, strlen(res.next));
+        api_json_str(&resp->body, res.next, strlen(res.next));
     else
         buf_puts(&resp->body, "null");
     buf_puts(&resp->body, "}\n");
@@ -129,7 +113,7 @@ static void facets_read(struct api_job *job, struct store_txn *txn)
                (unsigned long long)f.compliant, (unsigned long long)f.not_compliant);
     for (size_t i = 0; i < f.n_markets; i++) {
         if (i) buf_putc(o, ',');
-        json_str(o, f.markets[i].code, strlen(f.markets[i].code));
+        api_json_str(o, f.markets[i].code, strlen(f.markets[i].code));
         buf_printf(o, ":%llu", (unsigned long long)f.markets[i].n);
     }
     buf_puts(o, "}}\n");
@@ -153,7 +137,7 @@ static int lookup_one(struct app *app, struct mfr_memo *mm, int64_t today, int i
     size_t klen = yyjson_get_len(key), len;
     char id[DECL_ID_MAX + 1], gtin[15];
     buf_printf(out, "{\"%s\":", is_gtin ? "gtin" : "id");
-    json_str(out, k, klen);
+    api_json_str(out, k, klen);
     int rc = REG_ENOTFOUND;
     const char *bad = NULL;
     if (is_gtin && decl_gtin_normalize(k, klen, gtin) != 0)

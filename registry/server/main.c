@@ -24,6 +24,9 @@ static const char usage[] =
     "  --public-url URL         base URL printed in QR codes, e.g. https://label.example.com\n"
     "                           (default: http://<listen address>); a warning at start if\n"
     "                           it is not https and not loopback (security.txt needs https)\n"
+    "  --log-key FILE           the transparency log's signing key (default DATA/log.key,\n"
+    "                           made on first start for the public URL's host; keep it\n"
+    "                           secret and in every backup)\n"
     "  --security-contact C     the registry's own security contact for\n"
     "                           /.well-known/security.txt (e-mail or https URL)\n"
     "  --quiet                  no access log on stderr\n"
@@ -128,6 +131,8 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
                 return REG_EBADREQ;
             }
             cfg->public_url = argv[i];
+        } else if (!strcmp(a, "--log-key")) {
+            cfg->log_key = argv[i];
         } else if (!strcmp(a, "--security-contact")) {
             if (!contact_ok(v)) {
                 fprintf(stderr,

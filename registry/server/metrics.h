@@ -16,7 +16,7 @@
 
 struct route;
 
-#define METRICS_MAX_ROUTES 32
+#define METRICS_MAX_ROUTES 48
 #define METRICS_STATUSES (HTTP_STATUSES_COUNTED + 1) /* http_status.h's counted ones, "other" */
 #define METRICS_LATENCY_BUCKETS 14
 /* Request methods counted apart: one per HTTP_M_* bit (http.h), HTTP_M_OTHER for the rest, so

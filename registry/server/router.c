@@ -16,6 +16,11 @@ static int match(const char *pat, const char *path, size_t plen, struct http_req
         size_t pl = pseg ? (size_t)(pseg - pat) : strlen(pat);
         const char *seg_end = memchr(path, '/', (size_t)(end - path));
         size_t sl = seg_end ? (size_t)(seg_end - path) : (size_t)(end - path);
+        if (pl == 4 && !memcmp(pat, "{**}", 4) && !pat[4]) { /* the rest, as sent */
+            if (path == end || req->nparams >= HTTP_MAX_PARAMS) return 0;
+            req->params[req->nparams++] = xstrndup(path, (size_t)(end - path));
+            return 1;
+        }
         if (pl == 2 && pat[0] == '{' && pat[1] == '}') {
             struct buf b = BUF_INIT;
             if (sl == 0 || req->nparams >= HTTP_MAX_PARAMS ||

@@ -1,7 +1,9 @@
 /* router.h: a static route table: {methods, pattern, handler}, matched segment by segment.
  *
  * Patterns are literal paths in which a segment "{}" captures one non-empty path segment,
- * percent-decoded into req->params (owned by the request, freed when the next request starts).
+ * percent-decoded into req->params (owned by the request, freed when the next request starts),
+ * and a last segment "{**}" captures the rest of the path, one segment or more, as sent (not
+ * decoded: its handler parses it strictly, e.g. the log's tile paths "x001/x234/067.p/5").
  * HEAD is accepted wherever GET is. */
 #ifndef SECLABEL_ROUTER_H
 #define SECLABEL_ROUTER_H

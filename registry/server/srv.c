@@ -27,6 +27,7 @@
 #include "commit.h"
 #include "err.h"
 #include "http.h"
+#include "logpub.h"
 #include "product.h"
 #include "sindex.h"
 #include "tlog.h"
@@ -74,6 +75,7 @@ struct shared {
     struct commit_queue *commits; /* every loop's single writes, committed in groups */
     struct srv *loops;
     unsigned nloops;
+    struct logpub *log; /* the log's key and newest checkpoint, signed by loops[0]'s timer */
 };
 
 /* One event loop, its listener and its connections; loops[0] runs on the main thread and
@@ -86,6 +88,7 @@ struct srv {
     uv_signal_t sigint, sigterm;
     uv_async_t stop;   /* another thread asks this loop to stop */
     uv_timer_t makers; /* every second: did the operator change a manufacturer? */
+    uv_timer_t log;    /* loops[0]: every second, a new checkpoint if the log grew */
     uv_idle_t idle;    /* runs while connections are ready (on_idle) */
     /* Writes this loop handed to the committer (commit_hook): the committer appends each to
      * `committed` once final and wakes the loop (uv_async_send coalesces: one wake-up may
@@ -590,6 +593,12 @@ static void on_makers_timer(uv_timer_t *t)
     app_watch_makers(&s->app);
 }
 
+static void on_log_timer(uv_timer_t *t)
+{
+    struct srv *s = t->data;
+    logpub_refresh(s->sh->log); /* on failure, logged; the last checkpoint stays */
+}
+
 /* SIGINT or SIGTERM (on loops[0]): every loop stops. */
 static void on_signal(uv_signal_t *sig, int signum)
 {
@@ -856,6 +865,7 @@ static int start_apps(struct shared *sh, const struct app **peers)
         struct app_config ac = {
             .st = sh->st,
             .public_url = sh->public_url,
+            .log = sh->log,
             .security_contact = sh->cfg->security_contact,
             .access_log = sh->cfg->log_requests ? sh->cfg->access_log : NULL,
             .shared = sh->nloops > 1 ? &sh->gens : NULL,
@@ -879,6 +889,11 @@ static int start_apps(struct shared *sh, const struct app **peers)
         uv_timer_init(&s->loop, &s->makers);
         s->makers.data = s;
         uv_timer_start(&s->makers, on_makers_timer, 1000, 1000);
+        if (i == 0) {
+            uv_timer_init(&s->loop, &s->log);
+            s->log.data = s;
+            uv_timer_start(&s->log, on_log_timer, 1000, 1000);
+        }
     }
     return 0;
 }
@@ -961,7 +976,8 @@ int srv_run(const struct srv_config *cfg)
         snprintf(sh->public_url, sizeof sh->public_url, "%s",
                  cfg->public_url ? cfg->public_url : url);
         warn_unless_https(sh->public_url);
-        rc = start_apps(sh, peers);
+        rc = logpub_open(sh->st, cfg->data_dir, cfg->log_key, sh->public_url, &sh->log);
+        if (!rc) rc = start_apps(sh, peers);
     }
     if (rc == 0) {
         start_signals(&sh->loops[0]);
@@ -988,6 +1004,7 @@ int srv_run(const struct srv_config *cfg)
         uv_mutex_destroy(&s->committed_mu);
     }
     commit_queue_free(sh->commits); /* every write was answered: the loops ran to the end */
+    logpub_close(sh->log);
     store_close(sh->st);
     clients_free(sh->clients);
 out_free:

@@ -19,11 +19,12 @@ struct srv_config {
     const char *data_dir;         /* LMDB environment directory, created if missing */
     const char *public_url;       /* base URL for QR codes; NULL: http://<bound address> */
     const char *security_contact; /* the registry's own, for security.txt; NULL: none */
-    int log_requests;             /* hand access_log a line per request */
-    reg_log_sink access_log;      /* gets the access-log lines (api.h); NULL: none */
-    reg_log_sink ready;           /* gets "listening on ..." once serving; NULL: nobody */
-    unsigned request_timeout_ms;  /* a request must arrive whole within this */
-    unsigned idle_timeout_ms;     /* an idle keep-alive connection is closed after this */
+    const char *log_key;     /* the log's signing key file; NULL: DATA/log.key, made if absent */
+    int log_requests;        /* hand access_log a line per request */
+    reg_log_sink access_log; /* gets the access-log lines (api.h); NULL: none */
+    reg_log_sink ready;      /* gets "listening on ..." once serving; NULL: nobody */
+    unsigned request_timeout_ms; /* a request must arrive whole within this */
+    unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */
     unsigned max_connections;
     unsigned max_conns_per_client; /* connections one client (an IPv4 address or an IPv6 /64)
                                       may hold; more get 503 and are closed. 0: no limit */

@@ -207,7 +207,7 @@ def route_table():
             r'\s*(?:NULL|"[^"]*"|[A-Z_]+)\s*\}',
             table.group(1)):
         for m in re.findall(r"HTTP_M_([A-Z]+)", methods):
-            routes.add((m.lower(), pattern))
+            routes.add((m.lower(), pattern.replace("{**}", "{}")))  # the rest of the path
     assert len(routes) >= 19
     return routes
 
@@ -257,7 +257,7 @@ def route_queries():
             r'\s*(NULL|"[^"]*"|[A-Z_]+)\s*\}', src):
         names = None if query == "NULL" else set(macros.get(query, query.strip('"')).split())
         for m in re.findall(r"HTTP_M_([A-Z]+)", methods):
-            out[(m.lower(), pattern)] = names
+            out[(m.lower(), pattern.replace("{**}", "{}"))] = names
     return out
 
 
