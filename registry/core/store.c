@@ -977,6 +977,24 @@ const char *store_table_name(enum store_table tab)
     return tab >= 0 && tab < STORE__TABLES ? table_names[tab] : "?";
 }
 
+uint64_t store_txn_snapshot(const struct store_txn *t)
+{
+    return t->txn ? (uint64_t)mdb_txn_id(t->txn) : 0;
+}
+
+/* The meta pages move when the map does: read them holding the map as a transaction does. */
+int store_last_txn(struct store *st, uint64_t *id)
+{
+    MDB_envinfo info;
+    int rc = hold(st);
+    if (rc) return rc;
+    rc = mdb_env_info(st->env, &info);
+    release(st);
+    if (rc) return map_err(rc);
+    *id = (uint64_t)info.me_last_txnid;
+    return 0;
+}
+
 int store_stats(struct store_txn *t, struct store_stats *out)
 {
     MDB_envinfo info;

@@ -213,6 +213,16 @@ void store_txn_release(struct store_txn *t, const void *mark);
 struct reczip;
 struct reczip *store_txn_zip(struct store_txn *t);
 
+/* Which data a transaction sees: LMDB's transaction ID, which every commit of the database
+ * (by any process) raises by one. store_txn_snapshot: the ID of the commit t reads (a read
+ * transaction) or will make (a write). store_last_txn: the newest commit's, without a
+ * transaction (two meta pages read): a read that began at that ID sees the newest data, so an
+ * answer made from it stays true while this stays the same (the response cache's lists). IDs
+ * are unique only within one database's history: a restored backup or another data directory
+ * repeats them. */
+uint64_t store_txn_snapshot(const struct store_txn *t);
+int store_last_txn(struct store *st, uint64_t *id);
+
 /* A reusable read transaction for one thread (see the file comment). */
 struct store_reader;
 int store_reader_new(struct store *st, struct store_reader **out);

@@ -112,6 +112,12 @@ int app_global_init(void)
     return 0;
 }
 
+/* The response cache's `newest` hook (rcache.h): lists are fresh while no commit followed. */
+static int newest_txn(void *st, uint64_t *txn)
+{
+    return store_last_txn(st, txn);
+}
+
 int app_init(struct app *app, const struct app_config *cfg)
 {
     memset(app, 0, sizeof *app);
@@ -119,6 +125,8 @@ int app_init(struct app *app, const struct app_config *cfg)
     app->cfg = *cfg;
     if (!app->cfg.csv_max_rows) app->cfg.csv_max_rows = REG_MAX_CSV_ROWS;
     rcache_init(&app->responses, cfg->shared);
+    app->responses.newest = newest_txn;
+    app->responses.newest_ctx = cfg->st;
     mfr_memo_init(&app->makers, NULL);
     app->faults.majflt = -1; /* not yet looked at: app_init may not run on the loop's thread */
     int rc = store_reader_new(cfg->st, &app->rd);
@@ -458,6 +466,41 @@ static void keep_answer(struct app *app, const struct http_req *req, struct http
     if (kept) resp->prebuilt = &kept->resp;
 }
 
+/* Keep a list's finished answer (api_list_begin) in the response cache, if it may be: made
+ * for the day of the period it is kept in (a day that ended between the query and the period's
+ * reading would be kept for the new one). */
+static void keep_list(struct app *app, struct api_job *job)
+{
+    char key[HTTP_MAX_URL + 512];
+    size_t klen = 0;
+    struct http_resp *resp = job->resp;
+    if (resp->status != 200 || resp->close || job->today != api_cache_day(job->period) ||
+        cache_key(job->req, key, sizeof key, &klen))
+        return;
+    const struct rcache_entry *kept = rcache_put_list(&app->responses, key, klen, job->txn,
+                                                      job->period, resp->route, job->req, resp);
+    if (kept) resp->prebuilt = &kept->resp;
+}
+
+int api_list_begin(struct api_job *job, struct store_txn *txn, int64_t today, const char *variant)
+{
+    char tag[API_LIST_ETAG_MAX];
+    const struct http_req *req = job->req;
+    job->txn = store_txn_snapshot(txn);
+    job->today = today;
+    size_t n = api_list_etag(req->url.data, req->url.len, variant, job->txn, today, tag);
+    if (!n || !job->txn) {
+        job->txn = 0; /* not kept: a body hash makes the tag (represent.c) */
+        return 0;
+    }
+    char held[REPRESENT_ETAG_MAX];
+    int has = represent_etag_held(req, tag, held);
+    http_resp_header(job->resp, "ETag", "%s", has ? held : tag);
+    if (!has) return 0;
+    job->resp->status = 304;
+    return 1;
+}
+
 double api_now(void)
 {
     struct timespec t;
@@ -515,7 +558,10 @@ static void job_done(void *arg)
         represent_finish(job->req, resp, &job->app->repr);
     } else {
         if (job->done) job->done(job);
-        if (job->keep) keep_answer(job->app, job->req, resp, job->period, job->epoch);
+        if (job->txn)
+            keep_list(job->app, job);
+        else if (job->keep)
+            keep_answer(job->app, job->req, resp, job->period, job->epoch);
     }
     api_account(job->app, job->req, resp, resp->body.len);
     api_hold(job->app, t0);
@@ -774,6 +820,7 @@ void api_metrics_text(const struct app *app, struct buf *out)
     int n = app->cfg.npeers ? app->cfg.npeers : 1;
     struct metrics sum = {0};
     unsigned long long hits = 0, misses = 0, bytes = 0, compressed = 0, deferred = 0;
+    unsigned long long list_hits = 0, list_misses = 0, list_bytes = 0;
     for (int i = 0; i < n; i++) {
         metrics_add(&sum, &peers[i]->metrics);
         deferred += LOAD(peers[i]->faults.deferred);
@@ -781,6 +828,9 @@ void api_metrics_text(const struct app *app, struct buf *out)
         hits += LOAD(peers[i]->responses.hits);
         misses += LOAD(peers[i]->responses.misses);
         bytes += LOAD(peers[i]->responses.bytes);
+        list_hits += LOAD(peers[i]->responses.list_hits);
+        list_misses += LOAD(peers[i]->responses.list_misses);
+        list_bytes += LOAD(peers[i]->responses.list_bytes);
     }
     metrics_text(&sum, routes, NROUTES, out);
     metrics_sample(out, "seclabel_response_cache_hits_total", "counter",
@@ -789,6 +839,16 @@ void api_metrics_text(const struct app *app, struct buf *out)
                    "Cacheable GETs that were answered afresh.", misses);
     metrics_sample(out, "seclabel_response_cache_bytes", "gauge",
                    "Memory held by the response caches.", bytes);
+    metrics_sample(out, "seclabel_list_cache_hits_total", "counter",
+                   "List answers (searches, facets, home and maker pages) sent from the response "
+                   "cache; counted in seclabel_response_cache_hits_total too.",
+                   list_hits);
+    metrics_sample(out, "seclabel_list_cache_misses_total", "counter",
+                   "Cacheable list answers that were made afresh (no answer read at the newest "
+                   "commit was kept).",
+                   list_misses);
+    metrics_sample(out, "seclabel_list_cache_bytes", "gauge",
+                   "Memory held by list answers in the response caches.", list_bytes);
     metrics_sample(out, "seclabel_record_misses_deferred_total", "counter",
                    "Record GETs that missed the response cache and were read on the thread pool "
                    "(after a page fault on the loop).",

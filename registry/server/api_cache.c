@@ -26,6 +26,7 @@
 #include "mfr.h"
 #include "product.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,12 +44,15 @@ static const struct cache_class classes[] = {
 #undef CLASS
 };
 
-/* Set once by api_cache_init (app_global_init), before any thread starts. */
+/* Set once by api_cache_init (app_global_init), before any thread starts. process_key: drawn
+ * at random for each start of the server, see api_list_etag. */
 static long process_start;
+static unsigned char process_key[crypto_generichash_KEYBYTES];
 
 void api_cache_init(void)
 {
     process_start = (long)time(NULL);
+    randombytes_buf(process_key, sizeof process_key);
 }
 
 long api_process_start(void)
@@ -181,4 +185,37 @@ int api_store_time(struct app *app, struct store_txn *txn, long *t)
     if (!rc) rc = api_makers_time(app, txn, &makers);
     if (!rc && makers > *t) *t = makers;
     return rc;
+}
+
+int64_t api_cache_day(int64_t period)
+{
+    return period * API_CACHE_PERIOD / DAY_SECONDS;
+}
+
+/* A list's body is a function of the data it was read from (the store's transaction ID), the
+ * day, the request's target and its variant (the language picked), and of the program and its
+ * configuration (the public URL in links and QR URLs). The ID names the data only within one
+ * database's history: a restored backup, a copied data directory or another one repeat IDs with
+ * other data behind them. So the target and variant are hashed with a key drawn at random when
+ * the server starts (BLAKE2b, keyed, 128 bits: different targets never share a tag, see
+ * represent.c on why not FNV-1a), which also covers a new program or configuration: each start
+ * gives new tags. A restart therefore costs a client holding a list one full answer, which a
+ * Last-Modified-based check also pays (api_modified: never before the process's start). A tag
+ * of the data directory's own (say, a random ID kept in meta and renewed by restore) would
+ * survive restarts, but not a change of program or configuration. */
+size_t api_list_etag(const char *target, size_t tlen, const char *variant, uint64_t txn,
+                     int64_t today, char out[API_LIST_ETAG_MAX])
+{
+    unsigned char h[16];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, process_key, sizeof process_key, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)target, tlen);
+    crypto_generichash_update(&st, (const unsigned char *)"", 1); /* target, then variant */
+    crypto_generichash_update(&st, (const unsigned char *)variant, strlen(variant));
+    crypto_generichash_final(&st, h, sizeof h);
+    char b64[sodium_base64_ENCODED_LEN(sizeof h, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    int n = snprintf(out, API_LIST_ETAG_MAX, "\"L%llu.%lld.%s\"", (unsigned long long)txn,
+                     (long long)today, b64);
+    return n > 0 && n < API_LIST_ETAG_MAX ? (size_t)n : 0;
 }

@@ -93,6 +93,15 @@ enum api_cache_class {
  * app_handle keys them by api_cache_period(now), and api_cache counts lifetimes from its end. */
 #define API_CACHE_PERIOD 60
 int64_t api_cache_period(long now);
+/* The day (assess_today's) period falls in. */
+int64_t api_cache_day(int64_t period);
+/* The strong ETag of a list's answer (api_cache.c says what it is made of) into out,
+ * NUL-terminated: its length. target[0..tlen): the request's; variant: what else the body
+ * depends on ("" for none; a page's language code); txn: the store's transaction ID it was read
+ * at; today: the day it was made for. */
+#define API_LIST_ETAG_MAX 80
+size_t api_list_etag(const char *target, size_t tlen, const char *variant, uint64_t txn,
+                     int64_t today, char out[API_LIST_ETAG_MAX]);
 /* Called once by app_global_init: the process's start (see api_cache.c). */
 void api_cache_init(void);
 /* When this process started (Unix seconds): validators made from data alone change with it,
@@ -150,6 +159,8 @@ struct api_job {
     int keep;
     uint32_t epoch; /* api_defer_read's: the cache's epoch before the read (rcache_epoch) */
     int64_t period; /* and its period (api_cache_period) */
+    uint64_t txn;   /* a list's (api_list_begin): the transaction ID its answer was read at */
+    int64_t today;  /* and the day it was made for */
 };
 /* Start job (allocated with malloc, its api_job first); returns the response's status so far
  * (0 while deferred). */
@@ -171,6 +182,13 @@ int api_defer_commit(struct app *app, struct http_req *req, struct http_resp *re
  * caches) is gathered before. Without a defer hook it runs at once. Returns as api_defer. */
 int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp,
                    struct api_job *job, api_read_fn read);
+/* A list's answer (a search, the facets, the home and maker pages), at the start of its read
+ * job: its ETag (api_list_etag: variant, today and txn's transaction ID) set, without hashing
+ * the body, and the job marked so that job_done keeps the answer in the response cache as a
+ * list (rcache_put_list). Returns 1, with resp->status 304, if the request's If-None-Match says
+ * the client holds this answer already (then nothing is to be read: the caller adds the
+ * headers a 304 keeps, Cache-Control and Vary), else 0. */
+int api_list_begin(struct api_job *job, struct store_txn *txn, int64_t today, const char *variant);
 /* Where a record's GET that misses the response cache runs (struct app_faults in api.h):
  * api_miss_to_pool says 1 if on the pool now; api_miss_on_loop, after a miss ran on the loop
  * since `since` (api_now), looks for a fault; api_thread_faults is the calling thread's major

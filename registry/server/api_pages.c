@@ -271,6 +271,12 @@ static void home_read(struct api_job *job, struct store_txn *txn)
     struct list_load ll = {0};
     long modified = 0;
     call_begin(job->app, job->req, &c);
+    if (api_list_begin(job, txn, j->sq.today, i18n_code(c.pr.lang))) {
+        html_headers(resp, 304, API_CACHE_LIST);
+        call_end(&c);
+        search_params_free(&j->st);
+        return;
+    }
     struct search_facets f = {0};
     int rc = list_load(txn, &j->sq, NULL, &ll);
     if (!rc) rc = api_products_time(txn, &modified);
@@ -353,6 +359,13 @@ static void maker_read(struct api_job *job, struct store_txn *txn)
     struct mfr m;
     struct list_load ll = {0};
     int rc = mfr_get(txn, slug, &m);
+    if (!rc && api_list_begin(job, txn, j->sq.today, i18n_code(c.pr.lang))) {
+        mfr_free(&m);
+        html_headers(resp, 304, API_CACHE_LIST);
+        call_end(&c);
+        search_params_free(&j->st);
+        return;
+    }
     if (!rc) {
         rc = list_load(txn, &j->sq, NULL, &ll);
         if (!rc) rc = api_products_time(txn, &modified);

@@ -50,6 +50,12 @@ static void search_read(struct api_job *job, struct store_txn *txn)
     struct search_out o = {.app = job->app, .out = &resp->body, .today = j->sq.today};
     struct search_result res;
     long modified = 0;
+    if (api_list_begin(job, txn, j->sq.today, "")) { /* the client holds it: nothing to read */
+        search_params_free(&j->st);
+        resp->content_type = JSON_TYPE;
+        api_cache(resp, API_CACHE_LIST);
+        return;
+    }
     buf_puts(&resp->body, "{\"items\":[");
     mfr_memo_init(&o.mm, txn);
     int rc = search_run(txn, &j->sq, search_item, &o, &res);
@@ -96,6 +102,11 @@ static void facets_read(struct api_job *job, struct store_txn *txn)
     struct search_facets f;
     int64_t today = assess_today();
     long modified = 0;
+    if (api_list_begin(job, txn, today, "")) {
+        resp->content_type = JSON_TYPE;
+        api_cache(resp, API_CACHE_LIST);
+        return;
+    }
     int rc = search_facets(txn, today, &f);
     if (!rc) rc = api_products_time(txn, &modified);
     if (rc) {

@@ -21,10 +21,23 @@ void rcache_init(struct rcache *c, struct rcache_shared *shared)
     c->sh = shared ? shared : c->own;
 }
 
+/* Count e's memory into the cache's (sign 1) or out of it (-1). */
+static void account(struct rcache *c, const struct rcache_entry *e, int sign)
+{
+    size_t n = e->key.cap + e->resp.bytes.cap;
+    if (sign > 0) {
+        __atomic_fetch_add(&c->bytes, n, __ATOMIC_RELAXED);
+        if (e->txn) __atomic_fetch_add(&c->list_bytes, n, __ATOMIC_RELAXED);
+        return;
+    }
+    __atomic_fetch_sub(&c->bytes, n, __ATOMIC_RELAXED);
+    if (e->txn) __atomic_fetch_sub(&c->list_bytes, n, __ATOMIC_RELAXED);
+}
+
 static void drop(struct rcache *c, struct rcache_entry *e)
 {
     if (!e->hash) return;
-    __atomic_fetch_sub(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
+    account(c, e, -1);
     buf_free(&e->key);
     buf_free(&e->resp.bytes);
     e->hash = 0;
@@ -80,14 +93,28 @@ static struct rcache_entry *find(struct rcache *c, uint64_t h, const char *key, 
     return NULL;
 }
 
+/* A record's entry: its scope not invalidated since it was made. */
+static int record_fresh(const struct rcache *c, const struct rcache_entry *e)
+{
+    return e->gen == __atomic_load_n(&c->sh->scope_gen[e->scope], __ATOMIC_RELAXED) &&
+           e->all == __atomic_load_n(&c->sh->all, __ATOMIC_RELAXED);
+}
+
+/* A list's entry: read at the newest commit. */
+static int list_fresh(const struct rcache *c, const struct rcache_entry *e)
+{
+    uint64_t newest;
+    return c->newest && c->newest(c->newest_ctx, &newest) == 0 && newest == e->txn;
+}
+
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day)
 {
     uint64_t h = hash_key(key, klen);
     struct rcache_entry *e = find(c, h, key, klen);
     if (e) {
-        if (e->gen == __atomic_load_n(&c->sh->scope_gen[e->scope], __ATOMIC_RELAXED) &&
-            e->all == __atomic_load_n(&c->sh->all, __ATOMIC_RELAXED) && e->day == day) {
+        if (e->day == day && (e->txn ? list_fresh(c, e) : record_fresh(c, e))) {
             __atomic_fetch_add(&c->hits, 1, __ATOMIC_RELAXED);
+            if (e->txn) __atomic_fetch_add(&c->list_hits, 1, __ATOMIC_RELAXED);
             e->used = ++c->clock;
             return e;
         }
@@ -115,10 +142,27 @@ static struct rcache_entry *slot_for(struct rcache *c, uint64_t h, const char *k
 static void recycle(struct rcache *c, struct rcache_entry *e)
 {
     if (!e->hash) return;
-    __atomic_fetch_sub(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
+    account(c, e, -1);
     buf_reset(&e->key);
     buf_reset(&e->resp.bytes);
     e->hash = 0;
+}
+
+/* Drop v to make room for e, the slot being filled, which takes v's memory if it has none of
+ * its own. */
+static void give_way(struct rcache *c, struct rcache_entry *e, struct rcache_entry *v)
+{
+    c->evicted++;
+    if (e->key.cap || e->resp.bytes.cap) {
+        drop(c, v);
+        return;
+    }
+    recycle(c, v);
+    struct buf k = e->key, b = e->resp.bytes;
+    e->key = v->key;
+    e->resp.bytes = v->resp.bytes;
+    v->key = k;
+    v->resp.bytes = b;
 }
 
 /* Drop entries in slot order from the sweep cursor until need more bytes fit the budget. e, the
@@ -128,18 +172,56 @@ static void make_room(struct rcache *c, struct rcache_entry *e, size_t need)
     while (c->bytes && c->bytes + need > RCACHE_MAX_BYTES) {
         struct rcache_entry *v = &c->slot[c->sweep++ & (RCACHE_SLOTS - 1)];
         if (!v->hash || v == e) continue;
-        c->evicted++;
-        if (e->key.cap || e->resp.bytes.cap) {
-            drop(c, v);
-            continue;
-        }
-        recycle(c, v);
-        struct buf k = e->key, b = e->resp.bytes;
-        e->key = v->key;
-        e->resp.bytes = v->resp.bytes;
-        v->key = k;
-        v->resp.bytes = b;
+        give_way(c, e, v);
     }
+}
+
+/* The same within the lists' budget, dropping lists only (from a cursor of their own): at most
+ * one round of the slots, as many as are needed. */
+static void make_list_room(struct rcache *c, struct rcache_entry *e, size_t need)
+{
+    for (size_t i = 0;
+         i < RCACHE_SLOTS && c->list_bytes && c->list_bytes + need > RCACHE_LIST_MAX_BYTES; i++) {
+        struct rcache_entry *v = &c->slot[c->list_sweep++ & (RCACHE_SLOTS - 1)];
+        if (v->hash && v->txn && v != e) give_way(c, e, v);
+    }
+}
+
+/* The slot for key, emptied, with room made for a body of body_len bytes (list: within the
+ * lists' budget too). The entry replaced, or one the budget drops, lends its memory: a cache
+ * missing on every request (more products than slots) then neither frees nor allocates (issue
+ * 15). */
+static struct rcache_entry *place(struct rcache *c, const char *key, size_t klen, int list,
+                                  size_t body_len)
+{
+    uint64_t h = hash_key(key, klen);
+    struct rcache_entry *e = slot_for(c, h, key, klen);
+    recycle(c, e);
+    size_t need = klen + body_len + 1024, had = e->key.cap + e->resp.bytes.cap;
+    if (list) make_list_room(c, e, need > had ? need : had);
+    had = e->key.cap + e->resp.bytes.cap;
+    make_room(c, e, need > had ? need : had);
+    e->hash = h;
+    e->txn = 0;
+    return e;
+}
+
+/* Stamp and fill the entry place gave. */
+static const struct rcache_entry *fill(struct rcache *c, struct rcache_entry *e, const char *key,
+                                       size_t klen, int64_t day, int route,
+                                       const struct http_req *req, const struct http_resp *resp)
+{
+    e->day = day;
+    e->route = route;
+    e->used = ++c->clock;
+    buf_append(&e->key, key, klen);
+    http_prebuild(req, resp, &e->resp);
+    account(c, e, 1);
+    /* The buffers may have grown past what was made room for (they double): the budgets hold
+     * after the put, not only before. */
+    if (e->txn) make_list_room(c, e, 0);
+    make_room(c, e, 0);
+    return e;
 }
 
 const struct rcache_entry *rcache_put(struct rcache *c, const char *key, size_t klen,
@@ -151,22 +233,21 @@ const struct rcache_entry *rcache_put(struct rcache *c, const char *key, size_t 
     uint32_t gen = __atomic_load_n(&c->sh->scope_gen[scope], __ATOMIC_SEQ_CST);
     uint32_t all = __atomic_load_n(&c->sh->all, __ATOMIC_SEQ_CST);
     if (resp->body.len > RCACHE_MAX_RESPONSE || rcache_epoch(c) != epoch) return NULL;
-    uint64_t h = hash_key(key, klen);
-    struct rcache_entry *e = slot_for(c, h, key, klen);
-    /* The entry replaced, or one the budget drops, lends its memory: a cache missing on every
-     * request (more products than slots) then neither frees nor allocates (issue 15). */
-    recycle(c, e);
-    size_t need = klen + resp->body.len + 1024;
-    make_room(c, e, need > e->key.cap + e->resp.bytes.cap ? need : e->key.cap + e->resp.bytes.cap);
-    e->hash = h;
+    struct rcache_entry *e = place(c, key, klen, 0, resp->body.len);
     e->scope = scope;
     e->gen = gen;
     e->all = all;
-    e->day = day;
-    e->route = route;
-    e->used = ++c->clock;
-    buf_append(&e->key, key, klen);
-    http_prebuild(req, resp, &e->resp);
-    __atomic_fetch_add(&c->bytes, e->key.cap + e->resp.bytes.cap, __ATOMIC_RELAXED);
-    return e;
+    return fill(c, e, key, klen, day, route, req, resp);
+}
+
+const struct rcache_entry *rcache_put_list(struct rcache *c, const char *key, size_t klen,
+                                           uint64_t txn, int64_t day, int route,
+                                           const struct http_req *req, const struct http_resp *resp)
+{
+    __atomic_fetch_add(&c->list_misses, 1, __ATOMIC_RELAXED);
+    if (!txn || resp->body.len > RCACHE_LIST_MAX_RESPONSE) return NULL;
+    struct rcache_entry *e = place(c, key, klen, 1, resp->body.len);
+    e->scope = 0;
+    e->txn = txn;
+    return fill(c, e, key, klen, day, route, req, resp);
 }

@@ -19,6 +19,15 @@
  * with more products than slots nearly every read replaces an entry, and freeing and
  * allocating two buffers each time showed in profiles (issue 15).
  *
+ * Lists (a search, the facets, the home and maker pages) may change with any write, so they
+ * are not scoped to a product: each is stamped with the store's transaction ID it was read at
+ * (store.h, store_txn_snapshot) and is fresh only while that is still the newest commit (the
+ * `newest` hook: store_last_txn) and on its day; a write of any kind, by any loop or process,
+ * makes them all stale at once, and none can be served after it. A list answer is large (about
+ * 50 KB for a page of 50 products): lists share the slots but have a byte budget of their own,
+ * RCACHE_LIST_MAX_BYTES, within the whole, which their puts make room in by dropping other lists
+ * only, so lists never push out more than that of the single records.
+ *
  * Ownership: the cache owns its entries; a pointer from rcache_get is valid until the next
  * rcache_put or rcache_free. */
 #ifndef SECLABEL_RCACHE_H
@@ -29,11 +38,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RCACHE_SLOTS 8192               /* a power of two */
-#define RCACHE_WAYS 4                   /* slots per set: a power of two */
-#define RCACHE_MAX_BYTES (24u << 20)    /* responses and keys together */
-#define RCACHE_SCOPES 4096              /* a power of two */
-#define RCACHE_MAX_RESPONSE (64u << 10) /* larger responses are not kept */
+#define RCACHE_SLOTS 8192                     /* a power of two */
+#define RCACHE_WAYS 4                         /* slots per set: a power of two */
+#define RCACHE_MAX_BYTES (24u << 20)          /* responses and keys together */
+#define RCACHE_SCOPES 4096                    /* a power of two */
+#define RCACHE_MAX_RESPONSE (64u << 10)       /* larger responses are not kept */
+#define RCACHE_LIST_MAX_BYTES (8u << 20)      /* lists' share of RCACHE_MAX_BYTES */
+#define RCACHE_LIST_MAX_RESPONSE (512u << 10) /* larger lists are not kept */
 
 /* What every event loop's cache shares: a write answered on one loop invalidates the others'
  * answers too. Read and bumped with atomics. */
@@ -49,6 +60,7 @@ struct rcache_entry {
     uint32_t gen; /* the scope's generation when the entry was made */
     uint32_t all; /* the shared `all` then */
     int64_t day;
+    uint64_t txn;  /* a list's: the store's transaction ID it was read at; 0: a record's */
     int route;     /* the owner's, for its metrics */
     uint32_t used; /* the cache's clock when last put or found: the set's oldest goes first */
     struct buf key;
@@ -63,6 +75,12 @@ struct rcache {
     struct rcache_shared *sh;  /* the generations: shared, or own_sh */
     struct rcache_shared *own; /* allocated when no shared one was given; else NULL */
     unsigned long long hits, misses, evicted;
+    size_t list_bytes; /* the lists' part of bytes */
+    size_t list_sweep; /* next slot to look at when lists are over budget */
+    unsigned long long list_hits, list_misses;
+    int (*newest)(void *ctx, uint64_t *txn); /* the newest commit's ID (store_last_txn), for
+                                                lists; NULL: no list is ever fresh */
+    void *newest_ctx;
 };
 
 /* shared: zeroed generations shared with the other loops' caches (the caller keeps them alive
@@ -77,7 +95,8 @@ void rcache_invalidate(struct rcache *c, unsigned scope);
 void rcache_invalidate_all(struct rcache *c);
 /* The invalidation count, to take BEFORE reading the data an answer is made from. */
 uint32_t rcache_epoch(const struct rcache *c);
-/* The fresh entry for key (made today, its scope not invalidated since), or NULL. */
+/* The fresh entry for key (made today, its scope not invalidated since; a list's: read at the
+ * newest commit), or NULL. */
 const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t klen, int64_t day);
 /* Keep resp, the answer to req, made from scope's data, under key (replacing whatever held its
  * slot), unless its body is over RCACHE_MAX_RESPONSE or an invalidation happened since epoch
@@ -88,5 +107,12 @@ const struct rcache_entry *rcache_get(struct rcache *c, const char *key, size_t 
 const struct rcache_entry *rcache_put(struct rcache *c, const char *key, size_t klen,
                                       unsigned scope, int64_t day, uint32_t epoch, int route,
                                       const struct http_req *req, const struct http_resp *resp);
+/* Keep resp, a list's answer to req read at the store's transaction txn (non-zero) on `day`,
+ * under key, within the lists' budget, unless its body is over RCACHE_LIST_MAX_RESPONSE. Counts
+ * a list miss either way. Returns as rcache_put. */
+const struct rcache_entry *rcache_put_list(struct rcache *c, const char *key, size_t klen,
+                                           uint64_t txn, int64_t day, int route,
+                                           const struct http_req *req,
+                                           const struct http_resp *resp);
 
 #endif

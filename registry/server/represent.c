@@ -14,6 +14,7 @@
 
 #include <brotli/encode.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -329,6 +330,18 @@ static void coded_etag(const char *etag, enum represent_coding c, char *out, siz
     memcpy(out, etag, l - 1);
     memcpy(out + l - 1, suffix[c], 3);
     memcpy(out + l + 2, "\"", 2);
+}
+
+int represent_etag_held(const struct http_req *req, const char *etag, char held[REPRESENT_ETAG_MAX])
+{
+    size_t len, al = 0;
+    const char *h = http_req_header(req, "if-none-match", &len);
+    if (!h) return 0;
+    const char *ae = http_req_header(req, "accept-encoding", &al);
+    snprintf(held, REPRESENT_ETAG_MAX, "%s", etag);
+    if (represent_etag_listed(h, len, held)) return 1;
+    coded_etag(etag, represent_negotiate(ae, al), held, REPRESENT_ETAG_MAX);
+    return represent_etag_listed(h, len, held);
 }
 
 /* The strong ETag of resp's body and type into tag: "<22 base64url characters>". */

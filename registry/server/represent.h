@@ -41,6 +41,13 @@ int represent_parse_date(const char *s, size_t len, long *t);
 /* 1 if the If-None-Match field value h[0..len) is "*" or lists etag, compared weakly (a W/
  * prefix ignored, RFC 9110 §13.1.2). */
 int represent_etag_listed(const char *h, size_t len, const char *etag);
+/* 1 if req's If-None-Match lists etag (a quoted tag a handler set, known before its body is
+ * made) as it is or as represent_finish would send it for the coding req negotiates: the client
+ * holds that answer, whether its body was compressed or not. The tag it holds (the one a 304
+ * names) into held (REPRESENT_ETAG_MAX bytes). */
+#define REPRESENT_ETAG_MAX 136
+int represent_etag_held(const struct http_req *req, const char *etag,
+                        char held[REPRESENT_ETAG_MAX]);
 /* Turn the handler's answer resp to req into what is sent: for a GET or HEAD answered 200 with
  * a body, add an ETag (unless the handler set one) and Last-Modified (if resp->last_modified);
  * for a compressible type of at least REPRESENT_MIN_BYTES add Vary: Accept-Encoding and pick

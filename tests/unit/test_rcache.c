@@ -1,6 +1,8 @@
 /* test_rcache.c: the response cache: a kept answer comes back byte for byte; invalidating its
  * product's scope (a write) or a new day makes it stale, other products' answers stay; keys
- * differ by Accept-Language; the byte budget holds however many answers are put. */
+ * differ by Accept-Language; the byte budget holds however many answers are put. Lists are
+ * fresh while no commit followed the one they were read at, and on their day; they keep to a
+ * budget of their own, so records stay. */
 #include "harness.h"
 
 #include "hash.h"
@@ -215,6 +217,92 @@ static void test_invalidate_all(void **state)
     rcache_free(&loop2);
 }
 
+/* The `newest` hook: the store's newest commit, as a test sets it. */
+static int newest_of(void *ctx, uint64_t *txn)
+{
+    *txn = *(uint64_t *)ctx;
+    return 0;
+}
+
+static const struct rcache_entry *put_list(struct rcache *c, const char *key, uint64_t txn,
+                                           int64_t day, size_t n, char ch)
+{
+    struct http_req req;
+    struct http_resp resp;
+    memset(&req, 0, sizeof req);
+    memcpy(req.id, "0123456789abcdef", 17);
+    response(&resp, n, ch);
+    const struct rcache_entry *e =
+        rcache_put_list(c, key, strlen(key) + 1, txn, day, 5, &req, &resp);
+    buf_free(&resp.body);
+    return e;
+}
+
+static void test_a_list_is_fresh_while_its_commit_is_the_newest_and_on_its_day(void **state)
+{
+    (void)state;
+    struct rcache c;
+    uint64_t newest = 7;
+    rcache_init(&c, NULL);
+    c.newest = newest_of;
+    c.newest_ctx = &newest;
+    assert_non_null(put_list(&c, "/v1/products?q=a", 7, 100, 50000, 'l'));
+    const struct rcache_entry *e = rcache_get(&c, "/v1/products?q=a", 17, 100);
+    assert_non_null(e);
+    assert_int_equal(e->route, 5);
+    assert_int_equal(c.list_hits, 1);
+    assert_int_equal(c.list_misses, 1);
+    /* Another day, at the same commit: stale. */
+    assert_null(rcache_get(&c, "/v1/products?q=a", 17, 101));
+    put_list(&c, "/v1/products?q=a", 7, 100, 50000, 'l');
+    /* Any commit since (a write of any product, or any maker, by anyone): stale. */
+    newest = 8;
+    assert_null(rcache_get(&c, "/v1/products?q=a", 17, 100));
+    /* A record's invalidation leaves lists alone; their own check is the commit. */
+    put_list(&c, "/v1/facets", 8, 100, 100, 'f');
+    rcache_invalidate_all(&c);
+    assert_non_null(rcache_get(&c, "/v1/facets", 11, 100));
+    /* Read at no commit (0): never kept. */
+    assert_null(put_list(&c, "/v1/products?q=b", 0, 100, 100, 'l'));
+    /* Without the hook, no list is ever fresh. */
+    c.newest = NULL;
+    assert_null(rcache_get(&c, "/v1/facets", 11, 100));
+    rcache_free(&c);
+}
+
+static void test_lists_keep_to_their_budget(void **state)
+{
+    (void)state;
+    struct rcache c;
+    uint64_t newest = 3;
+    rcache_init(&c, NULL);
+    c.newest = newest_of;
+    c.newest_ctx = &newest;
+    char key[64];
+    for (int i = 0; i < 200; i++) { /* 200 records of 40 KB: 8 MB, well in the whole budget */
+        snprintf(key, sizeof key, "/p/r%d", i);
+        put(&c, key, key, 100, 40000, 'r');
+    }
+    for (int i = 0; i < 1000; i++) { /* 1000 lists of 100 KB: 100 MB */
+        snprintf(key, sizeof key, "/?q=%d", i);
+        assert_non_null(put_list(&c, key, 3, 100, 100000, 'l'));
+        assert_true(c.list_bytes <= RCACHE_LIST_MAX_BYTES);
+        assert_true(c.bytes <= RCACHE_MAX_BYTES);
+    }
+    assert_true(c.list_bytes > RCACHE_LIST_MAX_BYTES / 2);
+    assert_non_null(rcache_get(&c, key, strlen(key) + 1, 100)); /* the newest list stays */
+    int records = 0;
+    for (int i = 0; i < 200; i++) {
+        snprintf(key, sizeof key, "/p/r%d", i);
+        records += rcache_get(&c, key, strlen(key) + 1, 100) != NULL;
+    }
+    assert_true(records >= 190); /* (a few may share a set with lists) */
+    assert_null(put_list(&c, "/?q=big", 3, 100, RCACHE_LIST_MAX_RESPONSE + 1, 'l'));
+    rcache_free(&c);
+    assert_int_equal(c.bytes, 0);
+    assert_int_equal(c.list_bytes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +313,8 @@ int main(void)
         cmocka_unit_test(test_invalidate_all),
         cmocka_unit_test(test_a_working_set_a_quarter_of_the_slots_stays_whole),
         cmocka_unit_test(test_a_replaced_answer_lends_its_memory),
+        cmocka_unit_test(test_a_list_is_fresh_while_its_commit_is_the_newest_and_on_its_day),
+        cmocka_unit_test(test_lists_keep_to_their_budget),
     };
     return cmocka_run_group_tests_name("rcache", tests, NULL, NULL);
 }
