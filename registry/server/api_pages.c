@@ -19,6 +19,7 @@
 #include "tlog.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,21 +318,31 @@ int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
 typedef void (*product_page_fn)(const struct page_product_data *, const struct page_req *,
                                 struct buf *);
 
-/* The log as published now (logpub.h): its key (NULL: no log) and newest checkpoint's size. */
-static void checkpoint_now(struct app *app, struct page_checkpoint *cp)
+/* The log as published now (logpub.h): its key (NULL: no log) and newest checkpoint's size.
+ * Returns the second that checkpoint was signed in (Unix seconds; 0: no log), for
+ * Last-Modified (api_modified never sends the current second, so a page made in the second a
+ * checkpoint was signed is not dated by it). The age is read first: a checkpoint signed in
+ * between is then dated by the older one, earlier than what the page shows, never later; a
+ * millisecond is added so that the two clocks' rounding never dates it a second early. */
+static long checkpoint_now(struct app *app, struct page_checkpoint *cp)
 {
     struct buf note = BUF_INIT;
+    struct timespec ts;
     memset(cp, 0, sizeof *cp);
-    if (!app->cfg.log) return;
+    if (!app->cfg.log) return 0;
+    double age = logpub_checkpoint_age(app->cfg.log);
+    clock_gettime(CLOCK_REALTIME, &ts);
     cp->key = logpub_verifier_key(app->cfg.log);
     logpub_checkpoint(app->cfg.log, &note, &cp->size);
     buf_free(&note);
+    return (long)floor((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - age + 0.001);
 }
 
 /* A product's consumer page (history: its versions too), or its technical page (!history),
  * which also shows the newest checkpoint: that changes with every write to any product, so
- * the technical page is kept by no cache for longer than the checkpoint (a second) and has no
- * Last-Modified (the product's time would validate a page whose checkpoint has moved). */
+ * the technical page is kept by no cache for longer than the checkpoint (a second), nor in the
+ * response cache (which a write to another product would not empty), and it was last
+ * modified when the product, its maker, the day or the checkpoint last changed. */
 static int product_page(struct app *app, struct http_req *req, struct http_resp *resp,
                         product_page_fn fn, int history)
 {
@@ -346,21 +357,19 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
         rc = product_load(app, txn, id, history, &pl);
         store_reader_end(app->rd);
     }
-    if (!rc && !history) checkpoint_now(app, &pl.d.checkpoint);
+    long signed_at = !rc && !history ? checkpoint_now(app, &pl.d.checkpoint) : 0;
     if (!rc) fn(&pl.d, &c.pr, &resp->body);
     product_unload(&pl);
     if (rc == REG_ENOTFOUND)
         not_found(resp, &c, PAGE_NO_PRODUCT, id);
     else if (rc)
         http_resp_error(resp, rc, NULL);
-    else if (!history) {
-        html_headers(resp, 200, API_CACHE_CHECKPOINT);
-    } else {
-        long day = api_day_start(c.pr.today);
-        html_headers(resp, 200, API_CACHE_RECORD);
-        api_modified(resp, pl.modified > day ? pl.modified : day);
-        resp->cacheable = 1;
-        resp->cache_scope = id;
+    else {
+        long day = api_day_start(c.pr.today), t = pl.modified > day ? pl.modified : day;
+        html_headers(resp, 200, history ? API_CACHE_RECORD : API_CACHE_CHECKPOINT);
+        api_modified(resp, signed_at > t ? signed_at : t);
+        resp->cacheable = history;
+        resp->cache_scope = history ? id : NULL;
     }
     call_end(&c);
     return resp->status;
@@ -409,17 +418,18 @@ static void maker_read(struct api_job *job, struct store_txn *txn)
 }
 
 /* "How to check this yourself": the log's key and newest checkpoint are in memory (logpub.h),
- * so the page is made on the loop; it changes with the checkpoint. */
+ * so the page is made on the loop; it changes with the checkpoint (and the program). */
 int api_log_page(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
     struct page_call c;
     struct page_checkpoint cp;
     call_begin(app, req, &c);
-    checkpoint_now(app, &cp);
+    long signed_at = checkpoint_now(app, &cp);
     page_log(&cp, &c.pr, &resp->body);
     call_end(&c);
     html_headers(resp, 200, API_CACHE_CHECKPOINT);
+    api_modified(resp, signed_at);
     return resp->status;
 }
 

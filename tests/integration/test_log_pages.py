@@ -98,7 +98,10 @@ def test_technical_page_shows_entry_checkpoint_and_command(shop):
 def test_technical_page_follows_the_checkpoint_not_its_own_product(shop, acme):
     """The checkpoint grows with writes to other products: the technical page (and any cache of
     it) must not show an older size once a newer checkpoint is published."""
-    shop.get("/p/acme-cam/details")  # made once: a response cache may keep it
+    wait_for_checkpoint(shop, shop.get("/v1/products/acme-cam").json()["log"]["index"] + 1)
+    time.sleep(1.1)  # a Last-Modified in the current second is not sent
+    old = shop.get("/p/acme-cam/details")  # made once: a response cache may keep it
+    lm = old.headers["Last-Modified"]
     before = checkpoint_size(shop)
     new = put(shop, acme, "acme-plug", product_name="Smart Plug 2")
     wait_for_checkpoint(shop, new["log"]["index"] + 1)
@@ -106,8 +109,12 @@ def test_technical_page_follows_the_checkpoint_not_its_own_product(shop, acme):
     assert size > before
     r = shop.get("/p/acme-cam/details")
     assert "Entries in the newest checkpoint %d" % size in visible(r.text)
-    assert "Last-Modified" not in r.headers
     assert r.headers["Cache-Control"] == "public, max-age=1"
+    # Validated by the time it was last modified: not the product's alone.
+    r = shop.get("/p/acme-cam/details", headers={"If-Modified-Since": lm})
+    assert r.status_code == 200, "a client holding the older page was told 304"
+    r = shop.get("/log", headers={"If-Modified-Since": lm})
+    assert r.status_code == 200, "/log too"
 
 
 @pytest.mark.parametrize("lang", LANGS)
