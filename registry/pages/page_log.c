@@ -1,8 +1,8 @@
 /* page_log.c: "How to check this yourself" (/log): the registry's public log for people: what
  * it proves and what it does not, the key its checkpoints are signed with, the newest
  * checkpoint's size, the seclabel commands that check a product, and where other tools (Go's
- * sumdb, any C2SP tlog-tiles client) find the log. The formats are documented in
- * docs/TRANSPARENCY.md; this page only points at them. */
+ * sumdb, any C2SP tlog-tiles client) find the log. It only points at the formats, which
+ * api_log.c serves and its docs describe. */
 #include "page_int.h"
 
 #include <stdio.h>
