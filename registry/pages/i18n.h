@@ -192,7 +192,28 @@ enum i18n_lang { REG_LANGS(I18N_LANG_ENUM) I18N__LANGS };
     X(months_one)                                                                                  \
     X(months_other)                                                                                \
     X(days_one)                                                                                    \
-    X(days_other)
+    X(days_other)                                                                                  \
+    X(f_log)                                                                                       \
+    X(log_entry)                                                                                   \
+    X(log_check_link)                                                                              \
+    X(l2_log_heading)                                                                              \
+    X(log_index_label)                                                                             \
+    X(log_entry_bytes)                                                                             \
+    X(log_size_label)                                                                              \
+    X(log_pending)                                                                                 \
+    X(log_none)                                                                                    \
+    X(log_verify_label)                                                                            \
+    X(log_title)                                                                                   \
+    X(log_intro)                                                                                   \
+    X(log_proves)                                                                                  \
+    X(log_limits)                                                                                  \
+    X(log_key_heading)                                                                             \
+    X(log_key_body)                                                                                \
+    X(log_size_body)                                                                               \
+    X(log_cli_heading)                                                                             \
+    X(log_cli_body)                                                                                \
+    X(log_tools_heading)                                                                           \
+    X(log_tools_body)
 
 /* The keys: I18N_KEYS, then I18N_<key> for each ROW of decl_fields.h, the label of a
  * declaration field's page row (i18n.c names them the same way); every language file must have

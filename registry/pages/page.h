@@ -43,12 +43,23 @@ const char *page_style_path(void);
 /* Compute the stylesheet's version; call once at start-up. */
 void page_init(void);
 
+/* What the registry publishes of its transparency log (tlog.h, logpub.h): the verifier key
+ * (signed-note form), or NULL when this server publishes no log; and the tree size of the
+ * newest signed checkpoint. */
+struct page_checkpoint {
+    const char *key;
+    uint64_t size;
+};
+
 /* What a product's pages show. */
 struct page_product_data {
     yyjson_val *rec;         /* the current record (an object) */
     const struct mfr *maker; /* its manufacturer's account, or NULL if it has none */
     yyjson_val *versions;    /* for the history: its stored versions, oldest first (an array of
                                 records), or NULL (page_details needs none) */
+    int logged;              /* the current version has an entry in the log: */
+    uint64_t log_index;      /* its index */
+    struct page_checkpoint checkpoint; /* page_details: the log as published now */
 };
 /* The consumer page (L1) and the technical page (L2) of a product. */
 void page_product(const struct page_product_data *d, const struct page_req *pr, struct buf *out);
@@ -76,6 +87,10 @@ void page_maker(const struct mfr *m, const struct page_list *l, const struct pag
  * under public_url). */
 void page_csv_head(struct buf *out);
 void page_csv_rows(const struct page_list *l, const char *public_url, struct buf *out);
+
+/* "How to check this yourself" (/log): what the log is and is not, its key, the newest
+ * checkpoint's size and the commands that check a product. */
+void page_log(const struct page_checkpoint *cp, const struct page_req *pr, struct buf *out);
 
 enum page_missing { PAGE_NO_PRODUCT, PAGE_NO_GTIN, PAGE_NO_MAKER };
 /* A helpful 404 page: what was not found, and a search box. */

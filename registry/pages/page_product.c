@@ -18,6 +18,7 @@ struct product {
     struct mfr maker; /* the manufacturer's account: a copy of the caller's, borrowed */
     int has_maker;
     struct assess a;
+    const struct page_product_data *d; /* the log's facts */
 };
 
 static void load(const struct page_product_data *d, const struct page_req *pr, struct product *p)
@@ -25,6 +26,7 @@ static void load(const struct page_product_data *d, const struct page_req *pr, s
     memset(p, 0, sizeof *p);
     p->rec = d->rec;
     p->versions = d->versions;
+    p->d = d;
     p->has_maker = d->maker != NULL;
     if (d->maker) p->maker = *d->maker; /* nothing here frees it */
     assess_record(p->rec, pr->today, &p->a);
@@ -294,6 +296,35 @@ static void maker_fact(struct buf *out, const struct page_req *pr, const struct 
     buf_free(&name);
 }
 
+/* A link to the page that says how to check the log, keeping the language. */
+static void check_link(struct buf *out, const struct page_req *pr)
+{
+    buf_printf(out, "<a href=\"/log%s\">", page_lang_param(pr, 1));
+    i18n_put(out, pr->lang, I18N_log_check_link);
+    buf_puts(out, "</a>");
+}
+
+/* One quiet line: which entry of the public log this version is and when it was logged (its
+ * "modified" time: the entry is appended in the transaction that stores the version). */
+static void log_fact(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    int64_t day = stamp_day(get(p, "modified"));
+    if (!p->d->logged || day < 0) return;
+    struct buf n = BUF_INIT, date = BUF_INIT;
+    buf_printf(&n, "%llu", (unsigned long long)p->d->log_index);
+    i18n_date(&date, pr->lang, day);
+    const char *args[] = {buf_cstr(&n), buf_cstr(&date)};
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_f_log);
+    buf_puts(out, "</dt><dd>");
+    i18n_fmt(out, pr->lang, I18N_log_entry, 2, args);
+    buf_puts(out, " ");
+    check_link(out, pr);
+    buf_puts(out, "</dd>");
+    buf_free(&n);
+    buf_free(&date);
+}
+
 static void identity(struct buf *out, const struct page_req *pr, const struct product *p)
 {
     buf_puts(out, "<h2>");
@@ -317,6 +348,7 @@ static void identity(struct buf *out, const struct page_req *pr, const struct pr
         }
         buf_puts(out, "</dd>");
     }
+    log_fact(out, pr, p);
     buf_puts(out, "</dl>");
 }
 
@@ -514,6 +546,44 @@ static void heading(struct buf *out, const struct page_req *pr, enum i18n_key ke
     buf_puts(out, "</h2>");
 }
 
+/* The technical page's log section: the entry (its index, a link to its bytes), the newest
+ * checkpoint's size, and the command that checks this product. */
+static void log_section(struct buf *out, const struct page_req *pr, const struct product *p)
+{
+    const struct page_product_data *d = p->d;
+    yyjson_val *version = get(p, "version");
+    heading(out, pr, I18N_l2_log_heading);
+    buf_puts(out, "<dl>");
+    if (d->logged && yyjson_is_uint(version)) {
+        buf_puts(out, "<dt>");
+        i18n_put(out, pr->lang, I18N_log_index_label);
+        buf_printf(out, "</dt><dd>%llu (<a href=\"/v1/products/", (unsigned long long)d->log_index);
+        page_text(out, get(p, "id"));
+        buf_printf(out, "/versions/%llu/entry\">", (unsigned long long)yyjson_get_uint(version));
+        i18n_put(out, pr->lang, I18N_log_entry_bytes);
+        buf_puts(out, "</a>)</dd>");
+    }
+    buf_puts(out, "<dt>");
+    i18n_put(out, pr->lang, I18N_log_size_label);
+    buf_puts(out, "</dt><dd>");
+    if (!d->checkpoint.key) {
+        i18n_put(out, pr->lang, I18N_log_none);
+    } else {
+        buf_printf(out, "%llu", (unsigned long long)d->checkpoint.size);
+        if (d->logged && d->log_index >= d->checkpoint.size) {
+            buf_puts(out, "<br>");
+            i18n_put(out, pr->lang, I18N_log_pending);
+        }
+    }
+    buf_puts(out, "</dd><dt>");
+    i18n_put(out, pr->lang, I18N_log_verify_label);
+    buf_puts(out, "</dt><dd><code>seclabel verify ");
+    page_text(out, get(p, "id"));
+    buf_puts(out, "</code><br>");
+    check_link(out, pr);
+    buf_puts(out, "</dd></dl>");
+}
+
 void page_details(const struct page_product_data *d, const struct page_req *pr, struct buf *out)
 {
     struct product p;
@@ -561,6 +631,7 @@ void page_details(const struct page_product_data *d, const struct page_req *pr, 
     buf_puts(out, "</dd>");
     url_item(out, pr, I18N_policy_label, get(&p, "vulnerability_disclosure_policy"));
     buf_puts(out, "</dl>");
+    log_section(out, pr, &p);
     heading(out, pr, I18N_l2_records_heading);
     record_links(out, pr, &p, 1);
     page_foot(out, pr);

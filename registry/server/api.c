@@ -77,6 +77,7 @@ static const struct route routes[] = {
     {HTTP_M_GET, "/log/proof", api_log_proof, "old new"},
     {HTTP_M_GET, "/v1/products/{}/versions/{}/entry", api_log_entry, ""},
     {HTTP_M_GET, "/v1/products/{}/proof", api_log_inclusion, "size version"},
+    {HTTP_M_GET, "/log", api_log_page, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 _Static_assert(NROUTES <= METRICS_MAX_ROUTES, "raise METRICS_MAX_ROUTES");

@@ -241,6 +241,8 @@ int api_details(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_csv(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_style(void *ctx, struct http_req *req, struct http_resp *resp);
+/* /log: how to check the transparency log yourself. */
+int api_log_page(void *ctx, struct http_req *req, struct http_resp *resp);
 /* The HTML 404 for an unknown GTIN (for browsers at /01/{gtin}). */
 int api_gtin_not_found_page(struct app *app, struct http_req *req, struct http_resp *resp,
                             const char *gtin);

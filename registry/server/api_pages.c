@@ -9,13 +9,17 @@
 #include "decl.h"
 #include "err.h"
 #include "hash.h"
+#include "logpub.h"
 #include "mfr.h"
 #include "page.h"
 #include "product.h"
 #include "represent.h"
 #include "search.h"
 #include "store.h"
+#include "tlog.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +129,17 @@ static int product_versions(struct store_txn *txn, const char *id, struct produc
     return rc;
 }
 
+/* The current version's entry in the transparency log, read in the same transaction (none for
+ * a version the log lacks). */
+static int product_log_index(struct store_txn *txn, const char *id, struct product_load *pl)
+{
+    yyjson_val *v = yyjson_obj_get(pl->d.rec, "version");
+    if (!yyjson_is_uint(v) || yyjson_get_uint(v) > UINT_MAX) return 0;
+    int rc = tlog_index(txn, id, (unsigned)yyjson_get_uint(v), &pl->d.log_index);
+    pl->d.logged = rc == 0;
+    return rc == REG_ENOTFOUND ? 0 : rc;
+}
+
 /* The maker's account comes from the loop's memo (api.h), valid until the loop's next request. */
 static int product_load(struct app *app, struct store_txn *txn, const char *id, int history,
                         struct product_load *pl)
@@ -144,6 +159,8 @@ static int product_load(struct app *app, struct store_txn *txn, const char *id, 
     pl->d.maker = mfr_memo_get(&app->makers, slug);
     long maker = api_maker_time(pl->d.maker);
     pl->modified = api_later(maker, yyjson_get_str(yyjson_obj_get(pl->d.rec, "modified")));
+    rc = product_log_index(txn, id, pl);
+    if (rc) return rc;
     return history ? product_versions(txn, id, pl) : 0;
 }
 
@@ -307,6 +324,31 @@ int api_home(void *ctx, struct http_req *req, struct http_resp *resp)
 typedef void (*product_page_fn)(const struct page_product_data *, const struct page_req *,
                                 struct buf *);
 
+/* The log as published now (logpub.h): its key (NULL: no log) and newest checkpoint's size.
+ * Returns the second that checkpoint was signed in (Unix seconds; 0: no log), for
+ * Last-Modified (api_modified never sends the current second, so a page made in the second a
+ * checkpoint was signed is not dated by it). The age is read first: a checkpoint signed in
+ * between is then dated by the older one, earlier than what the page shows, never later; a
+ * millisecond is added so that the two clocks' rounding never dates it a second early. */
+static long checkpoint_now(struct app *app, struct page_checkpoint *cp)
+{
+    struct buf note = BUF_INIT;
+    struct timespec ts;
+    memset(cp, 0, sizeof *cp);
+    if (!app->cfg.log) return 0;
+    double age = logpub_checkpoint_age(app->cfg.log);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cp->key = logpub_verifier_key(app->cfg.log);
+    logpub_checkpoint(app->cfg.log, &note, &cp->size);
+    buf_free(&note);
+    return (long)floor((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - age + 0.001);
+}
+
+/* A product's consumer page (history: its versions too), or its technical page (!history),
+ * which also shows the newest checkpoint: that changes with every write to any product, so
+ * the technical page is kept by no cache for longer than the checkpoint (a second), nor in the
+ * response cache (which a write to another product would not empty), and it was last
+ * modified when the product, its maker, the day or the checkpoint last changed. */
 static int product_page(struct app *app, struct http_req *req, struct http_resp *resp,
                         product_page_fn fn, int history)
 {
@@ -321,6 +363,7 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
         rc = product_load(app, txn, id, history, &pl);
         store_reader_end(app->rd);
     }
+    long signed_at = !rc && !history ? checkpoint_now(app, &pl.d.checkpoint) : 0;
     if (!rc) fn(&pl.d, &c.pr, &resp->body);
     product_unload(&pl);
     if (rc == REG_ENOTFOUND)
@@ -328,11 +371,11 @@ static int product_page(struct app *app, struct http_req *req, struct http_resp 
     else if (rc)
         http_resp_error(resp, rc, NULL);
     else {
-        long day = api_day_start(c.pr.today);
-        html_headers(resp, 200, API_CACHE_RECORD);
-        api_modified(resp, pl.modified > day ? pl.modified : day);
-        resp->cacheable = 1;
-        resp->cache_scope = id;
+        long day = api_day_start(c.pr.today), t = pl.modified > day ? pl.modified : day;
+        html_headers(resp, 200, history ? API_CACHE_RECORD : API_CACHE_CHECKPOINT);
+        api_modified(resp, signed_at > t ? signed_at : t);
+        resp->cacheable = history;
+        resp->cache_scope = history ? id : NULL;
     }
     call_end(&c);
     return resp->status;
@@ -385,6 +428,22 @@ static void maker_read(struct api_job *job, struct store_txn *txn)
     }
     call_end(&c);
     search_params_free(&j->st);
+}
+
+/* "How to check this yourself": the log's key and newest checkpoint are in memory (logpub.h),
+ * so the page is made on the loop; it changes with the checkpoint (and the program). */
+int api_log_page(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+    struct app *app = ctx;
+    struct page_call c;
+    struct page_checkpoint cp;
+    call_begin(app, req, &c);
+    long signed_at = checkpoint_now(app, &cp);
+    page_log(&cp, &c.pr, &resp->body);
+    call_end(&c);
+    html_headers(resp, 200, API_CACHE_CHECKPOINT);
+    api_modified(resp, signed_at);
+    return resp->status;
 }
 
 int api_maker_page(void *ctx, struct http_req *req, struct http_resp *resp)

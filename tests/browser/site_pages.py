@@ -46,6 +46,9 @@ PAGES = [
     Page("home", "/?lang=zh", lang="zh"),
     Page("product-active", "/p/{active}?lang=de", lang="de"),
     Page("product-active", "/p/{active}?lang=zh", lang="zh"),
+    Page("log", "/log"),  # how to check this yourself (the public log, issue 16)
+    Page("log", "/log?lang=de", lang="de"),
+    Page("log", "/log?lang=zh", lang="zh"),
 ]
 
 BY_ID = {p.id: p for p in PAGES}

@@ -115,7 +115,8 @@ static void product_page_of(yyjson_doc *rec, const struct mfr *maker, const char
                             const char *lead, struct buf *out)
 {
     struct page_req pr = req(I18N_EN);
-    struct page_product_data d = {yyjson_doc_get_root(rec), maker, NULL};
+    struct page_product_data d = {
+        .rec = yyjson_doc_get_root(rec), .maker = maker, .versions = NULL};
     buf_reset(out);
     page_product(&d, &pr, out);
     char cls[64];
@@ -165,7 +166,8 @@ static void product_page_shows_history_and_escapes(void **state)
     yyjson_doc *versions =
         json("[{\"support_date\":\"2034-01-01\",\"modified\":\"2029-01-01T10:00:00Z\"},"
              "{\"support_date\":\"2035-01-01\",\"modified\":\"2029-06-01T10:00:00Z\"}]");
-    struct page_product_data d = {yyjson_doc_get_root(rec), NULL, yyjson_doc_get_root(versions)};
+    struct page_product_data d = {
+        .rec = yyjson_doc_get_root(rec), .maker = NULL, .versions = yyjson_doc_get_root(versions)};
     page_product(&d, &f->pr, &f->out);
     static const char *const shown[] = {
         "1 January 2029: registered, security updates until 1 January 2034.",
@@ -187,6 +189,135 @@ static void product_page_shows_history_and_escapes(void **state)
     yyjson_doc_free(rec);
     yyjson_doc_free(versions);
     buf_free(&f->out);
+}
+
+/* The words the log's line and pages use, per language (web/i18n). */
+static const struct {
+    enum i18n_lang lang;
+    const char *entry, *none, *title, *limits;
+} log_words[] = {
+    {I18N_EN, "Entry 41 in the registry&#39;s public log, logged on 1 June 2029.",
+     "This server publishes no log.", "How to check this yourself",
+     "The log does not prove that a maker&#39;s promise is true"},
+    {I18N_DE, "Eintrag 41 im öffentlichen Protokoll des Registers, eingetragen am 1. Juni 2029.",
+     "Dieser Server veröffentlicht kein Protokoll.", "So prüfen Sie das selbst",
+     "Das Protokoll beweist nicht, dass das Versprechen eines Herstellers stimmt"},
+    {I18N_ZH, "本声明是登记处公开日志中编号为 41 的条目，记录于 2029年6月1日。",
+     "此服务器不发布日志。", "如何自行核查", "日志不能证明制造商的承诺是真实的"},
+};
+#define LOG_LANGS (sizeof log_words / sizeof log_words[0])
+
+/* The consumer page names its version's entry and the day it was logged (its "modified"), and
+ * links to /log; a version the log lacks shows no such line. */
+static void product_page_names_its_log_entry(void **state)
+{
+    struct fx *f = fresh(state);
+    yyjson_doc *rec =
+        record("acme-cam", "Cam", "2035-01-01", "unique_per_device", "active", ",\"version\":3");
+    struct page_product_data d = {.rec = yyjson_doc_get_root(rec), .maker = NULL, .versions = NULL};
+    for (size_t i = 0; i < LOG_LANGS; i++) {
+        f->pr = req(log_words[i].lang);
+        buf_reset(&f->out);
+        page_product(&d, &f->pr, &f->out);
+        absent(&f->out, log_words[i].entry);
+        absent(&f->out, "href=\"/log");
+        d.logged = 1;
+        d.log_index = 41;
+        buf_reset(&f->out);
+        page_product(&d, &f->pr, &f->out);
+        const char *line = at(&f->out, log_words[i].entry);
+        assert_true(line < at(&f->out, "<a href=\"/log\">")); /* the link follows the line */
+        at(&f->out, log_words[i].title);
+        d.logged = 0;
+    }
+    f->pr.lang_in_query = 1; /* a language chosen with ?lang= stays chosen on /log */
+    d.logged = 1;
+    buf_reset(&f->out);
+    page_product(&d, &f->pr, &f->out);
+    at(&f->out, "<a href=\"/log?lang=zh\">");
+    yyjson_doc_free(rec);
+}
+
+/* The technical page: the entry with a link to its bytes, the newest checkpoint's size (and
+ * that the entry is not in it yet, when so), the verify command; or that no log is published. */
+static void details_page_shows_the_log(void **state)
+{
+    struct fx *f = fresh(state);
+    yyjson_doc *rec =
+        record("acme-cam", "Cam", "2035-01-01", "unique_per_device", "active", ",\"version\":3");
+    struct page_product_data d = {.rec = yyjson_doc_get_root(rec), .maker = NULL, .versions = NULL};
+    d.logged = 1;
+    d.log_index = 41;
+    d.checkpoint.key = "registry.example/log+01234567+AQID";
+    d.checkpoint.size = 57;
+    page_details(&d, &f->pr, &f->out);
+    static const char *const shown[] = {
+        "<h2>Public log</h2>",
+        "<dt>Log entry</dt><dd>41 (<a href=\"/v1/products/acme-cam/versions/3/entry\">the exact "
+        "bytes logged</a>)</dd>",
+        "<dt>Entries in the newest checkpoint</dt><dd>57</dd>",
+        "<dt>Check it yourself</dt><dd><code>seclabel verify acme-cam</code><br>"
+        "<a href=\"/log\">How to check this yourself</a>",
+        NULL};
+    all_in(&f->out, shown);
+    absent(&f->out, "next checkpoint");
+    d.checkpoint.size = 41; /* signed before the entry was appended */
+    buf_reset(&f->out);
+    page_details(&d, &f->pr, &f->out);
+    at(&f->out, "<dd>41<br>This entry will be in the next checkpoint, within about a second.");
+    for (size_t i = 0; i < LOG_LANGS; i++) {
+        f->pr = req(log_words[i].lang);
+        d.checkpoint.key = NULL;
+        buf_reset(&f->out);
+        page_details(&d, &f->pr, &f->out);
+        at(&f->out, log_words[i].none);
+        at(&f->out, "/versions/3/entry\"");
+        at(&f->out, "<code>seclabel verify acme-cam</code>");
+    }
+    yyjson_doc_free(rec);
+}
+
+/* /log in each language: what the log proves and does not, the key, the checkpoint's size, the
+ * commands and the addresses other tools read; everything escaped; without a log, says so. */
+static void log_page_in_each_language(void **state)
+{
+    struct fx *f = fresh(state);
+    struct page_checkpoint cp = {"registry.example/log+01234567+AQ<b>", 57};
+    for (size_t i = 0; i < LOG_LANGS; i++) {
+        f->pr = req(log_words[i].lang);
+        f->pr.path = "/log";
+        buf_reset(&f->out);
+        page_log(&cp, &f->pr, &f->out);
+        char h1[128];
+        snprintf(h1, sizeof h1, "<title>%s</title>", log_words[i].title);
+        at(&f->out, h1);
+        snprintf(h1, sizeof h1, "<h1>%s</h1>", log_words[i].title);
+        at(&f->out, h1);
+        at(&f->out, log_words[i].limits);
+        static const char *const shown[] = {
+            "<pre class=\"cmd\"><code>registry.example/log+01234567+AQ&lt;b&gt;</code></pre>",
+            "<code>seclabel config set server https://registry.example\n"
+            "seclabel config set log-key registry.example/log+01234567+AQ&lt;b&gt;\n"
+            "seclabel verify &lt;ID&gt;</code>",
+            "57",
+            "<a href=\"/log/checkpoint\">https://registry.example/log/checkpoint</a>",
+            "<a href=\"/log/key\">https://registry.example/log/key</a>",
+            "C2SP",
+            NULL};
+        all_in(&f->out, shown);
+        absent(&f->out, "<b>");
+        absent(&f->out, log_words[i].none);
+        at(&f->out, "</html>");
+    }
+    struct page_checkpoint none = {NULL, 0};
+    for (size_t i = 0; i < LOG_LANGS; i++) {
+        f->pr = req(log_words[i].lang);
+        buf_reset(&f->out);
+        page_log(&none, &f->pr, &f->out);
+        at(&f->out, log_words[i].none);
+        absent(&f->out, "seclabel verify");
+        absent(&f->out, "/log/key");
+    }
 }
 
 static struct search_query any_search(void)
@@ -374,6 +505,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(product_page_leads_with_its_state),
         cmocka_unit_test(product_page_shows_history_and_escapes),
+        cmocka_unit_test(product_page_names_its_log_entry),
+        cmocka_unit_test(details_page_shows_the_log),
+        cmocka_unit_test(log_page_in_each_language),
         cmocka_unit_test(home_lists_results_with_paging),
         cmocka_unit_test(home_shows_the_counts_as_links),
         cmocka_unit_test(maker_page_shows_the_account),
