@@ -93,6 +93,7 @@ int decl_password_parse(const char *s);
     X(support_status, STATE)                                                                       \
     X(manufacturer_account, STATE)                                                                 \
     X(state, STATE)                                                                                \
+    X(log, STATE) /* the version's entry in the transparency log (tlog.h) */                       \
     X(kind, VIEW)                                                                                  \
     X(changes, VIEW)
 

@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTE_NAME_MAX 255      /* bytes of a key name (the log's origin); our limit, not C2SP's */
+/* bytes of a key name (the log's origin) at most: the longest public URL seclabeld takes (400
+ * bytes) without its scheme, plus "/log". Our limit; C2SP's signed-note sets none. */
+#define NOTE_NAME_MAX 400
 #define NOTE_HASH_LEN 32       /* a Merkle tree hash (SHA-256) */
 #define NOTE_MAX_SIGS 100      /* signature lines opened per note (Go's limit; C2SP: at least 16) */
 #define NOTE_TILE_WIDTH 256    /* hashes in a full tile (tile height 8) */

@@ -30,7 +30,9 @@ def put(server, token, pid, dry=False, headers=None, **fields):
 def same_answer(dry, real):
     """The dry run answered what the real write then answered: status, Seclabel-Change, and the
     record (but for its `modified` time, and its `created` time when the write creates it: both
-    are the clock's, which may tick between the two requests) or the error."""
+    are the clock's, which may tick between the two requests) or the error. A new version's
+    place in the transparency log exists only once it is written: the dry run's record has no
+    "log" member then, the real one has."""
     assert dry.headers.get("Seclabel-Dry-Run") == "true"
     assert "Seclabel-Dry-Run" not in real.headers
     assert dry.status_code == real.status_code, (dry.text, real.text)
@@ -40,6 +42,8 @@ def same_answer(dry, real):
         rec.pop("modified", None)
         if real.headers.get("Seclabel-Change") == "created":
             rec.pop("created", None)
+    if real.headers.get("Seclabel-Change") in ("created", "updated"):
+        assert "log" not in d and "index" in r.pop("log"), (d, r)
     assert d == r
 
 

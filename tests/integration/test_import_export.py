@@ -95,7 +95,7 @@ def test_export_then_import_into_a_fresh_registry(server, acme, tmp_path):
         for pid in ("acme-item-00000", "acme-item-00119", "acme-rich"):
             a, b = server.get("/v1/products/" + pid).json(), other.get("/v1/products/" + pid).json()
             keep = lambda rec: {k: v for k, v in rec.items()
-                                if k not in ("created", "modified", "qr_url")}
+                                if k not in ("created", "modified", "qr_url", "log")}
             assert keep(a) == keep(b)
     finally:
         other.stop()
@@ -168,7 +168,7 @@ def test_csv_export_imports_back_identically(server, acme, tmp_path):
         for pid in ("acme-cam-2", "acme-plug-1", "acme-hub-3", "acme-tricky"):
             a, b = server.get("/v1/products/" + pid).json(), other.get("/v1/products/" + pid).json()
             keep = lambda rec: {k: v for k, v in rec.items()
-                                if k not in ("created", "modified", "qr_url")}
+                                if k not in ("created", "modified", "qr_url", "log")}
             assert keep(a) == keep(b), pid
         # Importing the same file again sends nothing.
         r = cli("import", out, server=other, token=token)
@@ -481,7 +481,7 @@ def test_every_valid_declaration_survives_export_and_import(server, acme, tmp_pa
     created, updated, unchanged, failed = map(int, re.findall(r"(\d+) (?:created|updated|"
                                                              r"unchanged|failed)", r.stdout))
     assert (created, updated + unchanged, failed) == (0, n, 0), (seed, r.stdout)
-    inferred = ("default_password", "version", "compliance", "state")
+    inferred = ("default_password", "version", "compliance", "state", "log")
     after = {pid: stored(server, pid) for pid in ids}
     differ = [{k: (want[p].get(k), after[p].get(k)) for k in set(want[p]) | set(after[p])
                if want[p].get(k) != after[p].get(k)} for p in ids
@@ -530,6 +530,6 @@ def test_a_declaration_with_every_field_set_round_trips(server, acme, tmp_path):
     r = cli("import", out, server=server, token=acme)
     assert "1 unchanged" in r.stdout or "1 updated" in r.stdout, r.stderr
     after = stored(server, "acme-every-field")
-    inferred = ("default_password", "version", "compliance", "state")  # as the test above says
+    inferred = ("default_password", "version", "compliance", "state", "log")  # as the test above says
     assert {k: v for k, v in after.items() if k not in inferred} == \
         {k: v for k, v in want.items() if k not in inferred}
