@@ -300,14 +300,23 @@ static int load_seen(const struct note_verifier *v, const char *path, uint64_t *
     return rc;
 }
 
+/* mkdir -p dir, mode 0700 for the directories made: 0 or -errno. */
+static int make_dirs(const char *dir)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *s = p + 1;; s++)
+        if (*s == '/' || !*s) {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0700) != 0 && errno != EEXIST) return -errno;
+            if (!(*s = c)) return 0;
+        }
+}
+
 static void keep_seen(const char *dir, const char *path, const struct buf *cp)
 {
-    char parent[1024];
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (slash) *slash = '\0';
-    mkdir(parent, 0700);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (make_dirs(dir) != 0)
         fprintf(stderr, "seclabel: warning: cannot create %s: %s\n", dir, strerror(errno));
     else
         cli_write_file(path, cp->data, cp->len);
