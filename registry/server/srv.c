@@ -577,6 +577,7 @@ static void loop_stop(struct srv *s)
     if (s == s->sh->loops) {
         uv_close((uv_handle_t *)&s->sigint, NULL);
         uv_close((uv_handle_t *)&s->sigterm, NULL);
+        uv_close((uv_handle_t *)&s->log, NULL); /* the checkpoint timer (loops[0]'s only) */
     }
     for (struct conn *c = s->conns; c; c = c->next)
         conn_close(c);
