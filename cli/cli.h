@@ -24,10 +24,18 @@ int cmd_import(int argc, char **argv, struct client *c);
 int cmd_config(int argc, char **argv, struct client *c);
 /* Apply the config file (config.c) to c: call before the environment and flags. */
 void config_load(struct client *c);
+/* The log verifier key pinned with `seclabel config set log-key` (after config_load), or NULL;
+ * lives as long as the program. */
+const char *config_log_key(void);
+/* The CLI's config directory ($XDG_CONFIG_HOME/seclabel or ~/.config/seclabel) into out (n
+ * bytes): 0, or 1 when neither variable is set. */
+int config_dir(char *out, size_t n);
 int cmd_export(int argc, char **argv, struct client *c);
 int cmd_admin(int argc, char **argv, struct client *c);
 /* seclabel validate FILE...: offline check; 0 all valid, 1 any invalid or unreadable. */
 int cmd_validate(int argc, char **argv, struct client *c);
+/* seclabel verify ID: a record checked against the transparency log (cmd_verify.c). */
+int cmd_verify(int argc, char **argv, struct client *c);
 
 /* Print "seclabel: <message>" on stderr and return CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,13 +1,17 @@
 /* config.c: the CLI's config file, ~/.config/seclabel/config (or $XDG_CONFIG_HOME/seclabel/
- * config): "server = URL" and "token = slt_..." lines. It sits below --server/--token and
+ * config): "server = URL", "token = slt_..." and "log-key = <verifier key>" lines (the
+ * transparency log's key that seclabel verify trusts). It sits below --server/--token and
  * SECLABEL_SERVER/SECLABEL_TOKEN. It is written with mode 0600 in a 0700 directory; reading one
  * that others can read prints a warning. The token is read from stdin when set, so it never
  * appears in a process list, and `config show` never prints it.
  *
  *   seclabel config set server URL
  *   seclabel config set token        (the token on stdin)
+ *   seclabel config set log-key KEY  (the registry's log key, from its operator or /log/key)
  *   seclabel config show */
 #include "cli.h"
+
+#include "note.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,9 +23,9 @@
 
 #define CONFIG_MAX 4096
 
-static char config_server[1024], config_token[128];
+static char config_server[1024], config_token[128], config_logkey[NOTE_NAME_MAX + 128];
 
-/* The config file's path into out (and its directory into dir if not NULL); -1 without HOME. */
+/* The config file's path into out (and its directory into dir if not NULL); 1 without HOME. */
 static int config_path(char *out, size_t n, char *dir, size_t dn)
 {
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -31,7 +35,7 @@ static int config_path(char *out, size_t n, char *dir, size_t dn)
     else if (home && *home)
         snprintf(base, sizeof base, "%s/.config/seclabel", home);
     else
-        return -1;
+        return 1;
     if (dir) snprintf(dir, dn, "%s", base);
     snprintf(out, n, "%s/config", base);
     return 0;
@@ -54,6 +58,7 @@ static void parse(char *text)
         v[strcspn(v, " \t\r")] = '\0';
         if (!strcmp(k, "server")) snprintf(config_server, sizeof config_server, "%s", v);
         if (!strcmp(k, "token")) snprintf(config_token, sizeof config_token, "%s", v);
+        if (!strcmp(k, "log-key")) snprintf(config_logkey, sizeof config_logkey, "%s", v);
     }
 }
 
@@ -76,8 +81,19 @@ void config_load(struct client *c)
     if (config_token[0]) c->token = config_token;
 }
 
-/* Write server and token (either may be "") to the file, mode 0600, atomically. */
-static int save(const char *server, const char *token)
+const char *config_log_key(void)
+{
+    return config_logkey[0] ? config_logkey : NULL;
+}
+
+int config_dir(char *out, size_t n)
+{
+    char path[1024];
+    return config_path(path, sizeof path, out, n);
+}
+
+/* Write server, token and log key (any may be "") to the file, mode 0600, atomically. */
+static int save(const char *server, const char *token, const char *logkey)
 {
     char path[1024], dir[1024], tmp[1100];
     if (config_path(path, sizeof path, dir, sizeof dir)) {
@@ -101,6 +117,7 @@ static int save(const char *server, const char *token)
         fputs("# seclabel CLI settings (written by seclabel config set; mode 0600)\n", f);
         if (*server) fprintf(f, "server = %s\n", server);
         if (*token) fprintf(f, "token = %s\n", token);
+        if (*logkey) fprintf(f, "log-key = %s\n", logkey);
         ok = fclose(f) == 0;
     }
     if (ok) ok = rename(tmp, path) == 0;
@@ -119,13 +136,15 @@ int cmd_config(int argc, char **argv, struct client *c)
     if (argc == 1 && !strcmp(argv[0], "show")) {
         char path[1024];
         if (config_path(path, sizeof path, NULL, 0) == 0) printf("file:   %s\n", path);
-        printf("server: %s\ntoken:  %s\n", c->server, c->token ? "set (not shown)" : "not set");
+        printf("server: %s\ntoken:  %s\nlog-key: %s\n", c->server,
+               c->token ? "set (not shown)" : "not set",
+               config_logkey[0] ? config_logkey : "not set");
         return CLI_OK;
     }
     if (argc == 3 && !strcmp(argv[0], "set") && !strcmp(argv[1], "server")) {
         if (strncmp(argv[2], "http://", 7) && strncmp(argv[2], "https://", 8))
             return cli_usage_error("the server is an http(s) URL");
-        return save(argv[2], config_token);
+        return save(argv[2], config_token, config_logkey);
     }
     if (argc == 2 && !strcmp(argv[0], "set") && !strcmp(argv[1], "token")) {
         char token[128] = "";
@@ -133,10 +152,17 @@ int cmd_config(int argc, char **argv, struct client *c)
         if (!fgets(token, sizeof token, stdin)) return cli_usage_error("no token on stdin");
         token[strcspn(token, "\r\n")] = '\0';
         if (strncmp(token, "slt_", 4) != 0) return cli_usage_error("that is not an API token");
-        int rc = save(config_server, token);
+        int rc = save(config_server, token, config_logkey);
         memset(token, 0, sizeof token);
         return rc;
     }
-    return cli_usage_error("config: expected 'set server URL', 'set token' (token on stdin) "
-                           "or 'show'");
+    if (argc == 3 && !strcmp(argv[0], "set") && !strcmp(argv[1], "log-key")) {
+        struct note_verifier v;
+        struct reg_why why = {""};
+        if (note_verifier_parse(argv[2], strlen(argv[2]), &v, &why))
+            return cli_usage_error("that is not a log verifier key (%s)", why.text);
+        return save(config_server, config_token, argv[2]);
+    }
+    return cli_usage_error("config: expected 'set server URL', 'set token' (token on stdin), "
+                           "'set log-key KEY' or 'show'");
 }

@@ -69,9 +69,19 @@ static const struct command commands[] = {
      "validate FILE...             check declarations offline, as the server does",
      "  seclabel validate schema/examples/valid/*.json"},
     {"config", cmd_config,
-     "config set server URL | config set token (on stdin) | config show   saved settings",
+     "config set server URL | config set token (on stdin) | config set log-key KEY\n"
+     "      | config show            saved settings (log-key: the key seclabel verify trusts)",
      "  seclabel config set server https://labels.example.com\n  seclabel config set token < "
-     "token.txt\n  seclabel config show"},
+     "token.txt\n  seclabel config set log-key \"$(curl -s https://labels.example.com/log/key)\""
+     "   # after checking it\n  seclabel config show"},
+    {"verify", cmd_verify,
+     "verify ID [--log-key KEY] [--json] [--save DIR] [--offline DIR]\n"
+     "      check a product's record against the registry's signed transparency log: the\n"
+     "      checkpoint's signature (pinned key), the entry's inclusion, that the entry says what\n"
+     "      the record shows, and consistency with the last checkpoint seen; exit 1 if not",
+     "  seclabel config set log-key 'labels.example.com/log+1a2b3c4d+AV...'\n"
+     "  seclabel verify acme-cam-2\n  seclabel verify acme-cam-2 --save evidence/\n"
+     "  seclabel verify acme-cam-2 --offline evidence/   # an auditor, without the network"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
      "      [--data DIR]           (registry operator) create a manufacturer\n"

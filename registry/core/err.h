@@ -63,7 +63,8 @@
     XX(ELOGENTRY, -20035, 413, "record_too_large",                                                 \
        "The record would be longer than a log entry may be (" REG_ERR_LOG_MAX " bytes).")          \
     XX(ENOTLOGGED, -20036, 404, "not_in_checkpoint",                                               \
-       "That entry is not in a checkpoint of that size.")
+       "That entry is not in a checkpoint of that size.")                                          \
+    XX(EBADPROOF, -20037, 422, "bad_proof", "The log proof does not prove it.")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),

@@ -334,9 +334,11 @@ def test_documented_error_codes_have_err_h_statuses():
     # Codes no operation lists: 405 is answered for the methods a path lacks (see info), and
     # overlaps_other_manufacturer and no_database only by the operator's commands (no HTTP
     # route changes makers or opens another database); the log's key and note codes only by
-    # the commands that read keys and notes (registry/core/note.h).
+    # the commands that read keys and notes (registry/core/note.h); bad_proof only by seclabel
+    # verify's proof checks (registry/core/tlogv.h).
     assert set(codes) - seen == {"method_not_allowed", "overlaps_other_manufacturer",
-                                 "no_database", "bad_log_key", "bad_note", "note_unverified"}
+                                 "no_database", "bad_log_key", "bad_note", "note_unverified",
+                                 "bad_proof"}
 
 
 # --- (d) real responses match the declared schemas --------------------------------------------
