@@ -8,6 +8,7 @@
 #include "date.h"
 #include "decl.h"
 #include "err.h"
+#include "log.h"
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
@@ -19,7 +20,9 @@
 #include <time.h>
 #include <yyjson.h>
 
-#define KEY_SIZE "n"
+#define KEY_TREE "t"  /* u8 format, u64be size */
+#define TREE_FORMAT 2 /* the layout tlog.h describes (1: c27f10a's, converted at start-up) */
+#define HASH_TAG 'x'  /* stored hashes: sorts after every other key, so appends append */
 #define VKEY_MAX (1 + DECL_ID_MAX + 5) /* "v" or "p", id, "\0", u32be(version) */
 
 /* ---- hashing ---- */
@@ -46,17 +49,24 @@ void tlog_node_hash(const unsigned char l[TLOG_HASH], const unsigned char r[TLOG
 
 /* ---- keys ---- */
 
-static void index_key(char tag, uint64_t i, unsigned char key[9])
+/* Where hash (level, i) is stored: Go's tlog.StoredHashIndex. Leaf i's hash comes right after
+ * the hashes stored with leaf i-1, followed by those of the subtrees leaf i completes (levels
+ * 1, 2, ...): level 0's i-th hash is at i + i/2 + i/4 + ... (= 2i - popcount(i)), and (level,
+ * i) is stored with the last leaf it covers, level places after that leaf's hash. */
+static uint64_t stored_index(unsigned level, uint64_t i)
 {
-    key[0] = (unsigned char)tag;
-    store_be_put(i, key + 1, 8);
+    uint64_t at = 0;
+    for (unsigned l = level; l > 0; l--)
+        i = 2 * i + 1;
+    for (; i > 0; i >>= 1)
+        at += i;
+    return at + level;
 }
 
-static void hash_key(unsigned level, uint64_t i, unsigned char key[10])
+static void hash_key(uint64_t at, unsigned char key[9])
 {
-    key[0] = 'h';
-    key[1] = (unsigned char)level;
-    store_be_put(i, key + 2, 8);
+    key[0] = HASH_TAG;
+    store_be_put(at, key + 1, 8);
 }
 
 /* tag id "\0" u32be(version) into key; its length, or 0 if id is too long. */
@@ -71,15 +81,24 @@ static size_t version_ref(char tag, const char *id, unsigned version, unsigned c
     return il + 6;
 }
 
+/* The stored value of hash (level, i), borrowed: the hash, and for a leaf (level 0) its entry
+ * reference after it. REG_ENOTFOUND if absent, REG_ESTORE if not of that shape. */
+static int get_stored(struct store_txn *txn, unsigned level, uint64_t i, struct store_val *v)
+{
+    unsigned char key[9];
+    hash_key(stored_index(level, i), key);
+    int rc = store_get(txn, STORE_TLOG, key, sizeof key, v);
+    if (!rc && (level ? v->len != TLOG_HASH : v->len <= TLOG_HASH)) rc = REG_ESTORE;
+    return rc;
+}
+
 /* Stored hash (level, i), copied to out: REG_ESTORE if absent or damaged (the caller has checked
  * the tree holds it). */
 static int get_hash(struct store_txn *txn, unsigned level, uint64_t i, unsigned char out[TLOG_HASH])
 {
-    unsigned char key[10];
     struct store_val v;
-    hash_key(level, i, key);
-    int rc = store_get(txn, STORE_TLOG, key, sizeof key, &v);
-    if (rc == REG_ENOTFOUND || (!rc && v.len != TLOG_HASH)) return REG_ESTORE;
+    int rc = get_stored(txn, level, i, &v);
+    if (rc == REG_ENOTFOUND) return REG_ESTORE;
     if (!rc) memcpy(out, v.data, TLOG_HASH);
     return rc;
 }
@@ -88,12 +107,19 @@ int tlog_size(struct store_txn *txn, uint64_t *size)
 {
     struct store_val v;
     *size = 0;
-    int rc = store_get(txn, STORE_TLOG, KEY_SIZE, 1, &v);
-    if (rc == REG_ENOTFOUND) return 0;
+    int rc = store_get(txn, STORE_TLOG, KEY_TREE, 1, &v);
+    if (rc == REG_ENOTFOUND) return 0; /* no log, or one in format 1 not yet converted */
     if (rc) return rc;
-    if (v.len != 8) return REG_ESTORE;
-    *size = store_be_get(v.data, 8);
+    if (v.len != 9 || *(const unsigned char *)v.data != TREE_FORMAT) return REG_ESTORE;
+    *size = store_be_get((const unsigned char *)v.data + 1, 8);
     return 0;
+}
+
+static int put_size(struct store_txn *txn, uint64_t size)
+{
+    unsigned char v[9] = {TREE_FORMAT};
+    store_be_put(size, v + 1, 8);
+    return store_put(txn, STORE_TLOG, KEY_TREE, 1, v, sizeof v, 0);
 }
 
 /* ---- appending ---- */
@@ -103,31 +129,29 @@ int tlog_entry_fits(size_t len)
     return len > TLOG_ENTRY_MAX ? REG_ELOGENTRY : 0;
 }
 
-/* Append the leaf with hash `leaf` and stored entry value val[0..vlen) at index size: the entry,
- * the leaf hash, every subtree it completes, the new size. */
-static int append_leaf(struct store_txn *txn, uint64_t size, const void *val, size_t vlen,
-                       const unsigned char leaf[TLOG_HASH])
+/* Append leaf `size` whose stored value is rec[0..len) (its hash, then its entry reference): it,
+ * then every subtree it completes, at the stored indexes that follow; then the new size. */
+static int append_leaf(struct store_txn *txn, uint64_t size, const unsigned char *rec, size_t len)
 {
-    unsigned char key[10], h[TLOG_HASH], left[TLOG_HASH], n8[8];
-    index_key('e', size, key);
-    int rc = store_put(txn, STORE_TLOG, key, 9, val, vlen, STORE_NOOVERWRITE | STORE_APPEND);
-    memcpy(h, leaf, TLOG_HASH);
-    hash_key(0, size, key);
-    if (!rc) rc = store_put(txn, STORE_TLOG, key, sizeof key, h, TLOG_HASH, STORE_APPEND);
+    unsigned char key[9], h[TLOG_HASH], left[TLOG_HASH];
+    uint64_t at = stored_index(0, size);
+    hash_key(at, key);
+    int rc =
+        store_put(txn, STORE_TLOG, key, sizeof key, rec, len, STORE_NOOVERWRITE | STORE_APPEND);
+    memcpy(h, rec, TLOG_HASH);
     /* Leaf `size` completes the subtree of level L+1 for each trailing one bit L of size. */
     uint64_t i = size;
     for (unsigned level = 0; !rc && (i & 1); level++, i >>= 1) {
         if ((rc = get_hash(txn, level, i - 1, left))) break;
         tlog_node_hash(left, h, h);
-        hash_key(level + 1, i >> 1, key);
+        hash_key(++at, key);
         rc = store_put(txn, STORE_TLOG, key, sizeof key, h, TLOG_HASH, STORE_APPEND);
     }
-    store_be_put(size + 1, n8, 8);
-    if (!rc) rc = store_put(txn, STORE_TLOG, KEY_SIZE, 1, n8, 8, 0);
+    if (!rc) rc = put_size(txn, size + 1);
     return rc;
 }
 
-/* The size, after backfilling an empty log. */
+/* The size, after converting a log of format 1 or backfilling an empty one. */
 static int size_for_append(struct store_txn *txn, uint64_t *size)
 {
     int rc = tlog_size(txn, size);
@@ -142,15 +166,15 @@ static int size_for_append(struct store_txn *txn, uint64_t *size)
 static int append_version(struct store_txn *txn, uint64_t size, const char *id, unsigned version,
                           const char *json, size_t len)
 {
-    unsigned char ref[VKEY_MAX], leaf[TLOG_HASH], n8[8];
+    unsigned char rec[TLOG_HASH + VKEY_MAX], n8[8], *ref = rec + TLOG_HASH;
     size_t rl = version_ref('v', id, version, ref);
     if (!rl) return REG_EBADID;
     store_be_put(size, n8, 8);
     int rc = store_put(txn, STORE_TLOG, ref, rl, n8, 8, STORE_NOOVERWRITE);
     if (rc) return rc;
     ref[0] = 'p';
-    tlog_leaf_hash(json, len, leaf);
-    return append_leaf(txn, size, ref, rl, leaf);
+    tlog_leaf_hash(json, len, rec);
+    return append_leaf(txn, size, rec, TLOG_HASH + rl);
 }
 
 int tlog_append_product(struct store_txn *txn, const char *id, unsigned version, const char *json,
@@ -167,15 +191,14 @@ int tlog_append_product(struct store_txn *txn, const char *id, unsigned version,
 /* Append e[0..len) stored in the log, at size. */
 static int append_stored(struct store_txn *txn, uint64_t size, const void *e, size_t len)
 {
-    unsigned char leaf[TLOG_HASH];
     if (len > TLOG_ENTRY_MAX) return REG_ELOGENTRY;
-    unsigned char *val = malloc(len + 1);
-    if (!val) return REG_EINTERNAL;
-    val[0] = 'm';
-    memcpy(val + 1, e, len);
-    tlog_leaf_hash(e, len, leaf);
-    int rc = append_leaf(txn, size, val, len + 1, leaf);
-    free(val);
+    unsigned char *rec = malloc(TLOG_HASH + 1 + len);
+    if (!rec) return REG_EINTERNAL;
+    tlog_leaf_hash(e, len, rec);
+    rec[TLOG_HASH] = 'm';
+    memcpy(rec + TLOG_HASH + 1, e, len);
+    int rc = append_leaf(txn, size, rec, TLOG_HASH + 1 + len);
+    free(rec);
     return rc;
 }
 
@@ -233,12 +256,11 @@ int tlog_append_maker(struct store_txn *txn, const struct mfr *m, const char *ev
 
 int tlog_entry(struct store_txn *txn, uint64_t i, struct store_val *out)
 {
-    unsigned char key[9];
     struct store_val v;
-    index_key('e', i, key);
-    int rc = store_get(txn, STORE_TLOG, key, sizeof key, &v);
+    int rc = get_stored(txn, 0, i, &v);
     if (rc) return rc;
-    const unsigned char *d = v.data;
+    const unsigned char *d = (const unsigned char *)v.data + TLOG_HASH;
+    v.len -= TLOG_HASH;
     if (v.len >= 1 && d[0] == 'm') {
         out->data = d + 1;
         out->len = v.len - 1;
@@ -482,12 +504,76 @@ static int fill_stored_version(void *ctx, struct store_val key, struct store_val
     return fill_version(f, id, (unsigned)store_be_get((const char *)key.data + key.len - 4, 4));
 }
 
-int tlog_backfill_in(struct store_txn *txn, uint64_t *added)
+/* ---- format 1 (c27f10a and before), converted ----
+ * "n" -> u64be size, "e" u64be(i) -> entry reference, "h" u8(level) u64be(i) -> hash: keys
+ * sorted by level first, so every append inserted into the middle of the table and LMDB left
+ * half-full pages behind. The same hashes and references move to format 2's keys. */
+
+/* Old key[0..klen)'s value appended to rec, and the key deleted: REG_ESTORE if absent. */
+static int take_v1(struct store_txn *txn, const unsigned char *key, size_t klen, struct buf *rec)
+{
+    struct store_val v;
+    int rc = store_get(txn, STORE_TLOG, key, klen, &v);
+    if (rc == REG_ENOTFOUND) return REG_ESTORE;
+    if (rc) return rc;
+    buf_append(rec, v.data, v.len);
+    return store_del(txn, STORE_TLOG, key, klen);
+}
+
+/* Old hash (level, i) moved to stored index `at`. rec: scratch. */
+static int move_hash_v1(struct store_txn *txn, unsigned level, uint64_t i, uint64_t at,
+                        struct buf *rec)
+{
+    unsigned char old[10] = {'h', (unsigned char)level}, key[9];
+    store_be_put(i, old + 2, 8);
+    buf_reset(rec);
+    int rc = take_v1(txn, old, sizeof old, rec);
+    if (!rc && rec->len != TLOG_HASH) rc = REG_ESTORE;
+    if (!rc && level == 0) { /* a leaf: its entry reference joins its hash */
+        unsigned char e[9] = {'e'};
+        store_be_put(i, e + 1, 8);
+        rc = take_v1(txn, e, sizeof e, rec);
+    }
+    hash_key(at, key);
+    if (!rc) rc = store_put(txn, STORE_TLOG, key, sizeof key, rec->data, rec->len, STORE_APPEND);
+    return rc;
+}
+
+/* A log in format 1 converted, in stored-index order (so that every put appends): *moved gets
+ * its size (0: none there). */
+static int convert_v1(struct store_txn *txn, uint64_t *moved)
+{
+    struct store_val v;
+    struct buf rec = BUF_INIT;
+    uint64_t size;
+    *moved = 0;
+    int rc = store_get(txn, STORE_TLOG, "n", 1, &v);
+    if (rc) return rc == REG_ENOTFOUND ? 0 : rc;
+    if (v.len != 8) return REG_ESTORE;
+    size = store_be_get(v.data, 8);
+    for (uint64_t i = 0; !rc && i < size; i++) {
+        uint64_t at = stored_index(0, i);
+        rc = move_hash_v1(txn, 0, i, at, &rec);
+        /* then the subtrees leaf i completes, as append_leaf stores them */
+        for (unsigned level = 1; !rc && (i >> (level - 1)) & 1; level++)
+            rc = move_hash_v1(txn, level, i >> level, at + level, &rec);
+    }
+    buf_free(&rec);
+    if (!rc) rc = store_del(txn, STORE_TLOG, "n", 1);
+    if (!rc) rc = put_size(txn, size);
+    if (!rc) *moved = size;
+    return rc;
+}
+
+/* An empty log made ready for appends: one in format 1 converted (*moved: its size), else
+ * backfilled (*added: the entries added). */
+static int prepare(struct store_txn *txn, uint64_t *added, uint64_t *moved)
 {
     struct fill f = {.txn = txn};
-    *added = 0;
+    *added = *moved = 0;
     int rc = tlog_size(txn, &f.size);
     if (rc || f.size) return rc;
+    if ((rc = convert_v1(txn, moved)) || *moved) return rc;
     date_rfc3339(time(NULL), f.now);
     rc = mfr_each(txn, fill_maker, &f);
     if (!rc) rc = product_each_change(txn, 0, fill_change, &f);
@@ -496,19 +582,29 @@ int tlog_backfill_in(struct store_txn *txn, uint64_t *added)
     return rc;
 }
 
+int tlog_backfill_in(struct store_txn *txn, uint64_t *added)
+{
+    uint64_t moved;
+    return prepare(txn, added, &moved);
+}
+
 int tlog_backfill(struct store *st, uint64_t *added)
 {
     int rc = REG_ENOSPC;
+    uint64_t moved = 0;
     /* A full map grows when the transaction is aborted (store.h): try again, a few times. */
     for (int tries = 0; rc == REG_ENOSPC && tries < 8; tries++) {
         struct store_txn *txn;
         if ((rc = store_txn_begin(st, 1, &txn))) return rc;
-        rc = tlog_backfill_in(txn, added);
-        if (rc || !*added)
+        rc = prepare(txn, added, &moved);
+        if (rc || !(*added || moved))
             store_txn_abort(txn);
         else
             rc = store_txn_commit(txn);
     }
+    if (!rc && moved)
+        reg_logf("transparency log: %llu entries moved to the storage of format %d",
+                 (unsigned long long)moved, TREE_FORMAT);
     return rc;
 }
 
@@ -533,14 +629,13 @@ static void problem(struct check *c, const char *fmt, unsigned long long a, cons
 static int compare_hash(struct check *c, unsigned level, uint64_t i,
                         const unsigned char h[TLOG_HASH])
 {
-    unsigned char stored[TLOG_HASH], key[10];
+    unsigned char stored[TLOG_HASH];
     struct store_val v;
-    hash_key(level, i, key);
-    int rc = store_get(c->txn, STORE_TLOG, key, sizeof key, &v);
-    if (rc && rc != REG_ENOTFOUND) return rc;
+    int rc = get_stored(c->txn, level, i, &v);
+    if (rc && rc != REG_ENOTFOUND && rc != REG_ESTORE) return rc;
     char what[40];
     snprintf(what, sizeof what, " (level %u)", level);
-    if (rc || v.len != TLOG_HASH)
+    if (rc)
         problem(c, "log: hash %llu%s is missing or damaged", (unsigned long long)i, what);
     else if (memcpy(stored, v.data, TLOG_HASH), memcmp(stored, h, TLOG_HASH) != 0)
         problem(c, "log: hash %llu%s differs from the hash of the entries", (unsigned long long)i,
@@ -568,14 +663,15 @@ static int check_ref(struct check *c, uint64_t i, struct store_val raw)
 /* Entry i: its leaf hash, and the subtrees it completes (frontier: the open subtrees' hashes). */
 static int check_entry(struct check *c, uint64_t i, unsigned char frontier[64][TLOG_HASH])
 {
-    unsigned char key[9], h[TLOG_HASH];
+    unsigned char h[TLOG_HASH];
     struct store_val raw, e;
-    index_key('e', i, key);
-    int rc = store_get(c->txn, STORE_TLOG, key, sizeof key, &raw);
-    if (rc && rc != REG_ENOTFOUND) return rc;
-    if (!rc && raw.len > 0 && ((const unsigned char *)raw.data)[0] == 'p' &&
-        (rc = check_ref(c, i, raw)))
-        return rc;
+    int rc = get_stored(c->txn, 0, i, &raw);
+    if (rc && rc != REG_ENOTFOUND && rc != REG_ESTORE) return rc;
+    if (!rc && ((const unsigned char *)raw.data)[TLOG_HASH] == 'p') {
+        raw.data = (const unsigned char *)raw.data + TLOG_HASH; /* the entry reference */
+        raw.len -= TLOG_HASH;
+        if ((rc = check_ref(c, i, raw))) return rc;
+    }
     void *mark = store_txn_mark(c->txn);
     rc = tlog_entry(c->txn, i, &e);
     if (rc == REG_ENOTFOUND || rc == REG_ESTORE) {
@@ -624,11 +720,11 @@ int tlog_verify(struct store_txn *txn, tlog_problem_fn fn, void *ctx, unsigned l
         rc = check_entry(&c, i, frontier);
     if (!rc) rc = store_scan(txn, STORE_VERSIONS, NULL, 0, check_version, &c);
     if (!rc) {
-        static const unsigned char e0[1] = {'e'};
+        static const unsigned char tag[1] = {HASH_TAG};
         struct store_val k;
         unsigned char after[9];
-        index_key('e', size, after);
-        if (store_seek(txn, STORE_TLOG, e0, 1, after, sizeof after, &k) == 0)
+        hash_key(stored_index(0, size), after); /* = Go's StoredHashCount(size) */
+        if (store_seek(txn, STORE_TLOG, tag, 1, after, sizeof after, &k) == 0)
             problem(&c, "log: entries beyond the tree size %llu%s", (unsigned long long)size, NULL);
     }
     *problems = c.problems;

@@ -11,15 +11,22 @@
  *    "id_prefixes","detail"?}
  * Entries are at most TLOG_ENTRY_MAX bytes (a tlog-tiles bundle gives each a 2-byte length).
  *
- * Storage (table STORE_TLOG):
- *   "n"                             -> u64be tree size
- *   "e" u64be(index)                -> "p" id "\0" u32be(version) | "m" entry bytes
- *   "h" u8(level) u64be(index)      -> 32-byte hash of the complete subtree of 2^level leaves
- *                                      [index*2^level, (index+1)*2^level)
+ * Storage (table STORE_TLOG), format 2: every hash keyed by its place in append order, as Go's
+ * tlog.StoredHashIndex numbers them (leaf i's hash, then the hashes of the subtrees it completes,
+ * right after those stored with leaf i-1), so that an append only appends keys: LMDB fills the
+ * table's last page instead of splitting pages in the middle of the table.
+ *   "t"                             -> u8(2) u64be(tree size): the format and the size
  *   "v" id "\0" u32be(version)      -> u64be index of that version's entry
- * An append costs 1 + (trailing one bits of the new index) SHA-256 computations and as many
- * hash puts (2 on average), plus the entry, the size and (products) the "v" key: 5 puts and
- * 2 hashes on average; it reads the size and one stored hash per carry.
+ *   "x" u64be(stored index)         -> the 32-byte hash of a complete subtree; a leaf's is followed
+ *                                      by its entry: "p" id "\0" u32be(version) (a product
+ *                                      version's reference) | "m" entry bytes (a maker event)
+ * ("x" sorts after the other keys, so those appends go at the table's end.) An append costs
+ * 1 + (trailing one bits of the new index) SHA-256 computations and as many appended puts
+ * (2 on average), plus the size and (products) the "v" key: 4 puts and 2 hashes on average; it
+ * reads the size and one stored hash per carry. A data directory whose log is in format 1
+ * (c27f10a: "n" size, "e" entries and "h" u8(level) u64be(index) hashes) has it converted, the
+ * same hashes and entries under the keys above, by the first tlog_backfill or append; until
+ * then the log reads as empty.
  *
  * Appends happen inside the caller's write transaction that stores the data (product.c,
  * mfr.c), so the log and the data commit together or not at all. An append to an empty log in
@@ -102,7 +109,8 @@ void tlog_node_hash(const unsigned char l[TLOG_HASH], const unsigned char r[TLOG
 
 /* Backfill an empty log from what the database holds: one "snapshot" entry per manufacturer
  * (slug order), then every product version in changes-feed order, then any version the feed
- * lacks (key order). Does nothing when the log has entries. *added gets the entries added. */
+ * lacks (key order). Does nothing when the log has entries; a log in format 1 is converted
+ * instead (nothing added). *added gets the entries added. */
 int tlog_backfill_in(struct store_txn *txn, uint64_t *added);
 /* The same in a write transaction of its own (seclabeld's start-up). */
 int tlog_backfill(struct store *st, uint64_t *added);

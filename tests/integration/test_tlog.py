@@ -36,13 +36,14 @@ def test_verify_recomputes_the_log_and_names_a_changed_hash(server):
     code, out = verify(server.data)
     assert code == 0 and "verify: 0 problems" in out, out
     server.stop()
-    # Leaf hash 0 (key "h" u8(0) u64be(0)) overwritten, in LMDB's plain-text dump format.
-    key = "h" + "\\00" * 9
+    # The level-1 hash 0 (of entries 0 and 1: key "x" u64be(stored index 2), tlog.h)
+    # overwritten, in LMDB's plain-text dump format.
+    key = "x" + "\\00" * 7 + "\\02"
     subprocess.run(["mdb_load", "-T", "-s", "tlog", str(server.data)], check=True, text=True,
                    input=key + "\n" + "\\ff" * 32 + "\n")
     code, out = verify(server.data)
     assert code != 0, out
-    assert "log: hash 0 (level 0) differs from the hash of the entries" in out, out
+    assert "log: hash 0 (level 1) differs from the hash of the entries" in out, out
 
 
 def test_a_record_too_long_for_the_log_is_refused(server):

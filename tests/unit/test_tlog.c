@@ -486,14 +486,260 @@ static void verify_names_a_corrupted_hash(void **state)
     struct store_txn *txn;
     put(f, "acme-a", DECL_OK, 0);
     put(f, "acme-b", DECL_OK, 0);
-    /* entries 0..3: the level-1 hash 1 covers entries 2 and 3 */
-    unsigned char key[10] = {'h', 1, 0, 0, 0, 0, 0, 0, 0, 1}, bad[32] = {0};
+    /* entries 0..3: the level-1 hash 1 covers entries 2 and 3 (stored index 5: tlog.h) */
+    unsigned char key[9] = {'x', 0, 0, 0, 0, 0, 0, 0, 5}, bad[32] = {0};
     assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
     assert_int_equal(store_put(txn, STORE_TLOG, key, sizeof key, bad, sizeof bad, 0), 0);
     assert_int_equal(store_txn_commit(txn), 0);
     struct buf lines = BUF_INIT;
     assert_int_equal(verify(f, &lines), 1);
     assert_non_null(strstr(buf_cstr(&lines), "hash 1 (level 1) differs"));
+    buf_free(&lines);
+}
+
+/* ---- storage: append order, and the format-1 layout converted ---- */
+
+/* Hash (level, i) of the tree over leaf hashes lh, by the model. */
+static void subtree(unsigned char (*lh)[32], unsigned level, uint64_t i, unsigned char out[32])
+{
+    mth(lh + (i << level), (size_t)1 << level, out);
+}
+
+struct keys {
+    unsigned char (*lh)[32];
+    uint64_t next; /* the stored index the next "x" key must have */
+};
+
+/* Go's tlog.SplitStoredHashIndex(0..14), as (level, index): the order of 8 leaves' hashes. */
+static const unsigned char go_order[][2] = {{0, 0}, {0, 1}, {1, 0}, {0, 2}, {0, 3},
+                                            {1, 1}, {2, 0}, {0, 4}, {0, 5}, {1, 2},
+                                            {0, 6}, {0, 7}, {1, 3}, {2, 1}, {3, 0}};
+
+static int stored_in_go_order(void *ctx, struct store_val key, struct store_val val)
+{
+    struct keys *k = ctx;
+    unsigned char want[32];
+    assert_int_equal(key.len, 9);
+    assert_int_equal(store_be_get((const unsigned char *)key.data + 1, 8), k->next);
+    assert_true(k->next < COUNT(go_order));
+    subtree(k->lh, go_order[k->next][0], go_order[k->next][1], want);
+    assert_true(val.len >= 32);
+    assert_memory_equal(val.data, want, 32);
+    k->next++;
+    return 0;
+}
+
+/* Every hash is keyed by its place in append order (Go's StoredHashIndex), and the last of them
+ * is the table's last key: appends append. */
+static void hashes_are_stored_in_append_order(void **state)
+{
+    struct registry_fx *f = *state;
+    struct store_txn *txn;
+    unsigned char lh[8][32];
+    struct store_val last;
+    for (uint64_t i = 0; i < 8; i++) {
+        unsigned char e[2] = {'e', (unsigned char)i};
+        append(f, e, sizeof e, i);
+        leaf(e, sizeof e, lh[i]);
+    }
+    struct keys k = {lh, 0};
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(store_scan(txn, STORE_TLOG, "x", 1, stored_in_go_order, &k), 0);
+    assert_int_equal(k.next, COUNT(go_order));
+    assert_int_equal(store_last_key(txn, STORE_TLOG, &last), 0);
+    assert_int_equal(last.len, 9);
+    assert_memory_equal(last.data, "x\0\0\0\0\0\0\0\x0e", 9);
+    store_txn_abort(txn);
+}
+
+#define OLD_SIZE 13 /* entries of the format-1 log below: levels 0 to 3 */
+
+/* What the log answers, to compare before and after a conversion. */
+struct answers {
+    unsigned char roots[OLD_SIZE + 1][32];
+    unsigned char incl[OLD_SIZE][TLOG_PROOF_MAX][32], cons[OLD_SIZE][TLOG_PROOF_MAX][32];
+    size_t incl_len[OLD_SIZE], cons_len[OLD_SIZE];
+    unsigned char tile[OLD_SIZE * 32];
+    struct buf bundle;
+};
+
+static void answer(struct registry_fx *f, struct answers *a)
+{
+    struct store_txn *txn;
+    uint64_t size;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(tlog_size(txn, &size), 0);
+    assert_int_equal(size, OLD_SIZE);
+    for (uint64_t n = 0; n <= OLD_SIZE; n++)
+        assert_int_equal(tlog_root(txn, n, a->roots[n]), 0);
+    for (uint64_t i = 0; i < OLD_SIZE; i++) {
+        assert_int_equal(tlog_prove_inclusion(txn, i, OLD_SIZE, a->incl[i], &a->incl_len[i]), 0);
+        assert_int_equal(tlog_prove_consistency(txn, i + 1, OLD_SIZE, a->cons[i], &a->cons_len[i]),
+                         0);
+    }
+    assert_int_equal(tlog_tile(txn, 0, 0, OLD_SIZE, a->tile), 0);
+    a->bundle = (struct buf)BUF_INIT;
+    assert_int_equal(tlog_entry_bundle(txn, 0, OLD_SIZE, &a->bundle), 0);
+    unsigned long problems;
+    assert_int_equal(tlog_verify(txn, NULL, NULL, &problems), 0);
+    assert_int_equal(problems, 0);
+    store_txn_abort(txn);
+}
+
+static void same_answers(struct answers *a, struct answers *b)
+{
+    assert_memory_equal(a->roots, b->roots, sizeof a->roots);
+    for (size_t i = 0; i < OLD_SIZE; i++) {
+        assert_int_equal(a->incl_len[i], b->incl_len[i]);
+        assert_memory_equal(a->incl[i], b->incl[i], a->incl_len[i] * 32);
+        assert_int_equal(a->cons_len[i], b->cons_len[i]);
+        if (a->cons_len[i]) assert_memory_equal(a->cons[i], b->cons[i], a->cons_len[i] * 32);
+    }
+    assert_memory_equal(a->tile, b->tile, sizeof a->tile);
+    assert_int_equal(a->bundle.len, b->bundle.len);
+    assert_memory_equal(a->bundle.data, b->bundle.data, a->bundle.len);
+    buf_free(&a->bundle);
+    buf_free(&b->bundle);
+}
+
+static void put_key(struct store_txn *txn, const void *key, size_t klen, const void *v, size_t vlen)
+{
+    assert_int_equal(store_put(txn, STORE_TLOG, key, klen, v, vlen, 0), 0);
+}
+
+/* A log of OLD_SIZE entries as c27f10a stored it (format 1: "n" size, "e" u64be(i) entry
+ * references, "h" u8(level) u64be(i) hashes, "v" as now): the maker's two events, versions 1 of
+ * acme-a, acme-b and acme-c, then eight entries the log stores. Its answers in *a. */
+static void make_format_1(struct registry_fx *f, struct answers *a)
+{
+    static const char *const ids[] = {"acme-a", "acme-b", "acme-c"};
+    struct store_txn *txn;
+    unsigned char lh[OLD_SIZE][32], h[32], key[10], v[8];
+    struct buf refs[OLD_SIZE];
+    for (size_t p = 0; p < COUNT(ids); p++)
+        put(f, ids[p], DECL_OK, 0);
+    for (uint64_t i = 2 + COUNT(ids); i < OLD_SIZE; i++) {
+        unsigned char e[3] = {'o', 'l', (unsigned char)i};
+        append(f, e, sizeof e, i);
+    }
+    answer(f, a);
+    /* each entry's format-1 reference, and its leaf hash */
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    for (uint64_t i = 0; i < OLD_SIZE; i++) {
+        struct store_val e;
+        refs[i] = (struct buf)BUF_INIT;
+        assert_int_equal(tlog_entry(txn, i, &e), 0);
+        leaf(e.data, e.len, lh[i]);
+        if (i >= 2 && i < 2 + COUNT(ids)) {
+            buf_putc(&refs[i], 'p');
+            buf_append(&refs[i], ids[i - 2], strlen(ids[i - 2]) + 1);
+            buf_append(&refs[i], "\0\0\0\1", 4);
+        } else {
+            buf_putc(&refs[i], 'm');
+            buf_append(&refs[i], e.data, e.len);
+        }
+    }
+    assert_int_equal(store_clear(txn, STORE_TLOG), 0);
+    store_be_put(OLD_SIZE, v, 8);
+    put_key(txn, "n", 1, v, 8);
+    for (uint64_t i = 0; i < OLD_SIZE; i++) {
+        key[0] = 'e';
+        store_be_put(i, key + 1, 8);
+        put_key(txn, key, 9, refs[i].data, refs[i].len);
+        buf_free(&refs[i]);
+        if (i >= 2 && i < 2 + COUNT(ids)) { /* "v" id "\0" u32be(1) -> u64be(i) */
+            unsigned char vk[16] = {'v'};
+            size_t il = strlen(ids[i - 2]);
+            memcpy(vk + 1, ids[i - 2], il + 1);
+            memcpy(vk + 2 + il, "\0\0\0\1", 4);
+            store_be_put(i, v, 8);
+            put_key(txn, vk, il + 6, v, 8);
+        }
+    }
+    for (unsigned level = 0; level < 4; level++)
+        for (uint64_t i = 0; ((i + 1) << level) <= OLD_SIZE; i++) {
+            key[0] = 'h';
+            key[1] = (unsigned char)level;
+            store_be_put(i, key + 2, 8);
+            subtree(lh, level, i, h);
+            put_key(txn, key, 10, h, 32);
+        }
+    assert_int_equal(store_txn_commit(txn), 0);
+}
+
+/* None of format 1's keys is left, and the size is format 2's. */
+static void no_format_1_keys(struct registry_fx *f)
+{
+    struct store_txn *txn;
+    struct store_val k;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    for (const char *tag = "ehn"; *tag; tag++)
+        assert_int_equal(store_seek(txn, STORE_TLOG, tag, 1, tag, 1, &k), REG_ENOTFOUND);
+    assert_int_equal(store_get(txn, STORE_TLOG, "t", 1, &k), 0);
+    assert_int_equal(k.len, 9);
+    assert_int_equal(*(const unsigned char *)k.data, 2);
+    store_txn_abort(txn);
+}
+
+/* seclabeld's start-up (tlog_backfill) moves a format-1 log to format 2: the same tree, the same
+ * proofs, tiles and bundles; nothing is backfilled over it; appends go on after it. */
+static void a_format_1_log_is_converted_at_start_up(void **state)
+{
+    struct registry_fx *f = *state;
+    struct answers before, after;
+    struct store_txn *txn;
+    uint64_t added = 1, size, at;
+    make_format_1(f, &before);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(tlog_size(txn, &size), 0);
+    assert_int_equal(size, 0); /* not converted yet: reads as no log */
+    store_txn_abort(txn);
+    assert_int_equal(tlog_backfill(f->st, &added), 0);
+    assert_int_equal(added, 0);
+    no_format_1_keys(f);
+    answer(f, &after);
+    same_answers(&before, &after);
+    put(f, "acme-d", DECL_OK, 0);
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(tlog_index(txn, "acme-b", 1, &at), 0);
+    assert_int_equal(at, 3);
+    assert_int_equal(tlog_index(txn, "acme-d", 1, &at), 0);
+    assert_int_equal(at, OLD_SIZE);
+    store_txn_abort(txn);
+    struct buf lines = BUF_INIT;
+    assert_int_equal(verify(f, &lines), 0);
+    buf_free(&lines);
+}
+
+/* A write to a format-1 log that no start-up converted (seclabel admin writes to the data
+ * directory itself) converts it first, in its own transaction, then appends. */
+static void an_append_converts_a_format_1_log(void **state)
+{
+    struct registry_fx *f = *state;
+    struct answers before;
+    make_format_1(f, &before);
+    append(f, "next", 4, OLD_SIZE);
+    no_format_1_keys(f);
+    struct store_txn *txn;
+    unsigned char root[32], lh[32], proof[TLOG_PROOF_MAX][32];
+    size_t len;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    for (uint64_t n = 0; n <= OLD_SIZE; n++) {
+        assert_int_equal(tlog_root(txn, n, root), 0);
+        assert_memory_equal(root, before.roots[n], 32);
+    }
+    /* the new entry extends the same tree */
+    assert_int_equal(tlog_root(txn, OLD_SIZE + 1, root), 0);
+    assert_int_equal(tlog_prove_consistency(txn, OLD_SIZE, OLD_SIZE + 1, proof, &len), 0);
+    assert_true(
+        verify_consistency(OLD_SIZE, OLD_SIZE + 1, before.roots[OLD_SIZE], root, proof, len));
+    assert_int_equal(tlog_prove_inclusion(txn, OLD_SIZE, OLD_SIZE + 1, proof, &len), 0);
+    leaf("next", 4, lh);
+    assert_true(verify_inclusion(OLD_SIZE, OLD_SIZE + 1, lh, proof, len, root));
+    store_txn_abort(txn);
+    buf_free(&before.bundle);
+    struct buf lines = BUF_INIT;
+    assert_int_equal(verify(f, &lines), 0);
     buf_free(&lines);
 }
 
@@ -513,6 +759,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(an_older_database_is_backfilled, setup_maker, teardown),
         cmocka_unit_test_setup_teardown(verify_names_a_corrupted_hash, setup_maker, teardown),
+        cmocka_unit_test_setup_teardown(hashes_are_stored_in_append_order, setup_empty, teardown),
+        cmocka_unit_test_setup_teardown(a_format_1_log_is_converted_at_start_up, setup_maker,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_append_converts_a_format_1_log, setup_maker, teardown),
     };
     return cmocka_run_group_tests_name("tlog", tests, NULL, NULL);
 }
