@@ -371,7 +371,7 @@ static void allow_header(struct http_resp *resp, int allow)
  * two hours; the table changes only with a new release). */
 #define CORS_EXPOSE                                                                                \
     "Allow, Content-Disposition, ETag, Link, Location, Retry-After, Seclabel-Change, "             \
-    "WWW-Authenticate, X-Request-Id"
+    "Seclabel-Log-Index, WWW-Authenticate, X-Request-Id"
 #define CORS_REQUEST_HEADERS                                                                       \
     "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match"
 #define CORS_MAX_AGE 7200
