@@ -419,10 +419,50 @@ static int reindex(int argc, char **argv)
     return rc;
 }
 
+static void fsync_dir(const char *dir);
+
+/* Copy the log's signing key from directory `from` to directory `to` (NOTE_KEY_FILE in each):
+ * mode 0600, never over an existing file, synced. A backup needs it: without the key the log
+ * cannot go on, and a new key would make every verifier that pinned the old one refuse it.
+ * 0 (*copied 0 if `from` holds no key), or -errno (nothing left in `to`). */
+static int copy_log_key(const char *from, const char *to, int *copied)
+{
+    char key[4096]; /* a key file is about 100 bytes */
+    struct buf src = BUF_INIT, dst = BUF_INIT;
+    buf_printf(&src, "%s/" NOTE_KEY_FILE, from);
+    buf_printf(&dst, "%s/" NOTE_KEY_FILE, to);
+    *copied = 0;
+    int rc = 0, in = open(buf_cstr(&src), O_RDONLY | O_CLOEXEC), out = -1;
+    ssize_t n;
+    if (in < 0)
+        rc = errno == ENOENT ? 0 : -errno;
+    else if ((n = read(in, key, sizeof key)) < 0)
+        rc = -errno;
+    else if ((size_t)n == sizeof key)
+        rc = -EFBIG;
+    else if ((out = open(buf_cstr(&dst), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+        rc = -errno;
+    else if ((errno = 0, write(out, key, (size_t)n) != n) || fsync(out) != 0)
+        rc = errno ? -errno : -EIO; /* a short write sets no errno */
+    if (out >= 0 && close(out) != 0 && !rc) rc = -errno;
+    if (out >= 0 && rc) unlink(buf_cstr(&dst));
+    if (out >= 0 && !rc) {
+        fsync_dir(to);
+        *copied = 1;
+    }
+    if (in >= 0) close(in);
+    explicit_bzero(key, sizeof key); /* the secret key was here */
+    buf_free(&src);
+    buf_free(&dst);
+    return rc;
+}
+
+/* Copy the database (and the log's key) of DATA into DEST. */
 static int backup(int argc, char **argv)
 {
     const char *dest = NULL, *data;
     struct store *st;
+    int copied = 0;
     if (token_args(argc, argv, &dest, &data)) return CLI_USAGE;
     if (!dest) return cli_usage_error("backup needs a DEST directory");
     if (open_existing(data, 0, &st)) return CLI_FAILED;
@@ -432,8 +472,21 @@ static int backup(int argc, char **argv)
         fprintf(stderr, "seclabel: %s already holds a database; choose a new directory\n", dest);
         return CLI_FAILED;
     }
-    if (!(rc = report(rc, "backup"))) printf("backed up to %s\n", dest);
-    return rc;
+    if ((rc = report(rc, "backup"))) return rc;
+    if ((rc = copy_log_key(data, dest, &copied))) {
+        fprintf(stderr,
+                "seclabel: backup: cannot copy the log's key %s/" NOTE_KEY_FILE ": %s; the "
+                "database was copied, the backup is incomplete\n",
+                data, strerror(-rc));
+        return CLI_FAILED;
+    }
+    printf("backed up to %s\n", dest);
+    if (!copied)
+        fprintf(stderr,
+                "seclabel: %s holds no log key (" NOTE_KEY_FILE "): if seclabeld signs with "
+                "--log-key FILE, back that file up too\n",
+                data);
+    return CLI_OK;
 }
 
 /* Verify the database in dir (read-only; nothing is written there), problems on stderr:
@@ -454,22 +507,22 @@ static int verify_copy(const char *dir, const char *what)
     return CLI_FAILED;
 }
 
-/* Keep the database in data/data.mdb under a second name, data.mdb.before-restore-<UTC
- * time>[-n] (a hard link: never over another file), in *aside; aside stays empty if there is
- * none. 0 or -errno. */
-static int keep_aside(const char *data, struct buf *aside)
+/* Keep the file data/name (the database, or the log's key) under a second name,
+ * <name>.before-restore-<UTC time>[-n] (a hard link: never over another file), in *aside; aside
+ * stays empty if there is none. 0 or -errno. */
+static int keep_aside(const char *data, const char *name, struct buf *aside)
 {
     struct buf live = BUF_INIT;
     char when[32];
     time_t now = time(NULL);
     struct tm tm;
     strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
-    buf_printf(&live, "%s/data.mdb", data);
+    buf_printf(&live, "%s/%s", data, name);
     int rc = 0;
     if (access(buf_cstr(&live), F_OK) == 0)
         for (int n = 1; n < 100; n++) {
             buf_reset(aside);
-            buf_printf(aside, "%s/data.mdb.before-restore-%s", data, when);
+            buf_printf(aside, "%s/%s.before-restore-%s", data, name, when);
             if (n > 1) buf_printf(aside, "-%d", n);
             rc = link(buf_cstr(&live), buf_cstr(aside)) == 0 ? 0 : -errno;
             if (rc != -EEXIST) break;
@@ -479,11 +532,15 @@ static int keep_aside(const char *data, struct buf *aside)
     return rc;
 }
 
-/* Remove dir/data.mdb and then dir, a copy that was not (or could not be) put in place. */
+/* Remove dir/data.mdb, dir/log.key and then dir, a copy that was not (or could not be) put in
+ * place. */
 static void remove_copy(const char *dir)
 {
     struct buf path = BUF_INIT;
     buf_printf(&path, "%s/data.mdb", dir);
+    unlink(buf_cstr(&path));
+    buf_reset(&path);
+    buf_printf(&path, "%s/" NOTE_KEY_FILE, dir);
     unlink(buf_cstr(&path));
     rmdir(dir);
     buf_free(&path);
@@ -504,7 +561,7 @@ static int swap_in(const char *staged, const char *data, struct buf *aside)
     struct buf from = BUF_INIT, to = BUF_INIT;
     buf_printf(&from, "%s/data.mdb", staged);
     buf_printf(&to, "%s/data.mdb", data);
-    int rc = keep_aside(data, aside);
+    int rc = keep_aside(data, "data.mdb", aside);
     if (rc)
         fprintf(stderr, "seclabel: cannot keep a copy of %s: %s; nothing was changed\n",
                 buf_cstr(&to), strerror(-rc));
@@ -527,9 +584,73 @@ static int swap_in(const char *staged, const char *data, struct buf *aside)
     return rc;
 }
 
-/* Copy the database of src (open, read-only) into a new directory data/.restore-XXXXXX, named
- * in *staged, and verify the copy. 0, or CLI_FAILED having said why (the directory is then
- * removed). */
+/* 1 if the files a and b hold the same bytes (both small, as key files are). */
+static int same_key_file(const char *a, const char *b)
+{
+    char x[4096] = "", y[4096] = "";
+    ssize_t nx = -1, ny = -2;
+    int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC);
+    if (fa >= 0) nx = read(fa, x, sizeof x);
+    if (fb >= 0) ny = read(fb, y, sizeof y);
+    int same = nx >= 0 && nx == ny && !memcmp(x, y, (size_t)nx);
+    if (fa >= 0) close(fa);
+    if (fb >= 0) close(fb);
+    explicit_bzero(x, sizeof x);
+    explicit_bzero(y, sizeof y);
+    return same;
+}
+
+/* Put the backup's log key staged/log.key (if it has one) in place of data/log.key, keeping a
+ * different key that was there under another name (in *aside). 0, or CLI_FAILED having said
+ * why (the database is in place by then: the message says what to do). */
+static int key_in(const char *staged, const char *src, const char *data, struct buf *aside)
+{
+    struct buf from = BUF_INIT, to = BUF_INIT;
+    buf_printf(&from, "%s/" NOTE_KEY_FILE, staged);
+    buf_printf(&to, "%s/" NOTE_KEY_FILE, data);
+    int rc = 0;
+    if (access(buf_cstr(&from), F_OK) == 0 && !same_key_file(buf_cstr(&from), buf_cstr(&to))) {
+        rc = keep_aside(data, NOTE_KEY_FILE, aside);
+        if (!rc && rename(buf_cstr(&from), buf_cstr(&to)) != 0) rc = -errno;
+        if (rc)
+            fprintf(stderr,
+                    "seclabel: the database was restored, but its log key could not be put in "
+                    "place (%s): copy %s/" NOTE_KEY_FILE " to %s (mode 0600) before starting "
+                    "seclabeld\n",
+                    strerror(-rc), src, buf_cstr(&to));
+        else
+            fsync_dir(data);
+    }
+    buf_free(&from);
+    buf_free(&to);
+    return rc ? CLI_FAILED : 0;
+}
+
+/* Copy the log key of src_dir, if it has one, into staged and check that it is a key. 0, or
+ * CLI_FAILED having said why. */
+static int stage_key(const char *src_dir, const char *staged)
+{
+    int copied = 0, rc = copy_log_key(src_dir, staged, &copied);
+    struct reg_why why = {""};
+    struct note_signer s;
+    struct buf path = BUF_INIT;
+    buf_printf(&path, "%s/" NOTE_KEY_FILE, staged);
+    if (rc)
+        snprintf(why.text, sizeof why.text, "%s", strerror(-rc));
+    else if (copied && (rc = note_signer_load(buf_cstr(&path), &s, &why)) == 0)
+        note_signer_wipe(&s);
+    if (rc)
+        fprintf(stderr,
+                "seclabel: %s is not a sound backup (its " NOTE_KEY_FILE ": %s); nothing was "
+                "changed\n",
+                src_dir, why.text[0] ? why.text : reg_strerror(rc));
+    buf_free(&path);
+    return rc ? CLI_FAILED : 0;
+}
+
+/* Copy the database of src (open, read-only) and its log key into a new directory
+ * data/.restore-XXXXXX, named in *staged, and verify the copy. 0, or CLI_FAILED having said why
+ * (the directory is then removed). */
 static int stage_copy(struct store *src, const char *src_dir, const char *data, struct buf *staged)
 {
     buf_printf(staged, "%s/.restore-XXXXXX", data);
@@ -540,13 +661,15 @@ static int stage_copy(struct store *src, const char *src_dir, const char *data, 
     }
     int rc = store_backup(src, buf_cstr(staged));
     rc = rc ? report(rc, "restore: copying") : verify_copy(buf_cstr(staged), src_dir);
+    if (!rc) rc = stage_key(src_dir, buf_cstr(staged));
     if (rc) remove_copy(buf_cstr(staged));
     return rc;
 }
 
 /* Replace the data directory's database (the directory is created, mode 0700, if missing) by a
- * copy of the one in SRC. The copy is made beside it (mode 0600) and verified before anything
- * is replaced; the database it replaces is kept, named in the output; SRC is only read. */
+ * copy of the one in SRC, and its log key by SRC's if it has one. The copies are made beside
+ * them (mode 0600) and verified before anything is replaced; the database and a different key
+ * they replace are kept, named in the output; SRC is only read. */
 static int restore(int argc, char **argv)
 {
     const char *src = NULL, *data;
@@ -564,23 +687,27 @@ static int restore(int argc, char **argv)
         store_close(st);
         return CLI_FAILED;
     }
-    struct buf staged = BUF_INIT, aside = BUF_INIT;
-    int rc = stage_copy(st, src, data, &staged);
+    struct buf staged = BUF_INIT, aside = BUF_INIT, key_aside = BUF_INIT;
+    int rc = stage_copy(st, src, data, &staged), swapped = 0;
     store_close(st);
     if (!rc) {
-        rc = swap_in(buf_cstr(&staged), data, &aside) ? CLI_FAILED : CLI_OK;
+        swapped = swap_in(buf_cstr(&staged), data, &aside) == 0;
+        rc = swapped ? key_in(buf_cstr(&staged), src, data, &key_aside) : CLI_FAILED;
         remove_copy(buf_cstr(&staged)); /* empty now, unless the swap failed */
     }
-    if (rc && made) rmdir(data);
-    if (!rc) {
-        printf("restored %s from %s (verified)\n", data, src);
-        if (aside.len)
-            printf("the database it replaced is kept as %s: delete it once you no longer need "
-                   "it\n",
-                   buf_cstr(&aside));
-    }
+    if (rc && made && !swapped) rmdir(data);
+    if (swapped) printf("restored %s from %s (verified)\n", data, src);
+    if (aside.len)
+        printf("the database it replaced is kept as %s: delete it once you no longer need "
+               "it\n",
+               buf_cstr(&aside));
+    if (key_aside.len)
+        printf("the log key it replaced is kept as %s: the restored log is signed with the "
+               "backup's key\n",
+               buf_cstr(&key_aside));
     buf_free(&staged);
     buf_free(&aside);
+    buf_free(&key_aside);
     return rc;
 }
 
@@ -629,7 +756,7 @@ static int log_signer(const struct log_opts *o, struct note_signer *s)
         struct store *st;
         if (open_existing(o->data, 0, &st)) return CLI_FAILED;
         store_close(st);
-        buf_printf(&path, "%s/log.key", o->data);
+        buf_printf(&path, "%s/" NOTE_KEY_FILE, o->data);
         rc = note_signer_open(buf_cstr(&path), name, s, &created, &why);
         if (rc == REG_ENOTFOUND)
             reg_why_add(&why, " yet: give --public-url URL (the registry's public URL, whose "

@@ -25,6 +25,7 @@
 #define NOTE_TILE_WIDTH 256    /* hashes in a full tile (tile height 8) */
 #define NOTE_TILE_ENTRIES (-1) /* note_tile_*'s level for entry bundles ("tile/entries/...") */
 #define NOTE_TILE_LEVEL_MAX 63 /* C2SP tlog-tiles: L is 0..63 */
+#define NOTE_KEY_FILE "log.key" /* the log's signing key in a data directory (and its backups) */
 
 /* An Ed25519 signer: its key name, key ID and libsodium's 64-byte secret key (seed || public). */
 struct note_signer {

@@ -115,9 +115,11 @@ int api_log_tile(void *ctx, struct http_req *req, struct http_resp *resp)
     return api_defer_read(app, req, resp, &lj->job, tile_read);
 }
 
-/* {"...": a, ..., "proof": [base64 hashes]} */
+/* {"...": a, ..., "proof": [base64 hashes]}, to be cached as class c says (once: a second
+ * Cache-Control header would contradict the first). */
 static void proof_json(struct http_resp *resp, const char *head,
-                       unsigned char proof[TLOG_PROOF_MAX][TLOG_HASH], size_t n)
+                       unsigned char proof[TLOG_PROOF_MAX][TLOG_HASH], size_t n,
+                       enum api_cache_class c)
 {
     char b64[sodium_base64_ENCODED_LEN(TLOG_HASH, sodium_base64_VARIANT_ORIGINAL)];
     buf_puts(&resp->body, head);
@@ -128,7 +130,7 @@ static void proof_json(struct http_resp *resp, const char *head,
     }
     buf_puts(&resp->body, "]}\n");
     resp->content_type = JSON_TYPE;
-    api_cache(resp, API_CACHE_TILE); /* a proof to a given size never changes */
+    api_cache(resp, c);
     resp->status = 200;
 }
 
@@ -142,7 +144,7 @@ static void consistency_read(struct api_job *job, struct store_txn *txn)
     char head[96];
     snprintf(head, sizeof head, "{\"old\":%llu,\"new\":%llu", (unsigned long long)lj->a,
              (unsigned long long)lj->b);
-    proof_json(job->resp, head, proof, n);
+    proof_json(job->resp, head, proof, n, API_CACHE_TILE); /* never changes */
 }
 
 int api_log_proof(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -260,10 +262,11 @@ static void inclusion_read(struct api_job *job, struct store_txn *txn)
         buf_puts(&head, ",\"checkpoint\":");
         api_json_str(&head, lj->checkpoint.data, lj->checkpoint.len);
     }
-    proof_json(resp, buf_cstr(&head), proof, n);
+    /* To a given size, the proof never changes; to the newest checkpoint, it changes as the log
+     * grows. */
+    proof_json(resp, buf_cstr(&head), proof, n,
+               lj->checkpoint.len ? API_CACHE_CHECKPOINT : API_CACHE_TILE);
     buf_free(&head);
-    /* to the newest checkpoint: an answer that changes as the log grows */
-    if (lj->checkpoint.len) api_cache(resp, API_CACHE_CHECKPOINT);
 }
 
 static void inclusion_done(struct api_job *job)

@@ -42,7 +42,7 @@ static int open_signer(struct logpub *lp, const char *data_dir, const char *key_
         rc = note_signer_load(key_path, &lp->signer, &why);
         buf_puts(&path, key_path);
     } else {
-        buf_printf(&path, "%s/log.key", data_dir);
+        buf_printf(&path, "%s/" NOTE_KEY_FILE, data_dir);
         rc = note_signer_load(buf_cstr(&path), &lp->signer, &why);
         if (rc == REG_ENOTFOUND && !(rc = note_origin_from_url(public_url, origin, &why)))
             rc = note_signer_open(buf_cstr(&path), origin, &lp->signer, &created, &why);

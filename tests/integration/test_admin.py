@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import add_manufacturer, cli, declaration
+from conftest import Server, add_manufacturer, cli, declaration
 
 # Every command that only reads, as arguments after "admin" (without --data).
 READERS = [
@@ -117,7 +117,7 @@ def test_reading_a_backup_writes_nothing_into_it(server, tmp_path):
     assert mode(b) == 0o700 and mode(b / "data.mdb") == 0o600
     assert mode(server.data / "data.mdb") == 0o600
     before = listing(b)
-    assert list(before) == ["data.mdb"]
+    assert sorted(before) == ["data.mdb", "log.key"]  # the log's key: seclabeld made it
     for args in READERS:
         r = cli("admin", *args, "--data", b)
         assert r.returncode == 0, (args, r.stderr)
@@ -201,3 +201,53 @@ def test_an_unsound_backup_changes_nothing(server, tmp_path):
     assert not [p for p in server.data.iterdir() if p.name.startswith(".restore")]
     r = cli("admin", "restore", b, "--data", tmp_path / "fresh")
     assert r.returncode == 1 and not (tmp_path / "fresh").exists()
+
+
+def test_backup_and_restore_carry_the_log_key(server, tmp_path):
+    """The log cannot go on without its signing key (a new one would make every verifier that
+    pinned the old refuse it): a backup holds a copy (mode 0600) and restore puts it back,
+    keeping a different key it replaces."""
+    token = add_manufacturer(server.data, "acme", "Acme Devices Ltd")
+    assert server.put("/v1/products/acme-cam-1", token, json=declaration()).status_code == 201
+    vkey = server.get("/log/key").text
+    key = (server.data / "log.key").read_bytes()
+    b = tmp_path / "backup"
+    r = cli("admin", "backup", b, "--data", server.data)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert (b / "log.key").read_bytes() == key and mode(b / "log.key") == 0o600
+    server.stop()
+    # Into a new directory: the key comes back, and a server there signs with it.
+    new = tmp_path / "new"
+    r = cli("admin", "restore", b, "--data", new)
+    assert r.returncode == 0, r.stderr
+    assert (new / "log.key").read_bytes() == key and mode(new / "log.key") == 0o600
+    s = Server(new)
+    try:
+        assert s.get("/log/key").text == vkey
+    finally:
+        s.stop()
+    # Over a directory whose key differs: the backup's key is put back, the other kept.
+    other = tmp_path / "other"
+    add_manufacturer(other, "acme", "Acme Devices Ltd")
+    assert cli("admin", "log", "key", "--data", other, "--public-url",
+               "https://other.example").returncode == 0
+    theirs = (other / "log.key").read_bytes()
+    r = cli("admin", "restore", b, "--data", other)
+    assert r.returncode == 0, r.stderr
+    assert (other / "log.key").read_bytes() == key and mode(other / "log.key") == 0o600
+    kept = [line.split(" is kept as ")[1].split(":")[0] for line in r.stdout.splitlines()
+            if line.startswith("the log key it replaced")]
+    assert len(kept) == 1 and kept[0].startswith(str(other / "log.key.before-restore-"))
+    with open(kept[0], "rb") as f:
+        assert f.read() == theirs
+    # A backup whose key is damaged is not sound: nothing changes.
+    (b / "log.key").write_text("PRIVATE+KEY+broken\n")
+    before = listing(new)
+    r = cli("admin", "restore", b, "--data", new)
+    assert r.returncode == 1 and "not a sound backup (its log.key" in r.stderr, r.stderr
+    assert listing(new) == before
+    # A data directory without a key (seclabeld --log-key FILE): the backup says so.
+    (new / "log.key").unlink()
+    r = cli("admin", "backup", tmp_path / "nokey", "--data", new)
+    assert r.returncode == 0 and "holds no log key" in r.stderr
+    assert sorted(listing(tmp_path / "nokey")) == ["data.mdb"]
