@@ -36,6 +36,8 @@ int cmd_admin(int argc, char **argv, struct client *c);
 int cmd_validate(int argc, char **argv, struct client *c);
 /* seclabel verify ID: a record checked against the transparency log (cmd_verify.c). */
 int cmd_verify(int argc, char **argv, struct client *c);
+/* seclabel monitor: follows the transparency log as a watchdog (cmd_monitor.c). */
+int cmd_monitor(int argc, char **argv, struct client *c);
 
 /* Print "seclabel: <message>" on stderr and return CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -24,8 +24,8 @@
 #include "cli.h"
 
 #include "decl.h"
-#include "decl_fields.h"
 #include "err.h"
+#include "logc.h"
 #include "note.h"
 #include "tlog.h"
 #include "tlogv.h"
@@ -40,9 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VERIFY_FILE_MAX (4u << 20) /* bytes of a saved file read back (entries are < 64 KiB) */
-#define PROOF_TRIES 4              /* a new version is in a signed checkpoint within ~1 s */
-#define VALUE_SHOWN 200            /* bytes of a differing value shown */
+#define VERIFY_FILE_MAX LOGC_FILE_MAX /* bytes of a saved file read back */
+#define PROOF_TRIES 4                 /* a new version is in a signed checkpoint within ~1 s */
+#define VALUE_SHOWN 200               /* bytes of a differing value shown */
 
 /* The files --save writes and --offline reads, in that order (the key last: for people). */
 enum { F_RECORD, F_ENTRY, F_PROOF, F_CHECKPOINT, F_KEY, F__COUNT };
@@ -89,27 +89,6 @@ static int fail(struct vres *r, const char *check, const char *fmt, ...)
 
 /* ---- reading what the registry sent ---- */
 
-/* The n-th base64 hash of the JSON array arr into out (TLOG_PROOF_MAX hashes at most): 0, or 1
- * if one is not a base64 SHA-256 hash. */
-static int decode_hashes(yyjson_val *arr, unsigned char out[TLOG_PROOF_MAX][TLOG_HASH], size_t *n)
-{
-    yyjson_val *h;
-    size_t i, max;
-    *n = 0;
-    if (!yyjson_is_arr(arr) || yyjson_arr_size(arr) > TLOG_PROOF_MAX) return 1;
-    yyjson_arr_foreach(arr, i, max, h)
-    {
-        size_t len;
-        if (!yyjson_is_str(h) ||
-            sodium_base642bin(out[i], TLOG_HASH, yyjson_get_str(h), yyjson_get_len(h), NULL, &len,
-                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            len != TLOG_HASH)
-            return 1;
-    }
-    *n = max;
-    return 0;
-}
-
 static uint64_t member_u64(yyjson_val *o, const char *name, int *ok)
 {
     yyjson_val *v = yyjson_obj_get(o, name);
@@ -123,13 +102,10 @@ static uint64_t member_u64(yyjson_val *o, const char *name, int *ok)
 static int check_checkpoint(const struct note_verifier *v, const struct buf *cp, struct vres *r)
 {
     struct reg_why why = {""};
-    size_t text_len;
-    int rc = note_open(cp->data, cp->len, v, &text_len, &why);
+    int rc = logc_checkpoint(v, cp->data, cp->len, &r->size, r->root, &why);
     if (rc == REG_EUNVERIFIED)
         return fail(r, "signature", "the checkpoint is not signed by the pinned key %s (%s)",
                     v->name, why.text);
-    if (rc) return fail(r, "checkpoint", "the checkpoint is not a signed note (%s)", why.text);
-    rc = note_checkpoint_parse(cp->data, text_len, v->name, &r->size, r->root, &why);
     if (rc) return fail(r, "checkpoint", "the checkpoint is not one of %s (%s)", v->name, why.text);
     snprintf(r->origin, sizeof r->origin, "%s", v->name);
     return CLI_OK;
@@ -150,8 +126,9 @@ static void show(struct buf *out, yyjson_val *v)
     free(s);
 }
 
-static void differs(struct vres *r, const char *field, yyjson_val *rv, yyjson_val *ev)
+static void differs(void *ctx, const char *field, yyjson_val *rv, yyjson_val *ev)
 {
+    struct vres *r = ctx;
     if (!r->diffs) {
         r->diffs_doc = yyjson_mut_doc_new(NULL);
         r->diffs = yyjson_mut_arr(r->diffs_doc);
@@ -172,31 +149,11 @@ static void differs(struct vres *r, const char *field, yyjson_val *rv, yyjson_va
     yyjson_mut_obj_add_val(d, o, "entry", ev ? yyjson_val_mut_copy(d, ev) : yyjson_mut_null(d));
 }
 
-/* The record's members a log entry holds (the stored record's; the rest of an API record - its
- * state, assessment, QR URL, log index - the registry computes): product.c's own members, then
- * the declaration's fields (decl_fields.h). */
-#define FIELD_NAME(name, ...) #name,
-static const char *const logged_members[] = {"version", "status",   "manufacturer",
-                                             "created", "modified", DECL_FIELDS(FIELD_NAME)};
-#undef FIELD_NAME
-
 /* Every member of the entry must be the record's, and every logged member the record has must
- * be in the entry. */
+ * be in the entry (logc.h). */
 static int check_fields(yyjson_val *rec, yyjson_val *entry, struct vres *r)
 {
-    yyjson_val *k, *ev;
-    size_t i, max;
-    yyjson_obj_foreach(entry, i, max, k, ev)
-    {
-        yyjson_val *rv = yyjson_obj_get(rec, yyjson_get_str(k));
-        if (!rv || !yyjson_equals(rv, ev)) differs(r, yyjson_get_str(k), rv, ev);
-    }
-    for (i = 0; i < sizeof logged_members / sizeof logged_members[0]; i++) {
-        const char *name = logged_members[i];
-        yyjson_val *rv = yyjson_obj_get(rec, name);
-        if (rv && !yyjson_obj_get(entry, name)) differs(r, name, rv, NULL);
-    }
-    return r->diffs ? CLI_FAILED : CLI_OK;
+    return logc_compare(rec, entry, differs, r) ? CLI_FAILED : CLI_OK;
 }
 
 /* The proof's answer must be about this version, to this checkpoint, and prove the entry. */
@@ -209,7 +166,7 @@ static int check_inclusion(const char *id, yyjson_val *rec, yyjson_val *proof,
     uint64_t size = member_u64(proof, "size", &ok), version = member_u64(proof, "version", &ok);
     r->index = member_u64(proof, "index", &ok);
     const char *pid = yyjson_get_str(yyjson_obj_get(proof, "id"));
-    if (!ok || !pid || decode_hashes(yyjson_obj_get(proof, "proof"), hashes, &n))
+    if (!ok || !pid || logc_hashes(yyjson_obj_get(proof, "proof"), hashes, &n))
         return fail(r, "proof", "the inclusion proof is malformed");
     if (strcmp(pid, id) || version != r->version)
         return fail(r, "proof", "the inclusion proof is for %s version %llu, not %s version %lu",
@@ -263,21 +220,11 @@ static int check_all(const char *id, const struct note_verifier *v, const struct
 
 /* ---- the checkpoint seen before ---- */
 
-/* CONFIG/checkpoints/<origin with every byte but [A-Za-z0-9._-] as %XX>; 1 without a config
- * directory. *dir gets CONFIG/checkpoints. */
+/* CONFIG/checkpoints/<origin, %-escaped> (logc.h); 1 without a config directory. *dir gets
+ * CONFIG/checkpoints. */
 static int seen_path(const char *origin, struct buf *dir, struct buf *path)
 {
-    char base[1024];
-    if (config_dir(base, sizeof base)) return 1;
-    buf_printf(dir, "%s/checkpoints", base);
-    buf_printf(path, "%s/", buf_cstr(dir));
-    for (const unsigned char *p = (const unsigned char *)origin; *p; p++)
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '.' || *p == '_' || *p == '-')
-            buf_putc(path, (char)*p);
-        else
-            buf_printf(path, "%%%02X", *p);
-    return 0;
+    return logc_config_path("checkpoints", origin, dir, path);
 }
 
 /* The checkpoint seen before, opened with the pinned key: 0 (*size 0: none), or CLI_FAILED. */
@@ -286,12 +233,10 @@ static int load_seen(const struct note_verifier *v, const char *path, uint64_t *
 {
     struct buf b = BUF_INIT;
     struct reg_why why = {""};
-    size_t text_len;
     *size = 0;
     if (access(path, F_OK) != 0) return CLI_OK;
     int rc = cli_read_file(path, VERIFY_FILE_MAX, &b);
-    if (!rc && (note_open(b.data, b.len, v, &text_len, &why) ||
-                note_checkpoint_parse(b.data, text_len, v->name, size, root, &why)))
+    if (!rc && logc_checkpoint(v, b.data, b.len, size, root, &why))
         rc = fail(r, "seen",
                   "the checkpoint this CLI kept in %s does not open with the pinned "
                   "key (%s): if you changed the key on purpose, remove that file",
@@ -300,79 +245,39 @@ static int load_seen(const struct note_verifier *v, const char *path, uint64_t *
     return rc;
 }
 
-/* mkdir -p dir, mode 0700 for the directories made: 0 or -errno. */
-static int make_dirs(const char *dir)
-{
-    char p[1024];
-    snprintf(p, sizeof p, "%s", dir);
-    for (char *s = p + 1;; s++)
-        if (*s == '/' || !*s) {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0700) != 0 && errno != EEXIST) return -errno;
-            if (!(*s = c)) return 0;
-        }
-}
-
 static void keep_seen(const char *dir, const char *path, const struct buf *cp)
 {
-    if (make_dirs(dir) != 0)
+    if (logc_make_dirs(dir) != 0)
         fprintf(stderr, "seclabel: warning: cannot create %s: %s\n", dir, strerror(errno));
     else
         cli_write_file(path, cp->data, cp->len);
 }
 
-/* GET one resource into out: CLI_OK for a 200, else the exit code with r (or stderr) saying
- * why, and the server's error code in code[ERR_CODE_MAX] if code is not NULL. */
-#define ERR_CODE_MAX 64
+/* GET one resource into out (logc_get): CLI_OK for a 200, else the exit code with r saying
+ * why, and the server's error code in code[LOGC_CODE_MAX] if code is not NULL. */
 static int fetch(struct client *c, const char *path, struct buf *out, struct vres *r, char *code)
 {
-    struct client_resp resp;
-    if (code) code[0] = '\0';
-    int rc = client_request(c, "GET", path, NULL, 0, NULL, &resp);
-    if (rc) { /* client_request said why on stderr */
+    struct buf msg = BUF_INIT;
+    int rc = logc_get(c, path, out, &msg, code);
+    if (rc == CLI_UNREACHABLE)
         fail(r, "network", "cannot reach the registry");
-        return rc;
-    }
-    if (resp.status != 200) {
-        yyjson_doc *d = yyjson_read(resp.body.data, resp.body.len, 0);
-        const char *msg = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "message"));
-        const char *err = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "error"));
-        if (code && err) snprintf(code, ERR_CODE_MAX, "%s", err);
-        fail(r, "http", "GET %s: HTTP %ld: %s", path, resp.status, msg ? msg : "no message");
-        yyjson_doc_free(d);
-        buf_free(&resp.body);
-        return resp.status == 401 || resp.status == 403 ? CLI_UNAUTHORISED : CLI_FAILED;
-    }
-    buf_reset(out);
-    buf_append(out, resp.body.data, resp.body.len);
-    buf_free(&resp.body);
-    return CLI_OK;
+    else if (rc)
+        fail(r, "http", "%s", buf_cstr(&msg));
+    buf_free(&msg);
+    return rc;
 }
 
 /* Is one checkpoint of this log consistent with the other? (old_size < new_size) */
 static int consistent(struct client *c, uint64_t m, const unsigned char *r1, uint64_t n,
                       const unsigned char *r2, struct vres *r, struct reg_why *why)
 {
-    struct buf path = BUF_INIT, body = BUF_INIT;
-    buf_printf(&path, "/log/proof?old=%llu&new=%llu", (unsigned long long)m, (unsigned long long)n);
-    int rc = fetch(c, buf_cstr(&path), &body, r, NULL);
-    if (!rc) {
-        yyjson_doc *d = yyjson_read(body.data, body.len, 0);
-        yyjson_val *o = yyjson_doc_get_root(d);
-        unsigned char hashes[TLOG_PROOF_MAX][TLOG_HASH];
-        size_t len;
-        int ok = 1;
-        if (member_u64(o, "old", &ok) != m || member_u64(o, "new", &ok) != n || !ok ||
-            decode_hashes(yyjson_obj_get(o, "proof"), hashes, &len))
-            rc = fail(r, "consistency", "the consistency proof from %llu to %llu is malformed",
-                      (unsigned long long)m, (unsigned long long)n);
-        else if (tlogv_consistency(m, n, r1, r2, hashes[0], len, why))
-            rc = REG_EBADPROOF;
-        yyjson_doc_free(d);
-    }
-    buf_free(&path);
-    buf_free(&body);
+    struct buf msg = BUF_INIT;
+    int rc = logc_consistent(c, m, r1, n, r2, &msg, why);
+    if (rc == CLI_UNREACHABLE)
+        fail(r, "network", "cannot reach the registry");
+    else if (rc && rc != REG_EBADPROOF)
+        fail(r, "consistency", "%s", buf_cstr(&msg));
+    buf_free(&msg);
     return rc;
 }
 
@@ -438,7 +343,7 @@ out:
 static int fetch_all(struct client *c, const char *id, struct vin *in, struct vres *r)
 {
     struct buf path = BUF_INIT;
-    char code[ERR_CODE_MAX];
+    char code[LOGC_CODE_MAX];
     buf_printf(&path, "/v1/products/%s", id);
     int rc = fetch(c, buf_cstr(&path), &in->f[F_RECORD], r, NULL);
     yyjson_doc *d = rc ? NULL : yyjson_read(in->f[F_RECORD].data, in->f[F_RECORD].len, 0);
@@ -568,22 +473,14 @@ static void print_verdict(const struct vopts *o, const struct vres *r)
 
 /* ---- the command ---- */
 
-static int no_key(const struct vopts *o, const struct client *c)
+/* Without a pinned key: logc_key's hint, and where the saved files' key is. */
+static void no_key_offline(const struct vopts *o)
 {
-    fprintf(stderr,
-            "seclabel: verify needs the registry's log key, pinned beforehand (it is never "
-            "taken from the registry on first use). Get it from the registry's operator or\n"
-            "  curl %s/log/key\n"
-            "compare it with what the operator publishes, then pin it:\n"
-            "  seclabel config set log-key '<the key>'\n"
-            "or give it each time with --log-key KEY.\n",
-            c->server);
     if (o->offline)
         fprintf(stderr,
                 "The key the files were saved with is in %s/log-key: trust it only if "
                 "you got it from the operator.\n",
                 o->offline);
-    return CLI_USAGE;
 }
 
 static int parse_args(int argc, char **argv, struct vopts *o)
@@ -619,12 +516,12 @@ int cmd_verify(int argc, char **argv, struct client *c)
     struct vopts o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
-    if (!o.key) o.key = config_log_key();
-    if (!o.key) return no_key(&o, c);
     struct note_verifier v;
-    struct reg_why why = {""};
-    if (note_verifier_parse(o.key, strlen(o.key), &v, &why))
-        return cli_usage_error("the log key is not a verifier key (%s)", why.text);
+    if ((rc = logc_key(o.key, "verify", c, &v))) {
+        if (!o.key && !config_log_key()) no_key_offline(&o);
+        return rc;
+    }
+    if (!o.key) o.key = config_log_key();
     struct vin in;
     struct vres r = {0};
     for (int i = 0; i < F__COUNT; i++)

@@ -82,6 +82,13 @@ static const struct command commands[] = {
      "  seclabel config set log-key 'labels.example.com/log+1a2b3c4d+AV...'\n"
      "  seclabel verify acme-cam-2\n  seclabel verify acme-cam-2 --save evidence/\n"
      "  seclabel verify acme-cam-2 --offline evidence/   # an auditor, without the network"},
+    {"monitor", cmd_monitor,
+     "monitor [--once] [--json] [--interval S] [--state DIR] [--from-checkpoint FILE |\n"
+     "      --from-size N] [--log-key KEY]   follow the registry's transparency log: every new\n"
+     "      entry checked against the signed checkpoint (pinned key) and reported when a\n"
+     "      support date moves earlier, a GTIN or a product changes hands, the API shows what\n"
+     "      the log does not say, or the log forks; exit 0 nothing, 1 findings, 3 not checked",
+     "  seclabel monitor --once\n  seclabel monitor --json --interval 300 >> findings.jsonl"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
      "      [--data DIR]           (registry operator) create a manufacturer\n"

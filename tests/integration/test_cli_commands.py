@@ -147,7 +147,7 @@ def test_manual_pages_and_completion_cover_every_command():
     assert text.returncode == 0 and text.stderr == "", text.stderr
     completion = (share / "bash-completion" / "completions" / "seclabel").read_text()
     for name in ["register", "show", "history", "search", "import", "export", "withdraw",
-                 "whoami", "label", "labels", "validate", "verify", "config", "admin"]:
+                 "whoami", "label", "labels", "validate", "verify", "monitor", "config", "admin"]:
         assert "\n       " + name + " " in text.stdout or "\n       " + name + "\n" in text.stdout, name
         assert name in completion.split('commands="')[1].split('"')[0].split(), name
     daemon = subprocess.run(["man", "--warnings", "-l", str(share / "man" / "man8" / "seclabeld.8")],
