@@ -424,7 +424,8 @@ static void fsync_dir(const char *dir);
 /* Copy the log's signing key from directory `from` to directory `to` (NOTE_KEY_FILE in each):
  * mode 0600, never over an existing file, synced. A backup needs it: without the key the log
  * cannot go on, and a new key would make every verifier that pinned the old one refuse it.
- * 0 (*copied 0 if `from` holds no key), or -errno (nothing left in `to`). */
+ * 0 (*copied 0 if `from` holds no key), -errno, REG_EBADKEY for a file too long to be a key
+ * or REG_ESTORE for a short write (nothing left in `to`). */
 static int copy_log_key(const char *from, const char *to, int *copied)
 {
     char key[4096]; /* a key file is about 100 bytes */
@@ -439,11 +440,11 @@ static int copy_log_key(const char *from, const char *to, int *copied)
     else if ((n = read(in, key, sizeof key)) < 0)
         rc = -errno;
     else if ((size_t)n == sizeof key)
-        rc = -EFBIG;
+        rc = REG_EBADKEY; /* no key file is this long */
     else if ((out = open(buf_cstr(&dst), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
         rc = -errno;
     else if ((errno = 0, write(out, key, (size_t)n) != n) || fsync(out) != 0)
-        rc = errno ? -errno : -EIO; /* a short write sets no errno */
+        rc = errno ? -errno : REG_ESTORE; /* a short write sets no errno */
     if (out >= 0 && close(out) != 0 && !rc) rc = -errno;
     if (out >= 0 && rc) unlink(buf_cstr(&dst));
     if (out >= 0 && !rc) {

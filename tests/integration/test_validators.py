@@ -37,6 +37,9 @@ VALUES = {
     "/p/{}/label.pdf": [PRODUCT],
     "/p/{}/label.zpl": [PRODUCT],
     "/m/{}": ["acme"],
+    "/log/tile/{}": ["0/000.p/1"],
+    "/v1/products/{}/proof": [PRODUCT],
+    "/v1/products/{}/versions/{}/entry": [PRODUCT, "1"],
 }
 # Routes answered with no-store: nothing may be kept, so there is nothing to validate.
 NO_STORE = {
@@ -48,9 +51,15 @@ NO_STORE = {
 ELSEWHERE = {
     "/01/{}": "the GS1 resolver redirects (307) to the page or record, which carry the "
               "validators; its headers are the resolver's (test_gs1*.py)",
+    "/log/proof": "needs two tree sizes in its query; immutable for them (test_log_http.py)",
 }
 # Routes with no modification time to state (ETag only).
-NO_TIME = {"/.well-known/gs1resolver": "the resolver's description: configuration only"}
+NO_TIME = {"/.well-known/gs1resolver": "the resolver's description: configuration only",
+           "/log/checkpoint": "the newest signed checkpoint: its ETag is its bytes",
+           "/log/key": "the log's verifier key: configuration only",
+           "/log/tile/{}": "a tile: its hashes never change once written",
+           "/v1/products/{}/proof": "a proof to the newest checkpoint: its ETag is its bytes",
+           "/v1/products/{}/versions/{}/entry": "a logged entry: its bytes never change"}
 # Routes whose answer does not show the product's declaration, so a write leaves their ETag.
 WRITE_KEEPS = {
     "/v1/products/{}/versions/{}": "version 1 never changes",
@@ -60,6 +69,11 @@ WRITE_KEEPS = {
     "/.well-known/gs1resolver": "configuration",
     "/v1/facets": "counts, unchanged by a rename (the ETag is the body's)",
     "/log": "the log's key and checkpoint size: a write shows when the next checkpoint is signed",
+    "/log/checkpoint": "a write shows in the checkpoint signed within the next second",
+    "/log/key": "the log's key",
+    "/log/tile/{}": "the first hash of the tree",
+    "/v1/products/{}/proof": "a proof to the newest checkpoint: it moves with the next one",
+    "/v1/products/{}/versions/{}/entry": "version 1's entry never changes",
 }
 # Routes whose answer shows a product's support status or a search by it: day-dependent.
 DAY_DEPENDENT = {"/", "/v1/products", "/v1/products/{}", "/v1/products/{}/versions",
