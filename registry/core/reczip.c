@@ -247,6 +247,45 @@ static int sample_one(void *ctx, struct store_val key, struct store_val val)
 /* Train a dictionary on the versions table's `count` records and store it: *id its ID, 0 if
  * zstd could not make one of them. Costs one walk over the table's keys (values are read only
  * for the samples) and zstd's training on at most RECZIP_SAMPLES records. */
+/* Store the trained dictionary dict[0..len) under its ID, into *id. zstd derives the ID from
+ * the content's last 128 bytes, which two dictionaries trained on similar records can share:
+ * one whose ID another (different) dictionary holds is finalized again with the next free ID
+ * (zstd's own ZDICT_finalizeDictionary, from the same content and samples). */
+static int keep(struct store_txn *t, const struct samples *s, unsigned char *dict, size_t len,
+                unsigned *id)
+{
+    unsigned got = ZDICT_getDictID(dict, len);
+    for (int tries = 0; tries < 16; tries++) {
+        unsigned char key[STATE_KEYLEN + 4];
+        struct store_val old;
+        dict_key(got, key);
+        int rc = store_get(t, STORE_META, key, sizeof key, &old);
+        if (rc == REG_ENOTFOUND) {
+            rc = store_put(t, STORE_META, key, sizeof key, dict, len, STORE_NOOVERWRITE);
+            if (!rc) *id = got;
+            return rc;
+        }
+        if (rc) return rc;
+        if (old.len == len && memcmp(old.data, dict, len) == 0) {
+            *id = got; /* trained the same again */
+            return 0;
+        }
+        size_t head = ZDICT_getDictHeaderSize(dict, len);
+        ZDICT_params_t p = {.compressionLevel = RECZIP_LEVEL};
+        got = p.dictID = got + 1 < (1u << 31) ? got + 1 : 32768; /* zstd's private range */
+        len = ZDICT_isError(head)
+                  ? head
+                  : ZDICT_finalizeDictionary(dict, RECZIP_DICT_MAX, dict + head, len - head,
+                                             s->bytes.data, s->sizes, (unsigned)s->n, p);
+        if (ZDICT_isError(len)) {
+            reg_logf("no record dictionary: %s", ZDICT_getErrorName(len));
+            return 0;
+        }
+    }
+    reg_logf("no free ID for a new record dictionary near %u: not used", got);
+    return 0;
+}
+
 static int train(struct store_txn *t, size_t count, unsigned *id)
 {
     struct samples *s = xcalloc(1, sizeof *s);
@@ -258,23 +297,10 @@ static int train(struct store_txn *t, size_t count, unsigned *id)
     size_t len = rc || !s->n ? 0
                              : ZDICT_trainFromBuffer(dict, RECZIP_DICT_MAX, s->bytes.data, s->sizes,
                                                      (unsigned)s->n);
-    if (!rc && ZDICT_isError(len)) {
+    if (!rc && ZDICT_isError(len))
         reg_logf("no record dictionary from %zu records: %s", s->n, ZDICT_getErrorName(len));
-    } else if (!rc && len) {
-        unsigned char key[STATE_KEYLEN + 4];
-        struct store_val old;
-        unsigned got = ZDICT_getDictID(dict, len);
-        dict_key(got, key);
-        rc = store_get(t, STORE_META, key, sizeof key, &old);
-        if (rc == REG_ENOTFOUND) {
-            rc = store_put(t, STORE_META, key, sizeof key, dict, len, STORE_NOOVERWRITE);
-            if (!rc) *id = got;
-        } else if (!rc && old.len == len && memcmp(old.data, dict, len) == 0) {
-            *id = got; /* trained the same again */
-        } else if (!rc) {
-            reg_logf("a new record dictionary has the ID of another (%u): not used", got);
-        }
-    }
+    else if (!rc && len)
+        rc = keep(t, s, dict, len, id);
     free(dict);
     buf_free(&s->bytes);
     free(s);
