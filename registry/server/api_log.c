@@ -1,4 +1,5 @@
-/* api_log.c: the transparency log over HTTP (issue 16; docs/LOG.md says what each answer is):
+/* api_log.c: the transparency log over HTTP (issue 16; docs/TRANSPARENCY.md says what each
+ * answer is):
  *   GET /log/checkpoint                        the newest signed checkpoint (C2SP tlog-checkpoint)
  *   GET /log/key                               the verifier key (C2SP signed-note)
  *   GET /log/tile/<L>/<N>[.p/<W>]              C2SP tlog-tiles: hashes
