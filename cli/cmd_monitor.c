@@ -28,7 +28,8 @@
  * The state directory (default CONFIG/monitor/<origin, %-escaped>, next to verify's
  * CONFIG/checkpoints) holds "checkpoint" (the signed note verified last), "products" (one line
  * per product: id TAB newest entry index TAB maker TAB support_date TAB gtin or "-", sorted by
- * id) and "gtins" (gtin TAB product TAB maker, sorted): about 80 bytes a product, read whole and
+ * id), "gtins" (gtin TAB product TAB maker, sorted) and "audit" (the product audited last):
+ * about 80 bytes a product, read whole (for the audit too, when nothing is new) and
  * rewritten whole each pass with something new (atomically, the checkpoint last, so a crash
  * replays entries, which finds nothing twice). At national scale (millions of products) that is
  * a few hundred MB of memory and a second per pass; LMDB (the registry's store module) would
