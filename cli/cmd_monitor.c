@@ -833,7 +833,7 @@ int cmd_monitor(int argc, char **argv, struct client *c)
     struct mopts o = {0};
     struct note_verifier v;
     int rc = parse_args(argc, argv, &o);
-    if (rc || (rc = logc_key(o.key, "monitor", c, &v))) return rc;
+    if (rc || (rc = logc_key(o.key, "monitor", c, NULL, &v))) return rc;
     struct buf dir = BUF_INIT, unused = BUF_INIT;
     if (o.state)
         buf_puts(&dir, o.state);

@@ -70,7 +70,10 @@ def test_a_clean_log_exits_0_and_keeps_its_state(reg):
 
 def test_no_pinned_key_is_refused(reg):
     r = monitor(reg, key=False)
-    assert r.returncode == 2 and "seclabel config set log-key" in r.stderr
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1, r.stderr  # a CLI error: one line on stderr
+    assert r.stderr.startswith("seclabel: monitor: no pinned log key: get it from the operator")
+    assert reg.server.url + "/log/key" in r.stderr and "seclabel config set log-key" in r.stderr
     assert not state(reg, "checkpoint").exists()
     assert monitor(reg, "--interval", "0").returncode == 2
 
