@@ -18,7 +18,12 @@
  *      printed for people as "note: ..." lines and not counted as findings);
  *   5. the API against the log, for every product with a new entry in this pass (all of them on
  *      a first run): GET /v1/products/{id}'s logged members and "log".index must be the newest
- *      entry's (a record changed without a log entry);
+ *      entry's (a record changed without a log entry); then (5b) an audit of --audit N products
+ *      with no new entry (100; "all"; 0 none), in turn from where the last pass stopped
+ *      (STATE/audit): each one's entry as the registry stores it, proved by GET .../proof to be
+ *      its newest entry in the signed tree, then compared with its record as in 5 (an entry
+ *      that is not the logged one: a finding, and the record compared with the state's maker,
+ *      support date and GTIN). A registry of K products is audited whole every K / N passes;
  *   6. the state is saved (the checkpoint last), then the findings printed.
  *
  * The state directory (default CONFIG/monitor/<origin, %-escaped>, next to verify's
@@ -39,9 +44,11 @@
  * because the registry is unreachable is retried, any other exit-3 reason stops the loop). */
 #include "cli.h"
 
+#include "decl.h"
 #include "err.h"
 #include "hash.h"
 #include "logc.h"
+#include "tlog.h"
 #include "tlogv.h"
 
 #include <errno.h>
@@ -55,6 +62,7 @@
 
 #define MON_INTERVAL 60 /* seconds between passes by default */
 #define MON_VALUE 200   /* bytes of a value shown in a message */
+#define MON_AUDIT 100   /* products without a new entry compared with the API per pass */
 
 enum { SEV_INFO, SEV_WARN, SEV_FATAL };
 static int net_failed; /* the last pass could not reach the registry (the loop retries) */
@@ -62,7 +70,7 @@ static const char *const sev_names[] = {"info", "warning", "fatal"};
 
 struct mopts {
     const char *from_cp, *state, *key;
-    uint64_t from_size;
+    uint64_t from_size, audit;
     int has_from_size, json, once;
     unsigned interval;
 };
@@ -543,7 +551,83 @@ static void api_differs(void *ctx, const char *member, yyjson_val *rv, yyjson_va
     yyjson_mut_obj_add_uint(d, o, "index", a->r->index);
 }
 
-/* Step 5: what the API shows for a product with a new entry. */
+/* Does the registry's proof (GET .../proof?size=N&version=V) prove that entry is r's newest
+ * entry in the signed tree? */
+static int proves(const struct pass *p, const struct row *r, const struct buf *entry,
+                  const struct buf *proof)
+{
+    unsigned char hashes[TLOG_PROOF_MAX][TLOG_HASH], leaf[TLOG_HASH];
+    struct reg_why why = {""};
+    size_t n;
+    yyjson_doc *d = yyjson_read(proof->data, proof->len, 0);
+    yyjson_val *o = yyjson_doc_get_root(d);
+    yyjson_val *ix = yyjson_obj_get(o, "index"), *size = yyjson_obj_get(o, "size");
+    int ok = yyjson_is_uint(ix) && yyjson_get_uint(ix) == r->index && yyjson_is_uint(size) &&
+             yyjson_get_uint(size) == p->n && !logc_hashes(yyjson_obj_get(o, "proof"), hashes, &n);
+    yyjson_doc_free(d);
+    if (!ok) return 0;
+    tlog_leaf_hash(entry->data, entry->len, leaf);
+    return tlogv_inclusion(r->index, p->n, leaf, hashes[0], n, p->root, &why) == 0;
+}
+
+/* The record against what the state kept from r's newest entry (maker, support date, GTIN):
+ * all there is to compare with when the registry's own copy of the entry is not the logged one. */
+static void kept_differs(struct pass *p, const struct row *r, yyjson_val *rec)
+{
+    static const struct {
+        const char *member;
+        int field;
+    } kept[] = {{"manufacturer", P_MAKER}, {"support_date", P_SUPPORT}, {"gtin", P_GTIN}};
+    struct api_ctx a = {p, r};
+    yyjson_mut_doc *m = yyjson_mut_doc_new(NULL);
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        const char *logged = r->f[kept[i].field];
+        yyjson_val *rv = yyjson_obj_get(rec, kept[i].member);
+        if (!strcmp(logged, "-") || yyjson_equals_str(rv, logged)) continue;
+        yyjson_doc *ev = yyjson_mut_val_imut_copy(yyjson_mut_str(m, logged), NULL);
+        api_differs(&a, kept[i].member, rv, yyjson_doc_get_root(ev));
+        yyjson_doc_free(ev);
+    }
+    yyjson_mut_doc_free(m);
+}
+
+/* Step 5 for an audited product (no entry of it in this pass): its newest entry as the registry
+ * stores it (GET .../versions/V/entry), proved to be entry r->index of the signed tree (GET
+ * .../proof?size=N&version=V) into *ed; bytes that are not the logged entry are a finding (its
+ * stored version was changed), the record is compared with what the state kept, and *ed is left
+ * NULL. 0, or CLI_UNREACHABLE. */
+static int audited_entry(struct pass *p, const struct row *r, yyjson_val *rec, yyjson_doc **ed)
+{
+    unsigned version = (unsigned)yyjson_get_uint(yyjson_obj_get(rec, "version"));
+    struct buf path = BUF_INIT, bytes = BUF_INIT, proof = BUF_INIT;
+    buf_printf(&path, "/v1/products/%s/versions/%u/entry", r->f[P_ID], version);
+    int rc = get(p, buf_cstr(&path), &bytes);
+    buf_reset(&path);
+    buf_printf(&path, "/v1/products/%s/proof?size=%llu&version=%u", r->f[P_ID],
+               (unsigned long long)p->n, version);
+    if (!rc) rc = get(p, buf_cstr(&path), &proof);
+    if (!rc && proves(p, r, &bytes, &proof)) {
+        *ed = yyjson_read(bytes.data, bytes.len, 0);
+    } else if (!net_failed) {
+        yyjson_mut_val *o =
+            finding(p, "entry_not_logged", SEV_WARN,
+                    "%s: the registry's copy of version %u is not entry %llu of its "
+                    "log%s%s: its stored record was changed",
+                    r->f[P_ID], version, (unsigned long long)r->index, rc ? ": " : "",
+                    rc ? buf_cstr(&p->msg) : "");
+        yyjson_mut_obj_add_strcpy(p->doc, o, "product", r->f[P_ID]);
+        yyjson_mut_obj_add_uint(p->doc, o, "index", r->index);
+        buf_reset(&p->msg);
+        kept_differs(p, r, rec);
+        rc = 0;
+    }
+    buf_free(&path);
+    buf_free(&bytes);
+    buf_free(&proof);
+    return rc;
+}
+
+/* Step 5: what the API shows for a product with a new entry, or an audited one. */
 static int api_check(struct pass *p, const struct row *r)
 {
     struct buf path = BUF_INIT, body = BUF_INIT;
@@ -571,13 +655,51 @@ static int api_check(struct pass *p, const struct row *r)
         yyjson_mut_obj_add_strcpy(p->doc, o, "product", r->f[P_ID]);
         yyjson_mut_obj_add_uint(p->doc, o, "index", r->index);
     } else if (yyjson_get_uint(li) == r->index) { /* else: a version newer than the checkpoint */
+        if (!r->entry && (rc = audited_entry(p, r, rec, &ed)) == 0 && net_failed)
+            rc = CLI_UNREACHABLE;
         struct api_ctx a = {p, r};
-        logc_compare(rec, yyjson_doc_get_root(ed), api_differs, &a);
+        if (!rc && ed) logc_compare(rec, yyjson_doc_get_root(ed), api_differs, &a);
     }
     yyjson_doc_free(rd);
     yyjson_doc_free(ed);
     buf_free(&path);
     buf_free(&body);
+    return rc;
+}
+
+/* Step 5b: the next o->audit products with no new entry (the rows read from the state, in
+ * their sorted order, after the one dir/audit names, wrapping round), each compared with the
+ * API through its proved entry; dir/audit then names the last one. A registry of K products is
+ * so audited whole every K / --audit passes. */
+static int audit(struct pass *p, const char *dir, size_t loaded)
+{
+    struct buf path = BUF_INIT, last = BUF_INIT;
+    buf_printf(&path, "%s/audit", dir);
+    if (cli_read_file(buf_cstr(&path), DECL_ID_MAX + 2, &last) == 0 && last.len &&
+        last.data[last.len - 1] == '\n')
+        last.data[--last.len] = '\0';
+    size_t start = 0, done = 0;
+    while (start < loaded && last.len &&
+           strcmp(p->products.rows[start].f[P_ID], buf_cstr(&last)) <= 0)
+        start++;
+    int rc = 0;
+    const char *checked = NULL;
+    for (size_t k = 0; !rc && k < loaded && done < p->o->audit; k++) {
+        struct row *r = &p->products.rows[(start + k) % loaded];
+        if (r->entry) continue; /* compared already, with its new entry */
+        r->index = strtoull(r->f[P_INDEX], NULL, 10);
+        rc = api_check(p, r);
+        checked = r->f[P_ID];
+        done++;
+    }
+    if (checked) {
+        buf_reset(&last);
+        buf_printf(&last, "%s\n", checked);
+        if (!rc && (logc_make_dirs(dir) || cli_write_file(buf_cstr(&path), last.data, last.len)))
+            rc = cannot(p, "cannot write %s", buf_cstr(&path));
+    }
+    buf_free(&path);
+    buf_free(&last);
     return rc;
 }
 
@@ -619,11 +741,14 @@ static int check_checkpoints(struct pass *p, int have_old, uint64_t old_size,
         yyjson_mut_obj_add_uint(p->doc, o, "size", p->n);
         yyjson_mut_obj_add_uint(p->doc, o, "old_size", old_size);
         rc = cannot(p, "the log forked");
-    } else if (!rc && p->n < old_size) {
-        yyjson_mut_val *o = finding(p, "rollback", SEV_FATAL,
-                                    "THE LOG WENT BACK: the signed checkpoint has %llu entries, "
-                                    "fewer than the %llu verified before; stopped, state kept",
-                                    (unsigned long long)p->n, (unsigned long long)old_size);
+    } else if (p->n < old_size && rc != CLI_UNREACHABLE) { /* proved or not: it went back */
+        yyjson_mut_val *o = finding(
+            p, "rollback", SEV_FATAL,
+            "THE LOG WENT BACK: the signed checkpoint has %llu entries, fewer than the %llu "
+            "verified before%s%s%s; stopped, state kept",
+            (unsigned long long)p->n, (unsigned long long)old_size,
+            rc ? ", and the registry cannot prove it is the start of that log (" : "",
+            rc ? buf_cstr(&msg) : "", rc ? ")" : "");
         yyjson_mut_obj_add_uint(p->doc, o, "size", p->n);
         yyjson_mut_obj_add_uint(p->doc, o, "old_size", old_size);
         rc = cannot(p, "the log went back");
@@ -716,11 +841,13 @@ static int pass(struct client *c, const struct note_verifier *v, const struct mo
     int rc = old_checkpoint(&p, buf_cstr(&cp_path), &have_old, &old_size, old_root);
     if (!rc) rc = check_checkpoints(&p, have_old, old_size, old_root);
     int tables = 0;
-    if (!rc && p.n > p.m) {
+    size_t loaded = 0; /* rows read from the state */
+    if (!rc && (p.n > p.m || (have_old && o->audit))) {
         tables = 1;
         rc = table_load(&p.products, dir, p.n - p.m);
         if (!rc) rc = table_load(&p.gtins, dir, p.n - p.m);
         if (rc) rc = cannot(&p, "cannot read the state in %s", dir);
+        loaded = p.products.n;
     }
     if (!rc && p.n > p.m) rc = range_start(&p, p.m, g);
     if (!rc && p.n > p.m && have_old) {
@@ -742,6 +869,7 @@ static int pass(struct client *c, const struct note_verifier *v, const struct mo
     }
     for (size_t i = 0; !rc && i < p.products.n; i++)
         if (p.products.rows[i].entry) rc = api_check(&p, &p.products.rows[i]);
+    if (!rc && loaded && o->audit) rc = audit(&p, dir, loaded);
     if (!rc && p.n > p.m)
         rc = save_state(&p, dir, buf_cstr(&cp_path)) ? CLI_UNREACHABLE : 0;
     else if (!rc && !have_old && p.n == p.m)
@@ -809,6 +937,7 @@ static int parse_args(int argc, char **argv, struct mopts *o)
 {
     uint64_t n;
     o->interval = MON_INTERVAL;
+    o->audit = MON_AUDIT;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--json")) {
@@ -816,7 +945,8 @@ static int parse_args(int argc, char **argv, struct mopts *o)
         } else if (!strcmp(a, "--once")) {
             o->once = 1;
         } else if (!strcmp(a, "--from-checkpoint") || !strcmp(a, "--from-size") ||
-                   !strcmp(a, "--interval") || !strcmp(a, "--state") || !strcmp(a, "--log-key")) {
+                   !strcmp(a, "--interval") || !strcmp(a, "--state") || !strcmp(a, "--log-key") ||
+                   !strcmp(a, "--audit")) {
             if (i + 1 >= argc) return cli_usage_error("%s needs a value", a);
             const char *val = argv[++i];
             if (!strcmp(a, "--from-checkpoint")) o->from_cp = val;
@@ -826,6 +956,10 @@ static int parse_args(int argc, char **argv, struct mopts *o)
                 if (number(a, val, (uint64_t)1 << 62, &o->from_size)) return CLI_USAGE;
                 o->has_from_size = 1;
             }
+            if (!strcmp(a, "--audit") && strcmp(val, "all") &&
+                number(a, val, (uint64_t)1 << 62, &o->audit))
+                return CLI_USAGE;
+            if (!strcmp(a, "--audit") && !strcmp(val, "all")) o->audit = UINT64_MAX;
             if (!strcmp(a, "--interval")) {
                 if (number(a, val, 86400, &n) || n == 0)
                     return cli_usage_error("monitor: --interval is 1 to 86400 seconds");

@@ -281,6 +281,37 @@ static int consistent(struct client *c, uint64_t m, const unsigned char *r1, uin
     return rc;
 }
 
+/* A checkpoint smaller than the one seen before is never right: a fork if the registry proves
+ * the two disagree; else a stale copy or a log rolled back, and surely rolled back when the
+ * registry cannot prove the smaller tree is the start of the one seen (it no longer holds it). */
+static int older_seen(struct client *c, const unsigned char seen_root[TLOG_HASH], const char *path,
+                      struct vres *r)
+{
+    struct buf msg = BUF_INIT;
+    struct reg_why why = {""};
+    int rc = logc_consistent(c, r->size, r->root, r->seen, seen_root, &msg, &why);
+    if (rc == CLI_UNREACHABLE)
+        fail(r, "network", "cannot reach the registry");
+    else if (rc == REG_EBADPROOF)
+        rc = fail(r, "fork",
+                  "the log forked: the checkpoint of %llu entries is not the start of the one of "
+                  "%llu entries this CLI saw before (%s): %s",
+                  (unsigned long long)r->size, (unsigned long long)r->seen, path, why.text);
+    else if (rc)
+        rc = fail(r, "rollback",
+                  "the registry showed a checkpoint of %llu entries, older than the one of %llu "
+                  "entries this CLI saw before (%s), and cannot prove it is the start of it (%s): "
+                  "a log rolled back",
+                  (unsigned long long)r->size, (unsigned long long)r->seen, path, buf_cstr(&msg));
+    else
+        rc = fail(r, "rollback",
+                  "the registry showed a checkpoint of %llu entries, older than the one of %llu "
+                  "entries this CLI saw before (%s): a stale copy or a log rolled back",
+                  (unsigned long long)r->size, (unsigned long long)r->seen, path);
+    buf_free(&msg);
+    return rc;
+}
+
 /* Step 5: against the checkpoint seen before; the newer one is kept. Offline (c NULL), only a
  * checkpoint of the same size can be compared. */
 static int check_seen(struct client *c, const struct note_verifier *v, const struct buf *cp,
@@ -318,18 +349,7 @@ static int check_seen(struct client *c, const struct note_verifier *v, const str
                       why.text);
         r->consistency = "consistent with the checkpoint seen before";
     } else {
-        rc = consistent(c, r->size, r->root, r->seen, root, r, &why);
-        if (rc == REG_EBADPROOF)
-            rc = fail(r, "fork",
-                      "the log forked: the checkpoint of %llu entries is not the start of the "
-                      "one of %llu entries this CLI saw before (%s): %s",
-                      (unsigned long long)r->size, (unsigned long long)r->seen, buf_cstr(&path),
-                      why.text);
-        else if (!rc)
-            rc = fail(r, "rollback",
-                      "the registry showed a checkpoint of %llu entries, older than the one of "
-                      "%llu entries this CLI saw before (%s): a stale copy or a log rolled back",
-                      (unsigned long long)r->size, (unsigned long long)r->seen, buf_cstr(&path));
+        rc = older_seen(c, root, buf_cstr(&path), r);
     }
     if (!rc && c && r->size > r->seen) keep_seen(buf_cstr(&dir), buf_cstr(&path), cp);
 out:

@@ -83,11 +83,12 @@ static const struct command commands[] = {
      "  seclabel verify acme-cam-2\n  seclabel verify acme-cam-2 --save evidence/\n"
      "  seclabel verify acme-cam-2 --offline evidence/   # an auditor, without the network"},
     {"monitor", cmd_monitor,
-     "monitor [--once] [--json] [--interval S] [--state DIR] [--from-checkpoint FILE |\n"
-     "      --from-size N] [--log-key KEY]   follow the registry's transparency log: every new\n"
-     "      entry checked against the signed checkpoint (pinned key) and reported when a\n"
-     "      support date moves earlier, a GTIN or a product changes hands, the API shows what\n"
-     "      the log does not say, or the log forks; exit 0 nothing, 1 findings, 3 not checked",
+     "monitor [--once] [--json] [--interval S] [--audit N|all] [--state DIR]\n"
+     "      [--from-checkpoint FILE | --from-size N] [--log-key KEY]   follow the registry's\n"
+     "      transparency log: every new entry checked against the signed checkpoint (pinned\n"
+     "      key) and reported when a support date moves earlier, a GTIN or a product changes\n"
+     "      hands, the API shows what the log does not say (new entries, and N known products\n"
+     "      a pass, 100, in turn), or the log forks; exit 0 nothing, 1 findings, 3 not checked",
      "  seclabel monitor --once\n  seclabel monitor --json --interval 300 >> findings.jsonl"},
     {"admin", cmd_admin,
      "admin manufacturer add SLUG --name NAME [--contact C] [--website URL]\n"
