@@ -14,7 +14,8 @@
  *      subtrees must make the root of M when its checkpoint is known): every entry is covered;
  *   4. findings, from the entries and the per-product state of earlier passes: a support date
  *      moved earlier, a GTIN that moved to another product or maker, a product whose maker
- *      changed; maker events (disabled, prefixes changed: informational);
+ *      changed; maker events (disabled, prefixes changed: informational, severity "info",
+ *      printed for people as "note: ..." lines and not counted as findings);
  *   5. the API against the log, for every product with a new entry in this pass (all of them on
  *      a first run): GET /v1/products/{id}'s logged members and "log".index must be the newest
  *      entry's (a record changed without a log entry); then (5b) an audit of --audit N products
@@ -245,13 +246,15 @@ struct pass {
     yyjson_mut_doc *doc;
     yyjson_mut_val *findings;
     int worst;     /* SEV_* of the worst finding, -1 for none */
+    size_t n_info; /* informational findings (SEV_INFO): nothing wrong */
     uint64_t m, n; /* entries m..n-1 are new */
     unsigned char root[TLOG_HASH];
     struct buf cp, msg; /* the new checkpoint; why the log could not be checked */
 };
 
 /* A finding: kind, severity and a message for people; returns its JSON object for more
- * members. */
+ * members. People read "finding" as something wrong: the human output calls only warnings and
+ * worse findings, and prints informational ones as notes (print_findings, the summary). */
 static yyjson_mut_val *finding(struct pass *p, const char *kind, int sev, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static yyjson_mut_val *finding(struct pass *p, const char *kind, int sev, const char *fmt, ...)
@@ -266,6 +269,7 @@ static yyjson_mut_val *finding(struct pass *p, const char *kind, int sev, const 
     yyjson_mut_obj_add_str(p->doc, o, "severity", sev_names[sev]);
     yyjson_mut_obj_add_strcpy(p->doc, o, "message", text);
     if (sev > p->worst) p->worst = sev;
+    p->n_info += sev == SEV_INFO;
     return o;
 }
 
@@ -791,6 +795,8 @@ static void print_findings(const struct pass *p)
             struct buf line = BUF_INIT;
             const char *kind = yyjson_mut_get_str(yyjson_mut_obj_get(o, "finding"));
             const char *text = yyjson_mut_get_str(yyjson_mut_obj_get(o, "message"));
+            const char *sev = yyjson_mut_get_str(yyjson_mut_obj_get(o, "severity"));
+            if (!strcmp(sev, sev_names[SEV_INFO])) buf_puts(&line, "note: ");
             cli_safe(&line, kind, strlen(kind));
             buf_puts(&line, ": ");
             cli_safe(&line, text, strlen(text));
@@ -874,19 +880,25 @@ static int pass(struct client *c, const struct note_verifier *v, const struct mo
         fprintf(stderr, "seclabel: monitor: %sthe log could not be checked: %s%s\n",
                 cli_colour(stderr, CLI_RED), buf_cstr(&p.msg), cli_colour(stderr, CLI_RESET));
     } else {
-        size_t nf = yyjson_mut_arr_size(p.findings);
-        char what[96] = "no new entries";
+        size_t nf = yyjson_mut_arr_size(p.findings) - p.n_info;
+        char what[96] = "no new entries", found[96], notes[64] = "";
         if (p.n > p.m)
             snprintf(what, sizeof what, "entries %llu..%llu read and checked",
                      (unsigned long long)p.m, (unsigned long long)p.n - 1);
-        fprintf(stderr,
-                "seclabel: monitor: %s: checkpoint of %llu entries verified; %s (%s); %zu "
-                "finding%s\n",
+        if (p.n_info)
+            snprintf(notes, sizeof notes, "; %zu informational entr%s", p.n_info,
+                     p.n_info == 1 ? "y" : "ies");
+        if (nf)
+            snprintf(found, sizeof found, "%zu finding%s to look at%s", nf, nf == 1 ? "" : "s",
+                     notes);
+        else
+            snprintf(found, sizeof found, "nothing wrong%s", notes);
+        fprintf(stderr, "seclabel: monitor: %s: checkpoint of %llu entries verified; %s (%s); %s\n",
                 v->name, (unsigned long long)p.n, what,
                 have_old ? "consistent with the checkpoint verified before"
                 : p.m    ? "from --from-size: no earlier checkpoint to compare"
                          : "a first run: the whole log, from entry 0",
-                nf, nf == 1 ? "" : "s");
+                found);
         rc = p.worst >= SEV_WARN ? CLI_FAILED : CLI_OK;
     }
     if (tables) {
@@ -968,7 +980,7 @@ int cmd_monitor(int argc, char **argv, struct client *c)
     struct mopts o = {0};
     struct note_verifier v;
     int rc = parse_args(argc, argv, &o);
-    if (rc || (rc = logc_key(o.key, "monitor", c, &v))) return rc;
+    if (rc || (rc = logc_key(o.key, "monitor", c, NULL, &v))) return rc;
     struct buf dir = BUF_INIT, unused = BUF_INIT;
     if (o.state)
         buf_puts(&dir, o.state);

@@ -493,16 +493,6 @@ static void print_verdict(const struct vopts *o, const struct vres *r)
 
 /* ---- the command ---- */
 
-/* Without a pinned key: logc_key's hint, and where the saved files' key is. */
-static void no_key_offline(const struct vopts *o)
-{
-    if (o->offline)
-        fprintf(stderr,
-                "The key the files were saved with is in %s/log-key: trust it only if "
-                "you got it from the operator.\n",
-                o->offline);
-}
-
 static int parse_args(int argc, char **argv, struct vopts *o)
 {
     for (int i = 0; i < argc; i++) {
@@ -537,10 +527,7 @@ int cmd_verify(int argc, char **argv, struct client *c)
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
     struct note_verifier v;
-    if ((rc = logc_key(o.key, "verify", c, &v))) {
-        if (!o.key && !config_log_key()) no_key_offline(&o);
-        return rc;
-    }
+    if ((rc = logc_key(o.key, "verify", c, o.offline, &v))) return rc;
     if (!o.key) o.key = config_log_key();
     struct vin in;
     struct vres r = {0};

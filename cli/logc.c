@@ -12,19 +12,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int logc_key(const char *given, const char *cmd, const struct client *c, struct note_verifier *v)
+int logc_key(const char *given, const char *cmd, const struct client *c, const char *saved,
+             struct note_verifier *v)
 {
     const char *key = given ? given : config_log_key();
     struct reg_why why = {""};
-    if (!key) {
+    if (!key) { /* one line (the house rule for CLI errors), with all one needs to go on */
         fprintf(stderr,
-                "seclabel: %s needs the registry's log key, pinned beforehand (it is never "
-                "taken from the registry on first use). Get it from the registry's operator or\n"
-                "  curl %s/log/key\n"
-                "compare it with what the operator publishes, then pin it:\n"
-                "  seclabel config set log-key '<the key>'\n"
-                "or give it each time with --log-key KEY.\n",
-                cmd, c->server);
+                "seclabel: %s: no pinned log key: get it from the operator or %s/log/key and run "
+                "`seclabel config set log-key KEY` (or pass --log-key KEY)%s%s%s\n",
+                cmd, c->server, saved ? "; the key saved in " : "", saved ? saved : "",
+                saved ? "/log-key is trusted only if it is the operator's" : "");
         return CLI_USAGE;
     }
     if (note_verifier_parse(key, strlen(key), v, &why))

@@ -21,10 +21,12 @@
 #define LOGC_FILE_MAX (4u << 20) /* bytes of a kept or saved file read back */
 #define LOGC_CODE_MAX 64         /* bytes of a server's error code, with its NUL */
 
-/* The verifier key: given (--log-key) or pinned (config set log-key). Without one, says on
- * stderr how to get and pin it (for command `cmd`; never trusted on first use) and returns
- * CLI_USAGE; a string that is not a verifier key: CLI_USAGE too. */
-int logc_key(const char *given, const char *cmd, const struct client *c, struct note_verifier *v);
+/* The verifier key: given (--log-key) or pinned (config set log-key). Without one, says in one
+ * line on stderr how to get and pin it (for command `cmd`; never trusted on first use; saved:
+ * NULL, or the directory of verify --offline, whose log-key file it warns is not trusted) and
+ * returns CLI_USAGE; a string that is not a verifier key: CLI_USAGE too. */
+int logc_key(const char *given, const char *cmd, const struct client *c, const char *saved,
+             struct note_verifier *v);
 
 /* The JSON array arr of base64 SHA-256 hashes into out (TLOG_PROOF_MAX at most): 0, or 1 if it
  * is not such an array. */

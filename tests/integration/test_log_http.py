@@ -1,10 +1,10 @@
 """The transparency log as seclabeld serves it (docs/LOG.md), end to end: after maker events,
 PUTs, updates, withdrawals and a batch that fills a whole tile, the signed checkpoint covers
 every write; Go's sumdb/note and sumdb/tlog (tests/tools/tlogcheck) verify it with the key from
-/log/key, prove every entry through the tiles and consistency with an older checkpoint; each
-version's entry is the version record the API shows; the JSON proofs verify under RFC 9162
-verifiers written here (and fail when a hash is changed); tile paths are strict; a restarted
-server keeps its key and its tree."""
+`seclabel admin log key` (the one /log/key serves), prove every entry through the tiles and
+consistency with an older checkpoint; each version's entry is the version record the API shows;
+the JSON proofs verify under RFC 9162 verifiers written here (and fail when a hash is changed);
+tile paths are strict; a restarted server keeps its key and its tree."""
 import base64
 import hashlib
 import json
@@ -179,7 +179,11 @@ def test_go_verifies_the_checkpoint_every_entry_and_consistency(server, written,
     assert size == last + 1  # nothing but these writes: the checkpoint covers exactly them
     assert old_size < size and size > 256
     (tmp_path / "old").write_text(old_text)
-    vkey = server.get("/log/key").text
+    # The key as the operator publishes it (issue 16's Done-when), the one /log/key serves.
+    k = cli("admin", "log", "key", "--data", server.data, "--public-url", server.url)
+    assert k.returncode == 0, k.stderr
+    vkey = k.stdout.strip()
+    assert vkey == server.get("/log/key").text.strip()
     r = go(tlogcheck, "tiles", "-old", tmp_path / "old", "-entries", server.url, vkey)
     assert r.returncode == 0, r.stderr
     assert "%d entries included" % size in r.stderr and "consistent with size %d" % old_size \

@@ -5,13 +5,15 @@ and gtins tables) and then writing through the API, which logs the result; the m
 each. A forked twin (the same key file, other writes), a proxy that lies about a record or breaks
 the checkpoint's signature are caught too, never with exit 0."""
 import base64
+import ctypes
+import ctypes.util
 import json
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import Server, add_manufacturer, cli
+from conftest import Server, add_manufacturer, cli, declaration
 from test_verify_cli import Proxy, covered, make_data, register, signed_size
 
 A, B = "acme-cam-1", "acme-cam-2"
@@ -25,14 +27,14 @@ def reg(tmp_path):
     directory's twin from before any product, the key, and the CLI's config directory."""
     d = tmp_path / "data"
     token = make_data(d)
-    add_manufacturer(d, "bolt", "Bolt Gadgets")
+    bolt = add_manufacturer(d, "bolt", "Bolt Gadgets")
     shutil.copytree(d, tmp_path / "twin")
     s = Server(d)
     register(s, token)
     register(s, token, id=B, gtin=None)
     covered(s, s.get("/v1/products/" + B).json()["log"]["index"] + 1)
     vkey = s.get("/log/key").text.strip()
-    r = type("Reg", (), dict(server=s, token=token, vkey=vkey, data=d, tmp=tmp_path,
+    r = type("Reg", (), dict(server=s, token=token, bolt=bolt, vkey=vkey, data=d, tmp=tmp_path,
                              cfg=tmp_path / "cfg"))
     yield r
     r.server.stop()
@@ -63,14 +65,23 @@ def test_a_clean_log_exits_0_and_keeps_its_state(reg):
     assert rows[0].split("\t")[3:] == ["2031-12-31", GTIN]
     assert state(reg, "gtins").read_text() == "%s\t%s\tacme\n" % (GTIN, A)
     assert not {"support_date_earlier", "gtin_moved", "api_differs"} & set(kinds(r.stdout))
+    # The makers' prefixes added: information, not findings (which people read as wrong).
+    notes = r.stdout.splitlines()
+    assert notes and all(n.startswith("note: manufacturer_prefixes: ") for n in notes), notes
+    assert r.stderr.rstrip().endswith("; nothing wrong; %d informational entries" % len(notes))
+    assert "finding" not in r.stderr, r.stderr
     again = monitor(reg)  # nothing new: consistent, no findings
     assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr
-    assert "no new entries (consistent with the checkpoint verified before)" in again.stderr
+    assert again.stderr.rstrip().endswith(
+        "no new entries (consistent with the checkpoint verified before); nothing wrong")
 
 
 def test_no_pinned_key_is_refused(reg):
     r = monitor(reg, key=False)
-    assert r.returncode == 2 and "seclabel config set log-key" in r.stderr
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1, r.stderr  # a CLI error: one line on stderr
+    assert r.stderr.startswith("seclabel: monitor: no pinned log key: get it from the operator")
+    assert reg.server.url + "/log/key" in r.stderr and "seclabel config set log-key" in r.stderr
     assert not state(reg, "checkpoint").exists()
     assert monitor(reg, "--interval", "0").returncode == 2
 
@@ -80,6 +91,86 @@ def mdb_put(data, table, key, value):
     esc = lambda s: s.replace("\\", "\\\\")  # noqa: E731 (mdb_load -T's escape)
     subprocess.run(["mdb_load", "-T", "-s", table, str(data)], check=True, text=True,
                    input="%s\n%s\n" % (esc(key), esc(value)))
+
+
+def mdb_rekey(data, table, old, new):
+    """Move old's value to key new in a table of the stopped registry's database, as an operator
+    could. LMDB's tools cannot delete a key (and 0.9.24's mdb_load drops a dump's dupsort flag
+    and misreads an escaped backslash before hex digits, so a whole dump cannot be edited and
+    loaded back): liblmdb itself, through ctypes."""
+    lib = ctypes.CDLL(ctypes.util.find_library("lmdb") or "liblmdb.so.0")
+
+    class Val(ctypes.Structure):
+        _fields_ = [("size", ctypes.c_size_t), ("data", ctypes.c_void_p)]
+
+    def ok(rc):
+        assert rc == 0, ctypes.string_at(lib.mdb_strerror(rc))
+
+    lib.mdb_strerror.restype = ctypes.c_void_p
+    env, txn, dbi = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_uint()
+    ok(lib.mdb_env_create(ctypes.byref(env)))
+    ok(lib.mdb_env_set_maxdbs(env, 64))
+    ok(lib.mdb_env_open(env, str(data).encode(), 0, 0o600))
+    ok(lib.mdb_txn_begin(env, None, 0, ctypes.byref(txn)))
+    ok(lib.mdb_dbi_open(txn, table.encode(), 0, ctypes.byref(dbi)))
+
+    def val(b):
+        buf = ctypes.create_string_buffer(b, len(b))
+        return Val(len(b), ctypes.cast(buf, ctypes.c_void_p)), buf  # (buf: kept alive)
+
+    (key, k_buf), found = val(old), Val()
+    ok(lib.mdb_get(txn, dbi, ctypes.byref(key), ctypes.byref(found)))
+    (value, v_buf), (new_key, n_buf) = val(ctypes.string_at(found.data, found.size)), val(new)
+    ok(lib.mdb_del(txn, dbi, ctypes.byref(key), None))
+    ok(lib.mdb_put(txn, dbi, ctypes.byref(new_key), ctypes.byref(value), 0))
+    ok(lib.mdb_txn_commit(txn))
+    lib.mdb_env_close(env)
+
+
+def test_a_maker_change_is_reported(reg):
+    """The registry never moves a product to another maker (only its owner may write it): an
+    operator forces it. A product's owner is its current record's "manufacturer" (and
+    "manufacturer_name"), mirrored by the owners index (slug NUL id); both are changed, then
+    the new owner writes the product through the API, which logs a version by bolt."""
+    if not shutil.which("mdb_load"):
+        pytest.skip("needs LMDB's tools (Debian lmdb-utils)")
+    assert monitor(reg).returncode == 0
+    before = signed_size(reg.server)
+    record = json.loads(reg.server.get("/v1/products/%s/versions/1/entry" % B).content)
+    reg.server.stop()
+    record.update(manufacturer="bolt", manufacturer_name="Bolt Gadgets")
+    mdb_rekey(reg.data, "owners", b"acme\0" + B.encode(), b"bolt\0" + B.encode())
+    mdb_put(reg.data, "products", B, json.dumps(record, separators=(",", ":")))
+    reg.server = Server(reg.data)
+    # Only the owner may write a product: acme now cannot, bolt can.
+    refused = reg.server.put("/v1/products/" + B, token=reg.token, json=declaration(id=B))
+    assert refused.status_code == 403, refused.text
+    d = declaration(id=B, manufacturer_name="Bolt Gadgets", support_date="2032-06-30")
+    r = reg.server.put("/v1/products/" + B, token=reg.bolt, json=d)
+    assert r.status_code == 200, r.text
+    assert (r.json()["manufacturer"], r.json()["version"]) == ("bolt", 2)
+    index = r.json()["log"]["index"]
+    covered(reg.server, index + 1)
+    assert index == before  # the only new entry
+    m = monitor(reg)
+    assert m.returncode == 1, m.stdout + m.stderr
+    line = "manufacturer_changed: %s: the maker changed from acme to bolt (entry %d)" % (B, index)
+    assert m.stdout == line + "\n", m.stdout
+    assert m.stderr.rstrip().endswith("; 1 finding to look at"), m.stderr
+    # The same history from entry 0, as JSON Lines.
+    j = monitor(reg, "--json", "--state", str(reg.tmp / "other"))
+    assert j.returncode == 1, j.stderr
+    found = [json.loads(x) for x in j.stdout.splitlines()]
+    changed = [f for f in found if f["finding"] == "manufacturer_changed"]
+    assert changed == [{"finding": "manufacturer_changed", "severity": "warning",
+                        "message": line.split(": ", 1)[1], "product": B, "old": "acme",
+                        "new": "bolt", "index": index}], found
+    assert all(f["severity"] == "info" for f in found if f is not changed[0])
+    # A change the operator's own check cannot see: the log, the versions and the owners index
+    # all agree.
+    reg.server.stop()
+    r = cli("admin", "verify", "--data", reg.data)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_forced_changes_are_each_reported(reg):
@@ -104,8 +195,10 @@ def test_forced_changes_are_each_reported(reg):
     assert ("support_date_earlier: %s: support date moved earlier, from 2031-12-31 to 2028-06-30"
             % A) in r.stdout, r.stdout
     assert ("gtin_moved: GTIN %s moved from %s (acme) to %s (acme)" % (GTIN, A, B)) in r.stdout
-    assert "manufacturer_disabled: manufacturer bolt was disabled" in r.stdout
+    assert any(line.startswith("note: manufacturer_disabled: manufacturer bolt was disabled")
+               for line in r.stdout.splitlines()), r.stdout
     assert "api_differs" not in r.stdout  # the API now shows what was logged
+    assert r.stderr.rstrip().endswith("; 2 findings to look at; 1 informational entry"), r.stderr
     # The same history, read from entry 0 into another state directory, as JSON Lines.
     j = monitor(reg, "--json", "--state", str(reg.tmp / "other"))
     assert j.returncode == 1, j.stderr
