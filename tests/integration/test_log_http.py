@@ -1,5 +1,5 @@
-"""The transparency log as seclabeld serves it (docs/LOG.md), end to end: after maker events,
-PUTs, updates, withdrawals and a batch that fills a whole tile, the signed checkpoint covers
+"""The transparency log as seclabeld serves it (docs/TRANSPARENCY.md), end to end: after maker
+events, PUTs, updates, withdrawals and a batch that fills a whole tile, the signed checkpoint covers
 every write; Go's sumdb/note and sumdb/tlog (tests/tools/tlogcheck) verify it with the key from
 `seclabel admin log key` (the one /log/key serves), prove every entry through the tiles and
 consistency with an older checkpoint; each version's entry is the version record the API shows;
