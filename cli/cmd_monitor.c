@@ -245,9 +245,10 @@ struct pass {
     struct table products, gtins;
     yyjson_mut_doc *doc;
     yyjson_mut_val *findings;
-    int worst;     /* SEV_* of the worst finding, -1 for none */
-    size_t n_info; /* informational findings (SEV_INFO): nothing wrong */
-    uint64_t m, n; /* entries m..n-1 are new */
+    int worst;      /* SEV_* of the worst finding, -1 for none */
+    size_t n_info;  /* informational findings (SEV_INFO): nothing wrong */
+    uint64_t m, n;  /* entries m..n-1 are new */
+    size_t audited; /* products audited against the API (step 5b) */
     unsigned char root[TLOG_HASH];
     struct buf cp, msg; /* the new checkpoint; why the log could not be checked */
 };
@@ -676,7 +677,8 @@ static int audit(struct pass *p, const char *dir, size_t loaded)
 {
     struct buf path = BUF_INIT, last = BUF_INIT;
     buf_printf(&path, "%s/audit", dir);
-    if (cli_read_file(buf_cstr(&path), DECL_ID_MAX + 2, &last) == 0 && last.len &&
+    if (access(buf_cstr(&path), F_OK) == 0 &&
+        cli_read_file(buf_cstr(&path), DECL_ID_MAX + 2, &last) == 0 && last.len &&
         last.data[last.len - 1] == '\n')
         last.data[--last.len] = '\0';
     size_t start = 0, done = 0;
@@ -693,6 +695,7 @@ static int audit(struct pass *p, const char *dir, size_t loaded)
         checked = r->f[P_ID];
         done++;
     }
+    p->audited = done;
     if (checked) {
         buf_reset(&last);
         buf_printf(&last, "%s\n", checked);
@@ -881,10 +884,13 @@ static int pass(struct client *c, const struct note_verifier *v, const struct mo
                 cli_colour(stderr, CLI_RED), buf_cstr(&p.msg), cli_colour(stderr, CLI_RESET));
     } else {
         size_t nf = yyjson_mut_arr_size(p.findings) - p.n_info;
-        char what[96] = "no new entries", found[96], notes[64] = "";
+        char what[128] = "no new entries", found[96], notes[64] = "";
         if (p.n > p.m)
             snprintf(what, sizeof what, "entries %llu..%llu read and checked",
                      (unsigned long long)p.m, (unsigned long long)p.n - 1);
+        if (p.audited)
+            snprintf(what + strlen(what), sizeof what - strlen(what),
+                     ", %zu other product%s audited", p.audited, p.audited == 1 ? "" : "s");
         if (p.n_info)
             snprintf(notes, sizeof notes, "; %zu informational entr%s", p.n_info,
                      p.n_info == 1 ? "y" : "ies");

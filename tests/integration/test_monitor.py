@@ -70,10 +70,11 @@ def test_a_clean_log_exits_0_and_keeps_its_state(reg):
     assert notes and all(n.startswith("note: manufacturer_prefixes: ") for n in notes), notes
     assert r.stderr.rstrip().endswith("; nothing wrong; %d informational entries" % len(notes))
     assert "finding" not in r.stderr, r.stderr
-    again = monitor(reg)  # nothing new: consistent, no findings
+    again = monitor(reg)  # nothing new: consistent, both products audited, no findings
     assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr
     assert again.stderr.rstrip().endswith(
-        "no new entries (consistent with the checkpoint verified before); nothing wrong")
+        "no new entries, 2 other products audited (consistent with the checkpoint verified "
+        "before); nothing wrong")
 
 
 def test_no_pinned_key_is_refused(reg):

@@ -138,6 +138,8 @@ def test_the_audit_goes_round_the_products_a_few_each_pass(reg):
     assert not audited.exists()
     r = monitor(reg, "--audit", "1")  # A (in ID order): as logged
     assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr  # the summary alone (no audit file yet is fine)
+    assert "no new entries, 1 other product audited (consistent" in r.stderr, r.stderr
     assert audited.read_text() == A + "\n"
     r = monitor(reg, "--audit", "1")  # then B
     assert r.returncode == 1, r.stdout + r.stderr
