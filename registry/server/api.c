@@ -11,6 +11,7 @@
 
 #include "assess.h"
 #include "auth.h"
+#include "clients.h"
 #include "commit.h"
 #include "date.h"
 #include "err.h"
@@ -412,10 +413,22 @@ static void preflight(struct http_resp *resp, int allow, int cors)
     resp->status = 204;
 }
 
+/* The client req came from, as text into out (CLIENTS_ADDR_MAX bytes): the connection's peer,
+ * or, when the peer is a trusted proxy, the address its X-Forwarded-For ends with (the one the
+ * proxy appended; what the client wrote before it is not believed). From any other peer, and
+ * when the last element is no address, the peer it is. "-" if the server gave no peer. */
+static const char *api_client(const struct http_req *req, char *out)
+{
+    size_t len;
+    const char *xff = req->peer_trusted ? http_req_header_last(req, "x-forwarded-for", &len) : NULL;
+    if (xff && clients_forwarded_for(xff, len, out) == 0) return out;
+    return req->peer ? req->peer : "-";
+}
+
 static void log_request(reg_log_sink sink, const struct http_req *req, int status, size_t body_len,
                         double ms)
 {
-    char now[21];
+    char now[21], client[CLIENTS_ADDR_MAX];
     date_rfc3339(time(NULL), now);
     /* The path is untrusted: print only visible ASCII so it cannot forge log lines. */
     char clean[256];
@@ -423,9 +436,9 @@ static void log_request(reg_log_sink sink, const struct http_req *req, int statu
     for (; n < req->path_len && n < sizeof clean - 1; n++)
         clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
     clean[n] = '\0';
-    char line[512];
-    snprintf(line, sizeof line, "%s %s %s %s %d %zu %.2fms", now, req->id,
-             http_method_name(req->method), clean, status, body_len, ms);
+    char line[600];
+    snprintf(line, sizeof line, "%s %s %s %s %s %d %zu %.2fms", now, req->id,
+             api_client(req, client), http_method_name(req->method), clean, status, body_len, ms);
     sink(NULL, line);
 }
 

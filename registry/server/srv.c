@@ -123,10 +123,11 @@ struct conn {
     int lingering; /* all written, write side shut: dropping input until close */
     int read_eof;  /* the client shut its side: answer what it sent, then close */
     uv_shutdown_t shut;
-    int counted;              /* counted in sh->clients under client */
-    struct client_key client; /* the peer's address, grouped (clients.h) */
-    uint64_t deadline;        /* loop time (ms) at which the current timeout expires */
-    uint64_t timer_due;       /* loop time the timer is set for (never later than deadline) */
+    int counted;                 /* counted in sh->clients under client */
+    struct client_key client;    /* the peer's address, grouped (clients.h) */
+    char peer[CLIENTS_ADDR_MAX]; /* the peer's address as text, for the access log */
+    uint64_t deadline;           /* loop time (ms) at which the current timeout expires */
+    uint64_t timer_due;          /* loop time the timer is set for (never later than deadline) */
     struct conn *prev, *next;
     struct conn *rprev, *rnext; /* the ready list */
 };
@@ -509,17 +510,30 @@ static void on_resume(struct http_parser *p)
     conn_pump(c);
 }
 
+/* Who the peer is: its address as text for every request's log line (c->hp.req.peer), whether
+ * it is a trusted proxy, and its client key. -1 if its address cannot be read. */
+static int conn_peer(struct conn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    const struct srv_config *cfg = c->srv->cfg;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
+        clients_addr_text((struct sockaddr *)&ss, c->peer) != 0 ||
+        clients_key((struct sockaddr *)&ss, &c->client) != 0)
+        return -1;
+    c->hp.req.peer = c->peer;
+    c->hp.req.peer_trusted = clients_net_has(cfg->trusted, cfg->ntrusted, (struct sockaddr *)&ss);
+    return 0;
+}
+
 /* Count the new connection under its client; over the limit it gets a 503 and is closed
- * (before reading anything: a client at its limit holds nothing more than a moment). */
+ * (before reading anything: a client at its limit holds nothing more than a moment). A trusted
+ * proxy's connections are not counted: each carries requests of many clients (the proxy limits
+ * them one by one); --max-connections still bounds them. */
 static int conn_admit(struct conn *c)
 {
     struct srv *s = c->srv;
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    if (!s->cfg->max_conns_per_client ||
-        uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
-        clients_key((struct sockaddr *)&ss, &c->client) != 0)
-        return 0;
+    if (conn_peer(c) != 0 || !s->cfg->max_conns_per_client || c->hp.req.peer_trusted) return 0;
     if (clients_add(s->sh->clients, &c->client, s->cfg->max_conns_per_client) == 0) {
         c->counted = 1;
         return 0;
