@@ -413,20 +413,21 @@ static void preflight(struct http_resp *resp, int allow, int cors)
     resp->status = 204;
 }
 
-/* The client req came from, as text into out (CLIENTS_ADDR_MAX bytes): the connection's peer,
- * or, when the peer is a trusted proxy, the address its X-Forwarded-For ends with (the one the
- * proxy appended; what the client wrote before it is not believed). From any other peer, and
- * when the last element is no address, the peer it is. "-" if the server gave no peer. */
-static const char *api_client(const struct http_req *req, char *out)
+/* The client req came from, as text into out (CLIENTS_ADDR_MAX bytes): the connection's peer, or,
+ * when the peer is a trusted proxy, the one its X-Forwarded-For names (clients_forwarded_for: the
+ * address the proxies appended, never what the client wrote itself). From any other peer, and
+ * when the list is malformed, the peer it is. "-" if the server gave no peer. */
+static const char *api_client(const struct app *app, const struct http_req *req, char *out)
 {
     size_t len;
     const char *xff = req->peer_trusted ? http_req_header_last(req, "x-forwarded-for", &len) : NULL;
-    if (xff && clients_forwarded_for(xff, len, out) == 0) return out;
+    if (xff && clients_forwarded_for(xff, len, app->cfg.trusted, app->cfg.ntrusted, out) == 0)
+        return out;
     return req->peer ? req->peer : "-";
 }
 
-static void log_request(reg_log_sink sink, const struct http_req *req, int status, size_t body_len,
-                        double ms)
+static void log_request(const struct app *app, const struct http_req *req, int status,
+                        size_t body_len, double ms)
 {
     char now[21], client[CLIENTS_ADDR_MAX];
     date_rfc3339(time(NULL), now);
@@ -438,8 +439,9 @@ static void log_request(reg_log_sink sink, const struct http_req *req, int statu
     clean[n] = '\0';
     char line[600];
     snprintf(line, sizeof line, "%s %s %s %s %s %d %zu %.2fms", now, req->id,
-             api_client(req, client), http_method_name(req->method), clean, status, body_len, ms);
-    sink(NULL, line);
+             api_client(app, req, client), http_method_name(req->method), clean, status, body_len,
+             ms);
+    app->cfg.access_log(NULL, line);
 }
 
 /* The response-cache key of req into key (at most n bytes): its target, Accept-Language and
@@ -528,7 +530,7 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
 {
     double s = api_now() - resp->started;
     metrics_count(&app->metrics, (size_t)resp->route, req->method, resp->status, s);
-    if (app->cfg.access_log) log_request(app->cfg.access_log, req, resp->status, body_len, s * 1e3);
+    if (app->cfg.access_log) log_request(app, req, resp->status, body_len, s * 1e3);
 }
 
 void api_hold(struct app *app, double since)

@@ -205,22 +205,38 @@ int clients_addr_text(const struct sockaddr *sa, char *out)
     return 0;
 }
 
-int clients_forwarded_for(const char *value, size_t len, char *out)
+/* The element of an X-Forwarded-For list that ends at value[end] (exclusive), blanks trimmed, into
+ * a[16]: 0 and *start (where it begins, at a comma or 0), or REG_EBADREQ if it is no address. */
+static int xff_element(const char *value, size_t end, unsigned char a[16], size_t *start)
 {
-    size_t start = len;
-    while (start > 0 && value[start - 1] != ',')
-        start--;
-    while (start < len && (value[start] == ' ' || value[start] == '\t'))
-        start++;
-    while (len > start && (value[len - 1] == ' ' || value[len - 1] == '\t'))
-        len--;
+    size_t b = end;
+    while (b > 0 && value[b - 1] != ',')
+        b--;
+    *start = b;
+    while (b < end && (value[b] == ' ' || value[b] == '\t'))
+        b++;
+    while (end > b && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+        end--;
     char addr[CLIENTS_ADDR_MAX];
-    unsigned char a[16];
     int v4;
-    if (len == start || len - start >= sizeof addr) return REG_EBADREQ;
-    memcpy(addr, value + start, len - start);
-    addr[len - start] = '\0';
-    if (!addr_parse(addr, a, &v4)) return REG_EBADREQ;
+    if (end == b || end - b >= sizeof addr) return REG_EBADREQ;
+    memcpy(addr, value + b, end - b);
+    addr[end - b] = '\0';
+    return addr_parse(addr, a, &v4) ? 0 : REG_EBADREQ;
+}
+
+int clients_forwarded_for(const char *value, size_t len, const struct client_net *trusted, size_t n,
+                          char *out)
+{
+    unsigned char a[16];
+    size_t start;
+    for (;;) {
+        if (xff_element(value, len, a, &start)) return REG_EBADREQ;
+        struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+        memcpy(sa.sin6_addr.s6_addr, a, 16);
+        if (start == 0 || !clients_net_has(trusted, n, (struct sockaddr *)&sa)) break;
+        len = start - 1; /* the element before the comma */
+    }
     bytes_text(a, out);
     return 0;
 }

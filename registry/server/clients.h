@@ -36,8 +36,11 @@ unsigned clients_count(struct clients *cl, const struct client_key *key);
 
 /* Trusted proxies (--trusted-proxy). A connection from one is not counted under the per-client
  * limit (it carries many clients' requests: the proxy limits each client itself), and the
- * client its requests come from is the LAST element of their X-Forwarded-For, the one the proxy
- * appended; from any other peer X-Forwarded-For means nothing. */
+ * client its requests come from is named by their X-Forwarded-For, read from the right: the last
+ * element is the address the proxy appended (what it saw), unless that is a trusted proxy too (a
+ * chain: TLS terminator, then cache), whose own X-Forwarded-For element is the one before, and so
+ * on; what a client wrote itself, left of that, is never believed. From any other peer
+ * X-Forwarded-For means nothing. */
 
 /* An address or network: IPv4 kept as IPv4-mapped IPv6 (::ffff:a.b.c.d, prefix + 96), so one
  * comparison serves both families and a dual-stack socket's mapped peers. */
@@ -56,10 +59,12 @@ int clients_net_has(const struct client_net *nets, size_t n, const struct sockad
 /* sa as text into out (at least CLIENTS_ADDR_MAX bytes): IPv4 dotted (an IPv4-mapped IPv6 address
  * too), IPv6 as inet_ntop writes it (RFC 5952). 0, or REG_EBADREQ for another family. */
 int clients_addr_text(const struct sockaddr *sa, char *out);
-/* The client an X-Forwarded-For value[0..len) names: its last comma-separated element, an IPv4 or
- * IPv6 address with optional blanks around it, as clients_addr_text writes it into out (at least
- * CLIENTS_ADDR_MAX bytes). 0, or REG_EBADREQ when the element is no address (ports, brackets,
- * names, "unknown" and empty elements are refused: the caller then keeps the peer's address). */
-int clients_forwarded_for(const char *value, size_t len, char *out);
+/* The client an X-Forwarded-For value[0..len) names, as clients_addr_text writes it into out (at
+ * least CLIENTS_ADDR_MAX bytes): its last comma-separated element that is not inside trusted[0..n)
+ * (or its first element, if all are). Elements are IPv4 or IPv6 addresses with optional blanks
+ * around them. 0, or REG_EBADREQ when an element read is no address (ports, brackets, names,
+ * "unknown", empty elements; the caller then keeps the peer's address, never a guess). */
+int clients_forwarded_for(const char *value, size_t len, const struct client_net *trusted, size_t n,
+                          char *out);
 
 #endif

@@ -883,6 +883,8 @@ static int start_apps(struct shared *sh, const struct app **peers)
             .log = sh->log,
             .security_contact = sh->cfg->security_contact,
             .access_log = sh->cfg->log_requests ? sh->cfg->access_log : NULL,
+            .trusted = sh->cfg->trusted,
+            .ntrusted = sh->cfg->ntrusted,
             .shared = sh->nloops > 1 ? &sh->gens : NULL,
             .connections = &sh->nconns,
             .conns_refused = &sh->refused,

@@ -113,6 +113,19 @@ def test_the_access_log_names_the_client_the_trusted_proxy_appended(tmp_path):
         s.stop()
 
 
+def test_a_chain_of_trusted_proxies_is_read_from_the_right(tmp_path):
+    """A TLS front (10.0.0.1) appends the client, a cache behind it (this test, 127.0.0.1)
+    appends the front: trusting both names the client, however the client forged the start."""
+    s = Server(tmp_path / "d", "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.0/24")
+    try:
+        chain = "10.0.0.1, 198.51.100.1, 203.0.113.9, 10.0.0.1"
+        assert client_in_log(s, {"X-Forwarded-For": chain}) == "203.0.113.9"
+        # a malformed element on the way leaves the peer, not an address further left
+        assert client_in_log(s, {"X-Forwarded-For": "203.0.113.9, bad, 10.0.0.1"}) == "127.0.0.1"
+    finally:
+        s.stop()
+
+
 def test_an_untrusted_peers_x_forwarded_for_is_not_logged(tmp_path):
     for extra in [(), ("--trusted-proxy", "127.0.0.2")]:
         s = Server(tmp_path / ("d%d" % len(extra)), *extra)

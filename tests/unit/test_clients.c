@@ -151,11 +151,23 @@ static void trusted_proxies_are_addresses_or_networks(void **state)
     }
 }
 
-/* The client X-Forwarded-For value names, or NULL if refused. */
-static const char *xff(const char *value)
+/* The client X-Forwarded-For value names when the proxies in front are those of `proxies` (a
+ * space-separated list, or ""), or NULL if refused. */
+static const char *xff_via(const char *value, const char *proxies)
 {
     static char out[CLIENTS_ADDR_MAX];
-    return clients_forwarded_for(value, strlen(value), out) == 0 ? out : NULL;
+    struct client_net nets[4];
+    size_t n = 0;
+    char list[128], *save = NULL;
+    snprintf(list, sizeof list, "%s", proxies);
+    for (char *t = strtok_r(list, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        assert_int_equal(clients_net_parse(t, &nets[n++]), 0);
+    return clients_forwarded_for(value, strlen(value), nets, n, out) == 0 ? out : NULL;
+}
+
+static const char *xff(const char *value)
+{
+    return xff_via(value, "");
 }
 
 static void forwarded_for_names_the_last_element(void **state)
@@ -170,6 +182,7 @@ static void forwarded_for_names_the_last_element(void **state)
     /* the last element is no address: refused, never an earlier one */
     const char *bad[] = {"",
                          " ",
+                         ",",
                          "203.0.113.9,",
                          "203.0.113.9, ",
                          "203.0.113.9, unknown",
@@ -187,8 +200,27 @@ static void forwarded_for_names_the_last_element(void **state)
     }
     /* the value's length counts, not a NUL: a longer buffer's tail is not read */
     char out[CLIENTS_ADDR_MAX];
-    assert_int_equal(clients_forwarded_for("1.2.3.4, 5.6.7.8garbage", 16, out), 0);
+    assert_int_equal(clients_forwarded_for("1.2.3.4, 5.6.7.8garbage", 16, NULL, 0, out), 0);
     assert_string_equal(out, "5.6.7.8");
+}
+
+static void forwarded_for_skips_trusted_proxies_from_the_right(void **state)
+{
+    (void)state;
+    /* TLS front 10.0.0.1 appended the client, the cache at 10.0.0.2 appended the front */
+    assert_string_equal(xff_via("6.6.6.6, 203.0.113.9, 10.0.0.1", "10.0.0.1"), "203.0.113.9");
+    assert_string_equal(xff_via("6.6.6.6, 203.0.113.9, 10.0.0.1", "10.0.0.0/8"), "203.0.113.9");
+    assert_string_equal(xff_via("203.0.113.9, 10.0.0.1", "::1 10.0.0.1"), "203.0.113.9");
+    /* the client forged a trusted address: the element the front appended stops the walk */
+    assert_string_equal(xff_via("10.0.0.1, 203.0.113.9, 10.0.0.1", "10.0.0.1"), "203.0.113.9");
+    /* every element trusted: the first (a proxy's own request, e.g. a health check) */
+    assert_string_equal(xff_via("10.0.0.3, 10.0.0.1", "10.0.0.0/8"), "10.0.0.3");
+    assert_string_equal(xff_via("::ffff:10.0.0.1", "10.0.0.1"), "10.0.0.1");
+    /* an element that is no address on the way: refused, not skipped */
+    assert_null(xff_via("203.0.113.9, unknown, 10.0.0.1", "10.0.0.1"));
+    assert_null(xff_via(", 10.0.0.1", "10.0.0.1"));
+    /* untrusted elements are not skipped */
+    assert_string_equal(xff_via("203.0.113.9, 10.0.0.1", "10.0.0.2"), "10.0.0.1");
 }
 
 static void peers_as_text(void **state)
@@ -218,6 +250,7 @@ int main(void)
         cmocka_unit_test(many_clients_each_counted),
         cmocka_unit_test(trusted_proxies_are_addresses_or_networks),
         cmocka_unit_test(forwarded_for_names_the_last_element),
+        cmocka_unit_test(forwarded_for_skips_trusted_proxies_from_the_right),
         cmocka_unit_test(peers_as_text),
     };
     return cmocka_run_group_tests_name("clients", tests, NULL, NULL);
