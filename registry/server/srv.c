@@ -511,7 +511,8 @@ static void on_resume(struct http_parser *p)
 }
 
 /* Who the peer is: its address as text for every request's log line (c->hp.req.peer), whether
- * it is a trusted proxy, and its client key. -1 if its address cannot be read. */
+ * it is a trusted proxy, and its client key. 0, or REG_EBADREQ if it has no IPv4 or IPv6
+ * address that can be read. */
 static int conn_peer(struct conn *c)
 {
     struct sockaddr_storage ss;
@@ -520,7 +521,7 @@ static int conn_peer(struct conn *c)
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
         clients_addr_text((struct sockaddr *)&ss, c->peer) != 0 ||
         clients_key((struct sockaddr *)&ss, &c->client) != 0)
-        return -1;
+        return REG_EBADREQ;
     c->hp.req.peer = c->peer;
     c->hp.req.peer_trusted = clients_net_has(cfg->trusted, cfg->ntrusted, (struct sockaddr *)&ss);
     return 0;
