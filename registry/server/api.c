@@ -11,6 +11,7 @@
 
 #include "assess.h"
 #include "auth.h"
+#include "clients.h"
 #include "commit.h"
 #include "date.h"
 #include "err.h"
@@ -412,10 +413,23 @@ static void preflight(struct http_resp *resp, int allow, int cors)
     resp->status = 204;
 }
 
-static void log_request(reg_log_sink sink, const struct http_req *req, int status, size_t body_len,
-                        double ms)
+/* The client req came from, as text into out (CLIENTS_ADDR_MAX bytes): the connection's peer, or,
+ * when the peer is a trusted proxy, the one its X-Forwarded-For names (clients_forwarded_for: the
+ * address the proxies appended, never what the client wrote itself). From any other peer, and
+ * when the list is malformed, the peer it is. "-" if the server gave no peer. */
+static const char *api_client(const struct app *app, const struct http_req *req, char *out)
 {
-    char now[21];
+    size_t len;
+    const char *xff = req->peer_trusted ? http_req_header_last(req, "x-forwarded-for", &len) : NULL;
+    if (xff && clients_forwarded_for(xff, len, app->cfg.trusted, app->cfg.ntrusted, out) == 0)
+        return out;
+    return req->peer ? req->peer : "-";
+}
+
+static void log_request(const struct app *app, const struct http_req *req, int status,
+                        size_t body_len, double ms)
+{
+    char now[21], client[CLIENTS_ADDR_MAX];
     date_rfc3339(time(NULL), now);
     /* The path is untrusted: print only visible ASCII so it cannot forge log lines. */
     char clean[256];
@@ -423,10 +437,11 @@ static void log_request(reg_log_sink sink, const struct http_req *req, int statu
     for (; n < req->path_len && n < sizeof clean - 1; n++)
         clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
     clean[n] = '\0';
-    char line[512];
-    snprintf(line, sizeof line, "%s %s %s %s %d %zu %.2fms", now, req->id,
-             http_method_name(req->method), clean, status, body_len, ms);
-    sink(NULL, line);
+    char line[600];
+    snprintf(line, sizeof line, "%s %s %s %s %s %d %zu %.2fms", now, req->id,
+             api_client(app, req, client), http_method_name(req->method), clean, status, body_len,
+             ms);
+    app->cfg.access_log(NULL, line);
 }
 
 /* The response-cache key of req into key (at most n bytes): its target, Accept-Language and
@@ -515,7 +530,7 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
 {
     double s = api_now() - resp->started;
     metrics_count(&app->metrics, (size_t)resp->route, req->method, resp->status, s);
-    if (app->cfg.access_log) log_request(app->cfg.access_log, req, resp->status, body_len, s * 1e3);
+    if (app->cfg.access_log) log_request(app, req, resp->status, body_len, s * 1e3);
 }
 
 void api_hold(struct app *app, double since)

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+struct client_net;
 struct commit_write;
 struct store;
 struct store_reader;
@@ -69,6 +70,9 @@ struct app_config {
     const char *public_url;       /* base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* the registry's own contact (security.txt), or NULL */
     reg_log_sink access_log;      /* one access-log line per request (ctx NULL), or NULL */
+    /* the trusted proxies (--trusted-proxy; clients.h), for the client an access-log line names */
+    const struct client_net *trusted;
+    size_t ntrusted;
     /* records one CSV download examines at most; 0: REG_MAX_CSV_ROWS (tests lower it) */
     long csv_max_rows;
     /* the response-cache generations every loop's app shares (rcache_init), or NULL when there

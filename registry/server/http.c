@@ -559,6 +559,19 @@ int http_parser_stream(struct http_parser *p, struct buf *out)
     return p->closing;
 }
 
+const char *http_req_header_last(const struct http_req *req, const char *name, size_t *len)
+{
+    for (int i = req->nheaders - 1; i >= 0; i--) {
+        const char *n = req->hbytes.data + req->hoff[i][0];
+        if (strcasecmp(n, name) == 0) {
+            const char *v = req->hbytes.data + req->hoff[i][1];
+            if (len) *len = strlen(v);
+            return v;
+        }
+    }
+    return NULL;
+}
+
 const char *http_req_header(const struct http_req *req, const char *name, size_t *len)
 {
     for (int i = 0; i < req->nheaders; i++) {

@@ -62,6 +62,11 @@ struct http_req {
     int nparams;
     int keep_alive;
     char id[17]; /* request id, also sent as X-Request-Id */
+    /* Set by the server for its connection (NULL and 0 otherwise): the peer's address as text
+     * (clients.h), and whether the peer is a trusted proxy whose X-Forwarded-For names the
+     * client (api_client). */
+    const char *peer;
+    int peer_trusted;
 };
 
 /* A whole response as bytes, to be sent again (a cache): only its Date and X-Request-Id
@@ -113,6 +118,9 @@ struct http_resp {
 
 /* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
 const char *http_req_header(const struct http_req *req, const char *name, size_t *len);
+/* The same for the last field line of `name` (of a list-valued header that came in several
+ * lines, the one holding the list's last elements). */
+const char *http_req_header_last(const struct http_req *req, const char *name, size_t *len);
 /* Value of query parameter `name` decoded into out (NUL-terminated); 0, or REG_ENOTFOUND if
  * absent, REG_EBADREQ if it cannot be decoded. */
 int http_req_query(const struct http_req *req, const char *name, struct buf *out);

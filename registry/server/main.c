@@ -1,6 +1,7 @@
 /* main.c: seclabeld's command line: options -> struct srv_config -> app_global_init() once,
  * then srv_run(). Nothing else. */
 #include "api.h"
+#include "clients.h"
 #include "err.h"
 #include "log.h"
 #include "srv.h"
@@ -34,8 +35,12 @@ static const char usage[] =
     "  --idle-timeout-ms N      keep-alive connections idle this long are closed (default 30000)\n"
     "  --max-connections N      connections accepted at once (default 10000)\n"
     "  --max-conns-per-client N connections one client (IPv4 address or IPv6 /64) may hold;\n"
-    "                           more get 503 and are closed (default 256; 0: no limit,\n"
-    "                           e.g. behind a reverse proxy, where every client is the proxy)\n"
+    "                           more get 503 and are closed (default 256; 0: no limit)\n"
+    "  --trusted-proxy ADDR     a reverse proxy in front (an IPv4 or IPv6 address, or a\n"
+    "                           network ADDR/BITS; may be repeated): its connections are not\n"
+    "                           counted per client, and the access log names the client as\n"
+    "                           the last address of its X-Forwarded-For that is no trusted\n"
+    "                           proxy (from other peers X-Forwarded-For is ignored)\n"
     "  --loops N                event loops, each on its own thread and core (default 1;\n"
     "                           at most 64); they share the port through SO_REUSEPORT\n"
     "  --map-size SIZE          the database map to begin with (default 16G, or the maximum\n"
@@ -68,6 +73,25 @@ static int contact_ok(const char *c)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)c[i] <= ' ' || (unsigned char)c[i] >= 127) return 0;
     return strncmp(c, "https://", 8) == 0 || strchr(c, '@') != NULL;
+}
+
+/* One more --trusted-proxy into trusted[*n]. */
+static int trusted_arg(const char *v, struct client_net *trusted, size_t *n)
+{
+    if (*n == SRV_MAX_TRUSTED_PROXIES) {
+        fprintf(stderr, "seclabeld: --trusted-proxy is given at most %d times\n",
+                SRV_MAX_TRUSTED_PROXIES);
+        return REG_EBADREQ;
+    }
+    if (clients_net_parse(v, &trusted[*n]) != 0) {
+        fprintf(stderr,
+                "seclabeld: --trusted-proxy needs an IPv4 or IPv6 address or a network such as "
+                "10.0.0.0/8 (no bits set past the prefix), not '%s'\n",
+                v);
+        return REG_EBADREQ;
+    }
+    ++*n;
+    return 0;
 }
 
 static int num_arg(const char *name, const char *v, unsigned *out)
@@ -104,6 +128,8 @@ static int size_arg(const char *name, const char *v, size_t *out)
 /* The command line into cfg: 0, or REG_EBADREQ having said on stderr what is wrong. */
 static int parse_args(int argc, char **argv, struct srv_config *cfg)
 {
+    static struct client_net trusted[SRV_MAX_TRUSTED_PROXIES]; /* cfg->trusted */
+    cfg->trusted = trusted;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -153,6 +179,8 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
                 cfg->max_conns_per_client = 0;
             else if (num_arg(a, v, &cfg->max_conns_per_client))
                 return REG_EBADREQ;
+        } else if (!strcmp(a, "--trusted-proxy")) {
+            if (trusted_arg(v, trusted, &cfg->ntrusted)) return REG_EBADREQ;
         } else if (!strcmp(a, "--loops")) {
             if (num_arg(a, v, &cfg->loops)) return REG_EBADREQ;
             if (cfg->loops < 1 || cfg->loops > 64) {

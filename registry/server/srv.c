@@ -123,10 +123,11 @@ struct conn {
     int lingering; /* all written, write side shut: dropping input until close */
     int read_eof;  /* the client shut its side: answer what it sent, then close */
     uv_shutdown_t shut;
-    int counted;              /* counted in sh->clients under client */
-    struct client_key client; /* the peer's address, grouped (clients.h) */
-    uint64_t deadline;        /* loop time (ms) at which the current timeout expires */
-    uint64_t timer_due;       /* loop time the timer is set for (never later than deadline) */
+    int counted;                 /* counted in sh->clients under client */
+    struct client_key client;    /* the peer's address, grouped (clients.h) */
+    char peer[CLIENTS_ADDR_MAX]; /* the peer's address as text, for the access log */
+    uint64_t deadline;           /* loop time (ms) at which the current timeout expires */
+    uint64_t timer_due;          /* loop time the timer is set for (never later than deadline) */
     struct conn *prev, *next;
     struct conn *rprev, *rnext; /* the ready list */
 };
@@ -509,17 +510,31 @@ static void on_resume(struct http_parser *p)
     conn_pump(c);
 }
 
+/* Who the peer is: its address as text for every request's log line (c->hp.req.peer), whether
+ * it is a trusted proxy, and its client key. 0, or REG_EBADREQ if it has no IPv4 or IPv6
+ * address that can be read. */
+static int conn_peer(struct conn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    const struct srv_config *cfg = c->srv->cfg;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
+        clients_addr_text((struct sockaddr *)&ss, c->peer) != 0 ||
+        clients_key((struct sockaddr *)&ss, &c->client) != 0)
+        return REG_EBADREQ;
+    c->hp.req.peer = c->peer;
+    c->hp.req.peer_trusted = clients_net_has(cfg->trusted, cfg->ntrusted, (struct sockaddr *)&ss);
+    return 0;
+}
+
 /* Count the new connection under its client; over the limit it gets a 503 and is closed
- * (before reading anything: a client at its limit holds nothing more than a moment). */
+ * (before reading anything: a client at its limit holds nothing more than a moment). A trusted
+ * proxy's connections are not counted: each carries requests of many clients (the proxy limits
+ * them one by one); --max-connections still bounds them. */
 static int conn_admit(struct conn *c)
 {
     struct srv *s = c->srv;
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    if (!s->cfg->max_conns_per_client ||
-        uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0 ||
-        clients_key((struct sockaddr *)&ss, &c->client) != 0)
-        return 0;
+    if (conn_peer(c) != 0 || !s->cfg->max_conns_per_client || c->hp.req.peer_trusted) return 0;
     if (clients_add(s->sh->clients, &c->client, s->cfg->max_conns_per_client) == 0) {
         c->counted = 1;
         return 0;
@@ -869,6 +884,8 @@ static int start_apps(struct shared *sh, const struct app **peers)
             .log = sh->log,
             .security_contact = sh->cfg->security_contact,
             .access_log = sh->cfg->log_requests ? sh->cfg->access_log : NULL,
+            .trusted = sh->cfg->trusted,
+            .ntrusted = sh->cfg->ntrusted,
             .shared = sh->nloops > 1 ? &sh->gens : NULL,
             .connections = &sh->nconns,
             .conns_refused = &sh->refused,

@@ -9,10 +9,12 @@
 #ifndef SECLABEL_SRV_H
 #define SECLABEL_SRV_H
 
+#include "clients.h"
 #include "log.h"
 #include "store.h"
 
 #define SRV_DEFAULT_CONNS_PER_CLIENT 256
+#define SRV_MAX_TRUSTED_PROXIES 64 /* --trusted-proxy given at most this often */
 
 struct srv_config {
     const char *listen;           /* "HOST:PORT" ("[::1]:8080" for IPv6); port 0 picks a free one */
@@ -28,8 +30,12 @@ struct srv_config {
     unsigned max_connections;
     unsigned max_conns_per_client; /* connections one client (an IPv4 address or an IPv6 /64)
                                       may hold; more get 503 and are closed. 0: no limit */
-    unsigned loops;                /* event loops (threads); 0 or 1: one */
-    struct store_opts store;       /* the database map's sizes; zero: the defaults */
+    /* --trusted-proxy: peers whose connections the per-client limit does not count and whose
+     * X-Forwarded-For names the client in the access log (clients.h); borrowed */
+    const struct client_net *trusted;
+    size_t ntrusted;
+    unsigned loops;          /* event loops (threads); 0 or 1: one */
+    struct store_opts store; /* the database map's sizes; zero: the defaults */
 };
 
 void srv_config_default(struct srv_config *cfg);
