@@ -789,6 +789,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     /* First, so that every answer has them: errors, deferred and cached ones too. */
     int cors = cors_route(path);
     if (cors) cors_headers(resp);
+    api_surrogate_keys(app, r, req, resp); /* shared caches' keys (api_cache.c) */
     if (r && r->query && query_refused(r, req, resp))
         ; /* answered 400 */
     else if (r)
