@@ -20,6 +20,7 @@
  * date is a weak validator); the ETag still validates. */
 #include "api_int.h"
 
+#include "assess.h"
 #include "date.h"
 #include "decl.h"
 
@@ -93,7 +94,7 @@ void api_cache(struct http_resp *resp, enum api_cache_class c)
     if (k->flags & API_CACHE_DAY) {
         /* Served until the period's end (see the top of the file), so lifetimes count from
          * there: what is left of the day then bounds them all. */
-        long now = (long)time(NULL);
+        long now = assess_now();
         long end = (long)(api_cache_period(now) + 1) * API_CACHE_PERIOD;
         long left = (now / DAY_SECONDS + 1) * DAY_SECONDS - end; /* >= 0: the day is whole */
         max_age = min_long(max_age, left);
