@@ -295,15 +295,15 @@ void api_surrogate_keys(struct app *app, const struct route *r, struct http_req 
         http_resp_header(resp, API_SURROGATE_KEY, "%s", s->key);
         return;
     }
-    char gtin_id[DECL_ID_MAX + 1];
-    const char *id = req->nparams ? req->params[0] : NULL;
     if (r->fn == api_gs1_resolve) { /* filed under the product the GTIN names */
+        char gtin_id[DECL_ID_MAX + 1];
         int rc = api_gs1_id(app, req, gtin_id);
-        if (rc == REG_ENOTFOUND) { /* none yet: any write may register it */
+        if (rc == REG_ENOTFOUND) /* none yet: any write may register it */
             http_resp_header(resp, API_SURROGATE_KEY, "lists");
-            return;
-        }
-        id = rc ? NULL : gtin_id;
+        else if (!rc)
+            http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, gtin_id);
+        return;
     }
+    const char *id = req->nparams ? req->params[0] : NULL;
     if (id && key_safe(id)) http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, id);
 }
