@@ -38,6 +38,9 @@ int cmd_validate(int argc, char **argv, struct client *c);
 int cmd_verify(int argc, char **argv, struct client *c);
 /* seclabel monitor: follows the transparency log as a watchdog (cmd_monitor.c). */
 int cmd_monitor(int argc, char **argv, struct client *c);
+/* seclabel cache purge: shared caches emptied by surrogate key, once or following the changes
+ * feed (cmd_cache.c). */
+int cmd_cache(int argc, char **argv, struct client *c);
 
 /* Print "seclabel: <message>" on stderr and return CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

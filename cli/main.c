@@ -112,6 +112,13 @@ static const struct command commands[] = {
      "  seclabel admin manufacturer verify acme --evidence 'Company register 01234567 and GS1 "
      "licence checked' --data ./data\n  seclabel admin token list acme --data ./data\n"
      "  seclabel admin token revoke 3f9c1a2b4d5e --data ./data"},
+    {"cache", cmd_cache,
+     "cache purge --varnish URL [--varnish URL...] (KEY... | --follow --cursor FILE\n"
+     "      [--interval MS])   empty caches in front of the registry (--server: the origin)\n"
+     "      of surrogate keys, or follow its changes feed and purge what each write changed",
+     "  seclabel cache purge --varnish http://127.0.0.1:6081 product:acme-cam-2 lists\n"
+     "  seclabel --server http://127.0.0.1:8080 cache purge --follow --varnish "
+     "http://127.0.0.1:6081\n      --cursor /var/lib/seclabel-purge/cursor"},
 };
 
 /* "seclabel COMMAND --help": the command's synopsis and examples. */

@@ -81,8 +81,18 @@ struct buf;
 
 /* Assess record `rec` (a product record or declaration) as of day `today` (days since epoch). */
 void assess_record(yyjson_val *rec, int64_t today, struct assess *a);
-/* Today in days since 1970-01-01, UTC. */
+/* Today in days since 1970-01-01, UTC: assess_now()'s day. */
 int64_t assess_today(void);
+/* The time (Unix seconds) every day-dependent answer is made for: the status, days left, and
+ * the lifetimes caches are given for them (seclabeld's api_cache.c), so they agree on when a day
+ * ends. The system's clock, moved by a test's offset (assess_test_clock). */
+long assess_now(void);
+/* A test hook (tests/integration/test_deploy_varnish.py: a page that changes at midnight): with
+ * path naming a file that holds a signed number of seconds, assess_now() is the system's clock
+ * plus that number, read again at each call (so a test moves the clock while the server runs);
+ * NULL, or no such file: the system's clock. Set once, before any thread starts (seclabeld reads
+ * SECLABEL_TEST_CLOCK_OFFSET). */
+void assess_test_clock(const char *path);
 
 /* The state's name ("withdrawn", ...) and tone; a name back to its state, or -1. */
 const char *assess_state_name(enum assess_state s);

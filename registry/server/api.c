@@ -110,6 +110,7 @@ int app_global_init(void)
     api_cache_init();
     test_hold_path = getenv("SECLABEL_TEST_HOLD_READS");
     test_pool_path = getenv("SECLABEL_TEST_MISSES_TO_POOL");
+    assess_test_clock(getenv("SECLABEL_TEST_CLOCK_OFFSET")); /* assess.h */
     global_ready = 1;
     return 0;
 }
@@ -593,7 +594,7 @@ int api_defer_read(struct app *app, struct http_req *req, struct http_resp *resp
     job->resp = resp;
     job->read = read;
     job->epoch = rcache_epoch(&app->responses); /* before any data is read */
-    job->period = api_cache_period((long)time(NULL));
+    job->period = api_cache_period(assess_now());
     const struct app_config *cfg = &app->cfg;
     if (cfg->defer && resp->parser && cfg->defer(cfg->defer_ctx, job_work, job_done, job) == 0) {
         resp->deferred = 1;
@@ -784,7 +785,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     size_t klen = 0;
     /* Cached answers are made afresh each period (a day is a whole number of them): their
      * Cache-Control is counted from the period's end (api_cache.c). */
-    int64_t period = api_cache_period((long)time(NULL));
+    int64_t period = api_cache_period(assess_now());
     int cached = cache_key(req, key, sizeof key, &klen) == 0;
     uint32_t epoch = rcache_epoch(&app->responses); /* before any data is read */
     const struct rcache_entry *e = cached ? rcache_get(&app->responses, key, klen, period) : NULL;
@@ -804,6 +805,7 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     /* First, so that every answer has them: errors, deferred and cached ones too. */
     int cors = cors_route(path);
     if (cors) cors_headers(resp);
+    api_surrogate_keys(app, r, req, resp); /* shared caches' keys (api_cache.c) */
     if (r && r->query && query_refused(r, req, resp))
         ; /* answered 400 */
     else if (r)

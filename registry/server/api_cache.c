@@ -20,7 +20,9 @@
  * date is a weak validator); the ETag still validates. */
 #include "api_int.h"
 
+#include "assess.h"
 #include "date.h"
+#include "decl.h"
 
 #include "err.h"
 #include "mfr.h"
@@ -92,7 +94,7 @@ void api_cache(struct http_resp *resp, enum api_cache_class c)
     if (k->flags & API_CACHE_DAY) {
         /* Served until the period's end (see the top of the file), so lifetimes count from
          * there: what is left of the day then bounds them all. */
-        long now = (long)time(NULL);
+        long now = assess_now();
         long end = (long)(api_cache_period(now) + 1) * API_CACHE_PERIOD;
         long left = (now / DAY_SECONDS + 1) * DAY_SECONDS - end; /* >= 0: the day is whole */
         max_age = min_long(max_age, left);
@@ -218,4 +220,90 @@ size_t api_list_etag(const char *target, size_t tlen, const char *variant, uint6
     int n = snprintf(out, API_LIST_ETAG_MAX, "\"L%llu.%lld.%s\"", (unsigned long long)txn,
                      (long long)today, b64);
     return n > 0 && n < API_LIST_ETAG_MAX ? (size_t)n : 0;
+}
+
+/* Surrogate keys (docs/API.md "Caching"): what a shared cache files each answer under, so that
+ * a purger that follows the changes feed (seclabel cache purge) empties exactly what a write
+ * changed. One table, by route pattern, first match wins (a prefix, or the whole pattern with
+ * exact):
+ *   product:<id>  everything about one product (its JSON, pages, labels, CTA-2120 export,
+ *                 history, newest proof), and the GS1 resolver's answers for its GTIN;
+ *   maker:<slug>  a manufacturer's JSON and page (its products: purged on each of their writes);
+ *   lists         what any write may change: search, facets, home page, CSV, and the GS1
+ *                 resolver's answers for a GTIN no product has (yet);
+ *   feeds         the changes feed, JSON and Atom;
+ *   log           the log's moving parts: checkpoint, partial tiles, newest proofs, its page.
+ * None for what never changes at its URL (a version, its log entry, full tiles, the log's key,
+ * the stylesheet) or is never stored (health, metrics, whoami). A key is filed only under the
+ * ID a path names, so the keys are as plain as IDs and slugs are (ASCII, no spaces). */
+static const struct surrogate {
+    const char *pattern;
+    int exact;
+    const char *key; /* NULL: none; ending in ':': followed by the route's first capture */
+} surrogates[] = {
+    {"/v1/products/{}/versions/{}", 1, NULL}, /* immutable */
+    {"/v1/products/{}/versions/{}/entry", 1, NULL},
+    {"/v1/products/{}", 0, "product:"},
+    {"/p/{}", 0, "product:"},
+    {"/01/{}", 0, "product:"},
+    {"/m/{}", 1, "maker:"},
+    {"/v1/manufacturers/{}", 1, "maker:"},
+    {"/v1/changes", 0, "feeds"},
+    {"/log/key", 1, NULL},
+    {"/log", 0, "log"}, /* tiles: only partial ones (below) */
+    {"/", 1, "lists"},
+    {"/v1/products", 1, "lists"},
+    {"/v1/facets", 1, "lists"},
+    {"/products.csv", 1, "lists"},
+};
+
+static const struct surrogate *surrogate_of(const char *pattern)
+{
+    for (size_t i = 0; i < sizeof surrogates / sizeof surrogates[0]; i++) {
+        const struct surrogate *s = &surrogates[i];
+        size_t n = strlen(s->pattern);
+        if (strncmp(pattern, s->pattern, n) == 0 && (!s->exact || !pattern[n])) return s;
+    }
+    return NULL;
+}
+
+/* 1 if req is for a full tile (tlog-tiles: a partial one's last segment is "<n>.p/<width>"). */
+static int full_tile(const struct http_req *req)
+{
+    return req->path_len > 10 && memcmp(req->path, "/log/tile/", 10) == 0 &&
+           !memmem(req->path, req->path_len, ".p/", 3);
+}
+
+/* 1 if a path's capture may be part of a key: a registered ID or slug is (letters, digits, "-",
+ * "_", "."); a request may name anything, which is then filed under nothing (a 404 is not
+ * stored by a cache: it carries no Cache-Control). */
+static int key_safe(const char *id)
+{
+    size_t n = strlen(id);
+    return n > 0 && n <= DECL_ID_MAX &&
+           strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789-_.") == n;
+}
+
+void api_surrogate_keys(struct app *app, const struct route *r, struct http_req *req,
+                        struct http_resp *resp)
+{
+    const struct surrogate *s = r ? surrogate_of(r->pattern) : NULL;
+    if (!s || !s->key || !(req->method & (HTTP_M_GET | HTTP_M_HEAD)) || full_tile(req)) return;
+    size_t n = strlen(s->key);
+    if (s->key[n - 1] != ':') {
+        http_resp_header(resp, API_SURROGATE_KEY, "%s", s->key);
+        return;
+    }
+    if (r->fn == api_gs1_resolve) { /* filed under the product the GTIN names */
+        char gtin_id[DECL_ID_MAX + 1];
+        int rc = api_gs1_id(app, req, gtin_id);
+        if (rc == REG_ENOTFOUND) /* none yet: any write may register it */
+            http_resp_header(resp, API_SURROGATE_KEY, "lists");
+        else if (!rc)
+            http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, gtin_id);
+        return;
+    }
+    const char *id = req->nparams ? req->params[0] : NULL;
+    if (id && key_safe(id)) http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, id);
 }

@@ -318,6 +318,17 @@ static void product_name(struct store_txn *txn, const char *id, char *name, size
     yyjson_doc_free(doc);
 }
 
+int api_gs1_id(struct app *app, const struct http_req *req, char *id)
+{
+    char gtin[15];
+    struct store_txn *txn;
+    if (dl_parse(req, gtin, NULL)) return REG_EBADREQ;
+    int rc = store_reader_begin(app->rd, &txn);
+    if (!rc) rc = product_by_gtin(txn, gtin, id);
+    store_reader_end(app->rd);
+    return rc;
+}
+
 int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;

@@ -109,6 +109,13 @@ void api_cache_init(void);
 long api_process_start(void);
 /* Add class c's Cache-Control header. */
 void api_cache(struct http_resp *resp, enum api_cache_class c);
+/* Add the Surrogate-Key header: the keys a shared cache files the answer to route r (req's; r
+ * may be NULL) under, so that a purger purges it by key when what it shows changes (api_cache.c
+ * says which keys there are; docs/API.md "Caching"). Nothing for routes whose answers never
+ * change at their URL or are not stored. */
+#define API_SURROGATE_KEY "Surrogate-Key"
+void api_surrogate_keys(struct app *app, const struct route *r, struct http_req *req,
+                        struct http_resp *resp);
 /* Set resp->last_modified to t, raised to the process's start; left 0 when t is in the current
  * second (api_cache.c says why). */
 void api_modified(struct http_resp *resp, long t);
@@ -231,6 +238,9 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_gs1.c */
 int api_gs1_resolve(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_gs1_description(void *ctx, struct http_req *req, struct http_resp *resp);
+/* The ID of the product a GS1 Digital Link request (/01/...) names, into id: 0, or a negative
+ * REG_E* code (REG_ENOTFOUND: none, REG_EBADREQ: not a valid path). */
+int api_gs1_id(struct app *app, const struct http_req *req, char *id); /* DECL_ID_MAX + 1 */
 /* An OPTIONS answer (a preflight) on a /01/ path: the Link to the linkset if it is a GS1
  * Digital Link URI (GS1's test suite looks for it there). */
 void api_gs1_preflight(struct app *app, struct http_req *req, struct http_resp *resp);
