@@ -366,6 +366,27 @@ static int catch_up(struct mirror *m, uint64_t from, uint64_t n,
 
 /* ---- following ---- */
 
+/* The primary's newest checkpoint (n, root) is smaller than this tree (own, own_root), which
+ * no checkpoint verified yet (a backup of the primary restored here holds entries signed only
+ * later): a fork unless the signed tree is a prefix of this one (a consistency proof from n to
+ * own, which the primary can give if it holds this tree). 0: wait for a newer checkpoint. */
+static int behind(struct mirror *m, uint64_t n, const unsigned char root[TLOG_HASH], uint64_t own,
+                  const unsigned char own_root[TLOG_HASH])
+{
+    struct reg_why why = {0};
+    int rc = n ? extends(m, n, root, own, own_root, &why) : 0;
+    if (rc == REG_EBADPROOF)
+        set_state(m, MIRROR_FORKED,
+                  "this database's tree of %llu entries does not extend the primary's "
+                  "checkpoint of %llu: the log forked (%s)",
+                  (unsigned long long)own, (unsigned long long)n, why.text);
+    if (rc) return rc;
+    pthread_mutex_lock(&m->mu);
+    m->state = MIRROR_CATCHING_UP; /* not an error: the primary signs within a second */
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
 static void poll_once(struct mirror *m)
 {
     struct buf note = BUF_INIT;
@@ -384,6 +405,10 @@ static void poll_once(struct mirror *m)
     }
     if ((rc = own_tree(m, &own, own_root))) {
         set_state(m, MIRROR_UNREACHABLE, "cannot read this database's log: %s", reg_strerror(rc));
+        goto out;
+    }
+    if (!m->have_verified && n < own) { /* this tree from a backup, ahead of the signed one */
+        rc = behind(m, n, root, own, own_root);
         goto out;
     }
     /* Consistent with the newest checkpoint verified before, or at first with this tree. */
