@@ -62,7 +62,7 @@ const pages = Layer{
 const server = Layer{
     .dir = "registry/server",
     .sees = &.{ "registry/server", "registry/pages", "registry/core" },
-    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc" },
+    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc", "libcurl" },
     .banned = &.{},
 };
 /// seclabel, the CLI: the core and libcurl, never the server or the pages.

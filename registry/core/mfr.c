@@ -334,27 +334,44 @@ int mfr_generation(struct store_txn *txn, uint64_t *gen)
     return 0;
 }
 
+/* What a write of a maker's record replays (mfr_apply_logged): the primary's log entry, which
+ * the entry made from the record written must equal byte for byte. */
+struct logged {
+    const char *entry; /* NULL: no replay, the log gets the entry made here */
+    size_t len;
+    struct reg_why *why;
+};
+
 /* Append event (detail may be NULL) at time now to the transparency log, with the maker's state
- * after it: stored record json[0..len). */
+ * after it: stored record json[0..len). A replay appends the logged entry, if it is that one. */
 static int log_event(struct store_txn *txn, const char *json, size_t len, const char *event,
-                     const char *detail, const char *now)
+                     const char *detail, const char *now, const struct logged *lg)
 {
     struct mfr m;
+    struct buf e = BUF_INIT;
     int rc = parse(json, len, &m);
-    if (!rc) rc = tlog_append_maker(txn, &m, event, detail, now, NULL);
+    if (!rc) rc = tlog_maker_entry(&m, event, detail, now, &e);
     mfr_free(&m);
+    if (!rc && lg && lg->entry && (e.len != lg->len || memcmp(e.data, lg->entry, e.len) != 0))
+        rc = reg_why_set(lg->why, REG_EINVALID,
+                         "replaying the logged event '%s' gives another state than the log's "
+                         "entry: %.300s",
+                         event, buf_cstr(&e));
+    if (!rc) rc = tlog_append_stored(txn, e.data, e.len, NULL);
+    buf_free(&e);
     return rc;
 }
 
 /* Write document doc as manufacturer slug's record after event `event` (its detail may be NULL)
  * at time now: logged first (an empty log is backfilled from what is stored before it), then
- * stored, and the generation bumped. */
+ * stored, and the generation bumped. The one path every change of a maker takes (lg: a
+ * mirror's replay, or NULL). */
 static int put_doc(struct store_txn *txn, const char *slug, yyjson_mut_doc *doc, unsigned flags,
-                   const char *event, const char *detail, const char *now)
+                   const char *event, const char *detail, const char *now, const struct logged *lg)
 {
     size_t len;
     char *json = yyjson_mut_write(doc, 0, &len);
-    int rc = json ? log_event(txn, json, len, event, detail, now) : REG_EINTERNAL;
+    int rc = json ? log_event(txn, json, len, event, detail, now, lg) : REG_EINTERNAL;
     if (!rc) rc = store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, flags);
     free(json);
     return rc ? rc : bump_generation(txn);
@@ -386,24 +403,34 @@ static int commit_or_abort(struct store_txn *txn, int rc)
     return store_txn_commit(txn);
 }
 
-int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
-            struct reg_why *why)
+/* mfr_add's write inside txn, at time now (lg: a mirror's replay, or NULL); no token. */
+static int add_in(struct store_txn *txn, const struct mfr_info *m, const char *now,
+                  struct reg_why *why, const struct logged *lg)
 {
-    char now[21], ns[AUTH_SLUG_MAX + 2];
+    char ns[AUTH_SLUG_MAX + 2];
     if (!m->slug || !decl_slug_valid(m->slug, strlen(m->slug))) return REG_EBADSLUG;
     int rc = check_info(m, why);
     if (rc) return rc;
-    struct store_txn *txn;
-    if ((rc = store_txn_begin(st, 1, &txn))) return rc;
-    date_rfc3339(time(NULL), now);
     snprintf(ns, sizeof ns, "%s-", m->slug);
     struct store_val v;
     rc = store_get(txn, STORE_MANUFACTURERS, m->slug, strlen(m->slug), &v);
     if (rc == 0) rc = REG_EEXIST;
     if (rc == REG_ENOTFOUND) rc = no_overlap(txn, NULL, ns, 0, why);
     yyjson_mut_doc *doc = rc ? NULL : new_record(m, now);
-    if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE, "added", NULL, now);
+    if (!rc) rc = put_doc(txn, m->slug, doc, STORE_NOOVERWRITE, "added", NULL, now, lg);
     yyjson_mut_doc_free(doc);
+    return rc;
+}
+
+int mfr_add(struct store *st, const struct mfr_info *m, char token_out[AUTH_TOKEN_LEN + 1],
+            struct reg_why *why)
+{
+    char now[21];
+    struct store_txn *txn;
+    int rc = store_txn_begin(st, 1, &txn);
+    if (rc) return rc;
+    date_rfc3339(time(NULL), now);
+    rc = add_in(txn, m, now, why, NULL);
     if (!rc) rc = auth_token_issue(txn, m->slug, token_out);
     return commit_or_abort(txn, rc);
 }
@@ -566,35 +593,110 @@ static int apply(struct change *c, enum mfr_change what)
     return REG_EINTERNAL;
 }
 
+/* mfr_change's work inside c->txn (c->now its time; lg: a mirror's replay, or NULL). */
+static int change_in(struct change *c, enum mfr_change what, const struct logged *lg)
+{
+    struct store_val v;
+    if (!c->arg && what != MFR_DISABLE)
+        return reg_why_set(c->why, REG_EINVALID, "a value is needed");
+    int rc = store_get(c->txn, STORE_MANUFACTURERS, c->slug, strlen(c->slug), &v);
+    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
+    c->doc = doc ? yyjson_doc_mut_copy(doc, NULL) : NULL;
+    yyjson_doc_free(doc);
+    c->root = yyjson_mut_doc_get_root(c->doc);
+    if (!rc && !yyjson_mut_is_obj(c->root)) rc = REG_ESTORE;
+    if (!rc) rc = apply(c, what);
+    if (!rc && c->changed) {
+        add_event(c->doc, c->root, mfr_change_event(what), c->arg, c->now);
+        rc = put_doc(c->txn, c->slug, c->doc, 0, mfr_change_event(what), c->arg, c->now, lg);
+    }
+    yyjson_mut_doc_free(c->doc);
+    c->doc = NULL;
+    return rc;
+}
+
 int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
                int *changed, struct reg_why *why)
 {
     char now[21];
     struct change c = {.slug = slug, .arg = arg, .now = now, .why = why};
-    struct store_val v;
     *changed = 0;
     if (!arg && what != MFR_DISABLE) return reg_why_set(why, REG_EINVALID, "a value is needed");
     date_rfc3339(time(NULL), now);
     int rc = store_txn_begin(st, 1, &c.txn);
     if (rc) return rc;
-    rc = store_get(c.txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
-    yyjson_doc *doc = rc ? NULL : yyjson_read(v.data, v.len, 0);
-    c.doc = doc ? yyjson_doc_mut_copy(doc, NULL) : NULL;
-    yyjson_doc_free(doc);
-    c.root = yyjson_mut_doc_get_root(c.doc);
-    if (!rc && !yyjson_mut_is_obj(c.root)) rc = REG_ESTORE;
-    if (!rc) rc = apply(&c, what);
-    if (!rc && c.changed) {
-        add_event(c.doc, c.root, mfr_change_event(what), arg, now);
-        rc = put_doc(c.txn, slug, c.doc, 0, mfr_change_event(what), arg, now);
-    }
-    yyjson_mut_doc_free(c.doc);
+    rc = change_in(&c, what, NULL);
     if (!rc && !c.changed) {
         store_txn_abort(c.txn);
         return 0;
     }
     *changed = !rc;
     return commit_or_abort(c.txn, rc);
+}
+
+/* A "snapshot" entry (a log begun after its makers: tlog_backfill_in) as a record: the public
+ * state it shows, no history (the log has none of it to give). */
+static int snapshot_in(struct store_txn *txn, yyjson_val *e, const char *now,
+                       const struct logged *lg)
+{
+    static const char *const lists[] = {"gs1_prefixes", "id_prefixes"};
+    const char *slug = str(e, "slug");
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_mut_obj_add_str(doc, o, "slug", slug);
+    yyjson_mut_obj_add_str(doc, o, "name", str(e, "name"));
+    yyjson_mut_obj_add_str(doc, o, "status", str(e, "status"));
+    for (size_t i = 0; i < 2; i++)
+        yyjson_mut_obj_add_val(doc, o, lists[i], yyjson_val_mut_copy(doc, arr(e, lists[i])));
+    if (yyjson_get_bool(yyjson_obj_get(e, "verified"))) {
+        yyjson_mut_val *v = yyjson_mut_obj_add_obj(doc, o, "verification");
+        yyjson_mut_obj_add_val(doc, v, "gs1_prefixes",
+                               yyjson_val_mut_copy(doc, arr(e, "gs1_prefixes")));
+    }
+    int rc = put_doc(txn, slug, doc, 0, "snapshot", NULL, now, lg);
+    yyjson_mut_doc_free(doc);
+    return rc;
+}
+
+int mfr_apply_logged(struct store_txn *txn, const char *entry, size_t len, struct reg_why *why)
+{
+    yyjson_doc *doc = yyjson_read(entry, len, 0);
+    yyjson_val *e = yyjson_doc_get_root(doc);
+    const char *event = str(e, "manufacturer_event"), *time = str(e, "time");
+    const char *slug = str(e, "slug"), *name = str(e, "name");
+    struct logged lg = {entry, len, why};
+    int rc = REG_EINVALID, known = 0;
+    if (!event || !time || !slug || !name || !str(e, "status") || !arr(e, "gs1_prefixes") ||
+        !arr(e, "id_prefixes") || !decl_slug_valid(slug, strlen(slug))) {
+        rc = reg_why_set(why, REG_EINVALID, "the logged manufacturer event is malformed");
+    } else if (strcmp(event, "added") == 0) {
+        struct mfr_info info = {.slug = slug, .name = name};
+        rc = add_in(txn, &info, time, why, &lg);
+        known = 1;
+    } else if (strcmp(event, "snapshot") == 0) {
+        rc = snapshot_in(txn, e, time, &lg);
+        known = 1;
+    } else {
+        struct change c = {
+            .txn = txn, .slug = slug, .arg = str(e, "detail"), .now = time, .why = why};
+#define XX(sym, ev, arg)                                                                           \
+    if (!known && strcmp(event, ev) == 0) {                                                        \
+        known = 1;                                                                                 \
+        rc = change_in(&c, MFR_##sym, &lg);                                                        \
+        if (!rc && !c.changed)                                                                     \
+            rc = reg_why_set(why, REG_EINVALID,                                                    \
+                             "the logged event '%s' of manufacturer %s changes nothing here",      \
+                             event, slug);                                                         \
+    }
+        MFR_CHANGE_MAP(XX)
+#undef XX
+    }
+    if (!known)
+        rc = reg_why_set(why, REG_EINVALID,
+                         "the logged manufacturer event '%.40s' is unknown to this version", event);
+    yyjson_doc_free(doc);
+    return rc;
 }
 
 /* ---- what is published ---- */

@@ -144,6 +144,17 @@ enum mfr_change {
 int mfr_change(struct store *st, const char *slug, enum mfr_change what, const char *arg,
                int *changed, struct reg_why *why);
 
+/* A mirror's replay (seclabeld --mirror-of): apply the logged manufacturer event
+ * entry[0..len) (an entry of the primary's log, tlog.h: "added", a change of MFR_CHANGE_MAP, or
+ * a "snapshot") inside the caller's write transaction, through the same code mfr_add and
+ * mfr_change run (their checks, the record, its history, the generation), at the entry's time
+ * and with its detail as the change's argument; the entry made from the record written must
+ * equal the logged one byte for byte, and is appended to the log. What the log does not carry
+ * (contact, website, API tokens) is kept from the stored record, absent for a maker added by
+ * replay. REG_EINVALID (why says why: an unknown event, one that changes nothing here, another
+ * state than the entry's) or the checks' refusals; the caller aborts txn on any error. */
+int mfr_apply_logged(struct store_txn *txn, const char *entry, size_t len, struct reg_why *why);
+
 /* The history's name of an event (as stored), e.g. "verified". */
 const char *mfr_change_event(enum mfr_change what);
 

@@ -85,10 +85,10 @@ int product_same_declaration(yyjson_val *old, yyjson_val *decl)
  * submitted (with the GTIN normalised to 14 digits). `decl` may be a record: its registry and
  * account fields are skipped. */
 static char *build_record(yyjson_val *decl, const char *id, const struct mfr *owner,
-                          const struct current *cur, const char *status, size_t *len)
+                          const struct current *cur, const char *status, const char *now,
+                          size_t *len)
 {
-    char now[21], gtin[15];
-    date_rfc3339(time(NULL), now);
+    char gtin[15];
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *o = yyjson_mut_obj(doc);
     yyjson_mut_doc_set_root(doc, o);
@@ -129,9 +129,10 @@ static void version_key(const char *id, unsigned version, char key[DECL_ID_MAX +
     *klen = idlen + 5;
 }
 
-/* Append one entry to the changes feed: seq is one more than the last. */
+/* Append one entry to the changes feed, at time now (the version's "modified"): seq is one more
+ * than the last. */
 static int append_change(struct store_txn *txn, const char *id, unsigned version, const char *kind,
-                         const char *owner)
+                         const char *owner, const char *now)
 {
     uint64_t seq = 0;
     int rc = product_last_seq(txn, &seq);
@@ -139,8 +140,7 @@ static int append_change(struct store_txn *txn, const char *id, unsigned version
     seq++;
     unsigned char key[8];
     store_be_put(seq, key, 8);
-    char now[21], val[256];
-    date_rfc3339(time(NULL), now);
+    char val[256];
     int n = snprintf(val, sizeof val,
                      "{\"seq\":%llu,\"id\":\"%s\",\"version\":%u,\"kind\":\"%s\",\"time\":\"%s\","
                      "\"manufacturer\":\"%s\"}",
@@ -150,12 +150,12 @@ static int append_change(struct store_txn *txn, const char *id, unsigned version
                      STORE_NOOVERWRITE | STORE_APPEND);
 }
 
-/* Write version `version` of `id` (record json) as the current record, with its change and its
- * log entry (first: an empty log is backfilled from what is stored before this version). IDs
- * and slugs are plain ASCII (decl_id_valid, decl_slug_valid), safe to print into JSON
- * unescaped. */
+/* Write version `version` of `id` (record json, made at time now) as the current record, with
+ * its change and its log entry (first: an empty log is backfilled from what is stored before
+ * this version). IDs and slugs are plain ASCII (decl_id_valid, decl_slug_valid), safe to print
+ * into JSON unescaped. */
 static int write_version(struct store_txn *txn, const char *id, const char *owner, unsigned version,
-                         const char *kind, const char *json, size_t len)
+                         const char *kind, const char *json, size_t len, const char *now)
 {
     char key[DECL_ID_MAX + 5];
     size_t klen;
@@ -170,7 +170,7 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
                        STORE_NOOVERWRITE | (version == 1 ? STORE_APPEND : 0));
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
     if (!rc) rc = sindex_put(txn, id, json, len);
-    if (!rc) rc = append_change(txn, id, version, kind, owner);
+    if (!rc) rc = append_change(txn, id, version, kind, owner, now);
     return rc;
 }
 
@@ -220,6 +220,29 @@ static int index_gtin(struct store_txn *txn, const char *id, const char *old_gti
     decl_gtin(decl, gtin);
     if (!gtin[0] || (old_gtin && strcmp(old_gtin, gtin) == 0)) return 0;
     return store_put(txn, STORE_GTINS, gtin, 14, id, strlen(id), 0);
+}
+
+/* What a version is in the changes feed: the first is "created", a withdrawal "withdrawn", the
+ * rest "updated". */
+static const char *version_kind(unsigned version, const char *status)
+{
+    if (version == 1) return "created";
+    return status && strcmp(status, "withdrawn") == 0 ? "withdrawn" : "updated";
+}
+
+/* Store version `version` (status `status`) of `id`, owned by `owner`, whose record is
+ * json[0..len) made at time now, after the current record cur (cur->doc NULL: none); rec holds
+ * its GTIN (the record, or the declaration it was built from). The GTIN and owner indexes, then
+ * write_version: the one path every version takes (a write, a withdrawal, a mirror's replay). */
+static int store_version(struct store_txn *txn, const char *id, const char *owner,
+                         const struct current *cur, yyjson_val *rec, unsigned version,
+                         const char *status, const char *json, size_t len, const char *now)
+{
+    int rc = index_gtin(txn, id, cur->gtin, rec);
+    if (!rc && !cur->doc) rc = index_owner(txn, owner, id);
+    if (!rc)
+        rc = write_version(txn, id, owner, version, version_kind(version, status), json, len, now);
+    return rc;
 }
 
 /* REG_ESHORTEN if the declaration's support_date is earlier than the published one. */
@@ -364,14 +387,14 @@ int product_put_in(struct store_txn *txn, const struct mfr *owner, const char *i
         if ((rc = check_support_date(&cur, decl, res))) goto out;
         if ((rc = check_gtin_prefix(owner, decl, res))) goto out;
         if ((rc = gtin_free(txn, id, cur.gtin, decl, res))) goto out;
+        char now[21];
+        date_rfc3339(time(NULL), now);
         rc = REG_EINTERNAL;
-        json = build_record(decl, id, owner, &cur, "active", &jlen);
+        json = build_record(decl, id, owner, &cur, "active", now, &jlen);
         if (json) rc = check_entry_size(jlen, res); /* refused before anything is written */
-        if (!rc) rc = index_gtin(txn, id, cur.gtin, decl);
-        if (!rc && !cur.doc) rc = index_owner(txn, owner->slug, id);
         if (!rc)
-            rc = write_version(txn, id, owner->slug, res->version, cur.doc ? "updated" : "created",
-                               json, jlen);
+            rc = store_version(txn, id, owner->slug, &cur, decl, res->version, "active", json, jlen,
+                               now);
         if (rc) goto out;
     }
     if (json && record) buf_append(record, json, jlen);
@@ -460,10 +483,15 @@ int product_withdraw_in(struct store_txn *txn, const char *owner, const char *id
         res->version = cur.version;
         json = yyjson_write(cur.doc, 0, &jlen);
     } else {
+        char now[21];
+        date_rfc3339(time(NULL), now);
         res->version = cur.version + 1;
-        json = build_record(yyjson_doc_get_root(cur.doc), id, &m, &cur, "withdrawn", &jlen);
+        yyjson_val *rec = yyjson_doc_get_root(cur.doc);
+        json = build_record(rec, id, &m, &cur, "withdrawn", now, &jlen);
         rc = json ? check_entry_size(jlen, res) : REG_EINTERNAL;
-        if (!rc) rc = write_version(txn, id, owner, res->version, "withdrawn", json, jlen);
+        if (!rc)
+            rc = store_version(txn, id, owner, &cur, rec, res->version, "withdrawn", json, jlen,
+                               now);
         if (rc) goto out;
     }
     if (json && record) buf_append(record, json, jlen);
@@ -495,6 +523,46 @@ int product_withdraw(struct store *st, const char *owner, const char *id, long i
     else
         store_txn_abort(txn);
     if (rc) buf_reset(record);
+    return rc;
+}
+
+/* REG_EINVALID with the reason, for a logged version that does not follow the data. */
+static int not_following(struct reg_why *why, const char *id, const char *what)
+{
+    return reg_why_set(why, REG_EINVALID, "the logged version of '%s' %s", id ? id : "?", what);
+}
+
+int product_apply_logged(struct store_txn *txn, const char *json, size_t len, struct reg_why *why)
+{
+    struct current cur = {0};
+    yyjson_doc *doc = yyjson_read(json, len, 0);
+    yyjson_val *rec = yyjson_doc_get_root(doc);
+    const char *id = yyjson_get_str(yyjson_obj_get(rec, "id"));
+    const char *owner = yyjson_get_str(yyjson_obj_get(rec, "manufacturer"));
+    const char *status = yyjson_get_str(yyjson_obj_get(rec, "status"));
+    const char *modified = yyjson_get_str(yyjson_obj_get(rec, "modified"));
+    yyjson_val *v = yyjson_obj_get(rec, "version");
+    unsigned version =
+        yyjson_is_uint(v) && yyjson_get_uint(v) <= UINT32_MAX ? (unsigned)yyjson_get_uint(v) : 0;
+    int rc;
+    if (!id || !decl_id_valid(id, strlen(id)) || !owner || !decl_slug_valid(owner, strlen(owner)) ||
+        !status || !modified || strlen(modified) != 20 || !version) {
+        rc = not_following(why, id,
+                           "is not a product record (id, version, status, manufacturer, "
+                           "modified)");
+    } else if ((rc = load_current(txn, id, &cur))) {
+        /* a storage error */
+    } else if (version != (cur.doc ? cur.version + 1 : 1)) {
+        rc = reg_why_set(why, REG_EINVALID,
+                         "the logged version %u of '%s' does not follow the stored version %u",
+                         version, id, cur.doc ? cur.version : 0);
+    } else if (cur.doc && strcmp(cur.manufacturer, owner) != 0) {
+        rc = not_following(why, id, "names another manufacturer than the stored one");
+    } else {
+        rc = store_version(txn, id, owner, &cur, rec, version, status, json, len, modified);
+    }
+    yyjson_doc_free(cur.doc);
+    yyjson_doc_free(doc);
     return rc;
 }
 

@@ -98,6 +98,17 @@ int product_withdraw_refusal(int rc);
 int product_withdraw(struct store *st, const char *owner, const char *id, long if_match,
                      struct buf *record, struct product_result *res);
 
+/* A mirror's replay (seclabeld --mirror-of): store the logged product version json[0..len) (an
+ * entry of the primary's log, tlog.h) byte for byte as that version, inside the caller's write
+ * transaction, through the same path product_put_in and product_withdraw_in store a version:
+ * the versions table, the current-version pointer, the owners and GTIN indexes, the search
+ * index, the changes feed (dated by the record's "modified") and the log, whose next entry it
+ * becomes. The write rules are not checked again (the primary's signed log vouches for the
+ * entry), only that it follows what txn holds: version 1 of a product it lacks, or the next
+ * version of one with the same manufacturer. REG_EINVALID (why says what does not follow)
+ * leaves txn as it was; any other error is the store's, and txn must be aborted. */
+int product_apply_logged(struct store_txn *txn, const char *json, size_t len, struct reg_why *why);
+
 /* 1 if the declaration fields of record `old` (registry and computed fields ignored) equal
  * declaration `decl`, a GTIN compared as stored (14 digits): a PUT of decl makes no version. */
 int product_same_declaration(yyjson_val *old, yyjson_val *decl);

@@ -242,6 +242,17 @@ static char *maker_entry(const struct mfr *m, const char *event, const char *det
     return s;
 }
 
+int tlog_maker_entry(const struct mfr *m, const char *event, const char *detail, const char *time,
+                     struct buf *out)
+{
+    size_t len;
+    char *e = maker_entry(m, event, detail, time, &len);
+    if (!e) return REG_EINTERNAL;
+    buf_append(out, e, len);
+    free(e);
+    return 0;
+}
+
 int tlog_append_maker(struct store_txn *txn, const struct mfr *m, const char *event,
                       const char *detail, const char *time, uint64_t *index)
 {

@@ -73,6 +73,10 @@ int tlog_append_product(struct store_txn *txn, const char *id, unsigned version,
  * stored. */
 int tlog_append_maker(struct store_txn *txn, const struct mfr *m, const char *event,
                       const char *detail, const char *time, uint64_t *index);
+/* The entry tlog_append_maker would append, appended to out (a mirror compares it with the
+ * primary's: mfr.c). 0 or REG_EINTERNAL. */
+int tlog_maker_entry(const struct mfr *m, const char *event, const char *detail, const char *time,
+                     struct buf *out);
 /* Append entry bytes e[0..len) that the log itself stores (a maker event's JSON). */
 int tlog_append_stored(struct store_txn *txn, const void *e, size_t len, uint64_t *index);
 

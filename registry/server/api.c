@@ -808,7 +808,10 @@ void app_handle(void *ctx, struct http_req *req, struct http_resp *resp)
     api_surrogate_keys(app, r, req, resp); /* shared caches' keys (api_cache.c) */
     if (r && r->query && query_refused(r, req, resp))
         ; /* answered 400 */
-    else if (r)
+    else if (r && app->cfg.mirror && r->methods != HTTP_M_GET && r->fn != api_lookup) {
+        allow_header(resp, allow & (HTTP_M_GET | HTTP_M_HEAD)); /* what this server does here */
+        api_mirror_refuse(app, req, resp);
+    } else if (r)
         r->fn(app, req, resp);
     else if (allow && req->method == HTTP_M_OPTIONS) {
         preflight(resp, allow, cors);

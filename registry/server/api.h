@@ -63,10 +63,14 @@ struct app_faults {
 /* What the server gives an app. app_init copies it; the pointers are borrowed and must
  * outlive the app. */
 struct logpub;
+struct mirror;
 struct app_config {
     struct store *st;
     /* the transparency log's key and newest checkpoint (logpub.h), or NULL: no log served */
     struct logpub *log;
+    /* a read-only mirror's follower (mirror.h), or NULL: this server is a primary. A mirror
+     * refuses writes (naming its primary) and serves the primary's checkpoint and key */
+    struct mirror *mirror;
     const char *public_url;       /* base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* the registry's own contact (security.txt), or NULL */
     reg_log_sink access_log;      /* one access-log line per request (ctx NULL), or NULL */

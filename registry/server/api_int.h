@@ -264,6 +264,13 @@ int api_label_zpl(void *ctx, struct http_req *req, struct http_resp *resp);
 /* api_site.c */
 int api_whoami(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp);
+/* api_mirror.c: a read-only mirror's answer to a write (405 read_only_mirror, naming the
+ * primary, Location: the same target there), its /healthz (given the product count: the
+ * mirror's state and lag; 503 when it stopped advancing or cannot verify) and its part of
+ * /metrics (seclabel_mirror_*). */
+int api_mirror_refuse(struct app *app, const struct http_req *req, struct http_resp *resp);
+int api_mirror_health(struct app *app, size_t products, struct http_resp *resp);
+void api_mirror_metrics(struct app *app, struct buf *out);
 int api_health(void *ctx, struct http_req *req, struct http_resp *resp);
 int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp);
 

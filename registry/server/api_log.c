@@ -41,6 +41,9 @@ int api_log_checkpoint(void *ctx, struct http_req *req, struct http_resp *resp)
     (void)req;
     if (!app->cfg.log) return no_log(resp);
     logpub_checkpoint(app->cfg.log, &resp->body, NULL);
+    if (!resp->body.len) /* a mirror that has not caught up with a checkpoint yet (logpub.h) */
+        return http_resp_error(resp, REG_EUNAVAIL,
+                               "This mirror holds no checkpoint of its primary yet.");
     resp->content_type = TEXT_TYPE;
     api_cache(resp, API_CACHE_CHECKPOINT);
     return resp->status = 200;

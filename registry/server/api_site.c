@@ -31,6 +31,7 @@ int api_health(void *ctx, struct http_req *req, struct http_resp *resp)
     if (!rc) rc = store_count(txn, STORE_PRODUCTS, &n);
     store_reader_end(app->rd);
     if (rc) return http_resp_error(resp, REG_EUNAVAIL, "The database cannot be read.");
+    if (app->cfg.mirror) return api_mirror_health(app, n, resp);
     resp->content_type = JSON_TYPE;
     api_cache(resp, API_CACHE_PRIVATE);
     buf_printf(&resp->body, "{\"status\":\"ok\",\"products\":%zu}\n", n);
@@ -89,6 +90,7 @@ int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
     if (rc) return http_resp_error(resp, rc, NULL);
     struct buf *out = &resp->body;
     api_metrics_text(app, out);
+    if (app->cfg.mirror) api_mirror_metrics(app, out);
     metrics_sample(out, "seclabel_db_bytes", "gauge",
                    "Size of the LMDB data in use (pages x page size).", st.bytes);
     metrics_family(out, "seclabel_records", "gauge", "Records by table.");

@@ -13,7 +13,7 @@
 #include <uv.h>
 
 struct logpub {
-    struct store *st;
+    struct store *st; /* NULL: a mirror's, which never signs */
     struct note_signer signer;
     char vkey[NOTE_NAME_MAX + 64];
     uv_mutex_t mu;       /* guards the three below */
@@ -85,6 +85,34 @@ int logpub_open(struct store *st, const char *data_dir, const char *key_path,
     return 0;
 }
 
+int logpub_open_mirror(const char *vkey, struct logpub **out)
+{
+    struct logpub *lp = xcalloc(1, sizeof *lp);
+    struct note_verifier v;
+    int rc = note_verifier_parse(vkey, strlen(vkey), &v, NULL);
+    if (rc) {
+        free(lp);
+        return rc;
+    }
+    snprintf(lp->signer.name, sizeof lp->signer.name, "%s", v.name); /* the origin; no key */
+    snprintf(lp->vkey, sizeof lp->vkey, "%s", vkey);
+    lp->vkey[strcspn(lp->vkey, "\n")] = '\0';
+    lp->signed_at = now();
+    uv_mutex_init(&lp->mu);
+    *out = lp;
+    return 0;
+}
+
+void logpub_publish(struct logpub *lp, const char *note, size_t len, uint64_t size)
+{
+    uv_mutex_lock(&lp->mu);
+    buf_reset(&lp->note);
+    buf_append(&lp->note, note, len);
+    if (size != lp->size) lp->signed_at = now(); /* when this server first served it */
+    lp->size = size;
+    uv_mutex_unlock(&lp->mu);
+}
+
 void logpub_close(struct logpub *lp)
 {
     if (!lp) return;
@@ -110,6 +138,7 @@ int logpub_refresh(struct logpub *lp)
 {
     uint64_t size;
     unsigned char root[TLOG_HASH];
+    if (!lp->st) return 0; /* a mirror's: it never signs */
     int rc = read_tree(lp, &size, root);
     if (rc) {
         reg_logf("cannot read the log to sign a checkpoint: %s", reg_strerror(rc));

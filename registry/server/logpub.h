@@ -8,6 +8,11 @@
  * tree is read, never written: appends happen in the writes' own transactions (tlog.c), also
  * those of the operator's commands run beside the server.
  *
+ * A read-only mirror (mirror.h) has no signing key: logpub_open_mirror makes one that never
+ * signs (logpub_refresh does nothing) and publishes the primary's checkpoints that the mirror
+ * hands it (logpub_publish) once it holds every entry of them; its verifier key is the pinned
+ * key of the primary.
+ *
  * Ownership: logpub_open makes the struct, logpub_close frees it (and wipes the secret key).
  * logpub_refresh runs on one thread; every other function may be called from any thread at
  * any time in between (a mutex guards the checkpoint; the rest never changes). */
@@ -27,11 +32,18 @@ struct logpub;
  * log says so when they differ). 0, or a negative code with the reason logged. */
 int logpub_open(struct store *st, const char *data_dir, const char *key_path,
                 const char *public_url, struct logpub **out);
+/* A mirror's: no signer (a key file in the data directory is never read); vkey is the
+ * primary's verifier key (copied), already checked. Until the first logpub_publish the
+ * checkpoint is empty (size 0). */
+int logpub_open_mirror(const char *vkey, struct logpub **out);
+/* A mirror's: publish the primary's signed checkpoint note[0..len) of tree size `size`. */
+void logpub_publish(struct logpub *lp, const char *note, size_t len, uint64_t size);
 void logpub_close(struct logpub *lp);
 /* Sign a new checkpoint if the tree grew since the last one: 0 or a negative code (logged). */
 int logpub_refresh(struct logpub *lp);
 
-/* The newest signed checkpoint, appended to out; *size (may be NULL) gets its tree size. */
+/* The newest signed checkpoint, appended to out (nothing: a mirror's before its first); *size
+ * (may be NULL) gets its tree size. */
 void logpub_checkpoint(struct logpub *lp, struct buf *out, uint64_t *size);
 /* The log's origin (its key's name) and verifier key ("<name>+<hex8>+<base64>"), NUL-ended;
  * they live as long as lp. */

@@ -28,6 +28,11 @@ static const char usage[] =
     "  --log-key FILE           the transparency log's signing key (default DATA/log.key,\n"
     "                           made on first start for the public URL's host; keep it\n"
     "                           secret and in every backup)\n"
+    "  --mirror-of URL          be a read-only mirror of the registry at URL: follow its\n"
+    "                           transparency log into DATA, serve what it serves, refuse\n"
+    "                           writes (give the primary's --public-url too)\n"
+    "  --mirror-key KEY         the primary's log verifier key (seclabel admin log key on\n"
+    "                           the primary), pinned: needed with --mirror-of\n"
     "  --security-contact C     the registry's own security contact for\n"
     "                           /.well-known/security.txt (e-mail or https URL)\n"
     "  --quiet                  no access log on stderr\n"
@@ -159,6 +164,14 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             cfg->public_url = argv[i];
         } else if (!strcmp(a, "--log-key")) {
             cfg->log_key = argv[i];
+        } else if (!strcmp(a, "--mirror-of")) {
+            if (!public_url_ok(argv[i])) {
+                fprintf(stderr, "seclabeld: --mirror-of must be an http(s) URL: %s\n", v);
+                return REG_EBADREQ;
+            }
+            cfg->mirror_of = argv[i];
+        } else if (!strcmp(a, "--mirror-key")) {
+            cfg->mirror_key = v;
         } else if (!strcmp(a, "--security-contact")) {
             if (!contact_ok(v)) {
                 fprintf(stderr,
@@ -195,6 +208,16 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             fprintf(stderr, "seclabeld: unknown option: %s (see --help)\n", a);
             return REG_EBADREQ;
         }
+    }
+    if (!cfg->mirror_of != !cfg->mirror_key) {
+        fprintf(stderr, "seclabeld: --mirror-of and --mirror-key go together (a mirror checks "
+                        "what it follows with the primary's pinned key)\n");
+        return REG_EBADREQ;
+    }
+    if (cfg->mirror_of && cfg->log_key) {
+        fprintf(stderr, "seclabeld: a mirror signs nothing: --log-key does not go with "
+                        "--mirror-of\n");
+        return REG_EBADREQ;
     }
     if (cfg->store.map_size && cfg->store.map_size_max &&
         cfg->store.map_size > cfg->store.map_size_max) {

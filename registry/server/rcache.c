@@ -60,16 +60,26 @@ unsigned rcache_scope(const char *s)
 
 /* An invalidation bumps the epoch before the generation: a put that reads the new generation
  * then sees the new epoch too (sequentially consistent), and keeps nothing (see rcache_put). */
+void rcache_shared_invalidate(struct rcache_shared *sh, unsigned scope)
+{
+    __atomic_fetch_add(&sh->epoch, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&sh->scope_gen[scope & (RCACHE_SCOPES - 1)], 1, __ATOMIC_SEQ_CST);
+}
+
+void rcache_shared_invalidate_all(struct rcache_shared *sh)
+{
+    __atomic_fetch_add(&sh->epoch, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&sh->all, 1, __ATOMIC_SEQ_CST);
+}
+
 void rcache_invalidate(struct rcache *c, unsigned scope)
 {
-    __atomic_fetch_add(&c->sh->epoch, 1, __ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&c->sh->scope_gen[scope & (RCACHE_SCOPES - 1)], 1, __ATOMIC_SEQ_CST);
+    rcache_shared_invalidate(c->sh, scope);
 }
 
 void rcache_invalidate_all(struct rcache *c)
 {
-    __atomic_fetch_add(&c->sh->epoch, 1, __ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&c->sh->all, 1, __ATOMIC_SEQ_CST);
+    rcache_shared_invalidate_all(c->sh);
 }
 
 uint32_t rcache_epoch(const struct rcache *c)

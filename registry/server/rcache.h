@@ -93,6 +93,10 @@ unsigned rcache_scope(const char *s);
 void rcache_invalidate(struct rcache *c, unsigned scope);
 /* Every answer is stale from now on (data every answer may show changed: a manufacturer). */
 void rcache_invalidate_all(struct rcache *c);
+/* The same two on the generations the loops' caches share, from any thread (a mirror's
+ * follower, which has no cache of its own). */
+void rcache_shared_invalidate(struct rcache_shared *sh, unsigned scope);
+void rcache_shared_invalidate_all(struct rcache_shared *sh);
 /* The invalidation count, to take BEFORE reading the data an answer is made from. */
 uint32_t rcache_epoch(const struct rcache *c);
 /* The fresh entry for key (made today, its scope not invalidated since; a list's: read at the

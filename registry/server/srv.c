@@ -28,6 +28,8 @@
 #include "err.h"
 #include "http.h"
 #include "logpub.h"
+#include "mirror.h"
+#include "note.h"
 #include "product.h"
 #include "sindex.h"
 #include "tlog.h"
@@ -75,7 +77,8 @@ struct shared {
     struct commit_queue *commits; /* every loop's single writes, committed in groups */
     struct srv *loops;
     unsigned nloops;
-    struct logpub *log; /* the log's key and newest checkpoint, signed by loops[0]'s timer */
+    struct logpub *log;    /* the log's key and newest checkpoint, signed by loops[0]'s timer */
+    struct mirror *mirror; /* --mirror-of: the follower, or NULL */
 };
 
 /* One event loop, its listener and its connections; loops[0] runs on the main thread and
@@ -886,7 +889,8 @@ static int start_apps(struct shared *sh, const struct app **peers)
             .access_log = sh->cfg->log_requests ? sh->cfg->access_log : NULL,
             .trusted = sh->cfg->trusted,
             .ntrusted = sh->cfg->ntrusted,
-            .shared = sh->nloops > 1 ? &sh->gens : NULL,
+            .shared = sh->nloops > 1 || sh->mirror ? &sh->gens : NULL,
+            .mirror = sh->mirror,
             .connections = &sh->nconns,
             .conns_refused = &sh->refused,
             .peers = sh->nloops > 1 ? peers : NULL,
@@ -966,6 +970,41 @@ static void start_loop_threads(struct shared *sh)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The mirror's hook (mirror.h): the answers made from what a batch changed are stale. */
+static void mirror_changed(void *ctx, const char *id)
+{
+    struct shared *sh = ctx;
+    if (id)
+        rcache_shared_invalidate(&sh->gens, rcache_scope(id));
+    else
+        rcache_shared_invalidate_all(&sh->gens);
+}
+
+/* --mirror-of: a log that publishes the primary's checkpoints and signs nothing, and the
+ * follower (started once the apps are). A signing key in the data directory (a backup of the
+ * primary restored here) is never read: said once, as it should not stay on this machine. */
+static int open_mirror(struct shared *sh)
+{
+    const struct srv_config *cfg = sh->cfg;
+    char key[4096];
+    snprintf(key, sizeof key, "%s/" NOTE_KEY_FILE, cfg->data_dir);
+    if (access(key, F_OK) == 0)
+        reg_logf("warning: %s (the primary's signing key, from a backup?) is not used by a "
+                 "mirror, which signs nothing; remove it from this machine",
+                 key);
+    int rc = logpub_open_mirror(cfg->mirror_key, &sh->log);
+    if (rc)
+        reg_logf("--mirror-key: not a verifier key (<name>+<hex8>+<base64>): %s", cfg->mirror_key);
+    struct mirror_config mc = {.st = sh->st,
+                               .primary = cfg->mirror_of,
+                               .key = cfg->mirror_key,
+                               .log = sh->log,
+                               .changed = mirror_changed,
+                               .changed_ctx = sh};
+    if (!rc) rc = mirror_open(&mc, &sh->mirror);
+    return rc;
+}
+
 int srv_run(const struct srv_config *cfg)
 {
     struct shared *sh = xcalloc(1, sizeof *sh);
@@ -994,8 +1033,12 @@ int srv_run(const struct srv_config *cfg)
         snprintf(sh->public_url, sizeof sh->public_url, "%s",
                  cfg->public_url ? cfg->public_url : url);
         warn_unless_https(sh->public_url);
-        rc = logpub_open(sh->st, cfg->data_dir, cfg->log_key, sh->public_url, &sh->log);
+        rc = cfg->mirror_of
+                 ? open_mirror(sh)
+                 : logpub_open(sh->st, cfg->data_dir, cfg->log_key, sh->public_url, &sh->log);
         if (!rc) rc = start_apps(sh, peers);
+        if (!rc && sh->mirror && (rc = mirror_start(sh->mirror)))
+            reg_logf("cannot start the mirror's follower");
     }
     if (rc == 0) {
         start_signals(&sh->loops[0]);
@@ -1021,6 +1064,7 @@ int srv_run(const struct srv_config *cfg)
         uv_loop_close(&s->loop);
         uv_mutex_destroy(&s->committed_mu);
     }
+    mirror_close(sh->mirror);       /* before the store it writes to */
     commit_queue_free(sh->commits); /* every write was answered: the loops ran to the end */
     logpub_close(sh->log);
     store_close(sh->st);

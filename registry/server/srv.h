@@ -22,6 +22,8 @@ struct srv_config {
     const char *public_url;       /* base URL for QR codes; NULL: http://<bound address> */
     const char *security_contact; /* the registry's own, for security.txt; NULL: none */
     const char *log_key;     /* the log's signing key file; NULL: DATA/log.key, made if absent */
+    const char *mirror_of;   /* a read-only mirror of this primary's URL (mirror.h), or NULL */
+    const char *mirror_key;  /* the primary's verifier key (with mirror_of) */
     int log_requests;        /* hand access_log a line per request */
     reg_log_sink access_log; /* gets the access-log lines (api.h); NULL: none */
     reg_log_sink ready;      /* gets "listening on ..." once serving; NULL: nobody */

@@ -2,7 +2,9 @@
  * new immutable version read back in order; If-Match names the current version or the write is
  * refused; a support period only grows; a withdrawn product stays readable and takes no more
  * writes; the changes feed lists every version once, in order; a refusal inside a batch's
- * transaction leaves it usable. (Writes, owners and GTINs as such: test_store.c, test_mfr.c.) */
+ * transaction leaves it usable; a mirror's replay of the log (product_apply_logged,
+ * mfr_apply_logged) rebuilds every table the writes kept, byte for byte, and refuses an entry
+ * that does not follow. (Writes, owners and GTINs as such: test_store.c, test_mfr.c.) */
 #include "harness.h"
 #include "registry_fx.h"
 
@@ -11,6 +13,7 @@
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
+#include "tlog.h"
 
 struct fx {
     char *dir;
@@ -334,6 +337,160 @@ static void a_refusal_inside_a_transaction_leaves_it_usable(void **state)
     assert_string_equal(changes(f, 0, "id"), "acme-cam");
 }
 
+/* ---- a mirror's replay ---- */
+
+struct dump {
+    struct buf b;
+};
+
+static int dump_pair(void *ctx, struct store_val key, struct store_val val)
+{
+    struct dump *d = ctx;
+    buf_printf(&d->b, "%zu:", key.len);
+    buf_append(&d->b, key.data, key.len);
+    buf_printf(&d->b, "=%zu:", val.len);
+    buf_append(&d->b, val.data, val.len);
+    buf_puts(&d->b, "\n");
+    return 0;
+}
+
+static int dump_version(void *ctx, const char *json, size_t len)
+{
+    struct dump *d = ctx;
+    buf_append(&d->b, json, len);
+    buf_puts(&d->b, "\n");
+    return 0;
+}
+
+/* Every table a write keeps (versions as read back, unpacked), as text, into out. */
+static void dump_store(struct store *st, struct buf *out)
+{
+    static const enum store_table tabs[] = {STORE_PRODUCTS,  STORE_MANUFACTURERS, STORE_GTINS,
+                                            STORE_OWNERS,    STORE_CHANGES,       STORE_TLOG,
+                                            STORE_SPOSTINGS, STORE_SDOCS,         STORE_SCOUNTS};
+    struct store_txn *txn;
+    struct dump d = {BUF_INIT};
+    assert_int_equal(store_txn_begin(st, 0, &txn), 0);
+    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+        buf_printf(&d.b, "table %d\n", (int)tabs[i]);
+        assert_int_equal(store_scan(txn, tabs[i], NULL, 0, dump_pair, &d), 0);
+    }
+    static const char *const ids[] = {"acme-cam", "acme-hub", "bright-bulb"};
+    for (size_t i = 0; i < 3; i++) {
+        int rc = product_each_version(txn, ids[i], dump_version, &d);
+        assert_true(rc == 0 || rc == REG_ENOTFOUND);
+    }
+    store_txn_abort(txn);
+    *out = d.b;
+}
+
+/* Apply entries [from, to) of st's log to replica, one transaction; the first error (txn
+ * aborted then) or 0 (committed). */
+static int replay(struct store *st, struct store *replica, uint64_t from, uint64_t to,
+                  struct reg_why *why)
+{
+    struct store_txn *r, *w;
+    assert_int_equal(store_txn_begin(st, 0, &r), 0);
+    assert_int_equal(store_txn_begin(replica, 1, &w), 0);
+    int rc = 0;
+    for (uint64_t i = from; i < to && !rc; i++) {
+        struct store_val e;
+        assert_int_equal(tlog_entry(r, i, &e), 0);
+        rc = strncmp(e.data, "{\"manufacturer_event\"", 21) == 0
+                 ? mfr_apply_logged(w, e.data, e.len, why)
+                 : product_apply_logged(w, e.data, e.len, why);
+    }
+    store_txn_abort(r);
+    if (rc) {
+        store_txn_abort(w);
+        return rc;
+    }
+    return store_txn_commit(w);
+}
+
+static void a_replay_of_the_log_rebuilds_every_table(void **state)
+{
+    struct fx *f = *state;
+    int changed;
+    struct reg_why why = {0};
+    assert_int_equal(mfr_change(f->st, "acme", MFR_PREFIX_ADD, "5012345", &changed, NULL), 0);
+    assert_int_equal(mfr_change(f->st, "acme", MFR_ID_PREFIX_ADD, "ac-", &changed, NULL), 0);
+    assert_int_equal(mfr_change(f->st, "acme", MFR_VERIFY, "company register", &changed, NULL), 0);
+    assert_int_equal(put(f, "acme-cam", "Cam", "2030-01-01", PRODUCT_NO_PRECONDITION), 0);
+    assert_int_equal(put(f, "acme-cam", "Cam 2", "2031-01-01", PRODUCT_NO_PRECONDITION), 0);
+    const char *g = "{\"product_name\":\"Hub\",\"product_model\":\"H\",\"support_date\":"
+                    "\"2030-01-01\",\"security_contact\":\"security@acme.example\","
+                    "\"default_password\":\"unique_per_device\",\"gtin\":\"5012345678900\"}";
+    struct decl_errors errs;
+    assert_int_equal(product_put(f->st, "acme", "acme-hub", g, strlen(g), PRODUCT_NO_PRECONDITION,
+                                 &errs, NULL, &f->res),
+                     0);
+    assert_int_equal(
+        product_withdraw(f->st, "acme", "acme-cam", PRODUCT_NO_PRECONDITION, NULL, &f->res), 0);
+    assert_int_equal(mfr_change(f->st, "bright", MFR_DISABLE, NULL, &changed, NULL), 0);
+    assert_int_equal(mfr_change(f->st, "acme", MFR_UNVERIFY, "lapsed", &changed, NULL), 0);
+
+    struct store_txn *txn;
+    uint64_t size;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(tlog_size(txn, &size), 0);
+    store_txn_abort(txn);
+    assert_int_equal(size, 11);
+
+    char *dir;
+    struct store *replica = registry_fx_open(&dir);
+    /* In two steps, as a mirror catches up; the first ends after acme's products. */
+    assert_int_equal(replay(f->st, replica, 0, 9, &why), 0);
+    /* An entry out of order (acme-cam's version 2 again) does not follow: refused. */
+    assert_int_equal(replay(f->st, replica, 6, 7, &why), REG_EINVALID);
+    assert_non_null(
+        strstr(why.text, "version 2 of 'acme-cam' does not follow the stored version 3"));
+    assert_int_equal(replay(f->st, replica, 9, size, &why), 0);
+
+    struct buf a, b;
+    dump_store(f->st, &a);
+    dump_store(replica, &b);
+    assert_true(a.len > 1000);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    buf_free(&a);
+    buf_free(&b);
+
+    /* Replayed again, the first entry does not follow: acme exists. */
+    assert_int_equal(replay(f->st, replica, 0, 1, &why), REG_EEXIST);
+    registry_fx_close(dir, replica);
+}
+
+static void a_replay_refuses_an_entry_that_says_otherwise(void **state)
+{
+    struct fx *f = *state;
+    struct reg_why why = {0};
+    char *dir;
+    struct store *replica = registry_fx_open(&dir);
+    assert_int_equal(replay(f->st, replica, 0, 2, &why), 0); /* acme and bright added */
+    struct store_txn *w;
+    /* A disabling whose entry still says "active": the replayed state differs. */
+    const char *e = "{\"manufacturer_event\":\"disabled\",\"time\":\"2026-01-01T00:00:00Z\","
+                    "\"slug\":\"acme\",\"name\":\"Acme Devices Ltd\",\"status\":\"active\","
+                    "\"verified\":false,\"gs1_prefixes\":[],\"id_prefixes\":[]}";
+    assert_int_equal(store_txn_begin(replica, 1, &w), 0);
+    assert_int_equal(mfr_apply_logged(w, e, strlen(e), &why), REG_EINVALID);
+    assert_non_null(strstr(why.text, "another state"));
+    store_txn_abort(w);
+    /* Version 2 of a product the replica does not have. */
+    const char *p = "{\"id\":\"acme-x\",\"version\":2,\"status\":\"active\",\"manufacturer\":"
+                    "\"acme\",\"created\":\"2026-01-01T00:00:00Z\",\"modified\":"
+                    "\"2026-01-01T00:00:00Z\",\"manufacturer_name\":\"Acme Devices Ltd\"}";
+    assert_int_equal(store_txn_begin(replica, 1, &w), 0);
+    assert_int_equal(product_apply_logged(w, p, strlen(p), &why), REG_EINVALID);
+    assert_non_null(strstr(why.text, "does not follow"));
+    uint64_t size;
+    assert_int_equal(tlog_size(w, &size), 0);
+    assert_int_equal(size, 2); /* nothing appended */
+    store_txn_abort(w);
+    registry_fx_close(dir, replica);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +502,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(the_changes_feed_lists_every_version_once, setup, teardown),
         cmocka_unit_test(same_declaration_ignores_what_the_registry_manages),
+        cmocka_unit_test_setup_teardown(a_replay_of_the_log_rebuilds_every_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_replay_refuses_an_entry_that_says_otherwise, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_refusal_inside_a_transaction_leaves_it_usable, setup,
                                         teardown),
     };
