@@ -59,10 +59,11 @@ const pages = Layer{
     .banned = &.{ "uv.h", "llhttp.h", "store.h" },
 };
 /// seclabeld: the event loop, HTTP, routes, caches, limits, metrics (main.c is its main).
+/// (libsystemd: journal.c sends structured records to the journal.)
 const server = Layer{
     .dir = "registry/server",
     .sees = &.{ "registry/server", "registry/pages", "registry/core" },
-    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc" },
+    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc", "libsystemd" },
     .banned = &.{},
 };
 /// seclabel, the CLI: the core and libcurl, never the server or the pages.
