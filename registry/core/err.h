@@ -64,7 +64,9 @@
        "The record would be longer than a log entry may be (" REG_ERR_LOG_MAX " bytes).")          \
     XX(ENOTLOGGED, -20036, 404, "not_in_checkpoint",                                               \
        "That entry is not in a checkpoint of that size.")                                          \
-    XX(EBADPROOF, -20037, 422, "bad_proof", "The log proof does not prove it.")
+    XX(EBADPROOF, -20037, 422, "bad_proof", "The log proof does not prove it.")                    \
+    XX(EDATAFORMAT, -20050, 500, "data_format_newer",                                              \
+       "The data directory was written by a newer seclabel (dataver.h).")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),

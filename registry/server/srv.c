@@ -25,12 +25,11 @@
 #include "buf.h"
 #include "clients.h"
 #include "commit.h"
+#include "dataver.h"
 #include "err.h"
 #include "http.h"
 #include "logpub.h"
-#include "product.h"
 #include "sindex.h"
-#include "tlog.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -715,10 +714,18 @@ static void start_signals(struct srv *s)
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 }
 
-/* The database, locked for this server, with its indexes up to date. */
+/* The database, locked for this server, in the current format (dataver.h: a newer one is
+ * refused before anything is written), with its search index up to date. */
 static int open_store(const struct srv_config *cfg, struct store **st)
 {
-    int rc = store_open_opts(cfg->data_dir, &cfg->store, st);
+    struct reg_why why = {{0}};
+    unsigned from;
+    int rc = dataver_check(cfg->data_dir, &from, &why);
+    if (rc) {
+        reg_logp(LOG_ERR, "%s: %s", cfg->data_dir, why.text[0] ? why.text : reg_strerror(rc));
+        return rc;
+    }
+    rc = store_open_opts(cfg->data_dir, &cfg->store, st);
     if (!rc && (rc = store_lock_server(cfg->data_dir)) == REG_EEXIST) {
         reg_logp(LOG_ERR, "another seclabeld is already serving %s", cfg->data_dir);
         store_close(*st);
@@ -728,20 +735,23 @@ static int open_store(const struct srv_config *cfg, struct store **st)
         reg_logp(LOG_ERR, "cannot open database in %s: %s", cfg->data_dir, reg_strerror(rc));
         return rc;
     }
+    uint64_t logged = 0;
+    if ((rc = dataver_upgrade(*st, &from, &logged, &why))) {
+        reg_logp(LOG_ERR, "cannot upgrade the data directory %s: %s", cfg->data_dir,
+                 why.text[0] ? why.text : reg_strerror(rc));
+        store_close(*st);
+        return rc;
+    }
+    if (from && from < DATAVER_CURRENT)
+        reg_logp(LOG_NOTICE,
+                 "data directory %s upgraded from format %u to %u in one transaction "
+                 "(transparency log: %llu entries added)",
+                 cfg->data_dir, from, DATAVER_CURRENT, (unsigned long long)logged);
     size_t rebuilt = 0;
-    if ((rc = product_reindex(*st, &rebuilt)))
-        reg_logp(LOG_ERR, "cannot rebuild indexes: %s", reg_strerror(rc));
-    else if (rebuilt)
-        reg_logf("indexed %zu products written by an older version", rebuilt);
     if ((rc = sindex_build(*st, 0, &rebuilt)))
         reg_logp(LOG_ERR, "cannot build the search index: %s", reg_strerror(rc));
     else if (rebuilt)
         reg_logf("search index built: %zu products", rebuilt);
-    uint64_t logged = 0;
-    if ((rc = tlog_backfill(*st, &logged)))
-        reg_logp(LOG_ERR, "cannot build the transparency log: %s", reg_strerror(rc));
-    else if (logged)
-        reg_logf("transparency log built: %llu entries", (unsigned long long)logged);
     return 0;
 }
 
