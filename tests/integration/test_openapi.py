@@ -335,10 +335,11 @@ def test_documented_error_codes_have_err_h_statuses():
     # overlaps_other_manufacturer and no_database only by the operator's commands (no HTTP
     # route changes makers or opens another database); the log's key and note codes only by
     # the commands that read keys and notes (registry/core/note.h); bad_proof only by seclabel
-    # verify's proof checks (registry/core/tlogv.h).
+    # verify's proof checks (registry/core/tlogv.h); data_format_newer only when a data
+    # directory is opened (registry/core/dataver.h).
     assert set(codes) - seen == {"method_not_allowed", "overlaps_other_manufacturer",
                                  "no_database", "bad_log_key", "bad_note", "note_unverified",
-                                 "bad_proof"}
+                                 "bad_proof", "data_format_newer"}
 
 
 # --- (d) real responses match the declared schemas --------------------------------------------
