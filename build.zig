@@ -59,10 +59,11 @@ const pages = Layer{
     .banned = &.{ "uv.h", "llhttp.h", "store.h" },
 };
 /// seclabeld: the event loop, HTTP, routes, caches, limits, metrics (main.c is its main).
+/// (libsystemd: journal.c sends structured records to the journal.)
 const server = Layer{
     .dir = "registry/server",
     .sees = &.{ "registry/server", "registry/pages", "registry/core" },
-    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc", "libcurl" },
+    .libs = &.{ "libuv", "libllhttp", "zlib", "libbrotlienc", "libcurl", "libsystemd" },
     .banned = &.{},
 };
 /// seclabel, the CLI: the core and libcurl, never the server or the pages.
@@ -78,7 +79,7 @@ const unit_layer = Layer{ .dir = "tests/unit", .sees = server.sees, .libs = &.{ 
 const bench_layer = Layer{ .dir = "bench", .sees = core.sees, .libs = &.{}, .banned = &.{} };
 
 /// One C unit-test binary per module under test (tests/unit/test_<name>.c).
-const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent", "commit", "reczip", "sindex", "date", "buf", "note", "tlog", "tlogv" };
+const unit_tests = [_][]const u8{ "decl", "csv", "store", "label", "http", "cta", "i18n", "rcache", "mfr", "clients", "assess", "hash", "product", "search", "log", "page", "metrics", "represent", "commit", "reczip", "sindex", "date", "buf", "note", "tlog", "tlogv", "dataver" };
 
 /// The C files `zig build fmt` checks with clang-format.
 const c_dirs = [_][]const u8{ "registry/core", "registry/pages", "registry/server", "cli", "tests/unit", "tests/fuzz", "bench" };

@@ -10,6 +10,7 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "dataver.h"
 #include "err.h"
 #include "mfr.h"
 #include "note.h"
@@ -50,9 +51,21 @@ static int open_failed(const char *data, int rc)
     return CLI_FAILED;
 }
 
+/* CLI_FAILED, having said so, if data holds a database of a newer format (dataver.h): refused
+ * before anything in it is written. */
+static int newer_refused(const char *data)
+{
+    struct reg_why why = {{0}};
+    unsigned format;
+    if (dataver_check(data, &format, &why) != REG_EDATAFORMAT) return 0;
+    fprintf(stderr, "seclabel: %s: %s\n", data, why.text);
+    return CLI_FAILED;
+}
+
 /* The database that must exist in data, read-only unless write; prints why not. */
 static int open_existing(const char *data, int write, struct store **st)
 {
+    if (write && newer_refused(data)) return CLI_FAILED;
     int rc = store_open_existing(data, write, st);
     return rc ? open_failed(data, rc) : 0;
 }
@@ -63,9 +76,15 @@ static int open_or_start(const char *data, struct store **st, int *fresh, int *m
 {
     struct stat s;
     *made_dir = stat(data, &s) != 0;
+    if (newer_refused(data)) return CLI_FAILED;
     int rc = store_open_existing(data, 1, st);
     *fresh = rc == REG_ENODB;
-    if (*fresh && (rc = store_open(data, st))) {
+    unsigned from;
+    uint64_t logged;
+    if (*fresh && !(rc = store_open(data, st)) &&
+        (rc = dataver_upgrade(*st, &from, &logged, NULL))) /* the new directory's mark */
+        store_close(*st);
+    if (*fresh && rc) {
         fprintf(stderr, "seclabel: cannot create a database in %s: %s\n", data, reg_strerror(rc));
         return CLI_FAILED;
     }

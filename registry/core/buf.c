@@ -9,7 +9,7 @@
 
 static void oom(void)
 {
-    reg_logf("out of memory"); /* the program's sink: a stack buffer, no allocation */
+    reg_logp(LOG_ERR, "out of memory"); /* the program's sink: a stack buffer, no allocation */
     abort();
 }
 

@@ -66,7 +66,9 @@
        "That entry is not in a checkpoint of that size.")                                          \
     XX(EBADPROOF, -20037, 422, "bad_proof", "The log proof does not prove it.")                    \
     XX(EREADONLY, -20038, 405, "read_only_mirror",                                                 \
-       "This server is a read-only mirror; send writes to its primary.")
+       "This server is a read-only mirror; send writes to its primary.")                           \
+    XX(EDATAFORMAT, -20050, 500, "data_format_newer",                                              \
+       "The data directory was written by a newer seclabel (dataver.h).")
 
 enum reg_err {
 #define XX(sym, val, status, name, msg) REG_##sym = (val),

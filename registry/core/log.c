@@ -13,18 +13,19 @@ void reg_log_set(reg_log_sink sink, void *ctx)
     log_ctx = ctx;
 }
 
-void reg_logf(const char *fmt, ...)
+void reg_log_at(int priority, const char *file, int line, const char *func, const char *fmt, ...)
 {
     if (!log_sink) return;
-    char line[1024];
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_sink(log_ctx, line);
+    struct reg_log_msg m = {priority, file, line, func, text};
+    log_sink(log_ctx, &m);
 }
 
-void reg_log_stderr(void *program, const char *message)
+void reg_log_stderr(void *program, const struct reg_log_msg *msg)
 {
-    fprintf(stderr, "%s: %s\n", (const char *)program, message);
+    fprintf(stderr, "%s: %s\n", (const char *)program, msg->text);
 }

@@ -757,33 +757,61 @@ static int reindex_former(void *ctx, struct store_val key, struct store_val val)
     return rc;
 }
 
-int product_reindex(struct store *st, size_t *rebuilt)
+/* product_reindex's work in txn: *r gets what was indexed; *changed 1 if anything was written. */
+static int reindex_in(struct store_txn *txn, struct reindex *r, int *changed)
 {
-    struct reindex r = {0};
     size_t products, owners;
     struct store_val v;
-    *rebuilt = 0;
-    int rc = store_txn_begin(st, 1, &r.txn);
-    if (rc) return rc;
-    if (!(rc = store_count(r.txn, STORE_PRODUCTS, &products)) &&
-        !(rc = store_count(r.txn, STORE_OWNERS, &owners)) && owners < products)
-        rc = store_scan(r.txn, STORE_PRODUCTS, NULL, 0, reindex_one, &r);
+    r->txn = txn;
+    int rc = 0;
+    if (!(rc = store_count(txn, STORE_PRODUCTS, &products)) &&
+        !(rc = store_count(txn, STORE_OWNERS, &owners)) && owners < products)
+        rc = store_scan(txn, STORE_PRODUCTS, NULL, 0, reindex_one, r);
     /* The current GTINs first (above): a former one never displaces the product carrying it. */
-    int kept = rc ? rc : store_get(r.txn, STORE_META, GTINS_KEPT, strlen(GTINS_KEPT), &v);
+    int kept = rc ? rc : store_get(txn, STORE_META, GTINS_KEPT, strlen(GTINS_KEPT), &v);
     if (kept == REG_ENOTFOUND) {
-        rc = store_scan(r.txn, STORE_VERSIONS, NULL, 0, reindex_former, &r);
-        if (!rc) rc = store_put(r.txn, STORE_META, GTINS_KEPT, strlen(GTINS_KEPT), "", 0, 0);
+        rc = store_scan(txn, STORE_VERSIONS, NULL, 0, reindex_former, r);
+        if (!rc) rc = store_put(txn, STORE_META, GTINS_KEPT, strlen(GTINS_KEPT), "", 0, 0);
     } else if (kept) {
         rc = kept;
     }
-    if (rc || (r.n == 0 && kept == 0)) {
-        store_txn_abort(r.txn);
+    *changed = !rc && (r->n > 0 || kept != 0);
+    return rc;
+}
+
+static void reindex_said(const struct reindex *r)
+{
+    if (r->former)
+        reg_logf("%zu former GTIN%s indexed: each leads to its product again", r->former,
+                 r->former == 1 ? "" : "s");
+}
+
+int product_reindex_in(struct store_txn *txn, size_t *rebuilt)
+{
+    struct reindex r = {0};
+    int changed;
+    *rebuilt = 0;
+    int rc = reindex_in(txn, &r, &changed);
+    if (rc) return rc;
+    reindex_said(&r);
+    *rebuilt = r.n;
+    return 0;
+}
+
+int product_reindex(struct store *st, size_t *rebuilt)
+{
+    struct reindex r = {0};
+    struct store_txn *txn;
+    int changed;
+    *rebuilt = 0;
+    int rc = store_txn_begin(st, 1, &txn);
+    if (rc) return rc;
+    if ((rc = reindex_in(txn, &r, &changed)) || !changed) {
+        store_txn_abort(txn);
         return rc;
     }
-    if ((rc = store_txn_commit(r.txn))) return rc;
-    if (r.former)
-        reg_logf("%zu former GTIN%s indexed: each leads to its product again", r.former,
-                 r.former == 1 ? "" : "s");
+    if ((rc = store_txn_commit(txn))) return rc;
+    reindex_said(&r);
     *rebuilt = r.n;
     return 0;
 }

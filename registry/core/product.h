@@ -147,6 +147,8 @@ int product_each_of_owner(struct store_txn *txn, const char *slug, const char *a
  * their labels resolve again). *rebuilt gets the number of products and former GTINs indexed
  * (0 when nothing was needed). */
 int product_reindex(struct store *st, size_t *rebuilt);
+/* The same in write transaction txn (dataver.h: part of a data directory's upgrade). */
+int product_reindex_in(struct store_txn *txn, size_t *rebuilt);
 
 /* The changes feed: each change with seq > since, in seq order; fn gets the change's JSON. */
 int product_each_change(struct store_txn *txn, uint64_t since, product_version_fn fn, void *ctx);

@@ -106,7 +106,7 @@ static int dict_get(struct store_txn *t, unsigned id, struct zdict **out)
     int rc = store_get(t, STORE_META, key, sizeof key, &v);
     if (rc) {
         if (rc == REG_ENOTFOUND)
-            reg_logf("a packed record names dictionary %u, which is missing", id);
+            reg_logp(LOG_ERR, "a packed record names dictionary %u, which is missing", id);
         return rc == REG_ENOTFOUND ? REG_ESTORE : rc;
     }
     struct zdict *d = xcalloc(1, sizeof *d + v.len);
@@ -116,7 +116,7 @@ static int dict_get(struct store_txn *t, unsigned id, struct zdict **out)
     d->dd = ZSTD_createDDict(d->bytes, d->len);
     if (!d->dd) {
         free(d);
-        reg_logf("dictionary %u is damaged", id);
+        reg_logp(LOG_ERR, "dictionary %u is damaged", id);
         return REG_ESTORE;
     }
     pthread_mutex_lock(&z->lock);
@@ -157,7 +157,7 @@ static int decode(struct store_txn *t, const void *src, size_t n, void *dst, siz
     pthread_mutex_unlock(&z->lock);
     ZSTD_freeDCtx(dc);
     if (ZSTD_isError(got) || got != size) {
-        reg_logf("a packed record does not unpack: %s",
+        reg_logp(LOG_ERR, "a packed record does not unpack: %s",
                  ZSTD_isError(got) ? ZSTD_getErrorName(got) : "a wrong size");
         return REG_ESTORE;
     }
@@ -170,7 +170,7 @@ static size_t frame_size(const void *src, size_t n)
     unsigned long long size = ZSTD_getFrameContentSize(src, n);
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
         size > RECZIP_RECORD_MAX || size == 0) {
-        reg_logf("a packed record's frame header is damaged");
+        reg_logp(LOG_ERR, "a packed record's frame header is damaged");
         return 0;
     }
     return (size_t)size;

@@ -133,7 +133,7 @@ static int map_err(int rc)
         return REG_ENOSPC;
     }
     if (rc > 0) return -rc; /* errno */
-    reg_logf("lmdb: %s", mdb_strerror(rc));
+    reg_logp(LOG_ERR, "lmdb: %s", mdb_strerror(rc));
     return REG_ESTORE;
 }
 
@@ -160,7 +160,7 @@ static int st_err(struct store *st, int rc)
 {
     if (rc != EIO) return map_err(rc);
     if (out_of_room(st)) return REG_ENOSPC;
-    reg_logf("lmdb: a write to the database failed: %s", strerror(rc));
+    reg_logp(LOG_ERR, "lmdb: a write to the database failed: %s", strerror(rc));
     return REG_ESTORE;
 }
 
@@ -238,14 +238,14 @@ static int set_map(struct store *st, size_t size)
 {
     void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
-        reg_logf("no address space for a database map of %zu bytes", size);
+        reg_logp(LOG_ERR, "no address space for a database map of %zu bytes", size);
         return REG_ENOSPC;
     }
     munmap(p, size);
     int rc = mdb_env_set_mapsize(st->env, size);
     if (rc) {
         st->broken = 1;
-        reg_logf("cannot map %zu bytes of the database: %s", size, mdb_strerror(rc));
+        reg_logp(LOG_ERR, "cannot map %zu bytes of the database: %s", size, mdb_strerror(rc));
         return REG_ESTORE;
     }
     reg_logf("database map now %zu bytes", map_now(st));
@@ -490,7 +490,7 @@ static int replay(struct store_txn *t)
         int rc = apply(t, &op, key, key + op.klen);
         if (rc == MDB_MAP_FULL) return rc;
         if (rc != op.rc) {
-            reg_logf("lmdb: a redone write answered %s", mdb_strerror(rc));
+            reg_logp(LOG_ERR, "lmdb: a redone write answered %s", mdb_strerror(rc));
             return REG_ESTORE;
         }
         at += sizeof op + op.klen + op.vlen;

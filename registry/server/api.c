@@ -427,8 +427,14 @@ static const char *api_client(const struct app *app, const struct http_req *req,
     return req->peer ? req->peer : "-";
 }
 
-static void log_request(const struct app *app, const struct http_req *req, int status,
-                        size_t body_len, double ms)
+void api_access_text(const struct api_access *a, char *out, size_t n)
+{
+    snprintf(out, n, "%s %s %s %s %s %d %zu %.2fms", a->time, a->id, a->client, a->method, a->path,
+             a->status, a->bytes, a->ms);
+}
+
+static void log_request(const struct app *app, const struct http_req *req,
+                        const struct http_resp *resp, size_t body_len, double ms)
 {
     char now[21], client[CLIENTS_ADDR_MAX];
     date_rfc3339(time(NULL), now);
@@ -438,11 +444,19 @@ static void log_request(const struct app *app, const struct http_req *req, int s
     for (; n < req->path_len && n < sizeof clean - 1; n++)
         clean[n] = (req->path[n] > ' ' && req->path[n] < 127) ? req->path[n] : '?';
     clean[n] = '\0';
-    char line[600];
-    snprintf(line, sizeof line, "%s %s %s %s %s %d %zu %.2fms", now, req->id,
-             api_client(app, req, client), http_method_name(req->method), clean, status, body_len,
-             ms);
-    app->cfg.access_log(NULL, line);
+    size_t r = (size_t)resp->route;
+    struct api_access a = {
+        .time = now,
+        .id = req->id,
+        .client = api_client(app, req, client),
+        .method = http_method_name(req->method),
+        .path = clean,
+        .route = r < NROUTES ? routes[r].pattern : METRICS_NO_ROUTE,
+        .status = resp->status,
+        .bytes = body_len,
+        .ms = ms,
+    };
+    app->cfg.access_log(&a);
 }
 
 /* The response-cache key of req into key (at most n bytes): its target, Accept-Language and
@@ -531,7 +545,7 @@ void api_account(struct app *app, const struct http_req *req, const struct http_
 {
     double s = api_now() - resp->started;
     metrics_count(&app->metrics, (size_t)resp->route, req->method, resp->status, s);
-    if (app->cfg.access_log) log_request(app, req, resp->status, body_len, s * 1e3);
+    if (app->cfg.access_log) log_request(app, req, resp, body_len, s * 1e3);
 }
 
 void api_hold(struct app *app, double since)

@@ -60,6 +60,25 @@ struct app_faults {
     unsigned long long deferred; /* misses sent to the pool */
 };
 
+/* One answered request as the access log records it; every pointer is borrowed for the call.
+ * api_access_text makes the plain line of it; the journal sink sends its fields (journal.h). */
+struct api_access {
+    const char *time;   /* RFC 3339, UTC */
+    const char *id;     /* the request's ID (X-Request-Id) */
+    const char *client; /* the client's address (the peer, or past trusted proxies), or "-" */
+    const char *method;
+    const char *path;  /* visible ASCII only: anything else is '?' (it cannot forge lines) */
+    const char *route; /* the matched route's pattern, or METRICS_NO_ROUTE */
+    int status;
+    size_t bytes; /* the body's length */
+    double ms;    /* time to answer */
+};
+/* Receives one access-log record per request; may be called from any loop thread. */
+typedef void (*api_access_sink)(const struct api_access *a);
+/* The plain access-log line of a into out (n bytes, NUL-terminated): "TIME ID CLIENT METHOD
+ * PATH STATUS BYTES MSms". */
+void api_access_text(const struct api_access *a, char *out, size_t n);
+
 /* What the server gives an app. app_init copies it; the pointers are borrowed and must
  * outlive the app. */
 struct logpub;
@@ -73,7 +92,7 @@ struct app_config {
     struct mirror *mirror;
     const char *public_url;       /* base of URLs put in QR codes, no trailing '/' */
     const char *security_contact; /* the registry's own contact (security.txt), or NULL */
-    reg_log_sink access_log;      /* one access-log line per request (ctx NULL), or NULL */
+    api_access_sink access_log;   /* one access-log record per request, or NULL */
     /* the trusted proxies (--trusted-proxy; clients.h), for the client an access-log line names */
     const struct client_net *trusted;
     size_t ntrusted;

@@ -9,6 +9,7 @@
 #include "decl.h"
 #include "err.h"
 #include "label.h"
+#include "logpub.h"
 #include "metrics.h"
 #include "mfr.h"
 #include "page.h"
@@ -78,6 +79,27 @@ int api_manufacturer(void *ctx, struct http_req *req, struct http_resp *resp)
     return api_json_doc(resp, 200, out);
 }
 
+/* The transparency log's newest signed checkpoint (logpub.h): its tree size and when it was
+ * signed, so that an alert can see writes acknowledged while the log stops advancing. */
+static void log_metrics(struct logpub *lp, struct buf *out)
+{
+    struct buf note = BUF_INIT;
+    uint64_t size = 0;
+    double age = logpub_checkpoint_age(lp);
+    logpub_checkpoint(lp, &note, &size);
+    buf_free(&note);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    metrics_sample(out, "seclabel_log_checkpoint_size", "gauge",
+                   "Tree size of the newest signed checkpoint of the transparency log.", size);
+    metrics_family(out, "seclabel_log_checkpoint_timestamp_seconds", "gauge",
+                   "When the newest checkpoint was signed (Unix time).");
+    buf_printf(out, "seclabel_log_checkpoint_timestamp_seconds %.3f\n",
+               (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - age);
+    metrics_sample(out, "seclabel_log_checkpoints_signed_total", "counter",
+                   "Checkpoints signed since the server started.", logpub_signed(lp));
+}
+
 int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
 {
     struct app *app = ctx;
@@ -103,6 +125,7 @@ int api_metrics(void *ctx, struct http_req *req, struct http_resp *resp)
                    "Connections refused (503) because their client held --max-conns-per-client "
                    "already.",
                    cfg->conns_refused ? __atomic_load_n(cfg->conns_refused, __ATOMIC_RELAXED) : 0);
+    if (cfg->log) log_metrics(cfg->log, out);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     api_cache(resp, API_CACHE_PRIVATE);
     return resp->status = 200;

@@ -48,7 +48,7 @@ static int open_signer(struct logpub *lp, const char *data_dir, const char *key_
             rc = note_signer_open(buf_cstr(&path), origin, &lp->signer, &created, &why);
     }
     if (rc)
-        reg_logf("the log's key %s: %s", buf_cstr(&path),
+        reg_logp(LOG_ERR, "the log's key %s: %s", buf_cstr(&path),
                  why.text[0] ? why.text : reg_strerror(rc));
     else if (created)
         reg_logf("made the log's signing key %s for origin %s: keep it secret, and in every "
@@ -141,7 +141,7 @@ int logpub_refresh(struct logpub *lp)
     if (!lp->st) return 0; /* a mirror's: it never signs */
     int rc = read_tree(lp, &size, root);
     if (rc) {
-        reg_logf("cannot read the log to sign a checkpoint: %s", reg_strerror(rc));
+        reg_logp(LOG_ERR, "cannot read the log to sign a checkpoint: %s", reg_strerror(rc));
         return rc;
     }
     uv_mutex_lock(&lp->mu);
@@ -154,7 +154,8 @@ int logpub_refresh(struct logpub *lp)
     rc = note_sign(&lp->signer, body.data, body.len, &note, &why);
     buf_free(&body);
     if (rc) {
-        reg_logf("cannot sign the log's checkpoint: %s", why.text[0] ? why.text : reg_strerror(rc));
+        reg_logp(LOG_ERR, "cannot sign the log's checkpoint: %s",
+                 why.text[0] ? why.text : reg_strerror(rc));
         buf_free(&note);
         return rc;
     }

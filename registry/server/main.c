@@ -3,6 +3,7 @@
 #include "api.h"
 #include "clients.h"
 #include "err.h"
+#include "journal.h"
 #include "log.h"
 #include "srv.h"
 #include "store.h"
@@ -36,6 +37,10 @@ static const char usage[] =
     "  --security-contact C     the registry's own security contact for\n"
     "                           /.well-known/security.txt (e-mail or https URL)\n"
     "  --quiet                  no access log on stderr\n"
+    "  --log-format F           messages and access log as text lines on stderr, or as\n"
+    "                           structured records in systemd's journal: auto (the\n"
+    "                           default: journal when stderr is the journal's stream),\n"
+    "                           text or journal\n"
     "  --request-timeout-ms N   time allowed for a request to arrive whole (default 10000)\n"
     "  --idle-timeout-ms N      keep-alive connections idle this long are closed (default 30000)\n"
     "  --max-connections N      connections accepted at once (default 10000)\n"
@@ -130,6 +135,21 @@ static int size_arg(const char *name, const char *v, size_t *out)
     return 0;
 }
 
+/* --log-format: where messages and the access log go (journal.h). */
+static int log_format = -1; /* -1 auto, 0 text, 1 journal */
+
+static int log_format_arg(const char *v)
+{
+    static const char *const names[] = {"auto", "text", "journal"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) {
+            log_format = i - 1;
+            return 0;
+        }
+    fprintf(stderr, "seclabeld: --log-format is auto, text or journal, not '%s'\n", v);
+    return REG_EBADREQ;
+}
+
 /* The command line into cfg: 0, or REG_EBADREQ having said on stderr what is wrong. */
 static int parse_args(int argc, char **argv, struct srv_config *cfg)
 {
@@ -200,6 +220,8 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
                 fprintf(stderr, "seclabeld: --loops is 1 to 64\n");
                 return REG_EBADREQ;
             }
+        } else if (!strcmp(a, "--log-format")) {
+            if (log_format_arg(v)) return REG_EBADREQ;
         } else if (!strcmp(a, "--map-size")) {
             if (size_arg(a, v, &cfg->store.map_size)) return REG_EBADREQ;
         } else if (!strcmp(a, "--map-size-max")) {
@@ -236,9 +258,10 @@ static void say_ready(void *ctx, const char *line)
     fflush(stdout);
 }
 
-static void access_line(void *ctx, const char *line)
+static void access_line(const struct api_access *a)
 {
-    (void)ctx;
+    char line[600];
+    api_access_text(a, line, sizeof line);
     fprintf(stderr, "%s\n", line);
 }
 
@@ -250,6 +273,10 @@ int main(int argc, char **argv)
     cfg.ready = say_ready;
     cfg.access_log = access_line;
     if (parse_args(argc, argv, &cfg)) return 2;
+    if (log_format == 1 || (log_format == -1 && journal_stderr_is_journal())) {
+        reg_log_set(journal_log, "seclabeld");
+        cfg.access_log = journal_access;
+    }
     /* Under a file size limit (ulimit -f) a write past it fails with EFBIG, which the store
      * answers as storage_full; the default action of SIGXFSZ would kill the server instead. */
     signal(SIGXFSZ, SIG_IGN);

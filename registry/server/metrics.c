@@ -113,7 +113,7 @@ static void requests_text(const struct metrics *m, const struct route *routes, s
     for (size_t r = 0; r <= nroutes; r++)
         for (int k = 0; k < METRICS_METHODS; k++)
             for (int s = 0; s < METRICS_STATUSES; s++)
-                request_line(out, r < nroutes ? routes[r].pattern : "(none)", k, s,
+                request_line(out, r < nroutes ? routes[r].pattern : METRICS_NO_ROUTE, k, s,
                              m->requests[r][k][s]);
 }
 

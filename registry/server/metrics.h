@@ -22,6 +22,8 @@ struct route;
 /* Request methods counted apart: one per HTTP_M_* bit (http.h), HTTP_M_OTHER for the rest, so
  * the method label takes at most this many values whatever clients send. */
 #define METRICS_METHODS 7
+/* The route label of a request whose path no route matched (also in the access log). */
+#define METRICS_NO_ROUTE "(none)"
 
 struct metrics {
     /* by route (last row: no route), request method and status */

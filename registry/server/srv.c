@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "clients.h"
 #include "commit.h"
+#include "dataver.h"
 #include "err.h"
 #include "http.h"
 #include "logpub.h"
@@ -32,7 +33,6 @@
 #include "note.h"
 #include "product.h"
 #include "sindex.h"
-#include "tlog.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -703,7 +703,7 @@ static int start_listener(struct srv *s, const struct sockaddr_storage *ss, int 
         rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)ss, 0);
     if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
     if (rc) {
-        reg_logf("cannot listen on %s: %s", s->cfg->listen, uv_strerror(rc));
+        reg_logp(LOG_ERR, "cannot listen on %s: %s", s->cfg->listen, uv_strerror(rc));
         uv_close((uv_handle_t *)&s->listener, NULL);
     }
     return rc;
@@ -718,33 +718,44 @@ static void start_signals(struct srv *s)
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 }
 
-/* The database, locked for this server, with its indexes up to date. */
+/* The database, locked for this server, in the current format (dataver.h: a newer one is
+ * refused before anything is written), with its search index up to date. */
 static int open_store(const struct srv_config *cfg, struct store **st)
 {
-    int rc = store_open_opts(cfg->data_dir, &cfg->store, st);
+    struct reg_why why = {{0}};
+    unsigned from;
+    int rc = dataver_check(cfg->data_dir, &from, &why);
+    if (rc) {
+        reg_logp(LOG_ERR, "%s: %s", cfg->data_dir, why.text[0] ? why.text : reg_strerror(rc));
+        return rc;
+    }
+    rc = store_open_opts(cfg->data_dir, &cfg->store, st);
     if (!rc && (rc = store_lock_server(cfg->data_dir)) == REG_EEXIST) {
-        reg_logf("another seclabeld is already serving %s", cfg->data_dir);
+        reg_logp(LOG_ERR, "another seclabeld is already serving %s", cfg->data_dir);
         store_close(*st);
         return rc;
     }
     if (rc) {
-        reg_logf("cannot open database in %s: %s", cfg->data_dir, reg_strerror(rc));
+        reg_logp(LOG_ERR, "cannot open database in %s: %s", cfg->data_dir, reg_strerror(rc));
         return rc;
     }
+    uint64_t logged = 0;
+    if ((rc = dataver_upgrade(*st, &from, &logged, &why))) {
+        reg_logp(LOG_ERR, "cannot upgrade the data directory %s: %s", cfg->data_dir,
+                 why.text[0] ? why.text : reg_strerror(rc));
+        store_close(*st);
+        return rc;
+    }
+    if (from && from < DATAVER_CURRENT)
+        reg_logp(LOG_NOTICE,
+                 "data directory %s upgraded from format %u to %u in one transaction "
+                 "(transparency log: %llu entries added)",
+                 cfg->data_dir, from, DATAVER_CURRENT, (unsigned long long)logged);
     size_t rebuilt = 0;
-    if ((rc = product_reindex(*st, &rebuilt)))
-        reg_logf("cannot rebuild indexes: %s", reg_strerror(rc));
-    else if (rebuilt)
-        reg_logf("indexed %zu products written by an older version", rebuilt);
     if ((rc = sindex_build(*st, 0, &rebuilt)))
-        reg_logf("cannot build the search index: %s", reg_strerror(rc));
+        reg_logp(LOG_ERR, "cannot build the search index: %s", reg_strerror(rc));
     else if (rebuilt)
         reg_logf("search index built: %zu products", rebuilt);
-    uint64_t logged = 0;
-    if ((rc = tlog_backfill(*st, &logged)))
-        reg_logf("cannot build the transparency log: %s", reg_strerror(rc));
-    else if (logged)
-        reg_logf("transparency log built: %llu entries", (unsigned long long)logged);
     return 0;
 }
 
@@ -754,7 +765,7 @@ static int start_listeners(struct shared *sh)
     struct sockaddr_storage ss;
     int rc = parse_listen(sh->cfg->listen, &ss);
     if (rc) {
-        reg_logf("--listen %s: expected HOST:PORT", sh->cfg->listen);
+        reg_logp(LOG_ERR, "--listen %s: expected HOST:PORT", sh->cfg->listen);
         return rc;
     }
     for (unsigned i = 0; i < sh->nloops; i++) {
@@ -946,7 +957,8 @@ static int url_host_is_loopback(const char *url)
 static void warn_unless_https(const char *public_url)
 {
     if (strncmp(public_url, "https://", 8) == 0 || url_host_is_loopback(public_url)) return;
-    reg_logf("warning: the public URL %s is not https: security.txt fails validation (RFC 9116 "
+    reg_logp(LOG_WARNING,
+             "warning: the public URL %s is not https: security.txt fails validation (RFC 9116 "
              "requires an https Canonical URL) and QR codes lead to plain http; give "
              "--public-url https://... (a loopback address is fine for development)",
              public_url);
@@ -1027,7 +1039,7 @@ int srv_run(const struct srv_config *cfg)
     sh->commits = commit_queue_new(sh->st);
     char url[256] = "";
     if ((rc = commit_start(sh->commits)))
-        reg_logf("cannot start the committer thread");
+        reg_logp(LOG_ERR, "cannot start the committer thread");
     else if ((rc = start_listeners(sh)) == 0) {
         bound_url(&sh->loops[0], url, sizeof url);
         snprintf(sh->public_url, sizeof sh->public_url, "%s",

@@ -9,6 +9,7 @@
 #ifndef SECLABEL_SRV_H
 #define SECLABEL_SRV_H
 
+#include "api.h"
 #include "clients.h"
 #include "log.h"
 #include "store.h"
@@ -21,12 +22,13 @@ struct srv_config {
     const char *data_dir;         /* LMDB environment directory, created if missing */
     const char *public_url;       /* base URL for QR codes; NULL: http://<bound address> */
     const char *security_contact; /* the registry's own, for security.txt; NULL: none */
-    const char *log_key;     /* the log's signing key file; NULL: DATA/log.key, made if absent */
-    const char *mirror_of;   /* a read-only mirror of this primary's URL (mirror.h), or NULL */
-    const char *mirror_key;  /* the primary's verifier key (with mirror_of) */
-    int log_requests;        /* hand access_log a line per request */
-    reg_log_sink access_log; /* gets the access-log lines (api.h); NULL: none */
-    reg_log_sink ready;      /* gets "listening on ..." once serving; NULL: nobody */
+    const char *log_key;        /* the log's signing key file; NULL: DATA/log.key, made if absent */
+    const char *mirror_of;      /* a read-only mirror of this primary's URL (mirror.h), or NULL */
+    const char *mirror_key;     /* the primary's verifier key (with mirror_of) */
+    int log_requests;           /* hand access_log a line per request */
+    api_access_sink access_log; /* gets the access-log records (api.h); NULL: none */
+    /* gets "listening on ..." once serving (ctx NULL); NULL: nobody */
+    void (*ready)(void *ctx, const char *line);
     unsigned request_timeout_ms; /* a request must arrive whole within this */
     unsigned idle_timeout_ms;    /* an idle keep-alive connection is closed after this */
     unsigned max_connections;
