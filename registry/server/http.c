@@ -559,30 +559,29 @@ int http_parser_stream(struct http_parser *p, struct buf *out)
     return p->closing;
 }
 
+/* The value of header i if it is `name`, else NULL. */
+static const char *header_at(const struct http_req *req, int i, const char *name, size_t *len)
+{
+    if (strcasecmp(req->hbytes.data + req->hoff[i][0], name) != 0) return NULL;
+    const char *v = req->hbytes.data + req->hoff[i][1];
+    if (len) *len = strlen(v);
+    return v;
+}
+
 const char *http_req_header_last(const struct http_req *req, const char *name, size_t *len)
 {
-    for (int i = req->nheaders - 1; i >= 0; i--) {
-        const char *n = req->hbytes.data + req->hoff[i][0];
-        if (strcasecmp(n, name) == 0) {
-            const char *v = req->hbytes.data + req->hoff[i][1];
-            if (len) *len = strlen(v);
-            return v;
-        }
-    }
-    return NULL;
+    const char *v = NULL;
+    for (int i = req->nheaders - 1; i >= 0 && !v; i--)
+        v = header_at(req, i, name, len);
+    return v;
 }
 
 const char *http_req_header(const struct http_req *req, const char *name, size_t *len)
 {
-    for (int i = 0; i < req->nheaders; i++) {
-        const char *n = req->hbytes.data + req->hoff[i][0];
-        if (strcasecmp(n, name) == 0) {
-            const char *v = req->hbytes.data + req->hoff[i][1];
-            if (len) *len = strlen(v);
-            return v;
-        }
-    }
-    return NULL;
+    const char *v = NULL;
+    for (int i = 0; i < req->nheaders && !v; i++)
+        v = header_at(req, i, name, len);
+    return v;
 }
 
 static int hexval(char c)

@@ -9,11 +9,11 @@
 #include <netinet/in.h>
 #include <sodium.h>
 
-static struct client_key key_of(const char *addr)
+/* The sockaddr of an address given as text. */
+static struct sockaddr_storage sockaddr_of(const char *addr)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    struct client_key k;
     if (strchr(addr, ':')) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
@@ -23,6 +23,13 @@ static struct client_key key_of(const char *addr)
         a->sin_family = AF_INET;
         assert_int_equal(inet_pton(AF_INET, addr, &a->sin_addr), 1);
     }
+    return ss;
+}
+
+static struct client_key key_of(const char *addr)
+{
+    struct sockaddr_storage ss = sockaddr_of(addr);
+    struct client_key k;
     assert_int_equal(clients_key((struct sockaddr *)&ss, &k), 0);
     return k;
 }
@@ -88,23 +95,6 @@ static void many_clients_each_counted(void **state)
         assert_int_equal(clients_count(cl, &k), 0);
     }
     clients_free(cl); /* frees what is still counted */
-}
-
-/* The sockaddr of an address given as text. */
-static struct sockaddr_storage sockaddr_of(const char *addr)
-{
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    if (strchr(addr, ':')) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        assert_int_equal(inet_pton(AF_INET6, addr, &a->sin6_addr), 1);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        assert_int_equal(inet_pton(AF_INET, addr, &a->sin_addr), 1);
-    }
-    return ss;
 }
 
 static int trusted(const char *spec, const char *peer)
