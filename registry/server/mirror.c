@@ -542,6 +542,7 @@ void mirror_status(struct mirror *m, struct mirror_status *out)
     out->state = m->state;
     out->tree_size = m->tree_size;
     out->primary_size = m->vsize;
+    out->entries_behind = m->vsize > m->tree_size ? m->vsize - m->tree_size : 0;
     out->seconds_behind = mono() - m->in_sync_at;
     out->entries_applied = m->applied;
     out->checkpoints_verified = m->verified;

@@ -64,8 +64,9 @@ enum mirror_state {
 
 struct mirror_status {
     enum mirror_state state;
-    uint64_t tree_size;    /* entries this database holds */
-    uint64_t primary_size; /* the newest verified checkpoint's size (0: none yet) */
+    uint64_t tree_size;      /* entries this database holds */
+    uint64_t primary_size;   /* the newest verified checkpoint's size (0: none yet) */
+    uint64_t entries_behind; /* primary_size - tree_size, or 0 (see "Lag" above) */
     double seconds_behind;
     uint64_t entries_applied, checkpoints_verified, errors;
     char error[512]; /* the last problem, or "" */
