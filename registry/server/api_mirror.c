@@ -43,6 +43,8 @@ int api_mirror_health(struct app *app, size_t products, struct http_resp *resp)
     yyjson_mut_obj_add_uint(doc, m, "entries_behind", ms.entries_behind);
     yyjson_mut_obj_add_real(doc, m, "seconds_behind", (double)(long)(ms.seconds_behind * 10) / 10);
     if (ms.error[0]) yyjson_mut_obj_add_strcpy(doc, m, "error", ms.error);
+    yyjson_mut_obj_add_uint(doc, m, "makers_pending", ms.makers_pending);
+    if (ms.maker_error[0]) yyjson_mut_obj_add_strcpy(doc, m, "maker_error", ms.maker_error);
     api_cache(resp, API_CACHE_PRIVATE);
     return api_json_doc(resp, stopped ? 503 : 200, doc);
 }
@@ -86,6 +88,13 @@ void api_mirror_metrics(struct app *app, struct buf *out)
         {"seclabel_mirror_errors_total", NULL, "counter",
          "Polls of the primary that failed (unreachable, unverified, forked, diverged).", 0,
          (double)ms.errors},
+        {"seclabel_mirror_makers_pending", NULL, "gauge",
+         "Makers whose contact and website (not in the log) this mirror has not yet copied from "
+         "the primary.",
+         0, (double)ms.makers_pending},
+        {"seclabel_mirror_maker_fetch_errors_total", NULL, "counter",
+         "Failed copies of a maker's contact and website from the primary (each tried again).", 0,
+         (double)ms.maker_fetch_errors},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct mirror_metric *r = &rows[i];
