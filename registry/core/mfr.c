@@ -279,6 +279,20 @@ static int text_ok(const char *s, size_t max)
     return chars <= max;
 }
 
+/* A maker's contact and website (each may be NULL: none): the one check of both, for mfr_add
+ * and a mirror's copy (mfr_set_unlogged). */
+static int check_reach(const char *contact, const char *website, struct reg_why *why)
+{
+    if (contact && !decl_contact_valid(contact, strlen(contact)))
+        return reg_why_set(why, REG_EINVALID,
+                           "the contact must be an e-mail address or an https:// URL, as a "
+                           "declaration's security_contact");
+    if (website && !decl_https_url_valid(website, strlen(website)))
+        return reg_why_set(why, REG_EINVALID,
+                           "the website must be an https:// URL of at least 15 characters");
+    return 0;
+}
+
 static int check_info(const struct mfr_info *m, struct reg_why *why)
 {
     if (!text_ok(m->name, MFR_NAME_MAX))
@@ -287,14 +301,7 @@ static int check_info(const struct mfr_info *m, struct reg_why *why)
             "the name must be 1-%d characters of one-line text (no control, invisible "
             "or bidirectional-control characters)",
             MFR_NAME_MAX);
-    if (m->contact && !decl_contact_valid(m->contact, strlen(m->contact)))
-        return reg_why_set(why, REG_EINVALID,
-                           "the contact must be an e-mail address or an https:// URL, as a "
-                           "declaration's security_contact");
-    if (m->website && !decl_https_url_valid(m->website, strlen(m->website)))
-        return reg_why_set(why, REG_EINVALID,
-                           "the website must be an https:// URL of at least 15 characters");
-    return 0;
+    return check_reach(m->contact, m->website, why);
 }
 
 static void add_event(yyjson_mut_doc *doc, yyjson_mut_val *root, const char *event,
@@ -696,6 +703,48 @@ int mfr_apply_logged(struct store_txn *txn, const char *entry, size_t len, struc
         rc = reg_why_set(why, REG_EINVALID,
                          "the logged manufacturer event '%.40s' is unknown to this version", event);
     yyjson_doc_free(doc);
+    return rc;
+}
+
+/* Set member name of o to value (NULL: remove it): 1 if that changed o. */
+static int set_member(yyjson_mut_doc *doc, yyjson_mut_val *o, const char *name, const char *value)
+{
+    yyjson_mut_val *v = yyjson_mut_obj_get(o, name);
+    if (value ? yyjson_mut_equals_str(v, value) : !v) return 0;
+    yyjson_mut_obj_remove_key(o, name);
+    if (value) yyjson_mut_obj_add_strcpy(doc, o, name, value);
+    return 1;
+}
+
+int mfr_set_unlogged(struct store_txn *txn, const char *slug, const char *contact,
+                     const char *website, const char *verified_contact, int *changed,
+                     struct reg_why *why)
+{
+    struct store_val v;
+    *changed = 0;
+    int rc = check_reach(contact, website, why);
+    if (!rc) rc = check_reach(verified_contact, NULL, why);
+    if (!rc) rc = store_get(txn, STORE_MANUFACTURERS, slug, strlen(slug), &v);
+    if (rc) return rc;
+    yyjson_doc *old = yyjson_read(v.data, v.len, 0);
+    yyjson_mut_doc *doc = old ? yyjson_doc_mut_copy(old, NULL) : NULL;
+    yyjson_doc_free(old);
+    yyjson_mut_val *root = yyjson_mut_doc_get_root(doc);
+    if (!yyjson_mut_is_obj(root)) rc = REG_ESTORE;
+    if (!rc) {
+        yyjson_mut_val *ver = yyjson_mut_obj_get(root, "verification");
+        *changed = set_member(doc, root, "contact", contact);
+        *changed |= set_member(doc, root, "website", website);
+        if (yyjson_mut_is_obj(ver)) *changed |= set_member(doc, ver, "contact", verified_contact);
+    }
+    size_t len;
+    char *json = !rc && *changed ? yyjson_mut_write(doc, 0, &len) : NULL;
+    if (!rc && *changed && !json) rc = REG_EINTERNAL;
+    if (json) rc = store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, 0);
+    if (json && !rc) rc = bump_generation(txn); /* answers showing the maker are stale */
+    free(json);
+    yyjson_mut_doc_free(doc);
+    if (rc) *changed = 0;
     return rc;
 }
 

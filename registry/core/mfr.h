@@ -151,9 +151,22 @@ int mfr_change(struct store *st, const char *slug, enum mfr_change what, const c
  * and with its detail as the change's argument; the entry made from the record written must
  * equal the logged one byte for byte, and is appended to the log. What the log does not carry
  * (contact, website, API tokens) is kept from the stored record, absent for a maker added by
- * replay. REG_EINVALID (why says why: an unknown event, one that changes nothing here, another
- * state than the entry's) or the checks' refusals; the caller aborts txn on any error. */
+ * replay until the mirror copies it (mfr_set_unlogged). REG_EINVALID (why says why: an unknown
+ * event, one that changes nothing here, another state than the entry's) or the checks' refusals;
+ * the caller aborts txn on any error. */
 int mfr_apply_logged(struct store_txn *txn, const char *entry, size_t len, struct reg_why *why);
+
+/* A mirror's copy of what the log does not carry, from the primary's GET
+ * /v1/manufacturers/{slug}: manufacturer slug's contact and website, and the contact its
+ * verification covered (each NULL: none; the last ignored while the record holds no
+ * verification), written inside the caller's write transaction. Checked as mfr_add checks them
+ * (REG_EINVALID, why says which); not logged and not in the history; *changed is 1 when the
+ * record changed, and only then is it written and the generation moved (answers that show the
+ * maker are stale). REG_ENOTFOUND if there is no such maker; the caller aborts txn on any
+ * error. */
+int mfr_set_unlogged(struct store_txn *txn, const char *slug, const char *contact,
+                     const char *website, const char *verified_contact, int *changed,
+                     struct reg_why *why);
 
 /* The history's name of an event (as stored), e.g. "verified". */
 const char *mfr_change_event(enum mfr_change what);

@@ -40,43 +40,67 @@ int api_mirror_health(struct app *app, size_t products, struct http_resp *resp)
     yyjson_mut_obj_add_str(doc, m, "state", mirror_state_name(ms.state));
     yyjson_mut_obj_add_uint(doc, m, "tree_size", ms.tree_size);
     yyjson_mut_obj_add_uint(doc, m, "primary_size", ms.primary_size);
-    yyjson_mut_obj_add_uint(doc, m, "entries_behind",
-                            ms.primary_size > ms.tree_size ? ms.primary_size - ms.tree_size : 0);
+    yyjson_mut_obj_add_uint(doc, m, "entries_behind", ms.entries_behind);
     yyjson_mut_obj_add_real(doc, m, "seconds_behind", (double)(long)(ms.seconds_behind * 10) / 10);
     if (ms.error[0]) yyjson_mut_obj_add_strcpy(doc, m, "error", ms.error);
+    yyjson_mut_obj_add_uint(doc, m, "makers_pending", ms.makers_pending);
+    if (ms.maker_error[0]) yyjson_mut_obj_add_strcpy(doc, m, "maker_error", ms.maker_error);
     api_cache(resp, API_CACHE_PRIVATE);
     return api_json_doc(resp, stopped ? 503 : 200, doc);
 }
+
+/* One sample of /metrics: a family's first sample has its help (the rest of the family, with
+ * other labels, NULL); value printed with `decimals` digits after the point. */
+struct mirror_metric {
+    const char *name, *labels, *type, *help;
+    int decimals;
+    double value;
+};
 
 void api_mirror_metrics(struct app *app, struct buf *out)
 {
     struct mirror_status ms;
     mirror_status(app->cfg.mirror, &ms);
-    metrics_sample(out, "seclabel_mirror_tree_size", "gauge",
-                   "Entries of the primary's log this mirror holds.", ms.tree_size);
-    metrics_sample(out, "seclabel_mirror_primary_tree_size", "gauge",
-                   "Entries in the newest checkpoint of the primary this mirror verified.",
-                   ms.primary_size);
-    metrics_sample(out, "seclabel_mirror_entries_behind", "gauge",
-                   "Entries of the newest verified checkpoint this mirror does not hold yet.",
-                   ms.primary_size > ms.tree_size ? ms.primary_size - ms.tree_size : 0);
-    metrics_family(out, "seclabel_mirror_seconds_behind", "gauge",
-                   "Seconds since this mirror last fetched a checkpoint of the primary and held "
-                   "every entry of it.");
-    buf_printf(out, "seclabel_mirror_seconds_behind %.3f\n", ms.seconds_behind);
-    metrics_family(out, "seclabel_mirror_stopped", "gauge",
-                   "1 while the mirror refuses to advance: the primary's log forked, or its "
-                   "entries do not give the signed tree (diverged).");
-    buf_printf(out, "seclabel_mirror_stopped{reason=\"forked\"} %d\n", ms.state == MIRROR_FORKED);
-    buf_printf(out, "seclabel_mirror_stopped{reason=\"diverged\"} %d\n",
-               ms.state == MIRROR_DIVERGED);
-    metrics_sample(out, "seclabel_mirror_entries_applied_total", "counter",
-                   "Entries of the primary's log replayed into this mirror.", ms.entries_applied);
-    metrics_sample(out, "seclabel_mirror_checkpoints_verified_total", "counter",
-                   "Checkpoints of the primary verified (signature and consistency).",
-                   ms.checkpoints_verified);
-    metrics_sample(out, "seclabel_mirror_errors_total", "counter",
-                   "Polls of the primary that failed (unreachable, unverified, forked, "
-                   "diverged).",
-                   ms.errors);
+    const struct mirror_metric rows[] = {
+        {"seclabel_mirror_tree_size", NULL, "gauge",
+         "Entries of the primary's log this mirror holds.", 0, (double)ms.tree_size},
+        {"seclabel_mirror_primary_tree_size", NULL, "gauge",
+         "Entries in the newest checkpoint of the primary this mirror verified.", 0,
+         (double)ms.primary_size},
+        {"seclabel_mirror_entries_behind", NULL, "gauge",
+         "Entries of the newest verified checkpoint this mirror does not hold yet.", 0,
+         (double)ms.entries_behind},
+        {"seclabel_mirror_seconds_behind", NULL, "gauge",
+         "Seconds since this mirror last fetched a checkpoint of the primary and held every "
+         "entry of it.",
+         3, ms.seconds_behind},
+        {"seclabel_mirror_stopped", "reason=\"forked\"", "gauge",
+         "1 while the mirror refuses to advance: the primary's log forked, or its entries do "
+         "not give the signed tree (diverged).",
+         0, ms.state == MIRROR_FORKED},
+        {"seclabel_mirror_stopped", "reason=\"diverged\"", NULL, NULL, 0,
+         ms.state == MIRROR_DIVERGED},
+        {"seclabel_mirror_entries_applied_total", NULL, "counter",
+         "Entries of the primary's log replayed into this mirror.", 0, (double)ms.entries_applied},
+        {"seclabel_mirror_checkpoints_verified_total", NULL, "counter",
+         "Checkpoints of the primary verified (signature and consistency).", 0,
+         (double)ms.checkpoints_verified},
+        {"seclabel_mirror_errors_total", NULL, "counter",
+         "Polls of the primary that failed (unreachable, unverified, forked, diverged).", 0,
+         (double)ms.errors},
+        {"seclabel_mirror_makers_pending", NULL, "gauge",
+         "Makers whose contact and website (not in the log) this mirror has not yet copied from "
+         "the primary.",
+         0, (double)ms.makers_pending},
+        {"seclabel_mirror_maker_fetch_errors_total", NULL, "counter",
+         "Failed copies of a maker's contact and website from the primary (each tried again).", 0,
+         (double)ms.maker_fetch_errors},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct mirror_metric *r = &rows[i];
+        if (r->help) metrics_family(out, r->name, r->type, r->help);
+        buf_puts(out, r->name);
+        if (r->labels) buf_printf(out, "{%s}", r->labels);
+        buf_printf(out, " %.*f\n", r->decimals, r->value);
+    }
 }

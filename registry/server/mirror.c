@@ -30,6 +30,7 @@
 #define CHECKPOINT_MAX (64 << 10)  /* bytes of a checkpoint note at most */
 #define PROOF_MAX (64 << 10)       /* bytes of a proof's JSON at most */
 #define BUNDLE_MAX (256u * 65537u) /* bytes of an entry bundle at most (tlog.h) */
+#define MAKER_MAX (1 << 20)        /* bytes of a maker's JSON at most (its history grows) */
 #define HTTP_TIMEOUT_S 30L         /* a whole request */
 #define CONNECT_TIMEOUT_S 5L
 
@@ -50,6 +51,12 @@ struct mirror {
     double in_sync_at; /* monotonic time of the last poll that found the mirror complete */
     uint64_t applied, verified, errors;
     char error[512];
+    /* Makers whose contact and website (which the log does not carry) are still to be copied
+     * from the primary: "\0"-separated slugs, each once. */
+    struct buf pending;
+    size_t npending;
+    uint64_t maker_errors;
+    char maker_error[512]; /* the last failure to copy them, "" once all are copied */
 };
 
 static double mono(void)
@@ -121,9 +128,9 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
     return atomic_load(&m->stopping); /* non-zero aborts the transfer */
 }
 
-/* GET the primary's path into body (at most max bytes): 0, or REG_EUNAVAIL with the state set
- * to unreachable and the reason. */
-static int fetch(struct mirror *m, const char *path, size_t max, struct buf *body)
+/* GET the primary's path into body (at most max bytes): 0, or REG_EUNAVAIL with the reason in
+ * err (none if the mirror is stopping). */
+static int http_get(struct mirror *m, const char *path, size_t max, struct buf *body, char err[512])
 {
     struct buf url = BUF_INIT;
     struct fetch f = {body, max};
@@ -146,13 +153,23 @@ static int fetch(struct mirror *m, const char *path, size_t max, struct buf *bod
     CURLcode res = curl_easy_perform(c);
     if (res == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     int rc = atomic_load(&m->stopping) || res != CURLE_OK || status != 200 ? REG_EUNAVAIL : 0;
+    err[0] = '\0';
     if (atomic_load(&m->stopping))
         ; /* no problem to report */
     else if (res != CURLE_OK)
-        set_state(m, MIRROR_UNREACHABLE, "GET %s: %s", buf_cstr(&url), curl_easy_strerror(res));
+        snprintf(err, 512, "GET %s: %s", buf_cstr(&url), curl_easy_strerror(res));
     else if (status != 200)
-        set_state(m, MIRROR_UNREACHABLE, "GET %s: HTTP status %ld", buf_cstr(&url), status);
+        snprintf(err, 512, "GET %s: HTTP status %ld", buf_cstr(&url), status);
     buf_free(&url);
+    return rc;
+}
+
+/* http_get, a failure setting the state to unreachable with the reason. */
+static int fetch(struct mirror *m, const char *path, size_t max, struct buf *body)
+{
+    char err[512];
+    int rc = http_get(m, path, max, body, err);
+    if (err[0]) set_state(m, MIRROR_UNREACHABLE, "%s", err);
     return rc;
 }
 
@@ -237,26 +254,28 @@ static int own_tree(struct mirror *m, uint64_t *size, unsigned char root[TLOG_HA
 
 /* ---- replaying ---- */
 
-/* The IDs a batch changed ("\0"-separated) and whether a maker changed. */
+/* The IDs and the makers' slugs a batch changed ("\0"-separated). */
 struct touched {
-    struct buf ids;
-    int maker;
+    struct buf ids, makers;
 };
+
+/* Append the string member `name` of JSON entry e[0..len) to list, "\0"-terminated. */
+static void note_member(const char *e, size_t len, const char *name, struct buf *list)
+{
+    yyjson_doc *doc = yyjson_read(e, len, 0);
+    const char *v = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), name));
+    if (v) buf_append(list, v, strlen(v) + 1);
+    yyjson_doc_free(doc);
+}
 
 /* Replay one entry in txn. */
 static int apply_entry(struct store_txn *txn, const char *e, size_t len, struct touched *t,
                        struct reg_why *why)
 {
     static const char maker[] = "{\"manufacturer_event\":";
-    if (len >= sizeof maker - 1 && memcmp(e, maker, sizeof maker - 1) == 0) {
-        t->maker = 1;
-        return mfr_apply_logged(txn, e, len, why);
-    }
-    int rc = product_apply_logged(txn, e, len, why);
-    yyjson_doc *doc = rc ? NULL : yyjson_read(e, len, 0);
-    const char *id = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(doc), "id"));
-    if (id) buf_append(&t->ids, id, strlen(id) + 1);
-    yyjson_doc_free(doc);
+    int is_maker = len >= sizeof maker - 1 && memcmp(e, maker, sizeof maker - 1) == 0;
+    int rc = is_maker ? mfr_apply_logged(txn, e, len, why) : product_apply_logged(txn, e, len, why);
+    if (!rc) note_member(e, len, is_maker ? "slug" : "id", is_maker ? &t->makers : &t->ids);
     return rc;
 }
 
@@ -323,9 +342,130 @@ static int apply_batch(struct mirror *m, const struct buf *bundle, uint64_t b, u
 static void announce(struct mirror *m, const struct touched *t)
 {
     if (!m->cfg.changed) return;
-    if (t->maker) m->cfg.changed(m->cfg.changed_ctx, NULL);
+    if (t->makers.len) m->cfg.changed(m->cfg.changed_ctx, NULL);
     for (size_t at = 0; at < t->ids.len; at += strlen(t->ids.data + at) + 1)
         m->cfg.changed(m->cfg.changed_ctx, t->ids.data + at);
+}
+
+/* ---- what the log does not carry ---- */
+
+/* Copy maker slug's contact and website from the primary later (once in the list). */
+static void queue_maker(struct mirror *m, const char *slug)
+{
+    pthread_mutex_lock(&m->mu);
+    size_t at = 0;
+    while (at < m->pending.len && strcmp(m->pending.data + at, slug) != 0)
+        at += strlen(m->pending.data + at) + 1;
+    if (at == m->pending.len) {
+        buf_append(&m->pending, slug, strlen(slug) + 1);
+        m->npending++;
+    }
+    pthread_mutex_unlock(&m->mu);
+}
+
+static int queue_incomplete(void *ctx, const char *slug, const struct mfr *mk)
+{
+    if (!mk || !mk->contact || !mk->website) queue_maker(ctx, slug);
+    return 0;
+}
+
+/* Record a failure to copy a maker's fields (logged when it is a new one). */
+static void maker_failed(struct mirror *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void maker_failed(struct mirror *m, const char *fmt, ...)
+{
+    char msg[sizeof m->maker_error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&m->mu);
+    int again = strcmp(m->maker_error, msg) == 0;
+    snprintf(m->maker_error, sizeof m->maker_error, "%s", msg);
+    m->maker_errors++;
+    pthread_mutex_unlock(&m->mu);
+    if (!again) reg_logf("mirror of %s: %s (tried again later)", m->cfg.primary, msg);
+}
+
+/* A string member of o, or NULL if absent; *bad set if present and no string. */
+static const char *opt_str(yyjson_val *o, const char *name, int *bad)
+{
+    yyjson_val *v = yyjson_obj_get(o, name);
+    if (v && !yyjson_is_str(v)) *bad = 1;
+    return yyjson_get_str(v);
+}
+
+/* Copy maker slug's contact, website and the contact its verification covered from the
+ * primary's GET /v1/manufacturers/{slug} (mfr_set_unlogged checks them): 0, or an error with
+ * the failure recorded. */
+static int copy_maker(struct mirror *m, const char *slug)
+{
+    char path[AUTH_SLUG_MAX + 32], err[512];
+    struct buf body = BUF_INIT;
+    struct reg_why why = {0};
+    int bad = 0, changed = 0;
+    snprintf(path, sizeof path, "/v1/manufacturers/%s", slug);
+    int rc = http_get(m, path, MAKER_MAX, &body, err);
+    if (rc) {
+        if (err[0]) maker_failed(m, "%s", err);
+        buf_free(&body);
+        return rc;
+    }
+    yyjson_doc *doc = yyjson_read(body.data, body.len, 0);
+    yyjson_val *o = yyjson_doc_get_root(doc);
+    const char *contact = opt_str(o, "contact", &bad), *website = opt_str(o, "website", &bad);
+    const char *vcontact = opt_str(yyjson_obj_get(o, "verification"), "contact", &bad);
+    if (!yyjson_equals_str(yyjson_obj_get(o, "slug"), slug) || bad) {
+        rc = REG_EINVALID;
+        maker_failed(m, "GET %s%s: not the manufacturer's JSON", m->cfg.primary, path);
+    }
+    struct store_txn *txn = NULL;
+    if (!rc && !(rc = store_txn_begin(m->cfg.st, 1, &txn))) {
+        rc = mfr_set_unlogged(txn, slug, contact, website, vcontact, &changed, &why);
+        if (rc)
+            store_txn_abort(txn);
+        else
+            rc = store_txn_commit(txn);
+        if (rc)
+            maker_failed(m, "GET %s%s: cannot store its contact and website: %s", m->cfg.primary,
+                         path, why.text[0] ? why.text : reg_strerror(rc));
+    }
+    if (!rc && changed && m->cfg.changed) m->cfg.changed(m->cfg.changed_ctx, NULL);
+    yyjson_doc_free(doc);
+    buf_free(&body);
+    return rc;
+}
+
+/* Try each pending maker once; those that fail stay for the next poll. */
+static void copy_makers(struct mirror *m)
+{
+    pthread_mutex_lock(&m->mu);
+    struct buf todo = BUF_INIT;
+    buf_append(&todo, m->pending.data, m->pending.len);
+    pthread_mutex_unlock(&m->mu);
+    int failed = 0;
+    for (size_t at = 0; at < todo.len && !atomic_load(&m->stopping);
+         at += strlen(todo.data + at) + 1) {
+        const char *slug = todo.data + at;
+        if (copy_maker(m, slug)) {
+            failed = 1;
+            continue;
+        }
+        pthread_mutex_lock(&m->mu); /* done: out of the list (queued again meanwhile: stays) */
+        size_t p = 0, n = strlen(slug) + 1;
+        while (p < m->pending.len && strcmp(m->pending.data + p, slug) != 0)
+            p += strlen(m->pending.data + p) + 1;
+        if (p < m->pending.len) {
+            memmove(m->pending.data + p, m->pending.data + p + n, m->pending.len - p - n);
+            m->pending.len -= n;
+            m->npending--;
+        }
+        pthread_mutex_unlock(&m->mu);
+    }
+    pthread_mutex_lock(&m->mu);
+    if (!failed && !m->npending) m->maker_error[0] = '\0';
+    pthread_mutex_unlock(&m->mu);
+    buf_free(&todo);
 }
 
 /* Replay entries from..n-1, a bundle at a time: 0 when all are in. */
@@ -341,7 +481,7 @@ static int catch_up(struct mirror *m, uint64_t from, uint64_t n,
         buf_puts(&path, "/log/");
         note_tile_path(NOTE_TILE_ENTRIES, b, (unsigned)(to - first), &path);
         if ((rc = fetch(m, buf_cstr(&path), BUNDLE_MAX, &bundle))) break;
-        struct touched t = {BUF_INIT, 0};
+        struct touched t = {BUF_INIT, BUF_INIT};
         struct reg_why why = {0};
         rc = apply_batch(m, &bundle, b, from, to, n, root, &t, &why);
         if (rc == REG_EBADPROOF || rc == REG_EINVALID)
@@ -355,9 +495,12 @@ static int catch_up(struct mirror *m, uint64_t from, uint64_t n,
             m->tree_size = to;
             pthread_mutex_unlock(&m->mu);
             announce(m, &t);
+            for (size_t at = 0; at < t.makers.len; at += strlen(t.makers.data + at) + 1)
+                queue_maker(m, t.makers.data + at);
             from = to;
         }
         buf_free(&t.ids);
+        buf_free(&t.makers);
     }
     buf_free(&path);
     buf_free(&bundle);
@@ -456,8 +599,14 @@ static int stopped(struct mirror *m)
 static void *follow(void *arg)
 {
     struct mirror *m = arg;
+    struct store_txn *txn; /* makers replayed before a restart may lack what is copied */
+    if (store_txn_begin(m->cfg.st, 0, &txn) == 0) {
+        mfr_each(txn, queue_incomplete, m);
+        store_txn_abort(txn);
+    }
     while (!atomic_load(&m->stopping)) {
         if (!stopped(m)) poll_once(m); /* forked or diverged: never advance again */
+        if (!stopped(m)) copy_makers(m);
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += POLL_MS / 1000;
@@ -532,6 +681,7 @@ void mirror_close(struct mirror *m)
     }
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->wake);
+    buf_free(&m->pending);
     free(m);
 }
 
@@ -542,11 +692,15 @@ void mirror_status(struct mirror *m, struct mirror_status *out)
     out->state = m->state;
     out->tree_size = m->tree_size;
     out->primary_size = m->vsize;
+    out->entries_behind = m->vsize > m->tree_size ? m->vsize - m->tree_size : 0;
     out->seconds_behind = mono() - m->in_sync_at;
     out->entries_applied = m->applied;
     out->checkpoints_verified = m->verified;
     out->errors = m->errors;
     snprintf(out->error, sizeof out->error, "%s", m->error);
+    out->makers_pending = m->npending;
+    out->maker_fetch_errors = m->maker_errors;
+    snprintf(out->maker_error, sizeof out->maker_error, "%s", m->maker_error);
     pthread_mutex_unlock(&m->mu);
 }
 

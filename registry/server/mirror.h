@@ -16,6 +16,14 @@
  * checkpoint, signed by the primary, is what the mirror serves as its own /log/checkpoint
  * (logpub_publish: the mirror signs nothing).
  *
+ * What the log does not carry (a maker's contact and website: mfr.h, docs/TRANSPARENCY.md) is
+ * copied from the primary's GET /v1/manufacturers/{slug} after each batch that replayed an
+ * event of that maker, and at start for every maker that lacks either (a copy cut short by a
+ * stop): checked as mfr_add checks them, stored unlogged (mfr_set_unlogged). A maker whose
+ * copy fails (the primary unreachable, an answer that is not its JSON or does not pass the
+ * checks) is tried again after the next poll; meanwhile the mirror follows the log as before,
+ * and the failure shows in makers_pending, maker_fetch_errors and maker_error.
+ *
  * Lag: entries behind = the newest verified checkpoint's size minus this tree's size; seconds
  * behind = the time since the mirror last fetched a checkpoint of which it held every entry
  * (so it grows while the primary cannot be reached or while catching up, and is about the poll
@@ -64,11 +72,15 @@ enum mirror_state {
 
 struct mirror_status {
     enum mirror_state state;
-    uint64_t tree_size;    /* entries this database holds */
-    uint64_t primary_size; /* the newest verified checkpoint's size (0: none yet) */
+    uint64_t tree_size;      /* entries this database holds */
+    uint64_t primary_size;   /* the newest verified checkpoint's size (0: none yet) */
+    uint64_t entries_behind; /* primary_size - tree_size, or 0 (see "Lag" above) */
     double seconds_behind;
     uint64_t entries_applied, checkpoints_verified, errors;
-    char error[512]; /* the last problem, or "" */
+    char error[512];             /* the last problem, or "" */
+    uint64_t makers_pending;     /* makers whose contact and website are not copied yet */
+    uint64_t maker_fetch_errors; /* failures to copy them (each tried again next poll) */
+    char maker_error[512];       /* the last such failure while any is pending, or "" */
 };
 
 /* Parse the key and read this database's tree: 0, REG_EBADKEY (the reason logged), or a

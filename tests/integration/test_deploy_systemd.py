@@ -1,5 +1,5 @@
-"""deploy/systemd: the units pass systemd's own checks, seclabeld and the backup make only the
-system calls their units allow, and the backup script makes verified backups, keeps the newest
+"""deploy/systemd: the units pass systemd's own checks, seclabeld, the backup and the cache
+purger make only the system calls their units allow, and the backup script makes verified backups, keeps the newest
 N, fails loudly when a backup does not verify, and a backup restores into a registry that
 serves what was written before it (the restore drill of docs/OPERATIONS.md).
 
@@ -23,6 +23,7 @@ import requests
 from conftest import BIN, ROOT, Server, add_manufacturer, cli, declaration
 
 UNITS = ROOT / "deploy" / "systemd"
+PURGE_UNIT = "seclabel-cache-purge@.service"  # a template: one instance per cache
 SCRIPT = UNITS / "seclabel-backup"
 ANALYZE = shutil.which("systemd-analyze")
 
@@ -41,7 +42,8 @@ def install_root(root):
     script, and the system's own units (verify resolves the dependencies on them)."""
     system = root / "etc" / "systemd" / "system"
     system.mkdir(parents=True)
-    for unit in ("seclabeld.service", "seclabel-backup.service", "seclabel-backup.timer"):
+    for unit in ("seclabeld.service", "seclabel-backup.service", "seclabel-backup.timer",
+                 PURGE_UNIT):
         shutil.copy(UNITS / unit, system / unit)
     for name, where in (("seclabeld", "bin"), ("seclabel", "bin")):
         (root / "usr/local" / where).mkdir(parents=True, exist_ok=True)
@@ -56,7 +58,7 @@ def verify(root):
     # The man page the unit names is found where the build installs it.
     env = dict(os.environ, MANPATH=str(BIN.parent / "share" / "man"))
     return analyze("verify", "--root=%s" % root, "seclabeld.service", "seclabel-backup.service",
-                   "seclabel-backup.timer", env=env)
+                   "seclabel-backup.timer", PURGE_UNIT.replace("@", "@edge1"), env=env)
 
 
 def test_the_units_pass_systemd_analyze_verify(tmp_path):
@@ -76,15 +78,25 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
     assert r.returncode != 0 and "/usr/local/bin/seclabeld" in r.stderr, r.stderr
 
 
+def test_the_purger_unit_is_checked_too(tmp_path):
+    """verify reads the template's instance: a misspelt setting in it is reported."""
+    system = install_root(tmp_path / "root")
+    unit = system / PURGE_UNIT
+    unit.write_text(unit.read_text().replace("Restart=always", "Restart=allways"))
+    r = verify(tmp_path / "root")
+    assert "Failed to parse service restart specifier, ignoring: allways" in r.stderr, r.stderr
+
+
 def exposure(unit):
     """systemd-analyze security's overall exposure of a unit file: (number, level word)."""
     r = analyze("security", "--offline=true", "--no-pager", UNITS / unit)
-    m = re.search(r"Overall exposure level for %s: ([\d.]+) (\w+)" % re.escape(unit), r.stdout)
+    name = unit.replace("@.", "@i.")  # a template is analysed as an instance "i"
+    m = re.search(r"Overall exposure level for %s: ([\d.]+) (\w+)" % re.escape(name), r.stdout)
     assert m, r.stdout + r.stderr
     return float(m.group(1)), m.group(2)
 
 
-@pytest.mark.parametrize("unit", ["seclabeld.service", "seclabel-backup.service"])
+@pytest.mark.parametrize("unit", ["seclabeld.service", "seclabel-backup.service", PURGE_UNIT])
 def test_security_exposure_is_ok_or_better(unit):
     score, level = exposure(unit)
     print("%s: exposure %.1f %s" % (unit, score, level))
@@ -232,6 +244,91 @@ def test_the_backup_makes_only_the_calls_its_unit_allows(server, tmp_path):
     calls, wx = traced(trace)
     assert "execve" in calls and "fsync" in calls
     assert calls - allowed_calls("seclabel-backup.service") == set()
+    assert wx == []
+
+
+class PurgeListener:
+    """A tiny HTTP cache stand-in (when Varnish is not installed): accepts PURGE and BAN."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.seen = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                outer.seen.append(self.command)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_PURGE = do_BAN = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_the_purger_makes_only_the_calls_its_unit_allows(tmp_path):
+    """seclabel cache purge --follow under strace, as its unit runs it: a first start (BAN of
+    everything), following the feed of a real seclabeld through a write (PURGE of its keys),
+    and SIGTERM; against Debian's Varnish with the shipped VCL where it is installed
+    (test_deploy_varnish's Tier), else against a tiny listener."""
+    import test_deploy_varnish as tv
+    if tv.SKIP is None:
+        (tmp_path / "tier").mkdir()
+        tier = tv.Tier(tmp_path / "tier")
+        origin, token, cache = tier.origin, tier.token, tier.url
+        tier.purger.send_signal(signal.SIGTERM)  # the tier's own purger: this test runs one
+        tier.purger.wait(timeout=30)
+    else:
+        tier, listener = None, PurgeListener()
+        origin = Server(tmp_path / "data")
+        token = add_manufacturer(origin.data, "acme", "Acme Devices Ltd")
+        cache = listener.url
+    cursor, trace = tmp_path / "cursor", tmp_path / "trace"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECLABEL_")}
+    env.update(SECLABEL_SERVER=origin.url, XDG_CONFIG_HOME="/nonexistent/seclabel-tests")
+    strace = subprocess.Popen(
+        ["strace", "-f", "-qq", "-o", str(trace), str(BIN / "seclabel"), "cache", "purge",
+         "--follow", "--cursor", str(cursor), "--varnish", cache],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=traced_env(env))
+    try:
+        deadline = time.monotonic() + 30
+        while not cursor.exists():  # its first start: everything banned, then the cursor
+            assert strace.poll() is None and time.monotonic() < deadline, strace.stderr.read()
+            time.sleep(0.05)
+        first = cursor.read_text()
+        r = origin.put("/v1/products/acme-cam-1", token, json=declaration())
+        assert r.status_code == 201, r.text
+        while cursor.read_text() == first:  # the write's page purged, the cursor moved on
+            assert strace.poll() is None and time.monotonic() < deadline, strace.stderr.read()
+            time.sleep(0.05)
+        (purger_pid,) = children(strace.pid)
+        os.kill(purger_pid, signal.SIGTERM)
+        assert strace.wait(timeout=30) == 0, strace.stderr.read()
+    finally:
+        if strace.poll() is None:
+            strace.kill()
+            strace.wait()
+        if tier:
+            tier.close()
+        else:
+            listener.close()
+            origin.stop()
+    if tier is None:
+        assert "BAN" in listener.seen and "PURGE" in listener.seen
+    calls, wx = traced(trace)
+    assert "connect" in calls and "rename" in calls  # the trace saw the work
+    assert calls - allowed_calls(PURGE_UNIT) == set()
     assert wx == []
 
 

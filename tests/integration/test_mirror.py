@@ -44,6 +44,13 @@ def size(server):
     return int(server.get("/log/checkpoint").text.split("\n")[1])
 
 
+def metric(server, name):
+    for line in server.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(name + " not in /metrics")
+
+
 def caught_up(mirror, primary, n):
     """Wait until the primary has signed its tree of n entries (within about a second of a
     write) and the mirror serves that checkpoint, byte for byte, holding every entry."""
@@ -102,6 +109,81 @@ def test_a_mirror_of_an_empty_primary_follows_and_serves_the_same_bytes(primary,
         assert 'seclabel_mirror_stopped{reason="forked"} 0' in metrics
     finally:
         m.stop()
+
+
+MAKER_READS = ["/v1/manufacturers/nordlicht", "/m/nordlicht", "/v1/products/nordlicht-hub-1",
+               "/p/nordlicht-hub-1", "/v1/manufacturers/acme", "/m/acme"]
+
+
+def add_nordlicht(primary):
+    """A maker with what the log does not carry (contact, website), verified (which covers its
+    contact), and a product: returns the number of log entries it added (added, prefix,
+    verified, the product)."""
+    d = primary.data
+    r = cli("admin", "manufacturer", "add", "nordlicht", "--name", "Nordlicht GmbH", "--contact",
+            "security@nordlicht.example", "--website", "https://nordlicht.example/", "--data", d)
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip().splitlines()[-1]
+    for args in (["prefix", "add", "nordlicht", "4006381"],
+                 ["verify", "nordlicht", "--evidence", "Handelsregister checked"]):
+        r = cli("admin", "manufacturer", *args, "--data", d)
+        assert r.returncode == 0, r.stderr
+    put(primary, token, id="nordlicht-hub-1", gtin="4006381333931",
+        manufacturer_name="Nordlicht GmbH")
+    return 4
+
+
+def test_a_mirror_started_empty_shows_makers_contact_and_website(primary, tmp_path):
+    """The log carries no contact or website (they may be a person's and must stay erasable):
+    a mirror fetches them from the primary's /v1/manufacturers/{slug} after replaying the
+    maker, so its maker routes give the same bytes."""
+    n = 4 + add_nordlicht(primary)
+    m = start_mirror(tmp_path, primary, primary.key)
+    try:
+        caught_up(m, primary, n)
+        maker = primary.get("/v1/manufacturers/nordlicht").json()
+        assert maker["contact"] == "security@nordlicht.example"
+        assert maker["verification"]["contact"] == "security@nordlicht.example"
+        wait_for("the makers' contacts", lambda: health(m)["mirror"]["makers_pending"] == 0)
+        for path in MAKER_READS:
+            a, b = primary.get(path), m.get(path)
+            assert a.status_code == 200, (path, a.text)
+            assert (b.status_code, b.content) == (a.status_code, a.content), path
+        assert "seclabel_mirror_makers_pending 0" in m.get("/metrics").text
+    finally:
+        m.stop()
+
+
+def test_a_maker_whose_contact_cannot_be_fetched_is_retried(primary, tmp_path):
+    """The primary's maker route failing does not stop the mirror following the log: the maker
+    stays pending (in /healthz and /metrics) and is fetched once the route answers."""
+    from test_verify_cli import Proxy
+    n = 4 + add_nordlicht(primary)
+    proxy = Proxy(primary)
+    proxy.get = lambda path: primary.http.get(proxy.url + path, timeout=10)
+    proxy.tamper = lambda path, body: b"<html>busy</html>" if path.startswith(
+        "/v1/manufacturers/") else body
+    m = start_mirror(tmp_path, proxy, primary.key)
+    try:
+        caught_up(m, primary, n)
+        h = wait_for("a failed fetch", lambda: (lambda h: h["mirror"].get("maker_error") and h)(
+            health(m)))
+        assert h["status"] == "ok" and h["mirror"]["state"] == "following"
+        assert h["mirror"]["makers_pending"] >= 1
+        assert "/v1/manufacturers/" in h["mirror"]["maker_error"]
+        assert "contact" not in m.get("/v1/manufacturers/nordlicht").json()
+        put(primary, primary.token)  # the log is still followed
+        caught_up(m, primary, n + 1)
+        assert metric(m, "seclabel_mirror_maker_fetch_errors_total") >= 1
+        assert metric(m, "seclabel_mirror_makers_pending") >= 1
+        proxy.tamper = None
+        wait_for("the makers' contacts", lambda: health(m)["mirror"]["makers_pending"] == 0)
+        assert "maker_error" not in health(m)["mirror"]
+        for path in MAKER_READS:
+            assert m.get(path).content == primary.get(path).content, path
+    finally:
+        m.stop()
+        proxy.close()
 
 
 def test_writes_are_refused_naming_the_primary(primary, tmp_path):

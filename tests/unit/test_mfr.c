@@ -10,6 +10,7 @@
 #include "mfr.h"
 #include "product.h"
 #include "store.h"
+#include "tlog.h"
 #include "why.h"
 
 #include <yyjson.h>
@@ -399,6 +400,85 @@ static void a_kept_memo_follows_the_generation(void **state)
     buf_free(&a);
 }
 
+/* mfr_set_unlogged(txn, ...) in a write transaction of its own, committed only on success. */
+static int set_unlogged(struct fx *f, const char *slug, const char *contact, const char *website,
+                        const char *vcontact, int *changed)
+{
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    int rc = mfr_set_unlogged(txn, slug, contact, website, vcontact, changed, &f->why);
+    if (rc) {
+        store_txn_abort(txn);
+        return rc;
+    }
+    return store_txn_commit(txn);
+}
+
+/* The log's size and the manufacturers generation. */
+static void log_and_gen(struct fx *f, uint64_t *size, uint64_t *gen)
+{
+    struct store_txn *txn;
+    assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
+    assert_int_equal(tlog_size(txn, size), 0);
+    assert_int_equal(mfr_generation(txn, gen), 0);
+    store_txn_abort(txn);
+}
+
+/* A mirror's copy of what the log does not carry: checked as mfr_add checks it, not logged,
+ * not in the history, the generation moved only when the record changed. */
+static void a_mirrors_copy_of_contact_and_website(void **state)
+{
+    struct fx *f = *state;
+    uint64_t size0, gen0, size, gen;
+    int changed = -1;
+    assert_int_equal(change(f, "acme", MFR_VERIFY, "register checked"), 1);
+    log_and_gen(f, &size0, &gen0);
+    assert_int_equal(set_unlogged(f, "acme", "not a contact", NULL, NULL, &changed), REG_EINVALID);
+    assert_non_null(strstr(f->why.text, "contact must be an e-mail address"));
+    assert_int_equal(set_unlogged(f, "acme", NULL, "http://acme.example", NULL, &changed),
+                     REG_EINVALID);
+    assert_non_null(strstr(f->why.text, "website"));
+    assert_int_equal(set_unlogged(f, "acme", NULL, NULL, "\x01", &changed), REG_EINVALID);
+    assert_int_equal(set_unlogged(f, "nobody", NULL, NULL, NULL, &changed), REG_ENOTFOUND);
+    assert_int_equal(changed, 0);
+    log_and_gen(f, &size, &gen);
+    assert_true(size == size0 && gen == gen0); /* refusals write nothing */
+
+    assert_int_equal(set_unlogged(f, "acme", "security@acme.example", "https://acme.example/",
+                                  "security@acme.example", &changed),
+                     0);
+    assert_int_equal(changed, 1);
+    log_and_gen(f, &size, &gen);
+    assert_true(size == size0 && gen == gen0 + 1);
+    struct mfr m;
+    get(f, "acme", &m);
+    assert_string_equal(m.contact, "security@acme.example");
+    assert_string_equal(m.website, "https://acme.example/");
+    assert_string_equal(m.verification.contact, "security@acme.example");
+    assert_int_equal(m.history_len, 2); /* added, verified: nothing more */
+    mfr_free(&m);
+
+    assert_int_equal(set_unlogged(f, "acme", "security@acme.example", "https://acme.example/",
+                                  "security@acme.example", &changed),
+                     0);
+    assert_int_equal(changed, 0); /* the same again: nothing written */
+    log_and_gen(f, &size, &gen);
+    assert_true(gen == gen0 + 1);
+
+    /* none on the primary: removed; a verified contact without a verification is ignored */
+    assert_int_equal(set_unlogged(f, "acme", NULL, NULL, NULL, &changed), 0);
+    assert_int_equal(set_unlogged(f, "bright", NULL, NULL, "security@bright.example", &changed), 0);
+    assert_int_equal(changed, 0);
+    get(f, "acme", &m);
+    assert_null(m.contact);
+    assert_null(m.website);
+    assert_null(m.verification.contact);
+    mfr_free(&m);
+    get(f, "bright", &m);
+    assert_false(m.verified);
+    mfr_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +491,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(get_reads_the_whole_account, setup, teardown),
         cmocka_unit_test_setup_teardown(each_visits_every_account_in_slug_order, setup, teardown),
         cmocka_unit_test_setup_teardown(a_disabled_makers_tokens_stop_working, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_mirrors_copy_of_contact_and_website, setup, teardown),
     };
     return cmocka_run_group_tests_name("mfr", tests, NULL, NULL);
 }
