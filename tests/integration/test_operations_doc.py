@@ -57,7 +57,7 @@ def options_in(text):
 def test_the_walk_calls_both_programs():
     # The parser below must see the walk's commands, or the option checks prove nothing.
     assert len(invocations("seclabeld")) >= 4
-    assert len(invocations("seclabel")) >= 15
+    assert len(invocations("seclabel")) >= 14
 
 
 def test_every_repository_path_it_names_exists():
@@ -70,8 +70,11 @@ def test_every_repository_path_it_names_exists():
 
 
 def test_every_seclabel_unit_it_names_is_in_deploy():
-    units = set(re.findall(r"\b(seclabel[\w-]*\.(?:service|timer))\b", DOC))
-    assert {"seclabeld.service", "seclabel-backup.service", "seclabel-backup.timer"} <= units
+    # an instance (seclabel-cache-purge@local.service) is its template's
+    units = set(re.sub(r"@[\w-]+\.", "@.", u) for u in
+                re.findall(r"\b(seclabel[\w-]*(?:@[\w-]*)?\.(?:service|timer))\b", DOC))
+    assert {"seclabeld.service", "seclabel-backup.service", "seclabel-backup.timer",
+            "seclabel-cache-purge@.service"} <= units
     missing = sorted(u for u in units if not (ROOT / "deploy" / "systemd" / u).exists())
     assert missing == [], "docs/OPERATIONS.md names units deploy/systemd lacks"
 
@@ -145,7 +148,7 @@ def test_every_installed_path_the_walk_uses_is_installed(installed):
     root, _ = installed
     used = set(re.findall(
         r"(/usr/local/(?:bin|sbin|share/seclabel)/[\w./-]*[\w]|/etc/seclabel/[\w.-]*[\w]"
-        r"|/etc/systemd/system/seclabel[\w.-]*[\w])", DOC))
+        r"|/etc/systemd/system/seclabel[\w.@-]*[\w])", DOC))
     assert "/usr/local/share/seclabel/nginx/seclabel.conf" in used
     missing = sorted(p for p in used if not (root / p.lstrip("/")).exists())
     assert missing == [], "paths the walk uses that scripts/install does not install"
