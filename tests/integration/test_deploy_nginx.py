@@ -250,6 +250,24 @@ def test_the_access_log_names_the_client_not_the_proxy(front):
                      (front.dir / "access.log").read_text(), re.M)
 
 
+def test_the_metrics_are_refused_to_the_public(front):
+    """/metrics is the operator's: from another address the front refuses it in seclabeld's
+    error form; from the machine itself it passes (the limits test reads it so)."""
+    c = front.conn(source="127.0.0.7")
+    c.request("GET", "/metrics")
+    r = c.getresponse()
+    body = json.loads(r.read())
+    assert r.status == 403 and body["error"] == "forbidden", body
+    assert "seclabel_" not in json.dumps(body)
+    assert r.getheader("Strict-Transport-Security")
+    c.close()
+    c = front.conn()
+    c.request("GET", "/metrics")
+    r = c.getresponse()
+    assert r.status == 200 and b"seclabel_http_requests_total" in r.read()
+    c.close()
+
+
 def read_head(s):
     """The head of the next answer on TLS socket s, and the bytes of what follows it so far."""
     data = b""
