@@ -116,6 +116,15 @@ static CURLcode perform_with_retries(CURL *h, const char *method, struct client_
     }
 }
 
+void client_trust(void *h)
+{
+    const char *file = getenv("CURL_CA_BUNDLE");
+    if (!file || !*file) file = getenv("SSL_CERT_FILE");
+    const char *dir = getenv("SSL_CERT_DIR");
+    if (file && *file) curl_easy_setopt(h, CURLOPT_CAINFO, file);
+    if (dir && *dir) curl_easy_setopt(h, CURLOPT_CAPATH, dir);
+}
+
 int client_request(struct client *c, const char *method, const char *path, const char *body,
                    size_t len, const char *ctype, struct client_resp *out)
 {
@@ -145,6 +154,7 @@ int client_request(struct client *c, const char *method, const char *path, const
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    client_trust(h);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);

@@ -86,6 +86,7 @@ static int cache_request(struct purger *p, const char *url, const char *method, 
         return -1;
     }
     curl_easy_reset(p->h);
+    client_trust(p->h);
     struct curl_slist *hdrs = NULL;
     struct buf hv = BUF_INIT;
     if (keys) {

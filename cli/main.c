@@ -139,6 +139,7 @@ static void usage(FILE *f)
     fputs("\nServer and token come from --server/--token, else SECLABEL_SERVER/SECLABEL_TOKEN,\n"
           "else ~/.config/seclabel/config (seclabel config set ...). Prefer the variable or the\n"
           "config file for the token: command-line flags are visible to other users in ps.\n"
+          "https trusts the system's CAs, or CURL_CA_BUNDLE / SSL_CERT_FILE / SSL_CERT_DIR.\n"
           "Exit codes: 0 ok, 1 failed, 2 usage, 3 cannot reach the server, 4 not authorised.\n\n"
           "examples:\n"
           "  seclabel admin manufacturer add acme --name 'Acme Devices Ltd' --data ./data\n"

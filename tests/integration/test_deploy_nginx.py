@@ -21,7 +21,7 @@ import warnings
 import pytest
 import requests
 
-from conftest import ROOT, Server, add_manufacturer, declaration
+from conftest import ROOT, Server, add_manufacturer, cli, declaration
 
 SITE = ROOT / "deploy" / "nginx" / "seclabel.conf"
 LIMITS = ROOT / "registry" / "core" / "reg_limits.h"
@@ -248,6 +248,22 @@ def test_the_access_log_names_the_client_not_the_proxy(front):
     # nginx's own log has the same client
     assert re.search(r"^127\.0\.0\.2 .*\"GET /healthz HTTP/1\.1\" 200 ",
                      (front.dir / "access.log").read_text(), re.M)
+
+
+def test_the_cli_trusts_a_private_ca_named_as_curl_reads_it(front, tmp_path):
+    """The front's certificate is no system CA's: seclabel refuses it (exit 3, one line) unless
+    CURL_CA_BUNDLE or SSL_CERT_FILE names it; then a write goes through TLS."""
+    f = tmp_path / "cam.json"
+    f.write_text(json.dumps(declaration(id="acme-front-ca")))
+    env = {"SECLABEL_SERVER": front.base, "SECLABEL_TOKEN": front.token,
+           "CURL_CA_BUNDLE": "", "SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}  # empty: unset
+    r = cli("register", f, env_extra=env)
+    assert r.returncode == 3 and len(r.stderr.splitlines()) == 1, r.stderr
+    for var in ("CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        r = cli("register", f, env_extra=dict(env, **{var: str(front.cert)}))
+        assert r.returncode == 0, (var, r.stderr)
+    r = cli("show", "acme-front-ca", "--json", env_extra=dict(env, SSL_CERT_FILE=str(front.cert)))
+    assert r.returncode == 0 and json.loads(r.stdout)["id"] == "acme-front-ca"
 
 
 def test_the_metrics_are_refused_to_the_public(front):
