@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "err.h"
 #include "mfr.h"
+#include "changes.h"
 #include "product.h"
 #include "store.h"
 #include "tlog.h"
@@ -232,7 +233,7 @@ static const char *changes(struct fx *f, uint64_t since, const char *name)
     memset(&c, 0, sizeof c);
     c.member = name;
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
-    assert_int_equal(product_each_change(txn, since, collect, &c), 0);
+    assert_int_equal(changes_each(txn, since, collect, &c), 0);
     store_txn_abort(txn);
     return c.list;
 }
@@ -244,7 +245,7 @@ static void the_changes_feed_lists_every_version_once(void **state)
     uint64_t seq = 99;
     struct buf rec = BUF_INIT;
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
-    assert_int_equal(product_last_seq(txn, &seq), 0);
+    assert_int_equal(changes_last_seq(txn, &seq), 0);
     store_txn_abort(txn);
     assert_int_equal(seq, 0);
     assert_string_equal(changes(f, 0, "id"), "");
@@ -265,7 +266,7 @@ static void the_changes_feed_lists_every_version_once(void **state)
     assert_string_equal(changes(f, 2, "seq"), "3 4");
     assert_string_equal(changes(f, 4, "seq"), "");
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
-    assert_int_equal(product_last_seq(txn, &seq), 0);
+    assert_int_equal(changes_last_seq(txn, &seq), 0);
     store_txn_abort(txn);
     assert_int_equal(seq, 4);
     buf_free(&rec);
