@@ -50,6 +50,7 @@ struct purger {
     CURL *h;
     struct buf again; /* keys to purge a second time at again_at (monotonic seconds) */
     double again_at;
+    uint64_t again_last; /* the newest change whose keys are in again */
 };
 
 static volatile sig_atomic_t stop_now;
@@ -236,11 +237,16 @@ static int start_over(struct purger *p, uint64_t *cursor)
 }
 
 /* The second purge of pages purged PURGE_AGAIN_MS ago, when due (a failure is left for the next
- * page's keys to cover: they include lists, feeds and log, and the product's own purge worked). */
+ * page's keys to cover: they include lists, feeds and log, and the product's own purge worked).
+ * Said on stdout, as the first purge is: from then on, what those changes touched is filled
+ * afresh and stays until the next change that touches it. */
 static void purge_again(struct purger *p, int force)
 {
     if (!p->again.len || (!force && now_s() < p->again_at)) return;
-    purge_keys(p, p->again.data, p->again.len);
+    if (!purge_keys(p, p->again.data, p->again.len)) {
+        printf("cache purge: changes up to %llu purged again\n", (unsigned long long)p->again_last);
+        fflush(stdout);
+    }
     buf_reset(&p->again);
 }
 
@@ -276,6 +282,7 @@ static int follow(struct purger *p)
             if (p->again.len) buf_putc(&p->again, ' ');
             buf_append(&p->again, keys.data, keys.len);
             p->again_at = now_s() + PURGE_AGAIN_MS / 1e3;
+            p->again_last = last;
             printf("cache purge: %zu change%s up to %llu purged\n", n, n == 1 ? "" : "s",
                    (unsigned long long)last);
             fflush(stdout);
