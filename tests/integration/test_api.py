@@ -387,6 +387,22 @@ def test_changes_atom_feed_parses(server, acme):
     assert feed.find("a:entry/a:link", ns).get("href").endswith("/p/acme-a")
 
 
+def test_answers_showing_a_makers_account_are_filed_under_it(server, acme):
+    """Surrogate keys (docs/API.md "Caching"): each answer that shows a maker's account is filed
+    under account:<slug>, which its account events purge; a product's answers under their own
+    product:<id>, not under maker:<slug> (which every product write of the maker purges)."""
+    put(server, acme, "acme-a", gtin="5012345000015")
+    keys = lambda path: server.get(path).headers.get("Surrogate-Key")
+    for path in ("/v1/products/acme-a", "/p/acme-a", "/p/acme-a/details", "/p/acme-a/label.svg",
+                 "/p/acme-a/record.json", "/v1/products/acme-a/versions",
+                 "/01/05012345000015?linkType=linkset"):
+        assert keys(path) == "product:acme-a account:acme", path
+    for path in ("/m/acme", "/v1/manufacturers/acme"):
+        assert keys(path) == "maker:acme account:acme", path
+    assert keys("/v1/products/acme-nothing") == "product:acme-nothing"  # a 404: never stored
+    assert keys("/v1/products") == "lists" and keys("/v1/changes") == "feeds"
+
+
 def test_manufacturer_account_events_are_in_the_changes_feed(server, acme):
     """The operator's changes of a maker's account change what every one of its products shows
     (manufacturer_account): the feed says them, so that followers (a cache purger) see them."""
