@@ -4,8 +4,10 @@
  *   seclabel cache purge --varnish URL [--varnish URL...] KEY...   purge these keys once;
  *   seclabel cache purge --follow --cursor FILE --varnish URL...     follow the registry's
  *       changes feed (GET /v1/changes on --server, the origin, not through a cache) and, for
- *       each page of changes, purge product:<id> and maker:<slug> of every change, and lists,
- *       feeds and log (every write changes those), on every cache; then keep the feed's cursor
+ *       each page of changes, purge product:<id> and maker:<slug> of every product's change,
+ *       maker:<slug> and account:<slug> of every manufacturer's account event (it shows on
+ *       each of its products' answers), and lists, feeds and log (every write changes those),
+ *       on every cache; then keep the feed's cursor
  *       (last_seq) in FILE, so a restart misses nothing: a page is purged again rather than
  *       skipped. Polled every --interval milliseconds (200; the feed has no long poll), so a write
  *       is out of the caches well within a second of its acknowledgement.
@@ -22,6 +24,7 @@
  * restored backup), the purger cannot know what changed: it BANs everything on every cache
  * once, then starts at the feed's newest change. */
 #include "cli.h"
+#include "changes.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -47,6 +50,7 @@ struct purger {
     CURL *h;
     struct buf again; /* keys to purge a second time at again_at (monotonic seconds) */
     double again_at;
+    uint64_t again_last; /* the newest change whose keys are in again */
 };
 
 static volatile sig_atomic_t stop_now;
@@ -170,8 +174,8 @@ static int write_cursor(const struct purger *p, uint64_t seq)
 }
 
 /* One page of the feed after `since`: the keys its changes touch into keys (lists feeds log,
- * then product:<id> and maker:<slug> of each), its last_seq and whether more follow. 0, or -1
- * (said on stderr). */
+ * then product:<id> and maker:<slug> of each product's change, maker:<slug> and account:<slug>
+ * of each account event), its last_seq and whether more follow. 0, or -1 (said on stderr). */
 static int read_page(struct purger *p, uint64_t since, struct buf *keys, uint64_t *last, int *more,
                      size_t *nchanges)
 {
@@ -196,8 +200,11 @@ static int read_page(struct purger *p, uint64_t since, struct buf *keys, uint64_
         {
             const char *id = yyjson_get_str(yyjson_obj_get(c, "id"));
             const char *maker = yyjson_get_str(yyjson_obj_get(c, "manufacturer"));
+            const char *kind = yyjson_get_str(yyjson_obj_get(c, "kind"));
             if (id) buf_printf(keys, " product:%s", id);
             if (maker) buf_printf(keys, " maker:%s", maker);
+            if (maker && kind && !strcmp(kind, CHANGES_KIND_MAKER))
+                buf_printf(keys, " account:%s", maker);
         }
         *nchanges = yyjson_arr_size(changes);
         *last = yyjson_get_uint(yyjson_obj_get(root, "last_seq"));
@@ -231,11 +238,16 @@ static int start_over(struct purger *p, uint64_t *cursor)
 }
 
 /* The second purge of pages purged PURGE_AGAIN_MS ago, when due (a failure is left for the next
- * page's keys to cover: they include lists, feeds and log, and the product's own purge worked). */
+ * page's keys to cover: they include lists, feeds and log, and the product's own purge worked).
+ * Said on stdout, as the first purge is: from then on, what those changes touched is filled
+ * afresh and stays until the next change that touches it. */
 static void purge_again(struct purger *p, int force)
 {
     if (!p->again.len || (!force && now_s() < p->again_at)) return;
-    purge_keys(p, p->again.data, p->again.len);
+    if (!purge_keys(p, p->again.data, p->again.len)) {
+        printf("cache purge: changes up to %llu purged again\n", (unsigned long long)p->again_last);
+        fflush(stdout);
+    }
     buf_reset(&p->again);
 }
 
@@ -271,6 +283,7 @@ static int follow(struct purger *p)
             if (p->again.len) buf_putc(&p->again, ' ');
             buf_append(&p->again, keys.data, keys.len);
             p->again_at = now_s() + PURGE_AGAIN_MS / 1e3;
+            p->again_last = last;
             printf("cache purge: %zu change%s up to %llu purged\n", n, n == 1 ? "" : "s",
                    (unsigned long long)last);
             fflush(stdout);

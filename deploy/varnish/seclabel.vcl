@@ -3,8 +3,9 @@
 # design, in short:
 #   - seclabeld says how long each answer may be reused (Cache-Control: max-age,
 #     stale-while-revalidate, stale-if-error) and files it under surrogate keys (Surrogate-Key:
-#     product:<id>, maker:<slug>, lists, feeds, log; docs/API.md "Caching"). Varnish keeps what
-#     the origin allows and nothing else: an answer without Cache-Control is not kept.
+#     product:<id>, maker:<slug>, account:<slug>, lists, feeds, log; docs/API.md "Caching").
+#     Varnish keeps what the origin allows and nothing else: an answer without Cache-Control
+#     is not kept.
 #   - `seclabel cache purge --follow` reads the changes feed and, within a second of each write,
 #     sends PURGE with the keys it changed in an xkey-purge header (a soft purge: the copies
 #     stay as the fallback while the origin is down); only the purgers ACL may.

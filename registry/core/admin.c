@@ -6,6 +6,7 @@
 #include "mfr.h"
 #include "decl.h"
 #include "err.h"
+#include "changes.h"
 #include "product.h"
 #include "reczip.h"
 #include "sindex.h"
@@ -220,11 +221,17 @@ static int check_change(void *ctx, const char *json, size_t len)
     yyjson_doc *doc = yyjson_read(json, len, 0);
     yyjson_val *c = yyjson_doc_get_root(doc);
     const char *id = yyjson_get_str(yyjson_obj_get(c, "id")), *vj;
+    const char *kind = yyjson_get_str(yyjson_obj_get(c, "kind"));
     size_t vl;
     void *mark = store_txn_mark(v->txn);
-    if (!id ||
-        product_get_version(v->txn, id, (unsigned)yyjson_get_uint(yyjson_obj_get(c, "version")),
-                            &vj, &vl) != 0)
+    if (kind && strcmp(kind, CHANGES_KIND_MAKER) == 0) {
+        const char *slug = yyjson_get_str(yyjson_obj_get(c, "manufacturer"));
+        if (!slug || !mfr_memo_get(&v->makers, slug))
+            problem(v, "a change names a manufacturer that does not exist (%s)%s",
+                    slug ? slug : "?", NULL);
+    } else if (!id || product_get_version(v->txn, id,
+                                          (unsigned)yyjson_get_uint(yyjson_obj_get(c, "version")),
+                                          &vj, &vl) != 0)
         problem(v, "a change names a version that does not exist (%s)%s", id ? id : "?", NULL);
     store_txn_release(v->txn, mark);
     yyjson_doc_free(doc);
@@ -275,7 +282,7 @@ int admin_verify(struct store *st, struct buf *out, unsigned long *problems)
     if (!rc) rc = store_scan(v.txn, STORE_VERSIONS, NULL, 0, check_version, &v);
     if (!rc) rc = store_scan(v.txn, STORE_OWNERS, NULL, 0, check_index, &v);
     if (!rc) rc = store_scan(v.txn, STORE_GTINS, NULL, 0, check_gtin, &v);
-    if (!rc) rc = product_each_change(v.txn, 0, check_change, &v);
+    if (!rc) rc = changes_each(v.txn, 0, check_change, &v);
     size_t index_diffs = 0; /* problem() counts the first ADMIN_INDEX_LINES of them */
     if (!rc) rc = sindex_verify(v.txn, index_problem, &v, ADMIN_INDEX_LINES, &index_diffs);
     if (!rc) rc = check_log(&v);

@@ -2,6 +2,7 @@
  * Prefixes), creating them and the operator's dated changes (see mfr.h). */
 #include "mfr.h"
 
+#include "changes.h"
 #include "date.h"
 #include "decl.h"
 #include "err.h"
@@ -371,8 +372,10 @@ static int log_event(struct store_txn *txn, const char *json, size_t len, const 
 
 /* Write document doc as manufacturer slug's record after event `event` (its detail may be NULL)
  * at time now: logged first (an empty log is backfilled from what is stored before it), then
- * stored, and the generation bumped. The one path every change of a maker takes (lg: a
- * mirror's replay, or NULL). */
+ * stored, the generation bumped and the event put in the changes feed (not a "snapshot": the
+ * log's backfill of what was stored already, no change of the account). The one path every
+ * change of a maker takes (lg: a mirror's replay, or NULL), so a mirror's feed is the
+ * primary's. */
 static int put_doc(struct store_txn *txn, const char *slug, yyjson_mut_doc *doc, unsigned flags,
                    const char *event, const char *detail, const char *now, const struct logged *lg)
 {
@@ -381,7 +384,9 @@ static int put_doc(struct store_txn *txn, const char *slug, yyjson_mut_doc *doc,
     int rc = json ? log_event(txn, json, len, event, detail, now, lg) : REG_EINTERNAL;
     if (!rc) rc = store_put(txn, STORE_MANUFACTURERS, slug, strlen(slug), json, len, flags);
     free(json);
-    return rc ? rc : bump_generation(txn);
+    if (!rc) rc = bump_generation(txn);
+    if (!rc && strcmp(event, "snapshot") != 0) rc = changes_append_maker(txn, slug, event, now);
+    return rc;
 }
 
 static yyjson_mut_doc *new_record(const struct mfr_info *m, const char *now)

@@ -2,6 +2,7 @@
 #include "product.h"
 
 #include "auth.h"
+#include "changes.h"
 #include "date.h"
 #include "err.h"
 #include "mfr.h"
@@ -129,27 +130,6 @@ static void version_key(const char *id, unsigned version, char key[DECL_ID_MAX +
     *klen = idlen + 5;
 }
 
-/* Append one entry to the changes feed, at time now (the version's "modified"): seq is one more
- * than the last. */
-static int append_change(struct store_txn *txn, const char *id, unsigned version, const char *kind,
-                         const char *owner, const char *now)
-{
-    uint64_t seq = 0;
-    int rc = product_last_seq(txn, &seq);
-    if (rc) return rc;
-    seq++;
-    unsigned char key[8];
-    store_be_put(seq, key, 8);
-    char val[256];
-    int n = snprintf(val, sizeof val,
-                     "{\"seq\":%llu,\"id\":\"%s\",\"version\":%u,\"kind\":\"%s\",\"time\":\"%s\","
-                     "\"manufacturer\":\"%s\"}",
-                     (unsigned long long)seq, id, version, kind, now, owner);
-    if (n < 0 || (size_t)n >= sizeof val) return REG_EINTERNAL;
-    return store_put(txn, STORE_CHANGES, key, sizeof key, val, (size_t)n,
-                     STORE_NOOVERWRITE | STORE_APPEND);
-}
-
 /* Write version `version` of `id` (record json, made at time now) as the current record, with
  * its change and its log entry (first: an empty log is backfilled from what is stored before
  * this version). IDs and slugs are plain ASCII (decl_id_valid, decl_slug_valid), safe to print
@@ -170,7 +150,7 @@ static int write_version(struct store_txn *txn, const char *id, const char *owne
                        STORE_NOOVERWRITE | (version == 1 ? STORE_APPEND : 0));
     if (!rc) rc = store_put(txn, STORE_PRODUCTS, id, strlen(id), current, sizeof current, 0);
     if (!rc) rc = sindex_put(txn, id, json, len);
-    if (!rc) rc = append_change(txn, id, version, kind, owner, now);
+    if (!rc) rc = changes_append_product(txn, id, version, kind, owner, now);
     return rc;
 }
 
@@ -669,27 +649,6 @@ int product_each_of_owner(struct store_txn *txn, const char *slug, const char *a
     start[sl + 1 + al] = '\0'; /* the key just after `after` */
     return store_scan_from(txn, STORE_OWNERS, prefix, sl + 1, start, after ? sl + 2 + al : 0,
                            scan_key, &c);
-}
-
-int product_each_change(struct store_txn *txn, uint64_t since, product_version_fn fn, void *ctx)
-{
-    unsigned char start[8];
-    uint64_t from = since + 1;
-    store_be_put(from, start, 8);
-    struct scan_ctx c = {.fn = fn, .ctx = ctx};
-    return store_scan_from(txn, STORE_CHANGES, NULL, 0, start, sizeof start, scan_value, &c);
-}
-
-int product_last_seq(struct store_txn *txn, uint64_t *seq)
-{
-    struct store_val k;
-    int rc = store_last_key(txn, STORE_CHANGES, &k);
-    *seq = 0;
-    if (rc == REG_ENOTFOUND) return 0;
-    if (rc) return rc;
-    if (k.len != 8) return REG_ESTORE;
-    *seq = store_be_get(k.data, 8);
-    return 0;
 }
 
 struct reindex {

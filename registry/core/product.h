@@ -5,8 +5,8 @@
  *   {"id","version","status","manufacturer","created","modified", ...declaration fields}
  * Every accepted change is written in one transaction: as version N in the versions table
  * (never changed again), as the current version's number in the products table, and as one
- * entry of the changes feed; the gtins and owners indexes follow in the same transaction. Nothing
- * is ever deleted.
+ * entry of the changes feed (changes.h); the gtins and owners indexes follow in the same
+ * transaction. Nothing is ever deleted.
  *
  * GTINs persist. A GTIN, once registered for a product, is printed on its boxes and labels and
  * scanned for years; so it keeps leading to that product for ever: when the product moves to
@@ -149,10 +149,5 @@ int product_each_of_owner(struct store_txn *txn, const char *slug, const char *a
 int product_reindex(struct store *st, size_t *rebuilt);
 /* The same in write transaction txn (dataver.h: part of a data directory's upgrade). */
 int product_reindex_in(struct store_txn *txn, size_t *rebuilt);
-
-/* The changes feed: each change with seq > since, in seq order; fn gets the change's JSON. */
-int product_each_change(struct store_txn *txn, uint64_t since, product_version_fn fn, void *ctx);
-/* The newest change's seq (0 if none). */
-int product_last_seq(struct store_txn *txn, uint64_t *seq);
 
 #endif

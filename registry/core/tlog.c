@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "mfr.h"
+#include "changes.h"
 #include "product.h"
 #include "store.h"
 
@@ -587,7 +588,7 @@ static int prepare(struct store_txn *txn, uint64_t *added, uint64_t *moved)
     if ((rc = convert_v1(txn, moved)) || *moved) return rc;
     date_rfc3339(time(NULL), f.now);
     rc = mfr_each(txn, fill_maker, &f);
-    if (!rc) rc = product_each_change(txn, 0, fill_change, &f);
+    if (!rc) rc = changes_each(txn, 0, fill_change, &f);
     if (!rc) rc = store_scan(txn, STORE_VERSIONS, NULL, 0, fill_stored_version, &f);
     *added = rc ? 0 : f.size;
     return rc;

@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "mfr.h"
+#include "changes.h"
 #include "product.h"
 
 #include <sodium.h>
@@ -151,8 +152,8 @@ int api_products_time(struct store_txn *txn, long *t)
 {
     uint64_t last = 0;
     *t = 0;
-    int rc = product_last_seq(txn, &last);
-    if (!rc && last) rc = product_each_change(txn, last - 1, latest_change, t);
+    int rc = changes_last_seq(txn, &last);
+    if (!rc && last) rc = changes_each(txn, last - 1, latest_change, t);
     return rc;
 }
 
@@ -229,6 +230,11 @@ size_t api_list_etag(const char *target, size_t tlen, const char *variant, uint6
  *   product:<id>  everything about one product (its JSON, pages, labels, CTA-2120 export,
  *                 history, newest proof), and the GS1 resolver's answers for its GTIN;
  *   maker:<slug>  a manufacturer's JSON and page (its products: purged on each of their writes);
+ *   account:<slug> whatever shows a maker's account (verified, name, status): its JSON and
+ *                 page, and everything filed under product:<id> of each of its products (the
+ *                 product's owner is read from the store), purged on each account event; kept
+ *                 apart from maker:<slug> so that one product's write does not purge all of its
+ *                 maker's products;
  *   lists         what any write may change: search, facets, home page, CSV, and the GS1
  *                 resolver's answers for a GTIN no product has (yet);
  *   feeds         the changes feed, JSON and Atom;
@@ -240,21 +246,22 @@ static const struct surrogate {
     const char *pattern;
     int exact;
     const char *key; /* NULL: none; ending in ':': followed by the route's first capture */
+    int account;     /* 1: and account:<slug> (keys_of) */
 } surrogates[] = {
-    {"/v1/products/{}/versions/{}", 1, NULL}, /* immutable */
-    {"/v1/products/{}/versions/{}/entry", 1, NULL},
-    {"/v1/products/{}", 0, "product:"},
-    {"/p/{}", 0, "product:"},
-    {"/01/{}", 0, "product:"},
-    {"/m/{}", 1, "maker:"},
-    {"/v1/manufacturers/{}", 1, "maker:"},
-    {"/v1/changes", 0, "feeds"},
-    {"/log/key", 1, NULL},
-    {"/log", 0, "log"}, /* tiles: only partial ones (below) */
-    {"/", 1, "lists"},
-    {"/v1/products", 1, "lists"},
-    {"/v1/facets", 1, "lists"},
-    {"/products.csv", 1, "lists"},
+    {"/v1/products/{}/versions/{}", 1, NULL, 0}, /* immutable */
+    {"/v1/products/{}/versions/{}/entry", 1, NULL, 0},
+    {"/v1/products/{}", 0, "product:", 1},
+    {"/p/{}", 0, "product:", 1},
+    {"/01/{}", 0, "product:", 1},
+    {"/m/{}", 1, "maker:", 1},
+    {"/v1/manufacturers/{}", 1, "maker:", 1},
+    {"/v1/changes", 0, "feeds", 0},
+    {"/log/key", 1, NULL, 0},
+    {"/log", 0, "log", 0}, /* tiles: only partial ones (below) */
+    {"/", 1, "lists", 0},
+    {"/v1/products", 1, "lists", 0},
+    {"/v1/facets", 1, "lists", 0},
+    {"/products.csv", 1, "lists", 0},
 };
 
 static const struct surrogate *surrogate_of(const char *pattern)
@@ -285,6 +292,39 @@ static int key_safe(const char *id)
                       "0123456789-_.") == n;
 }
 
+/* The slug of product id's owner into slug ("" if there is no such product or it cannot be
+ * read: the answer is then a 404, or an error no cache stores). */
+static void owner_of(struct app *app, const char *id, char slug[AUTH_SLUG_MAX])
+{
+    struct store_txn *txn;
+    const char *json;
+    size_t len;
+    slug[0] = '\0';
+    if (store_reader_begin(app->rd, &txn)) return;
+    if (!product_get(txn, id, &json, &len)) {
+        yyjson_doc *d = yyjson_read(json, len, 0);
+        const char *s = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "manufacturer"));
+        if (s && strlen(s) < AUTH_SLUG_MAX && key_safe(s)) memcpy(slug, s, strlen(s) + 1);
+        yyjson_doc_free(d);
+    }
+    store_reader_end(app->rd);
+}
+
+/* The Surrogate-Key header: key (a prefix ending in ':') followed by id, and with s->account
+ * account:<slug>, the slug being id itself on a maker's routes, else its product's owner. */
+static void keys_of(struct app *app, const struct surrogate *s, const char *id,
+                    struct http_resp *resp)
+{
+    char owner[AUTH_SLUG_MAX] = "";
+    int maker = strcmp(s->key, "maker:") == 0;
+    if (s->account && !maker) owner_of(app, id, owner);
+    const char *slug = maker ? id : owner;
+    if (s->account && slug[0])
+        http_resp_header(resp, API_SURROGATE_KEY, "%s%s account:%s", s->key, id, slug);
+    else
+        http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, id);
+}
+
 void api_surrogate_keys(struct app *app, const struct route *r, struct http_req *req,
                         struct http_resp *resp)
 {
@@ -301,9 +341,9 @@ void api_surrogate_keys(struct app *app, const struct route *r, struct http_req 
         if (rc == REG_ENOTFOUND) /* none yet: any write may register it */
             http_resp_header(resp, API_SURROGATE_KEY, "lists");
         else if (!rc)
-            http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, gtin_id);
+            keys_of(app, s, gtin_id, resp);
         return;
     }
     const char *id = req->nparams ? req->params[0] : NULL;
-    if (id && key_safe(id)) http_resp_header(resp, API_SURROGATE_KEY, "%s%s", s->key, id);
+    if (id && key_safe(id)) keys_of(app, s, id, resp);
 }

@@ -12,6 +12,7 @@
 #include "logpub.h"
 #include "mfr.h"
 #include "page.h"
+#include "changes.h"
 #include "product.h"
 #include "represent.h"
 #include "search.h"
@@ -624,7 +625,7 @@ int api_csv(void *ctx, struct http_req *req, struct http_resp *resp)
     int rc = store_reader_begin(app->rd, &txn);
     if (!rc) rc = store_count(txn, STORE_PRODUCTS, &products);
     if (!rc) rc = api_store_time(app, txn, &modified);
-    if (!rc) rc = product_last_seq(txn, &seq);
+    if (!rc) rc = changes_last_seq(txn, &seq);
     if (!rc) rc = mfr_generation(txn, &makers);
     store_reader_end(app->rd);
     if (rc) {

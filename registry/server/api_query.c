@@ -7,6 +7,7 @@
 #include "err.h"
 #include "mfr.h"
 #include "page.h"
+#include "changes.h"
 #include "product.h"
 #include "reg_limits.h"
 #include "search.h"
@@ -290,8 +291,8 @@ static void changes_read(struct api_job *job, struct store_txn *txn)
     buf_puts(&resp->body, "{\"changes\":[");
     uint64_t newest = 0;
     long modified = 0;
-    int rc = product_each_change(txn, (uint64_t)j->since, feed_json, f);
-    if (!rc) rc = product_last_seq(txn, &newest);
+    int rc = changes_each(txn, (uint64_t)j->since, feed_json, f);
+    if (!rc) rc = changes_last_seq(txn, &newest);
     if (!rc) rc = api_products_time(txn, &modified);
     /* A `since` past the newest change (say, after a restore from backup) gets the newest seq
      * back, lower than what the client sent: it can tell and start over. */
@@ -348,15 +349,20 @@ static void atom_entry(const struct app *app, yyjson_val *c, struct buf *out)
     /* IDs, slugs, kinds and times are plain ASCII set by the registry: no escaping needed;
      * the public URL is the operator's and is escaped. */
     unsigned long long seq = yyjson_get_uint(yyjson_obj_get(c, "seq"));
+    int maker = strcmp(str(c, "kind"), CHANGES_KIND_MAKER) == 0; /* an account's event */
     buf_printf(out, "<entry><id>");
     html_escape(out, app->cfg.public_url, strlen(app->cfg.public_url));
-    buf_printf(out, "/v1/changes?since=%llu</id><title>%s %s (version %llu)</title>",
-               seq ? seq - 1 : 0, str(c, "id"), str(c, "kind"),
-               (unsigned long long)yyjson_get_uint(yyjson_obj_get(c, "version")));
+    buf_printf(out, "/v1/changes?since=%llu</id>", seq ? seq - 1 : 0);
+    if (maker)
+        buf_printf(out, "<title>manufacturer %s %s</title>", str(c, "manufacturer"),
+                   str(c, "event"));
+    else
+        buf_printf(out, "<title>%s %s (version %llu)</title>", str(c, "id"), str(c, "kind"),
+                   (unsigned long long)yyjson_get_uint(yyjson_obj_get(c, "version")));
     buf_printf(out, "<updated>%s</updated><link href=\"", str(c, "time"));
     html_escape(out, app->cfg.public_url, strlen(app->cfg.public_url));
-    buf_printf(out, "/p/%s\"/><author><name>%s</name></author></entry>", str(c, "id"),
-               str(c, "manufacturer"));
+    buf_printf(out, "/%s/%s\"/><author><name>%s</name></author></entry>", maker ? "m" : "p",
+               maker ? str(c, "manufacturer") : str(c, "id"), str(c, "manufacturer"));
 }
 
 int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -368,11 +374,10 @@ int api_changes_atom(void *ctx, struct http_req *req, struct http_resp *resp)
     long modified = 0;
     (void)req;
     int rc = store_reader_begin(app->rd, &txn);
-    if (!rc) rc = product_last_seq(txn, &last);
+    if (!rc) rc = changes_last_seq(txn, &last);
     if (!rc) rc = api_products_time(txn, &modified);
     if (!rc)
-        rc = product_each_change(txn, last > ATOM_ENTRIES ? last - ATOM_ENTRIES : 0, atom_collect,
-                                 &a);
+        rc = changes_each(txn, last > ATOM_ENTRIES ? last - ATOM_ENTRIES : 0, atom_collect, &a);
     store_reader_end(app->rd);
     struct buf *out = &resp->body;
     if (!rc) {

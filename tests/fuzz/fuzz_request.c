@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "http.h"
 #include "mfr.h"
+#include "changes.h"
 #include "product.h"
 #include "store.h"
 #include "why.h"
@@ -75,7 +76,7 @@ static uint64_t last_seq(void)
     uint64_t seq = 0;
     int rc = store_txn_begin(st, 0, &txn);
     if (rc) die("store_txn_begin", rc);
-    if ((rc = product_last_seq(txn, &seq))) die("product_last_seq", rc);
+    if ((rc = changes_last_seq(txn, &seq))) die("changes_last_seq", rc);
     store_txn_abort(txn);
     return seq;
 }

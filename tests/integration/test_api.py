@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import Server, add_manufacturer, cli, declaration
+from conftest import PREFIXES, Server, add_manufacturer, cli, declaration
 
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
 
@@ -339,28 +339,36 @@ def test_lookup_limits_and_shape(server):
 # --- changes feed -----------------------------------------------------------------------------
 
 def test_changes_feed_for_incremental_sync(server, acme):
+    # The maker's account came first: added, then its GS1 prefixes (conftest's PREFIXES).
+    makers = server.get("/v1/changes").json()["changes"]
+    n = 1 + len(PREFIXES["acme"])
+    assert [(c["seq"], c["kind"], c["event"], c["manufacturer"]) for c in makers] == [
+        (1, "manufacturer", "added", "acme")] + [
+        (i, "manufacturer", "gs1_prefix_added", "acme") for i in range(2, n + 1)]
     put(server, acme, "acme-a")
     put(server, acme, "acme-b")
     put(server, acme, "acme-a", support_date="2040-01-01")
     put(server, acme, "acme-a", support_date="2040-01-01")  # unchanged: no change entry
     server.post("/v1/products/acme-b/withdraw", acme)
-    feed = server.get("/v1/changes").json()
+    feed = server.get("/v1/changes", params={"since": n}).json()
     ch = feed["changes"]
-    assert [(c["seq"], c["id"], c["version"], c["kind"]) for c in ch] == [
+    assert [(c["seq"] - n, c["id"], c["version"], c["kind"]) for c in ch] == [
         (1, "acme-a", 1, "created"), (2, "acme-b", 1, "created"), (3, "acme-a", 2, "updated"),
         (4, "acme-b", 2, "withdrawn")]
-    assert feed["last_seq"] == 4 and feed["more"] is False
+    # A product's entry has the same members as before maker events joined the feed.
+    assert all(list(c) == ["seq", "id", "version", "kind", "time", "manufacturer"] for c in ch)
+    assert feed["last_seq"] == n + 4 and feed["more"] is False
     assert all(c["time"].endswith("Z") for c in ch)
-    page = server.get("/v1/changes", params={"since": 1, "limit": 2}).json()
-    assert [c["seq"] for c in page["changes"]] == [2, 3] and page["more"] is True
-    assert page["last_seq"] == 3
+    page = server.get("/v1/changes", params={"since": n + 1, "limit": 2}).json()
+    assert [c["seq"] - n for c in page["changes"]] == [2, 3] and page["more"] is True
+    assert page["last_seq"] == n + 3
     rest = server.get("/v1/changes", params={"since": page["last_seq"]}).json()
-    assert [c["seq"] for c in rest["changes"]] == [4] and rest["last_seq"] == 4
-    empty = server.get("/v1/changes", params={"since": 4}).json()
-    assert empty["changes"] == [] and empty["last_seq"] == 4
+    assert [c["seq"] - n for c in rest["changes"]] == [4] and rest["last_seq"] == n + 4
+    empty = server.get("/v1/changes", params={"since": n + 4}).json()
+    assert empty["changes"] == [] and empty["last_seq"] == n + 4
     # A client ahead of the registry (say, after a restore) is told the newest seq.
     ahead = server.get("/v1/changes", params={"since": 99}).json()
-    assert ahead["changes"] == [] and ahead["last_seq"] == 4
+    assert ahead["changes"] == [] and ahead["last_seq"] == n + 4
     assert server.get("/v1/changes", params={"limit": "+5"}).status_code == 400
     assert server.get("/v1/changes", params={"since": "-1"}).status_code == 400
     assert server.get("/v1/changes", params={"limit": "1001"}).status_code == 400
@@ -374,8 +382,58 @@ def test_changes_atom_feed_parses(server, acme):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.fromstring(r.content)
     titles = [e.find("a:title", ns).text for e in feed.findall("a:entry", ns)]
-    assert titles == ["acme-a withdrawn (version 2)", "acme-a created (version 1)"]
+    assert titles == ["acme-a withdrawn (version 2)", "acme-a created (version 1)"] + [
+        "manufacturer acme gs1_prefix_added"] * len(PREFIXES["acme"]) + ["manufacturer acme added"]
     assert feed.find("a:entry/a:link", ns).get("href").endswith("/p/acme-a")
+
+
+def test_answers_showing_a_makers_account_are_filed_under_it(server, acme):
+    """Surrogate keys (docs/API.md "Caching"): each answer that shows a maker's account is filed
+    under account:<slug>, which its account events purge; a product's answers under their own
+    product:<id>, not under maker:<slug> (which every product write of the maker purges)."""
+    put(server, acme, "acme-a", gtin="5012345000015")
+    keys = lambda path: server.get(path).headers.get("Surrogate-Key")
+    for path in ("/v1/products/acme-a", "/p/acme-a", "/p/acme-a/details", "/p/acme-a/label.svg",
+                 "/p/acme-a/record.json", "/v1/products/acme-a/versions",
+                 "/01/05012345000015?linkType=linkset"):
+        assert keys(path) == "product:acme-a account:acme", path
+    for path in ("/m/acme", "/v1/manufacturers/acme"):
+        assert keys(path) == "maker:acme account:acme", path
+    assert keys("/v1/products/acme-nothing") == "product:acme-nothing"  # a 404: never stored
+    assert keys("/v1/products") == "lists" and keys("/v1/changes") == "feeds"
+
+
+def test_manufacturer_account_events_are_in_the_changes_feed(server, acme):
+    """The operator's changes of a maker's account change what every one of its products shows
+    (manufacturer_account): the feed says them, so that followers (a cache purger) see them."""
+    put(server, acme, "acme-a")
+    since = server.get("/v1/changes").json()["last_seq"]
+    for args in (["verify", "acme", "--evidence", "Company register checked"],
+                 ["unverify", "acme", "--reason", "Licence lapsed"],
+                 ["unverify", "acme", "--reason", "again"],  # changes nothing: no entry
+                 ["disable", "acme"]):
+        r = cli("admin", "manufacturer", *args, "--data", server.data)
+        assert r.returncode == 0, r.stderr
+    feed = server.get("/v1/changes", params={"since": since}).json()
+    ch = feed["changes"]
+    assert [(c["seq"], c["event"]) for c in ch] == [
+        (since + 1, "verified"), (since + 2, "unverified"), (since + 3, "disabled")]
+    for c in ch:  # the documented shape (docs/API.md "Changes feed"), nothing more
+        assert list(c) == ["seq", "kind", "event", "time", "manufacturer"]
+        assert c["kind"] == "manufacturer" and c["manufacturer"] == "acme"
+        assert c["time"].endswith("Z")
+    assert feed["last_seq"] == since + 3
+    assert server.get("/v1/products/acme-a").json()["manufacturer_account"]["verified"] is False
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    atom = ET.fromstring(server.get("/v1/changes.atom").content)
+    newest = atom.find("a:entry", ns)
+    assert newest.find("a:title", ns).text == "manufacturer acme disabled"
+    assert newest.find("a:link", ns).get("href").endswith("/m/acme")
+    assert newest.find("a:author/a:name", ns).text == "acme"
+    assert newest.find("a:id", ns).text.endswith("/v1/changes?since=%d" % (since + 2))
+    # The registry's own check agrees that every entry names what exists.
+    r = cli("admin", "verify", "--data", server.data)
+    assert r.returncode == 0 and r.stdout.startswith("verify: 0 problems"), r.stdout
 
 
 # --- GS1 Digital Link resolver ----------------------------------------------------------------

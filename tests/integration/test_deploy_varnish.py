@@ -24,7 +24,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, ROOT, Server, add_manufacturer, declaration
+from conftest import BIN, ROOT, Server, add_manufacturer, cli, declaration
 
 VCL = ROOT / "deploy" / "varnish" / "seclabel.vcl"
 VARNISHD = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin")
@@ -65,7 +65,8 @@ class Tier:
     """seclabeld on a fixed port (so it can be restarted there), varnishd in front of it, and
     the purger following seclabeld's changes feed."""
 
-    def __init__(self, tmp, clock=None):
+    def __init__(self, tmp, clock=None, before=None):
+        """before(tier): what the origin holds before the cache and the purger start."""
         self.tmp = tmp
         self.origin_port = free_port()
         self.env = {}
@@ -73,6 +74,8 @@ class Tier:
             self.env["SECLABEL_TEST_CLOCK_OFFSET"] = str(clock)
         self.origin = self.start_origin()
         self.token = add_manufacturer(self.origin.data, "acme", "Acme Devices Ltd")
+        if before:
+            before(self)
         vcl = tmp / "seclabel.vcl"
         vcl.write_text(VCL.read_text().replace(
             BACKEND, '.host = "127.0.0.1"; .port = "%d";' % self.origin_port))
@@ -205,6 +208,92 @@ def test_maker_page_and_search_change_after_a_write(tier):
                    for p in lists}, time.monotonic())
     assert "acme-bell-9" in tier.get("/m/acme").text
     assert "acme-bell-9" in tier.get("/v1/products?q=doorbell").text
+
+
+def admin(tier, *args):
+    """seclabel admin manufacturer ... on the origin's data directory (as an operator does);
+    returns when it has committed."""
+    r = cli("admin", "manufacturer", *args, "--data", tier.origin.data)
+    assert r.returncode == 0, r.stderr
+
+
+def account(a):
+    return a.status_code == 200 and a.json()["manufacturer_account"]
+
+
+def settled(tier):
+    """Wait until the purger has purged every change so far twice (it purges each page of
+    changes again half a second later, and says so): from then on, what is cached stays until
+    the next change that touches it."""
+    last = tier.origin.get("/v1/changes?since=0&limit=1000").json()["last_seq"]
+    deadline = time.monotonic() + 20
+    while True:
+        done = re.findall(r"changes up to (\d+) purged again", (tier.tmp / "purger.log").read_text())
+        if done and int(done[-1]) >= last:
+            return
+        assert time.monotonic() < deadline, "the purger did not purge up to %d twice" % last
+        time.sleep(0.05)
+
+
+D1 = declaration(id="acme-cam-1")
+D2 = declaration(id="acme-cam-2", product_name="Acme Garden Camera", product_model="AC-300")
+
+
+def two_products_of_a_verified_maker(tier):
+    for d in (D1, D2):
+        assert tier.origin.put("/v1/products/" + d["id"], tier.token, json=d).status_code == 201
+    admin(tier, "verify", "acme", "--evidence", "Company register entry checked")
+
+
+def test_a_makers_account_change_reaches_the_cache_within_a_second(tmp_path):
+    """The operator's change of a maker's account (verified, unverified, disabled) shows on every
+    answer that embeds it within a second, through the cache: its products' JSON and pages, its
+    own JSON and page. A product's write purges that product, not its maker's other products."""
+    tier = Tier(tmp_path, before=two_products_of_a_verified_maker)  # nothing left to purge
+    try:
+        account_changes(tier)
+    finally:
+        tier.close()
+
+
+def account_changes(tier):
+    d1 = dict(D1)
+    products = ["/v1/products/acme-cam-1", "/v1/products/acme-cam-2"]
+    pages = ["/p/acme-cam-1", "/p/acme-cam-2"]
+    for p in products:
+        assert account(cached(tier, p))["verified"] is True
+    for p in pages:
+        assert 'class="unverified"' not in cached(tier, p).text
+    assert cached(tier, "/v1/manufacturers/acme").json()["verification"]["verified"] is True
+    maker_page = cached(tier, "/m/acme").text
+
+    admin(tier, "unverify", "acme", "--reason", "GS1 licence lapsed")
+    visible(tier, {**{p: lambda a: account(a) and account(a)["verified"] is False
+                      for p in products},
+                   **{p: lambda a: 'class="unverified"' in a.text for p in pages},
+                   "/v1/manufacturers/acme":
+                       lambda a: a.json()["verification"]["verified"] is False,
+                   "/m/acme": lambda a, b=maker_page: a.status_code == 200 and a.text != b},
+            time.monotonic())
+
+    # A product's write purges that product, not the maker's other products (Seclabel-Cache).
+    settled(tier)
+    for p in ("/p/acme-cam-2", "/v1/products/acme-cam-2"):
+        cached(tier, p)
+    d1["product_name"] = "Acme Indoor Camera 2"
+    assert tier.put(d1).status_code == 200
+    visible(tier, {"/p/acme-cam-1": lambda a: "Acme Indoor Camera 2" in a.text},
+            time.monotonic())
+    settled(tier)
+    for p in ("/p/acme-cam-2", "/v1/products/acme-cam-2"):
+        assert tier.get(p).headers["Seclabel-Cache"] == "hit", (p, "purged by acme-cam-1's write")
+
+    # Disabled: the maker's JSON says so (its page and its products' answers do not show the
+    # account's status).
+    assert cached(tier, "/v1/manufacturers/acme").json()["status"] == "active"
+    admin(tier, "disable", "acme")
+    visible(tier, {"/v1/manufacturers/acme": lambda a: a.json()["status"] == "disabled"},
+            time.monotonic())
 
 
 def test_origin_killed_and_restarted(tier):

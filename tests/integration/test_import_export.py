@@ -42,7 +42,8 @@ def test_import_1000_rows_with_10_bad_ones(server, acme, tmp_path):
     # Running it again sends nothing that is already there.
     r = cli("import", f, server=server, token=acme)
     assert "0 created, 0 updated, 990 unchanged, 10 failed" in r.stdout
-    assert len(server.get("/v1/changes", params={"limit": 1000}).json()["changes"]) == 990
+    feed = server.get("/v1/changes", params={"limit": 1000}).json()["changes"]
+    assert len([c for c in feed if "id" in c]) == 990  # products' changes, not the maker's
 
 
 def test_interrupted_import_resumes_without_duplicates(server, acme, tmp_path):
@@ -71,7 +72,7 @@ def test_interrupted_import_resumes_without_duplicates(server, acme, tmp_path):
     changes, since = [], 0
     while True:
         page = server.get("/v1/changes", params={"since": since, "limit": 1000}).json()
-        changes += page["changes"]
+        changes += [c for c in page["changes"] if "id" in c]  # not the maker's account events
         since = page["last_seq"]
         if not page["more"]:
             break

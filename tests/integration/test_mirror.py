@@ -107,6 +107,16 @@ def test_a_mirror_of_an_empty_primary_follows_and_serves_the_same_bytes(primary,
         assert "seclabel_mirror_entries_behind 0" in metrics
         assert "seclabel_mirror_tree_size 6" in metrics
         assert 'seclabel_mirror_stopped{reason="forked"} 0' in metrics
+        # a maker's account event: replayed through the same code, it makes the same entry of
+        # the changes feed, and every answer that shows the account changes alike
+        r = cli("admin", "manufacturer", "verify", "acme", "--evidence", "Register checked",
+                "--data", primary.data)
+        assert r.returncode == 0, r.stderr
+        caught_up(m, primary, 7)
+        feed = primary.get("/v1/changes").json()["changes"]
+        assert feed[-1]["kind"] == "manufacturer" and feed[-1]["event"] == "verified"
+        for path in ["/v1/changes", "/v1/changes.atom", "/v1/products/acme-cam-1", "/m/acme"]:
+            assert m.get(path).content == primary.get(path).content, path
     finally:
         m.stop()
 

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "err.h"
 #include "mfr.h"
+#include "changes.h"
 #include "product.h"
 #include "store.h"
 #include "tlog.h"
@@ -232,7 +233,7 @@ static const char *changes(struct fx *f, uint64_t since, const char *name)
     memset(&c, 0, sizeof c);
     c.member = name;
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
-    assert_int_equal(product_each_change(txn, since, collect, &c), 0);
+    assert_int_equal(changes_each(txn, since, collect, &c), 0);
     store_txn_abort(txn);
     return c.list;
 }
@@ -244,10 +245,13 @@ static void the_changes_feed_lists_every_version_once(void **state)
     uint64_t seq = 99;
     struct buf rec = BUF_INIT;
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
-    assert_int_equal(product_last_seq(txn, &seq), 0);
+    assert_int_equal(changes_last_seq(txn, &seq), 0);
     store_txn_abort(txn);
-    assert_int_equal(seq, 0);
-    assert_string_equal(changes(f, 0, "id"), "");
+    assert_int_equal(seq, 2); /* the makers' accounts: acme and bright added */
+    assert_string_equal(changes(f, 0, "kind"), "manufacturer manufacturer");
+    assert_string_equal(changes(f, 0, "event"), "added added");
+    assert_string_equal(changes(f, 0, "manufacturer"), "acme bright");
+    assert_string_equal(changes(f, 0, "id"), ""); /* none: no product changed */
 
     assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", PRODUCT_NO_PRECONDITION), 0);
     assert_int_equal(put(f, "acme-hub", "Hub", "2030-12-31", PRODUCT_NO_PRECONDITION), 0);
@@ -257,18 +261,39 @@ static void the_changes_feed_lists_every_version_once(void **state)
                      REG_ESHORTEN);
     assert_int_equal(
         product_withdraw(f->st, "acme", "acme-hub", PRODUCT_NO_PRECONDITION, &rec, &f->res), 0);
-    assert_string_equal(changes(f, 0, "seq"), "1 2 3 4");
-    assert_string_equal(changes(f, 0, "id"), "acme-cam acme-hub acme-cam acme-hub");
-    assert_string_equal(changes(f, 0, "kind"), "created created updated withdrawn");
-    assert_string_equal(changes(f, 0, "version"), "1 1 2 2");
-    assert_string_equal(changes(f, 0, "manufacturer"), "acme acme acme acme");
-    assert_string_equal(changes(f, 2, "seq"), "3 4");
-    assert_string_equal(changes(f, 4, "seq"), "");
+    assert_string_equal(changes(f, 2, "seq"), "3 4 5 6");
+    assert_string_equal(changes(f, 2, "id"), "acme-cam acme-hub acme-cam acme-hub");
+    assert_string_equal(changes(f, 2, "kind"), "created created updated withdrawn");
+    assert_string_equal(changes(f, 2, "version"), "1 1 2 2");
+    assert_string_equal(changes(f, 2, "manufacturer"), "acme acme acme acme");
+    assert_string_equal(changes(f, 4, "seq"), "5 6");
+    assert_string_equal(changes(f, 6, "seq"), "");
     assert_int_equal(store_txn_begin(f->st, 0, &txn), 0);
-    assert_int_equal(product_last_seq(txn, &seq), 0);
+    assert_int_equal(changes_last_seq(txn, &seq), 0);
     store_txn_abort(txn);
-    assert_int_equal(seq, 4);
+    assert_int_equal(seq, 6);
     buf_free(&rec);
+}
+
+/* The operator's changes of a maker's account are in the feed, in order with the products'
+ * writes; a change that changes nothing is not. */
+static void a_makers_account_events_are_in_the_changes_feed(void **state)
+{
+    struct fx *f = *state;
+    int changed;
+    assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", PRODUCT_NO_PRECONDITION), 0);
+    assert_int_equal(mfr_change(f->st, "acme", MFR_VERIFY, "register", &changed, NULL), 0);
+    assert_int_equal(mfr_change(f->st, "acme", MFR_UNVERIFY, "lapsed", &changed, NULL), 0);
+    assert_int_equal(mfr_change(f->st, "acme", MFR_UNVERIFY, "lapsed", &changed, NULL), 0);
+    assert_int_equal(changed, 0);
+    assert_int_equal(mfr_change(f->st, "bright", MFR_PREFIX_ADD, "5012345", &changed, NULL), 0);
+    assert_int_equal(mfr_change(f->st, "bright", MFR_DISABLE, NULL, &changed, NULL), 0);
+    assert_string_equal(changes(f, 2, "seq"), "3 4 5 6 7");
+    assert_string_equal(changes(f, 2, "kind"),
+                        "created manufacturer manufacturer manufacturer manufacturer");
+    assert_string_equal(changes(f, 3, "event"), "verified unverified gs1_prefix_added disabled");
+    assert_string_equal(changes(f, 2, "manufacturer"), "acme acme acme bright bright");
+    assert_string_equal(changes(f, 2, "version"), "1    ");
 }
 
 static int same(const char *record, const char *decl)
@@ -461,6 +486,32 @@ static void a_replay_of_the_log_rebuilds_every_table(void **state)
     registry_fx_close(dir, replica);
 }
 
+/* A log begun after its makers (format 1's upgrade) starts with a "snapshot" of each: neither
+ * the backfill nor a mirror's replay of it makes an entry of the feed (no account changed). */
+static void a_makers_snapshot_makes_no_change(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn *txn;
+    uint64_t added, seq;
+    assert_int_equal(put(f, "acme-cam", "Cam", "2030-12-31", PRODUCT_NO_PRECONDITION), 0);
+    assert_int_equal(store_txn_begin(f->st, 1, &txn), 0);
+    assert_int_equal(store_clear(txn, STORE_TLOG), 0);
+    assert_int_equal(store_txn_commit(txn), 0);
+    assert_int_equal(tlog_backfill(f->st, &added), 0);
+    assert_int_equal(added, 3); /* acme's and bright's snapshots, acme-cam's version */
+    assert_string_equal(changes(f, 0, "seq"), "1 2 3");
+
+    char *dir;
+    struct store *replica = registry_fx_open(&dir);
+    struct reg_why why = {0};
+    assert_int_equal(replay(f->st, replica, 0, added, &why), 0);
+    assert_int_equal(store_txn_begin(replica, 0, &txn), 0);
+    assert_int_equal(changes_last_seq(txn, &seq), 0);
+    store_txn_abort(txn);
+    assert_int_equal(seq, 1); /* acme-cam's version only */
+    registry_fx_close(dir, replica);
+}
+
 static void a_replay_refuses_an_entry_that_says_otherwise(void **state)
 {
     struct fx *f = *state;
@@ -501,6 +552,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_withdrawn_product_stays_readable_and_takes_no_writes,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(the_changes_feed_lists_every_version_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_makers_account_events_are_in_the_changes_feed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_makers_snapshot_makes_no_change, setup, teardown),
         cmocka_unit_test(same_declaration_ignores_what_the_registry_manages),
         cmocka_unit_test_setup_teardown(a_replay_of_the_log_rebuilds_every_table, setup, teardown),
         cmocka_unit_test_setup_teardown(a_replay_refuses_an_entry_that_says_otherwise, setup,
