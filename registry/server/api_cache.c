@@ -28,7 +28,6 @@
 #include "mfr.h"
 #include "changes.h"
 #include "product.h"
-#include "sindex.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -293,35 +292,20 @@ static int key_safe(const char *id)
                       "0123456789-_.") == n;
 }
 
-/* s[0..n) into slug if it is one (else slug stays ""). */
-static void slug_copy(const char *s, size_t n, char slug[AUTH_SLUG_MAX])
-{
-    if (!s || n == 0 || n >= AUTH_SLUG_MAX) return;
-    memcpy(slug, s, n);
-    slug[n] = '\0';
-    if (!key_safe(slug)) slug[0] = '\0';
-}
-
 /* The slug of product id's owner into slug ("" if there is no such product or it cannot be
- * read: the answer is then a 404, or an error no cache stores). Read from the product's
- * search facts (sindex.h: a few bytes, no record to decompress and parse; this runs on every
- * miss of the response cache), else from its record (an index not built yet). */
+ * read: the answer is then a 404, or an error no cache stores). */
 static void owner_of(struct app *app, const char *id, char slug[AUTH_SLUG_MAX])
 {
     struct store_txn *txn;
-    struct store_val v;
-    struct sdoc d;
     const char *json;
     size_t len;
     slug[0] = '\0';
     if (store_reader_begin(app->rd, &txn)) return;
-    if (!store_get(txn, STORE_SDOCS, id, strlen(id), &v) && !sdoc_parse(v.data, v.len, &d)) {
-        slug_copy(d.maker, d.maker_len, slug);
-    } else if (!product_get(txn, id, &json, &len)) {
-        yyjson_doc *doc = yyjson_read(json, len, 0);
-        yyjson_val *s = yyjson_obj_get(yyjson_doc_get_root(doc), "manufacturer");
-        slug_copy(yyjson_get_str(s), yyjson_get_len(s), slug);
-        yyjson_doc_free(doc);
+    if (!product_get(txn, id, &json, &len)) {
+        yyjson_doc *d = yyjson_read(json, len, 0);
+        const char *s = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "manufacturer"));
+        if (s && strlen(s) < AUTH_SLUG_MAX && key_safe(s)) memcpy(slug, s, strlen(s) + 1);
+        yyjson_doc_free(d);
     }
     store_reader_end(app->rd);
 }
