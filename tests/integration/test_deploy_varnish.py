@@ -358,14 +358,18 @@ def test_a_day_dependent_answer_changes_at_midnight(tmp_path):
     """A product whose support ends today: its answer says so until midnight UTC (seclabeld's
     test clock), cached in Varnish meanwhile, and no request made after midnight sees it."""
     clock = tmp_path / "clock"
-    now = time.time()
-    # 62 s before a midnight: the answer is made in the minute before midnight's minute, so its
-    # max-age (60 s, counted from that minute's end) ends with the day and Varnish keeps it.
-    midnight = (int(now) // 86400 + 1) * 86400
-    clock.write_text("%d\n" % (midnight - 62 - int(now)))
+    clock.write_text("0\n")
     offset = lambda: int(clock.read_text())
     t = Tier(tmp_path, clock=clock)
     try:
+        # Once the tier is up (its start may take seconds on a loaded machine), 80 s before a
+        # midnight: the answer must be made in the minute before midnight's minute, so that its
+        # max-age (60 s, counted from that minute's end) ends with the day and Varnish keeps
+        # it; 20 s for the write, its purges and the first fetch (seclabeld reads the file at
+        # each use).
+        now = time.time()
+        midnight = (int(now) // 86400 + 1) * 86400
+        clock.write_text("%d\n" % (midnight - 80 - int(now)))
         today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset()))
         r = t.put(declaration(support_date=today))
         assert r.status_code == 201, r.text
