@@ -168,17 +168,25 @@ struct change_cmd {
     enum mfr_change what;
     const char *option; /* the argument's option, or NULL: a positional PREFIX (or none) */
     const char *done;   /* printf format: slug, argument */
+    const char *same;   /* the same, when it already was so (nothing written); NULL: never so
+                           (a verification is made afresh, dated, each time) */
 };
 static const struct change_cmd change_cmds[] = {
-    {"prefix add", MFR_PREFIX_ADD, NULL, "'%s' now holds GS1 Company Prefix %s."},
-    {"prefix remove", MFR_PREFIX_REMOVE, NULL, "'%s' no longer holds GS1 Company Prefix %s."},
-    {"id-prefix add", MFR_ID_PREFIX_ADD, NULL, "'%s' may now create product IDs beginning %s."},
+    {"prefix add", MFR_PREFIX_ADD, NULL, "'%s' now holds GS1 Company Prefix %s.",
+     "'%s' already holds GS1 Company Prefix %s: nothing changed."},
+    {"prefix remove", MFR_PREFIX_REMOVE, NULL, "'%s' no longer holds GS1 Company Prefix %s.",
+     "'%s' does not hold GS1 Company Prefix %s: nothing changed."},
+    {"id-prefix add", MFR_ID_PREFIX_ADD, NULL, "'%s' may now create product IDs beginning %s.",
+     "'%s' may already create product IDs beginning %s: nothing changed."},
     {"id-prefix remove", MFR_ID_PREFIX_REMOVE, NULL,
-     "'%s' may no longer create product IDs beginning %s (its products stay its own)."},
-    {"verify", MFR_VERIFY, "--evidence", "'%s' is verified (evidence: %s)."},
-    {"unverify", MFR_UNVERIFY, "--reason", "'%s' is no longer verified (reason: %s)."},
+     "'%s' may no longer create product IDs beginning %s (its products stay its own).",
+     "'%s' may not create product IDs beginning %s: nothing changed."},
+    {"verify", MFR_VERIFY, "--evidence", "'%s' is verified (evidence: %s).", NULL},
+    {"unverify", MFR_UNVERIFY, "--reason", "'%s' is no longer verified (reason: %s).",
+     "'%s' is not verified: nothing changed."},
     {"disable", MFR_DISABLE, NULL,
-     "'%s' is disabled: its tokens no longer work; its products stay readable.%s"},
+     "'%s' is disabled: its tokens no longer work; its products stay readable.%s",
+     "'%s' is disabled already: nothing changed.%s"},
 };
 
 static int change_args(const struct change_cmd *cc, int argc, char **argv, const char **slug,
@@ -227,8 +235,8 @@ static int manufacturer_change(const struct change_cmd *cc, int argc, char **arg
                 rc == REG_EOVERLAP ? why.text : reg_strerror(rc));
         return CLI_FAILED;
     }
-    printf(cc->done, slug, arg ? arg : "");
-    printf("%s\n", changed ? "" : " (It already was; nothing changed.)");
+    printf(changed || !cc->same ? cc->done : cc->same, slug, arg ? arg : "");
+    putchar('\n');
     return CLI_OK;
 }
 

@@ -251,3 +251,21 @@ def test_backup_and_restore_carry_the_log_key(server, tmp_path):
     r = cli("admin", "backup", tmp_path / "nokey", "--data", new)
     assert r.returncode == 0 and "holds no log key" in r.stderr
     assert sorted(listing(tmp_path / "nokey")) == ["data.mdb"]
+
+
+def test_a_change_that_was_already_so_says_so(tmp_path):
+    """Each account change says what it did; one that changes nothing says that, never the
+    change ("no longer verified" of a maker that never was)."""
+    d = tmp_path / "data"
+    add_manufacturer(d, "acme", "Acme Devices Ltd")  # holds 5012345, not verified
+    said = lambda *a: cli("admin", "manufacturer", *a, "--data", d).stdout.strip()
+    assert said("unverify", "acme", "--reason", "x") == "'acme' is not verified: nothing changed."
+    assert said("verify", "acme", "--evidence", "e") == "'acme' is verified (evidence: e)."
+    assert said("unverify", "acme", "--reason", "x") == \
+        "'acme' is no longer verified (reason: x)."
+    assert said("prefix", "add", "acme", "5012345") == \
+        "'acme' already holds GS1 Company Prefix 5012345: nothing changed."
+    assert said("prefix", "remove", "acme", "4006381") == \
+        "'acme' does not hold GS1 Company Prefix 4006381: nothing changed."
+    assert said("disable", "acme").startswith("'acme' is disabled: its tokens no longer work")
+    assert said("disable", "acme") == "'acme' is disabled already: nothing changed."
