@@ -6,12 +6,14 @@ t/Util.pm spawn_h2o does). Binaries come from $SECLABEL_BIN (default: zig-out/bi
 $SECLABEL_TEST_LOOPS=N starts every server with --loops N unless a test picks its own
 (scripts/test --sanitize thread runs the suite so, under ThreadSanitizer).
 """
+import http.server
 import json
 import os
 import pathlib
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -183,3 +185,18 @@ def write_decl(tmp_path):
         p.write_text(json.dumps(d) if not isinstance(d, str) else d)
         return p
     return write
+
+
+class StubHTTP:
+    """A throw-away HTTP server on a free loopback port, answering with handler (a
+    http.server.BaseHTTPRequestHandler subclass) in a thread of its own: a stand-in for a cache,
+    a proxy or a misbehaving registry. url is its base URL; close() stops it."""
+
+    def __init__(self, handler):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

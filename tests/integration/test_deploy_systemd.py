@@ -20,7 +20,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, ROOT, Server, add_manufacturer, cli, declaration
+from conftest import BIN, ROOT, Server, StubHTTP, add_manufacturer, cli, declaration
 
 UNITS = ROOT / "deploy" / "systemd"
 PURGE_UNIT = "seclabel-cache-purge@.service"  # a template: one instance per cache
@@ -252,7 +252,6 @@ class PurgeListener:
 
     def __init__(self):
         import http.server
-        import threading
         self.seen = []
         outer = self
 
@@ -268,13 +267,8 @@ class PurgeListener:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.stub = StubHTTP(Handler)
+        self.url, self.close = self.stub.url, self.stub.close
 
 
 def test_the_purger_makes_only_the_calls_its_unit_allows(tmp_path):

@@ -8,13 +8,12 @@ import base64
 import http.server
 import json
 import shutil
-import threading
 import time
 
 import pytest
 import requests
 
-from conftest import Server, add_manufacturer, cli, declaration
+from conftest import Server, StubHTTP, add_manufacturer, cli, declaration
 
 ORIGIN = "127.0.0.1:8080/log"  # the key's name: made with --public-url http://127.0.0.1:8080
 ID = "acme-cam-1"
@@ -43,13 +42,8 @@ class Proxy:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.stub = StubHTTP(Handler)
+        self.url, self.close = self.stub.url, self.stub.close
 
 
 def make_data(d):
