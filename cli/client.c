@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include "cli.h"
+#include "tlsenv.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -118,11 +119,10 @@ static CURLcode perform_with_retries(CURL *h, const char *method, struct client_
 
 void client_trust(void *h)
 {
-    const char *file = getenv("CURL_CA_BUNDLE");
-    if (!file || !*file) file = getenv("SSL_CERT_FILE");
-    const char *dir = getenv("SSL_CERT_DIR");
-    if (file && *file) curl_easy_setopt(h, CURLOPT_CAINFO, file);
-    if (dir && *dir) curl_easy_setopt(h, CURLOPT_CAPATH, dir);
+    const char *file, *dir;
+    tlsenv_ca(&file, &dir);
+    if (file) curl_easy_setopt(h, CURLOPT_CAINFO, file);
+    if (dir) curl_easy_setopt(h, CURLOPT_CAPATH, dir);
 }
 
 int client_request(struct client *c, const char *method, const char *path, const char *body,

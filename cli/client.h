@@ -43,9 +43,8 @@ void client_close(struct client *c);
 int client_request(struct client *c, const char *method, const char *path, const char *body,
                    size_t len, const char *ctype, struct client_resp *out);
 /* Whom libcurl handle h trusts for https: the system's CAs, unless the environment names
- * others as curl(1) reads them: CURL_CA_BUNDLE, else SSL_CERT_FILE (a PEM file), and
- * SSL_CERT_DIR (a hashed directory). For a registry or cache behind a private CA. Call after
- * each curl_easy_reset. */
+ * others as curl(1) reads them (tlsenv.h). For a registry or cache behind a private CA. Call
+ * after each curl_easy_reset. */
 void client_trust(void *h);
 /* Print the server's error for a failed response as one line on stderr (and, for invalid
  * declarations, each problem indented below it) and return the matching exit code. */

@@ -12,6 +12,7 @@
 #include "store.h"
 #include "tlog.h"
 #include "tlogv.h"
+#include "tlsenv.h"
 #include "why.h"
 
 #include <curl/curl.h>
@@ -145,6 +146,10 @@ static int http_get(struct mirror *m, const char *path, size_t max, struct buf *
     curl_easy_setopt(c, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "seclabeld-mirror/" SECLABEL_VERSION);
+    const char *ca_file, *ca_dir; /* a primary behind a private CA (tlsenv.h) */
+    tlsenv_ca(&ca_file, &ca_dir);
+    if (ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+    if (ca_dir) curl_easy_setopt(c, CURLOPT_CAPATH, ca_dir);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);

@@ -28,7 +28,7 @@ LOOPS = os.environ.get("SECLABEL_TEST_LOOPS")
 class Server:
     """A running seclabeld with its data directory."""
 
-    def __init__(self, data_dir, *extra, preexec_fn=None):
+    def __init__(self, data_dir, *extra, preexec_fn=None, env=None):
         self.data = pathlib.Path(data_dir)
         self.args = [str(BIN / "seclabeld"), "--listen", "127.0.0.1:0", "--data", str(self.data),
                      *extra]
@@ -38,7 +38,8 @@ class Server:
         self.log_path = self.data.parent / (self.data.name + ".log")
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log_file,
-                                     text=True, preexec_fn=preexec_fn)
+                                     text=True, preexec_fn=preexec_fn,
+                                     env=dict(os.environ, **(env or {})))
         line = self.proc.stdout.readline()
         self.first_line = line
         m = re.search(r"listening on (http://\S+)", line)

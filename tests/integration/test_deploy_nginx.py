@@ -266,6 +266,39 @@ def test_the_cli_trusts_a_private_ca_named_as_curl_reads_it(front, tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout)["id"] == "acme-front-ca"
 
 
+def test_a_mirror_follows_an_https_primary_behind_a_private_ca(front, tmp_path):
+    """seclabeld --mirror-of the TLS front: the throw-away certificate is no system CA's, so the
+    mirror cannot reach it (/healthz names the TLS failure) unless SSL_CERT_FILE names it; then
+    it follows and serves the primary's record."""
+    r = requests.put(front.base + "/v1/products/acme-mirror-1", verify=str(front.cert),
+                     json=declaration(id="acme-mirror-1"), timeout=10,
+                     headers={"Authorization": "Bearer " + front.token})
+    assert r.status_code == 201, r.text
+    key = cli("admin", "log", "key", "--data", front.server.data).stdout.strip()
+    unset = {"CURL_CA_BUNDLE": "", "SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}
+    for name, env in (("m1", unset), ("m2", dict(unset, SSL_CERT_FILE=str(front.cert)))):
+        m = Server(tmp_path / name, "--mirror-of", front.base, "--mirror-key", key,
+                   "--public-url", front.base, env=env)
+        try:
+            deadline = time.time() + 30
+            while True:
+                h = m.get("/healthz").json()["mirror"]
+                if (h["state"] == "following") if name == "m2" else h["state"] == "unreachable":
+                    break
+                assert time.time() < deadline, h
+                time.sleep(0.1)
+            if name == "m1":
+                assert "certificate" in h["error"], h
+            else:
+                want = requests.get(front.base + "/v1/products/acme-mirror-1",
+                                    verify=str(front.cert), timeout=10).content
+                while m.get("/v1/products/acme-mirror-1").content != want:
+                    assert time.time() < deadline, m.get("/healthz").text
+                    time.sleep(0.1)
+        finally:
+            m.stop()
+
+
 def test_the_metrics_are_refused_to_the_public(front):
     """/metrics is the operator's: from another address the front refuses it in seclabeld's
     error form; from the machine itself it passes (the limits test reads it so)."""
