@@ -4,7 +4,7 @@ _seclabel() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
-	local commands="register show history search import export withdraw whoami label labels validate verify monitor config admin"
+	local commands="register show history search import export withdraw whoami label labels validate verify monitor cache config admin"
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --server --token --help --version" -- "$cur"))
 		return
@@ -20,7 +20,7 @@ _seclabel() {
 	--lang) COMPREPLY=($(compgen -W "en de zh" -- "$cur")); return ;;
 	-o | --ids | --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--save | --offline | --state) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--from-checkpoint) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--from-checkpoint | --cursor) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $cmd in
 	register | validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
@@ -30,10 +30,11 @@ _seclabel() {
 	search) COMPREPLY=($(compgen -W "--support --manufacturer --compliant --limit --cursor --json --help" -- "$cur")) ;;
 	export) COMPREPLY=($(compgen -W "--manufacturer --format -o --help" -- "$cur")) ;;
 	show | history) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
-	monitor) COMPREPLY=($(compgen -W "--once --json --interval --state --from-checkpoint --from-size --log-key --help" -- "$cur")) ;;
+	monitor) COMPREPLY=($(compgen -W "--once --json --interval --audit --state --from-checkpoint --from-size --log-key --help" -- "$cur")) ;;
+	cache) COMPREPLY=($(compgen -W "purge --varnish --follow --cursor --interval --help" -- "$cur")) ;;
 	verify) COMPREPLY=($(compgen -W "--log-key --json --save --offline --help" -- "$cur")) ;;
 	config) COMPREPLY=($(compgen -W "set show server token log-key" -- "$cur")) ;;
-	admin) COMPREPLY=($(compgen -W "manufacturer token add show list disable prefix id-prefix verify unverify remove issue revoke stats backup restore --name --contact --website --evidence --reason --data" -- "$cur")) ;;
+	admin) COMPREPLY=($(compgen -W "manufacturer token add show list disable prefix id-prefix verify unverify remove issue revoke stats backup restore log sign --public-url --log-key --name --contact --website --evidence --reason --data" -- "$cur")) ;;
 	esac
 }
 complete -F _seclabel seclabel

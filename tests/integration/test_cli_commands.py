@@ -5,7 +5,7 @@ import json
 import re
 import threading
 
-from conftest import add_manufacturer, cli, declaration
+from conftest import BIN, add_manufacturer, cli, declaration
 
 
 def test_history_lists_versions_and_changes(server, acme):
@@ -147,12 +147,21 @@ def test_manual_pages_and_completion_cover_every_command():
     assert text.returncode == 0 and text.stderr == "", text.stderr
     completion = (share / "bash-completion" / "completions" / "seclabel").read_text()
     for name in ["register", "show", "history", "search", "import", "export", "withdraw",
-                 "whoami", "label", "labels", "validate", "verify", "monitor", "config", "admin"]:
+                 "whoami", "label", "labels", "validate", "verify", "monitor", "cache", "config",
+                 "admin"]:
         assert "\n       " + name + " " in text.stdout or "\n       " + name + "\n" in text.stdout, name
         assert name in completion.split('commands="')[1].split('"')[0].split(), name
     daemon = subprocess.run(["man", "--warnings", "-l", str(share / "man" / "man8" / "seclabeld.8")],
                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert daemon.returncode == 0 and "--public-url" in daemon.stdout and daemon.stderr == ""
+    # every option either program's --help lists is in its manual page
+    for prog, manual in (("seclabel", text.stdout), ("seclabeld", daemon.stdout)):
+        helptext = subprocess.run([str(BIN / prog), "--help"], capture_output=True,
+                                  text=True).stdout
+        options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", helptext))
+        assert len(options) > 10, prog
+        missing = sorted(o for o in options if o not in manual)
+        assert missing == [], "%s(1/8) lacks %s" % (prog, missing)
 
 
 def test_register_dry_run_shows_the_difference_and_changes_nothing(server, acme, write_decl):
